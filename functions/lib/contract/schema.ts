@@ -1,0 +1,208 @@
+/**
+ * The data contract: the tables opspulse reads, their columns, SQL types and row validation.
+ *
+ * One source for three things: the zod schemas that validate imported rows, the TypeScript
+ * row types, and the column list with SQL types that the engines (DuckDB views, Glue tables)
+ * and `docs/data-contract.md` use. A test checks the doc against this file.
+ */
+import { z } from "zod";
+
+/** Every event type the product knows; anything else is counted as invalid by data quality. */
+export const EVENT_TYPES = [
+  "signup",
+  "session_start",
+  "page_view",
+  "content_view",
+  "content_like",
+  "content_comment",
+  "content_share",
+  "content_click",
+  "campaign_join",
+  "invite_sent",
+  "invite_accepted",
+  "message_sent",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const ORDER_STATUSES = ["paid", "refunded", "cancelled"] as const;
+export const CAMPAIGN_TYPES = ["acquisition", "activation", "conversion", "viral"] as const;
+export const CONTENT_FORMATS = ["article", "video", "live"] as const;
+
+/** SQL column types shared by DuckDB and Athena (Trino) spellings. */
+export type SqlType = "varchar" | "timestamp" | "date" | "boolean" | "decimal(18,2)";
+
+/** One column of a contract table. */
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: SqlType;
+  readonly nullable: boolean;
+  readonly description: string;
+}
+
+/** A table of the contract: its columns and how it is laid out in the lake. */
+export interface TableSpec {
+  readonly name: "events" | "orders" | "campaigns" | "content";
+  readonly columns: readonly ColumnSpec[];
+  /** Column whose UTC date gives the `dt` partition, for fact tables. */
+  readonly partitionTimeColumn?: string;
+}
+
+const col = (name: string, type: SqlType, nullable: boolean, description: string): ColumnSpec => ({
+  name,
+  type,
+  nullable,
+  description,
+});
+
+export const TABLES: Record<TableSpec["name"], TableSpec> = {
+  events: {
+    name: "events",
+    partitionTimeColumn: "event_time",
+    columns: [
+      col("event_id", "varchar", false, "Unique id of the event (duplicates are de-duplicated)."),
+      col("event_time", "timestamp", false, "When it happened, UTC."),
+      col("user_id", "varchar", false, "The user; null rows are invalid."),
+      col("event_type", "varchar", false, `One of: ${EVENT_TYPES.join(", ")}.`),
+      col("channel", "varchar", true, "Acquisition/touch channel, e.g. app, web, wecom."),
+      col("content_id", "varchar", true, "Content item for content_* events."),
+      col("campaign_id", "varchar", true, "Campaign the event is attributed to."),
+      col("referrer_user_id", "varchar", true, "Inviting user, for invite_* events."),
+      col("automated", "boolean", true, "For message_sent: sent by automation."),
+    ],
+  },
+  orders: {
+    name: "orders",
+    partitionTimeColumn: "order_time",
+    columns: [
+      col("order_id", "varchar", false, "Order id; several records per order are expected."),
+      col("user_id", "varchar", false, "The buyer."),
+      col("order_time", "timestamp", false, "When the order was placed, UTC."),
+      col("updated_at", "timestamp", false, "When this record was written; the latest wins."),
+      col("amount", "decimal(18,2)", false, "Order amount, exact decimal, in `currency`."),
+      col("currency", "varchar", false, "ISO 4217 code; one per deployment (default CNY)."),
+      col("status", "varchar", false, `One of: ${ORDER_STATUSES.join(", ")}.`),
+      col("channel", "varchar", true, "Channel of the order."),
+      col("campaign_id", "varchar", true, "Campaign the order is attributed to."),
+      col("content_id", "varchar", true, "Content item the order is attributed to."),
+    ],
+  },
+  campaigns: {
+    name: "campaigns",
+    columns: [
+      col("id", "varchar", false, "Campaign id."),
+      col("name", "varchar", false, "Display name."),
+      col("type", "varchar", false, `One of: ${CAMPAIGN_TYPES.join(", ")}.`),
+      col("start_date", "date", false, "First local day of the campaign."),
+      col("end_date", "date", false, "Last local day of the campaign (inclusive)."),
+      col("cost", "decimal(18,2)", false, "Whole cost of the campaign."),
+    ],
+  },
+  content: {
+    name: "content",
+    columns: [
+      col("id", "varchar", false, "Content id."),
+      col("title", "varchar", false, "Title."),
+      col("format", "varchar", false, `One of: ${CONTENT_FORMATS.join(", ")}.`),
+      col("channel", "varchar", true, "Where it was published."),
+      col("published_at", "timestamp", false, "When it was published, UTC."),
+      col("production_cost", "decimal(18,2)", true, "What it cost to produce."),
+    ],
+  },
+};
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const DECIMAL_18_2 = /^-?\d{1,16}(\.\d{1,2})?$/;
+
+/** An ISO 8601 instant with `Z` or an offset; parsed to a `Date`. */
+const instant = z
+  .string()
+  .regex(ISO_INSTANT, "expected an ISO 8601 time with Z or an offset, e.g. 2026-03-01T08:30:00Z")
+  .transform((text) => new Date(text))
+  .refine((date) => !Number.isNaN(date.getTime()), "not a real date and time");
+
+/** A decimal(18,2): a number or a decimal string, kept as an exact string. */
+const money = z
+  .union([z.number(), z.string()])
+  .transform((value) => (typeof value === "number" ? String(value) : value.trim()))
+  .refine(
+    (text) => DECIMAL_18_2.test(text),
+    "expected a decimal with at most 2 places, e.g. 129.90",
+  );
+
+const optionalText = z
+  .string()
+  .nullish()
+  .transform((value) => (value === "" || value == null ? null : value));
+
+const calendarDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date YYYY-MM-DD")
+  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)), "not a real date");
+
+const booleanish = z
+  .union([z.boolean(), z.enum(["true", "false", ""])])
+  .nullish()
+  .transform((value) =>
+    value === "" || value == null ? null : value === true || value === "true",
+  );
+
+export const eventRowSchema = z.strictObject({
+  event_id: z.string().min(1),
+  event_time: instant,
+  user_id: z.string().min(1, "user_id is required"),
+  event_type: z.enum(EVENT_TYPES),
+  channel: optionalText,
+  content_id: optionalText,
+  campaign_id: optionalText,
+  referrer_user_id: optionalText,
+  automated: booleanish,
+});
+
+export const orderRowSchema = z.strictObject({
+  order_id: z.string().min(1),
+  user_id: z.string().min(1, "user_id is required"),
+  order_time: instant,
+  updated_at: instant,
+  amount: money.refine((text) => !text.startsWith("-"), "amount must not be negative"),
+  currency: z.string().regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as CNY"),
+  status: z.enum(ORDER_STATUSES),
+  channel: optionalText,
+  campaign_id: optionalText,
+  content_id: optionalText,
+});
+
+export const campaignRowSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    type: z.enum(CAMPAIGN_TYPES),
+    start_date: calendarDate,
+    end_date: calendarDate,
+    cost: money,
+  })
+  .refine((row) => row.end_date >= row.start_date, {
+    message: "end_date must not be before start_date",
+    path: ["end_date"],
+  });
+
+export const contentRowSchema = z.strictObject({
+  id: z.string().min(1),
+  title: z.string().min(1),
+  format: z.enum(CONTENT_FORMATS),
+  channel: optionalText,
+  published_at: instant,
+  production_cost: money.nullish().transform((value) => value ?? null),
+});
+
+export type EventRow = z.output<typeof eventRowSchema>;
+export type OrderRow = z.output<typeof orderRowSchema>;
+export type CampaignRow = z.output<typeof campaignRowSchema>;
+export type ContentRow = z.output<typeof contentRowSchema>;
+
+/** The zod schema that validates one imported row of each table. */
+export const ROW_SCHEMAS = {
+  events: eventRowSchema,
+  orders: orderRowSchema,
+  campaigns: campaignRowSchema,
+  content: contentRowSchema,
+} as const;

@@ -1,0 +1,234 @@
+/**
+ * Report periods and time windows, in the report time zone.
+ *
+ * The lake is partitioned by UTC day (`dt`) while reports speak of local days and ISO
+ * weeks, so every query gets two things from here: exact UTC instant bounds (a half-open
+ * range) and the list of `dt` partitions those bounds touch (for pruning). SQL never does
+ * time-zone arithmetic; it compares timestamps with the bounds computed here.
+ *
+ * Pure: uses only `Intl` for zone offsets, never the clock.
+ */
+
+/** A calendar date `YYYY-MM-DD` (no time, no zone). */
+export type IsoDate = string;
+
+/** A report period: one local day, or one ISO week (Monday to Sunday). */
+export interface Period {
+  readonly kind: "day" | "week";
+  /** First local day of the period. */
+  readonly start: IsoDate;
+  /** Last local day of the period (inclusive). */
+  readonly end: IsoDate;
+  /** IANA time zone of the report, e.g. `Asia/Shanghai`. */
+  readonly timeZone: string;
+}
+
+/** A half-open UTC instant range `[fromUtc, toUtc)` and the `dt` partitions it touches. */
+export interface UtcWindow {
+  readonly fromUtc: Date;
+  readonly toUtc: Date;
+  /** Every UTC date `dt` that holds at least one instant of the range, ascending. */
+  readonly partitions: readonly IsoDate[];
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+/** Error for a date or zone a person typed wrong; the message says how to fix it. */
+export class InvalidPeriodError extends Error {
+  override name = "InvalidPeriodError";
+}
+
+/** Parses and validates `YYYY-MM-DD` (a real calendar date). */
+export function parseIsoDate(text: string): IsoDate {
+  const match = ISO_DATE.exec(text);
+  if (match) {
+    const [, y, m, d] = match;
+    const ms = Date.UTC(Number(y), Number(m) - 1, Number(d));
+    if (formatUtcDate(new Date(ms)) === text) return text;
+  }
+  throw new InvalidPeriodError(
+    `"${text}" is not a calendar date: write it as YYYY-MM-DD, e.g. 2026-03-31.`,
+  );
+}
+
+/** Validates an IANA time zone name such as `Asia/Shanghai`. */
+export function parseTimeZone(zone: string): string {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return zone;
+  } catch {
+    throw new InvalidPeriodError(
+      `"${zone}" is not an IANA time zone: use a name such as Asia/Shanghai or America/New_York.`,
+    );
+  }
+}
+
+/** `YYYY-MM-DD` of an instant, in UTC. */
+export function formatUtcDate(instant: Date): IsoDate {
+  return instant.toISOString().slice(0, 10);
+}
+
+/** Adds whole calendar days to a date. */
+export function addDays(date: IsoDate, days: number): IsoDate {
+  return formatUtcDate(new Date(dateToUtcMidnight(date) + days * DAY_MS));
+}
+
+/** Whole calendar days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: IsoDate, to: IsoDate): number {
+  return Math.round((dateToUtcMidnight(to) - dateToUtcMidnight(from)) / DAY_MS);
+}
+
+/** ISO weekday: 1 = Monday … 7 = Sunday. */
+export function isoWeekday(date: IsoDate): number {
+  const day = new Date(dateToUtcMidnight(date)).getUTCDay();
+  return day === 0 ? 7 : day;
+}
+
+/** The Monday of the ISO week containing `date`. */
+export function isoWeekStart(date: IsoDate): IsoDate {
+  return addDays(date, 1 - isoWeekday(date));
+}
+
+/** ISO week label such as `2026-W01` (the ISO week-numbering year may differ from the date's). */
+export function isoWeekLabel(date: IsoDate): string {
+  const thursday = addDays(isoWeekStart(date), 3);
+  const year = Number(thursday.slice(0, 4));
+  const week = Math.floor(daysBetween(`${year}-01-01`, thursday) / 7) + 1;
+  return `${year}-W${String(week).padStart(2, "0")}`;
+}
+
+/** Every date from `from` to `to`, both included. */
+export function dateRange(from: IsoDate, to: IsoDate): IsoDate[] {
+  const dates: IsoDate[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) dates.push(d);
+  return dates;
+}
+
+/** The period of kind `kind` that contains `date`. */
+export function periodContaining(kind: Period["kind"], date: IsoDate, timeZone: string): Period {
+  if (kind === "day") return { kind, start: date, end: date, timeZone };
+  const start = isoWeekStart(date);
+  return { kind, start, end: addDays(start, 6), timeZone };
+}
+
+/** The period of the same kind just before `period`. */
+export function previousPeriod(period: Period): Period {
+  return periodContaining(period.kind, addDays(period.start, -1), period.timeZone);
+}
+
+/**
+ * The same period one year earlier: the same calendar day for a daily report (28 Feb for
+ * 29 Feb), the ISO week 52 weeks back for a weekly one (same weekdays, so comparable).
+ */
+export function samePeriodLastYear(period: Period): Period {
+  if (period.kind === "week")
+    return periodContaining("week", addDays(period.start, -364), period.timeZone);
+  const [y, m, d] = period.start.split("-");
+  const candidate = `${Number(y) - 1}-${m}-${d}`;
+  const date =
+    ISO_DATE.test(candidate) && isRealDate(candidate) ? candidate : `${Number(y) - 1}-${m}-28`;
+  return periodContaining("day", date, period.timeZone);
+}
+
+/** The UTC instant at which local day `date` begins in `timeZone`. */
+export function localMidnightUtc(date: IsoDate, timeZone: string): Date {
+  const wallClock = dateToUtcMidnight(date);
+  // A local wall-clock time maps to UTC by subtracting the zone offset at that instant.
+  // The offset can change across the day (DST), so iterate until it is stable.
+  let guess = wallClock - zoneOffsetMs(new Date(wallClock), timeZone);
+  for (let i = 0; i < 3; i++) {
+    const next = wallClock - zoneOffsetMs(new Date(guess), timeZone);
+    if (next === guess) break;
+    guess = next;
+  }
+  // A zone whose midnight is skipped by a DST jump starts its day at the first instant after it.
+  return new Date(guess);
+}
+
+/** UTC bounds of the local days `from` … `to` (inclusive) and the `dt` partitions they touch. */
+export function localDaysWindow(from: IsoDate, to: IsoDate, timeZone: string): UtcWindow {
+  const fromUtc = localMidnightUtc(from, timeZone);
+  const toUtc = localMidnightUtc(addDays(to, 1), timeZone);
+  return { fromUtc, toUtc, partitions: partitionsFor(fromUtc, toUtc) };
+}
+
+/** The UTC window of a whole period. */
+export function periodWindow(period: Period): UtcWindow {
+  return localDaysWindow(period.start, period.end, period.timeZone);
+}
+
+/** The `dt` partitions (UTC dates) holding any instant of `[fromUtc, toUtc)`. */
+export function partitionsFor(fromUtc: Date, toUtc: Date): IsoDate[] {
+  if (toUtc.getTime() <= fromUtc.getTime()) return [];
+  const last = formatUtcDate(new Date(toUtc.getTime() - 1));
+  return dateRange(formatUtcDate(fromUtc), last);
+}
+
+/** A local day of the report calendar with its UTC bounds, for bucketing rows by local day. */
+export interface CalendarDay {
+  readonly localDate: IsoDate;
+  readonly fromUtc: Date;
+  readonly toUtc: Date;
+}
+
+/** The local days `from` … `to` with their UTC bounds. */
+export function calendar(from: IsoDate, to: IsoDate, timeZone: string): CalendarDay[] {
+  return dateRange(from, to).map((localDate) => ({
+    localDate,
+    fromUtc: localMidnightUtc(localDate, timeZone),
+    toUtc: localMidnightUtc(addDays(localDate, 1), timeZone),
+  }));
+}
+
+/**
+ * The local day (in `timeZone`) that contains an instant. Used by the oracle and by code
+ * that buckets already-fetched rows; queries use {@link calendar} instead.
+ */
+export function localDateOf(instant: Date, timeZone: string): IsoDate {
+  return formatUtcDate(new Date(instant.getTime() + zoneOffsetMs(instant, timeZone)));
+}
+
+function isRealDate(date: IsoDate): boolean {
+  return formatUtcDate(new Date(dateToUtcMidnight(date))) === date;
+}
+
+function dateToUtcMidnight(date: IsoDate): number {
+  const match = ISO_DATE.exec(date);
+  if (!match) throw new InvalidPeriodError(`"${date}" is not a date: write it as YYYY-MM-DD.`);
+  return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+}
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset of `timeZone` from UTC at `instant`, in milliseconds (east positive). */
+export function zoneOffsetMs(instant: Date, timeZone: string): number {
+  let formatter = offsetFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    offsetFormatters.set(timeZone, formatter);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of formatter.formatToParts(instant)) {
+    if (part.type !== "literal") parts[part.type] = Number(part.value);
+  }
+  const asUtc = Date.UTC(
+    parts.year ?? 0,
+    (parts.month ?? 1) - 1,
+    parts.day ?? 1,
+    parts.hour ?? 0,
+    parts.minute ?? 0,
+    parts.second ?? 0,
+  );
+  const wholeSecond = instant.getTime() - (instant.getTime() % 1000);
+  return asUtc - wholeSecond;
+}

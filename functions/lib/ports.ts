@@ -1,0 +1,133 @@
+/**
+ * The ports of opspulse: what the use cases need from the outside world. Adapters
+ * (`functions/lib/adapters/`) implement them for the embedded runtime (DuckDB, local
+ * folders, an outbox) and for AWS (Athena, S3, SES).
+ */
+import type { QueryFile, QueryParams } from "./query/query-file.ts";
+
+/** A value of a result cell: decimals arrive as exact strings, dates as `YYYY-MM-DD`,
+ * timestamps as ISO 8601 UTC strings, integers as numbers. */
+export type Cell = string | number | boolean | null;
+export type Row = Readonly<Record<string, Cell>>;
+
+/** What one query cost, for the run log and the benchmark. */
+export interface QueryStats {
+  readonly query: string;
+  readonly engineQueryId?: string;
+  readonly elapsedMs: number;
+  readonly rows: number;
+  /** Bytes the engine read (Athena: DataScannedInBytes; DuckDB: size of the files read). */
+  readonly bytesScanned?: number;
+  /** `dt` partitions read per table, when the engine can tell. */
+  readonly partitionsRead?: Readonly<Record<string, number>>;
+}
+
+export interface QueryResult {
+  readonly rows: readonly Row[];
+  readonly stats: QueryStats;
+}
+
+/** Runs the portable `.sql` files of `queries/` on an engine. */
+export interface QueryEngine {
+  readonly dialect: "duckdb" | "athena";
+  /** Binds `params` to the query's declared parameters and runs it. */
+  run(query: QueryFile, params: QueryParams): Promise<QueryResult>;
+  close(): Promise<void>;
+}
+
+/** The time now, injected so that the core never reads the clock. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A stored KPI snapshot document (one per report, period and revision). */
+export interface SnapshotDocument {
+  readonly report: string;
+  /** Period key, e.g. `2026-03-01` (day) or `2026-W09` (week) or `<campaign>/2026-03-01`. */
+  readonly periodKey: string;
+  readonly revision: number;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Where snapshots live: one JSON document per (report, period, revision) plus an
+ * append-only JSON Lines history that DuckDB or Athena can query.
+ */
+export interface SnapshotStore {
+  /** Writes the next revision of (report, periodKey); never overwrites an earlier one. */
+  put(doc: Omit<SnapshotDocument, "revision">): Promise<SnapshotDocument>;
+  /** The latest revision of (report, periodKey), or undefined. */
+  latest(report: string, periodKey: string): Promise<SnapshotDocument | undefined>;
+  /** Every revision of (report, periodKey), oldest first. */
+  revisions(report: string, periodKey: string): Promise<SnapshotDocument[]>;
+  /** The latest revision of each period of `report` in [fromKey, toKey], ordered by key. */
+  history(report: string, fromKey: string, toKey: string): Promise<SnapshotDocument[]>;
+}
+
+/** One email, fully rendered; the mailer only transports it. */
+export interface OutgoingEmail {
+  /** Stable key of this delivery, e.g. `report:daily:2026-03-01:managers`. */
+  readonly idempotencyKey: string;
+  /** Name of the recipient list, e.g. `managers` or `on-call`. */
+  readonly listName: string;
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+  readonly attachments?: readonly {
+    readonly filename: string;
+    readonly contentType: string;
+    readonly content: Uint8Array;
+    /** Set for inline images referenced as `cid:` in the HTML. */
+    readonly cid?: string;
+  }[];
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface SentEmail {
+  readonly messageId: string;
+  /** Where a person can look at it (outbox path, or SES message id). */
+  readonly location: string;
+}
+
+/** Sends rendered emails (outbox folder locally, SES in AWS). */
+export interface Mailer {
+  send(email: OutgoingEmail, context: { readonly runId: string }): Promise<SentEmail>;
+}
+
+/** A record that one delivery happened, so that it happens once. */
+export interface DeliveryRecord {
+  readonly idempotencyKey: string;
+  readonly runId: string;
+  readonly deliveredAt: string;
+  readonly messageId?: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Remembers deliveries. `claim` is create-if-absent (S3 `If-None-Match: *`, `O_EXCL`
+ * locally): of many concurrent claims of one key exactly one returns true.
+ */
+export interface DeliveryLog {
+  claim(record: DeliveryRecord): Promise<boolean>;
+  get(idempotencyKey: string): Promise<DeliveryRecord | undefined>;
+  /** Records the outcome of a claimed delivery (message id, or failure to retry). */
+  complete(record: DeliveryRecord): Promise<void>;
+  /** Gives up a claim whose send failed, so that a later run can retry it. */
+  release(idempotencyKey: string): Promise<void>;
+}
+
+/** Appends one JSON line per run. */
+export interface RunLog {
+  append(entry: Readonly<Record<string, unknown>>): Promise<void>;
+}
+
+/** Alert state per (metric, scope), with optimistic concurrency. */
+export interface AlertStateStore {
+  load(): Promise<{ readonly state: unknown; readonly version: string | undefined }>;
+  /** Saves when the stored version is still `expectedVersion`; returns false on a conflict. */
+  save(state: unknown, expectedVersion: string | undefined): Promise<boolean>;
+}

@@ -1,0 +1,70 @@
+/**
+ * Loads query files and the source declarations from the `queries/` folder.
+ *
+ * The folder is found next to the code (`<repo>/queries`), or wherever `queriesDir` points
+ * (the Lambda bundle copies it beside the handler).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { parseQueryFile, type QueryFile } from "./query-file.ts";
+
+/** The repository's own `queries/` folder. */
+export const DEFAULT_QUERIES_DIR = fileURLToPath(new URL("../../../queries/", import.meta.url));
+
+const sourceSchema = z.strictObject({
+  description: z.string(),
+  location: z.string().regex(/^[a-z0-9_/-]+\/$/, "a relative folder ending in /"),
+  format: z.enum(["parquet", "jsonl"]),
+  partitioned_by: z.literal("dt").optional(),
+});
+const sourcesFileSchema = z.strictObject({ sources: z.record(z.string(), sourceSchema) });
+
+/** A logical table: where it lives under the lake root and how it is stored. */
+export type SourceDecl = z.output<typeof sourceSchema> & { readonly name: string };
+
+/** Reads `_sources.yaml`. */
+export function loadSources(queriesDir: string = DEFAULT_QUERIES_DIR): SourceDecl[] {
+  const file = join(queriesDir, "_sources.yaml");
+  const parsed = sourcesFileSchema.safeParse(parseYaml(readFileSync(file, "utf8")));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${file}: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
+    );
+  }
+  return Object.entries(parsed.data.sources).map(([name, decl]) => ({ name, ...decl }));
+}
+
+/** Every query file of the folder, by name. */
+export class QueryCatalog {
+  readonly #queries = new Map<string, QueryFile>();
+  readonly dir: string;
+
+  constructor(dir: string = DEFAULT_QUERIES_DIR) {
+    this.dir = dir;
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith(".sql"))
+      .sort()) {
+      const name = file.slice(0, -".sql".length);
+      this.#queries.set(name, parseQueryFile(name, readFileSync(join(dir, file), "utf8")));
+    }
+  }
+
+  /** The query called `name`; throws naming the known ones when there is none. */
+  get(name: string): QueryFile {
+    const query = this.#queries.get(name);
+    if (!query) {
+      throw new Error(
+        `No query "${name}" in ${this.dir}: known queries are ${this.names().join(", ")}.`,
+      );
+    }
+    return query;
+  }
+
+  names(): string[] {
+    return [...this.#queries.keys()];
+  }
+}

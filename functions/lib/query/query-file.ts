@@ -1,0 +1,245 @@
+/**
+ * Query files and their parameters.
+ *
+ * A query file declares its parameters in its header (`-- @param name type  what it is`)
+ * and uses them as `:name`. Before a query runs, every parameter is validated against its
+ * declared type and rendered as a typed SQL literal that both Trino and DuckDB read the
+ * same way. Values never reach SQL as raw text: dates, instants and numbers are checked by
+ * shape, strings are quoted with quotes doubled and control characters rejected.
+ */
+
+/** Parameter types a query header may declare. */
+export const PARAM_TYPES = [
+  "date",
+  "timestamp",
+  "varchar",
+  "integer",
+  "decimal",
+  "varchar_list",
+  "calendar",
+] as const;
+export type ParamType = (typeof PARAM_TYPES)[number];
+
+/** One declared parameter of a query. */
+export interface ParamDecl {
+  readonly name: string;
+  readonly type: ParamType;
+  readonly description: string;
+}
+
+/**
+ * One local day and one UTC partition it overlaps, with the day's UTC bounds. A `calendar`
+ * parameter renders as an inline table `(values …) as name (local_date, dt, day_start, day_end)`
+ * that queries join on `dt` (an equi-join) and then filter on the bounds, to bucket rows by
+ * local day without time-zone functions.
+ */
+export interface CalendarParamRow {
+  readonly localDate: string;
+  readonly dt: string;
+  readonly dayStartUtc: Date;
+  readonly dayEndUtc: Date;
+}
+
+export type ParamValue = string | number | Date | readonly string[] | readonly CalendarParamRow[];
+export type QueryParams = Readonly<Record<string, ParamValue>>;
+
+/** A parsed query file. */
+export interface QueryFile {
+  readonly name: string;
+  readonly sql: string;
+  readonly params: readonly ParamDecl[];
+}
+
+/** A query was called wrongly (missing, extra or malformed parameter) or is malformed. */
+export class QueryParamError extends Error {
+  override name = "QueryParamError";
+}
+
+const PARAM_LINE = /^--\s*@param\s+([a-z_][a-z0-9_]*)\s+([a-z_]+)\s*(.*)$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Parses a query file's text; `name` is its file name without `.sql`. */
+export function parseQueryFile(name: string, sql: string): QueryFile {
+  const params: ParamDecl[] = [];
+  for (const line of sql.split("\n")) {
+    const match = PARAM_LINE.exec(line.trim());
+    if (!match) continue;
+    const [, paramName = "", type = "", description = ""] = match;
+    if (!(PARAM_TYPES as readonly string[]).includes(type)) {
+      throw new QueryParamError(
+        `queries/${name}.sql declares @param ${paramName} with unknown type "${type}": use one of ${PARAM_TYPES.join(", ")}.`,
+      );
+    }
+    params.push({ name: paramName, type: type as ParamType, description: description.trim() });
+  }
+  return { name, sql, params };
+}
+
+/** The `:name` placeholders used in a query body (outside comments and string literals). */
+export function placeholdersIn(sql: string): string[] {
+  const names = new Set<string>();
+  forEachCodeSegment(sql, (code) => {
+    for (const match of code.matchAll(/(?<![:\w]):([a-z_][a-z0-9_]*)/g)) names.add(match[1] ?? "");
+  });
+  return [...names];
+}
+
+/** Renders the query with every `:name` replaced by a validated, typed literal. */
+export function bindParams(query: QueryFile, params: QueryParams): string {
+  const declared = new Map(query.params.map((p) => [p.name, p]));
+  for (const used of placeholdersIn(query.sql)) {
+    if (!declared.has(used)) {
+      throw new QueryParamError(
+        `queries/${query.name}.sql uses :${used} but does not declare it: add "-- @param ${used} <type> <description>" to its header.`,
+      );
+    }
+  }
+  for (const name of Object.keys(params)) {
+    if (!declared.has(name)) {
+      throw new QueryParamError(`queries/${query.name}.sql has no parameter "${name}".`);
+    }
+  }
+  const literals = new Map<string, string>();
+  for (const decl of query.params) {
+    const value = params[decl.name];
+    if (value === undefined) {
+      throw new QueryParamError(
+        `queries/${query.name}.sql needs parameter "${decl.name}" (${decl.type}).`,
+      );
+    }
+    literals.set(decl.name, renderLiteral(query.name, decl, value));
+  }
+  let out = "";
+  forEachSegment(query.sql, (text, isCode) => {
+    out += isCode
+      ? text.replace(
+          /(?<![:\w]):([a-z_][a-z0-9_]*)/g,
+          (_, name: string) => literals.get(name) ?? "",
+        )
+      : text;
+  });
+  return out;
+}
+
+/** A sample value of each type, for checking that a query parses with its parameters bound. */
+export function sampleParamValue(type: ParamType): ParamValue {
+  const day = new Date("2026-01-01T00:00:00Z");
+  switch (type) {
+    case "date":
+      return "2026-01-01";
+    case "timestamp":
+      return day;
+    case "varchar":
+      return "sample";
+    case "integer":
+      return 1;
+    case "decimal":
+      return 1.5;
+    case "varchar_list":
+      return ["a", "b"];
+    case "calendar":
+      return [{ localDate: "2026-01-01", dt: "2026-01-01", dayStartUtc: day, dayEndUtc: day }];
+  }
+}
+
+function renderLiteral(queryName: string, decl: ParamDecl, value: ParamValue): string {
+  const fail = (expected: string): never => {
+    throw new QueryParamError(
+      `queries/${queryName}.sql parameter "${decl.name}" must be ${expected}, got ${JSON.stringify(value)}.`,
+    );
+  };
+  switch (decl.type) {
+    case "date":
+      return typeof value === "string" && DATE.test(value)
+        ? `DATE '${value}'`
+        : fail("a date YYYY-MM-DD");
+    case "timestamp":
+      return value instanceof Date && !Number.isNaN(value.getTime())
+        ? timestampLiteral(value)
+        : fail("a valid Date");
+    case "integer":
+      return typeof value === "number" && Number.isSafeInteger(value)
+        ? String(value)
+        : fail("an integer");
+    case "decimal":
+      return typeof value === "number" && Number.isFinite(value)
+        ? `CAST('${value}' AS DOUBLE)`
+        : fail("a finite number");
+    case "varchar":
+      return typeof value === "string" ? stringLiteral(value, fail) : fail("a string");
+    case "varchar_list": {
+      if (
+        !Array.isArray(value) ||
+        value.length === 0 ||
+        !value.every((v) => typeof v === "string")
+      ) {
+        return fail("a non-empty list of strings");
+      }
+      return `(${(value as string[]).map((v) => stringLiteral(v, fail)).join(", ")})`;
+    }
+    case "calendar": {
+      if (!Array.isArray(value) || value.length === 0) return fail("a non-empty calendar");
+      const rows = (value as CalendarParamRow[]).map((row) => {
+        if (!DATE.test(row.localDate) || !DATE.test(row.dt))
+          fail("calendar rows with YYYY-MM-DD dates");
+        return `(DATE '${row.localDate}', '${row.dt}', ${timestampLiteral(row.dayStartUtc)}, ${timestampLiteral(row.dayEndUtc)})`;
+      });
+      return `(VALUES ${rows.join(", ")})`;
+    }
+  }
+}
+
+function timestampLiteral(instant: Date): string {
+  return `TIMESTAMP '${instant.toISOString().replace("T", " ").replace("Z", "")}'`;
+}
+
+function stringLiteral(text: string, fail: (expected: string) => never): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f]/.test(text)) return fail("a string without control characters");
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** Walks the SQL, calling back with each run of code or of comment/string text. */
+function forEachSegment(sql: string, visit: (text: string, isCode: boolean) => void): void {
+  let i = 0;
+  let code = "";
+  const flush = () => {
+    if (code) visit(code, true);
+    code = "";
+  };
+  while (i < sql.length) {
+    const rest = sql.slice(i);
+    let end = -1;
+    if (rest.startsWith("--")) {
+      end = rest.indexOf("\n");
+      end = end === -1 ? rest.length : end;
+    } else if (rest.startsWith("/*")) {
+      end = rest.indexOf("*/");
+      end = end === -1 ? rest.length : end + 2;
+    } else if (rest[0] === "'" || rest[0] === '"') {
+      const quote = rest[0];
+      let j = 1;
+      while (j < rest.length) {
+        if (rest[j] === quote && rest[j + 1] === quote) j += 2;
+        else if (rest[j] === quote) break;
+        else j++;
+      }
+      end = Math.min(j + 1, rest.length);
+    }
+    if (end > 0) {
+      flush();
+      visit(rest.slice(0, end), false);
+      i += end;
+    } else {
+      code += sql[i];
+      i++;
+    }
+  }
+  flush();
+}
+
+function forEachCodeSegment(sql: string, visit: (code: string) => void): void {
+  forEachSegment(sql, (text, isCode) => {
+    if (isCode) visit(text);
+  });
+}

@@ -1,0 +1,1 @@
+console.log("templates: nothing to build yet");
