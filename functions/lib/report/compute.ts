@@ -1,0 +1,35 @@
+/**
+ * Runs the KPI modules of a period and merges what they return.
+ */
+import type { QueryStats } from "../ports.ts";
+import { ALL_MODULES } from "./modules/index.ts";
+import type { KpiModule, MetricValue, ModuleContext } from "./modules.ts";
+
+export interface ComputedKpis {
+  readonly values: Readonly<Record<string, MetricValue>>;
+  readonly scoped: Readonly<Record<string, Readonly<Record<string, MetricValue>>>>;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly stats: readonly QueryStats[];
+}
+
+/** Runs every module that reports for the period's kind, one after the other. */
+export async function computeKpis(
+  context: ModuleContext,
+  modules: readonly KpiModule[] = ALL_MODULES,
+): Promise<ComputedKpis> {
+  const values: Record<string, MetricValue> = {};
+  const scoped: Record<string, Record<string, MetricValue>> = {};
+  const details: Record<string, unknown> = {};
+  const stats: QueryStats[] = [];
+  for (const module of modules) {
+    if (!module.periods.includes(context.period.kind)) continue;
+    const result = await module.compute(context);
+    Object.assign(values, result.values);
+    for (const [scope, scopeValues] of Object.entries(result.scoped ?? {})) {
+      scoped[scope] = { ...scoped[scope], ...scopeValues };
+    }
+    Object.assign(details, result.details);
+    stats.push(...result.stats);
+  }
+  return { values, scoped, details, stats };
+}

@@ -1,0 +1,7 @@
+/**
+ * Every KPI module the reports run, in report order. A new module is one folder file here
+ * and one line in this list.
+ */
+import type { KpiModule } from "../modules.ts";
+
+export const ALL_MODULES: readonly KpiModule[] = [];
