@@ -3,5 +3,6 @@
  * and one line in this list.
  */
 import type { KpiModule } from "../modules.ts";
+import { usersModule } from "./users.ts";
 
-export const ALL_MODULES: readonly KpiModule[] = [];
+export const ALL_MODULES: readonly KpiModule[] = [usersModule];

@@ -1,0 +1,275 @@
+-- User and order KPIs (AARRR) of one report period, reading each table once.
+--
+-- Grain: one row for the report period (a local day D, or an ISO week whose Sunday is D).
+-- Every figure is a count or an exact decimal sum; ratios are divided in TypeScript
+-- (functions/lib/kpi/user-kpis.ts), which applies the min-sample rule.
+--
+-- Signup day: a user's signup day is a local day with a `signup` event and no `signup` event
+-- in the :signup_lookback_days local days before it (so repeated or duplicated signups count
+-- once, and the lookback keeps the scan bounded). The events window therefore starts
+-- :signup_lookback_days before the earliest cohort day; only the cohort days are judged.
+--
+-- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
+-- wins, then the smaller amount) has status 'paid'. Deduplicated within the orders window.
+--
+-- The day-only cohorts (retention, first-order conversion) are also computed for a weekly
+-- run, relative to its Sunday; the weekly report does not show them.
+--
+-- @param cal calendar local days of the events window with the dt partitions each overlaps
+-- @param events_dt_from varchar first dt partition of events to read
+-- @param events_dt_to varchar last dt partition of events to read
+-- @param signup_lookback_days integer a signup day has no signup in this many local days before it
+-- @param private_channels varchar_list channels that count as private domain
+-- @param period_start date first local day of the period
+-- @param period_end date last local day of the period (D)
+-- @param wau_start date first local day of the WAU window (D-6; weekly: the Monday)
+-- @param mau_start date first local day of the 30 days ending D
+-- @param retention_d1_cohort date signup day of the D1 retention cohort (D-1)
+-- @param retention_d7_cohort date signup day of the D7 retention cohort (D-7)
+-- @param retention_d30_cohort date signup day of the D30 retention cohort (D-30)
+-- @param conversion_cohort date signup day of the first-order conversion cohort (D-7)
+-- @param ltv_cohort_start date first signup day of the LTV-30 cohort
+-- @param ltv_cohort_end date last signup day of the LTV-30 cohort
+-- @param orders_dt_from varchar first dt partition of orders to read
+-- @param orders_dt_to varchar last dt partition of orders to read
+-- @param orders_from timestamp UTC start of the orders window (covers every order window below)
+-- @param orders_to timestamp UTC end (exclusive) of the orders window
+-- @param period_from timestamp UTC start of the period
+-- @param period_to timestamp UTC end (exclusive) of the period
+-- @param repurchase_from timestamp UTC start of the 90 days ending D (they end at period_to)
+--
+-- Output columns (one row):
+--   new_users                      users whose signup day is in the period
+--   active_user_days               sum over the period's days of that day's active users
+--   wau_users, mau_users           active users in [wau_start, D] and in [mau_start, D]
+--   private_mau_users              of mau_users, those with an event on a private channel then
+--   retention_dN_cohort_users      users whose signup day is D-N (N = 1, 7, 30)
+--   retention_dN_retained_users    of those, the ones active on D
+--   conversion_cohort_users        users whose signup day is conversion_cohort
+--   converted_users                of those, the ones with a paid order in [signup, +7×24 h)
+--   ltv_cohort_users               users whose signup day is in the LTV cohort days
+--   ltv_revenue                    their paid orders' amounts in [signup, +30×24 h) (decimal)
+--   paid_orders, gmv, paying_users paid orders of the period, their amounts (decimal), buyers
+--   repurchase_customers           buyers with a paid order in the 90 days ending D
+--   repurchase_repeat_customers    of those, buyers with two or more
+--   private_repurchase_customers   repurchase_customers counted in private_mau_users
+--   private_repurchase_repeat_customers  of those, buyers with two or more
+
+with
+
+events_by_local_day as (
+  select
+    e.user_id,
+    e.event_type,
+    e.channel,
+    e.event_time,
+    cal.local_date
+  from events as e
+  join :cal as cal (local_date, dt, day_start, day_end)
+    on e.dt = cal.dt
+  where e.dt between :events_dt_from and :events_dt_to
+    and e.event_time >= cal.day_start
+    and e.event_time < cal.day_end
+    and e.user_id is not null
+),
+
+user_days as (
+  select
+    user_id,
+    local_date,
+    min(case when event_type = 'signup' then event_time end) as first_signup_time,
+    max(case when channel in :private_channels then 1 else 0 end) as on_private_channel
+  from events_by_local_day
+  group by user_id, local_date
+),
+
+user_days_with_previous_signup as (
+  select
+    user_id,
+    local_date,
+    first_signup_time,
+    on_private_channel,
+    max(case when first_signup_time is not null then local_date end) over (
+      partition by user_id
+      order by local_date
+      rows between unbounded preceding and 1 preceding
+    ) as previous_signup_date
+  from user_days
+),
+
+user_days_with_signup_day as (
+  select
+    user_id,
+    local_date,
+    on_private_channel,
+    case
+      when first_signup_time is null then null
+      when previous_signup_date is null then first_signup_time
+      when date_diff('day', previous_signup_date, local_date) > :signup_lookback_days
+        then first_signup_time
+    end as signup_time
+  from user_days_with_previous_signup
+),
+
+users as (
+  select
+    user_id,
+    max(case
+      when signup_time is not null and local_date between :period_start and :period_end then 1
+      else 0
+    end) as signed_up_in_period,
+    sum(case when local_date between :period_start and :period_end then 1 else 0 end)
+      as active_days_in_period,
+    max(case when local_date = :period_end then 1 else 0 end) as active_on_period_end,
+    max(case when local_date between :wau_start and :period_end then 1 else 0 end)
+      as active_in_wau_window,
+    max(case when local_date between :mau_start and :period_end then 1 else 0 end)
+      as active_in_mau_window,
+    max(case when local_date between :mau_start and :period_end then on_private_channel else 0 end)
+      as private_in_mau_window,
+    max(case when signup_time is not null and local_date = :retention_d1_cohort then 1 else 0 end)
+      as in_retention_d1_cohort,
+    max(case when signup_time is not null and local_date = :retention_d7_cohort then 1 else 0 end)
+      as in_retention_d7_cohort,
+    max(case when signup_time is not null and local_date = :retention_d30_cohort then 1 else 0 end)
+      as in_retention_d30_cohort,
+    min(case when local_date = :conversion_cohort then signup_time end) as conversion_signup_time,
+    min(case when local_date between :ltv_cohort_start and :ltv_cohort_end then signup_time end)
+      as ltv_signup_time
+  from user_days_with_signup_day
+  group by user_id
+),
+
+order_records as (
+  select
+    order_id,
+    user_id,
+    order_time,
+    updated_at,
+    amount,
+    status
+  from orders
+  where dt between :orders_dt_from and :orders_dt_to
+    and order_time >= :orders_from
+    and order_time < :orders_to
+),
+
+order_records_latest_first as (
+  select
+    order_id,
+    user_id,
+    order_time,
+    amount,
+    status,
+    row_number() over (
+      partition by order_id
+      order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
+    ) as recency_rank
+  from order_records
+),
+
+paid_orders as (
+  select
+    order_id,
+    user_id,
+    order_time,
+    amount
+  from order_records_latest_first
+  where recency_rank = 1
+    and status = 'paid'
+),
+
+users_with_paid_orders as (
+  select
+    coalesce(users.user_id, paid_orders.user_id) as user_id,
+    users.signed_up_in_period,
+    users.active_days_in_period,
+    users.active_on_period_end,
+    users.active_in_wau_window,
+    users.active_in_mau_window,
+    users.private_in_mau_window,
+    users.in_retention_d1_cohort,
+    users.in_retention_d7_cohort,
+    users.in_retention_d30_cohort,
+    users.conversion_signup_time,
+    users.ltv_signup_time,
+    paid_orders.order_id,
+    paid_orders.order_time,
+    paid_orders.amount
+  from users
+  full outer join paid_orders
+    on users.user_id = paid_orders.user_id
+),
+
+customers as (
+  select
+    user_id,
+    coalesce(max(signed_up_in_period), 0) as signed_up_in_period,
+    coalesce(max(active_days_in_period), 0) as active_days_in_period,
+    coalesce(max(active_on_period_end), 0) as active_on_period_end,
+    coalesce(max(active_in_wau_window), 0) as active_in_wau_window,
+    coalesce(max(active_in_mau_window), 0) as active_in_mau_window,
+    coalesce(max(private_in_mau_window), 0) as private_in_mau_window,
+    coalesce(max(in_retention_d1_cohort), 0) as in_retention_d1_cohort,
+    coalesce(max(in_retention_d7_cohort), 0) as in_retention_d7_cohort,
+    coalesce(max(in_retention_d30_cohort), 0) as in_retention_d30_cohort,
+    max(case when conversion_signup_time is not null then 1 else 0 end) as in_conversion_cohort,
+    max(case when ltv_signup_time is not null then 1 else 0 end) as in_ltv_cohort,
+    max(case
+      when order_time >= conversion_signup_time
+        and order_time < conversion_signup_time + interval '168' hour then 1
+      else 0
+    end) as converted,
+    sum(case
+      when order_time >= ltv_signup_time
+        and order_time < ltv_signup_time + interval '720' hour then amount
+    end) as ltv_revenue,
+    count(case
+      when order_time >= :period_from and order_time < :period_to then order_id
+    end) as paid_orders_in_period,
+    sum(case
+      when order_time >= :period_from and order_time < :period_to then amount
+    end) as gmv_in_period,
+    count(case
+      when order_time >= :repurchase_from and order_time < :period_to then order_id
+    end) as paid_orders_in_repurchase_window
+  from users_with_paid_orders
+  group by user_id
+),
+
+final as (
+  select
+    count(case when signed_up_in_period = 1 then 1 end) as new_users,
+    coalesce(sum(active_days_in_period), 0) as active_user_days,
+    count(case when active_in_wau_window = 1 then 1 end) as wau_users,
+    count(case when active_in_mau_window = 1 then 1 end) as mau_users,
+    count(case when private_in_mau_window = 1 then 1 end) as private_mau_users,
+    count(case when in_retention_d1_cohort = 1 then 1 end) as retention_d1_cohort_users,
+    count(case when in_retention_d1_cohort = 1 and active_on_period_end = 1 then 1 end)
+      as retention_d1_retained_users,
+    count(case when in_retention_d7_cohort = 1 then 1 end) as retention_d7_cohort_users,
+    count(case when in_retention_d7_cohort = 1 and active_on_period_end = 1 then 1 end)
+      as retention_d7_retained_users,
+    count(case when in_retention_d30_cohort = 1 then 1 end) as retention_d30_cohort_users,
+    count(case when in_retention_d30_cohort = 1 and active_on_period_end = 1 then 1 end)
+      as retention_d30_retained_users,
+    count(case when in_conversion_cohort = 1 then 1 end) as conversion_cohort_users,
+    count(case when converted = 1 then 1 end) as converted_users,
+    count(case when in_ltv_cohort = 1 then 1 end) as ltv_cohort_users,
+    coalesce(sum(ltv_revenue), 0) as ltv_revenue,
+    coalesce(sum(paid_orders_in_period), 0) as paid_orders,
+    coalesce(sum(gmv_in_period), 0) as gmv,
+    count(case when paid_orders_in_period > 0 then 1 end) as paying_users,
+    count(case when paid_orders_in_repurchase_window >= 1 then 1 end) as repurchase_customers,
+    count(case when paid_orders_in_repurchase_window >= 2 then 1 end)
+      as repurchase_repeat_customers,
+    count(case
+      when paid_orders_in_repurchase_window >= 1 and private_in_mau_window = 1 then 1
+    end) as private_repurchase_customers,
+    count(case
+      when paid_orders_in_repurchase_window >= 2 and private_in_mau_window = 1 then 1
+    end) as private_repurchase_repeat_customers
+  from customers
+)
+
+select * from final
