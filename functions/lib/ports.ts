@@ -51,13 +51,21 @@ export interface SnapshotDocument {
   readonly [field: string]: unknown;
 }
 
+/** A snapshot document before the store numbers it (`Omit` would drop the named fields). */
+export interface SnapshotDraft {
+  readonly report: string;
+  readonly periodKey: string;
+  readonly revision?: never;
+  readonly [field: string]: unknown;
+}
+
 /**
  * Where snapshots live: one JSON document per (report, period, revision) plus an
  * append-only JSON Lines history that DuckDB or Athena can query.
  */
 export interface SnapshotStore {
   /** Writes the next revision of (report, periodKey); never overwrites an earlier one. */
-  put(doc: Omit<SnapshotDocument, "revision">): Promise<SnapshotDocument>;
+  put(doc: SnapshotDraft): Promise<SnapshotDocument>;
   /** The latest revision of (report, periodKey), or undefined. */
   latest(report: string, periodKey: string): Promise<SnapshotDocument | undefined>;
   /** Every revision of (report, periodKey), oldest first. */

@@ -1,0 +1,175 @@
+/**
+ * The report snapshot: what a run computed and judged for one (report, period), stored as
+ * one JSON document per revision and one flat line in the report's history.
+ *
+ * A snapshot is the record a manager's email was made from: values (with their sample
+ * sizes), statuses, the targets used, the config version, the data window read (UTC bounds
+ * and partitions), the run id and when it was made. Later runs read the previous period's
+ * snapshot for deltas, alerts read it for transitions and the dashboard reads the history.
+ */
+import type { Evaluation, ResolvedTarget, Status } from "../kpi/evaluate.ts";
+import { isoWeekLabel, type Period, type UtcWindow } from "../kpi/windows.ts";
+import type { SnapshotDocument } from "../ports.ts";
+import type { MetricValue } from "./modules.ts";
+
+/** Bumped when the document shape changes incompatibly. */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+/** One metric of a snapshot: the computed value and its evaluation. */
+export interface MetricSnapshot {
+  readonly value: number | null;
+  /** Why the value is null (from the module). */
+  readonly reason?: MetricValue["reason"];
+  readonly sample?: number;
+  readonly numerator?: number;
+  readonly denominator?: number;
+  readonly status: Status;
+  readonly insufficientReason?: Evaluation["insufficientReason"];
+  /** The target used, or null for a context metric. */
+  readonly target: ResolvedTarget | null;
+  /** The number compared (the value, or its year-on-year growth). */
+  readonly measured: number | null;
+  /** The effective target the measured number was compared with. */
+  readonly threshold: number | null;
+  readonly previous: number | null;
+  readonly yearEarlier: number | null;
+}
+
+/** Which stored snapshots the deltas were computed from. */
+export interface SnapshotReference {
+  readonly periodKey: string;
+  readonly revision: number;
+}
+
+/** The document stored per (report, period, revision). */
+export interface ReportSnapshot extends SnapshotDocument {
+  readonly schemaVersion: number;
+  readonly runId: string;
+  /** ISO 8601 UTC. */
+  readonly createdAt: string;
+  readonly configVersion: string;
+  readonly period: Period;
+  readonly dataWindow: {
+    readonly fromUtc: string;
+    readonly toUtc: string;
+    readonly partitions: readonly string[];
+  };
+  /** By metric id, in registry order. */
+  readonly metrics: Readonly<Record<string, MetricSnapshot>>;
+  /** Per-scope metrics (e.g. campaign id → metric id → metric). */
+  readonly scoped: Readonly<Record<string, Readonly<Record<string, MetricSnapshot>>>>;
+  /** The modules' tables beside the metrics (RFM matrix, breakdowns). */
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly statusCounts: Readonly<Record<Status, number>>;
+  readonly comparedWith: {
+    readonly previous: SnapshotReference | null;
+    readonly yearEarlier: SnapshotReference | null;
+  };
+}
+
+/** The key of a period in snapshots and delivery keys: `2026-03-01` or `2026-W09`. */
+export function periodKeyOf(period: Period): string {
+  return period.kind === "day" ? period.start : isoWeekLabel(period.start);
+}
+
+/** The data window as it is stored (ISO strings). */
+export function storedWindow(window: UtcWindow): ReportSnapshot["dataWindow"] {
+  return {
+    fromUtc: window.fromUtc.toISOString(),
+    toUtc: window.toUtc.toISOString(),
+    partitions: window.partitions,
+  };
+}
+
+/** A metric's value and evaluation as stored. */
+export function metricSnapshot(value: MetricValue, evaluation: Evaluation): MetricSnapshot {
+  return {
+    value: evaluation.value,
+    ...(value.reason ? { reason: value.reason } : {}),
+    ...(value.sample !== undefined ? { sample: value.sample } : {}),
+    ...(value.numerator !== undefined ? { numerator: value.numerator } : {}),
+    ...(value.denominator !== undefined ? { denominator: value.denominator } : {}),
+    status: evaluation.status,
+    ...(evaluation.insufficientReason ? { insufficientReason: evaluation.insufficientReason } : {}),
+    target: evaluation.target ?? null,
+    measured: evaluation.measured,
+    threshold: evaluation.threshold,
+    previous: evaluation.vsPrevious?.reference ?? null,
+    yearEarlier: evaluation.vsYearEarlier?.reference ?? null,
+  };
+}
+
+/** A stored value of `metricId` in a snapshot (null when absent or null). */
+export function storedValue(doc: SnapshotDocument | undefined, metricId: string): number | null {
+  const metrics = (doc as Partial<ReportSnapshot> | undefined)?.metrics;
+  const value = metrics?.[metricId]?.value;
+  return typeof value === "number" ? value : null;
+}
+
+/** One line of the history file: flat columns plus one array entry per metric. */
+export interface HistoryLine {
+  readonly report: string;
+  readonly period_key: string;
+  readonly revision: number;
+  readonly run_id: string | null;
+  readonly created_at: string | null;
+  readonly config_version: string | null;
+  readonly period_kind: string | null;
+  readonly period_start: string | null;
+  readonly period_end: string | null;
+  readonly time_zone: string | null;
+  readonly breaches: number;
+  readonly warnings: number;
+  readonly metrics: readonly {
+    readonly metric: string;
+    /** Null for report-wide metrics, e.g. a campaign id for per-campaign ones. */
+    readonly scope: string | null;
+    readonly value: number | null;
+    readonly status: string;
+    readonly target: number | null;
+    readonly threshold: number | null;
+    readonly previous: number | null;
+    readonly year_earlier: number | null;
+  }[];
+}
+
+/**
+ * The history line of a snapshot: flat enough for `read_json` in DuckDB and a JSON SerDe
+ * table in Athena (`unnest(metrics)` gives one row per metric). Every store adapter writes
+ * this same line.
+ */
+export function toHistoryLine(doc: SnapshotDocument): HistoryLine {
+  const snapshot = doc as Partial<ReportSnapshot> & SnapshotDocument;
+  const rows: HistoryLine["metrics"][number][] = [];
+  const add = (scope: string | null, metrics: Readonly<Record<string, MetricSnapshot>>) => {
+    for (const [metric, m] of Object.entries(metrics)) {
+      rows.push({
+        metric,
+        scope,
+        value: m.value,
+        status: m.status,
+        target: m.target?.value ?? null,
+        threshold: m.threshold,
+        previous: m.previous,
+        year_earlier: m.yearEarlier,
+      });
+    }
+  };
+  add(null, snapshot.metrics ?? {});
+  for (const [scope, metrics] of Object.entries(snapshot.scoped ?? {})) add(scope, metrics);
+  return {
+    report: doc.report,
+    period_key: doc.periodKey,
+    revision: doc.revision,
+    run_id: snapshot.runId ?? null,
+    created_at: snapshot.createdAt ?? null,
+    config_version: snapshot.configVersion ?? null,
+    period_kind: snapshot.period?.kind ?? null,
+    period_start: snapshot.period?.start ?? null,
+    period_end: snapshot.period?.end ?? null,
+    time_zone: snapshot.period?.timeZone ?? null,
+    breaches: snapshot.statusCounts?.breach ?? 0,
+    warnings: snapshot.statusCounts?.warning ?? 0,
+    metrics: rows,
+  };
+}
