@@ -1,0 +1,504 @@
+/**
+ * The on-call alert state machine. Pure: the use case passes in the evaluated metrics of
+ * one period, the stored state and the time; this file returns the new state and the
+ * notifications to send, each with a deterministic idempotency key.
+ *
+ * One record per (report, metric, scope). Its visible state is one of
+ * - `ok`: the last judged period met the target (or a breach is pending "for N periods"),
+ * - `breaching`: a breach episode is open,
+ * - `data_incomplete`: the last period's data failed the completeness gate (not judged),
+ * - `error`: the metric could not be computed.
+ *
+ * Notifications: `start` once per breach episode, `reminder` at most every
+ * `reminderIntervalMs` while it stays breached, `resolved` when it recovers, `error` when a
+ * metric starts failing, and one `data_incomplete` alert per incomplete (period, table).
+ * A period that is not judged (insufficient sample, no target, data incomplete, error)
+ * never opens, extends or closes an episode, and never counts towards or breaks a streak.
+ *
+ * Keys are built from the episode's first period, so re-running a period — again, twice at
+ * once, or later as a replay — yields the same keys, and the delivery log turns them into
+ * exactly one email. Re-running the period a record last saw re-applies it to the record as
+ * it was before that period, at the instant that period was first evaluated.
+ */
+import { z } from "zod";
+import type { CompletenessIssue } from "./completeness.ts";
+
+/** Evaluation statuses (functions/lib/kpi/evaluate.ts) plus the two the pipeline adds. */
+export type ObservedStatus =
+  | "met"
+  | "warning"
+  | "breach"
+  | "insufficient_data"
+  | "no_target"
+  | "data_incomplete"
+  | "error";
+
+export type AlertStatus = "ok" | "breaching" | "data_incomplete" | "error";
+
+/** The scope of metrics that are not per campaign. */
+export const WHOLE_BUSINESS = "all";
+
+/** One metric's outcome in one period. */
+export interface AlertObservation {
+  readonly metric: string;
+  /** Campaign id for per-campaign metrics; {@link WHOLE_BUSINESS} (the default) otherwise. */
+  readonly scope?: string;
+  readonly status: ObservedStatus;
+  readonly value: number | null;
+  readonly target?: number | null;
+  /** For `error`: what went wrong, in one line. */
+  readonly error?: string;
+}
+
+/** Everything judged about one period of one report. */
+export interface PeriodObservations {
+  /** `daily` or `weekly` (or another report name): states of different reports never mix. */
+  readonly report: string;
+  /** `2026-03-01`, `2026-W09`: keys of one report sort in time order. */
+  readonly periodKey: string;
+  readonly observations: readonly AlertObservation[];
+  /** Findings of the completeness gate; when any, no metric of the period is judged. */
+  readonly dataIssues?: readonly CompletenessIssue[];
+}
+
+/** Mutes the notifications of a metric (optionally of one scope) until an instant. */
+export interface Silence {
+  /** A metric id, or `*` for every metric. */
+  readonly metric: string;
+  readonly scope?: string;
+  readonly until: Date;
+  readonly reason?: string;
+}
+
+/** The alert rules, from configuration. */
+export interface AlertRules {
+  /** Least time between two notifications of one open episode (e.g. 24 h). */
+  readonly reminderIntervalMs: number;
+  /**
+   * How much earlier than the interval a reminder may go out. Scheduled runs start a few
+   * seconds or minutes apart from day to day; without slack a 24 h interval with daily runs
+   * would skip every other reminder.
+   */
+  readonly reminderSlackMs: number;
+  /** Consecutive breached periods before an episode opens (1 = at the first breach). */
+  readonly forPeriods: number;
+  /** Per-metric overrides of {@link forPeriods}. */
+  readonly forPeriodsByMetric?: Readonly<Record<string, number>>;
+  readonly silences: readonly Silence[];
+}
+
+const HOUR_MS = 3_600_000;
+
+export const DEFAULT_ALERT_RULES: AlertRules = {
+  reminderIntervalMs: 24 * HOUR_MS,
+  reminderSlackMs: HOUR_MS / 2,
+  forPeriods: 1,
+  silences: [],
+};
+
+/** A notification about one metric's breach episode or failure. */
+export interface MetricNotification {
+  readonly key: string;
+  readonly kind: "start" | "reminder" | "resolved" | "error";
+  readonly report: string;
+  readonly periodKey: string;
+  readonly metric: string;
+  readonly scope: string;
+  readonly status: ObservedStatus;
+  readonly value: number | null;
+  readonly target: number | null;
+  /** First breached period of the episode (start, reminder, resolved). */
+  readonly since?: string;
+  /** When the episode's start alert went out (or would have, when silenced). */
+  readonly sinceInstant?: string;
+  /** 1, 2, … for reminders. */
+  readonly reminder?: number;
+  readonly error?: string;
+}
+
+/** One alert per incomplete (period, table), naming partitions and counts. */
+export interface DataNotification {
+  readonly key: string;
+  readonly kind: "data_incomplete";
+  readonly report: string;
+  readonly periodKey: string;
+  readonly table: string;
+  readonly issues: readonly CompletenessIssue[];
+}
+
+export type AlertNotification = MetricNotification | DataNotification;
+
+/** The result of one step. */
+export interface AlertStep {
+  readonly state: AlertState;
+  /** To send, in a stable order. */
+  readonly notifications: readonly AlertNotification[];
+  /** What a silence muted (for the run log and `alerts replay`). */
+  readonly suppressed: readonly MetricNotification[];
+  /** Records left alone because this period is older than the one they last saw. */
+  readonly skipped: readonly string[];
+}
+
+const episodeSchema = z.strictObject({
+  /** First breached period: the episode's identity in keys. */
+  start: z.string(),
+  openedAt: z.string(),
+  notified: z.boolean(),
+  lastNotifiedAt: z.string().optional(),
+  reminders: z.number().int().nonnegative(),
+});
+
+const statusSchema = z.enum([
+  "met",
+  "warning",
+  "breach",
+  "insufficient_data",
+  "no_target",
+  "data_incomplete",
+  "error",
+]);
+
+const coreSchema = z.strictObject({
+  state: z.enum(["ok", "breaching", "data_incomplete", "error"]),
+  /** Consecutive judged periods in breach, and the first of them. */
+  streak: z.strictObject({ start: z.string(), length: z.number().int().positive() }).optional(),
+  episode: episodeSchema.optional(),
+  /** Period in which the current error began. */
+  errorSince: z.string().optional(),
+  lastStatus: statusSchema.optional(),
+  lastValue: z.number().nullable(),
+  lastTarget: z.number().nullable(),
+});
+
+const recordSchema = coreSchema.extend({
+  report: z.string(),
+  metric: z.string(),
+  scope: z.string(),
+  lastPeriod: z.string(),
+  /** When `lastPeriod` was first evaluated; re-runs of it reuse this instant. */
+  lastEvaluatedAt: z.string(),
+  /** The record before `lastPeriod` was applied (null: it did not exist). */
+  before: coreSchema.nullable(),
+});
+
+const stateSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  records: z.record(z.string(), recordSchema),
+});
+
+type RecordCore = z.output<typeof coreSchema>;
+export type AlertRecord = z.output<typeof recordSchema>;
+/** The stored alert state: one record per (report, metric, scope). */
+export type AlertState = z.output<typeof stateSchema>;
+
+export const EMPTY_ALERT_STATE: AlertState = { schemaVersion: 1, records: {} };
+
+const INITIAL_CORE: RecordCore = { state: "ok", lastValue: null, lastTarget: null };
+
+/** The stored alert state document is not what this version writes. */
+export class AlertStateError extends Error {
+  override name = "AlertStateError";
+}
+
+/** Validates a stored state document; `undefined` (nothing stored yet) is the empty state. */
+export function parseAlertState(stored: unknown): AlertState {
+  if (stored === undefined || stored === null) return EMPTY_ALERT_STATE;
+  const parsed = stateSchema.safeParse(stored);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AlertStateError(
+      `The stored alert state is invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "unknown"}. ` +
+        "Restore a previous version of it, or delete it to start over (open alerts are then forgotten).",
+    );
+  }
+  return parsed.data;
+}
+
+/** The record id of (report, metric, scope). */
+export function recordId(report: string, metric: string, scope: string): string {
+  return [report, metric, scope].map(encodeURIComponent).join("/");
+}
+
+/** Whether a silence mutes (metric, scope) at `at`. */
+export function isSilenced(
+  silences: readonly Silence[],
+  metric: string,
+  scope: string,
+  at: Date,
+): boolean {
+  return silences.some(
+    (s) =>
+      (s.metric === "*" || s.metric === metric) &&
+      (s.scope === undefined || s.scope === scope) &&
+      at.getTime() < s.until.getTime(),
+  );
+}
+
+/**
+ * Applies one period's observations to the state. `at` is the run time: it decides
+ * silences and reminder spacing (a re-run of a period reuses its first evaluation time).
+ */
+export function stepAlerts(
+  previous: AlertState,
+  input: PeriodObservations,
+  rules: AlertRules,
+  at: Date,
+): AlertStep {
+  const records: Record<string, AlertRecord> = { ...previous.records };
+  const notifications: AlertNotification[] = [];
+  const suppressed: MetricNotification[] = [];
+  const skipped: string[] = [];
+  const dataIncomplete = (input.dataIssues?.length ?? 0) > 0;
+
+  for (const table of [...new Set((input.dataIssues ?? []).map((i) => i.table))].sort()) {
+    notifications.push({
+      key: ["data", input.report, input.periodKey, table].map(encodeURIComponent).join(":"),
+      kind: "data_incomplete",
+      report: input.report,
+      periodKey: input.periodKey,
+      table,
+      issues: (input.dataIssues ?? []).filter((i) => i.table === table),
+    });
+  }
+
+  for (const observation of sortedObservations(input.observations)) {
+    const scope = observation.scope ?? WHOLE_BUSINESS;
+    const id = recordId(input.report, observation.metric, scope);
+    const existing = records[id];
+    if (existing && existing.lastPeriod > input.periodKey) {
+      skipped.push(id);
+      continue;
+    }
+    const rerun = existing?.lastPeriod === input.periodKey;
+    const base: RecordCore = rerun ? (existing.before ?? INITIAL_CORE) : (existing ?? INITIAL_CORE);
+    const evaluatedAt = rerun ? new Date(existing.lastEvaluatedAt) : at;
+    const status: ObservedStatus = dataIncomplete ? "data_incomplete" : observation.status;
+    const forPeriods = Math.max(
+      1,
+      rules.forPeriodsByMetric?.[observation.metric] ?? rules.forPeriods,
+    );
+    const outcome = advance(base, { ...observation, scope, status }, input, {
+      rules,
+      forPeriods,
+      at: evaluatedAt,
+    });
+    records[id] = {
+      ...outcome.core,
+      report: input.report,
+      metric: observation.metric,
+      scope,
+      lastPeriod: input.periodKey,
+      lastEvaluatedAt: evaluatedAt.toISOString(),
+      before: stripRecord(base),
+    };
+    (outcome.silenced ? suppressed : notifications).push(...outcome.notifications);
+  }
+  return { state: { schemaVersion: 1, records }, notifications, suppressed, skipped };
+}
+
+interface Step {
+  readonly rules: AlertRules;
+  readonly forPeriods: number;
+  readonly at: Date;
+}
+
+/**
+ * One record, one period. Notifications are returned whether or not a silence mutes them;
+ * the caller routes them, and a muted start leaves the episode un-notified so that its
+ * start goes out once the silence ends (if the breach lasts).
+ */
+function advance(
+  core: RecordCore,
+  observation: AlertObservation & { readonly scope: string },
+  input: PeriodObservations,
+  step: Step,
+): { core: RecordCore; notifications: MetricNotification[]; silenced: boolean } {
+  const silenced = isSilenced(step.rules.silences, observation.metric, observation.scope, step.at);
+  return { ...transition(core, observation, input, step, silenced), silenced };
+}
+
+function transition(
+  core: RecordCore,
+  observation: AlertObservation & { readonly scope: string },
+  input: PeriodObservations,
+  step: Step,
+  silenced: boolean,
+): { core: RecordCore; notifications: MetricNotification[] } {
+  const at = step.at.toISOString();
+  const judged = {
+    lastStatus: observation.status,
+    lastValue: observation.value,
+    lastTarget: observation.target ?? null,
+  };
+  const notify = (
+    kind: MetricNotification["kind"],
+    identity: string,
+    extra: Partial<MetricNotification> = {},
+  ): MetricNotification => ({
+    key: [
+      "alert",
+      input.report,
+      observation.metric,
+      observation.scope,
+      identity,
+      kind,
+      ...(extra.reminder ? [String(extra.reminder)] : []),
+    ]
+      .map(encodeURIComponent)
+      .join(":"),
+    kind,
+    report: input.report,
+    periodKey: input.periodKey,
+    metric: observation.metric,
+    scope: observation.scope,
+    status: observation.status,
+    value: observation.value,
+    target: observation.target ?? null,
+    ...extra,
+  });
+
+  switch (observation.status) {
+    case "breach": {
+      const streak = core.streak
+        ? { start: core.streak.start, length: core.streak.length + 1 }
+        : { start: input.periodKey, length: 1 };
+      const base = { ...core, ...judged, streak, errorSince: undefined };
+      let episode = core.episode;
+      if (!episode) {
+        if (streak.length < step.forPeriods)
+          return { core: { ...base, state: "ok" }, notifications: [] };
+        episode = { start: streak.start, openedAt: at, notified: false, reminders: 0 };
+      }
+      const since = { since: episode.start, sinceInstant: episode.openedAt };
+      if (!episode.notified) {
+        const start = notify("start", episode.start, since);
+        const next = silenced ? episode : { ...episode, notified: true, lastNotifiedAt: at };
+        return { core: { ...base, state: "breaching", episode: next }, notifications: [start] };
+      }
+      const last = Date.parse(episode.lastNotifiedAt ?? episode.openedAt);
+      const due =
+        step.at.getTime() - last >= step.rules.reminderIntervalMs - step.rules.reminderSlackMs;
+      if (!due || silenced) {
+        // A muted reminder is not counted: the next one is due as soon as the silence ends.
+        const muted = due
+          ? [notify("reminder", episode.start, { ...since, reminder: episode.reminders + 1 })]
+          : [];
+        return { core: { ...base, state: "breaching", episode }, notifications: muted };
+      }
+      const reminders = episode.reminders + 1;
+      const reminder = notify("reminder", episode.start, { ...since, reminder: reminders });
+      return {
+        core: {
+          ...base,
+          state: "breaching",
+          episode: { ...episode, reminders, lastNotifiedAt: at },
+        },
+        notifications: [reminder],
+      };
+    }
+    case "met":
+    case "warning": {
+      const base: RecordCore = {
+        ...core,
+        ...judged,
+        state: "ok",
+        streak: undefined,
+        episode: undefined,
+        errorSince: undefined,
+      };
+      const episode = core.episode;
+      // An episode whose start never went out (muted) closes silently.
+      if (!episode?.notified) return { core: base, notifications: [] };
+      const resolved = notify("resolved", episode.start, {
+        since: episode.start,
+        sinceInstant: episode.openedAt,
+      });
+      return { core: base, notifications: [resolved] };
+    }
+    case "insufficient_data":
+    case "no_target":
+      return {
+        core: {
+          ...core,
+          ...judged,
+          state: core.episode ? "breaching" : "ok",
+          errorSince: undefined,
+        },
+        notifications: [],
+      };
+    case "data_incomplete":
+      return { core: { ...core, ...judged, state: "data_incomplete" }, notifications: [] };
+    case "error": {
+      if (core.state === "error" && core.errorSince) {
+        return { core: { ...core, ...judged }, notifications: [] };
+      }
+      const error = notify("error", input.periodKey, {
+        ...(observation.error ? { error: observation.error } : {}),
+      });
+      return {
+        core: { ...core, ...judged, state: "error", errorSince: input.periodKey },
+        notifications: [error],
+      };
+    }
+  }
+}
+
+function stripRecord(core: RecordCore | AlertRecord): RecordCore {
+  const { state, streak, episode, errorSince, lastStatus, lastValue, lastTarget } = core;
+  return dropUndefined({ state, streak, episode, errorSince, lastStatus, lastValue, lastTarget });
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function sortedObservations(observations: readonly AlertObservation[]): AlertObservation[] {
+  return [...observations].sort(
+    (a, b) =>
+      a.metric.localeCompare(b.metric) ||
+      (a.scope ?? WHOLE_BUSINESS).localeCompare(b.scope ?? WHOLE_BUSINESS),
+  );
+}
+
+/** What the alert rules would have sent over a history of periods. */
+export interface ReplayResult {
+  readonly state: AlertState;
+  /** Every notification with the period and time it would have gone out. */
+  readonly fired: readonly (AlertNotification & { readonly at: string })[];
+  readonly suppressed: readonly (MetricNotification & { readonly at: string })[];
+  /** Count per metric and kind, for tuning a target. */
+  readonly counts: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+/**
+ * Runs the state machine over stored periods, oldest first, from `initial` (default: no
+ * open alerts). `timeOf` gives the instant each period was (or would have been) evaluated.
+ */
+export function replayAlerts(
+  periods: readonly PeriodObservations[],
+  rules: AlertRules,
+  timeOf: (period: PeriodObservations) => Date,
+  initial: AlertState = EMPTY_ALERT_STATE,
+): ReplayResult {
+  let state = initial;
+  const fired: (AlertNotification & { at: string })[] = [];
+  const suppressed: (MetricNotification & { at: string })[] = [];
+  const counts: Record<string, Record<string, number>> = {};
+  const ordered = [...periods].sort(
+    (a, b) => a.report.localeCompare(b.report) || a.periodKey.localeCompare(b.periodKey),
+  );
+  for (const period of ordered) {
+    const at = timeOf(period);
+    const step = stepAlerts(state, period, rules, at);
+    state = step.state;
+    for (const n of step.notifications) {
+      fired.push({ ...n, at: at.toISOString() });
+      const subject = n.kind === "data_incomplete" ? `data:${n.table}` : n.metric;
+      const perKind = counts[subject] ?? {};
+      perKind[n.kind] = (perKind[n.kind] ?? 0) + 1;
+      counts[subject] = perKind;
+    }
+    for (const n of step.suppressed) suppressed.push({ ...n, at: at.toISOString() });
+  }
+  return { state, fired, suppressed, counts };
+}

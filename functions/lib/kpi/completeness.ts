@@ -1,0 +1,246 @@
+/**
+ * The data-completeness gate: decides, before any KPI is judged, whether a period's input
+ * data is complete. Pure: `queries/completeness.sql` gathers the facts, this file decides.
+ *
+ * A period is incomplete when, for a fact table,
+ * - one of its `dt` partitions holds no rows (missing),
+ * - the part of a partition inside the period holds fewer rows than a share (default 50 %)
+ *   of the median of the same hours on the same weekday of the 4 weeks before (thin), or
+ * - its newest record is older than the freshness target at the period's end (stale).
+ *
+ * Comparing the same hours (not whole partitions) keeps the gate fair for a local day that
+ * covers only part of a UTC partition, and for a run made before a period is over.
+ */
+import { addDays, type IsoDate, type UtcWindow } from "./windows.ts";
+
+/** The gate's settings, from configuration. */
+export interface CompletenessRules {
+  /** Fact tables checked, with the column whose time decides freshness. */
+  readonly tables: readonly string[];
+  /** Tables that must hold rows in every partition even without history (events). */
+  readonly requiredTables: readonly string[];
+  /** A slice below this share of its trailing median is thin (default 0.5). */
+  readonly minShareOfMedian: number;
+  /** How many weeks back the same-weekday baseline looks (default 4). */
+  readonly baselineWeeks: number;
+  /**
+   * Below this median the volume check is skipped: a table that is small by nature (a few
+   * orders an hour) swings too much for a share to mean anything.
+   */
+  readonly minBaselineRows: number;
+  /** Freshness target in minutes per table; tables not listed are not checked. */
+  readonly freshnessMinutes: Readonly<Record<string, number>>;
+}
+
+export const DEFAULT_COMPLETENESS_RULES: CompletenessRules = {
+  tables: ["events", "orders"],
+  requiredTables: ["events"],
+  minShareOfMedian: 0.5,
+  baselineWeeks: 4,
+  minBaselineRows: 20,
+  freshnessMinutes: { events: 60 },
+};
+
+/** A part of one `dt` partition: inside the period, or the same hours some weeks earlier. */
+export interface CompletenessSlice {
+  /** The period's partition this slice belongs to (itself, or the one it is a baseline for). */
+  readonly baselineOf: IsoDate;
+  readonly dt: IsoDate;
+  /** 0 for the period itself, 1…N for the baselines. */
+  readonly weeksBack: number;
+  readonly fromUtc: Date;
+  readonly toUtc: Date;
+}
+
+/** What the completeness query found for one slice of one table. */
+export interface SliceFact {
+  readonly table: string;
+  readonly baselineOf: IsoDate;
+  readonly dt: IsoDate;
+  /** Rows whose time falls in the slice. */
+  readonly sliceRows: number;
+  /** Rows in the whole `dt` partition (0: the partition is missing). */
+  readonly partitionRows: number;
+  /** Newest time in the slice, ISO 8601 UTC, or null when empty. */
+  readonly newestTime: string | null;
+}
+
+/** One reason the period is incomplete, naming the table, the partition and the counts. */
+export interface CompletenessIssue {
+  readonly table: string;
+  readonly partition: IsoDate;
+  readonly kind: "missing_partition" | "thin_partition" | "stale_data";
+  /** Rows found in the period's part of the partition. */
+  readonly rows: number;
+  /** Median of the same hours on the same weekday of the previous weeks. */
+  readonly expectedRows?: number;
+  readonly newestTime?: string | null;
+  /** One sentence for people: what is wrong and the numbers that show it. */
+  readonly message: string;
+}
+
+/** The gate's decision for one period. */
+export interface CompletenessVerdict {
+  readonly complete: boolean;
+  readonly issues: readonly CompletenessIssue[];
+  /** Every partition checked, with its counts (for the run log and the report footer). */
+  readonly checked: readonly {
+    readonly table: string;
+    readonly partition: IsoDate;
+    readonly rows: number;
+    readonly baselineMedian: number | null;
+  }[];
+}
+
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+
+/**
+ * The slices the gate needs for a period window: for every partition the window touches,
+ * its part inside the window (cut at `now` for a period not yet over) and the same hours
+ * 1…`weeks` weeks earlier. Partitions wholly after `now` are left out.
+ */
+export function completenessSlices(
+  window: UtcWindow,
+  now: Date,
+  weeks: number = DEFAULT_COMPLETENESS_RULES.baselineWeeks,
+): CompletenessSlice[] {
+  const end = Math.min(window.toUtc.getTime(), now.getTime());
+  const slices: CompletenessSlice[] = [];
+  for (const dt of window.partitions) {
+    const dtStart = Date.parse(`${dt}T00:00:00Z`);
+    const from = Math.max(window.fromUtc.getTime(), dtStart);
+    const to = Math.min(end, dtStart + DAY_MS);
+    if (to <= from) continue;
+    for (let weeksBack = 0; weeksBack <= weeks; weeksBack++) {
+      slices.push({
+        baselineOf: dt,
+        dt: addDays(dt, -7 * weeksBack),
+        weeksBack,
+        fromUtc: new Date(from - weeksBack * WEEK_MS),
+        toUtc: new Date(to - weeksBack * WEEK_MS),
+      });
+    }
+  }
+  return slices;
+}
+
+/** The exact median (mean of the two middle values for an even count); null when empty. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/**
+ * Judges a period from the facts of its slices. `window` and `now` are those the slices
+ * were built with.
+ */
+export function judgeCompleteness(
+  facts: readonly SliceFact[],
+  window: UtcWindow,
+  now: Date,
+  rules: CompletenessRules = DEFAULT_COMPLETENESS_RULES,
+): CompletenessVerdict {
+  const slices = completenessSlices(window, now, rules.baselineWeeks);
+  const factOf = new Map(facts.map((f) => [`${f.table}|${f.baselineOf}|${f.dt}`, f]));
+  const issues: CompletenessIssue[] = [];
+  const checked: CompletenessVerdict["checked"][number][] = [];
+
+  for (const table of rules.tables) {
+    const required = rules.requiredTables.includes(table);
+    let newest: string | null = null;
+    let periodRows = 0;
+    for (const current of slices.filter((s) => s.weeksBack === 0)) {
+      const fact = (slice: CompletenessSlice): SliceFact =>
+        factOf.get(`${table}|${slice.baselineOf}|${slice.dt}`) ?? {
+          table,
+          baselineOf: slice.baselineOf,
+          dt: slice.dt,
+          sliceRows: 0,
+          partitionRows: 0,
+          newestTime: null,
+        };
+      const found = fact(current);
+      periodRows += found.sliceRows;
+      if (found.newestTime && (!newest || found.newestTime > newest)) newest = found.newestTime;
+      // Baselines from before the lake began (no partition at all) say nothing.
+      const baseline = slices
+        .filter((s) => s.baselineOf === current.baselineOf && s.weeksBack > 0)
+        .map(fact)
+        .filter((f) => f.partitionRows > 0)
+        .map((f) => f.sliceRows);
+      const expected = median(baseline);
+      checked.push({
+        table,
+        partition: current.dt,
+        rows: found.sliceRows,
+        baselineMedian: expected,
+      });
+      const where = `${table}: partition dt=${current.dt}`;
+      const history = `the same hours of the ${baseline.length} previous same weekday(s) had a median of ${formatCount(expected ?? 0)}`;
+      if (found.partitionRows === 0) {
+        if (required || (expected ?? 0) > 0) {
+          issues.push({
+            table,
+            partition: current.dt,
+            kind: "missing_partition",
+            rows: 0,
+            ...(expected !== null ? { expectedRows: expected } : {}),
+            message:
+              expected !== null
+                ? `${where} is missing (0 rows; ${history}).`
+                : `${where} is missing (0 rows).`,
+          });
+        }
+        continue;
+      }
+      if (
+        expected !== null &&
+        expected >= rules.minBaselineRows &&
+        found.sliceRows < rules.minShareOfMedian * expected
+      ) {
+        issues.push({
+          table,
+          partition: current.dt,
+          kind: "thin_partition",
+          rows: found.sliceRows,
+          expectedRows: expected,
+          message: `${where} holds ${formatCount(found.sliceRows)} rows in the period, below ${Math.round(rules.minShareOfMedian * 100)} % of expected (${history}).`,
+        });
+      }
+    }
+    const freshness = rules.freshnessMinutes[table];
+    const currentSlices = slices.filter((s) => s.weeksBack === 0);
+    const last = currentSlices.at(-1);
+    if (freshness === undefined || !last) continue;
+    const reference = Math.min(window.toUtc.getTime(), now.getTime());
+    const ageMinutes = newest === null ? null : (reference - Date.parse(newest)) / 60_000;
+    if (ageMinutes === null || ageMinutes > freshness) {
+      issues.push({
+        table,
+        partition: last.dt,
+        kind: "stale_data",
+        rows: periodRows,
+        newestTime: newest,
+        message:
+          newest === null
+            ? `${table}: no record in the period (up to ${new Date(reference).toISOString()}); freshness target ${freshness} min.`
+            : `${table}: newest record in the period is at ${newest}, ${formatMinutes(ageMinutes ?? 0)} before ${new Date(reference).toISOString()}; freshness target ${freshness} min.`,
+      });
+    }
+  }
+  return { complete: issues.length === 0, issues, checked };
+}
+
+function formatCount(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+function formatMinutes(minutes: number): string {
+  const whole = Math.round(minutes);
+  return whole >= 60 ? `${Math.floor(whole / 60)} h ${whole % 60} min` : `${whole} min`;
+}
