@@ -5,7 +5,7 @@
  *
  * ```
  * snapshots/<report>/<periodKey>/r001.json                      one object per revision, never rewritten
- * snapshots/history/<report>/dt=<UTC date>/<period>~r001.json   one JSON line per snapshot
+ * snapshots/history/<report>/dt=<UTC date>/<period>~r001.json   one history line per snapshot
  * runs/dt=<UTC date>/<time>-<uuid>.json                         one JSON line per run
  * deliveries/<idempotency key>.json                             one record per delivery
  * alerts/state.json                                             the alert state (ETag-versioned)
@@ -42,6 +42,7 @@ import {
   type SnapshotStore,
   systemClock,
 } from "../ports.ts";
+import { toHistoryLine } from "../report/snapshot.ts";
 import {
   errorMessage,
   errorName,
@@ -125,7 +126,10 @@ export function createS3SnapshotStore(options: S3StoreOptions): SnapshotStore {
           `${JSON.stringify(stored, null, 2)}\n`,
         );
         if (created) {
-          await s3.create(historyKey(stored, clock.now()), `${JSON.stringify(stored)}\n`);
+          await s3.create(
+            historyKey(stored, clock.now()),
+            `${JSON.stringify(toHistoryLine(stored))}\n`,
+          );
           return stored;
         }
         // Another run took this revision between our listing and our write: list again.
