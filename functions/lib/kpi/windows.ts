@@ -33,6 +33,7 @@ export interface UtcWindow {
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** Error for a date or zone a person typed wrong; the message says how to fix it. */
 export class InvalidPeriodError extends Error {
@@ -41,21 +42,18 @@ export class InvalidPeriodError extends Error {
 
 /** Parses and validates `YYYY-MM-DD` (a real calendar date). */
 export function parseIsoDate(text: string): IsoDate {
-  const match = ISO_DATE.exec(text);
-  if (match) {
-    const [, y, m, d] = match;
-    const ms = Date.UTC(Number(y), Number(m) - 1, Number(d));
-    if (formatUtcDate(new Date(ms)) === text) return text;
-  }
-  throw new InvalidPeriodError(
-    `"${text}" is not a calendar date: write it as YYYY-MM-DD, e.g. 2026-03-31.`,
-  );
+  dateToUtcMidnight(text);
+  return text;
 }
+
+const knownZones = new Set<string>();
 
 /** Validates an IANA time zone name such as `Asia/Shanghai`. */
 export function parseTimeZone(zone: string): string {
+  if (knownZones.has(zone)) return zone;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    knownZones.add(zone);
     return zone;
   } catch {
     throw new InvalidPeriodError(
@@ -107,6 +105,8 @@ export function dateRange(from: IsoDate, to: IsoDate): IsoDate[] {
 
 /** The period of kind `kind` that contains `date`. */
 export function periodContaining(kind: Period["kind"], date: IsoDate, timeZone: string): Period {
+  parseIsoDate(date);
+  parseTimeZone(timeZone);
   if (kind === "day") return { kind, start: date, end: date, timeZone };
   const start = isoWeekStart(date);
   return { kind, start, end: addDays(start, 6), timeZone };
@@ -131,19 +131,34 @@ export function samePeriodLastYear(period: Period): Period {
   return periodContaining("day", date, period.timeZone);
 }
 
-/** The UTC instant at which local day `date` begins in `timeZone`. */
+/**
+ * The UTC instant at which local day `date` begins in `timeZone`: its local midnight, or,
+ * when a DST jump skips midnight (e.g. America/Santiago, America/Havana), the first instant
+ * after the jump. When midnight occurs twice (a fall-back at 01:00), the first one.
+ */
 export function localMidnightUtc(date: IsoDate, timeZone: string): Date {
   const wallClock = dateToUtcMidnight(date);
-  // A local wall-clock time maps to UTC by subtracting the zone offset at that instant.
-  // The offset can change across the day (DST), so iterate until it is stable.
-  let guess = wallClock - zoneOffsetMs(new Date(wallClock), timeZone);
-  for (let i = 0; i < 3; i++) {
-    const next = wallClock - zoneOffsetMs(new Date(guess), timeZone);
-    if (next === guess) break;
-    guess = next;
+  // Local midnight lies within UTC-14 h … UTC+12 h of the wall-clock value read as UTC. Each
+  // offset in effect around then gives a candidate instant; it is the midnight when the zone
+  // really has that offset at that instant.
+  const earliest = wallClock - 15 * HOUR_MS;
+  const latest = wallClock + 13 * HOUR_MS;
+  const offsets = new Set(
+    [earliest, wallClock, latest].map((t) => zoneOffsetMs(new Date(t), timeZone)),
+  );
+  const midnights = [...offsets]
+    .map((offset) => wallClock - offset)
+    .filter((t) => zoneOffsetMs(new Date(t), timeZone) === wallClock - t);
+  if (midnights.length > 0) return new Date(Math.min(...midnights));
+  // Midnight was skipped: the day starts at the first instant whose local date is `date`.
+  let before = earliest; // local date earlier than `date`
+  let after = latest; // local date `date` or later
+  while (after - before > 1) {
+    const middle = Math.floor((before + after) / 2);
+    if (localDateOf(new Date(middle), timeZone) < date) before = middle;
+    else after = middle;
   }
-  // A zone whose midnight is skipped by a DST jump starts its day at the first instant after it.
-  return new Date(guess);
+  return new Date(after);
 }
 
 /** UTC bounds of the local days `from` … `to` (inclusive) and the `dt` partitions they touch. */
@@ -190,13 +205,26 @@ export function localDateOf(instant: Date, timeZone: string): IsoDate {
 }
 
 function isRealDate(date: IsoDate): boolean {
-  return formatUtcDate(new Date(dateToUtcMidnight(date))) === date;
+  try {
+    dateToUtcMidnight(date);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
+/** Milliseconds of `date` 00:00 UTC; rejects impossible dates rather than rolling them over. */
 function dateToUtcMidnight(date: IsoDate): number {
   const match = ISO_DATE.exec(date);
-  if (!match) throw new InvalidPeriodError(`"${date}" is not a date: write it as YYYY-MM-DD.`);
-  return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  const ms = match
+    ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))
+    : Number.NaN;
+  if (Number.isNaN(ms) || formatUtcDate(new Date(ms)) !== date) {
+    throw new InvalidPeriodError(
+      `"${date}" is not a calendar date: write it as YYYY-MM-DD, e.g. 2026-03-31.`,
+    );
+  }
+  return ms;
 }
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -206,7 +234,7 @@ export function zoneOffsetMs(instant: Date, timeZone: string): number {
   let formatter = offsetFormatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone,
+      timeZone: parseTimeZone(timeZone),
       hourCycle: "h23",
       year: "numeric",
       month: "2-digit",
@@ -229,6 +257,7 @@ export function zoneOffsetMs(instant: Date, timeZone: string): number {
     parts.minute ?? 0,
     parts.second ?? 0,
   );
-  const wholeSecond = instant.getTime() - (instant.getTime() % 1000);
+  // The parts have whole seconds; floor (not truncate) so that instants before 1970 work too.
+  const wholeSecond = Math.floor(instant.getTime() / 1000) * 1000;
   return asUtc - wholeSecond;
 }
