@@ -166,7 +166,8 @@ export function judgeCompleteness(
         };
       const found = fact(current);
       periodRows += found.sliceRows;
-      if (found.newestTime && (!newest || found.newestTime > newest)) newest = found.newestTime;
+      if (found.newestTime && (!newest || Date.parse(found.newestTime) > Date.parse(newest)))
+        newest = found.newestTime;
       // Baselines from before the lake began (no partition at all) say nothing.
       const baseline = slices
         .filter((s) => s.baselineOf === current.baselineOf && s.weeksBack > 0)
