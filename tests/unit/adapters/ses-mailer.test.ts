@@ -53,9 +53,8 @@ describe("createSesMailer against a live aws-ses-v2-local", () => {
   let endpoint: string;
 
   beforeAll(async () => {
-    // The package is CommonJS: its default export is the `default` property.
-    const start = (sesLocal as unknown as { default: typeof sesLocal }).default ?? sesLocal;
-    server = await start({ host: "127.0.0.1", port: 0 });
+    // The package is CommonJS: Node's default import is `module.exports`, the server its `default`.
+    server = await sesLocal.default({ host: "127.0.0.1", port: 0 });
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
