@@ -53,8 +53,13 @@ describe("createSesMailer against a live aws-ses-v2-local", () => {
   let endpoint: string;
 
   beforeAll(async () => {
-    // The package is CommonJS: Node's default import is `module.exports`, the server its `default`.
-    server = await sesLocal.default({ host: "127.0.0.1", port: 0 });
+    // The package is CommonJS: its default import is the server under Vitest's interop and
+    // `module.exports` (holding it as `default`) under plain Node and TypeScript.
+    const exported: unknown = sesLocal;
+    const start = (
+      typeof exported === "function" ? exported : sesLocal.default
+    ) as typeof sesLocal.default;
+    server = await start({ host: "127.0.0.1", port: 0 });
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
