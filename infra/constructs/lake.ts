@@ -1,0 +1,87 @@
+/**
+ * The data lake bucket: a new one, or an existing bucket named in the settings (the usual
+ * case when a data team already lands events there). Everything opspulse reads lives under
+ * one key prefix, and read access is granted on that prefix only.
+ */
+import { Duration } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import { Construct } from "constructs";
+import { acknowledgeWildcardResource } from "../nag.ts";
+import { type AccessLogging, secureBucket } from "./secure-bucket.ts";
+
+export interface LakeProps {
+  /** Name of an existing bucket that holds the lake; a new bucket is created when absent. */
+  readonly existingBucketName?: string;
+  /** Key prefix of the lake root: `""` or `some/prefix/` (normalized by the settings). */
+  readonly prefix: string;
+  /** Access logging for a new bucket (an existing bucket keeps its own settings). */
+  readonly accessLogs: AccessLogging;
+}
+
+/** The lake: `s3://<bucket>/<prefix>` with `events/`, `orders/` and `dims/` below it. */
+export class Lake extends Construct {
+  readonly bucket: s3.IBucket;
+  readonly prefix: string;
+  /** Whether the stack created (and so owns) the bucket. */
+  readonly created: boolean;
+
+  constructor(scope: Construct, id: string, props: LakeProps) {
+    super(scope, id);
+    this.prefix = props.prefix;
+    this.created = props.existingBucketName === undefined;
+    this.bucket = props.existingBucketName
+      ? s3.Bucket.fromBucketName(this, "Bucket", props.existingBucketName)
+      : secureBucket(this, "Bucket", {
+          accessLogs: props.accessLogs,
+          // Lake files are rewritten by imports; history lives in the snapshots, not here.
+          versioned: false,
+          lifecycleRules: [
+            {
+              id: "abort-incomplete-uploads",
+              abortIncompleteMultipartUploadAfter: Duration.days(7),
+            },
+          ],
+        });
+  }
+
+  /** `s3://bucket/prefix/<location>` for a location relative to the lake root. */
+  uri(location = ""): string {
+    return `s3://${this.bucket.bucketName}/${this.prefix}${location}`;
+  }
+
+  /**
+   * Lets `grantee` read the lake (what Athena needs on behalf of the caller): objects under
+   * the prefix, and listing restricted to that prefix.
+   */
+  grantRead(grantee: iam.IGrantable): void {
+    const objects = this.bucket.arnForObjects(`${this.prefix}*`);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "ReadLakeObjects",
+        actions: ["s3:GetObject"],
+        resources: [objects],
+      }),
+    );
+    acknowledgeWildcardResource(
+      grantee,
+      objects,
+      "Athena reads the lake's files on the caller's behalf: every dt= partition and file name under the lake prefix, which are written daily and not known at deploy. Read-only.",
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "ListLakePrefix",
+        actions: ["s3:ListBucket"],
+        resources: [this.bucket.bucketArn],
+        conditions: this.prefix ? { StringLike: { "s3:prefix": [`${this.prefix}*`] } } : undefined,
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "LocateLakeBucket",
+        actions: ["s3:GetBucketLocation"],
+        resources: [this.bucket.bucketArn],
+      }),
+    );
+  }
+}

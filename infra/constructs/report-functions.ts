@@ -1,0 +1,181 @@
+/**
+ * The three Lambda functions (scheduled report, campaigns, ad-hoc run): Node.js 24 on arm64,
+ * bundled by esbuild as ESM with the AWS SDK left to the runtime, the `queries/` and compiled
+ * `templates/dist/` folders copied beside the bundle, and one least-privilege role each.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Duration, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { HANDLERS, type HandlerName, REPO_ROOT, RUNTIME_FOLDERS } from "../handlers.ts";
+import { acknowledgeWildcardResource } from "../nag.ts";
+import type { AthenaWorkgroup } from "./athena.ts";
+import type { LakeCatalog } from "./catalog.ts";
+import type { Lake } from "./lake.ts";
+import type { Mail } from "./mail.ts";
+import type { StateStore } from "./state-store.ts";
+
+/** Memory and time limit of each function; a report is a few Athena queries and one render. */
+export const FUNCTION_SIZING: Record<HandlerName, { memoryMb: number; timeout: Duration }> = {
+  scheduledReport: { memoryMb: 1024, timeout: Duration.minutes(10) },
+  campaigns: { memoryMb: 1024, timeout: Duration.minutes(10) },
+  adhocRun: { memoryMb: 1024, timeout: Duration.minutes(10) },
+};
+
+/** Handlers that EventBridge Scheduler invokes (asynchronously). */
+const SCHEDULED_HANDLERS: readonly HandlerName[] = ["scheduledReport", "campaigns"];
+
+export interface BundlingChoices {
+  /** Minify the bundle (default true; tests turn it off to bundle faster). */
+  readonly minify?: boolean;
+}
+
+export interface ReportFunctionsProps {
+  readonly lake: Lake;
+  readonly catalog: LakeCatalog;
+  readonly athena: AthenaWorkgroup;
+  readonly state: StateStore;
+  readonly mail: Mail;
+  /** Where an asynchronous invocation lands after its retries fail. */
+  readonly deadLetters: sqs.IQueue;
+  /** Environment every function gets on top of the resource names (config, sender…). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Folder of the deployment config, relative to the repository, copied into each bundle. */
+  readonly configDir: string;
+  readonly bundling?: BundlingChoices;
+}
+
+export class ReportFunctions extends Construct {
+  readonly functions: Readonly<Record<HandlerName, nodejs.NodejsFunction>>;
+
+  constructor(scope: Construct, id: string, props: ReportFunctionsProps) {
+    super(scope, id);
+    const copied = runtimeFolders(props.configDir);
+    if (Stack.of(this).bundlingRequired) assertFoldersExist(copied);
+
+    const environment = {
+      ...props.environment,
+      OPSPULSE_RUNTIME: "aws",
+      OPSPULSE_LAKE_BUCKET: props.lake.bucket.bucketName,
+      OPSPULSE_LAKE_PREFIX: props.lake.prefix,
+      OPSPULSE_STATE_BUCKET: props.state.bucket.bucketName,
+      OPSPULSE_ATHENA_WORKGROUP: props.athena.workgroupName,
+      OPSPULSE_ATHENA_DATABASE: props.catalog.databaseName,
+      OPSPULSE_SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
+      NODE_OPTIONS: "--enable-source-maps",
+    };
+
+    const created = {} as Record<HandlerName, nodejs.NodejsFunction>;
+    for (const name of Object.keys(HANDLERS) as HandlerName[]) {
+      const handler = HANDLERS[name];
+      const sizing = FUNCTION_SIZING[name];
+      const logGroup = new logs.LogGroup(this, `${handler.id}Logs`, {
+        retention: logs.RetentionDays.THREE_MONTHS,
+      });
+      // Our own role: no AWS managed policy, only what this function needs.
+      const role = new iam.Role(this, `${handler.id}Role`, {
+        assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+        description: `opspulse ${handler.entry}`,
+      });
+      logGroup.grantWrite(role);
+      props.lake.grantRead(role);
+      props.catalog.grantRead(role);
+      props.athena.grantQuery(role);
+      props.state.grantReadWrite(role);
+      props.mail.grantSend(role);
+
+      acknowledgeTracing(role);
+      const scheduled = SCHEDULED_HANDLERS.includes(name);
+      created[name] = new nodejs.NodejsFunction(this, handler.id, {
+        description: handler.description,
+        entry: join(REPO_ROOT, handler.entry),
+        handler: "handler",
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: sizing.memoryMb,
+        timeout: sizing.timeout,
+        role,
+        logGroup,
+        tracing: lambda.Tracing.ACTIVE,
+        environment: { ...environment, POWERTOOLS_SERVICE_NAME: `opspulse-${handler.id}` },
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
+        bundling: bundlingOptions(copied, props.bundling),
+        ...(scheduled
+          ? {
+              // Scheduler invokes asynchronously: Lambda retries, then parks the event.
+              retryAttempts: 2,
+              maxEventAge: Duration.hours(6),
+              onFailure: new SqsDestination(props.deadLetters),
+            }
+          : {}),
+      });
+    }
+    this.functions = created;
+  }
+}
+
+/** Lambda's active tracing needs X-Ray writes, which IAM cannot scope to a resource. */
+function acknowledgeTracing(role: iam.IRole): void {
+  acknowledgeWildcardResource(
+    role,
+    "*",
+    "Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (the Lambda service adds this statement).",
+  );
+}
+
+/** Folders copied into every bundle: absolute source folder → folder inside the bundle. */
+function runtimeFolders(configDir: string): ReadonlyArray<{ from: string; to: string }> {
+  return [
+    { from: resolve(REPO_ROOT, RUNTIME_FOLDERS.queries), to: "queries" },
+    { from: resolve(REPO_ROOT, RUNTIME_FOLDERS.templates), to: "templates" },
+    { from: resolve(REPO_ROOT, configDir), to: "config" },
+  ];
+}
+
+function assertFoldersExist(folders: ReadonlyArray<{ from: string }>): void {
+  for (const { from } of folders) {
+    if (!existsSync(from)) {
+      const fix = from.endsWith(RUNTIME_FOLDERS.templates)
+        ? "run `npm run build:templates` first"
+        : "check the path";
+      throw new Error(`Cannot bundle the Lambda functions: ${from} does not exist (${fix}).`);
+    }
+  }
+}
+
+function bundlingOptions(
+  folders: ReadonlyArray<{ from: string; to: string }>,
+  choices: BundlingChoices = {},
+): nodejs.BundlingOptions {
+  return {
+    format: nodejs.OutputFormat.ESM,
+    target: "node24",
+    platform: "node",
+    mainFields: ["module", "main"],
+    minify: choices.minify ?? true,
+    sourceMap: true,
+    // The Node.js 24 runtime ships AWS SDK v3; bundling it would only add size and cold start.
+    externalModules: ["@aws-sdk/*"],
+    // Some dependencies are CommonJS and call `require`; give the ESM bundle one.
+    banner:
+      "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",
+    // esbuild from node_modules: bundling works offline and without Docker.
+    forceDockerBundling: false,
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir, outputDir) =>
+        folders.map(
+          ({ from, to }) =>
+            `mkdir -p "${outputDir}/${to}" && cp -R "${from}/." "${outputDir}/${to}/"`,
+        ),
+    },
+  };
+}
