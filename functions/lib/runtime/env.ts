@@ -56,6 +56,10 @@ export interface RuntimeEnv {
   readonly mailer: MailerEnv;
   /** Folder of targets, recipients, schedules and settings (bundled beside the handler). */
   readonly configDir: string;
+  /** Folder of the `.sql` files, when not the repository's own (the bundle copies it). */
+  readonly queriesDir?: string;
+  /** Folder of the compiled email templates, when not the repository's own. */
+  readonly templatesDir?: string;
   /** Whether S3 is addressed by path (`AWS_ENDPOINT_URL_S3` set: a local S3 server). */
   readonly s3PathStyle: boolean;
 }
@@ -127,10 +131,10 @@ export function readRuntimeEnv(
             kind: "s3",
             bucket: requireEnv(
               env,
-              "OPSPULSE_BUCKET",
+              "OPSPULSE_STATE_BUCKET",
               "names the S3 bucket of snapshots, deliveries, runs and alert state (needed by the S3 stores)",
             ),
-            prefix: optional(env, "OPSPULSE_PREFIX") ?? "",
+            prefix: optional(env, "OPSPULSE_STATE_PREFIX") ?? "",
           }
         : { kind: "fs", outDir },
     mailer:
@@ -153,6 +157,8 @@ export function readRuntimeEnv(
           }
         : { kind: "outbox", outDir },
     configDir: optional(env, "OPSPULSE_CONFIG_DIR") ?? folders.configDir,
+    ...optionalField("queriesDir", optional(env, "OPSPULSE_QUERIES_DIR")),
+    ...optionalField("templatesDir", optional(env, "OPSPULSE_TEMPLATES_DIR")),
     s3PathStyle: Boolean(optional(env, "AWS_ENDPOINT_URL_S3") ?? optional(env, "AWS_ENDPOINT_URL")),
   };
 }

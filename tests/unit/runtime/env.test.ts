@@ -5,7 +5,7 @@ const AWS_ENV = {
   OPSPULSE_RUNTIME: "aws",
   OPSPULSE_ATHENA_WORKGROUP: "opspulse",
   OPSPULSE_ATHENA_DATABASE: "opspulse_lake",
-  OPSPULSE_BUCKET: "opspulse-state.example.com",
+  OPSPULSE_STATE_BUCKET: "opspulse-state.example.com",
 };
 
 describe("readRuntimeEnv", () => {
@@ -22,12 +22,14 @@ describe("readRuntimeEnv", () => {
   it("selects Athena, S3 and SES with OPSPULSE_RUNTIME=aws", () => {
     const env = readRuntimeEnv({
       ...AWS_ENV,
-      OPSPULSE_PREFIX: "prod/",
+      OPSPULSE_STATE_PREFIX: "prod/",
       OPSPULSE_ATHENA_OUTPUT: "s3://results.example.com/athena/",
       OPSPULSE_ATHENA_TIMEOUT_SECONDS: "120",
       OPSPULSE_SES_CONFIGURATION_SET: "opspulse-reports",
       OPSPULSE_SES_TAGS: "app=opspulse, stage=prod",
       OPSPULSE_CONFIG_DIR: "/var/task/config",
+      OPSPULSE_QUERIES_DIR: "/var/task/queries",
+      OPSPULSE_TEMPLATES_DIR: "/var/task/templates",
     });
     expect(env).toEqual({
       engine: {
@@ -44,6 +46,8 @@ describe("readRuntimeEnv", () => {
         tags: { app: "opspulse", stage: "prod" },
       },
       configDir: "/var/task/config",
+      queriesDir: "/var/task/queries",
+      templatesDir: "/var/task/templates",
       s3PathStyle: false,
     });
   });
@@ -70,7 +74,7 @@ describe("readRuntimeEnv", () => {
   it("addresses S3 by path when a custom S3 endpoint is set", () => {
     const env = readRuntimeEnv({
       OPSPULSE_STORE: "s3",
-      OPSPULSE_BUCKET: "local-bucket",
+      OPSPULSE_STATE_BUCKET: "local-bucket",
       AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9000",
     });
     expect(env.s3PathStyle).toBe(true);
@@ -82,7 +86,7 @@ describe("readRuntimeEnv", () => {
       /OPSPULSE_ATHENA_WORKGROUP is not set: it names the Athena workgroup/,
     ],
     ["OPSPULSE_ATHENA_DATABASE", /OPSPULSE_ATHENA_DATABASE is not set: it names the Glue database/],
-    ["OPSPULSE_BUCKET", /OPSPULSE_BUCKET is not set: it names the S3 bucket/],
+    ["OPSPULSE_STATE_BUCKET", /OPSPULSE_STATE_BUCKET is not set: it names the S3 bucket/],
   ])("names the missing variable %s", (missing, message) => {
     const env: Record<string, string> = { ...AWS_ENV };
     delete env[missing];
@@ -91,8 +95,8 @@ describe("readRuntimeEnv", () => {
   });
 
   it("counts a blank value as missing", () => {
-    expect(() => readRuntimeEnv({ ...AWS_ENV, OPSPULSE_BUCKET: "  " })).toThrow(
-      /OPSPULSE_BUCKET is not set/,
+    expect(() => readRuntimeEnv({ ...AWS_ENV, OPSPULSE_STATE_BUCKET: "  " })).toThrow(
+      /OPSPULSE_STATE_BUCKET is not set/,
     );
   });
 
