@@ -29,9 +29,9 @@ export interface ParamDecl {
 
 /**
  * One local day and one UTC partition it overlaps, with the day's UTC bounds. A `calendar`
- * parameter renders as an inline table `(values …) as name (local_date, dt, day_start, day_end)`
- * that queries join on `dt` (an equi-join) and then filter on the bounds, to bucket rows by
- * local day without time-zone functions.
+ * parameter renders as an inline `(VALUES …)` table; a query names it and its columns,
+ * `join :cal as cal (local_date, dt, day_start, day_end) on e.dt = cal.dt`, and then
+ * filters on the bounds, to bucket rows by local day without time-zone functions.
  */
 export interface CalendarParamRow {
   readonly localDate: string;
@@ -62,9 +62,19 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export function parseQueryFile(name: string, sql: string): QueryFile {
   const params: ParamDecl[] = [];
   for (const line of sql.split("\n")) {
+    if (!/^--\s*@param\b/.test(line.trim())) continue;
     const match = PARAM_LINE.exec(line.trim());
-    if (!match) continue;
+    if (!match) {
+      throw new QueryParamError(
+        `queries/${name}.sql has a malformed line "${line.trim()}": write "-- @param <name> <type> <description>" with a lower-case name and a type among ${PARAM_TYPES.join(", ")}.`,
+      );
+    }
     const [, paramName = "", type = "", description = ""] = match;
+    if (params.some((p) => p.name === paramName)) {
+      throw new QueryParamError(
+        `queries/${name}.sql declares @param ${paramName} twice: keep one declaration.`,
+      );
+    }
     if (!(PARAM_TYPES as readonly string[]).includes(type)) {
       throw new QueryParamError(
         `queries/${name}.sql declares @param ${paramName} with unknown type "${type}": use one of ${PARAM_TYPES.join(", ")}.`,
@@ -145,21 +155,22 @@ export function sampleParamValue(type: ParamType): ParamValue {
 function renderLiteral(queryName: string, decl: ParamDecl, value: ParamValue): string {
   const fail = (expected: string): never => {
     throw new QueryParamError(
-      `queries/${queryName}.sql parameter "${decl.name}" must be ${expected}, got ${JSON.stringify(value)}.`,
+      `queries/${queryName}.sql parameter "${decl.name}" must be ${expected}, got ${describeValue(value)}.`,
     );
   };
   switch (decl.type) {
     case "date":
-      return typeof value === "string" && DATE.test(value)
+      return typeof value === "string" && isCalendarDate(value)
         ? `DATE '${value}'`
         : fail("a date YYYY-MM-DD");
     case "timestamp":
-      return value instanceof Date && !Number.isNaN(value.getTime())
-        ? timestampLiteral(value)
-        : fail("a valid Date");
+      return isRenderableInstant(value) ? timestampLiteral(value) : fail("a valid Date");
     case "integer":
+      // Negative numbers are parenthesised so that `x -:n` cannot render as a `--` comment.
       return typeof value === "number" && Number.isSafeInteger(value)
-        ? String(value)
+        ? value < 0
+          ? `(${value})`
+          : String(value)
         : fail("an integer");
     case "decimal":
       return typeof value === "number" && Number.isFinite(value)
@@ -180,13 +191,45 @@ function renderLiteral(queryName: string, decl: ParamDecl, value: ParamValue): s
     case "calendar": {
       if (!Array.isArray(value) || value.length === 0) return fail("a non-empty calendar");
       const rows = (value as CalendarParamRow[]).map((row) => {
-        if (!DATE.test(row.localDate) || !DATE.test(row.dt))
-          fail("calendar rows with YYYY-MM-DD dates");
+        if (
+          typeof row !== "object" ||
+          row === null ||
+          !isCalendarDate(row.localDate) ||
+          !isCalendarDate(row.dt) ||
+          !isRenderableInstant(row.dayStartUtc) ||
+          !isRenderableInstant(row.dayEndUtc)
+        ) {
+          fail("calendar rows { localDate, dt: YYYY-MM-DD, dayStartUtc, dayEndUtc: Date }");
+        }
         return `(DATE '${row.localDate}', '${row.dt}', ${timestampLiteral(row.dayStartUtc)}, ${timestampLiteral(row.dayEndUtc)})`;
       });
       return `(VALUES ${rows.join(", ")})`;
     }
   }
+}
+
+function isCalendarDate(value: unknown): value is string {
+  if (typeof value !== "string" || !DATE.test(value)) return false;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value);
+}
+
+/** A valid Date in years 0000–9999, which is what a `TIMESTAMP '…'` literal can hold. */
+function isRenderableInstant(value: unknown): value is Date {
+  return (
+    value instanceof Date &&
+    !Number.isNaN(value.getTime()) &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value.toISOString())
+  );
+}
+
+/** The value as a person would recognise it in an error message (JSON loses NaN, Dates). */
+function describeValue(value: unknown): string {
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? "an invalid Date" : value.toISOString();
+  if (typeof value === "number") return String(value);
+  if (value === undefined) return "undefined";
+  return JSON.stringify(value) ?? String(value);
 }
 
 function timestampLiteral(instant: Date): string {
