@@ -23,7 +23,7 @@ export async function computeKpis(
   const stats: QueryStats[] = [];
   for (const module of modules) {
     if (!module.periods.includes(context.period.kind)) continue;
-    const result = await module.compute(context);
+    const result = await module.compute({ ...context, computed: { ...values } });
     Object.assign(values, result.values);
     for (const [scope, scopeValues] of Object.entries(result.scoped ?? {})) {
       scoped[scope] = { ...scoped[scope], ...scopeValues };

@@ -57,6 +57,11 @@ export interface ModuleContext {
   readonly settings: KpiSettings;
   /** The time of the run (for freshness); injected, never read from the clock here. */
   readonly now: Date;
+  /**
+   * Values of the modules that ran before this one in the same run (set by `computeKpis`),
+   * so that a module can reuse a value instead of scanning again (efficiency reads `mau`).
+   */
+  readonly computed?: Readonly<Record<string, MetricValue>>;
 }
 
 /** What a module returns. */

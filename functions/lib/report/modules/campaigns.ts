@@ -1,0 +1,90 @@
+/**
+ * The campaigns module: for a report day D, a cumulative-to-date snapshot of every campaign
+ * running on D, and the final snapshot of every campaign that ended on D-1. The daily report
+ * shows them as its campaigns summary; the `campaigns` report stores each snapshot as its
+ * own immutable document (see {@link computeCampaignSnapshots}).
+ *
+ * Two queries: `campaigns_in_scope.sql` (the small campaigns dimension), then, when some
+ * campaign is due, `campaign_snapshots.sql`, which reads the events and orders of the
+ * campaigns' windows once each.
+ */
+import {
+  AOV_BASELINE_DAYS,
+  type CampaignSnapshot,
+  campaignCountsFromRow,
+  campaignFromRow,
+  campaignScanWindow,
+  campaignSnapshot,
+} from "../../kpi/campaigns.ts";
+import { addDays, localDaysWindow } from "../../kpi/windows.ts";
+import type { QueryStats } from "../../ports.ts";
+import type { KpiModule, MetricValue, ModuleContext } from "../modules.ts";
+import { calendarParam } from "./segments.ts";
+
+/** The snapshots of a day and what the queries cost. */
+export interface CampaignSnapshots {
+  readonly date: string;
+  readonly snapshots: readonly CampaignSnapshot[];
+  readonly stats: readonly QueryStats[];
+}
+
+/**
+ * The campaign snapshots of the context's day (a daily period): one per campaign running
+ * that day, plus a final one (`final: true`) per campaign that ended the day before.
+ * This is what the `campaigns` report stores, one document per campaign and day.
+ */
+export async function computeCampaignSnapshots(
+  context: Pick<ModuleContext, "engine" | "catalog" | "period" | "settings">,
+): Promise<CampaignSnapshots> {
+  const { engine, catalog, period, settings } = context;
+  if (period.kind !== "day") {
+    throw new Error(`Campaign snapshots are daily; got a ${period.kind} period.`);
+  }
+  const date = period.end;
+  const dimension = await engine.run(catalog.get("campaigns_in_scope"), {
+    snapshot_date: date,
+    final_date: addDays(date, -1),
+  });
+  const campaigns = dimension.rows.map(campaignFromRow);
+  if (campaigns.length === 0) return { date, snapshots: [], stats: [dimension.stats] };
+
+  const window = campaignScanWindow(campaigns, date);
+  const zone = period.timeZone;
+  const events = localDaysWindow(window.eventsStart, date, zone);
+  const orders = localDaysWindow(window.ordersStart, date, zone);
+  const result = await engine.run(catalog.get("campaign_snapshots"), {
+    cal: calendarParam(window.ordersStart, date, zone),
+    campaign_ids: campaigns.map((c) => c.id),
+    snapshot_date: date,
+    attribution_start: window.attributionStart,
+    baseline_days: AOV_BASELINE_DAYS,
+    events_dt_from: events.partitions[0] ?? "",
+    events_dt_to: events.partitions.at(-1) ?? "",
+    orders_dt_from: orders.partitions[0] ?? "",
+    orders_dt_to: orders.partitions.at(-1) ?? "",
+    orders_from: orders.fromUtc,
+    orders_to: orders.toUtc,
+  });
+  const counts = new Map(
+    result.rows.map(campaignCountsFromRow).map((row) => [row.campaignId, row]),
+  );
+  const snapshots = campaigns
+    .map((campaign) => campaignSnapshot(campaign, counts.get(campaign.id), window, settings))
+    .sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0));
+  return { date, snapshots, stats: [dimension.stats, result.stats] };
+}
+
+/**
+ * Campaigns (daily). Scoped values: campaign id → the seven per-campaign metrics. Details:
+ * `campaigns`, the list of {@link CampaignSnapshot} (running ones and final ones).
+ */
+export const campaignsModule: KpiModule = {
+  id: "campaigns",
+  periods: ["day"],
+  async compute(context) {
+    const { snapshots, stats } = await computeCampaignSnapshots(context);
+    const scoped: Record<string, Record<string, MetricValue>> = {};
+    for (const snapshot of snapshots) scoped[snapshot.campaignId] = { ...snapshot.values };
+    return { values: {}, scoped, details: { campaigns: snapshots }, stats };
+  },
+};

@@ -1,0 +1,71 @@
+/**
+ * The content module: interaction and conversion rates (daily and weekly), and weekly the
+ * items published month to date, the 7-day reach of last week's items, content ROI and the
+ * top and bottom items. One query, `content_items.sql`, reading the period's events (weekly:
+ * from the start of the week before, for reach) and orders once each.
+ */
+import {
+  contentItemFromRow,
+  contentKpis,
+  contentWindows,
+  REACH_WINDOW_HOURS,
+} from "../../kpi/content.ts";
+import {
+  localDaysWindow,
+  localMidnightUtc,
+  type Period,
+  partitionsFor,
+} from "../../kpi/windows.ts";
+import type { QueryParams } from "../../query/query-file.ts";
+import type { KpiModule } from "../modules.ts";
+
+const HOUR_MS = 3_600_000;
+
+/** The parameters of `content_items.sql` for a period. */
+export function contentParams(period: Period): QueryParams {
+  const zone = period.timeZone;
+  const windows = contentWindows(period);
+  const bounds = localDaysWindow(windows.periodStart, windows.periodEnd, zone);
+  const reach = windows.reachCohort
+    ? localDaysWindow(windows.reachCohort.start, windows.reachCohort.end, zone)
+    : { fromUtc: bounds.fromUtc, toUtc: bounds.fromUtc };
+  const monthFrom = localMidnightUtc(windows.monthStart, zone);
+  const eventsFrom = new Date(Math.min(bounds.fromUtc.getTime(), reach.fromUtc.getTime()));
+  // A reach window is 7 × 24 h, which can end an hour after the period in a DST week.
+  const eventsTo = new Date(
+    Math.max(bounds.toUtc.getTime(), reach.toUtc.getTime() + REACH_WINDOW_HOURS * HOUR_MS),
+  );
+  const eventPartitions = partitionsFor(eventsFrom, eventsTo);
+  const publishedFrom = new Date(
+    Math.min(bounds.fromUtc.getTime(), monthFrom.getTime(), reach.fromUtc.getTime()),
+  );
+  return {
+    events_dt_from: eventPartitions[0] ?? "",
+    events_dt_to: eventPartitions.at(-1) ?? "",
+    events_from: eventsFrom,
+    events_to: eventsTo,
+    period_from: bounds.fromUtc,
+    period_to: bounds.toUtc,
+    reach_published_from: reach.fromUtc,
+    reach_published_to: reach.toUtc,
+    month_from: monthFrom,
+    published_from: publishedFrom,
+    orders_dt_from: bounds.partitions[0] ?? "",
+    orders_dt_to: bounds.partitions.at(-1) ?? "",
+  };
+}
+
+/**
+ * Content (daily and weekly). Details: `content` (a
+ * {@link import("../../kpi/content.ts").ContentDetails}: published counts by format month
+ * to date with the month's elapsed and total days, reach cohort, totals, top and bottom items).
+ */
+export const contentModule: KpiModule = {
+  id: "content",
+  periods: ["day", "week"],
+  async compute({ engine, catalog, period, settings }) {
+    const result = await engine.run(catalog.get("content_items"), contentParams(period));
+    const { values, details } = contentKpis(result.rows.map(contentItemFromRow), period, settings);
+    return { values, details: { content: details }, stats: [result.stats] };
+  },
+};

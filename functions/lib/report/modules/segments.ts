@@ -1,0 +1,111 @@
+/**
+ * The segments module (weekly): RFM segments with their migration since last week, and the
+ * lifecycle layers with their week-over-week change. Two queries: `rfm_segments.sql` reads
+ * the orders of both RFM windows once, `lifecycle_layers.sql` the events of 97 days once.
+ */
+import {
+  lifecycleWindows,
+  type RfmWindows,
+  rfmCutoffParams,
+  rfmWindows,
+  summarizeLifecycle,
+  summarizeRfm,
+} from "../../kpi/rfm.ts";
+import { SIGNUP_LOOKBACK_DAYS } from "../../kpi/user-kpis.ts";
+import {
+  calendar,
+  type IsoDate,
+  localDaysWindow,
+  type Period,
+  partitionsFor,
+} from "../../kpi/windows.ts";
+import type { CalendarParamRow, QueryParams } from "../../query/query-file.ts";
+import { amount, type KpiModule, type KpiSettings } from "../modules.ts";
+
+/**
+ * The `calendar` parameter for the local days `from` … `to`: one row per (local day, `dt`
+ * partition it overlaps), so that queries bucket rows by local day with an equi-join on `dt`.
+ */
+export function calendarParam(from: IsoDate, to: IsoDate, timeZone: string): CalendarParamRow[] {
+  return calendar(from, to, timeZone).flatMap((day) =>
+    partitionsFor(day.fromUtc, day.toUtc).map((dt) => ({
+      localDate: day.localDate,
+      dt,
+      dayStartUtc: day.fromUtc,
+      dayEndUtc: day.toUtc,
+    })),
+  );
+}
+
+/** The parameters of `rfm_segments.sql` for a weekly period. */
+export function rfmParams(
+  period: Period,
+  settings: Pick<KpiSettings, "rfmCutoffs">,
+): { readonly windows: RfmWindows; readonly params: QueryParams } {
+  const windows = rfmWindows(period);
+  const orders = localDaysWindow(windows.previousStart, windows.currentEnd, period.timeZone);
+  return {
+    windows,
+    params: {
+      cal: calendarParam(windows.previousStart, windows.currentEnd, period.timeZone),
+      orders_dt_from: orders.partitions[0] ?? "",
+      orders_dt_to: orders.partitions.at(-1) ?? "",
+      orders_from: orders.fromUtc,
+      orders_to: orders.toUtc,
+      current_start: windows.currentStart,
+      current_end: windows.currentEnd,
+      previous_start: windows.previousStart,
+      previous_end: windows.previousEnd,
+      ...rfmCutoffParams(settings.rfmCutoffs),
+    },
+  };
+}
+
+/** The parameters of `lifecycle_layers.sql` for a weekly period. */
+export function lifecycleParams(period: Period): QueryParams {
+  const { current, previous, eventsStart } = lifecycleWindows(period);
+  const events = localDaysWindow(eventsStart, current.end, period.timeZone);
+  return {
+    cal: calendarParam(eventsStart, current.end, period.timeZone),
+    events_dt_from: events.partitions[0] ?? "",
+    events_dt_to: events.partitions.at(-1) ?? "",
+    signup_lookback_days: SIGNUP_LOOKBACK_DAYS,
+    current_week_start: current.weekStart,
+    current_month_start: current.monthStart,
+    current_quarter_start: current.quarterStart,
+    previous_end: previous.end,
+    previous_week_start: previous.weekStart,
+    previous_month_start: previous.monthStart,
+    previous_quarter_start: previous.quarterStart,
+  };
+}
+
+/**
+ * Segments (weekly). Values: `rfm_customers` and the five `lifecycle_*` counts. Details:
+ * `rfm` (an {@link import("../../kpi/rfm.ts").RfmSummary}: 8 segments with count, revenue
+ * and change, the migration matrix, the medians) and `lifecycle` (each layer this week, last
+ * week and the change).
+ */
+export const segmentsModule: KpiModule = {
+  id: "segments",
+  periods: ["week"],
+  async compute({ engine, catalog, period, settings }) {
+    const rfmQuery = rfmParams(period, settings);
+    const rfmResult = await engine.run(catalog.get("rfm_segments"), rfmQuery.params);
+    const lifecycleResult = await engine.run(
+      catalog.get("lifecycle_layers"),
+      lifecycleParams(period),
+    );
+    const rfm = summarizeRfm(rfmResult.rows, rfmQuery.windows, settings.rfmCutoffs);
+    const lifecycle = summarizeLifecycle(lifecycleResult.rows[0], rfm);
+    const values = Object.fromEntries([
+      ["rfm_customers", amount(rfm.customers)],
+      ...lifecycle.map((row) => [`lifecycle_${row.layer}`, amount(row.users)]),
+    ]);
+    return {
+      values,
+      details: { rfm, lifecycle },
+      stats: [rfmResult.stats, lifecycleResult.stats],
+    };
+  },
+};

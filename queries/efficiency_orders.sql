@@ -1,0 +1,98 @@
+-- Data operations KPIs from the orders table: data quality of the period's order records,
+-- and the period's paid orders and revenue (the denominator of the ops cost ratio).
+--
+-- Grain: one row.
+--
+-- The period's records are the order records with order_time in [:period_from, :period_to).
+-- Several records of one order_id are expected (status updates); a record is a duplicate
+-- when it repeats the (order_id, updated_at) of another record. Failure reasons (a record
+-- may have several):
+--   missing_id       no order_id
+--   null_user        no user_id
+--   negative_amount  amount below zero
+--   unknown_status   status null or not one of :order_statuses
+--   future           order_time or updated_at after the run (:run_time)
+--   duplicate        a copy of an (order_id, updated_at) beyond its first record
+-- A record passes when it has none: per (order_id, updated_at), one record passes when at
+-- least one of its copies is otherwise valid.
+-- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
+-- wins, then the smaller amount) has status 'paid'.
+--
+-- @param orders_dt_from varchar first dt partition of orders to read
+-- @param orders_dt_to varchar last dt partition of orders to read
+-- @param period_from timestamp UTC start of the period
+-- @param period_to timestamp UTC end (exclusive) of the period
+-- @param run_time timestamp UTC time of the run
+-- @param order_statuses varchar_list the known order statuses of the data contract
+--
+-- Output columns (one row):
+--   records, passing_records                   the period's order records, those passing
+--   missing_id, null_user, negative_amount, unknown_status, future, duplicate   failures by reason
+--   paid_orders, revenue                       paid orders of the period and their amounts (decimal)
+
+with
+
+order_records as (
+  select
+    order_id,
+    user_id,
+    updated_at,
+    amount,
+    status,
+    case
+      when user_id is not null
+        and amount >= 0
+        and status in :order_statuses
+        and order_time <= :run_time
+        and updated_at <= :run_time then 1
+      else 0
+    end as otherwise_valid,
+    case when order_time > :run_time or updated_at > :run_time then 1 else 0 end as is_future,
+    row_number() over (
+      partition by order_id
+      order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
+    ) as recency_rank
+  from orders
+  where dt between :orders_dt_from and :orders_dt_to
+    and order_time >= :period_from
+    and order_time < :period_to
+),
+
+record_keys as (
+  select
+    order_id,
+    updated_at,
+    count(*) as records,
+    count(case when user_id is null then 1 end) as null_user,
+    count(case when amount < 0 then 1 end) as negative_amount,
+    count(case when status is null or status not in :order_statuses then 1 end)
+      as unknown_status,
+    sum(is_future) as future,
+    max(otherwise_valid) as has_valid_record,
+    count(case when order_id is not null and recency_rank = 1 and status = 'paid' then 1 end)
+      as paid_orders,
+    sum(case
+      when order_id is not null and recency_rank = 1 and status = 'paid' then amount
+    end) as revenue
+  from order_records
+  group by order_id, updated_at
+),
+
+final as (
+  select
+    coalesce(sum(records), 0) as records,
+    count(case when order_id is not null and has_valid_record = 1 then 1 end)
+      as passing_records,
+    coalesce(sum(case when order_id is null then records else 0 end), 0) as missing_id,
+    coalesce(sum(null_user), 0) as null_user,
+    coalesce(sum(negative_amount), 0) as negative_amount,
+    coalesce(sum(unknown_status), 0) as unknown_status,
+    coalesce(sum(future), 0) as future,
+    coalesce(sum(case when order_id is not null and records > 1 then records - 1 else 0 end), 0)
+      as duplicate,
+    coalesce(sum(paid_orders), 0) as paid_orders,
+    coalesce(sum(revenue), cast('0.00' as decimal(18,2))) as revenue
+  from record_keys
+)
+
+select * from final

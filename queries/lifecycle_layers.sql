@@ -1,0 +1,129 @@
+-- Lifecycle layers of the users at a report week's Sunday D and at the Sunday before (D-7),
+-- so that the report can show each layer's week-over-week change.
+--
+-- Grain: one row.
+--
+-- Layers at a reference day R (each user in at most one of new/active/dormant/churned):
+--   new      a signup day in R-6 … R
+--   active   active (any event) in R-6 … R, and not new
+--   dormant  active in R-29 … R, but not in R-6 … R
+--   churned  active in R-89 … R, but not in R-29 … R
+-- (high value, the "important value" RFM segment, comes from rfm_segments.sql.)
+-- A user's signup day is a local day with a `signup` event and no `signup` event in the
+-- :signup_lookback_days local days before it, as for the new_users KPI (user_kpis.sql).
+-- Local days come from :cal; events without a user are not activity.
+--
+-- @param cal calendar local days from the earliest day read (D-96) to D, with their dt partitions
+-- @param events_dt_from varchar first dt partition of events to read
+-- @param events_dt_to varchar last dt partition of events to read
+-- @param signup_lookback_days integer a signup day has no signup in this many local days before it
+-- @param current_week_start date D-6
+-- @param current_month_start date D-29
+-- @param current_quarter_start date D-89
+-- @param previous_end date D-7, the previous reference day
+-- @param previous_week_start date D-13
+-- @param previous_month_start date D-36
+-- @param previous_quarter_start date D-96
+--
+-- Output columns (one row):
+--   current_new, current_active, current_dormant, current_churned      users per layer at D
+--   previous_new, previous_active, previous_dormant, previous_churned  users per layer at D-7
+
+with
+
+events_by_local_day as (
+  select
+    e.user_id,
+    e.event_type,
+    cal.local_date
+  from events as e
+  join :cal as cal (local_date, dt, day_start, day_end)
+    on e.dt = cal.dt
+  where e.dt between :events_dt_from and :events_dt_to
+    and e.event_time >= cal.day_start
+    and e.event_time < cal.day_end
+    and e.user_id is not null
+),
+
+user_days as (
+  select
+    user_id,
+    local_date,
+    max(case when event_type = 'signup' then 1 else 0 end) as has_signup
+  from events_by_local_day
+  group by user_id, local_date
+),
+
+signup_days as (
+  select
+    user_id,
+    local_date as signup_date,
+    lag(local_date) over (partition by user_id order by local_date) as earlier_signup_date
+  from user_days
+  where has_signup = 1
+),
+
+new_users as (
+  select
+    user_id,
+    max(case when signup_date >= :current_week_start then 1 else 0 end) as new_at_current,
+    max(case
+      when signup_date between :previous_week_start and :previous_end then 1 else 0
+    end) as new_at_previous
+  from signup_days
+  where earlier_signup_date is null
+    or date_diff('day', earlier_signup_date, signup_date) > :signup_lookback_days
+  group by user_id
+),
+
+users as (
+  select
+    user_id,
+    max(local_date) as last_active_date,
+    max(case when local_date <= :previous_end then local_date end) as previous_last_active_date
+  from user_days
+  group by user_id
+),
+
+user_layers as (
+  select
+    u.user_id,
+    u.last_active_date,
+    u.previous_last_active_date,
+    coalesce(n.new_at_current, 0) as new_at_current,
+    coalesce(n.new_at_previous, 0) as new_at_previous
+  from users as u
+  left join new_users as n
+    on u.user_id = n.user_id
+),
+
+final as (
+  select
+    count(case when new_at_current = 1 then 1 end) as current_new,
+    count(case
+      when new_at_current = 0 and last_active_date >= :current_week_start then 1
+    end) as current_active,
+    count(case
+      when last_active_date < :current_week_start
+        and last_active_date >= :current_month_start then 1
+    end) as current_dormant,
+    count(case
+      when last_active_date < :current_month_start
+        and last_active_date >= :current_quarter_start then 1
+    end) as current_churned,
+    count(case when new_at_previous = 1 then 1 end) as previous_new,
+    count(case
+      when new_at_previous = 0 and previous_last_active_date >= :previous_week_start then 1
+    end) as previous_active,
+    count(case
+      when previous_last_active_date < :previous_week_start
+        and previous_last_active_date >= :previous_month_start then 1
+    end) as previous_dormant,
+    count(case
+      when previous_last_active_date < :previous_month_start
+        and previous_last_active_date >= :previous_quarter_start then 1
+    end) as previous_churned
+  from user_layers
+)
+
+select * from final
