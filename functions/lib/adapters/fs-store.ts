@@ -167,7 +167,10 @@ export function createFsRunLog(options: { readonly file: string }): RunLog {
 }
 
 /** Writes `content` to `path` only if nothing is there; false when something is. */
-export async function createExclusive(path: string, content: string): Promise<boolean> {
+export async function createExclusive(
+  path: string,
+  content: string | Uint8Array,
+): Promise<boolean> {
   const temporary = temporaryPath(path);
   await writeFile(temporary, content, { flag: "wx" });
   try {

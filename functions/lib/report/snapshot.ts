@@ -9,7 +9,7 @@
  */
 import type { Evaluation, ResolvedTarget, Status } from "../kpi/evaluate.ts";
 import { isoWeekLabel, type Period, type UtcWindow } from "../kpi/windows.ts";
-import type { SnapshotDocument } from "../ports.ts";
+import type { SnapshotDocument, SnapshotDraft } from "../ports.ts";
 import type { MetricValue } from "./modules.ts";
 
 /** Bumped when the document shape changes incompatibly. */
@@ -41,8 +41,8 @@ export interface SnapshotReference {
   readonly revision: number;
 }
 
-/** The document stored per (report, period, revision). */
-export interface ReportSnapshot extends SnapshotDocument {
+/** The fields of a report snapshot besides its key (report, period key, revision). */
+export interface ReportSnapshotFields {
   readonly schemaVersion: number;
   readonly runId: string;
   /** ISO 8601 UTC. */
@@ -66,6 +66,12 @@ export interface ReportSnapshot extends SnapshotDocument {
     readonly yearEarlier: SnapshotReference | null;
   };
 }
+
+/** The document stored per (report, period, revision). */
+export type ReportSnapshot = SnapshotDocument & ReportSnapshotFields;
+
+/** A report snapshot before the store gives it a revision. */
+export type ReportSnapshotDraft = SnapshotDraft & ReportSnapshotFields;
 
 /** The key of a period in snapshots and delivery keys: `2026-03-01` or `2026-W09`. */
 export function periodKeyOf(period: Period): string {

@@ -1,0 +1,78 @@
+/**
+ * The outbox `Mailer`: instead of sending, writes each email where a person can open it —
+ * `<out>/outbox/<runId>/<list>.eml` (the raw MIME message, for a mail client) and
+ * `<list>.html` (the HTML part, for a browser). The `.eml` holds the very bytes SES would
+ * send (same MailComposer build), and is written last and whole: its presence means the
+ * email was delivered.
+ */
+import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type Clock,
+  type Mailer,
+  type OutgoingEmail,
+  type SentEmail,
+  systemClock,
+} from "../ports.ts";
+import { buildMime } from "../report/mime.ts";
+import { createExclusive } from "./fs-store.ts";
+
+/** An outbox file already exists: a run id was reused for the same list. */
+export class OutboxConflictError extends Error {
+  override name = "OutboxConflictError";
+}
+
+export interface OutboxMailerOptions {
+  /** The outbox folder, e.g. `out/outbox`. */
+  readonly dir: string;
+  /** The Date header's clock. */
+  readonly clock?: Clock;
+}
+
+/** A mailer that writes `.eml` and `.html` files into `dir/<runId>/`. */
+export function createOutboxMailer(options: OutboxMailerOptions): Mailer & {
+  /** Where the `.eml` of a list goes for a run. */
+  pathOf(runId: string, listName: string): string;
+} {
+  const clock = options.clock ?? systemClock;
+  const pathOf = (runId: string, listName: string) =>
+    join(options.dir, fileSafe(runId), `${fileSafe(listName)}.eml`);
+  return {
+    pathOf,
+    async send(email: OutgoingEmail, context: { readonly runId: string }): Promise<SentEmail> {
+      const messageId = messageIdFor(email, context.runId);
+      const mime = await buildMime(email, messageId, clock.now());
+      const emlPath = pathOf(context.runId, email.listName);
+      await mkdir(join(options.dir, fileSafe(context.runId)), { recursive: true });
+      const htmlPath = emlPath.replace(/\.eml$/, ".html");
+      for (const [path, content] of [
+        [htmlPath, email.html],
+        [emlPath, mime],
+      ] as const) {
+        if (!(await createExclusive(path, content))) {
+          throw new OutboxConflictError(
+            `${path} already exists: every run needs its own run id; nothing was overwritten.`,
+          );
+        }
+      }
+      return { messageId, location: emlPath };
+    },
+  };
+}
+
+/** A Message-ID unique to (run, list, key), in the sender's domain. */
+export function messageIdFor(email: OutgoingEmail, runId: string): string {
+  const domain = /@([^>\s]+)>?\s*$/.exec(email.from)?.[1] ?? "opspulse.invalid";
+  const digest = createHash("sha256")
+    .update(`${runId}\0${email.listName}\0${email.idempotencyKey}`)
+    .digest("hex")
+    .slice(0, 16);
+  return `<${fileSafe(runId)}.${fileSafe(email.listName)}.${digest}@${domain}>`;
+}
+
+/** A name safe as one path segment on every OS. */
+function fileSafe(name: string): string {
+  const safe = name.replaceAll(/[^A-Za-z0-9._-]+/g, "_").replace(/^\.+/, "_");
+  return safe.length > 0 ? safe.slice(0, 120) : "_";
+}

@@ -1,0 +1,321 @@
+/**
+ * The words and number formats of the report emails, in English and Simplified Chinese.
+ * Metric and section names are not here: they come from the metric registry.
+ */
+import type { InsufficientReason, Status } from "../../kpi/evaluate.ts";
+import type { Locale, Unit } from "../../kpi/registry.ts";
+
+/** The fixed texts of an email, per locale. */
+export interface EmailStrings {
+  readonly reportTitle: Readonly<Record<"day" | "week", string>>;
+  readonly status: Readonly<Record<Status, string>>;
+  readonly statusCount: (status: Status, count: number) => string;
+  readonly subject: (parts: {
+    readonly title: string;
+    readonly period: string;
+    readonly breaches: number;
+    readonly correction: boolean;
+  }) => string;
+  readonly needsAttention: string;
+  readonly allClear: string;
+  readonly headline: string;
+  readonly metric: string;
+  readonly value: string;
+  readonly vsPrevious: Readonly<Record<"day" | "week", string>>;
+  readonly vsYearEarlier: string;
+  readonly statusHeader: string;
+  readonly target: string;
+  readonly targetPerMonth: (threshold: string, monthly: string) => string;
+  readonly yearOnYear: string;
+  readonly insufficient: (
+    reason: InsufficientReason | "no_data",
+    sample?: string,
+    min?: string,
+  ) => string;
+  readonly moreDetails: string;
+  readonly moreRows: (count: number) => string;
+  readonly scope: string;
+  readonly week: string;
+  readonly footnotes: {
+    readonly window: (
+      period: string,
+      zone: string,
+      from: string,
+      to: string,
+      partitions: string,
+    ) => string;
+    readonly comparisons: (previous: string, yearEarlier: string) => string;
+    readonly storedAs: (key: string, revision: number) => string;
+    readonly none: string;
+    readonly targets: (configVersion: string, minSample: string, currency: string) => string;
+    readonly run: (runId: string, snapshot: string, command: string) => string;
+    readonly dryRun: string;
+  };
+  readonly correction: (revision: number) => string;
+  readonly generatedBy: (listName: string) => string;
+  readonly units: {
+    readonly minutes: string;
+    readonly percentPoints: string;
+    readonly times: string;
+  };
+}
+
+const EN: EmailStrings = {
+  reportTitle: { day: "Daily KPI report", week: "Weekly KPI report" },
+  status: {
+    met: "Met",
+    warning: "Warning",
+    breach: "Breach",
+    insufficient_data: "Insufficient data",
+    no_target: "",
+  },
+  statusCount: (status, count) => {
+    const noun: Record<Status, [string, string]> = {
+      breach: ["breach", "breaches"],
+      warning: ["warning", "warnings"],
+      met: ["met", "met"],
+      insufficient_data: ["insufficient data", "insufficient data"],
+      no_target: ["without target", "without target"],
+    };
+    return `${count} ${noun[status][count === 1 ? 0 : 1]}`;
+  },
+  subject: ({ title, period, breaches, correction }) =>
+    `[OpsPulse] ${correction ? "Correction: " : ""}${title} · ${period} · ${
+      breaches === 0 ? "no breaches" : `${breaches} ${breaches === 1 ? "breach" : "breaches"}`
+    }`,
+  needsAttention: "NEEDS ATTENTION",
+  allClear: "Every KPI with a target is on track.",
+  headline: "HEADLINE KPIS",
+  metric: "Metric",
+  value: "Value",
+  vsPrevious: { day: "vs prev. day", week: "vs prev. week" },
+  vsYearEarlier: "vs last year",
+  statusHeader: "Status",
+  target: "Target",
+  targetPerMonth: (threshold, monthly) => `Target ${threshold} to date (${monthly} a month)`,
+  yearOnYear: "YoY",
+  insufficient: (reason, sample, min) => {
+    switch (reason) {
+      case "below_min_sample":
+        return `sample ${sample ?? "?"} below the minimum ${min ?? "?"}`;
+      case "no_year_earlier_value":
+        return "no value a year earlier to compare with";
+      case "no_month_share":
+        return "no month-to-date basis";
+      default:
+        return sample !== undefined
+          ? `sample ${sample} below the minimum ${min ?? "?"}`
+          : "no data";
+    }
+  },
+  moreDetails: "More details",
+  moreRows: (count) => `… and ${count} more rows in the snapshot`,
+  scope: "Scope",
+  week: "Week",
+  footnotes: {
+    window: (period, zone, from, to, partitions) =>
+      `Period ${period} in ${zone}: UTC ${from} to ${to} (partitions ${partitions}).`,
+    comparisons: (previous, yearEarlier) =>
+      `Changes compare with the stored snapshots of the previous period (${previous}) and of the same period a year earlier (${yearEarlier}).`,
+    storedAs: (key, revision) => `${key}, revision ${revision}`,
+    none: "none stored",
+    targets: (configVersion, minSample, currency) =>
+      `Targets from config ${configVersion}; a ratio whose denominator is below ${minSample} is shown as insufficient data. Money in ${currency}.`,
+    run: (runId, snapshot, command) => `Run ${runId} · snapshot ${snapshot} · re-run: ${command}`,
+    dryRun: "not stored (dry run)",
+  },
+  correction: (revision) =>
+    `Correction: this report replaces the one sent earlier for this period (snapshot revision ${revision}).`,
+  generatedBy: (listName) =>
+    `Sent by OpsPulse to the "${listName}" list. This is an automated report; please do not reply.`,
+  units: { minutes: "min", percentPoints: "pp", times: "×" },
+};
+
+const ZH: EmailStrings = {
+  reportTitle: { day: "每日 KPI 报告", week: "每周 KPI 报告" },
+  status: {
+    met: "达标",
+    warning: "预警",
+    breach: "未达标",
+    insufficient_data: "数据不足",
+    no_target: "",
+  },
+  statusCount: (status, count) => {
+    const noun: Record<Status, string> = {
+      breach: "未达标",
+      warning: "预警",
+      met: "达标",
+      insufficient_data: "数据不足",
+      no_target: "无目标",
+    };
+    return `${count} 项${noun[status]}`;
+  },
+  subject: ({ title, period, breaches, correction }) =>
+    `[OpsPulse] ${correction ? "更正：" : ""}${title} · ${period} · ${
+      breaches === 0 ? "无未达标指标" : `${breaches} 项未达标`
+    }`,
+  needsAttention: "需要关注",
+  allClear: "所有设定目标的指标均在正常范围内。",
+  headline: "核心指标",
+  metric: "指标",
+  value: "数值",
+  vsPrevious: { day: "较前一日", week: "较上周" },
+  vsYearEarlier: "较去年同期",
+  statusHeader: "状态",
+  target: "目标",
+  targetPerMonth: (threshold, monthly) => `目标 截至当日 ${threshold}（每月 ${monthly}）`,
+  yearOnYear: "同比",
+  insufficient: (reason, sample, min) => {
+    switch (reason) {
+      case "below_min_sample":
+        return `样本量 ${sample ?? "?"} 低于最低要求 ${min ?? "?"}`;
+      case "no_year_earlier_value":
+        return "无去年同期数据可比";
+      case "no_month_share":
+        return "无本月累计基准";
+      default:
+        return sample !== undefined ? `样本量 ${sample} 低于最低要求 ${min ?? "?"}` : "无数据";
+    }
+  },
+  moreDetails: "更多明细",
+  moreRows: (count) => `… 另有 ${count} 行，见快照`,
+  scope: "范围",
+  week: "周",
+  footnotes: {
+    window: (period, zone, from, to, partitions) =>
+      `统计周期 ${period}（${zone}）：UTC ${from} 至 ${to}（分区 ${partitions}）。`,
+    comparisons: (previous, yearEarlier) =>
+      `环比与同比数据取自已存储的上一周期快照（${previous}）和去年同期快照（${yearEarlier}）。`,
+    storedAs: (key, revision) => `${key}，第 ${revision} 版`,
+    none: "无",
+    targets: (configVersion, minSample, currency) =>
+      `目标取自配置 ${configVersion}；分母低于 ${minSample} 的比率显示为数据不足。金额单位 ${currency}。`,
+    run: (runId, snapshot, command) => `运行 ${runId} · 快照 ${snapshot} · 重新运行：${command}`,
+    dryRun: "未存储（试运行）",
+  },
+  correction: (revision) => `更正：本报告替换此前发送的同期报告（快照第 ${revision} 版）。`,
+  generatedBy: (listName) => `由 OpsPulse 自动发送至「${listName}」列表，请勿直接回复。`,
+  units: { minutes: "分钟", percentPoints: "个百分点", times: "倍" },
+};
+
+export const STRINGS: Readonly<Record<Locale, EmailStrings>> = { en: EN, "zh-CN": ZH };
+
+/** Colours of each status: text/dot colour and a light background. */
+export const STATUS_COLORS: Readonly<Record<Status, { color: string; background: string }>> = {
+  met: { color: "#15803d", background: "#dcfce7" },
+  warning: { color: "#b45309", background: "#fef3c7" },
+  breach: { color: "#b91c1c", background: "#fee2e2" },
+  insufficient_data: { color: "#64748b", background: "#f1f5f9" },
+  no_target: { color: "#94a3b8", background: "#f1f5f9" },
+};
+
+/** Colours of a change: good news, bad news, neither. */
+export const CHANGE_COLORS = { better: "#15803d", worse: "#b91c1c", neutral: "#64748b" } as const;
+
+/** Formats values of each unit for one locale and currency. */
+export interface ValueFormatter {
+  value(unit: Unit, value: number | null): string;
+  /** A plain number (detail tables), with up to 2 decimals. */
+  number(value: number): string;
+  /** A signed share, e.g. `+4.1%`. */
+  signedPercent(share: number): string;
+  /** A signed difference in the unit, e.g. `+2.1 pp` for percent, `+12` for counts. */
+  signedChange(unit: Unit, change: number): string;
+  /** A calendar date `YYYY-MM-DD`, long form (`Sunday, 1 March 2026`). */
+  longDate(date: string): string;
+  /** A calendar date, short form without weekday (`1 Mar 2026`). */
+  shortDate(date: string): string;
+}
+
+export const EMPTY_VALUE = "—";
+
+/** The formatter of `locale`, with money in `currency`. */
+export function valueFormatter(locale: Locale, currency: string): ValueFormatter {
+  const strings = STRINGS[locale];
+  const count = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  const decimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+  const ratio = new Intl.NumberFormat(locale, {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
+  const percent = new Intl.NumberFormat(locale, {
+    style: "percent",
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  });
+  const signedPercent = new Intl.NumberFormat(locale, {
+    style: "percent",
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+    signDisplay: "exceptZero",
+  });
+  const points = new Intl.NumberFormat(locale, {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+    signDisplay: "exceptZero",
+  });
+  const signedCount = new Intl.NumberFormat(locale, {
+    maximumFractionDigits: 2,
+    signDisplay: "exceptZero",
+  });
+  const money = new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency,
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
+  const signedMoney = new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency,
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+    signDisplay: "exceptZero",
+  });
+  const dateLong = new Intl.DateTimeFormat(locale, {
+    timeZone: "UTC",
+    weekday: "long",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+  });
+  const dateShort = new Intl.DateTimeFormat(locale, {
+    timeZone: "UTC",
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+  });
+  const asDate = (date: string) => new Date(`${date}T00:00:00Z`);
+  return {
+    value(unit, value) {
+      if (value === null || !Number.isFinite(value)) return EMPTY_VALUE;
+      switch (unit) {
+        case "count":
+          return count.format(value);
+        case "percent":
+          return percent.format(value);
+        case "money":
+          return money.format(value);
+        case "ratio":
+          return `${ratio.format(value)}${strings.units.times}`;
+        case "minutes":
+          return `${count.format(value)} ${strings.units.minutes}`;
+      }
+    },
+    number: (value) => decimal.format(value),
+    signedPercent: (share) => signedPercent.format(share),
+    signedChange(unit, change) {
+      switch (unit) {
+        case "percent":
+          return `${points.format(change * 100)} ${strings.units.percentPoints}`;
+        case "money":
+          return signedMoney.format(change);
+        case "minutes":
+          return `${signedCount.format(change)} ${strings.units.minutes}`;
+        default:
+          return signedCount.format(change);
+      }
+    },
+    longDate: (date) => dateLong.format(asDate(date)),
+    shortDate: (date) => dateShort.format(asDate(date)),
+  };
+}

@@ -1,0 +1,503 @@
+/**
+ * The view model of a report email: every text already formatted for one locale, every
+ * colour chosen; the templates only place them. Sections and rows are generic over the
+ * metric registry — a new module's metrics appear in their section without a template
+ * change — and modules' `details` become simple tables.
+ */
+import { countStatuses, type Evaluation, STATUS_ORDER, type Status } from "../../kpi/evaluate.ts";
+import {
+  type Locale,
+  METRICS,
+  type MetricDef,
+  SECTION_LABELS,
+  type Section,
+  type Unit,
+} from "../../kpi/registry.ts";
+import type { Period, UtcWindow } from "../../kpi/windows.ts";
+import type { Cell } from "../../ports.ts";
+import { columnLabel, localize, type NormalizedTable, normalizeDetail } from "../details.ts";
+import type { MetricValue } from "../modules.ts";
+import type { SnapshotReference } from "../snapshot.ts";
+import {
+  CHANGE_COLORS,
+  EMPTY_VALUE,
+  type EmailStrings,
+  STATUS_COLORS,
+  STRINGS,
+  type ValueFormatter,
+  valueFormatter,
+} from "./i18n.ts";
+
+/** A metric of the report: its definition, computed value and evaluation. */
+export interface EvaluatedMetric {
+  readonly def: MetricDef;
+  readonly value: MetricValue;
+  readonly evaluation: Evaluation;
+}
+
+/** A message shown first in the email, e.g. "data incomplete" from the completeness gate. */
+export interface ReportNotice {
+  readonly level: "warning" | "info";
+  readonly text: Readonly<Record<Locale, string>>;
+}
+
+/** Everything one email is made from. */
+export interface ReportEmailInput {
+  readonly period: Period;
+  readonly locale: Locale;
+  /** The recipient list, named in the footer. */
+  readonly listName: string;
+  /** Report-wide metrics in registry order. */
+  readonly metrics: readonly EvaluatedMetric[];
+  /** Per-scope metrics (campaign id → metrics). */
+  readonly scoped: Readonly<Record<string, readonly EvaluatedMetric[]>>;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly notices: readonly ReportNotice[];
+  readonly currency: string;
+  readonly minSample: number;
+  readonly provenance: {
+    readonly runId: string;
+    readonly configVersion: string;
+    readonly window: UtcWindow;
+    readonly periodKey: string;
+    /** Null in a dry run (nothing stored). */
+    readonly revision: number | null;
+    readonly comparedWith: {
+      readonly previous: SnapshotReference | null;
+      readonly yearEarlier: SnapshotReference | null;
+    };
+    /** The command that re-runs this report. */
+    readonly rerunCommand: string;
+  };
+  /** Set when this email replaces one already delivered for the period. */
+  readonly correctionOfRevision?: number;
+}
+
+interface StatusView {
+  readonly label: string;
+  readonly color: string;
+  readonly background: string;
+}
+interface ChangeView {
+  readonly text: string;
+  readonly color: string;
+}
+interface CellView {
+  readonly text: string;
+  readonly align: "left" | "right";
+  readonly color: string;
+}
+interface TableView {
+  readonly title: string;
+  readonly columns: readonly { readonly label: string; readonly align: "left" | "right" }[];
+  readonly rows: readonly { readonly cells: readonly CellView[] }[];
+}
+
+/** What the templates fill in (see templates/partials/*.mjml). */
+export interface EmailViewModel {
+  readonly lang: string;
+  readonly subject: string;
+  readonly preview: string;
+  readonly title: string;
+  readonly periodLabel: string;
+  readonly summary: readonly {
+    readonly text: string;
+    readonly color: string;
+    readonly background: string;
+  }[];
+  readonly correction: string | null;
+  readonly labels: {
+    readonly needsAttention: string;
+    readonly allClear: string;
+    readonly headline: string;
+    readonly metric: string;
+    readonly value: string;
+    readonly vsPrevious: string;
+    readonly vsYearEarlier: string;
+    readonly status: string;
+    readonly generatedBy: string;
+  };
+  readonly notices: readonly {
+    readonly text: string;
+    readonly color: string;
+    readonly background: string;
+  }[];
+  readonly attention: readonly {
+    readonly severity: "breach" | "warning";
+    readonly label: string;
+    readonly value: string;
+    readonly target: string;
+    readonly note: string | null;
+    readonly status: StatusView;
+  }[];
+  readonly headlineRows: readonly {
+    readonly cards: readonly {
+      readonly label: string;
+      readonly value: string;
+      readonly target: string;
+      readonly status: StatusView;
+      readonly change: ChangeView;
+    }[];
+  }[];
+  readonly sections: readonly {
+    readonly title: string;
+    readonly rows: readonly {
+      readonly label: string;
+      readonly value: string;
+      readonly target: string | null;
+      readonly vsPrevious: ChangeView;
+      readonly vsYearEarlier: ChangeView;
+      readonly status: StatusView;
+    }[];
+    readonly tables: readonly TableView[];
+  }[];
+  readonly footnotes: readonly { readonly text: string }[];
+}
+
+/** Rows a detail table shows at most; the snapshot keeps them all. */
+export const MAX_DETAIL_ROWS = 20;
+const MAX_DETAIL_COLUMNS = 8;
+
+/** Builds the view model of one email. */
+export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
+  const { locale, period } = input;
+  const strings = STRINGS[locale];
+  const format = valueFormatter(locale, input.currency);
+  const kind = period.kind;
+  const view = metricViewer(strings, format, kind, input.minSample);
+
+  const scopedMetrics = Object.entries(input.scoped).flatMap(([scope, metrics]) =>
+    metrics.map((m) => ({ ...m, scope })),
+  );
+  const allEvaluations = [...input.metrics, ...scopedMetrics].map((m) => m.evaluation);
+  const counts = countStatuses(allEvaluations);
+  const title = strings.reportTitle[kind];
+  const periodLabel = periodText(period, locale, format, strings);
+  const shortPeriod =
+    kind === "day"
+      ? format.longDate(period.start)
+      : `${input.provenance.periodKey} (${format.shortDate(period.start)} – ${format.shortDate(period.end)})`;
+  const correction = input.correctionOfRevision !== undefined;
+
+  const summary = STATUS_ORDER.filter((status) => status !== "no_target" && counts[status] > 0).map(
+    (status) => ({
+      text: strings.statusCount(status, counts[status]),
+      color: STATUS_COLORS[status].color,
+      background: STATUS_COLORS[status].background,
+    }),
+  );
+
+  const attention = [
+    ...input.metrics.map((m) => ({ ...m, scope: undefined as string | undefined })),
+    ...scopedMetrics,
+  ]
+    .filter((m) => m.evaluation.status === "breach" || m.evaluation.status === "warning")
+    .sort((a, b) => rank(a.evaluation.status) - rank(b.evaluation.status))
+    .map((m) => ({
+      severity: m.evaluation.status === "breach" ? ("breach" as const) : ("warning" as const),
+      label: m.scope ? `${m.scope} · ${m.def.label[locale]}` : m.def.label[locale],
+      value: format.value(m.def.unit, m.evaluation.value),
+      target: view.target(m) ?? "",
+      note: view.changeNote(m),
+      status: view.status(m.evaluation.status),
+    }));
+
+  const headlineCards = input.metrics
+    .filter((m) => m.def.headline)
+    .map((m) => ({
+      label: m.def.label[locale],
+      value: format.value(m.def.unit, m.evaluation.value),
+      target: view.targetLine(m) ?? "",
+      status: view.status(m.evaluation.status),
+      change: view.change(m.def, m.evaluation.vsPrevious, strings.vsPrevious[kind]),
+    }));
+  const headlineRows = [];
+  for (let i = 0; i < headlineCards.length; i += 2) {
+    headlineRows.push({ cards: headlineCards.slice(i, i + 2) });
+  }
+
+  const tables = Object.entries(input.details)
+    .map(([key, value]) => normalizeDetail(key, value, locale))
+    .filter((table): table is NormalizedTable => table !== undefined);
+  const sectionIds = Object.keys(SECTION_LABELS) as Section[];
+  const sections = sectionIds
+    .map((section) => {
+      const rows = input.metrics
+        .filter((m) => m.def.section === section)
+        .map((m) => ({
+          label: m.def.label[locale],
+          value: format.value(m.def.unit, m.evaluation.value),
+          target: view.targetLine(m),
+          vsPrevious: view.change(m.def, m.evaluation.vsPrevious),
+          vsYearEarlier: view.change(m.def, m.evaluation.vsYearEarlier),
+          status: view.status(m.evaluation.status),
+        }));
+      const sectionTables = [
+        ...scopedTables(section, input.scoped, locale, format, strings),
+        ...tables.filter((t) => t.section === section).map((t) => tableView(t, locale, format)),
+      ];
+      return { title: SECTION_LABELS[section][locale], rows, tables: sectionTables };
+    })
+    .filter((section) => section.rows.length > 0 || section.tables.length > 0);
+  const unplaced = tables.filter((t) => !t.section || !sectionIds.includes(t.section));
+  if (unplaced.length > 0) {
+    sections.push({
+      title: strings.moreDetails,
+      rows: [],
+      tables: unplaced.map((t) => tableView(t, locale, format)),
+    });
+  }
+
+  const { provenance } = input;
+  const reference = (ref: SnapshotReference | null) =>
+    ref ? strings.footnotes.storedAs(ref.periodKey, ref.revision) : strings.footnotes.none;
+  const utc = (date: Date) => `${date.toISOString().slice(0, 16).replace("T", " ")}`;
+  const partitions = provenance.window.partitions;
+  const footnotes = [
+    strings.footnotes.window(
+      kind === "day" ? period.start : `${period.start} – ${period.end}`,
+      period.timeZone,
+      utc(provenance.window.fromUtc),
+      utc(provenance.window.toUtc),
+      partitions.length > 4 ? `${partitions[0]} … ${partitions.at(-1)}` : partitions.join(", "),
+    ),
+    strings.footnotes.comparisons(
+      reference(provenance.comparedWith.previous),
+      reference(provenance.comparedWith.yearEarlier),
+    ),
+    strings.footnotes.targets(
+      provenance.configVersion,
+      format.number(input.minSample),
+      input.currency,
+    ),
+    strings.footnotes.run(
+      provenance.runId,
+      provenance.revision === null
+        ? strings.footnotes.dryRun
+        : strings.footnotes.storedAs(provenance.periodKey, provenance.revision),
+      provenance.rerunCommand,
+    ),
+  ].map((text) => ({ text }));
+
+  const subject = strings.subject({
+    title,
+    period: shortPeriod,
+    breaches: counts.breach,
+    correction,
+  });
+  return {
+    lang: locale,
+    subject,
+    preview: [
+      summary.map((s) => s.text).join(" · "),
+      ...attention.slice(0, 3).map((a) => `${a.label} ${a.value}`),
+    ]
+      .filter((text) => text.length > 0)
+      .join(" · "),
+    title,
+    periodLabel,
+    summary,
+    correction: correction ? strings.correction(input.correctionOfRevision ?? 0) : null,
+    labels: {
+      needsAttention: strings.needsAttention,
+      allClear: strings.allClear,
+      headline: strings.headline,
+      metric: strings.metric,
+      value: strings.value,
+      vsPrevious: strings.vsPrevious[kind],
+      vsYearEarlier: strings.vsYearEarlier,
+      status: strings.statusHeader,
+      generatedBy: strings.generatedBy(input.listName),
+    },
+    notices: input.notices.map((notice) => ({
+      text: notice.text[locale],
+      color: notice.level === "warning" ? STATUS_COLORS.warning.color : "#0369a1",
+      background: notice.level === "warning" ? STATUS_COLORS.warning.background : "#e0f2fe",
+    })),
+    attention,
+    headlineRows,
+    sections,
+    footnotes,
+  };
+}
+
+function rank(status: Status): number {
+  return STATUS_ORDER.indexOf(status);
+}
+
+function periodText(
+  period: Period,
+  locale: Locale,
+  format: ValueFormatter,
+  strings: EmailStrings,
+): string {
+  if (period.kind === "day") return `${format.longDate(period.start)} · ${period.timeZone}`;
+  const range = `${format.longDate(period.start)} – ${format.longDate(period.end)}`;
+  return locale === "en"
+    ? `${strings.week} ${weekNumber(period.start)} · ${range} · ${period.timeZone}`
+    : `${range}（第 ${weekNumber(period.start)} ${strings.week}）· ${period.timeZone}`;
+}
+
+/** ISO week number of the week starting `monday`. */
+function weekNumber(monday: string): number {
+  const thursday = new Date(`${monday}T00:00:00Z`);
+  thursday.setUTCDate(thursday.getUTCDate() + 3);
+  const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+  return Math.floor((thursday.getTime() - yearStart) / 86_400_000 / 7) + 1;
+}
+
+/** Formatting of one metric's status, target and changes. */
+function metricViewer(
+  strings: EmailStrings,
+  format: ValueFormatter,
+  kind: Period["kind"],
+  defaultMinSample: number,
+) {
+  const status = (s: Status): StatusView => ({ label: strings.status[s], ...STATUS_COLORS[s] });
+  const change = (def: MetricDef, delta: Evaluation["vsPrevious"], suffix?: string): ChangeView => {
+    if (!delta) return { text: EMPTY_VALUE, color: CHANGE_COLORS.neutral };
+    const arrow = delta.change > 0 ? "▲" : delta.change < 0 ? "▼" : "→";
+    // The arrow carries the sign; the amount is shown unsigned.
+    const amount = (
+      def.unit === "percent" || delta.relative === null
+        ? format.signedChange(def.unit, Math.abs(delta.change))
+        : format.signedPercent(Math.abs(delta.relative))
+    ).replace(/^\+/, "");
+    const color =
+      delta.improved === null
+        ? CHANGE_COLORS.neutral
+        : delta.improved
+          ? CHANGE_COLORS.better
+          : CHANGE_COLORS.worse;
+    return { text: `${arrow} ${amount}${suffix ? ` ${suffix}` : ""}`, color };
+  };
+  const insufficientNote = (m: EvaluatedMetric): string | null => {
+    const e = m.evaluation;
+    if (e.status !== "insufficient_data") return null;
+    const sample = m.value.sample;
+    const min = e.target?.minSample ?? defaultMinSample;
+    const reason =
+      e.insufficientReason === "no_value"
+        ? m.value.reason === "insufficient_sample"
+          ? "below_min_sample"
+          : "no_data"
+        : (e.insufficientReason ?? "no_data");
+    return strings.insufficient(
+      reason,
+      sample === undefined ? undefined : format.number(sample),
+      format.number(min),
+    );
+  };
+  const target = (m: EvaluatedMetric): string | null => {
+    const t = m.evaluation.target;
+    if (!t) return null;
+    const sign = m.def.direction === "higher" ? "≥" : "≤";
+    const unit: Unit = m.def.unit;
+    switch (t.basis) {
+      case "yoy_growth": {
+        const measured = m.evaluation.status !== "insufficient_data" ? m.evaluation.measured : null;
+        const now =
+          measured === null ? "" : ` · ${strings.yearOnYear} ${format.signedPercent(measured)}`;
+        return `${strings.target} ${strings.yearOnYear} ${sign} ${format.signedPercent(t.value)}${now}`;
+      }
+      case "monthly_prorated":
+        return strings.targetPerMonth(
+          `${sign} ${format.value(unit, m.evaluation.threshold ?? t.value)}`,
+          format.value(unit, t.value),
+        );
+      default:
+        return `${strings.target} ${sign} ${format.value(unit, t.value)}`;
+    }
+  };
+  const changeNote = (m: EvaluatedMetric): string | null => {
+    const delta = m.evaluation.vsPrevious;
+    return delta ? change(m.def, delta, strings.vsPrevious[kind]).text : null;
+  };
+  /** The target, then why the value could not be judged, when it could not. */
+  const targetLine = (m: EvaluatedMetric): string | null => {
+    const parts = [target(m), insufficientNote(m)].filter((part) => part !== null);
+    return parts.length > 0 ? parts.join(" · ") : null;
+  };
+  return { status, change, target, targetLine, changeNote };
+}
+
+/** Per-scope metrics of a section as one table: a row per scope, a column per metric. */
+function scopedTables(
+  section: Section,
+  scoped: ReportEmailInput["scoped"],
+  locale: Locale,
+  format: ValueFormatter,
+  strings: EmailStrings,
+): TableView[] {
+  const scopes = Object.keys(scoped).sort();
+  const metricIds = METRICS.filter(
+    (def) =>
+      def.section === section &&
+      scopes.some((scope) => scoped[scope]?.some((m) => m.def.id === def.id)),
+  );
+  if (metricIds.length === 0) return [];
+  return [
+    {
+      title: SECTION_LABELS[section][locale],
+      columns: [
+        { label: strings.scope, align: "left" },
+        ...metricIds.map((def) => ({ label: def.label[locale], align: "right" as const })),
+      ],
+      rows: scopes.map((scope) => ({
+        cells: [
+          { text: scope, align: "left" as const, color: "#0f172a" },
+          ...metricIds.map((def) => {
+            const m = scoped[scope]?.find((x) => x.def.id === def.id);
+            const status = m?.evaluation.status ?? "no_target";
+            return {
+              text: m ? format.value(def.unit, m.evaluation.value) : EMPTY_VALUE,
+              align: "right" as const,
+              color: status === "no_target" ? "#334155" : STATUS_COLORS[status].color,
+            };
+          }),
+        ],
+      })),
+    },
+  ];
+}
+
+function tableView(table: NormalizedTable, locale: Locale, format: ValueFormatter): TableView {
+  const columns = table.columns.slice(0, MAX_DETAIL_COLUMNS);
+  const numeric = columns.map(
+    (_, i) =>
+      table.rows.some((row) => typeof row[i] === "number") &&
+      table.rows.every((row) => typeof row[i] === "number" || row[i] === null),
+  );
+  const shown = table.rows.slice(0, MAX_DETAIL_ROWS);
+  const rows = shown.map((row) => ({
+    cells: columns.map((column, i) => ({
+      text: cellText(row[i] ?? null, column.unit, format),
+      align: numeric[i] ? ("right" as const) : ("left" as const),
+      color: "#334155",
+    })),
+  }));
+  if (table.rows.length > shown.length) {
+    rows.push({
+      cells: columns.map((_, i) => ({
+        text: i === 0 ? STRINGS[locale].moreRows(table.rows.length - shown.length) : "",
+        align: "left" as const,
+        color: "#64748b",
+      })),
+    });
+  }
+  return {
+    title: localize(table.title, locale),
+    columns: columns.map((column, i) => ({
+      label: columnLabel(column, locale),
+      align: numeric[i] ? ("right" as const) : ("left" as const),
+    })),
+    rows,
+  };
+}
+
+function cellText(cell: Cell, unit: Unit | undefined, format: ValueFormatter): string {
+  if (cell === null) return EMPTY_VALUE;
+  if (typeof cell === "number") return unit ? format.value(unit, cell) : format.number(cell);
+  if (typeof cell === "boolean") return cell ? "✓" : "✗";
+  return cell;
+}
