@@ -3,7 +3,7 @@
  * creates the stack and registers cdk-nag's AWS Solutions checks, so that `cdk synth` fails
  * on an invalid config or an unacknowledged finding. `infra/app.ts` runs it; tests call it.
  */
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { loadConfig } from "../functions/lib/config/load.ts";
@@ -38,7 +38,8 @@ export function buildApp(options: BuildAppOptions = {}): OpsPulseApp {
     ...(options.outdir ? { outdir: options.outdir } : {}),
   });
   const settings = readSettings(app.node);
-  const config = loadConfig(resolve(REPO_ROOT, settings.configDir));
+  // Relative to where synth runs (the repository root), so messages read as in `opspulse validate`.
+  const config = loadConfig(relative(process.cwd(), resolve(REPO_ROOT, settings.configDir)) || ".");
   const sources = loadSources(resolve(REPO_ROOT, RUNTIME_FOLDERS.queries));
   const stack = new OpsPulseStack(app, STACK_NAME, {
     settings,

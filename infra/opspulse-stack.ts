@@ -3,6 +3,7 @@
  * workgroup, the state bucket, the three Lambda functions, their schedules, SES and the
  * alarms that page on-call. Environment-agnostic: no lookups, so `cdk synth` runs offline.
  */
+import { join } from "node:path";
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import type { OpsConfig } from "../functions/lib/config/load.ts";
@@ -22,7 +23,7 @@ import {
 import { ReportSchedules } from "./constructs/report-schedules.ts";
 import { accessLogBucket } from "./constructs/secure-bucket.ts";
 import { StateStore } from "./constructs/state-store.ts";
-import { HANDLERS, type HandlerName, LAMBDA_TASK_ROOT } from "./handlers.ts";
+import { HANDLERS, type HandlerName } from "./handlers.ts";
 import type { DeploymentSettings } from "./settings.ts";
 
 /** Which function runs each scheduled report. */
@@ -92,12 +93,6 @@ export class OpsPulseStack extends Stack {
       mail: this.mail,
       deadLetters,
       configDir: settings.configDir,
-      environment: {
-        OPSPULSE_CONFIG_DIR: `${LAMBDA_TASK_ROOT}/config`,
-        OPSPULSE_QUERIES_DIR: `${LAMBDA_TASK_ROOT}/queries`,
-        OPSPULSE_TEMPLATES_DIR: `${LAMBDA_TASK_ROOT}/templates`,
-        OPSPULSE_CONFIG_VERSION: config.version,
-      },
       bundling: props.bundling,
     });
 
@@ -109,6 +104,7 @@ export class OpsPulseStack extends Stack {
         timeZone: config.schedules[report].timeZone,
         enabled: config.schedules[report].enabled,
         target: this.functions.functions[REPORT_HANDLER[report]],
+        origin: `${join(config.dir, "schedules.yaml")}: schedules.${report}.cron`,
       })),
     });
 

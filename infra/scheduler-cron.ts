@@ -32,8 +32,9 @@ export function toSchedulerCron(crontab: string): string {
   const [minute, hour, dayOfMonth, month, dayOfWeek] = fields.map((field, index) =>
     translateField(field, index),
   ) as [string, string, string, string, string];
-  const weekdayRestricted = dayOfWeek !== "*";
-  const monthDayRestricted = dayOfMonth !== "*";
+  // As crontab decides it: a day field is restricted unless written exactly `*`.
+  const weekdayRestricted = fields[4] !== "*";
+  const monthDayRestricted = fields[2] !== "*";
   if (weekdayRestricted && monthDayRestricted) {
     throw new CronTranslationError(
       `"${crontab}" restricts both the day of month and the day of week, which crontab reads as "either"; EventBridge Scheduler cannot express that: restrict only one of them`,

@@ -13,7 +13,13 @@ import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { HANDLERS, type HandlerName, REPO_ROOT, RUNTIME_FOLDERS } from "../handlers.ts";
+import {
+  HANDLERS,
+  type HandlerName,
+  LAMBDA_TASK_ROOT,
+  REPO_ROOT,
+  RUNTIME_FOLDERS,
+} from "../handlers.ts";
 import { acknowledgeWildcardResource } from "../nag.ts";
 import type { AthenaWorkgroup } from "./athena.ts";
 import type { LakeCatalog } from "./catalog.ts";
@@ -44,8 +50,6 @@ export interface ReportFunctionsProps {
   readonly mail: Mail;
   /** Where an asynchronous invocation lands after its retries fail. */
   readonly deadLetters: sqs.IQueue;
-  /** Environment every function gets on top of the resource names (config, sender…). */
-  readonly environment: Readonly<Record<string, string>>;
   /** Folder of the deployment config, relative to the repository, copied into each bundle. */
   readonly configDir: string;
   readonly bundling?: BundlingChoices;
@@ -59,15 +63,18 @@ export class ReportFunctions extends Construct {
     const copied = runtimeFolders(props.configDir);
     if (Stack.of(this).bundlingRequired) assertFoldersExist(copied);
 
+    // The variables functions/lib/runtime/env.ts reads; OPSPULSE_RUNTIME=aws selects Athena,
+    // the S3 stores and SES. Folders are where the bundling hook below copies them.
     const environment = {
-      ...props.environment,
       OPSPULSE_RUNTIME: "aws",
-      OPSPULSE_LAKE_BUCKET: props.lake.bucket.bucketName,
-      OPSPULSE_LAKE_PREFIX: props.lake.prefix,
-      OPSPULSE_STATE_BUCKET: props.state.bucket.bucketName,
       OPSPULSE_ATHENA_WORKGROUP: props.athena.workgroupName,
       OPSPULSE_ATHENA_DATABASE: props.catalog.databaseName,
+      OPSPULSE_STATE_BUCKET: props.state.bucket.bucketName,
       OPSPULSE_SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
+      OPSPULSE_SES_TAGS: "app=opspulse",
+      OPSPULSE_CONFIG_DIR: `${LAMBDA_TASK_ROOT}/${BUNDLE_FOLDERS.config}`,
+      OPSPULSE_QUERIES_DIR: `${LAMBDA_TASK_ROOT}/${BUNDLE_FOLDERS.queries}`,
+      OPSPULSE_TEMPLATES_DIR: `${LAMBDA_TASK_ROOT}/${BUNDLE_FOLDERS.templates}`,
       NODE_OPTIONS: "--enable-source-maps",
     };
 
@@ -130,12 +137,15 @@ function acknowledgeTracing(role: iam.IRole): void {
   );
 }
 
+/** Folders inside each bundle (under /var/task). */
+const BUNDLE_FOLDERS = { queries: "queries", templates: "templates", config: "config" } as const;
+
 /** Folders copied into every bundle: absolute source folder → folder inside the bundle. */
 function runtimeFolders(configDir: string): ReadonlyArray<{ from: string; to: string }> {
   return [
-    { from: resolve(REPO_ROOT, RUNTIME_FOLDERS.queries), to: "queries" },
-    { from: resolve(REPO_ROOT, RUNTIME_FOLDERS.templates), to: "templates" },
-    { from: resolve(REPO_ROOT, configDir), to: "config" },
+    { from: resolve(REPO_ROOT, RUNTIME_FOLDERS.queries), to: BUNDLE_FOLDERS.queries },
+    { from: resolve(REPO_ROOT, RUNTIME_FOLDERS.templates), to: BUNDLE_FOLDERS.templates },
+    { from: resolve(REPO_ROOT, configDir), to: BUNDLE_FOLDERS.config },
   ];
 }
 
@@ -168,6 +178,7 @@ function bundlingOptions(
       "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",
     // esbuild from node_modules: bundling works offline and without Docker.
     forceDockerBundling: false,
+    logLevel: nodejs.LogLevel.WARNING,
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

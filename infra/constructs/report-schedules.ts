@@ -11,7 +11,7 @@ import * as targets from "aws-cdk-lib/aws-scheduler-targets";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { acknowledgeWildcardResource } from "../nag.ts";
-import { toSchedulerCron } from "../scheduler-cron.ts";
+import { CronTranslationError, toSchedulerCron } from "../scheduler-cron.ts";
 
 /** One scheduled run, as derived from the config. */
 export interface ScheduledRun {
@@ -24,6 +24,8 @@ export interface ScheduledRun {
   readonly enabled: boolean;
   /** The function the schedule invokes. */
   readonly target: lambda.IFunction;
+  /** Where the cron was written, for errors, e.g. `config/schedules.yaml: schedules.daily.cron`. */
+  readonly origin: string;
 }
 
 export interface ReportSchedulesProps {
@@ -69,7 +71,7 @@ export class ReportSchedules extends Construct {
         description: `opspulse ${run.report} report at "${run.cron}" ${run.timeZone}`,
         scheduleGroup: this.group,
         schedule: scheduler.ScheduleExpression.expression(
-          toSchedulerCron(run.cron),
+          schedulerCron(run),
           TimeZone.of(run.timeZone),
         ),
         enabled: run.enabled,
@@ -92,5 +94,15 @@ export class ReportSchedules extends Construct {
       }
     }
     this.schedules = schedules;
+  }
+}
+
+/** The run's cron in Scheduler syntax; an untranslatable cron fails synth naming its origin. */
+function schedulerCron(run: ScheduledRun): string {
+  try {
+    return toSchedulerCron(run.cron);
+  } catch (error) {
+    if (!(error instanceof CronTranslationError)) throw error;
+    throw new CronTranslationError(`${run.origin}: ${error.message}`, { cause: error });
   }
 }
