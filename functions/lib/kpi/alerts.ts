@@ -45,6 +45,9 @@ export interface AlertObservation {
   readonly scope?: string;
   readonly status: ObservedStatus;
   readonly value: number | null;
+  /** The number compared with the target when it is not the value (year-on-year growth). */
+  readonly measured?: number | null;
+  /** The effective target (threshold) the measured number was compared with. */
   readonly target?: number | null;
   /** For `error`: what went wrong, in one line. */
   readonly error?: string;
@@ -106,6 +109,8 @@ export interface MetricNotification {
   readonly scope: string;
   readonly status: ObservedStatus;
   readonly value: number | null;
+  /** The number compared with the target, when it is not the value (growth). */
+  readonly measured?: number | null;
   readonly target: number | null;
   /** First breached period of the episode (start, reminder, resolved). */
   readonly since?: string;
@@ -353,6 +358,7 @@ function transition(
     scope: observation.scope,
     status: observation.status,
     value: observation.value,
+    ...(observation.measured !== undefined ? { measured: observation.measured } : {}),
     target: observation.target ?? null,
     ...extra,
   });
