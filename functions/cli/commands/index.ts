@@ -3,12 +3,22 @@
  * A new command is one file in this folder and one line here.
  */
 import type { Command } from "commander";
+import { registerBackfill } from "./backfill.ts";
+import { registerDemo } from "./demo.ts";
 import { registerGenerate } from "./generate.ts";
 import { registerImport } from "./import.ts";
+import { registerKpis } from "./kpis.ts";
+import { registerRun } from "./run.ts";
 import { registerSql } from "./sql.ts";
+import { registerValidate } from "./validate.ts";
 
 export function registerCommands(program: Command): void {
+  registerDemo(program);
+  registerRun(program);
+  registerBackfill(program);
+  registerValidate(program);
   registerGenerate(program);
   registerImport(program);
+  registerKpis(program);
   registerSql(program);
 }

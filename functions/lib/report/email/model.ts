@@ -356,15 +356,21 @@ function metricViewer(
   const status = (s: Status): StatusView => ({ label: strings.status[s], ...STATUS_COLORS[s] });
   const change = (def: MetricDef, delta: Evaluation["vsPrevious"], suffix?: string): ChangeView => {
     if (!delta) return { text: EMPTY_VALUE, color: CHANGE_COLORS.neutral };
-    const arrow = delta.change > 0 ? "▲" : delta.change < 0 ? "▼" : "→";
+    // Percent metrics move in points, others by a share of the reference (absolute when
+    // the reference is 0). A change that rounds to zero at the shown precision is flat.
+    const inPoints = def.unit === "percent" || delta.relative === null;
+    const size = inPoints ? Math.abs(delta.change) : Math.abs(delta.relative ?? 0);
+    const shownPrecision = def.unit === "percent" || !inPoints ? 0.0005 : 0.005;
+    const flat = size < shownPrecision;
+    const arrow = flat ? "→" : delta.change > 0 ? "▲" : "▼";
     // The arrow carries the sign; the amount is shown unsigned.
     const amount = (
-      def.unit === "percent" || delta.relative === null
-        ? format.signedChange(def.unit, Math.abs(delta.change))
-        : format.signedPercent(Math.abs(delta.relative))
+      inPoints
+        ? format.signedChange(def.unit, flat ? 0 : size)
+        : format.signedPercent(flat ? 0 : size)
     ).replace(/^\+/, "");
     const color =
-      delta.improved === null
+      flat || delta.improved === null
         ? CHANGE_COLORS.neutral
         : delta.improved
           ? CHANGE_COLORS.better
@@ -421,7 +427,13 @@ function metricViewer(
   return { status, change, target, targetLine, changeNote };
 }
 
-/** Per-scope metrics of a section as one table: a row per scope, a column per metric. */
+/** Scopes up to which a scoped table has a column per scope (beyond: a row per scope). */
+const MAX_SCOPE_COLUMNS = 4;
+
+/**
+ * Per-scope metrics of a section as one table: a column per scope and a row per metric when
+ * the scopes are few (campaigns running at once), else a row per scope.
+ */
 function scopedTables(
   section: Section,
   scoped: ReportEmailInput["scoped"],
@@ -430,31 +442,50 @@ function scopedTables(
   strings: EmailStrings,
 ): TableView[] {
   const scopes = Object.keys(scoped).sort();
-  const metricIds = METRICS.filter(
+  const defs = METRICS.filter(
     (def) =>
       def.section === section &&
       scopes.some((scope) => scoped[scope]?.some((m) => m.def.id === def.id)),
   );
-  if (metricIds.length === 0) return [];
+  if (defs.length === 0) return [];
+  const cell = (scope: string, def: MetricDef): CellView => {
+    const m = scoped[scope]?.find((x) => x.def.id === def.id);
+    const status = m?.evaluation.status ?? "no_target";
+    return {
+      text: m ? format.value(def.unit, m.evaluation.value) : EMPTY_VALUE,
+      align: "right",
+      color: status === "no_target" ? "#334155" : STATUS_COLORS[status].color,
+    };
+  };
+  const title = SECTION_LABELS[section][locale];
+  if (scopes.length <= MAX_SCOPE_COLUMNS) {
+    return [
+      {
+        title,
+        columns: [
+          { label: strings.metric, align: "left" },
+          ...scopes.map((scope) => ({ label: scope, align: "right" as const })),
+        ],
+        rows: defs.map((def) => ({
+          cells: [
+            { text: def.label[locale], align: "left" as const, color: "#0f172a" },
+            ...scopes.map((scope) => cell(scope, def)),
+          ],
+        })),
+      },
+    ];
+  }
   return [
     {
-      title: SECTION_LABELS[section][locale],
+      title,
       columns: [
         { label: strings.scope, align: "left" },
-        ...metricIds.map((def) => ({ label: def.label[locale], align: "right" as const })),
+        ...defs.map((def) => ({ label: def.label[locale], align: "right" as const })),
       ],
       rows: scopes.map((scope) => ({
         cells: [
           { text: scope, align: "left" as const, color: "#0f172a" },
-          ...metricIds.map((def) => {
-            const m = scoped[scope]?.find((x) => x.def.id === def.id);
-            const status = m?.evaluation.status ?? "no_target";
-            return {
-              text: m ? format.value(def.unit, m.evaluation.value) : EMPTY_VALUE,
-              align: "right" as const,
-              color: status === "no_target" ? "#334155" : STATUS_COLORS[status].color,
-            };
-          }),
+          ...defs.map((def) => cell(scope, def)),
         ],
       })),
     },

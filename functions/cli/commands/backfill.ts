@@ -1,0 +1,151 @@
+import type { Command } from "commander";
+import type { Locale } from "../../lib/kpi/registry.ts";
+import { addDays, isoWeekStart } from "../../lib/kpi/windows.ts";
+import type { ReportKind, RunOutcome, RunReportSummary } from "../../lib/report/run-report.ts";
+import { UserError } from "../errors.ts";
+import {
+  dateOption,
+  type FolderOptions,
+  jsonSummary,
+  localeOption,
+  openReportRuntime,
+  reportArgument,
+  runReportCommand,
+  timeZoneOption,
+  withFolders,
+} from "./run.ts";
+
+interface BackfillOptions extends FolderOptions {
+  readonly from: string;
+  readonly to: string;
+  readonly locale?: Locale;
+  readonly tz?: string;
+  readonly force?: boolean;
+  readonly email: boolean;
+  readonly json?: boolean;
+}
+
+/** Periods a backfill may cover in one go (a bit more than a year of days). */
+const MAX_PERIODS = 400;
+
+/**
+ * `opspulse backfill daily|weekly --from D --to D`: runs the report for every period in the
+ * range, oldest first (so each period finds the previous one's snapshot), skipping periods
+ * already delivered unless --force. A failed period does not stop the others; the command
+ * exits non-zero when any failed.
+ */
+export function registerBackfill(program: Command): void {
+  withFolders(
+    program
+      .command("backfill")
+      .description("run the daily or weekly report for every period of a date range")
+      .argument("<report>", "daily or weekly")
+      .requiredOption("--from <date>", "first day, YYYY-MM-DD")
+      .requiredOption("--to <date>", "last day, YYYY-MM-DD (weekly: a day of the last week)"),
+  )
+    .addOption(localeOption())
+    .option("--tz <zone>", "IANA time zone of the periods (default: the schedule's in config)")
+    .option("--force", "deliver again periods already delivered (marked as corrections)")
+    .option("--no-email", "store snapshots only (history for comparisons); send nothing")
+    .option("--json", "print one JSON summary per period (JSON Lines)")
+    .action(async (reportName: string, opts: BackfillOptions) => {
+      const report = reportArgument(reportName);
+      const from = dateOption("--from", opts.from);
+      const to = dateOption("--to", opts.to);
+      if (to < from) throw new UserError(`--to ${to} is before --from ${from}: swap them`);
+      const timeZone = timeZoneOption(opts.tz);
+      const dates = periodDates(report, from, to);
+      if (dates.length > MAX_PERIODS) {
+        throw new UserError(
+          `${dates.length} periods is more than ${MAX_PERIODS} in one backfill: split the range`,
+        );
+      }
+      const runtime = await openReportRuntime(opts);
+      const progress = progressBar(dates.length, process.stderr);
+      const outcomes: Record<RunOutcome, number> = {
+        ok: 0,
+        dry_run: 0,
+        skipped_already_delivered: 0,
+        failed: 0,
+      };
+      const failures: string[] = [];
+      let emails = 0;
+      try {
+        for (const [index, date] of dates.entries()) {
+          let summary: RunReportSummary | undefined;
+          try {
+            summary = await runReportCommand(runtime, {
+              report,
+              date,
+              ...(timeZone ? { timeZone } : {}),
+              ...(opts.locale ? { locale: opts.locale } : {}),
+              ...(opts.force ? { force: true } : {}),
+              ...(opts.email ? {} : { deliver: false }),
+            });
+            outcomes[summary.outcome]++;
+            emails += summary.emails.filter((e) => e.status === "sent").length;
+          } catch (error) {
+            if (error instanceof UserError) throw error;
+            outcomes.failed++;
+            const message = error instanceof Error ? error.message : String(error);
+            failures.push(`${date}: ${message}`);
+            summary = (error as { summary?: RunReportSummary }).summary;
+          }
+          if (opts.json && summary)
+            process.stdout.write(`${JSON.stringify(jsonSummary(summary))}\n`);
+          progress.update(
+            index + 1,
+            `${summary?.periodKey ?? date} ${summary?.outcome ?? "failed"}`,
+          );
+        }
+      } finally {
+        progress.done();
+        await runtime.close();
+      }
+      const lines = [
+        `${report} backfill ${from} … ${to}: ${dates.length} period${dates.length === 1 ? "" : "s"}`,
+        `  ${outcomes.ok} run${opts.email ? ` (${emails} email${emails === 1 ? "" : "s"} sent)` : " (snapshots only)"}, ${outcomes.skipped_already_delivered} skipped (already delivered), ${outcomes.failed} failed`,
+        ...failures.map((failure) => `  failed ${failure}`),
+      ];
+      process.stderr.write(`${lines.join("\n")}\n`);
+      if (outcomes.failed > 0) {
+        throw new Error(
+          `${outcomes.failed} of ${dates.length} periods failed (listed above); re-run the backfill to retry them`,
+        );
+      }
+    });
+}
+
+/** One date per period of the range: every day, or the Monday of every ISO week. */
+export function periodDates(report: ReportKind, from: string, to: string): string[] {
+  const step = report === "daily" ? 1 : 7;
+  const first = report === "daily" ? from : isoWeekStart(from);
+  const dates: string[] = [];
+  for (let date = first; date <= to; date = addDays(date, step)) dates.push(date);
+  return dates;
+}
+
+/** A progress bar on a terminal; one line per step otherwise (logs, CI). */
+export function progressBar(
+  total: number,
+  stream: { readonly isTTY?: boolean; write(text: string): unknown },
+): { update(done: number, label: string): void; done(): void } {
+  const width = 24;
+  let drawn = false;
+  return {
+    update(done, label) {
+      if (stream.isTTY) {
+        const filled = Math.round((done / total) * width);
+        stream.write(
+          `\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${label}\u001b[K`,
+        );
+        drawn = true;
+      } else {
+        stream.write(`${done}/${total} ${label}\n`);
+      }
+    },
+    done() {
+      if (drawn) stream.write("\n");
+    },
+  };
+}

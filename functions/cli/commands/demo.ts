@@ -1,0 +1,147 @@
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import {
+  addDays,
+  isoWeekday,
+  localDaysWindow,
+  periodContaining,
+  previousPeriod,
+  samePeriodLastYear,
+} from "../../lib/kpi/windows.ts";
+import { DEFAULT_GENERATE_OPTIONS, generateLake } from "../../lib/lake/generator.ts";
+import type { ReportKind, RunReportSummary } from "../../lib/report/run-report.ts";
+import { periodKeyOf } from "../../lib/report/snapshot.ts";
+import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR, DEFAULT_OUT_DIR } from "../defaults.ts";
+import { UserError } from "../errors.ts";
+import { describeRun, openReportRuntime, type ReportRuntime, runReportCommand } from "./run.ts";
+
+/**
+ * `opspulse demo` (`npm run demo`): generates the sample lake if absent, runs the daily
+ * report for the lake's last full day and the weekly report for its last full week, and
+ * prints where the emails and snapshots are and how to open them.
+ *
+ * Before each report it stores (without email) the snapshots its comparisons read — the
+ * previous period and the same period a year earlier — when they are not stored yet, so
+ * the demo email shows real deltas. Running the demo again delivers nothing new.
+ */
+export function registerDemo(program: Command): void {
+  program
+    .command("demo")
+    .description(
+      "generate the sample lake if absent, then run and deliver the daily and weekly reports",
+    )
+    .option("--lake <dir>", "lake folder", DEFAULT_LAKE_DIR)
+    .option("--out <dir>", "output folder", DEFAULT_OUT_DIR)
+    .option("--config <dir>", "config folder", DEFAULT_CONFIG_DIR)
+    .action(async (opts: { lake: string; out: string; config: string }) => {
+      const say = (text: string) => process.stdout.write(`${text}\n`);
+      if (!existsSync(join(opts.lake, "events"))) {
+        say(
+          `No lake at ${opts.lake}: generating the sample lake (${DEFAULT_GENERATE_OPTIONS.days} days ending ${DEFAULT_GENERATE_OPTIONS.endDate}, seed ${DEFAULT_GENERATE_OPTIONS.seed})…`,
+        );
+        const interactive = process.stderr.isTTY === true;
+        mkdirSync(opts.lake, { recursive: true });
+        const summary = await generateLake({
+          ...DEFAULT_GENERATE_OPTIONS,
+          lakeDir: opts.lake,
+          onProgress: ({ daysDone, days, events }) => {
+            if (interactive)
+              process.stderr.write(
+                `\r  day ${daysDone}/${days}, ${events.toLocaleString("en-US")} events`,
+              );
+          },
+        });
+        if (interactive) process.stderr.write("\n");
+        say(
+          `  ${summary.rows.events.toLocaleString("en-US")} events and ${summary.rows.orders.toLocaleString("en-US")} order records, ${summary.firstDate} … ${summary.endDate}, in ${(summary.elapsedMs / 1000).toFixed(1)} s`,
+        );
+      }
+      const lastDt = lastPartition(opts.lake);
+      const runtime = await openReportRuntime(opts);
+      try {
+        const timeZone = runtime.deps.config.timeZone;
+        const lastDay = lastFullLocalDay(lastDt, timeZone);
+        const lastWeekDay =
+          isoWeekday(lastDay) === 7 ? lastDay : addDays(lastDay, -isoWeekday(lastDay));
+        say(
+          `Lake ${opts.lake}: data up to ${lastDt} (UTC); last full day in ${timeZone}: ${lastDay}, last full week: ${periodKeyOf(periodContaining("week", lastWeekDay, timeZone))}`,
+        );
+
+        const daily = await demoReport(runtime, "daily", lastDay, say);
+        const weekly = await demoReport(runtime, "weekly", lastWeekDay, say);
+        say("");
+        for (const summary of [daily, weekly]) say(describeRun(summary, runtime).join("\n"));
+        const html = [daily, weekly]
+          .flatMap((s) => s.emails)
+          .map((e) => e.location?.replace(/\.eml$/, ".html"))
+          .filter((path): path is string => path !== undefined);
+        say("");
+        say("How to open them:");
+        if (html[0]) say(`  in a browser:      xdg-open ${html[0]}   (macOS: open …)`);
+        say("  in a mail client:  open the .eml files (Thunderbird, Apple Mail, Outlook)");
+        say(
+          `  the snapshots:     ${join(runtime.outDir, "snapshots")}/<report>/<period>/r001.json`,
+        );
+        say(
+          `  their history:     duckdb -c "select period_key, revision, unnest(metrics, recursive := true) from read_json('${join(runtime.outDir, "snapshots", "history", "daily.jsonl")}')"`,
+        );
+        say(`  the run log:       ${join(runtime.outDir, "runs", "runs.jsonl")}`);
+      } finally {
+        await runtime.close();
+      }
+    });
+}
+
+/** Stores the comparison snapshots the report reads (if missing), then runs and delivers it. */
+async function demoReport(
+  runtime: ReportRuntime,
+  report: ReportKind,
+  date: string,
+  say: (text: string) => void,
+): Promise<RunReportSummary> {
+  const period = periodContaining(
+    report === "daily" ? "day" : "week",
+    date,
+    runtime.deps.config.timeZone,
+  );
+  for (const comparison of [previousPeriod(period), samePeriodLastYear(period)]) {
+    const key = periodKeyOf(comparison);
+    if (await runtime.deps.snapshots.latest(report, key)) continue;
+    const stored = await runReportCommand(runtime, {
+      report,
+      date: comparison.start,
+      deliver: false,
+    });
+    say(
+      `  stored the ${report} snapshot of ${key} (for comparisons) in ${Math.round(stored.timingsMs.total ?? 0)} ms`,
+    );
+  }
+  return runReportCommand(runtime, { report, date });
+}
+
+/** The newest `dt` partition of the events table. */
+function lastPartition(lakeDir: string): string {
+  const partitions = readdirSync(join(lakeDir, "events"))
+    .map((name) => /^dt=(\d{4}-\d{2}-\d{2})$/.exec(name)?.[1])
+    .filter((dt): dt is string => dt !== undefined)
+    .sort();
+  const last = partitions.at(-1);
+  if (!last)
+    throw new UserError(
+      `${lakeDir}/events has no dt=YYYY-MM-DD partitions: regenerate it with "opspulse generate"`,
+    );
+  return last;
+}
+
+/**
+ * The last local day whose whole UTC window lies within the lake, assuming the newest
+ * partition is complete: in Asia/Shanghai, a lake ending with `dt=2026-11-22` holds local
+ * days up to 2026-11-22 (the 23rd would need the UTC hours after 16:00 on the 23rd).
+ */
+export function lastFullLocalDay(lastDt: string, timeZone: string): string {
+  const lakeEnd = new Date(`${addDays(lastDt, 1)}T00:00:00Z`).getTime();
+  let day = addDays(lastDt, 1);
+  while (localDaysWindow(day, day, timeZone).toUtc.getTime() > lakeEnd) day = addDays(day, -1);
+  return day;
+}

@@ -1,0 +1,323 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, Option } from "commander";
+import { createFsSnapshotStore } from "../../lib/adapters/fs-store.ts";
+import { ConfigError, loadConfig } from "../../lib/config/load.ts";
+import { LOCALES } from "../../lib/config/schema.ts";
+import type { Locale } from "../../lib/kpi/registry.ts";
+import { InvalidPeriodError, parseIsoDate, parseTimeZone } from "../../lib/kpi/windows.ts";
+import { QueryCatalog } from "../../lib/query/catalog.ts";
+import { loadReportTemplates, TemplatesMissingError } from "../../lib/report/email/render.ts";
+import {
+  type ReportKind,
+  ReportRunError,
+  type RunReportDeps,
+  type RunReportRequest,
+  type RunReportSummary,
+  runReport,
+} from "../../lib/report/run-report.ts";
+import { type AdapterFactories, type Adapters, createAdapters } from "../../lib/runtime/deps.ts";
+import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env.ts";
+import { localAdapterFactories } from "../../lib/runtime/local-adapters.ts";
+import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR, DEFAULT_OUT_DIR } from "../defaults.ts";
+import { UserError } from "../errors.ts";
+
+/** Folder options shared by run, backfill and demo (flags win over OPSPULSE_* variables). */
+export interface FolderOptions {
+  readonly lake?: string;
+  readonly out?: string;
+  readonly config?: string;
+}
+
+/** What a report command works with: the use case's deps and where things go locally. */
+export interface ReportRuntime {
+  readonly deps: RunReportDeps;
+  readonly env: RuntimeEnv;
+  /** Local output folder (previews; the stores and outbox when local). */
+  readonly outDir: string;
+  /** Where a stored snapshot can be found, for people. */
+  snapshotLocation(report: string, periodKey: string, revision: number): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the adapters the environment selects (DuckDB, files and the outbox by default;
+ * `OPSPULSE_RUNTIME=aws` or `OPSPULSE_MAILER=ses`… for AWS), and loads config, queries and
+ * templates. Errors a person can fix become {@link UserError}s.
+ */
+export async function openReportRuntime(folders: FolderOptions): Promise<ReportRuntime> {
+  const source = {
+    ...process.env,
+    ...(folders.lake ? { OPSPULSE_LAKE_DIR: folders.lake } : {}),
+    ...(folders.out ? { OPSPULSE_OUT_DIR: folders.out } : {}),
+    ...(folders.config ? { OPSPULSE_CONFIG_DIR: folders.config } : {}),
+  };
+  let env: RuntimeEnv;
+  try {
+    env = readRuntimeEnv(source, {
+      lakeDir: DEFAULT_LAKE_DIR,
+      outDir: DEFAULT_OUT_DIR,
+      configDir: DEFAULT_CONFIG_DIR,
+    });
+  } catch (error) {
+    if (error instanceof EnvError) throw new UserError(error.message, { cause: error });
+    throw error;
+  }
+  if (env.engine.kind === "duckdb" && !existsSync(join(env.engine.lakeDir, "events"))) {
+    throw new UserError(
+      `no lake at ${env.engine.lakeDir}: run "npm run demo" (or "opspulse generate --lake ${env.engine.lakeDir}") first, or pass --lake DIR`,
+    );
+  }
+  const config = loadUserConfig(env.configDir);
+  let templates: ReturnType<typeof loadReportTemplates>;
+  try {
+    templates = loadReportTemplates(env.templatesDir);
+  } catch (error) {
+    if (error instanceof TemplatesMissingError)
+      throw new UserError(error.message, { cause: error });
+    throw error;
+  }
+  const catalog = new QueryCatalog(env.queriesDir);
+  const factories: AdapterFactories[] = [localAdapterFactories()];
+  if (env.engine.kind === "athena" || env.store.kind === "s3" || env.mailer.kind === "ses") {
+    // Loaded only when selected: the AWS SDK clients are not needed for a local run.
+    const { awsAdapterFactories } = await import("../../lib/runtime/aws-adapters.ts");
+    factories.push(awsAdapterFactories());
+  }
+  let adapters: Adapters;
+  try {
+    adapters = await createAdapters(env, factories);
+  } catch (error) {
+    if (error instanceof EnvError) throw new UserError(error.message, { cause: error });
+    throw error;
+  }
+  const outDir =
+    env.store.kind === "fs" ? env.store.outDir : (source.OPSPULSE_OUT_DIR ?? DEFAULT_OUT_DIR);
+  const localSnapshots = createFsSnapshotStore({ dir: join(outDir, "snapshots") });
+  return {
+    deps: {
+      engine: adapters.engine,
+      catalog,
+      snapshots: adapters.snapshots,
+      mailer: adapters.mailer,
+      deliveries: adapters.deliveries,
+      runLog: adapters.runLog,
+      clock: adapters.clock,
+      config,
+      templates,
+    },
+    env,
+    outDir,
+    snapshotLocation: (report, periodKey, revision) =>
+      env.store.kind === "fs"
+        ? localSnapshots.pathOf(report, periodKey, revision)
+        : `${report}/${periodKey} revision ${revision} (S3 bucket ${env.store.bucket})`,
+    close: () => adapters.close(),
+  };
+}
+
+/** Loads config; an invalid one is a UserError naming the first problem. */
+export function loadUserConfig(dir: string): ReturnType<typeof loadConfig> {
+  try {
+    return loadConfig(dir);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const more =
+        error.problems.length > 1
+          ? ` (and ${error.problems.length - 1} more: run "opspulse validate --config ${dir}")`
+          : "";
+      throw new UserError(`${error.problems[0] ?? "invalid config"}${more}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Runs the use case, turning a wrong date or zone into a UserError. */
+export async function runReportCommand(
+  runtime: ReportRuntime,
+  request: RunReportRequest,
+): Promise<RunReportSummary> {
+  try {
+    return await runReport(runtime.deps, request);
+  } catch (error) {
+    if (error instanceof ReportRunError && error.cause instanceof InvalidPeriodError) {
+      throw new UserError(error.cause.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Writes the rendered emails of a dry run to `<out>/preview/<runId>/`; returns their paths. */
+export function writePreviews(outDir: string, summary: RunReportSummary): string[] {
+  const folder = join(outDir, "preview", summary.runId);
+  const paths: string[] = [];
+  for (const email of summary.emails) {
+    if (!email.rendered) continue;
+    mkdirSync(folder, { recursive: true });
+    const base = join(folder, email.list);
+    writeFileSync(`${base}.html`, email.rendered.html);
+    writeFileSync(`${base}.txt`, `Subject: ${email.rendered.subject}\n\n${email.rendered.text}`);
+    paths.push(`${base}.html`);
+  }
+  return paths;
+}
+
+/** The summary without rendered bodies, for `--json`. */
+export function jsonSummary(summary: RunReportSummary): unknown {
+  return { ...summary, emails: summary.emails.map(({ rendered: _rendered, ...email }) => email) };
+}
+
+/** A few lines a person reads after a run. */
+export function describeRun(
+  summary: RunReportSummary,
+  runtime: Pick<ReportRuntime, "snapshotLocation">,
+  previews: readonly string[] = [],
+): string[] {
+  const counts = summary.statusCounts;
+  const judged = [
+    counts.breach ? `${counts.breach} breach${counts.breach === 1 ? "" : "es"}` : "",
+    counts.warning ? `${counts.warning} warning${counts.warning === 1 ? "" : "s"}` : "",
+    counts.met ? `${counts.met} met` : "",
+    counts.insufficient_data ? `${counts.insufficient_data} insufficient data` : "",
+  ].filter(Boolean);
+  const lines = [
+    `${summary.report} report ${summary.periodKey} (${summary.period.timeZone}): ${summary.outcome.replaceAll("_", " ")} · run ${summary.runId}`,
+  ];
+  if (judged.length > 0) lines.push(`  ${judged.join(" · ")}`);
+  if (summary.snapshot) {
+    lines.push(
+      `  snapshot  ${runtime.snapshotLocation(summary.report, summary.snapshot.periodKey, summary.snapshot.revision)}`,
+    );
+  }
+  const width = Math.max(8, ...summary.emails.map((e) => e.list.length));
+  for (const email of summary.emails) {
+    if (email.status === "preview") continue; // listed below, with the preview paths
+    const status = email.status.replaceAll("_", " ");
+    const where = email.location ?? email.error ?? "";
+    lines.push(`  ${email.list.padEnd(width)}  ${status.padEnd(17)} ${where}`);
+  }
+  for (const path of previews) lines.push(`  preview   ${path}`);
+  if (summary.emails.some((e) => e.location?.endsWith(".eml"))) {
+    lines.push("  open the .html beside each .eml in a browser, or the .eml in a mail client");
+  }
+  return lines;
+}
+
+/** `--locale` with its choices. */
+export function localeOption(): Option {
+  return new Option(
+    "--locale <locale>",
+    "language of every email of the run (default: each list's)",
+  ).choices(LOCALES);
+}
+
+/** Validates `--date`-like options. */
+export function dateOption(flag: string, value: string): string {
+  try {
+    return parseIsoDate(value);
+  } catch (error) {
+    throw new UserError(`${flag}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Validates `--tz`. */
+export function timeZoneOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseTimeZone(value);
+  } catch (error) {
+    throw new UserError(`--tz: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Validates the report argument. */
+export function reportArgument(value: string): ReportKind {
+  if (value === "daily" || value === "weekly") return value;
+  throw new UserError(`unknown report "${value}": use daily or weekly`);
+}
+
+const FOLDER_HELP = {
+  lake: `local lake folder (default: $OPSPULSE_LAKE_DIR or ${DEFAULT_LAKE_DIR})`,
+  out: `output folder: snapshots, outbox, runs (default: $OPSPULSE_OUT_DIR or ${DEFAULT_OUT_DIR})`,
+  config: `config folder (default: $OPSPULSE_CONFIG_DIR or ${DEFAULT_CONFIG_DIR})`,
+};
+
+/** Adds --lake, --out and --config. */
+export function withFolders(command: Command): Command {
+  return command
+    .option("--lake <dir>", FOLDER_HELP.lake)
+    .option("--out <dir>", FOLDER_HELP.out)
+    .option("--config <dir>", FOLDER_HELP.config);
+}
+
+interface RunOptions extends FolderOptions {
+  readonly date: string;
+  readonly locale?: Locale;
+  readonly tz?: string;
+  readonly dryRun?: boolean;
+  readonly to?: string;
+  readonly force?: boolean;
+  readonly json?: boolean;
+}
+
+const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+
+/**
+ * `opspulse run daily|weekly --date D`: computes, evaluates, stores and delivers one
+ * report; a report already delivered for the period is not sent again (unless --force).
+ */
+export function registerRun(program: Command): void {
+  withFolders(
+    program
+      .command("run")
+      .description("run the daily or weekly report for one period and deliver it once")
+      .argument("<report>", "daily or weekly")
+      .requiredOption(
+        "--date <date>",
+        "a day of the period, YYYY-MM-DD (weekly: any day of the ISO week)",
+      ),
+  )
+    .addOption(localeOption())
+    .option("--tz <zone>", "IANA time zone of the period (default: the schedule's in config)")
+    .option("--dry-run", "compute and render, write a preview; store and send nothing")
+    .option("--to <address>", "send only to this address (for testing), under its own delivery key")
+    .option("--force", "deliver again even if already delivered (marked as a correction)")
+    .option("--json", "print the run summary as JSON")
+    .action(async (reportName: string, opts: RunOptions) => {
+      const report = reportArgument(reportName);
+      const date = dateOption("--date", opts.date);
+      const timeZone = timeZoneOption(opts.tz);
+      if (opts.to !== undefined && !ADDRESS.test(opts.to)) {
+        throw new UserError(
+          `--to "${opts.to}" is not an email address: write e.g. --to you@example.com`,
+        );
+      }
+      const runtime = await openReportRuntime(opts);
+      try {
+        let summary: RunReportSummary;
+        try {
+          summary = await runReportCommand(runtime, {
+            report,
+            date,
+            ...(timeZone ? { timeZone } : {}),
+            ...(opts.locale ? { locale: opts.locale } : {}),
+            ...(opts.dryRun ? { dryRun: true } : {}),
+            ...(opts.to ? { to: opts.to } : {}),
+            ...(opts.force ? { force: true } : {}),
+          });
+        } catch (error) {
+          if (opts.json && error instanceof ReportRunError) {
+            process.stdout.write(`${JSON.stringify(jsonSummary(error.summary), null, 2)}\n`);
+          }
+          throw error;
+        }
+        const previews = writePreviews(runtime.outDir, summary);
+        if (opts.json) {
+          const json = { ...(jsonSummary(summary) as object), previews };
+          process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        } else process.stdout.write(`${describeRun(summary, runtime, previews).join("\n")}\n`);
+      } finally {
+        await runtime.close();
+      }
+    });
+}
