@@ -12,6 +12,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { type AlertSettings, toAlertSettings } from "../alerts/config.ts";
 import type { ResolvedTarget } from "../kpi/evaluate.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
 import type { KpiSettings } from "../report/modules.ts";
@@ -56,6 +57,8 @@ export interface OpsConfig {
   readonly sender: string;
   readonly recipients: Readonly<Record<ReportName, readonly RecipientList[]>>;
   readonly onCall?: Omit<RecipientList, "name">;
+  /** On-call alert rules and the data-completeness gate (`alerts.yaml`). */
+  readonly alerts?: AlertSettings;
 }
 
 /** The config is invalid; `problems` holds one line per problem. */
@@ -116,20 +119,23 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
   const settings = read(CONFIG_FILES.settings.file, CONFIG_FILES.settings.schema).data;
   const schedules = read(CONFIG_FILES.schedules.file, CONFIG_FILES.schedules.schema).data;
   const recipients = read(CONFIG_FILES.recipients.file, CONFIG_FILES.recipients.schema).data;
+  const alerts = read(CONFIG_FILES.alerts.file, CONFIG_FILES.alerts.schema).data;
   const targets = targetsFile.data;
-  if (problems.length > 0 || !targets || !settings || !schedules || !recipients) {
+  if (problems.length > 0 || !targets || !settings || !schedules || !recipients || !alerts) {
     throw new ConfigError(problems);
   }
+  const resolvedTargets = resolveTargets(targets, settings);
   return {
     dir,
     version: configVersion(sources),
     kpi: toKpiSettings(settings),
-    targets: resolveTargets(targets, settings),
+    targets: resolvedTargets,
     timeZone: schedules.time_zone,
     schedules: toSchedules(schedules),
     sender: recipients.sender,
     recipients: toRecipients(recipients),
     ...(recipients.on_call ? { onCall: recipients.on_call } : {}),
+    alerts: toAlertSettings(alerts, resolvedTargets.data_freshness_minutes?.value),
   };
 }
 

@@ -7,6 +7,7 @@
  * fails the deploy, not the Monday report.
  */
 import { z } from "zod";
+import { alertsFileSchema } from "../alerts/config.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
 
 /** The scheduled reports. */
@@ -216,6 +217,7 @@ export const CONFIG_FILES = {
   settings: { file: "settings.yaml", schema: settingsFileSchema },
   schedules: { file: "schedules.yaml", schema: schedulesFileSchema },
   recipients: { file: "recipients.yaml", schema: recipientsFileSchema },
+  alerts: { file: "alerts.yaml", schema: alertsFileSchema },
 } as const;
 
 export type TargetsFile = z.output<typeof targetsFileSchema>;

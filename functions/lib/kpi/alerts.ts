@@ -96,6 +96,7 @@ export const DEFAULT_ALERT_RULES: AlertRules = {
   reminderIntervalMs: 24 * HOUR_MS,
   reminderSlackMs: HOUR_MS / 2,
   forPeriods: 1,
+  forPeriodsByMetric: {},
   silences: [],
 };
 
