@@ -8,6 +8,7 @@ import { registerDemo } from "./demo.ts";
 import { registerGenerate } from "./generate.ts";
 import { registerImport } from "./import.ts";
 import { registerKpis } from "./kpis.ts";
+import { registerKpis } from "./kpis.ts";
 import { registerRun } from "./run.ts";
 import { registerSql } from "./sql.ts";
 import { registerValidate } from "./validate.ts";
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerValidate(program);
   registerGenerate(program);
   registerImport(program);
+  registerKpis(program);
   registerKpis(program);
   registerSql(program);
 }
