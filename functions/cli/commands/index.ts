@@ -8,7 +8,6 @@ import { registerDemo } from "./demo.ts";
 import { registerGenerate } from "./generate.ts";
 import { registerImport } from "./import.ts";
 import { registerKpis } from "./kpis.ts";
-import { registerKpis } from "./kpis.ts";
 import { registerRun } from "./run.ts";
 import { registerSql } from "./sql.ts";
 import { registerValidate } from "./validate.ts";
@@ -20,7 +19,6 @@ export function registerCommands(program: Command): void {
   registerValidate(program);
   registerGenerate(program);
   registerImport(program);
-  registerKpis(program);
   registerKpis(program);
   registerSql(program);
 }
