@@ -3,18 +3,26 @@
  *
  * Each logical table of `queries/_sources.yaml` becomes a view over its files, with Hive
  * partitioning (`dt` read as VARCHAR, as in Athena's projection) so that a `dt` filter
- * prunes whole folders. Columns are cast to the data contract's types, so a file with a
- * missing or retyped column reads the same as a good one or fails naming the column.
+ * prunes whole folders. Columns are cast to the data contract's types, so a retyped column
+ * reads the same as a good one, and a file missing a column fails naming it.
+ *
+ * Pruning is real, not just in the plan: DuckDB's binder opens the first file of a view to
+ * learn its schema, and with `union_by_name` every file (duckdb/duckdb#8018), so each
+ * partitioned view lists an empty schema file (outside the lake, `dt=0000-00-00`) first and
+ * does not union by name; a query then opens only the files of the partitions it selects.
+ * Each `run` records which lake files DuckDB opened (its FileSystem log) and reports the
+ * `dt` partitions and bytes they hold in `QueryStats`.
  */
-import { existsSync, globSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, globSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, sep } from "node:path";
 import {
   type DuckDBConnection,
   DuckDBInstance,
   type DuckDBInstance as Instance,
 } from "@duckdb/node-api";
 import { type SqlType, TABLES, type TableSpec } from "../contract/schema.ts";
-import type { Cell, QueryEngine, QueryResult, Row } from "../ports.ts";
+import type { Cell, QueryEngine, QueryResult, QueryStats, Row } from "../ports.ts";
 import { loadSources, type SourceDecl } from "../query/catalog.ts";
 import { bindParams, type QueryFile, type QueryParams } from "../query/query-file.ts";
 
@@ -47,8 +55,17 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   const instance: Instance = await DuckDBInstance.create(":memory:", config);
   const connection = await instance.connect();
   const sources = options.sources ?? loadSources();
-  for (const source of sources) {
-    await connection.run(viewSql(lakeDir, source));
+  const schemaDir = mkdtempSync(join(tmpdir(), "opspulse-duckdb-schema-"));
+  try {
+    for (const source of sources) {
+      const schemaFile = await writeSchemaFile(connection, schemaDir, source);
+      await connection.run(viewSql(lakeDir, source, schemaFile));
+    }
+  } catch (error) {
+    connection.closeSync();
+    instance.closeSync();
+    rmSync(schemaDir, { recursive: true, force: true });
+    throw error;
   }
 
   const raw = async (sql: string): Promise<Row[]> => {
@@ -64,32 +81,93 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     });
   };
 
+  /** Runs `sql` with DuckDB's file-system log on, and returns the rows and the files opened. */
+  const runLogged = async (sql: string): Promise<{ rows: Row[]; opened: string[] }> => {
+    await connection.run("CALL truncate_duckdb_logs()");
+    await connection.run("CALL enable_logging('FileSystem')");
+    try {
+      const rows = await raw(sql);
+      const opened = await connection.runAndReadAll(
+        "SELECT DISTINCT path FROM duckdb_logs_parsed('FileSystem') WHERE op = 'OPEN' ORDER BY path",
+      );
+      return { rows, opened: opened.getRowsJson().map(([path]) => String(path)) };
+    } finally {
+      await connection.run("CALL disable_logging()");
+      await connection.run("CALL truncate_duckdb_logs()");
+    }
+  };
+
+  // One connection runs one statement at a time; queue runs so each reads its own log.
+  let queue: Promise<unknown> = Promise.resolve();
+
   return {
     dialect: "duckdb",
     connection,
     raw,
-    async run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
+    run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
       const sql = bindParams(query, params);
-      const started = performance.now();
-      let rows: Row[];
-      try {
-        rows = await raw(sql);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-        throw new DuckDbQueryError(`Query ${query.name} failed in DuckDB: ${reason}`, {
-          cause: error,
-        });
-      }
-      return {
-        rows,
-        stats: { query: query.name, elapsedMs: performance.now() - started, rows: rows.length },
-      };
+      const result = queue.then(async () => {
+        const started = performance.now();
+        let outcome: { rows: Row[]; opened: string[] };
+        try {
+          outcome = await runLogged(sql);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+          throw new DuckDbQueryError(`Query ${query.name} failed in DuckDB: ${reason}`, {
+            cause: error,
+          });
+        }
+        const elapsedMs = performance.now() - started;
+        return {
+          rows: outcome.rows,
+          stats: {
+            query: query.name,
+            elapsedMs,
+            rows: outcome.rows.length,
+            ...readStats(lakeDir, sources, outcome.opened),
+          },
+        };
+      });
+      queue = result.catch(() => undefined);
+      return result;
     },
     async close() {
+      await queue;
       connection.closeSync();
       instance.closeSync();
+      rmSync(schemaDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What the lake files a query opened hold: the `dt` partitions per partitioned table and
+ * their total size (the local counterpart of Athena's bytes scanned).
+ */
+function readStats(
+  lakeDir: string,
+  sources: readonly SourceDecl[],
+  opened: readonly string[],
+): Pick<QueryStats, "bytesScanned" | "partitionsRead"> {
+  const lakeFiles = opened.filter((path) => path.startsWith(lakeDir + sep));
+  const partitionsRead: Record<string, number> = {};
+  for (const source of sources) {
+    if (!source.partitioned_by) continue;
+    const folder = resolve(lakeDir, source.location) + sep;
+    const prefix = `${source.partitioned_by}=`;
+    const partitions = new Set(
+      lakeFiles
+        .filter((path) => path.startsWith(folder))
+        .map((path) => path.slice(folder.length).split(sep)[0] ?? "")
+        .filter((dir) => dir.startsWith(prefix)),
+    );
+    partitionsRead[source.name] = partitions.size;
+  }
+  const bytesScanned = lakeFiles.reduce(
+    (sum, file) => sum + (existsSync(file) ? statSync(file).size : 0),
+    0,
+  );
+  return { bytesScanned, partitionsRead };
 }
 
 /** The files a partitioned source holds for the given `dt` values (for stats and tests). */
@@ -114,7 +192,32 @@ const DUCKDB_TYPES: Record<SqlType, string> = {
   "decimal(18,2)": "DECIMAL(18,2)",
 };
 
-function viewSql(lakeDir: string, source: SourceDecl): string {
+/**
+ * Writes an empty Parquet file with the table's contract schema, for a partitioned Parquet
+ * source, under `<schemaDir>/<table>/dt=0000-00-00/`: listed first in the view, it is the
+ * file the binder reads the schema from, so binding never opens a lake file.
+ */
+async function writeSchemaFile(
+  connection: DuckDBConnection,
+  schemaDir: string,
+  source: SourceDecl,
+): Promise<string | undefined> {
+  const table: TableSpec | undefined = TABLES[source.name as TableSpec["name"]];
+  if (!table || source.format !== "parquet" || !source.partitioned_by) return undefined;
+  const folder = join(schemaDir, source.name, `${source.partitioned_by}=${SCHEMA_PARTITION}`);
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, "schema.parquet");
+  const columns = table.columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS ${c.name}`);
+  await connection.run(
+    `COPY (SELECT ${columns.join(", ")} WHERE false) TO '${escapeSql(file)}' (FORMAT parquet)`,
+  );
+  return file;
+}
+
+/** The `dt` of the schema file: sorts before every real date, holds no rows. */
+const SCHEMA_PARTITION = "0000-00-00";
+
+function viewSql(lakeDir: string, source: SourceDecl, schemaFile?: string): string {
   const table: TableSpec | undefined = TABLES[source.name as TableSpec["name"]];
   const folder = join(lakeDir, source.location);
   const extension = source.format === "parquet" ? "parquet" : "jsonl";
@@ -134,11 +237,13 @@ function viewSql(lakeDir: string, source: SourceDecl): string {
     return `CREATE OR REPLACE VIEW ${source.name} AS SELECT ${empty.join(", ")} WHERE false`;
   }
   const reader =
-    source.format === "parquet"
-      ? `read_parquet('${escapeSql(pattern)}', hive_partitioning = true, union_by_name = true${
-          source.partitioned_by ? `, hive_types = {'${source.partitioned_by}': VARCHAR}` : ""
-        })`
-      : `read_json('${escapeSql(pattern)}', format = 'newline_delimited', union_by_name = true)`;
+    source.format === "jsonl"
+      ? `read_json('${escapeSql(pattern)}', format = 'newline_delimited', union_by_name = true)`
+      : source.partitioned_by && schemaFile
+        ? `read_parquet(['${escapeSql(schemaFile)}', '${escapeSql(pattern)}'], hive_partitioning = true, hive_types = {'${source.partitioned_by}': VARCHAR})`
+        : `read_parquet('${escapeSql(pattern)}', hive_partitioning = true, union_by_name = true${
+            source.partitioned_by ? `, hive_types = {'${source.partitioned_by}': VARCHAR}` : ""
+          })`;
   const projection = columns.length
     ? [
         ...columns.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPES[c.type]}) AS ${c.name}`),
@@ -158,10 +263,30 @@ function toCell(value: unknown, type: string): Cell {
     const n = Number(value);
     return Number.isSafeInteger(n) ? n : String(value);
   }
-  if (type.startsWith("TIMESTAMP")) {
-    return `${String(value).replace(" ", "T").slice(0, 23)}Z`;
-  }
+  if (type.startsWith("TIMESTAMP")) return isoUtc(String(value)) ?? String(value);
+  if ((type === "DOUBLE" || type === "FLOAT") && typeof value === "string") return Number(value);
   if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
     return value;
   return JSON.stringify(value);
+}
+
+const TIMESTAMP_TEXT =
+  /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(?:Z|([+-]\d{2})(?::?(\d{2}))?)?$/;
+
+/**
+ * DuckDB's timestamp text as ISO 8601 UTC with `Z`, milliseconds with trailing zeros
+ * dropped (`2026-03-01T16:00:00Z`, `…:00.5Z`): the form the Athena adapter produces, so
+ * rows compare equal across engines.
+ */
+function isoUtc(text: string): string | undefined {
+  const match = TIMESTAMP_TEXT.exec(text);
+  if (!match) return undefined;
+  const [, date, time, fraction = "", offsetHours, offsetMinutes = "00"] = match;
+  const millis = fraction.slice(0, 3).padEnd(3, "0");
+  if (offsetHours === undefined || (Number(offsetHours) === 0 && offsetMinutes === "00")) {
+    const trimmed = millis.replace(/0+$/, "");
+    return `${date}T${time}${trimmed ? `.${trimmed}` : ""}Z`;
+  }
+  const instant = new Date(`${date}T${time}.${millis}${offsetHours}:${offsetMinutes}`);
+  return Number.isNaN(instant.getTime()) ? undefined : isoUtc(instant.toISOString());
 }
