@@ -224,7 +224,7 @@ describe("generateLake options", () => {
       GenerateOptionsError,
     );
     await expect(generateLake({ ...SMALL, endDate: "2026-02-30", lakeDir: dir })).rejects.toThrow(
-      /not a date/,
+      /end date "2026-02-30" is not a calendar date/,
     );
     expect(globSync(join(dir, "**"))).toEqual([]);
   });

@@ -9,7 +9,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("opspulse generate", () => {
   it("writes a lake and prints a summary of it", async () => {
-    const lake = join(root, "lake");
+    const lake = join(root, "not", "yet", "lake"); // folders are created as needed
     const { code, stdout, stderr } = await runCli([
       "generate",
       "--seed",
