@@ -663,7 +663,8 @@ function reference(doc: SnapshotDocument | undefined): SnapshotReference | null 
   return doc ? { periodKey: doc.periodKey, revision: doc.revision } : null;
 }
 
-function rerunCommand(request: RunReportRequest, period: Period, config: OpsConfig): string {
+/** The command that re-runs `request` for `period` (shown in emails and alerts). */
+export function rerunCommand(request: RunReportRequest, period: Period, config: OpsConfig): string {
   const zone =
     period.timeZone === config.schedules[request.report].timeZone ? "" : ` --tz ${period.timeZone}`;
   return `opspulse run ${request.report} --date ${period.start}${zone}`;

@@ -1,0 +1,323 @@
+/**
+ * On-call alerts through the real pipeline: DuckDB over a small Parquet lake, the
+ * filesystem stores, the outbox mailer and `runReportWithAlerts`, one daily run per day.
+ * Only GMV has a target (1 000), so each day's GMV decides what on-call gets.
+ */
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
+import { createFsAlertStateStore } from "../../functions/lib/adapters/fs-alert-state.ts";
+import { createFsStores } from "../../functions/lib/adapters/fs-store.ts";
+import { createOutboxMailer } from "../../functions/lib/adapters/outbox-mailer.ts";
+import { type OnCallDeps, runReportWithAlerts } from "../../functions/lib/alerts/on-call.ts";
+import { loadConfig } from "../../functions/lib/config/load.ts";
+import { METRICS } from "../../functions/lib/kpi/registry.ts";
+import { addDays } from "../../functions/lib/kpi/windows.ts";
+import { type LakeRow, writeLake } from "../../functions/lib/lake/writer.ts";
+import type { Clock } from "../../functions/lib/ports.ts";
+import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
+import type { ReportTemplates } from "../../functions/lib/report/email/render.ts";
+import {
+  type CompiledTemplate,
+  compileTemplate,
+} from "../../functions/lib/report/email/template.ts";
+import { ReportRunError, type RunReportSummary } from "../../functions/lib/report/run-report.ts";
+import { compileMjml } from "../../scripts/build-templates.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const LAKE = join(tmp, "lake");
+const CONFIG = join(tmp, "config");
+/** GMV of each local day (Asia/Shanghai): met, then three breaches, then met again. */
+const GMV: Readonly<Record<string, number>> = {
+  "2026-03-01": 1200,
+  "2026-03-02": 500,
+  "2026-03-03": 400,
+  "2026-03-04": 300,
+  "2026-03-05": 1500,
+};
+
+let templates: ReportTemplates;
+let alertTemplate: CompiledTemplate;
+
+beforeAll(async () => {
+  const compile = async (name: string) =>
+    compileTemplate(await compileMjml(`templates/${name}.mjml`), name);
+  templates = { day: await compile("daily"), week: await compile("weekly") };
+  alertTemplate = await compile("alert");
+
+  // Events every 20 minutes from five weeks before (so the gate has its baselines), and one
+  // paid order at local noon of each test day.
+  const events: LakeRow[] = [];
+  const from = Date.parse("2026-01-25T00:00:00Z");
+  const to = Date.parse("2026-03-07T00:00:00Z");
+  for (let t = from, i = 0; t < to; t += 20 * 60_000, i++) {
+    events.push({
+      event_id: `e${i}`,
+      event_time: new Date(t),
+      user_id: `u${i % 40}`,
+      event_type: "page_view",
+      channel: i % 3 === 0 ? "wecom" : "app",
+    });
+  }
+  const orders: LakeRow[] = Object.entries(GMV).map(([day, amount]) => ({
+    order_id: `o-${day}`,
+    user_id: "u1",
+    order_time: new Date(`${day}T04:00:00Z`),
+    updated_at: new Date(`${day}T04:00:00Z`),
+    amount: amount.toFixed(2),
+    currency: "CNY",
+    status: "paid",
+    channel: "app",
+  }));
+  await writeLake(LAKE, { events, orders });
+
+  mkdirSync(CONFIG, { recursive: true });
+  const noTargets = METRICS.filter((m) => m.defaultTarget !== undefined && m.id !== "gmv");
+  writeFileSync(
+    join(CONFIG, "targets.yaml"),
+    ["targets:", ...noTargets.map((m) => `  ${m.id}: { target: null }`), "  gmv: { target: 1000 }"]
+      .map((line) => `${line}\n`)
+      .join(""),
+  );
+  writeFileSync(
+    join(CONFIG, "recipients.yaml"),
+    [
+      "reports:",
+      "  daily:",
+      "    - name: managers",
+      "      to: [ops-director@example.com]",
+      "on_call:",
+      "  to: [oncall@example.com]",
+    ].join("\n"),
+  );
+  // Reminders every 36 h: the day after a start is too early, the day after that is due.
+  writeFileSync(join(CONFIG, "alerts.yaml"), "reminder_every_hours: 36\n");
+});
+
+/** A clock set to the scheduled run of day D: 08:00 in Shanghai the morning after. */
+function clockFor(day: string): Clock {
+  const at = new Date(`${addDays(day, 1)}T00:00:00Z`);
+  return { now: () => at };
+}
+
+/** Opens fresh adapters on `outDir` (a run of its own, as a separate process would). */
+async function open(outDir: string, day: string, lakeDir = LAKE) {
+  const clock = clockFor(day);
+  const engine = await createDuckDbEngine({ lakeDir, threads: 1 });
+  const deps: OnCallDeps = {
+    engine,
+    catalog: new QueryCatalog(),
+    ...createFsStores(outDir),
+    alertState: createFsAlertStateStore({ dir: join(outDir, "alerts", "state") }),
+    mailer: createOutboxMailer({ dir: join(outDir, "outbox"), clock }),
+    clock,
+    config: loadConfig(CONFIG),
+    templates,
+    alertTemplate,
+  };
+  return { deps, close: () => engine.close() };
+}
+
+async function runDay(
+  outDir: string,
+  day: string,
+  options: { force?: boolean; lakeDir?: string } = {},
+): Promise<RunReportSummary> {
+  const { deps, close } = await open(outDir, day, options.lakeDir);
+  try {
+    return await runReportWithAlerts(deps, {
+      report: "daily",
+      date: day,
+      ...(options.force ? { force: true } : {}),
+    });
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * Every `.eml` in the outbox in the order of the runs, with its list name and the subject
+ * its delivery record holds (the `.eml` header is MIME-encoded).
+ */
+function outbox(outDir: string): { list: string; subject: string; run: string }[] {
+  const dir = join(outDir, "outbox");
+  if (!existsSync(dir)) return [];
+  const subjects = new Map<string, string>();
+  for (const file of readdirSync(join(outDir, "deliveries"))) {
+    const record = JSON.parse(readFileSync(join(outDir, "deliveries", file), "utf8")) as {
+      location?: string;
+      subject?: string;
+    };
+    if (record.location) subjects.set(record.location, record.subject ?? "");
+  }
+  return readdirSync(dir)
+    .sort()
+    .flatMap((run) =>
+      readdirSync(join(dir, run))
+        .filter((file) => file.endsWith(".eml"))
+        .sort()
+        .map((file) => ({
+          list: file.replace(/\.eml$/, ""),
+          subject: subjects.get(join(dir, run, file)) ?? "",
+          run,
+        })),
+    );
+}
+
+interface LogLine {
+  readonly type: string;
+  readonly periodKey?: string;
+  readonly outcome?: string;
+  readonly stateAttempts?: number;
+  readonly notifications: readonly { kind: string; status: string }[];
+  readonly notice?: unknown;
+}
+
+function runLog(outDir: string): LogLine[] {
+  return readFileSync(join(outDir, "runs", "runs.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const entry = JSON.parse(line) as Omit<LogLine, "notifications"> & Partial<LogLine>;
+      return { ...entry, notifications: entry.notifications ?? [] };
+    });
+}
+
+const onCall = (outDir: string) => outbox(outDir).filter((e) => e.list.startsWith("on-call"));
+
+describe("on-call alerts over a sequence of days", () => {
+  it("sends one start, one reminder after the interval and one resolved; re-runs send nothing", async () => {
+    const out = join(tmp, "sequence");
+    const sent = (from: number) =>
+      onCall(out)
+        .slice(from)
+        .map((e) => e.list);
+
+    await runDay(out, "2026-03-01");
+    expect(sent(0)).toEqual([]);
+
+    await runDay(out, "2026-03-02");
+    expect(sent(0)).toEqual(["on-call.start.gmv"]);
+    expect(onCall(out)[0]?.subject).toContain("GMV breached");
+
+    // The same run again: the report is already delivered, nothing is sent.
+    const again = await runDay(out, "2026-03-02");
+    expect(again.outcome).toBe("skipped_already_delivered");
+    // A correction re-run re-judges the same period: same alert keys, no second alert.
+    const correction = await runDay(out, "2026-03-02", { force: true });
+    expect(correction.emails.map((e) => e.status)).toEqual(["sent"]);
+    expect(sent(1)).toEqual([]);
+
+    await runDay(out, "2026-03-03"); // 24 h after the start: within the 36 h interval
+    expect(sent(1)).toEqual([]);
+
+    await runDay(out, "2026-03-04"); // 48 h after the start: one reminder
+    expect(sent(1)).toEqual(["on-call.reminder.gmv"]);
+
+    await runDay(out, "2026-03-05"); // back above target
+    expect(sent(2)).toEqual(["on-call.resolved.gmv"]);
+
+    const managers = outbox(out).filter((e) => e.list === "managers");
+    expect(managers).toHaveLength(6); // five days, plus the marked correction
+    const deliveries = readdirSync(join(out, "deliveries")).filter((f) => f.startsWith("alert"));
+    expect(deliveries.sort()).toEqual([
+      "alert%3Adaily%3Agmv%3Aall%3A2026-03-02%3Areminder%3A1%3Aon-call.json",
+      "alert%3Adaily%3Agmv%3Aall%3A2026-03-02%3Aresolved%3Aon-call.json",
+      "alert%3Adaily%3Agmv%3Aall%3A2026-03-02%3Astart%3Aon-call.json",
+    ]);
+  });
+
+  it("puts the trend, the channel breakdown and the re-run command in the start alert", async () => {
+    const out = join(tmp, "content");
+    await runDay(out, "2026-03-01");
+    await runDay(out, "2026-03-02");
+    const [start] = onCall(out);
+    const html = readFileSync(
+      join(out, "outbox", start?.run ?? "", "on-call.start.gmv.html"),
+      "utf8",
+    );
+    expect(start?.subject).toBe(
+      "[OpsPulse alert] GMV breached: CN¥500.00 vs target ≥ CN¥1,000.00 since Mar 2, 2026",
+    );
+    expect(html).toContain("Trend, last 14 days");
+    expect(html).toContain("CN¥1,200.00"); // the day before, from its snapshot
+    expect(html).toContain("GMV by channel, Mar 2, 2026 vs Mar 1, 2026");
+    expect(html).toContain("Moved most: app");
+    expect(html).toContain("opspulse run daily --date 2026-03-02");
+  });
+
+  it("sends nothing twice when three runs of the same day overlap", async () => {
+    const out = join(tmp, "concurrent");
+    await runDay(out, "2026-03-01");
+    const results = await Promise.allSettled([
+      runDay(out, "2026-03-02"),
+      runDay(out, "2026-03-02"),
+      runDay(out, "2026-03-02"),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    expect(onCall(out).map((e) => e.list)).toEqual(["on-call.start.gmv"]);
+    expect(outbox(out).filter((e) => e.list === "managers")).toHaveLength(2); // 03-01 and 03-02
+    // Each run judged the day and offered the start alert; the delivery log let one out.
+    const judged = runLog(out).filter((e) => e.type === "alerts" && e.periodKey === "2026-03-02");
+    const statuses = judged.flatMap((e) => e.notifications.map((n) => `${n.kind}:${n.status}`));
+    expect(statuses.sort()).toEqual([
+      "start:already_delivered",
+      "start:already_delivered",
+      "start:sent",
+    ]);
+    console.log(`alert state saves took ${judged.map((e) => e.stateAttempts).join(", ")} attempts`);
+  });
+});
+
+describe("the data-completeness gate", () => {
+  it("turns a deleted events partition into one data alert and no KPI alert", async () => {
+    const lakeDir = join(tmp, "lake-missing");
+    cpSync(LAKE, lakeDir, { recursive: true });
+    rmSync(join(lakeDir, "events", "dt=2026-03-02"), { recursive: true });
+    const out = join(tmp, "missing");
+    await runDay(out, "2026-03-01", { lakeDir });
+    const summary = await runDay(out, "2026-03-02", { lakeDir });
+    expect(summary.metrics.gmv?.status).toBe("breach"); // judged by the report, not by alerts
+    const alerts = onCall(out);
+    expect(alerts.map((e) => e.list)).toEqual(["on-call.data.events"]);
+    expect(alerts[0]?.subject).toContain("events dt=2026-03-02 missing: 0 rows");
+    const managers = outbox(out).filter((e) => e.list === "managers");
+    const html = readFileSync(join(out, "outbox", managers[1]?.run ?? "", "managers.html"), "utf8");
+    expect(html).toContain("Data incomplete: events dt=2026-03-02 missing");
+  });
+});
+
+describe("failure notices", () => {
+  it("sends one failure notice and no report email when a query fails", async () => {
+    const lakeDir = join(tmp, "lake-corrupt");
+    cpSync(LAKE, lakeDir, { recursive: true });
+    const partition = join(lakeDir, "orders", "dt=2026-03-02");
+    const [file] = readdirSync(partition);
+    writeFileSync(join(partition, file ?? "part-0.parquet"), "not a parquet file");
+    const out = join(tmp, "failure");
+    const error = await runDay(out, "2026-03-02", { lakeDir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReportRunError);
+    const emails = outbox(out);
+    expect(emails.map((e) => e.list)).toEqual(["on-call.failure"]);
+    expect(emails[0]?.subject).toMatch(
+      /^\[OpsPulse failure\] daily report Mar 2, 2026 failed: .*\(run \d{8}T\d{6}Z-daily-[0-9a-f]{8}\)$/,
+    );
+    const log = runLog(out);
+    expect(log.map((entry) => entry.type)).toEqual(["report_run", "failure_notice"]);
+    expect(log[0]?.outcome).toBe("failed");
+    expect(log[1]?.notice).toMatchObject({ kind: "failure", status: "sent" });
+  });
+});
