@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { createFsSnapshotStore } from "../../lib/adapters/fs-store.ts";
+import { type OnCallDeps, runReportWithAlerts } from "../../lib/alerts/on-call.ts";
 import { ConfigError, loadConfig } from "../../lib/config/load.ts";
 import { LOCALES } from "../../lib/config/schema.ts";
 import type { Locale } from "../../lib/kpi/registry.ts";
@@ -11,10 +12,8 @@ import { loadReportTemplates, TemplatesMissingError } from "../../lib/report/ema
 import {
   type ReportKind,
   ReportRunError,
-  type RunReportDeps,
   type RunReportRequest,
   type RunReportSummary,
-  runReport,
 } from "../../lib/report/run-report.ts";
 import { type AdapterFactories, type Adapters, createAdapters } from "../../lib/runtime/deps.ts";
 import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env.ts";
@@ -31,7 +30,7 @@ export interface FolderOptions {
 
 /** What a report command works with: the use case's deps and where things go locally. */
 export interface ReportRuntime {
-  readonly deps: RunReportDeps;
+  readonly deps: OnCallDeps;
   readonly env: RuntimeEnv;
   /** Local output folder (previews; the stores and outbox when local). */
   readonly outDir: string;
@@ -105,6 +104,7 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
       clock: adapters.clock,
       config,
       templates,
+      alertState: adapters.alertState,
     },
     env,
     outDir,
@@ -132,13 +132,16 @@ export function loadUserConfig(dir: string): ReturnType<typeof loadConfig> {
   }
 }
 
-/** Runs the use case, turning a wrong date or zone into a UserError. */
+/**
+ * Runs the use case with on-call alerting (a failed run sends one failure notice), turning
+ * a wrong date or zone into a UserError.
+ */
 export async function runReportCommand(
   runtime: ReportRuntime,
   request: RunReportRequest,
 ): Promise<RunReportSummary> {
   try {
-    return await runReport(runtime.deps, request);
+    return await runReportWithAlerts(runtime.deps, request);
   } catch (error) {
     if (error instanceof ReportRunError && error.cause instanceof InvalidPeriodError) {
       throw new UserError(error.cause.message, { cause: error });
