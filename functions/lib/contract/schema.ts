@@ -113,10 +113,23 @@ export const TABLES: Record<TableSpec["name"], TableSpec> = {
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const DECIMAL_18_2 = /^-?\d{1,16}(\.\d{1,2})?$/;
 
+/** True when text starting `YYYY-MM-DD` names a real day (`Date` would roll 02-30 into March). */
+function isCalendarDay(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
+}
+
 /** An ISO 8601 instant with `Z` or an offset; parsed to a `Date`. */
 const instant = z
   .string()
   .regex(ISO_INSTANT, "expected an ISO 8601 time with Z or an offset, e.g. 2026-03-01T08:30:00Z")
+  .refine(
+    (text) => isCalendarDay(text) && Number(text.slice(11, 13)) < 24,
+    "not a real date and time",
+  )
   .transform((text) => new Date(text))
   .refine((date) => !Number.isNaN(date.getTime()), "not a real date and time");
 
@@ -137,7 +150,7 @@ const optionalText = z
 const calendarDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date YYYY-MM-DD")
-  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)), "not a real date");
+  .refine(isCalendarDay, "not a real date");
 
 const booleanish = z
   .union([z.boolean(), z.enum(["true", "false", ""])])

@@ -168,7 +168,7 @@ export async function importFile(options: ImportOptions): Promise<ImportReport> 
       const result = ROW_SCHEMAS[table].safeParse(row.values);
       if (!result.success) {
         if (problemCount++ < MAX_REPORTED_PROBLEMS)
-          problems.push(describeIssues(row.line, result.error.issues));
+          problems.push(describeIssues(row.line, result.error.issues, row.values));
         continue;
       }
       rowsWritten++;
@@ -250,19 +250,56 @@ type SourceRow =
   | { readonly line: number; readonly values: Record<string, unknown> }
   | { readonly line: number; readonly problem: string };
 
-/** A row problem from zod's issues: the first one, naming its column. */
-function describeIssues(line: number, issues: readonly z.core.$ZodIssue[]): RowProblem {
+/** A row problem from zod's issues: the first one, in words, and which other columns fail. */
+function describeIssues(
+  line: number,
+  issues: readonly z.core.$ZodIssue[],
+  values: Record<string, unknown>,
+): RowProblem {
   const [issue] = issues;
   if (!issue) return { line, column: null, reason: "invalid row" };
-  const column =
-    issue.path[0] !== undefined
-      ? String(issue.path[0])
-      : issue.code === "unrecognized_keys"
-        ? issue.keys.join(", ")
-        : null;
-  const others = [...new Set(issues.slice(1).map((other) => String(other.path[0] ?? "row")))];
+  const column = issueColumn(issue);
+  const others = [...new Set(issues.slice(1).map(issueColumn))].filter((other) => other !== column);
   const more = others.length > 0 ? ` (also wrong: ${others.join(", ")})` : "";
-  return { line, column, reason: `${issue.message}${more}` };
+  return { line, column, reason: `${issueReason(issue, column, values)}${more}` };
+}
+
+function issueColumn(issue: z.core.$ZodIssue): string | null {
+  if (issue.path[0] !== undefined) return String(issue.path[0]);
+  return issue.code === "unrecognized_keys" ? issue.keys.join(", ") : null;
+}
+
+/** zod's message, reworded where its default says less than it could. */
+function issueReason(
+  issue: z.core.$ZodIssue,
+  column: string | null,
+  values: Record<string, unknown>,
+): string {
+  const value = column === null ? undefined : values[column];
+  switch (issue.code) {
+    case "invalid_type":
+      return value == null ? "required, but missing" : issue.message;
+    case "too_small":
+      return value === "" ? "required, but empty" : issue.message;
+    case "invalid_value":
+      return `expected one of ${issue.values.map(String).join(", ")}`;
+    case "invalid_union":
+      return column !== null && columnType(column) === "boolean"
+        ? "expected true or false (or empty)"
+        : issue.message;
+    case "unrecognized_keys":
+      return `not a column of this table (unknown key${issue.keys.length > 1 ? "s" : ""})`;
+    default:
+      return issue.message;
+  }
+}
+
+function columnType(column: string): string | undefined {
+  for (const table of Object.values(TABLES)) {
+    const spec = table.columns.find((c) => c.name === column);
+    if (spec) return spec.type;
+  }
+  return undefined;
 }
 
 /**

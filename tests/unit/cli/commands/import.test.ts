@@ -33,7 +33,7 @@ describe("opspulse import", () => {
     const { code, stderr } = await runCli(["import", "orders", "--file", file, "--lake", lake]);
     expect(code).toBe(2);
     const lines = stderr.trimEnd().split("\n");
-    expect(lines[0]).toBe("  line 2, user_id: user_id is required");
+    expect(lines[0]).toBe("  line 2, user_id: required, but empty");
     expect(lines[20]).toBe("  … and 3 more");
     expect(lines[21]).toMatch(
       /opspulse: .*bad\.csv: 23 of 24 rows are invalid, nothing was written; .*--skip-invalid/,
