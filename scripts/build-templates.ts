@@ -44,18 +44,25 @@ export async function compileMjml(file: string): Promise<string> {
     .join("\n")}\n`;
 }
 
-async function main(): Promise<void> {
-  mkdirSync(DIST_DIR, { recursive: true });
-  const sources = readdirSync(TEMPLATES_DIR).filter((name) => name.endsWith(".mjml"));
-  for (const name of sources) {
-    const html = await compileMjml(join(TEMPLATES_DIR, name));
+/** Compiles every top-level `*.mjml` of `sourceDir` into `distDir`; returns the files written. */
+export async function buildTemplates(
+  sourceDir: string = TEMPLATES_DIR,
+  distDir: string = DIST_DIR,
+  log: (line: string) => void = () => {},
+): Promise<string[]> {
+  mkdirSync(distDir, { recursive: true });
+  const written: string[] = [];
+  for (const name of readdirSync(sourceDir).filter((file) => file.endsWith(".mjml"))) {
+    const html = await compileMjml(join(sourceDir, name));
     const outName = name.replace(/\.mjml$/, ".html");
     compileTemplate(html, `templates/dist/${outName}`); // fails the build on a bad placeholder
-    writeFileSync(join(DIST_DIR, outName), html);
-    process.stdout.write(`templates: ${name} → templates/dist/${outName} (${html.length} bytes)\n`);
+    writeFileSync(join(distDir, outName), html);
+    written.push(join(distDir, outName));
+    log(`templates: ${name} → templates/dist/${outName} (${html.length} bytes)`);
   }
+  return written;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await main();
+  await buildTemplates(TEMPLATES_DIR, DIST_DIR, (line) => process.stdout.write(`${line}\n`));
 }

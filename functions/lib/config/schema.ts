@@ -183,19 +183,25 @@ export const recipientListSchema = z
 const recipientLists = z
   .array(recipientListSchema)
   .default([])
-  .superRefine((lists, context) => {
-    const seen = new Set<string>();
-    lists.forEach((list, index) => {
-      if (seen.has(list.name)) {
-        context.addIssue({
-          code: "custom",
-          path: [index, "name"],
-          message: `expected a unique list name, "${list.name}" appears twice`,
-        });
-      }
-      seen.add(list.name);
-    });
-  });
+  .superRefine(
+    (lists, context) => {
+      const seen = new Set<string>();
+      lists.forEach((list, index) => {
+        const name: unknown = (list as { name?: unknown } | null)?.name;
+        if (typeof name !== "string") return;
+        if (seen.has(name)) {
+          context.addIssue({
+            code: "custom",
+            path: [index, "name"],
+            message: `expected a unique list name, "${name}" appears twice`,
+          });
+        }
+        seen.add(name);
+      });
+    },
+    // Also when an item has other problems, so that every problem is reported at once.
+    { when: (payload) => Array.isArray(payload.value) },
+  );
 
 /** `config/recipients.yaml`: who gets which report, in which language. */
 export const recipientsFileSchema = z

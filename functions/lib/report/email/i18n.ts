@@ -34,6 +34,7 @@ export interface EmailStrings {
   ) => string;
   readonly moreDetails: string;
   readonly moreRows: (count: number) => string;
+  readonly moreAttention: (count: number) => string;
   readonly scope: string;
   readonly week: string;
   readonly footnotes: {
@@ -110,6 +111,7 @@ const EN: EmailStrings = {
   },
   moreDetails: "More details",
   moreRows: (count) => `… and ${count} more rows in the snapshot`,
+  moreAttention: (count) => `… and ${count} more in the tables below`,
   scope: "Scope",
   week: "Week",
   footnotes: {
@@ -179,6 +181,7 @@ const ZH: EmailStrings = {
   },
   moreDetails: "更多明细",
   moreRows: (count) => `… 另有 ${count} 行，见快照`,
+  moreAttention: (count) => `… 另有 ${count} 项，见下方表格`,
   scope: "范围",
   week: "周",
   footnotes: {

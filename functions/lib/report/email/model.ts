@@ -122,6 +122,8 @@ export interface EmailViewModel {
     readonly color: string;
     readonly background: string;
   }[];
+  /** "… and N more", when the list is cut at {@link MAX_ATTENTION_ITEMS}. */
+  readonly attentionMore: string | null;
   readonly attention: readonly {
     readonly severity: "breach" | "warning";
     readonly label: string;
@@ -155,7 +157,9 @@ export interface EmailViewModel {
 }
 
 /** Rows a detail table shows at most; the snapshot keeps them all. */
-export const MAX_DETAIL_ROWS = 20;
+export const MAX_DETAIL_ROWS = 15;
+/** Items the needs-attention list shows at most (breaches first); the tables show all. */
+export const MAX_ATTENTION_ITEMS = 10;
 const MAX_DETAIL_COLUMNS = 8;
 
 /** Builds the view model of one email. */
@@ -314,7 +318,11 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
       color: notice.level === "warning" ? STATUS_COLORS.warning.color : "#0369a1",
       background: notice.level === "warning" ? STATUS_COLORS.warning.background : "#e0f2fe",
     })),
-    attention,
+    attention: attention.slice(0, MAX_ATTENTION_ITEMS),
+    attentionMore:
+      attention.length > MAX_ATTENTION_ITEMS
+        ? strings.moreAttention(attention.length - MAX_ATTENTION_ITEMS)
+        : null,
     headlineRows,
     sections,
     footnotes,
@@ -457,7 +465,7 @@ function scopedTables(
       color: status === "no_target" ? "#334155" : STATUS_COLORS[status].color,
     };
   };
-  const title = SECTION_LABELS[section][locale];
+  const title = ""; // the section's own heading says it
   if (scopes.length <= MAX_SCOPE_COLUMNS) {
     return [
       {

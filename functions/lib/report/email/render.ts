@@ -82,6 +82,9 @@ const TEXT_TEMPLATE = compileTemplate(
 {{#each attention}}
   {{marker}} {{label}}: {{value}} — {{status.label}} ({{target}}{{#if note}}; {{note}}{{/if}})
 {{/each}}
+{{#if attentionMore}}
+  {{attentionMore}}
+{{/if}}
 {{#unless attention}}
   {{labels.allClear}}
 {{/unless}}

@@ -48,13 +48,36 @@ export function compileTemplate(source: string, name = "template"): CompiledTemp
     return top ? (top.inElse ? top.node.otherwise : top.node.body) : root;
   };
   const lineAt = (offset: number) => source.slice(0, offset).split("\n").length;
+  const pushText = (text: string, offset: number) => {
+    const stray = text.indexOf("{{");
+    if (stray >= 0)
+      throw new TemplateError(`${name}:${lineAt(offset + stray)}: a "{{" that is not a tag`);
+    target().push({ kind: "text", text });
+  };
   let cursor = 0;
   for (const match of source.matchAll(TAG)) {
     const [whole, sigil = "", keyword, path] = match;
     const offset = match.index ?? 0;
     const line = lineAt(offset);
-    if (offset > cursor) target().push({ kind: "text", text: source.slice(cursor, offset) });
-    cursor = offset + whole.length;
+    if (source[offset - 1] === "{" || source[offset + whole.length] === "}") {
+      throw new TemplateError(
+        `${name}:${line}: triple braces are not supported: every value is escaped`,
+      );
+    }
+    // A block tag alone on its line takes the line with it (as in Mustache), so that
+    // text templates do not get blank lines from their loops.
+    const isBlock = sigil !== "" || keyword === "else";
+    const lineStart = source.lastIndexOf("\n", offset - 1) + 1;
+    const lineEnd = source.indexOf("\n", offset + whole.length);
+    const standalone =
+      isBlock &&
+      lineStart >= cursor &&
+      /^[ \t]*$/.test(source.slice(lineStart, offset)) &&
+      lineEnd >= 0 &&
+      /^[ \t]*\r?$/.test(source.slice(offset + whole.length, lineEnd));
+    const textEnd = standalone ? lineStart : offset;
+    if (textEnd > cursor) pushText(source.slice(cursor, textEnd), cursor);
+    cursor = standalone ? lineEnd + 1 : offset + whole.length;
     if (sigil === "#" && (keyword === "each" || keyword === "if" || keyword === "unless") && path) {
       const node: Extract<Node, { body: Node[] }> = {
         kind: keyword,
@@ -87,10 +110,7 @@ export function compileTemplate(source: string, name = "template"): CompiledTemp
   const open = stack.at(-1);
   if (open)
     throw new TemplateError(`${name}:${open.node.line}: {{#${open.node.kind}}} is never closed`);
-  if (source.slice(cursor).includes("{{")) {
-    throw new TemplateError(`${name}:${lineAt(cursor)}: a "{{" that is not a tag`);
-  }
-  if (cursor < source.length) root.push({ kind: "text", text: source.slice(cursor) });
+  if (cursor < source.length) pushText(source.slice(cursor), cursor);
 
   return {
     render(data, options = {}) {
