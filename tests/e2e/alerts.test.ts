@@ -6,7 +6,6 @@
 import {
   cpSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -22,9 +21,7 @@ import { createFsStores } from "../../functions/lib/adapters/fs-store.ts";
 import { createOutboxMailer } from "../../functions/lib/adapters/outbox-mailer.ts";
 import { type OnCallDeps, runReportWithAlerts } from "../../functions/lib/alerts/on-call.ts";
 import { loadConfig } from "../../functions/lib/config/load.ts";
-import { METRICS } from "../../functions/lib/kpi/registry.ts";
 import { addDays } from "../../functions/lib/kpi/windows.ts";
-import { type LakeRow, writeLake } from "../../functions/lib/lake/writer.ts";
 import type { Clock } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import type { ReportTemplates } from "../../functions/lib/report/email/render.ts";
@@ -34,20 +31,13 @@ import {
 } from "../../functions/lib/report/email/template.ts";
 import { ReportRunError, type RunReportSummary } from "../../functions/lib/report/run-report.ts";
 import { compileMjml } from "../../scripts/build-templates.ts";
+import { writeAlertConfig, writeAlertLake } from "./alerts-fixture.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const LAKE = join(tmp, "lake");
 const CONFIG = join(tmp, "config");
-/** GMV of each local day (Asia/Shanghai): met, then three breaches, then met again. */
-const GMV: Readonly<Record<string, number>> = {
-  "2026-03-01": 1200,
-  "2026-03-02": 500,
-  "2026-03-03": 400,
-  "2026-03-04": 300,
-  "2026-03-05": 1500,
-};
 
 let templates: ReportTemplates;
 let alertTemplate: CompiledTemplate;
@@ -58,53 +48,9 @@ beforeAll(async () => {
   templates = { day: await compile("daily"), week: await compile("weekly") };
   alertTemplate = await compile("alert");
 
-  // Events every 20 minutes from five weeks before (so the gate has its baselines), and one
-  // paid order at local noon of each test day.
-  const events: LakeRow[] = [];
-  const from = Date.parse("2026-01-25T00:00:00Z");
-  const to = Date.parse("2026-03-07T00:00:00Z");
-  for (let t = from, i = 0; t < to; t += 20 * 60_000, i++) {
-    events.push({
-      event_id: `e${i}`,
-      event_time: new Date(t),
-      user_id: `u${i % 40}`,
-      event_type: "page_view",
-      channel: i % 3 === 0 ? "wecom" : "app",
-    });
-  }
-  const orders: LakeRow[] = Object.entries(GMV).map(([day, amount]) => ({
-    order_id: `o-${day}`,
-    user_id: "u1",
-    order_time: new Date(`${day}T04:00:00Z`),
-    updated_at: new Date(`${day}T04:00:00Z`),
-    amount: amount.toFixed(2),
-    currency: "CNY",
-    status: "paid",
-    channel: "app",
-  }));
-  await writeLake(LAKE, { events, orders });
-
-  mkdirSync(CONFIG, { recursive: true });
-  const noTargets = METRICS.filter((m) => m.defaultTarget !== undefined && m.id !== "gmv");
-  writeFileSync(
-    join(CONFIG, "targets.yaml"),
-    ["targets:", ...noTargets.map((m) => `  ${m.id}: { target: null }`), "  gmv: { target: 1000 }"]
-      .map((line) => `${line}\n`)
-      .join(""),
-  );
-  writeFileSync(
-    join(CONFIG, "recipients.yaml"),
-    [
-      "reports:",
-      "  daily:",
-      "    - name: managers",
-      "      to: [ops-director@example.com]",
-      "on_call:",
-      "  to: [oncall@example.com]",
-    ].join("\n"),
-  );
+  await writeAlertLake(LAKE);
   // Reminders every 36 h: the day after a start is too early, the day after that is due.
-  writeFileSync(join(CONFIG, "alerts.yaml"), "reminder_every_hours: 36\n");
+  writeAlertConfig(CONFIG, "reminder_every_hours: 36\n");
 });
 
 /** A clock set to the scheduled run of day D: 08:00 in Shanghai the morning after. */

@@ -3,6 +3,7 @@
  * A new command is one file in this folder and one line here.
  */
 import type { Command } from "commander";
+import { registerAlerts } from "./alerts.ts";
 import { registerBackfill } from "./backfill.ts";
 import { registerDemo } from "./demo.ts";
 import { registerGenerate } from "./generate.ts";
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerRun(program);
   registerBackfill(program);
+  registerAlerts(program);
   registerValidate(program);
   registerGenerate(program);
   registerImport(program);

@@ -1,0 +1,235 @@
+/**
+ * `opspulse alerts status` and `opspulse alerts replay` (also `opspulse replay`): what the
+ * on-call alerts stand at, and what the alert rules would have sent over stored history.
+ */
+import type { Command } from "commander";
+import { type ReplayReport, replayStoredAlerts } from "../../lib/alerts/replay.ts";
+import {
+  type AlertNotification,
+  type AlertRecord,
+  parseAlertState,
+  WHOLE_BUSINESS,
+} from "../../lib/kpi/alerts.ts";
+import { metric } from "../../lib/kpi/registry.ts";
+import { EMPTY_VALUE, valueFormatter } from "../../lib/report/email/i18n.ts";
+import { UserError } from "../errors.ts";
+import {
+  dateOption,
+  type FolderOptions,
+  openReportRuntime,
+  reportArgument,
+  timeZoneOption,
+  withFolders,
+} from "./run.ts";
+
+interface ReplayOptions extends FolderOptions {
+  readonly from: string;
+  readonly to: string;
+  readonly tz?: string;
+  readonly json?: boolean;
+}
+
+/** Periods a replay may cover in one go (about three years of days). */
+const MAX_REPLAY_DAYS = 1100;
+
+export function registerAlerts(program: Command): void {
+  const alerts = program
+    .command("alerts")
+    .description("on-call alerts: the current state, and a replay of the rules over history");
+
+  withFolders(
+    alerts
+      .command("status")
+      .description(
+        "list open alerts (breaching, data incomplete, metric errors) and the state's version",
+      ),
+  )
+    .option("--all", "list every (report, metric, scope), not only those that need attention")
+    .option("--json", "print the stored state as JSON")
+    .action(async (opts: FolderOptions & { readonly all?: boolean; readonly json?: boolean }) => {
+      const runtime = await openReportRuntime(opts);
+      try {
+        const { state: stored, version } = await runtime.deps.alertState.load();
+        const state = parseAlertState(stored);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ version: version ?? null, state }, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `${describeStatus(Object.values(state.records), version, opts.all)}\n`,
+        );
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  // `opspulse replay` too: the name the issue and the README use.
+  for (const parent of [alerts, program]) registerReplay(parent);
+}
+
+function registerReplay(parent: Command): void {
+  withFolders(
+    parent
+      .command("replay")
+      .description(
+        "replay the alert rules over stored snapshots with the current targets: what would have fired, when and how often (sends and saves nothing)",
+      )
+      .argument("[report]", "daily or weekly", "daily")
+      .requiredOption("--from <date>", "first day, YYYY-MM-DD")
+      .requiredOption("--to <date>", "last day, YYYY-MM-DD"),
+  )
+    .option("--tz <zone>", "IANA time zone of the periods (default: the schedule's in config)")
+    .option("--json", "print the replay as JSON")
+    .action(async (reportName: string, opts: ReplayOptions) => {
+      const report = reportArgument(reportName);
+      const from = dateOption("--from", opts.from);
+      const to = dateOption("--to", opts.to);
+      if (to < from) throw new UserError(`--to ${to} is before --from ${from}: swap them`);
+      const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+      if (days > MAX_REPLAY_DAYS) {
+        throw new UserError(
+          `--from ${from} --to ${to} spans more than ${MAX_REPLAY_DAYS} days: shorten it`,
+        );
+      }
+      const timeZone = timeZoneOption(opts.tz);
+      const runtime = await openReportRuntime(opts);
+      try {
+        const replay = await replayStoredAlerts(runtime.deps.snapshots, runtime.deps.config, {
+          report,
+          from,
+          to,
+          ...(timeZone ? { timeZone } : {}),
+        });
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ ...replay, state: undefined }, null, 2)}\n`);
+          return;
+        }
+        const lines = describeReplay(
+          replay,
+          runtime.deps.config.version,
+          runtime.deps.config.kpi.currency,
+        );
+        process.stdout.write(`${lines.join("\n")}\n`);
+      } finally {
+        await runtime.close();
+      }
+    });
+}
+
+/** The human form of a replay: one line per alert, then the counts per metric. */
+export function describeReplay(
+  replay: ReplayReport,
+  configVersion: string,
+  currency: string,
+): string[] {
+  const format = valueFormatter("en", currency);
+  const lines = [
+    `Replay of the ${replay.report} alert rules over ${replay.fromKey} … ${replay.toKey}: ${replay.periods.length} periods with a snapshot` +
+      (replay.missing.length > 0
+        ? `, ${replay.missing.length} without (${abbreviate(replay.missing)}; store them with "opspulse backfill ${replay.report} --no-email")`
+        : ""),
+    `Targets and alert rules of config ${configVersion}. Nothing was sent or saved; the data-completeness gate is not replayed.`,
+    "",
+  ];
+  if (replay.fired.length === 0) {
+    lines.push("No alert would have fired.");
+  } else {
+    lines.push(
+      `${"When (run time, UTC)".padEnd(22)}${"Period".padEnd(12)}${"Alert".padEnd(17)}What`,
+    );
+    for (const n of replay.fired) {
+      const when = `${n.at.slice(0, 16).replace("T", " ")}`;
+      lines.push(
+        `${when.padEnd(22)}${n.periodKey.padEnd(12)}${kindLabel(n).padEnd(17)}${describeNotification(n, format)}`,
+      );
+    }
+  }
+  const subjects = Object.keys({ ...replay.breachedPeriods, ...replay.counts }).sort();
+  if (subjects.length > 0) {
+    lines.push("", "How often:");
+    for (const subject of subjects) {
+      const counts = replay.counts[subject] ?? {};
+      const kinds = Object.entries(counts).map(([kind, count]) => `${count} ${kind}`);
+      const breached = replay.breachedPeriods[subject];
+      lines.push(
+        `  ${subject}: ${breached !== undefined ? `breached ${breached} of ${replay.periods.length} periods · ` : ""}${kinds.length > 0 ? kinds.join(", ") : "no alert"}`,
+      );
+    }
+  }
+  if (replay.suppressed.length > 0) {
+    lines.push("", `${replay.suppressed.length} alert(s) muted by silences.`);
+  }
+  return lines;
+}
+
+function kindLabel(n: AlertNotification): string {
+  return n.kind === "reminder"
+    ? `reminder ${n.reminder ?? ""}`.trim()
+    : n.kind.replaceAll("_", " ");
+}
+
+function describeNotification(
+  n: AlertNotification,
+  format: ReturnType<typeof valueFormatter>,
+): string {
+  if (n.kind === "data_incomplete") return n.table;
+  const def = metric(n.metric);
+  const name = n.scope === WHOLE_BUSINESS ? def.id : `${def.id} [${n.scope}]`;
+  if (n.kind === "error") return `${name}: ${n.error ?? "error"}`;
+  const growth = def.targetBasis === "yoy_growth";
+  const shown = (value: number | null | undefined) =>
+    value === null || value === undefined
+      ? EMPTY_VALUE
+      : growth
+        ? format.signedPercent(value)
+        : format.value(def.unit, value);
+  const comparator = def.direction === "higher" ? "≥" : "≤";
+  return `${name} ${shown(n.measured ?? n.value)} vs ${comparator} ${shown(n.target)}${n.since ? ` (since ${n.since})` : ""}`;
+}
+
+/** The human form of the alert state. */
+export function describeStatus(
+  records: readonly AlertRecord[],
+  version: string | undefined,
+  all = false,
+): string {
+  if (version === undefined) return "No alert state yet: no report has been judged for on-call.";
+  const order = { breaching: 0, error: 1, data_incomplete: 2, ok: 3 } as const;
+  const shown = records
+    .filter((r) => all || r.state !== "ok" || r.streak)
+    .sort(
+      (a, b) =>
+        order[a.state] - order[b.state] ||
+        a.report.localeCompare(b.report) ||
+        a.metric.localeCompare(b.metric) ||
+        a.scope.localeCompare(b.scope),
+    );
+  const lines = [
+    `Alert state version ${version}: ${records.length} (report, metric, scope) records.`,
+  ];
+  if (shown.length === 0) lines.push("Nothing needs attention: every judged metric is ok.");
+  for (const r of shown) {
+    const what = `${r.report} ${r.metric}${r.scope === WHOLE_BUSINESS ? "" : ` [${r.scope}]`}`;
+    const details = [
+      r.episode ? `breached since ${r.episode.start}` : "",
+      r.episode && !r.episode.notified ? "start alert not sent yet (silenced)" : "",
+      r.episode?.reminders ? `${r.episode.reminders} reminder(s)` : "",
+      r.episode?.lastNotifiedAt
+        ? `last alert ${r.episode.lastNotifiedAt.slice(0, 16).replace("T", " ")} UTC`
+        : "",
+      !r.episode && r.streak
+        ? `${r.streak.length} breached period(s) since ${r.streak.start}, not yet alerted`
+        : "",
+      r.errorSince ? `failing since ${r.errorSince}` : "",
+      `last period ${r.lastPeriod}`,
+    ].filter(Boolean);
+    lines.push(
+      `  ${r.state.replaceAll("_", " ").toUpperCase().padEnd(16)} ${what}: ${details.join(" · ")}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function abbreviate(keys: readonly string[]): string {
+  return keys.length <= 4 ? keys.join(", ") : `${keys.slice(0, 3).join(", ")} … ${keys.at(-1)}`;
+}

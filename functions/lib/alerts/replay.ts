@@ -1,0 +1,162 @@
+/**
+ * Alert replay: runs the alert rules over stored snapshots — no query, nothing sent, nothing
+ * saved — to show what would have fired, when, and how often. Each stored value is judged
+ * again against the *current* targets, so a team can tune a target (or the reminder
+ * interval, or "for N periods") before enabling it.
+ *
+ * What cannot be replayed: the data-completeness gate (it reads the lake), so an incomplete
+ * day of the past is judged like any other.
+ */
+import type { OpsConfig, Schedule } from "../config/load.ts";
+import {
+  type AlertObservation,
+  type AlertRules,
+  type PeriodObservations,
+  type ReplayResult,
+  replayAlerts,
+  WHOLE_BUSINESS,
+} from "../kpi/alerts.ts";
+import { elapsedShareOfMonth, evaluate } from "../kpi/evaluate.ts";
+import { isMetricId, metric } from "../kpi/registry.ts";
+import {
+  addDays,
+  type IsoDate,
+  localMidnightUtc,
+  type Period,
+  periodContaining,
+} from "../kpi/windows.ts";
+import type { SnapshotStore } from "../ports.ts";
+import { type MetricSnapshot, periodKeyOf, type ReportSnapshot } from "../report/snapshot.ts";
+import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
+
+/** What to replay. */
+export interface ReplayRequest {
+  readonly report: "daily" | "weekly";
+  readonly from: IsoDate;
+  readonly to: IsoDate;
+  /** Default: the report's schedule zone in config. */
+  readonly timeZone?: string;
+}
+
+/** What a replay found. */
+export interface ReplayReport extends ReplayResult {
+  readonly report: string;
+  readonly fromKey: string;
+  readonly toKey: string;
+  /** Periods with a stored snapshot, replayed in order. */
+  readonly periods: readonly string[];
+  /** Periods of the range without a snapshot (run `opspulse backfill` to store them). */
+  readonly missing: readonly string[];
+  /** Breached periods per metric (`metric` or `metric [scope]`), under the current targets. */
+  readonly breachedPeriods: Readonly<Record<string, number>>;
+}
+
+/** Replays the alert rules of `config` over the stored snapshots of a range. */
+export async function replayStoredAlerts(
+  snapshots: SnapshotStore,
+  config: OpsConfig,
+  request: ReplayRequest,
+  rules: AlertRules = (config.alerts ?? DEFAULT_ALERT_SETTINGS).rules,
+): Promise<ReplayReport> {
+  const schedule = config.schedules[request.report];
+  const timeZone = request.timeZone ?? schedule.timeZone;
+  const kind = request.report === "daily" ? "day" : "week";
+  const periods: Period[] = [];
+  for (
+    let period = periodContaining(kind, request.from, timeZone);
+    period.start <= request.to;
+    period = periodContaining(kind, addDays(period.end, 1), timeZone)
+  ) {
+    periods.push(period);
+  }
+  const keys = periods.map(periodKeyOf);
+  const fromKey = keys[0] ?? "";
+  const toKey = keys.at(-1) ?? "";
+  const docs = await snapshots.history(request.report, fromKey, toKey);
+  const byKey = new Map(docs.map((doc) => [doc.periodKey, doc as ReportSnapshot]));
+
+  const breachedPeriods: Record<string, number> = {};
+  const inputs: PeriodObservations[] = [];
+  const runTimes = new Map<string, Date>();
+  periods.forEach((period, i) => {
+    const key = keys[i] ?? "";
+    const doc = byKey.get(key);
+    if (!doc) return;
+    const observations = observationsAgainst(doc, period, config);
+    for (const o of observations) {
+      if (o.status !== "breach") continue;
+      const name = o.scope === WHOLE_BUSINESS ? o.metric : `${o.metric} [${o.scope}]`;
+      breachedPeriods[name] = (breachedPeriods[name] ?? 0) + 1;
+    }
+    inputs.push({ report: request.report, periodKey: key, observations });
+    runTimes.set(key, scheduledRunTime(period, schedule));
+  });
+  const result = replayAlerts(
+    inputs,
+    rules,
+    (input) => runTimes.get(input.periodKey) ?? new Date(0),
+  );
+  return {
+    ...result,
+    report: request.report,
+    fromKey,
+    toKey,
+    periods: inputs.map((p) => p.periodKey),
+    missing: keys.filter((key) => !byKey.has(key)),
+    breachedPeriods,
+  };
+}
+
+/** A stored snapshot's metrics, judged again against the current targets. */
+function observationsAgainst(
+  doc: ReportSnapshot,
+  period: Period,
+  config: OpsConfig,
+): AlertObservation[] {
+  const monthShare = elapsedShareOfMonth(period.end);
+  const judge = (id: string, stored: MetricSnapshot, scope: string): AlertObservation[] => {
+    if (!isMetricId(id)) return [];
+    const target = config.targets[id];
+    const evaluation = evaluate({
+      metric: metric(id),
+      value: {
+        value: stored.value,
+        ...(stored.reason ? { reason: stored.reason } : {}),
+        ...(stored.sample !== undefined ? { sample: stored.sample } : {}),
+      },
+      ...(target ? { target } : {}),
+      previous: stored.previous,
+      yearEarlier: stored.yearEarlier,
+      monthShare,
+    });
+    return [
+      {
+        metric: id,
+        scope,
+        status: evaluation.status,
+        value: evaluation.value,
+        measured: evaluation.measured,
+        target: evaluation.threshold,
+      },
+    ];
+  };
+  return [
+    ...Object.entries(doc.metrics ?? {}).flatMap(([id, m]) => judge(id, m, WHOLE_BUSINESS)),
+    ...Object.entries(doc.scoped ?? {}).flatMap(([scope, metrics]) =>
+      Object.entries(metrics).flatMap(([id, m]) => judge(id, m, scope)),
+    ),
+  ];
+}
+
+/**
+ * When the schedule runs for `period`: the first fire after the period ends, taken as the
+ * cron's hour and minute on the next local day (daily) or Monday (weekly). A cron whose hour
+ * or minute is not a plain number falls back to local midnight.
+ */
+export function scheduledRunTime(period: Period, schedule: Schedule): Date {
+  const [minute, hour] = schedule.cron.trim().split(/\s+/);
+  const offsetMs =
+    (/^\d+$/.test(hour ?? "") ? Number(hour) * 3_600_000 : 0) +
+    (/^\d+$/.test(minute ?? "") ? Number(minute) * 60_000 : 0);
+  return new Date(localMidnightUtc(addDays(period.end, 1), schedule.timeZone).getTime() + offsetMs);
+}

@@ -1,0 +1,105 @@
+/**
+ * On-call alerts through the command line, in separate processes: concurrent runs of one
+ * day, `opspulse alerts status`, `opspulse replay`, and a failing run's exit code and notice.
+ */
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeAlertConfig, writeAlertLake } from "./alerts-fixture.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const LAKE = join(tmp, "lake");
+const CONFIG = join(tmp, "config");
+const NODE = resolve("node_modules/.bin/node");
+const CLI = resolve("bin/opspulse.js");
+
+beforeAll(async () => {
+  await writeAlertLake(LAKE);
+  writeAlertConfig(CONFIG, "reminder_every_hours: 24\n");
+});
+
+interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `opspulse …` in its own process, with the local runtime only. */
+function opspulse(args: readonly string[]): Promise<Result> {
+  return new Promise((done) => {
+    execFile(
+      NODE,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const folders = (out: string, lake = LAKE) => ["--lake", lake, "--out", out, "--config", CONFIG];
+
+/** `<list>.eml` names in the outbox, across runs. */
+function sent(out: string): string[] {
+  const dir = join(out, "outbox");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .flatMap((run) => readdirSync(join(dir, run)))
+    .filter((file) => file.endsWith(".eml"))
+    .map((file) => file.replace(/\.eml$/, ""))
+    .sort();
+}
+
+describe("opspulse run with on-call alerts, in separate processes", () => {
+  it("sends one start alert and one report when three processes run the same day", async () => {
+    const out = join(tmp, "concurrent");
+    expect((await opspulse(["run", "daily", "--date", "2026-03-01", ...folders(out)])).code).toBe(
+      0,
+    );
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => opspulse(["run", "daily", "--date", "2026-03-02", ...folders(out)])),
+    );
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(sent(out)).toEqual(["managers", "managers", "on-call.start.gmv"]);
+
+    const status = await opspulse(["alerts", "status", ...folders(out)]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(
+      /BREACHING +daily gmv: breached since 2026-03-02 · last alert .* · last period 2026-03-02/,
+    );
+
+    const replay = await opspulse([
+      "replay",
+      "daily",
+      "--from",
+      "2026-03-01",
+      "--to",
+      "2026-03-02",
+      ...folders(out),
+    ]);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toContain(
+      "2026-03-03 00:00      2026-03-02  start            gmv CN¥500.00 vs ≥ CN¥1,000.00 (since 2026-03-02)",
+    );
+    expect(replay.stdout).toContain("gmv: breached 1 of 2 periods · 1 start");
+    expect(sent(out)).toHaveLength(3); // the replay sent nothing
+  });
+
+  it("exits non-zero with one failure notice and no report email when a query fails", async () => {
+    const lake = join(tmp, "lake-corrupt");
+    cpSync(LAKE, lake, { recursive: true });
+    const partition = join(lake, "orders", "dt=2026-03-02");
+    for (const file of readdirSync(partition)) writeFileSync(join(partition, file), "not parquet");
+    const out = join(tmp, "failure");
+    const run = await opspulse(["run", "daily", "--date", "2026-03-02", ...folders(out, lake)]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^opspulse: .*failed/m);
+    expect(sent(out)).toEqual(["on-call.failure"]);
+  });
+});

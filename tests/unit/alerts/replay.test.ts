@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { describeReplay } from "../../../functions/cli/commands/alerts.ts";
+import { createFsSnapshotStore } from "../../../functions/lib/adapters/fs-store.ts";
+import { replayStoredAlerts, scheduledRunTime } from "../../../functions/lib/alerts/replay.ts";
+import { parseConfig } from "../../../functions/lib/config/load.ts";
+import { addDays, periodContaining } from "../../../functions/lib/kpi/windows.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const config = (targets: string, alerts = "") =>
+  parseConfig(
+    [
+      { file: "targets.yaml", text: targets },
+      { file: "alerts.yaml", text: alerts },
+    ],
+    "config",
+  );
+
+/** Stores daily snapshots whose GMV (and a campaign's ROI) are the given values. */
+async function store(dir: string, gmv: readonly (number | null)[], first = "2026-03-01") {
+  const snapshots = createFsSnapshotStore({ dir });
+  for (const [i, value] of gmv.entries()) {
+    if (value === null) continue;
+    await snapshots.put({
+      report: "daily",
+      periodKey: addDays(first, i),
+      // Stored statuses are ignored: the replay judges against the current targets.
+      metrics: {
+        gmv: { value, status: "met", target: null, previous: null, yearEarlier: null },
+        dau: { value: 10, status: "no_target", target: null, previous: null, yearEarlier: null },
+      },
+      scoped: {
+        spring: {
+          campaign_roi: { value: value / 1000, status: "met", previous: null, yearEarlier: null },
+        },
+      },
+    });
+  }
+  return snapshots;
+}
+
+describe("replayStoredAlerts", () => {
+  it("judges stored values against the current targets and lists what would have fired", async () => {
+    const snapshots = await store(join(tmp, "a"), [1200, 500, 400, null, 300, 1500]);
+    const replay = await replayStoredAlerts(
+      snapshots,
+      config("targets:\n  gmv: { target: 1000 }\n  campaign_roi: { target: null }\n"),
+      { report: "daily", from: "2026-03-01", to: "2026-03-07" },
+    );
+    expect(replay.periods).toEqual([
+      "2026-03-01",
+      "2026-03-02",
+      "2026-03-03",
+      "2026-03-05",
+      "2026-03-06",
+    ]);
+    expect(replay.missing).toEqual(["2026-03-04", "2026-03-07"]);
+    expect(replay.fired.map((n) => [n.at, n.periodKey, n.kind])).toEqual([
+      ["2026-03-03T00:00:00.000Z", "2026-03-02", "start"], // 08:00 Shanghai the next morning
+      ["2026-03-04T00:00:00.000Z", "2026-03-03", "reminder"],
+      ["2026-03-06T00:00:00.000Z", "2026-03-05", "reminder"],
+      ["2026-03-07T00:00:00.000Z", "2026-03-06", "resolved"],
+    ]);
+    expect(replay.counts).toEqual({ gmv: { start: 1, reminder: 2, resolved: 1 } });
+    expect(replay.breachedPeriods).toEqual({ gmv: 3 });
+  });
+
+  it("shows how a different target and reminder interval would have behaved", async () => {
+    const snapshots = await store(join(tmp, "b"), [1200, 500, 400, 350, 300, 1500]);
+    const replay = await replayStoredAlerts(
+      snapshots,
+      config(
+        "targets:\n  gmv: { target: 450 }\n  campaign_roi: { target: 1 }\n",
+        "reminder_every_hours: 48\nfor_periods: 2\n",
+      ),
+      { report: "daily", from: "2026-03-01", to: "2026-03-06" },
+    );
+    expect(
+      replay.fired.map((n) => `${n.periodKey} ${n.kind} ${"metric" in n ? n.metric : ""}`),
+    ).toEqual([
+      "2026-03-03 start campaign_roi",
+      "2026-03-04 start gmv",
+      "2026-03-05 reminder campaign_roi",
+      "2026-03-06 resolved campaign_roi",
+      "2026-03-06 resolved gmv",
+    ]);
+    const start = replay.fired.find((n) => n.kind === "start" && n.metric === "gmv");
+    expect(start).toMatchObject({ since: "2026-03-03", scope: "all", value: 350, target: 450 });
+    expect(replay.breachedPeriods).toEqual({ "campaign_roi [spring]": 4, gmv: 3 });
+    const lines = describeReplay(replay, "cfg-test", "CNY");
+    expect(lines).toContain(
+      "2026-03-05 00:00      2026-03-04  start            gmv CN¥350.00 vs ≥ CN¥450.00 (since 2026-03-03)",
+    );
+    expect(lines).toContain("  gmv: breached 3 of 6 periods · 1 start, 1 resolved");
+  });
+});
+
+describe("scheduledRunTime", () => {
+  it("is the schedule's local hour the day after a day, and the Monday after a week", () => {
+    const schedule = { cron: "30 8 * * *", timeZone: "Asia/Shanghai", enabled: true };
+    expect(
+      scheduledRunTime(periodContaining("day", "2026-03-01", "Asia/Shanghai"), schedule),
+    ).toEqual(new Date("2026-03-02T00:30:00Z"));
+    expect(
+      scheduledRunTime(periodContaining("week", "2026-03-04", "Asia/Shanghai"), schedule),
+    ).toEqual(new Date("2026-03-09T00:30:00Z"));
+    expect(
+      scheduledRunTime(periodContaining("day", "2026-03-01", "Asia/Shanghai"), {
+        ...schedule,
+        cron: "*/15 * * * *",
+      }),
+    ).toEqual(new Date("2026-03-01T16:00:00Z"));
+  });
+});
