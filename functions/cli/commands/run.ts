@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { createFsSnapshotStore } from "../../lib/adapters/fs-store.ts";
 import { type OnCallDeps, runReportWithAlerts } from "../../lib/alerts/on-call.ts";
+import { loadAlertTemplate } from "../../lib/alerts/render.ts";
 import { ConfigError, loadConfig } from "../../lib/config/load.ts";
 import { LOCALES } from "../../lib/config/schema.ts";
 import type { Locale } from "../../lib/kpi/registry.ts";
@@ -69,8 +70,10 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
   }
   const config = loadUserConfig(env.configDir);
   let templates: ReturnType<typeof loadReportTemplates>;
+  let alertTemplate: ReturnType<typeof loadAlertTemplate>;
   try {
     templates = loadReportTemplates(env.templatesDir);
+    alertTemplate = loadAlertTemplate(env.templatesDir);
   } catch (error) {
     if (error instanceof TemplatesMissingError)
       throw new UserError(error.message, { cause: error });
@@ -105,6 +108,7 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
       config,
       templates,
       alertState: adapters.alertState,
+      alertTemplate,
     },
     env,
     outDir,
