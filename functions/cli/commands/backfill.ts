@@ -104,7 +104,7 @@ export function registerBackfill(program: Command): void {
       }
       const lines = [
         `${report} backfill ${from} … ${to}: ${dates.length} period${dates.length === 1 ? "" : "s"}`,
-        `  ${outcomes.ok} run${opts.email ? ` (${emails} email${emails === 1 ? "" : "s"} sent)` : " (snapshots only)"}, ${outcomes.skipped_already_delivered} skipped (already delivered), ${outcomes.failed} failed`,
+        `  ${outcomes.ok} ${opts.email ? `delivered (${emails} email${emails === 1 ? "" : "s"} sent)` : "stored (snapshots only)"}, ${outcomes.skipped_already_delivered} skipped (already delivered), ${outcomes.failed} failed`,
         ...failures.map((failure) => `  failed ${failure}`),
       ];
       process.stderr.write(`${lines.join("\n")}\n`);

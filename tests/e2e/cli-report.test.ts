@@ -1,0 +1,256 @@
+/**
+ * The report commands as a person runs them: `node bin/opspulse.js …` in a child process,
+ * on a small generated lake, with exit codes and files on disk checked.
+ */
+import { execFile } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateLake } from "../../functions/lib/lake/generator.ts";
+import { GMAIL_CLIP_BYTES } from "../../functions/lib/report/email/render.ts";
+import type { ReportSnapshot } from "../../functions/lib/report/snapshot.ts";
+import { buildTemplates } from "../../scripts/build-templates.ts";
+import { leaves, parseEml } from "../unit/report/eml.ts";
+
+const repo = resolve(import.meta.dirname, "../..");
+const root = mkdtempSync(join(tmpdir(), "opspulse-"));
+const lake = join(root, "lake");
+const templates = join(root, "templates");
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  await generateLake({ seed: 3, days: 40, endDate: "2026-03-08", users: 2500, lakeDir: lake });
+  await buildTemplates(undefined, templates);
+}, 120_000);
+
+interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI with only the environment it needs (no OPSPULSE_* of the developer's). */
+async function opspulse(args: readonly string[]): Promise<Outcome> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith("OPSPULSE_") && !key.startsWith("AWS_"))
+      env[key] = value;
+  }
+  env.OPSPULSE_TEMPLATES_DIR = templates;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [join(repo, "bin", "opspulse.js"), ...args],
+      { cwd: repo, env, timeout: 120_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+  }
+}
+
+const folders = (out: string) => ["--lake", lake, "--out", out, "--config", join(repo, "config")];
+
+describe("opspulse validate", () => {
+  it("exits 0 on the repository's config", async () => {
+    const result = await opspulse(["validate", "--config", join(repo, "config")]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/is valid \(version cfg-[0-9a-f]{12}\)/);
+  });
+
+  it("exits non-zero naming the file and field of a wrong target", async () => {
+    const config = join(root, "bad-config");
+    cpSync(join(repo, "config"), config, { recursive: true });
+    writeFileSync(join(config, "targets.yaml"), "targets:\n  retention_d7:\n    target: 40\n");
+    const result = await opspulse(["validate", "--config", config]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      `${join(config, "targets.yaml")}: targets.retention_d7.target: expected a number between 0 and 1 (line 3)`,
+    );
+    // The other commands refuse the same config, in one line.
+    const run = await opspulse([
+      "run",
+      "daily",
+      "--date",
+      "2026-03-08",
+      "--lake",
+      lake,
+      "--config",
+      config,
+      "--dry-run",
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("opspulse run", () => {
+  it("renders Chinese labels with --locale zh-CN --dry-run and sends nothing", async () => {
+    const out = join(root, "dry");
+    const result = await opspulse([
+      "run",
+      "daily",
+      "--date",
+      "2026-03-08",
+      ...folders(out),
+      "--locale",
+      "zh-CN",
+      "--dry-run",
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("dry run");
+    const previews =
+      result.stdout.match(/preview\s+(\S+\.html)/g)?.map((line) => line.split(/\s+/)[1] ?? "") ??
+      [];
+    expect(previews.length).toBeGreaterThan(0);
+    for (const preview of previews) {
+      const html = readFileSync(preview, "utf8");
+      expect(html).toContain("日活跃用户");
+      expect(html).toContain("需要关注");
+    }
+    expect(existsSync(join(out, "outbox"))).toBe(false);
+    expect(existsSync(join(out, "snapshots"))).toBe(false);
+    expect(existsSync(join(out, "deliveries"))).toBe(false);
+  });
+
+  it("delivers the same daily report once when run twice", async () => {
+    const out = join(root, "twice");
+    const first = await opspulse([
+      "run",
+      "daily",
+      "--date",
+      "2026-03-08",
+      ...folders(out),
+      "--json",
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const summary = JSON.parse(first.stdout) as { outcome: string; emails: { status: string }[] };
+    expect(summary.outcome).toBe("ok");
+    expect(summary.emails.map((e) => e.status)).toEqual(["sent", "sent"]);
+
+    const second = await opspulse(["run", "daily", "--date", "2026-03-08", ...folders(out)]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain("skipped already delivered");
+    expect(readdirSync(join(out, "outbox"))).toHaveLength(1);
+  });
+
+  it("refuses a date that is not a date, in one line, exit 2", async () => {
+    const result = await opspulse([
+      "run",
+      "daily",
+      "--date",
+      "2026-02-30",
+      ...folders(join(root, "bad-date")),
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^opspulse: --date: "2026-02-30" is not a calendar date/);
+  });
+});
+
+describe("opspulse backfill", () => {
+  it("runs every period oldest first and skips the delivered ones", async () => {
+    const out = join(root, "backfill");
+    const first = await opspulse([
+      "backfill",
+      "daily",
+      "--from",
+      "2026-03-05",
+      "--to",
+      "2026-03-07",
+      ...folders(out),
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain("1/3 2026-03-05 ok");
+    expect(first.stderr).toContain(
+      "3 delivered (6 emails sent), 0 skipped (already delivered), 0 failed",
+    );
+    const again = await opspulse([
+      "backfill",
+      "daily",
+      "--from",
+      "2026-03-05",
+      "--to",
+      "2026-03-07",
+      ...folders(out),
+    ]);
+    expect(again.stderr).toContain(
+      "0 delivered (0 emails sent), 3 skipped (already delivered), 0 failed",
+    );
+    const latest = JSON.parse(
+      readFileSync(join(out, "snapshots", "daily", "2026-03-07", "r001.json"), "utf8"),
+    ) as ReportSnapshot;
+    expect(latest.comparedWith.previous).toEqual({ periodKey: "2026-03-06", revision: 1 });
+  });
+});
+
+describe("opspulse demo", () => {
+  it("runs the daily and weekly reports of the lake's last full day and week, once", async () => {
+    const out = join(root, "demo");
+    const result = await opspulse([
+      "demo",
+      "--lake",
+      lake,
+      "--out",
+      out,
+      "--config",
+      join(repo, "config"),
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(
+      "last full day in Asia/Shanghai: 2026-03-08, last full week: 2026-W10",
+    );
+    expect(result.stdout).toContain("How to open them");
+
+    const runs = readdirSync(join(out, "outbox"));
+    expect(runs.filter((run) => run.includes("-daily-"))).toHaveLength(1);
+    expect(runs.filter((run) => run.includes("-weekly-"))).toHaveLength(1);
+    for (const run of runs) {
+      const emls = readdirSync(join(out, "outbox", run)).filter((file) => file.endsWith(".eml"));
+      expect(emls.length).toBeGreaterThan(0);
+      for (const eml of emls) {
+        const message = parseEml(readFileSync(join(out, "outbox", run, eml), "utf8"));
+        expect(message.contentType).toBe("multipart/alternative");
+        const [text, html] = leaves(message);
+        expect([text?.contentType, html?.contentType]).toEqual(["text/plain", "text/html"]);
+        expect(Buffer.byteLength(html?.body ?? "")).toBeLessThan(GMAIL_CLIP_BYTES);
+      }
+    }
+    for (const [report, key] of [
+      ["daily", "2026-03-08"],
+      ["weekly", "2026-W10"],
+    ]) {
+      const snapshot = JSON.parse(
+        readFileSync(join(out, "snapshots", report ?? "", key ?? "", "r001.json"), "utf8"),
+      ) as ReportSnapshot;
+      expect(Object.keys(snapshot.metrics).length, `${report}`).toBeGreaterThan(5);
+      for (const [id, value] of Object.entries(snapshot.metrics)) {
+        expect(value, id).toHaveProperty("value");
+        expect(value.status, id).toMatch(/^(met|warning|breach|insufficient_data|no_target)$/);
+      }
+      expect(snapshot.comparedWith.previous, report).not.toBeNull();
+    }
+
+    const again = await opspulse([
+      "demo",
+      "--lake",
+      lake,
+      "--out",
+      out,
+      "--config",
+      join(repo, "config"),
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readdirSync(join(out, "outbox")).sort()).toEqual(runs.sort());
+  });
+});
