@@ -36,11 +36,14 @@ export function s3Error(name: string, status: number, message = name): S3Service
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** A fresh bucket; `pageSize` keeps listings short so that pagination is exercised. */
-export function fakeBucket(options: { pageSize?: number } = {}): FakeBucket {
+/**
+ * A fresh bucket; `pageSize` keeps listings short so that pagination is exercised. With
+ * `everyClient`, every S3Client (also those the code under test creates) talks to it.
+ */
+export function fakeBucket(options: { pageSize?: number; everyClient?: boolean } = {}): FakeBucket {
   const pageSize = options.pageSize ?? 1000;
   const client = new S3Client({ region: "eu-west-1" });
-  const mock = mockClient(client);
+  const mock = options.everyClient ? mockClient(S3Client) : mockClient(client);
   const objects = new Map<string, { body: string; etag: string }>();
   let version = 0;
 

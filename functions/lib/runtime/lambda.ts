@@ -1,0 +1,183 @@
+/**
+ * What the Lambda handlers share: the use case's dependencies built once per container from
+ * the environment (AWS adapters only), and the mapping of a run to a compact summary,
+ * metrics and log lines.
+ */
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { OnCallDeps } from "../alerts/on-call.ts";
+import { runReportWithAlerts } from "../alerts/on-call.ts";
+import { loadAlertTemplate } from "../alerts/render.ts";
+import { loadConfig } from "../config/load.ts";
+import type { ReportName } from "../config/schema.ts";
+import { type Clock, systemClock } from "../ports.ts";
+import { QueryCatalog } from "../query/catalog.ts";
+import { loadReportTemplates } from "../report/email/render.ts";
+import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
+import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
+import { createAdapters } from "./deps.ts";
+import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
+import { REPORT_KINDS } from "./events.ts";
+import { periodDueAt } from "./scheduled-period.ts";
+
+/** Options of {@link openLambdaDeps}. */
+export interface LambdaDepsOptions {
+  /** SDK clients to use instead of new ones. */
+  readonly clients?: AwsClients;
+  /** Wraps each new SDK client (the handlers pass the tracer's `captureAWSv3Client`). */
+  readonly instrument?: <T>(client: T) => T;
+  readonly clock?: Clock;
+}
+
+/**
+ * The report use case's dependencies in a Lambda: config, queries and compiled templates
+ * from the folders copied beside the bundle, and the AWS adapters the environment selects.
+ */
+export async function openLambdaDeps(
+  env: RuntimeEnv,
+  options: LambdaDepsOptions = {},
+): Promise<OnCallDeps> {
+  const clock = options.clock ?? systemClock;
+  const config = loadConfig(env.configDir);
+  const adapters = await createAdapters(env, [awsAdapterFactories(options.clients)], {
+    clock,
+    ...(options.instrument ? { instrument: options.instrument } : {}),
+  });
+  return {
+    engine: adapters.engine,
+    catalog: new QueryCatalog(env.queriesDir),
+    snapshots: adapters.snapshots,
+    mailer: adapters.mailer,
+    deliveries: adapters.deliveries,
+    runLog: adapters.runLog,
+    alertState: adapters.alertState,
+    clock,
+    config,
+    templates: loadReportTemplates(env.templatesDir),
+    alertTemplate: loadAlertTemplate(env.templatesDir),
+  };
+}
+
+/**
+ * Reads the environment and opens the dependencies on first use, then hands out the same
+ * ones to every later invocation of the container. A failure (a missing variable, a bad
+ * config) is not remembered: the next invocation tries again, and fails the same clear way.
+ */
+export function lazyLambdaDeps(
+  source: EnvSource,
+  options: LambdaDepsOptions = {},
+): () => Promise<OnCallDeps> {
+  let opened: Promise<OnCallDeps> | undefined;
+  return () => {
+    opened ??= openLambdaDeps(readRuntimeEnv(source), options).catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+    return opened;
+  };
+}
+
+/** When a schedule fired and in which zone; both default (to the clock, to the config). */
+export interface ScheduledFire {
+  readonly timeZone?: string | undefined;
+  /** `<aws.scheduler.scheduled-time>` of EventBridge Scheduler. */
+  readonly scheduledTime?: string | undefined;
+  /** `time` of an EventBridge rule's event. */
+  readonly time?: string | undefined;
+}
+
+/** The report `report` cannot be run by the use case (yet); nothing was run. */
+export class UnsupportedReportError extends Error {
+  override name = "UnsupportedReportError";
+}
+
+/**
+ * Runs `report` for the period that closed when the schedule fired (see
+ * `scheduled-period.ts`), with on-call alerting. A duplicate or retried event names the same
+ * period, so the delivery log sends nothing twice.
+ */
+export async function runScheduledReport(
+  deps: OnCallDeps,
+  report: ReportName,
+  fire: ScheduledFire,
+  clock: Clock,
+): Promise<RunReportSummary> {
+  const kind = reportKind(report);
+  const fireTime = new Date(fire.scheduledTime ?? fire.time ?? clock.now().toISOString());
+  const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
+  const period = periodDueAt(report, fireTime, timeZone);
+  return runReportWithAlerts(deps, { report: kind, date: period.start, timeZone });
+}
+
+/** The use case's name of a configured report, or a clear error when it makes no such report. */
+export function reportKind(report: ReportName): ReportKind {
+  const kind = REPORT_KINDS.find((k) => k === report);
+  if (!kind) {
+    throw new UnsupportedReportError(
+      `The ${report} report is configured but the report use case does not make it yet (it makes ${REPORT_KINDS.join(" and ")}); nothing was run.`,
+    );
+  }
+  return kind;
+}
+
+/** What a handler returns and logs about one run: no email bodies, no row data. */
+export interface RunSummaryView {
+  readonly runId: string;
+  readonly report: string;
+  readonly periodKey: string;
+  readonly period: RunReportSummary["period"];
+  readonly outcome: RunReportSummary["outcome"];
+  readonly statusCounts: RunReportSummary["statusCounts"];
+  readonly snapshot: RunReportSummary["snapshot"];
+  readonly emails: readonly {
+    readonly list: string;
+    readonly status: string;
+    readonly to: readonly string[];
+    readonly subject?: string;
+    readonly htmlBytes?: number;
+    readonly messageId?: string;
+    readonly location?: string;
+    readonly error?: string;
+  }[];
+  readonly queries: number;
+  readonly bytesScanned: number;
+  readonly error?: string;
+}
+
+/** The compact view of a run summary. */
+export function summaryView(summary: RunReportSummary): RunSummaryView {
+  return {
+    runId: summary.runId,
+    report: summary.report,
+    periodKey: summary.periodKey,
+    period: summary.period,
+    outcome: summary.outcome,
+    statusCounts: summary.statusCounts,
+    snapshot: summary.snapshot,
+    emails: summary.emails.map(
+      ({ rendered: _rendered, idempotencyKey: _key, locale: _l, ...email }) => email,
+    ),
+    queries: summary.queries.length,
+    bytesScanned: summary.queries.reduce((sum, query) => sum + (query.bytesScanned ?? 0), 0),
+    ...(summary.error ? { error: summary.error } : {}),
+  };
+}
+
+/** Adds the metrics of one run (flushed by the handler's metrics middleware). */
+export function recordRunMetrics(metrics: Metrics, summary: RunReportSummary): void {
+  const sent = summary.emails.filter((email) => email.status === "sent").length;
+  const failed = summary.emails.filter((email) => email.status === "failed").length;
+  metrics.addDimension("report", summary.report);
+  metrics.addMetric(
+    summary.outcome === "failed" ? "ReportRunsFailed" : "ReportRuns",
+    MetricUnit.Count,
+    1,
+  );
+  metrics.addMetric("EmailsSent", MetricUnit.Count, sent);
+  if (failed > 0) metrics.addMetric("EmailsFailed", MetricUnit.Count, failed);
+  metrics.addMetric(
+    "BytesScanned",
+    MetricUnit.Bytes,
+    summary.queries.reduce((sum, query) => sum + (query.bytesScanned ?? 0), 0),
+  );
+  metrics.addMetric("Breaches", MetricUnit.Count, summary.statusCounts.breach ?? 0);
+}

@@ -1,0 +1,241 @@
+/**
+ * The AWS world of the handler tests, with no AWS account:
+ *
+ * - **Athena** is aws-sdk-client-mock answering the real API calls; each query's SQL (as the
+ *   Athena adapter sent it) runs on DuckDB over a small Parquet lake, and the rows come back
+ *   the way Athena shapes them: every value a `VarCharValue` string, the column names as the
+ *   first row of the first page, typed `ColumnInfo`, pages of a few rows with `NextToken`.
+ * - **S3** is the stateful fake bucket of `../adapters/fake-s3.ts` (conditional writes, 412s).
+ * - **SES** is a live `aws-ses-v2-local` on a free loopback port; what it received is read
+ *   back over its HTTP API.
+ *
+ * The lake and config are those of the alert end-to-end tests (events every 20 minutes for
+ * five weeks, one paid order a day; only GMV has a target).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  type GetQueryResultsCommandOutput,
+  StartQueryExecutionCommand,
+  type StartQueryExecutionCommandInput,
+} from "@aws-sdk/client-athena";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { mockClient } from "aws-sdk-client-mock";
+import sesLocal from "aws-ses-v2-local";
+import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
+import { compileMjml } from "../../../scripts/build-templates.ts";
+import { writeAlertConfig, writeAlertLake } from "../../e2e/alerts-fixture.ts";
+import { type FakeBucket, fakeBucket } from "../adapters/fake-s3.ts";
+
+/** An email as aws-ses-v2-local stores it. */
+export interface StoredEmail {
+  readonly messageId: string;
+  readonly from: string;
+  readonly destination: { readonly to: readonly string[] };
+  readonly subject: string;
+  readonly body: { readonly html?: string; readonly text?: string };
+  readonly at: number;
+}
+
+export interface AwsWorld {
+  readonly dir: string;
+  readonly configDir: string;
+  readonly templatesDir: string;
+  readonly athena: AthenaClient;
+  readonly athenaMock: ReturnType<typeof mockClient>;
+  /** Every StartQueryExecution input, in order. */
+  readonly started: StartQueryExecutionCommandInput[];
+  readonly bucket: FakeBucket;
+  readonly ses: SESv2Client;
+  readonly sesEndpoint: string;
+  /** What the SES server has received so far. */
+  sentEmails(): Promise<StoredEmail[]>;
+  close(): Promise<void>;
+}
+
+const PAGE_SIZE = 3;
+const SCANNED_BYTES = 4096;
+
+/**
+ * Builds the world in a fresh temp folder. With `everyClient`, every Athena and S3 client
+ * (also those a handler creates from its environment) talks to this world.
+ */
+export async function createAwsWorld(options: { everyClient?: boolean } = {}): Promise<AwsWorld> {
+  const dir = mkdtempSync(join(tmpdir(), "opspulse-"));
+  const lakeDir = join(dir, "lake");
+  const configDir = join(dir, "config");
+  const templatesDir = join(dir, "templates");
+  await writeAlertLake(lakeDir);
+  writeAlertConfig(configDir, "reminder_every_hours: 36\n");
+  mkdirSync(templatesDir, { recursive: true });
+  for (const name of ["daily", "weekly", "alert"]) {
+    writeFileSync(join(templatesDir, `${name}.html`), await compileMjml(`templates/${name}.mjml`));
+  }
+
+  const duck = await createDuckDbEngine({ lakeDir, threads: 1 });
+  const athena = new AthenaClient({ region: "eu-west-1" });
+  const athenaMock = options.everyClient ? mockClient(AthenaClient) : mockClient(athena);
+  const started: StartQueryExecutionCommandInput[] = [];
+  const sqlById = new Map<string, string>();
+  const results = new Map<string, Promise<GetQueryResultsCommandOutput[]>>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const pagesOf = (id: string) => {
+    let pages = results.get(id);
+    if (!pages) {
+      // One DuckDB connection runs one statement at a time.
+      pages = queue.then(() => athenaPages(duck.connection, sqlById.get(id) ?? ""));
+      queue = pages.catch(() => undefined);
+      results.set(id, pages);
+    }
+    return pages;
+  };
+  athenaMock.on(StartQueryExecutionCommand).callsFake(async (input) => {
+    started.push(input);
+    const id = `q-${started.length}`;
+    sqlById.set(id, String(input.QueryString));
+    return { QueryExecutionId: id };
+  });
+  athenaMock.on(GetQueryExecutionCommand).callsFake(async (input) => {
+    const id = String(input.QueryExecutionId);
+    try {
+      await pagesOf(id);
+    } catch (error) {
+      return {
+        QueryExecution: {
+          QueryExecutionId: id,
+          Status: { State: "FAILED", StateChangeReason: (error as Error).message.split("\n")[0] },
+        },
+      };
+    }
+    return {
+      QueryExecution: {
+        QueryExecutionId: id,
+        Status: { State: "SUCCEEDED" },
+        Statistics: { DataScannedInBytes: SCANNED_BYTES },
+      },
+    };
+  });
+  athenaMock.on(GetQueryResultsCommand).callsFake(async (input) => {
+    const pages = await pagesOf(String(input.QueryExecutionId));
+    const index = input.NextToken ? Number(input.NextToken) : 0;
+    return pages[index];
+  });
+
+  const bucket = fakeBucket({ everyClient: options.everyClient ?? false });
+
+  const exported: unknown = sesLocal;
+  const start = (
+    typeof exported === "function" ? exported : sesLocal.default
+  ) as typeof sesLocal.default;
+  const server: Server = await start({ host: "127.0.0.1", port: 0 });
+  const sesEndpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ses = new SESv2Client({
+    endpoint: sesEndpoint,
+    region: "eu-west-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+
+  return {
+    dir,
+    configDir,
+    templatesDir,
+    athena,
+    athenaMock,
+    started,
+    bucket,
+    ses,
+    sesEndpoint,
+    async sentEmails() {
+      const store = (await (await fetch(`${sesEndpoint}/store`)).json()) as {
+        emails: StoredEmail[];
+      };
+      return store.emails;
+    },
+    async close() {
+      ses.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      await duck.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `sql` on DuckDB and shapes the result as Athena's GetQueryResults pages. */
+async function athenaPages(
+  connection: Awaited<ReturnType<typeof createDuckDbEngine>>["connection"],
+  sql: string,
+): Promise<GetQueryResultsCommandOutput[]> {
+  const reader = await connection.runAndReadAll(sql);
+  const names = reader.columnNames();
+  const columnInfo = reader.columnTypes().map((type, i) => ({
+    Name: names[i],
+    Type: athenaType(type.toString()),
+  }));
+  const rows = reader.getRows().map((row) => ({
+    Data: row.map((value) => (value === null ? {} : { VarCharValue: athenaText(value) })),
+  }));
+  const header = { Data: names.map((name) => ({ VarCharValue: name })) };
+  const chunks: (typeof rows)[] = [];
+  for (let i = 0; i < rows.length; i += PAGE_SIZE) chunks.push(rows.slice(i, i + PAGE_SIZE));
+  if (chunks.length === 0) chunks.push([]);
+  return chunks.map((chunk, i) => ({
+    $metadata: {},
+    ResultSet: {
+      ResultSetMetadata: { ColumnInfo: columnInfo },
+      Rows: i === 0 ? [header, ...chunk] : chunk,
+    },
+    ...(i + 1 < chunks.length ? { NextToken: String(i + 1) } : {}),
+  }));
+}
+
+/** Athena's name of a DuckDB column type. */
+function athenaType(duckType: string): string {
+  if (/^DECIMAL/.test(duckType)) return "decimal";
+  if (/^TIMESTAMP/.test(duckType)) return "timestamp";
+  const types: Record<string, string> = {
+    BIGINT: "bigint",
+    HUGEINT: "bigint",
+    UBIGINT: "bigint",
+    INTEGER: "integer",
+    SMALLINT: "smallint",
+    TINYINT: "tinyint",
+    DOUBLE: "double",
+    FLOAT: "real",
+    BOOLEAN: "boolean",
+    DATE: "date",
+    VARCHAR: "varchar",
+  };
+  return types[duckType] ?? (duckType.endsWith("[]") ? "array" : "varchar");
+}
+
+/** Athena's text of a value: timestamps as `YYYY-MM-DD HH:MM:SS.fff`, the rest as printed. */
+function athenaText(value: unknown): string {
+  const text = String(value);
+  const timestamp = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(text);
+  if (timestamp) return `${timestamp[1]}.${(timestamp[2] ?? "").padEnd(3, "0").slice(0, 3)}`;
+  return text;
+}
+
+/** A Lambda context as the runtime passes it (the fields Powertools reads). */
+export function lambdaContext(functionName: string): import("aws-lambda").Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: "1024",
+    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "test",
+    getRemainingTimeInMillis: () => 600_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
