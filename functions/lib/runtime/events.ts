@@ -83,19 +83,21 @@ export const adhocPayloadSchema = z
         message: '"from" must not be after "to"',
       });
     } else if (payload.range) {
-      const count = adhocDates(payload as AdhocPayload).length;
-      if (count > MAX_ADHOC_PERIODS) {
+      if (adhocDates(payload as AdhocPayload).length > MAX_ADHOC_PERIODS) {
         context.addIssue({
           code: "custom",
           path: ["range"],
-          message: `covers ${count} periods; run at most ${MAX_ADHOC_PERIODS} at once`,
+          message: `covers more than ${MAX_ADHOC_PERIODS} periods: split it into several runs`,
         });
       }
     }
   });
 export type AdhocPayload = z.output<typeof adhocPayloadSchema>;
 
-/** One date per period the payload asks for (the Monday of each week for weekly). */
+/**
+ * One date per period the payload asks for (the Monday of each week for weekly); at most
+ * one more than {@link MAX_ADHOC_PERIODS}, however long the range.
+ */
 export function adhocDates(payload: AdhocPayload): IsoDate[] {
   if (payload.date !== undefined) return [payload.date];
   const range = payload.range as { from: IsoDate; to: IsoDate };
