@@ -25,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         error.code === "commander.version" ||
         error.code === "commander.help"
         ? 0
-        : error.exitCode || 2;
+        : 2; // usage errors: like UserError, something the person can fix
     }
     process.stderr.write(`opspulse: ${describeError(error)}\n`);
     if (process.env.OPSPULSE_DEBUG && error instanceof Error)
