@@ -51,12 +51,7 @@ export function createCampaignsHandler(options: CampaignsHandlerOptions) {
         );
       }
       try {
-        const summary = await runScheduledReport(
-          await options.deps(),
-          "campaigns",
-          parsed.data,
-          clock,
-        );
+        const summary = await runScheduledReport(options.deps, "campaigns", parsed.data, clock);
         recordRunMetrics(metrics, summary);
         logger.info("campaigns run", { run: summaryView(summary) });
         return summaryView(summary);

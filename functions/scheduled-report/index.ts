@@ -50,7 +50,7 @@ export function createScheduledReportHandler(options: ScheduledReportHandlerOpti
       }
       try {
         const summary = await runScheduledReport(
-          await options.deps(),
+          options.deps,
           parsed.data.report,
           parsed.data,
           clock,

@@ -96,12 +96,13 @@ export class UnsupportedReportError extends Error {
  * period, so the delivery log sends nothing twice.
  */
 export async function runScheduledReport(
-  deps: OnCallDeps,
+  openDeps: () => Promise<OnCallDeps>,
   report: ReportName,
   fire: ScheduledFire,
   clock: Clock,
 ): Promise<RunReportSummary> {
   const kind = reportKind(report);
+  const deps = await openDeps();
   const fireTime = new Date(fire.scheduledTime ?? fire.time ?? clock.now().toISOString());
   const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
   const period = periodDueAt(report, fireTime, timeZone);
