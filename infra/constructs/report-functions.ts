@@ -170,7 +170,9 @@ function bundlingOptions(
     platform: "node",
     mainFields: ["module", "main"],
     minify: choices.minify ?? true,
+    // Stack traces point into the TypeScript sources; the sources themselves stay out of the zip.
     sourceMap: true,
+    sourcesContent: false,
     // The Node.js 24 runtime ships AWS SDK v3; bundling it would only add size and cold start.
     externalModules: ["@aws-sdk/*"],
     // Some dependencies are CommonJS and call `require`; give the ESM bundle one.
