@@ -1,0 +1,55 @@
+/**
+ * What the Lambda bundles hold: each handler bundled as the stack bundles it (esbuild, ESM,
+ * Node 24, the AWS SDK left to the runtime) must not pull in MJML (templates are compiled at
+ * build time), DuckDB (a native module of the local engine) or any dev dependency.
+ */
+import { readFileSync } from "node:fs";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+
+const HANDLERS = [
+  "functions/scheduled-report/index.ts",
+  "functions/campaigns/index.ts",
+  "functions/adhoc-run/index.ts",
+];
+
+const packageJson = JSON.parse(readFileSync("package.json", "utf8")) as {
+  devDependencies: Record<string, string>;
+};
+/** Packages no bundle may contain: every dev dependency, and DuckDB. */
+const FORBIDDEN = [...Object.keys(packageJson.devDependencies), "@duckdb/node-api"];
+
+/** The package a bundled input file comes from (`node_modules/<pkg>/…`), outermost-first. */
+function packagesOf(input: string): string[] {
+  return [...input.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].map((match) => match[1] ?? "");
+}
+
+describe("handler bundles", () => {
+  it.each(HANDLERS)("%s holds no MJML, DuckDB or dev dependency", async (entry) => {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node24",
+      mainFields: ["module", "main"],
+      external: ["@aws-sdk/*"],
+      metafile: true,
+      write: false,
+      logLevel: "silent",
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    const packages = new Set(inputs.flatMap(packagesOf));
+
+    expect(inputs).toContain(entry);
+    expect([...packages].filter((name) => FORBIDDEN.includes(name))).toEqual([]);
+    expect([...packages].filter((name) => name.startsWith("mjml"))).toEqual([]);
+    expect([...packages].filter((name) => name.startsWith("@aws-sdk/"))).toEqual([]);
+    // The bundle carries the adapters it uses, and not the local ones.
+    expect(inputs).toContain("functions/lib/adapters/athena.ts");
+    expect(inputs).not.toContain("functions/lib/adapters/duckdb.ts");
+    expect(inputs).not.toContain("functions/lib/adapters/outbox-mailer.ts");
+    const bytes = result.outputFiles.reduce((sum, file) => sum + file.contents.byteLength, 0);
+    expect(bytes).toBeLessThan(5_000_000);
+  });
+});
