@@ -53,11 +53,11 @@ export class OpsPulseStack extends Stack {
   readonly onCall: OnCallAlarms;
 
   constructor(scope: Construct, id: string, props: OpsPulseStackProps) {
+    const { settings, config, sources, bundling, ...stackProps } = props;
     super(scope, id, {
       description: "opspulse: scheduled KPI reports (Athena over the S3 lake, SES mail)",
-      ...props,
+      ...stackProps,
     });
-    const { settings, config } = props;
 
     const logs = accessLogBucket(this, "AccessLogs");
     this.lake = new Lake(this, "Lake", {
@@ -68,7 +68,7 @@ export class OpsPulseStack extends Stack {
     this.catalog = new LakeCatalog(this, "Catalog", {
       databaseName: settings.glueDatabase,
       lake: this.lake,
-      sources: props.sources,
+      sources,
       firstDay: settings.lakeFirstDay,
     });
     this.athena = new AthenaWorkgroup(this, "Athena", {
@@ -93,7 +93,7 @@ export class OpsPulseStack extends Stack {
       mail: this.mail,
       deadLetters,
       configDir: settings.configDir,
-      bundling: props.bundling,
+      bundling,
     });
 
     this.schedules = new ReportSchedules(this, "Schedules", {
