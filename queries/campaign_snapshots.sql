@@ -11,7 +11,7 @@
 -- `invite_accepted` events once per event_id. The AOV baseline is the unattributed paid
 -- orders (no campaign_id) of the :baseline_days local days before start_date.
 -- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
--- wins, then the smaller amount) has status 'paid'.
+-- wins, then the smaller amount) has status 'paid'; records without an order_id are not orders.
 --
 -- One pass over each table: event and order facts are tagged per campaign, stacked, and
 -- aggregated first per (campaign, user), then per campaign.
@@ -83,6 +83,7 @@ order_records as (
   where dt between :orders_dt_from and :orders_dt_to
     and order_time >= :orders_from
     and order_time < :orders_to
+    and order_id is not null
 ),
 
 order_records_latest_first as (

@@ -6,9 +6,10 @@
 -- reach events), or published in [:published_from, :period_to); plus one row with a null
 -- content_id for the content events of the period that carry no content id.
 --
--- Events count once per event_id. Paid order: the latest record of an order_id (by
--- updated_at; on a tie a non-paid record wins, then the smaller amount) has status 'paid';
--- it is attributed to content when it carries a content_id. Reach of an item published in
+-- Events count once per event_id (records without one are not counted). Paid order: the
+-- latest record of an order_id (by updated_at; on a tie a non-paid record wins, then the
+-- smaller amount) has status 'paid'; records without an order_id are not orders. A paid
+-- order is attributed to content when it carries a content_id. Reach of an item published in
 -- [:reach_published_from, :reach_published_to): its content_view events in
 -- [published_at, published_at + 7 × 24 h). A daily run passes an empty reach range.
 --
@@ -100,6 +101,7 @@ order_records as (
   where dt between :orders_dt_from and :orders_dt_to
     and order_time >= :period_from
     and order_time < :period_to
+    and order_id is not null
 ),
 
 order_records_latest_first as (

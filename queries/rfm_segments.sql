@@ -19,7 +19,8 @@
 -- (:use_…_cutoff = 1) replaces the median of its dimension.
 --
 -- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
--- wins, then the smaller amount) has status 'paid'; its local date comes from :cal.
+-- wins, then the smaller amount) has status 'paid'; records without an order_id are not
+-- orders. An order's local date comes from :cal.
 --
 -- @param cal calendar local days :previous_start … :current_end with the dt partitions they overlap
 -- @param orders_dt_from varchar first dt partition of orders to read
@@ -65,6 +66,7 @@ order_records as (
   where dt between :orders_dt_from and :orders_dt_to
     and order_time >= :orders_from
     and order_time < :orders_to
+    and order_id is not null
 ),
 
 order_records_latest_first as (
