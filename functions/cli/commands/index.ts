@@ -8,6 +8,7 @@ import { registerBackfill } from "./backfill.ts";
 import { registerDemo } from "./demo.ts";
 import { registerGenerate } from "./generate.ts";
 import { registerImport } from "./import.ts";
+import { registerInvoke } from "./invoke.ts";
 import { registerKpis } from "./kpis.ts";
 import { registerRun } from "./run.ts";
 import { registerSql } from "./sql.ts";
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerValidate(program);
   registerGenerate(program);
   registerImport(program);
+  registerInvoke(program);
   registerKpis(program);
   registerSql(program);
 }
