@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../../functions/cli/main.ts";
@@ -16,7 +16,9 @@ import {
 const lambda = mockClient(LambdaClient);
 afterEach(() => lambda.reset());
 
-const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+// The SDK types the payload as a blob adapter; the bytes are what the client reads.
+const encode = (value: unknown) =>
+  new TextEncoder().encode(JSON.stringify(value)) as unknown as InvokeCommandOutput["Payload"];
 const okResult = {
   ok: true,
   statusCode: 200,
