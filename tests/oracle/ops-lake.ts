@@ -457,3 +457,36 @@ export function buildLake(spec: LakeSpec, zone: string): Lake & { readonly now: 
 function centsText(cents: number): string {
   return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
 }
+
+// ---- hand-written fixture rows --------------------------------------------------------
+
+/** An event row with defaults for the columns a fixture does not care about. */
+export function eventRow(fields: Partial<LakeEvent> & { event_time: Date }): LakeEvent {
+  return {
+    event_id: `e-${fields.event_time.toISOString()}-${fields.user_id ?? "none"}-${fields.event_type ?? ""}`,
+    user_id: "u1",
+    event_type: "page_view",
+    channel: null,
+    content_id: null,
+    campaign_id: null,
+    referrer_user_id: null,
+    automated: null,
+    ...fields,
+  };
+}
+
+/** An order record with defaults: paid, updated when placed, CNY. */
+export function orderRow(
+  fields: Partial<LakeOrder> & { order_id: string | null; order_time: Date; amount: string },
+): LakeOrder {
+  return {
+    user_id: "u1",
+    updated_at: fields.order_time,
+    currency: "CNY",
+    status: "paid",
+    channel: null,
+    campaign_id: null,
+    content_id: null,
+    ...fields,
+  };
+}
