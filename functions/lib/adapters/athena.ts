@@ -29,6 +29,7 @@ import { bindParams, type QueryFile, type QueryParams } from "../query/query-fil
 import {
   errorMessage,
   errorName,
+  isServerError,
   isThrottling,
   type RetryPolicy,
   realSleep,
@@ -97,7 +98,10 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
   };
   const requestToken = options.requestToken ?? randomUUID;
 
-  /** Sends one API call, retrying throttling; a final failure names the call and the query. */
+  /**
+   * Sends one API call, retrying throttling and Athena's 5xx (every call here is safe to
+   * repeat: a start carries its idempotency token); a final failure names the call and the query.
+   */
   async function call<T>(
     what: string,
     query: QueryFile,
@@ -105,7 +109,7 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
     send: () => Promise<T>,
   ): Promise<T> {
     try {
-      return await withRetry(send, isThrottling, retry);
+      return await withRetry(send, (error) => isThrottling(error) || isServerError(error), retry);
     } catch (error) {
       const advice = isThrottling(error)
         ? `still throttled after ${retry.maxRetries} retries: lower the report's concurrency or raise the account's Athena quotas`

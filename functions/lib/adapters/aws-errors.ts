@@ -62,6 +62,17 @@ export function isThrottling(error: unknown): boolean {
   );
 }
 
+/**
+ * Whether the service failed on its side (HTTP 5xx: InternalError, ServiceUnavailable…), so
+ * that the same call may succeed in a moment. Only for calls that are safe to repeat: a
+ * repeated SES send could deliver twice.
+ */
+export function isServerError(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  if (status !== undefined) return status >= 500;
+  return (error as { $fault?: unknown } | null)?.$fault === "server";
+}
+
 /** Whether S3 refused a conditional write because the condition did not hold (HTTP 412). */
 export function isPreconditionFailed(error: unknown): boolean {
   return errorName(error) === "PreconditionFailed" || httpStatusOf(error) === 412;

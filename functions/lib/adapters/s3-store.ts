@@ -49,6 +49,8 @@ import {
   isConditionalConflict,
   isNotFound,
   isPreconditionFailed,
+  isServerError,
+  isThrottling,
   type RetryPolicy,
   realSleep,
   type Sleep,
@@ -248,6 +250,15 @@ function bucketAccess(options: S3StoreOptions) {
     maxDelayMs: 2_000,
     sleep,
   };
+  const transientRetry: RetryPolicy = {
+    maxRetries: TRANSIENT_RETRIES,
+    baseDelayMs: 100,
+    maxDelayMs: 2_000,
+    sleep,
+  };
+  /** Calls `send`, retrying S3's 5xx and SlowDown a few times with backoff. */
+  const retryingTransient = <T>(send: () => Promise<T>) =>
+    withRetry(send, isTransient, transientRetry);
   const location = (key: string) => `s3://${bucket}/${prefix}${key}`;
   const failure = (what: string, key: string, error: unknown) =>
     new S3StoreError(
@@ -258,13 +269,14 @@ function bucketAccess(options: S3StoreOptions) {
   /**
    * PutObject with optional conditions; false when a condition did not hold (412, or 404
    * for `If-Match` on a deleted object). A 409 (another conditional write of the key in
-   * flight) is retried, as S3 asks.
+   * flight) is retried, as S3 asks; so are a few 5xx and SlowDown answers.
    */
   async function put(
     key: string,
     body: string,
     conditions: { IfNoneMatch?: string; IfMatch?: string } = {},
   ): Promise<boolean> {
+    let transientFailures = 0;
     try {
       await withRetry(
         () =>
@@ -277,7 +289,9 @@ function bucketAccess(options: S3StoreOptions) {
               ...conditions,
             }),
           ),
-        isConditionalConflict,
+        (error) =>
+          isConditionalConflict(error) ||
+          (isTransient(error) && ++transientFailures <= TRANSIENT_RETRIES),
         conflictRetry,
       );
       return true;
@@ -293,8 +307,8 @@ function bucketAccess(options: S3StoreOptions) {
 
   async function getWithEtag(key: string): Promise<{ text: string; etag: string } | undefined> {
     try {
-      const object = await client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: `${prefix}${key}` }),
+      const object = await retryingTransient(() =>
+        client.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}${key}` })),
       );
       const text = (await object.Body?.transformToString("utf8")) ?? "";
       return { text, etag: object.ETag ?? "" };
@@ -308,8 +322,15 @@ function bucketAccess(options: S3StoreOptions) {
     maxAttempts,
     put,
     getWithEtag,
-    /** Creates `key` only if it does not exist; false when it does. */
-    create: (key: string, body: string) => put(key, body, { IfNoneMatch: "*" }),
+    /**
+     * Creates `key` only if it does not exist; false when it does. A write that S3 applied
+     * but answered with a 5xx, then retried (by us or by the SDK), meets its own object and
+     * gets 412: the object holding exactly this body means the key is ours after all.
+     */
+    async create(key: string, body: string): Promise<boolean> {
+      if (await put(key, body, { IfNoneMatch: "*" })) return true;
+      return (await getWithEtag(key))?.text === body;
+    },
     /** Writes `key` whatever was there. */
     async replace(key: string, body: string): Promise<void> {
       await put(key, body);
@@ -319,7 +340,9 @@ function bucketAccess(options: S3StoreOptions) {
     },
     async remove(key: string): Promise<void> {
       try {
-        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}${key}` }));
+        await retryingTransient(() =>
+          client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}${key}` })),
+        );
       } catch (error) {
         if (!isNotFound(error)) throw failure("DeleteObject", key, error);
       }
@@ -331,13 +354,15 @@ function bucketAccess(options: S3StoreOptions) {
       do {
         let page: ListObjectsV2CommandOutput;
         try {
-          page = await client.send(
-            new ListObjectsV2Command({
-              Bucket: bucket,
-              Prefix: `${prefix}${keyPrefix}`,
-              ...(startAfter ? { StartAfter: `${prefix}${startAfter}` } : {}),
-              ...(token ? { ContinuationToken: token } : {}),
-            }),
+          page = await retryingTransient(() =>
+            client.send(
+              new ListObjectsV2Command({
+                Bucket: bucket,
+                Prefix: `${prefix}${keyPrefix}`,
+                ...(startAfter ? { StartAfter: `${prefix}${startAfter}` } : {}),
+                ...(token ? { ContinuationToken: token } : {}),
+              }),
+            ),
           );
         } catch (error) {
           throw failure("ListObjectsV2", keyPrefix, error);
@@ -353,6 +378,14 @@ function bucketAccess(options: S3StoreOptions) {
     pause: (attempt: number) =>
       sleep(Math.min(2_000, 20 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2)),
   };
+}
+
+/** Retries of an S3 call answered with a 5xx or SlowDown, on top of the SDK's own. */
+const TRANSIENT_RETRIES = 3;
+
+/** S3 failed on its side or asked to slow down: the same call may succeed in a moment. */
+function isTransient(error: unknown): boolean {
+  return isServerError(error) || isThrottling(error);
 }
 
 function normalizePrefix(prefix: string): string {
