@@ -4,7 +4,7 @@
  * two middle values) and an odd one the week before (3 customers: ties at the median),
  * plus records the query must ignore or merge.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -215,4 +215,46 @@ describe("rfm_segments.sql", () => {
     });
     expect(summary.customers).toBe(4);
   });
+});
+
+describe("rfm_segments.sql exact medians", () => {
+  // Every customer has R 2 and F 1 (ties: low); only M tells them apart.
+  const cases: { amounts: string[]; median: number; high: number }[] = [
+    { amounts: ["100.00"], median: 100, high: 0 },
+    { amounts: ["100.00", "100.00"], median: 100, high: 0 },
+    { amounts: ["100.00", "200.01"], median: 150.005, high: 1 },
+    { amounts: ["10.00", "20.00", "20.00", "20.00", "30.00"], median: 20, high: 1 },
+    { amounts: ["10.00", "20.00", "20.00", "30.00"], median: 20, high: 1 },
+    { amounts: ["10.00", "20.00", "30.00", "40.00"], median: 25, high: 2 },
+    { amounts: ["0.01", "0.02", "0.02", "0.03", "0.03", "0.04"], median: 0.025, high: 3 },
+  ];
+  for (const { amounts, median, high } of cases) {
+    it(`M ${amounts.join(", ")}: median ${median}, ${high} high`, async () => {
+      const dir = join(lakeDir, `median-${amounts.join("_")}`);
+      mkdirSync(dir);
+      await writeLake(dir, {
+        orders: amounts.map((amount, i) =>
+          orderRow({
+            order_id: `m${i}`,
+            user_id: `m${i}`,
+            order_time: at("2026-03-06T04:00:00Z"),
+            amount,
+          }),
+        ),
+      });
+      const caseEngine = await createDuckDbEngine({ lakeDir: dir, threads: 1 });
+      try {
+        const { params, windows } = rfmParams(week, {});
+        const { rows } = await caseEngine.run(catalog.get("rfm_segments"), params);
+        const summary = summarizeRfm(rows, windows);
+        expect(summary.medians.current).toEqual({ recencyDays: 2, frequency: 1, monetary: median });
+        const count = (id: string) => summary.segments.find((s) => s.segment === id)?.customers;
+        expect(count("important_winback")).toBe(high);
+        expect(count("general_winback")).toBe(amounts.length - high);
+        expect(summary.customers).toBe(amounts.length);
+      } finally {
+        await caseEngine.close();
+      }
+    });
+  }
 });
