@@ -3,8 +3,12 @@
  * (functions/lib/kpi/completeness.ts), reads their facts with `queries/completeness.sql` on
  * the engine, and judges them. One query, reading only the period's partitions and the same
  * weekdays of the weeks before.
+ *
+ * {@link createCompletenessGate} plugs it into the report use case before evaluation, with
+ * the managers' notice for an incomplete period.
  */
 import {
+  type CompletenessIssue,
   type CompletenessRules,
   type CompletenessVerdict,
   completenessSlices,
@@ -12,9 +16,15 @@ import {
   judgeCompleteness,
   type SliceFact,
 } from "../kpi/completeness.ts";
+import type { Locale } from "../kpi/registry.ts";
 import { type Period, periodWindow } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats, Row } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
+import { valueFormatter } from "../report/email/i18n.ts";
+import type { ReportNotice } from "../report/email/model.ts";
+import { type CompletenessGate, rerunCommand } from "../report/run-report.ts";
+import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
+import { ALERT_STRINGS } from "./strings.ts";
 
 export const COMPLETENESS_QUERY = "completeness";
 
@@ -48,6 +58,50 @@ export async function checkCompleteness(
   });
   const facts = result.rows.map(toSliceFact);
   return { ...judgeCompleteness(facts, window, now, rules), stats: result.stats };
+}
+
+/**
+ * The report use case's completeness gate: checks the period with the rules of
+ * `config/alerts.yaml` (nothing when the gate is switched off there) and, when the data is
+ * incomplete, heads the managers' email with a notice naming table, partition and counts.
+ */
+export function createCompletenessGate(deps: {
+  readonly engine: QueryEngine;
+  readonly catalog: QueryCatalog;
+}): CompletenessGate {
+  return {
+    name: "completeness",
+    async check(context) {
+      const rules = (context.config.alerts ?? DEFAULT_ALERT_SETTINGS).completeness;
+      if (!rules) return { issues: [] };
+      const check = await checkCompleteness(
+        deps.engine,
+        deps.catalog,
+        context.period,
+        context.now,
+        rules,
+      );
+      const issues = check.complete ? [] : check.issues;
+      const command = rerunCommand(context.request, context.period, context.config);
+      return {
+        issues,
+        notices: issues.length > 0 ? [managerNotice(issues, command)] : [],
+        checked: check.checked,
+        stats: check.stats ? [check.stats] : [],
+      };
+    },
+  };
+}
+
+/** The managers' notice for an incomplete period, in both languages. */
+export function managerNotice(issues: readonly CompletenessIssue[], command: string): ReportNotice {
+  const text = (locale: Locale) => {
+    const format = valueFormatter(locale, "CNY");
+    const strings = ALERT_STRINGS[locale];
+    const listed = issues.map((issue) => strings.issue(issue, (n) => format.number(n)));
+    return strings.managerNotice(listed.join("; "), command);
+  };
+  return { level: "warning", text: { en: text("en"), "zh-CN": text("zh-CN") } };
 }
 
 function toSliceFact(row: Row): SliceFact {

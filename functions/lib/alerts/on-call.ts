@@ -1,10 +1,13 @@
 /**
- * On-call alerting of the report use case: an `afterSnapshot` hook of `runReport` and a
- * failure notice around it.
+ * On-call alerting of the report use case: its data-completeness gate, an `afterSnapshot`
+ * hook of `runReport` and a failure notice around it.
  *
- * After a report's snapshot is stored, the hook
- * 1. runs the data-completeness gate (`queries/completeness.sql`); an incomplete period gets a
- *    notice at the top of the managers' email and is not judged by the alerts;
+ * Before any metric is judged, the gate (`completeness-check.ts`, `queries/completeness.sql`)
+ * finds the tables whose data for the period is missing, thin or stale: the use case marks
+ * the metrics read from them "data incomplete" and heads the managers' email with a notice.
+ * After the report's snapshot is stored, the hook
+ * 1. takes the gate's findings: an incomplete period raises one data alert per table and is
+ *    not judged by the alerts;
  * 2. applies the period to the alert state (pure `kpi/alerts.ts`) and saves it with a
  *    compare-and-swap, loading again on a conflict;
  * 3. delivers each notification exactly once: claim its key in the delivery log (create if
@@ -14,8 +17,9 @@
  * Re-running a period, or running it from two processes at once, yields the same keys (see
  * `kpi/alerts.ts`), so the delivery log lets each alert out once.
  *
- * {@link runReportWithAlerts} adds the hook and, when the run fails, sends on-call one
- * failure notice per run (query error, timeout, a failed send…): managers get nothing.
+ * {@link runReportWithAlerts} adds the gate and the hook and, when the run fails, sends
+ * on-call one failure notice per run (query error, timeout, a failed send…): managers get
+ * nothing.
  */
 import {
   type AlertNotification,
@@ -26,12 +30,9 @@ import {
   stepAlerts,
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
-import type { CompletenessIssue } from "../kpi/completeness.ts";
-import type { Locale } from "../kpi/registry.ts";
 import { InvalidPeriodError, type Period } from "../kpi/windows.ts";
 import type { AlertStateStore, OutgoingEmail, QueryStats } from "../ports.ts";
-import { valueFormatter } from "../report/email/i18n.ts";
-import type { EvaluatedMetric, ReportNotice } from "../report/email/model.ts";
+import type { EvaluatedMetric } from "../report/email/model.ts";
 import type { CompiledTemplate } from "../report/email/template.ts";
 import {
   type AfterSnapshotContext,
@@ -50,7 +51,7 @@ import {
   queryChannelActivity,
   rankChannels,
 } from "./breakdown.ts";
-import { checkCompleteness } from "./completeness-check.ts";
+import { createCompletenessGate } from "./completeness-check.ts";
 import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
 import {
   loadAlertTemplate,
@@ -58,7 +59,6 @@ import {
   renderAlertEmail,
   renderFailureNotice,
 } from "./render.ts";
-import { ALERT_STRINGS } from "./strings.ts";
 import { loadTrend } from "./trend.ts";
 
 /** The list name of on-call in delivery keys and the outbox. */
@@ -89,13 +89,17 @@ export interface NotificationOutcome {
   readonly error?: string;
 }
 
-/** Runs the report with on-call alerting; a failed run sends one failure notice. */
+/**
+ * Runs the report with the completeness gate (unless `deps` brings its own) and on-call
+ * alerting; a failed run sends one failure notice.
+ */
 export async function runReportWithAlerts(
   deps: OnCallDeps,
   request: RunReportRequest,
 ): Promise<RunReportSummary> {
   const withHook: RunReportDeps = {
     ...deps,
+    completenessGate: deps.completenessGate ?? createCompletenessGate(deps),
     afterSnapshot: [...(deps.afterSnapshot ?? []), createAlertHook(deps)],
   };
   try {
@@ -108,7 +112,10 @@ export async function runReportWithAlerts(
   }
 }
 
-/** The `afterSnapshot` hook that gates, judges and alerts (see the module comment). */
+/**
+ * The `afterSnapshot` hook that judges and alerts (see the module comment). It reads the
+ * completeness gate's findings from the run: without a gate, no data alert is raised.
+ */
 export function createAlertHook(deps: OnCallDeps): AfterSnapshotHook {
   return { name: "alerts", run: (context) => alertAfterSnapshot(deps, context) };
 }
@@ -120,22 +127,12 @@ async function alertAfterSnapshot(
   const settings = context.config.alerts ?? DEFAULT_ALERT_SETTINGS;
   const stats: QueryStats[] = [];
   const command = rerunCommand(context.request, context.period, context.config);
-  const gate = settings.completeness
-    ? await checkCompleteness(
-        deps.engine,
-        deps.catalog,
-        context.period,
-        context.now,
-        settings.completeness,
-      )
-    : null;
-  if (gate?.stats) stats.push(gate.stats);
-  const dataIssues = gate && !gate.complete ? gate.issues : [];
-  const notices = dataIssues.length > 0 ? [managerNotice(dataIssues, command)] : [];
+  const gate = context.completeness;
+  const dataIssues = gate?.issues ?? [];
 
   // A preview, a history backfill or a test send to one address judges nothing for on-call.
   if (context.dryRun || context.request.deliver === false || context.request.to) {
-    return { notices, stats };
+    return { stats };
   }
 
   const step = await advanceAlertState(
@@ -161,7 +158,7 @@ async function alertAfterSnapshot(
     periodKey: context.periodKey,
     at: context.now.toISOString(),
     completeness: gate
-      ? { complete: gate.complete, issues: gate.issues, checked: gate.checked }
+      ? { complete: gate.issues.length === 0, issues: gate.issues, checked: gate.checked ?? [] }
       : "disabled",
     stateAttempts: step.attempts,
     skippedRecords: step.skipped,
@@ -173,7 +170,7 @@ async function alertAfterSnapshot(
       `${failed.length} on-call alert(s) failed to send (${failed.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
     );
   }
-  return { notices, stats };
+  return { stats };
 }
 
 /**
@@ -426,17 +423,6 @@ function failedRunCommand(request: RunReportRequest, period: Period, deps: OnCal
   return period.timeZone
     ? rerunCommand(request, period, deps.config)
     : `opspulse run ${request.report} --date ${request.date}`;
-}
-
-/** The managers' notice for an incomplete period, in both languages. */
-function managerNotice(issues: readonly CompletenessIssue[], command: string): ReportNotice {
-  const text = (locale: Locale) => {
-    const format = valueFormatter(locale, "CNY");
-    const strings = ALERT_STRINGS[locale];
-    const listed = issues.map((issue) => strings.issue(issue, (n) => format.number(n)));
-    return strings.managerNotice(listed.join("; "), command);
-  };
-  return { level: "warning", text: { en: text("en"), "zh-CN": text("zh-CN") } };
 }
 
 /** A short, file-safe name of a notification for the outbox (`start.gmv`, `data.events`). */

@@ -4,8 +4,9 @@
  * again against the *current* targets, so a team can tune a target (or the reminder
  * interval, or "for N periods") before enabling it.
  *
- * What cannot be replayed: the data-completeness gate (it reads the lake), so an incomplete
- * day of the past is judged like any other.
+ * The data-completeness gate is not run again (it reads the lake): a period whose snapshot
+ * records incomplete data replays as it ran — one data alert per table, its metrics not
+ * judged. Snapshots stored before the gate ran inside the report are judged like any other.
  */
 import type { OpsConfig, Schedule } from "../config/load.ts";
 import {
@@ -88,7 +89,13 @@ export async function replayStoredAlerts(
       const name = o.scope === WHOLE_BUSINESS ? o.metric : `${o.metric} [${o.scope}]`;
       breachedPeriods[name] = (breachedPeriods[name] ?? 0) + 1;
     }
-    inputs.push({ report: request.report, periodKey: key, observations });
+    const dataIssues = doc.dataCompleteness?.issues ?? [];
+    inputs.push({
+      report: request.report,
+      periodKey: key,
+      observations,
+      ...(dataIssues.length > 0 ? { dataIssues } : {}),
+    });
     runTimes.set(key, scheduledRunTime(period, schedule));
   });
   const result = replayAlerts(
@@ -116,6 +123,10 @@ function observationsAgainst(
   const monthShare = elapsedShareOfMonth(period.end);
   const judge = (id: string, stored: MetricSnapshot, scope: string): AlertObservation[] => {
     if (!isMetricId(id)) return [];
+    if (stored.status === "data_incomplete") {
+      // Its input data was incomplete when it ran: no target makes it judgeable now.
+      return [{ metric: id, scope, status: "data_incomplete", value: stored.value }];
+    }
     const target = config.targets[id];
     const evaluation = evaluate({
       metric: metric(id),

@@ -1,21 +1,29 @@
 /**
  * Evaluation of metric values against their targets (pure).
  *
- * Each value gets a status — met, warning, breach, insufficient data, or no target for the
- * context metrics the plan sets no target for — and its deltas against the previous period
- * and the same period a year earlier, when those values are known. Directions, warning bands
+ * Each value gets a status — met, warning, breach, insufficient data, no target for the
+ * context metrics the plan sets no target for, or data incomplete when a table the metric
+ * reads failed the data-completeness gate (never judged, so never a breach) — and its deltas
+ * against the previous period and the same period a year earlier, when those values are known. Directions, warning bands
  * and target bases (plain value, year-on-year growth, pro-rated monthly target) come from
  * the metric registry and the resolved targets; nothing here reads config, clock or data.
  */
 import type { MetricDef, TargetBasis } from "./registry.ts";
 
 /** The outcome of comparing one value with its target. */
-export type Status = "met" | "warning" | "breach" | "insufficient_data" | "no_target";
+export type Status =
+  | "met"
+  | "warning"
+  | "breach"
+  | "data_incomplete"
+  | "insufficient_data"
+  | "no_target";
 
 /** Statuses in the order the email lists them (worst first). */
 export const STATUS_ORDER: readonly Status[] = [
   "breach",
   "warning",
+  "data_incomplete",
   "insufficient_data",
   "met",
   "no_target",
@@ -65,6 +73,8 @@ export interface Evaluation {
   readonly status: Status;
   /** Set when the status is `insufficient_data`. */
   readonly insufficientReason?: InsufficientReason;
+  /** Set when the status is `data_incomplete`: the incomplete tables the metric reads. */
+  readonly incompleteInputs?: readonly string[];
   /** The target used, when the metric has one. */
   readonly target?: ResolvedTarget;
   /**
@@ -95,6 +105,11 @@ export interface EvaluationInput {
    * (see {@link elapsedShareOfMonth}).
    */
   readonly monthShare?: number;
+  /**
+   * Tables the metric reads whose data for the period failed the completeness gate. When
+   * any, the value is not judged: the status is `data_incomplete`, whatever the value.
+   */
+  readonly incompleteInputs?: readonly string[];
 }
 
 /** Float noise allowance, so that a value exactly on a band edge lands on the right side. */
@@ -120,6 +135,19 @@ export function evaluate(input: EvaluationInput): Evaluation {
     warningThreshold: null,
   });
 
+  // Incomplete input decides first: a value read from missing or thin data says nothing
+  // about the target, so it is neither a breach nor "met".
+  if (input.incompleteInputs && input.incompleteInputs.length > 0) {
+    return {
+      ...base,
+      status: "data_incomplete",
+      incompleteInputs: [...input.incompleteInputs],
+      ...(target ? { target } : {}),
+      measured: null,
+      threshold: target ? thresholdOf(target, input.monthShare) : null,
+      warningThreshold: null,
+    };
+  }
   if (value.value === null || !Number.isFinite(value.value)) return insufficient("no_value");
   if (!target) {
     return {
@@ -171,6 +199,7 @@ export function countStatuses(
     met: 0,
     warning: 0,
     breach: 0,
+    data_incomplete: 0,
     insufficient_data: 0,
     no_target: 0,
   };

@@ -3,11 +3,18 @@
  */
 import type { QueryStats } from "../ports.ts";
 import { ALL_MODULES } from "./modules/index.ts";
-import type { KpiModule, MetricValue, ModuleContext } from "./modules.ts";
+import type { KpiModule, LakeTable, MetricValue, ModuleContext } from "./modules.ts";
 
 export interface ComputedKpis {
   readonly values: Readonly<Record<string, MetricValue>>;
   readonly scoped: Readonly<Record<string, Readonly<Record<string, MetricValue>>>>;
+  /** Display names of scopes (campaign id → campaign name), from the modules. */
+  readonly scopeNames: Readonly<Record<string, string>>;
+  /**
+   * The tables each metric id was computed from (its module's `reads`); absent when the
+   * module declared none.
+   */
+  readonly inputs: Readonly<Record<string, readonly LakeTable[]>>;
   readonly details: Readonly<Record<string, unknown>>;
   readonly stats: readonly QueryStats[];
 }
@@ -19,6 +26,8 @@ export async function computeKpis(
 ): Promise<ComputedKpis> {
   const values: Record<string, MetricValue> = {};
   const scoped: Record<string, Record<string, MetricValue>> = {};
+  const scopeNames: Record<string, string> = {};
+  const inputs: Record<string, readonly LakeTable[]> = {};
   const details: Record<string, unknown> = {};
   const stats: QueryStats[] = [];
   for (const module of modules) {
@@ -28,8 +37,16 @@ export async function computeKpis(
     for (const [scope, scopeValues] of Object.entries(result.scoped ?? {})) {
       scoped[scope] = { ...scoped[scope], ...scopeValues };
     }
+    Object.assign(scopeNames, result.scopeNames);
+    if (module.reads) {
+      const ids = [
+        ...Object.keys(result.values),
+        ...Object.values(result.scoped ?? {}).flatMap((v) => Object.keys(v)),
+      ];
+      for (const id of ids) inputs[id] = module.reads;
+    }
     Object.assign(details, result.details);
     stats.push(...result.stats);
   }
-  return { values, scoped, details, stats };
+  return { values, scoped, scopeNames, inputs, details, stats };
 }

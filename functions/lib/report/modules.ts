@@ -6,6 +6,7 @@
  * with pure functions from `functions/lib/kpi/`. The pipeline runs every module that has
  * metrics for the period, then evaluates, stores, renders and delivers.
  */
+import type { TableSpec } from "../contract/schema.ts";
 import type { Period } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
@@ -70,15 +71,26 @@ export interface ModuleResult {
   readonly values: Readonly<Record<string, MetricValue>>;
   /** Per-campaign values: campaign id → metric id → value. */
   readonly scoped?: Readonly<Record<string, Readonly<Record<string, MetricValue>>>>;
+  /** What people call each scope (campaign id → campaign name); the id when absent. */
+  readonly scopeNames?: Readonly<Record<string, string>>;
   /** Tables the report shows beside the metrics (RFM matrix, top content, breakdowns). */
   readonly details?: Readonly<Record<string, unknown>>;
   /** Cost of each query run. */
   readonly stats: readonly QueryStats[];
 }
 
+/** A logical table of `queries/_sources.yaml`. */
+export type LakeTable = TableSpec["name"];
+
 export interface KpiModule {
   readonly id: string;
   readonly periods: readonly Period["kind"][];
+  /**
+   * The tables the module's queries read. The data-completeness gate marks every metric of
+   * the module "data incomplete" when one of these failed it; a module that declares none
+   * is taken to read every table (never judged on data the gate found incomplete).
+   */
+  readonly reads?: readonly LakeTable[];
   compute(context: ModuleContext): Promise<ModuleResult>;
 }
 

@@ -9,17 +9,22 @@
  *                run when every one of them was already delivered)
  * 2. compute   — the KPI modules run their queries (`computeKpis`)
  * 3. compare   — the stored snapshots of the previous period and of a year earlier
- * 4. evaluate  — status and deltas per metric (pure, `kpi/evaluate.ts`)
- * 5. snapshot  — a new revision in the SnapshotStore (never in a dry run)
- * 6. hooks     — `afterSnapshot` extensions (alerts): may add notices to the email
- * 7. render    — every email, fully, before any is sent
- * 8. deliver   — per list: claim the idempotency key, send, record (or release on failure)
+ * 4. gate      — the optional `completenessGate`: which tables' data for the period is
+ *                missing, thin or stale; the metrics of modules that read one of them are
+ *                "data incomplete" (shown, never judged) and the gate's notice heads the email
+ * 5. evaluate  — status and deltas per metric (pure, `kpi/evaluate.ts`)
+ * 6. snapshot  — a new revision in the SnapshotStore (never in a dry run)
+ * 7. hooks     — `afterSnapshot` extensions (alerts): may add notices to the email
+ * 8. render    — every email, fully, before any is sent
+ * 9. deliver   — per list: claim the idempotency key, send, record (or release on failure)
  *
- * Whatever happens, one line goes to the run log: the request, timings, queries with rows
- * and bytes, snapshot revision, recipients, message ids and the outcome.
+ * Whatever happens, one line goes to the run log: the request, timings, queries with rows,
+ * bytes and partitions, the gate's findings, snapshot revision, recipients, message ids and
+ * the outcome.
  */
 import { randomUUID } from "node:crypto";
 import type { OpsConfig, RecipientList } from "../config/load.ts";
+import type { CompletenessIssue } from "../kpi/completeness.ts";
 import { countStatuses, elapsedShareOfMonth, evaluate, type Status } from "../kpi/evaluate.ts";
 import { isMetricId, type Locale, METRICS, metric } from "../kpi/registry.ts";
 import {
@@ -90,6 +95,39 @@ export interface RunReportRequest {
   readonly runId?: string;
 }
 
+/** What a completeness gate is told about the run. */
+export interface CompletenessGateContext {
+  readonly request: RunReportRequest;
+  readonly runId: string;
+  readonly period: Period;
+  readonly periodKey: string;
+  readonly window: UtcWindow;
+  readonly config: OpsConfig;
+  readonly now: Date;
+}
+
+/** What a completeness gate found: nothing wrong when `issues` is empty. */
+export interface CompletenessGateResult {
+  /** One per (table, partition, problem), naming the counts; empty: the data is complete. */
+  readonly issues: readonly CompletenessIssue[];
+  /** Shown first in every email of the run (what is incomplete, what to do). */
+  readonly notices?: readonly ReportNotice[];
+  /** Every partition checked with its counts, for the run log. */
+  readonly checked?: readonly unknown[];
+  /** Queries the gate ran, for the run log. */
+  readonly stats?: readonly QueryStats[];
+}
+
+/**
+ * Decides, before any metric is judged, whether the period's input data is complete. The
+ * metrics read from a table with an issue get the status `data_incomplete`: never a breach,
+ * never counted in the subject, never judged by the alerts. An error fails the run.
+ */
+export interface CompletenessGate {
+  readonly name: string;
+  check(context: CompletenessGateContext): Promise<CompletenessGateResult>;
+}
+
 /** What a run found about what has been delivered, for an `afterSnapshot` hook. */
 export interface AfterSnapshotContext {
   readonly request: RunReportRequest;
@@ -104,6 +142,8 @@ export interface AfterSnapshotContext {
   readonly metrics: readonly EvaluatedMetric[];
   readonly scoped: Readonly<Record<string, readonly EvaluatedMetric[]>>;
   readonly computed: ComputedKpis;
+  /** What the completeness gate found; undefined when the run has no gate. */
+  readonly completeness: CompletenessGateResult | undefined;
   readonly config: OpsConfig;
   readonly now: Date;
   readonly dryRun: boolean;
@@ -141,6 +181,8 @@ export interface RunReportDeps {
   readonly templates?: ReportTemplates;
   /** KPI modules; default: every module (`modules/index.ts`). */
   readonly modules?: readonly KpiModule[];
+  /** Extension point before evaluation: the data-completeness gate. */
+  readonly completenessGate?: CompletenessGate;
   /** Extension point after the snapshot (alerts). */
   readonly afterSnapshot?: readonly AfterSnapshotHook[];
 }
@@ -180,6 +222,8 @@ export interface RunReportSummary {
   >;
   /** Null in a dry run, and when the run was skipped. */
   readonly snapshot: SnapshotReference | null;
+  /** What the completeness gate found wrong (empty: complete, or no gate ran). */
+  readonly dataIssues: readonly CompletenessIssue[];
   readonly emails: readonly EmailSummary[];
   readonly timingsMs: Readonly<Record<string, number>>;
   readonly queries: readonly QueryStats[];
@@ -229,6 +273,7 @@ export async function runReport(
   let window: UtcWindow | undefined;
   let queries: QueryStats[] = [];
   let snapshotRef: SnapshotReference | null = null;
+  let completeness: CompletenessGateResult | undefined;
   let emails: EmailSummary[] = [];
   let evaluated: { metrics: EvaluatedMetric[]; scoped: Record<string, EvaluatedMetric[]> } = {
     metrics: [],
@@ -257,6 +302,7 @@ export async function runReport(
         ]),
       ),
       snapshot: snapshotRef,
+      dataIssues: completeness?.issues ?? [],
       emails,
       timingsMs: timings,
       queries,
@@ -264,7 +310,9 @@ export async function runReport(
     };
   };
   const log = async (summary: RunReportSummary) => {
-    await deps.runLog.append(runLogEntry(summary, request, startedAt, deps.clock.now(), window));
+    await deps.runLog.append(
+      runLogEntry(summary, request, startedAt, deps.clock.now(), window, completeness),
+    );
   };
   const runStarted = performance.now();
   const finish = async (outcome: RunOutcome): Promise<RunReportSummary> => {
@@ -339,12 +387,30 @@ export async function runReport(
       return { previous, yearEarlier };
     });
 
-    // 4. evaluate
+    // 4. gate: before any judgement
+    const gate = deps.completenessGate;
+    if (gate) {
+      completeness = await stage("gate", () =>
+        gate.check({
+          request,
+          runId,
+          period: plan.period,
+          periodKey: plan.periodKey,
+          window: plan.window,
+          config: deps.config,
+          now: startedAt,
+        }),
+      );
+      queries.push(...(completeness.stats ?? []));
+    }
+    const incomplete = new Set((completeness?.issues ?? []).map((issue) => issue.table));
+
+    // 5. evaluate
     evaluated = await stage("evaluate", () =>
-      evaluateAll(computed, stored, plan.period, deps.config),
+      evaluateAll(computed, stored, plan.period, deps.config, incomplete),
     );
 
-    // 5. snapshot
+    // 6. snapshot
     const document: ReportSnapshotDraft = {
       report: request.report,
       periodKey: plan.periodKey,
@@ -363,6 +429,8 @@ export async function runReport(
           Object.fromEntries(metrics.map((m) => [m.def.id, metricSnapshot(m.value, m.evaluation)])),
         ]),
       ),
+      ...(Object.keys(computed.scopeNames).length > 0 ? { scopeNames: computed.scopeNames } : {}),
+      ...(completeness ? { dataCompleteness: { issues: completeness.issues } } : {}),
       details: computed.details,
       statusCounts: countStatuses(
         [...evaluated.metrics, ...Object.values(evaluated.scoped).flat()].map((m) => m.evaluation),
@@ -377,8 +445,8 @@ export async function runReport(
       : await stage("snapshot", async () => (await deps.snapshots.put(document)) as ReportSnapshot);
     if (snapshot) snapshotRef = { periodKey: snapshot.periodKey, revision: snapshot.revision };
 
-    // 6. hooks (alerts)
-    const notices: ReportNotice[] = [];
+    // 7. hooks (alerts)
+    const notices: ReportNotice[] = [...(completeness?.notices ?? [])];
     await stage("hooks", async () => {
       for (const hook of deps.afterSnapshot ?? []) {
         const result = await hook.run({
@@ -392,6 +460,7 @@ export async function runReport(
           metrics: evaluated.metrics,
           scoped: evaluated.scoped,
           computed,
+          completeness,
           config: deps.config,
           now: startedAt,
           dryRun,
@@ -403,7 +472,7 @@ export async function runReport(
 
     if (!deliver && !dryRun) return await finish("ok");
 
-    // 7. render: every email, before any is sent
+    // 8. render: every email, before any is sent
     const templates = deps.templates ?? loadReportTemplates();
     const rendered = await stage("render", () =>
       plan.planned
@@ -418,6 +487,7 @@ export async function runReport(
               listName: p.list.name,
               metrics: evaluated.metrics,
               scoped: evaluated.scoped,
+              scopeNames: computed.scopeNames,
               details: computed.details,
               notices,
               currency: deps.config.kpi.currency,
@@ -453,7 +523,7 @@ export async function runReport(
       return await finish("dry_run");
     }
 
-    // 8. deliver: claim, send, record; a failed send releases its claim for a later retry
+    // 9. deliver: claim, send, record; a failed send releases its claim for a later retry
     const delivered = await stage("deliver", async () => {
       const results: EmailSummary[] = [];
       for (const { planned, email } of rendered) {
@@ -554,14 +624,23 @@ export async function runReport(
   }
 }
 
-/** Status and deltas of every computed metric, report-wide and per scope, in registry order. */
+/**
+ * Status and deltas of every computed metric, report-wide and per scope, in registry order.
+ * A metric whose module reads a table in `incomplete` (all of them, when the module declared
+ * none) is `data_incomplete`.
+ */
 function evaluateAll(
   computed: ComputedKpis,
   stored: { previous: SnapshotDocument | undefined; yearEarlier: SnapshotDocument | undefined },
   period: Period,
   config: OpsConfig,
+  incomplete: ReadonlySet<string>,
 ): { metrics: EvaluatedMetric[]; scoped: Record<string, EvaluatedMetric[]> } {
   const monthShare = elapsedShareOfMonth(period.end);
+  const incompleteInputs = (id: string): string[] => {
+    const reads: readonly string[] = computed.inputs[id] ?? [...incomplete];
+    return reads.filter((table: string) => incomplete.has(table)).sort();
+  };
   const judge = (
     values: Readonly<Record<string, MetricValue>>,
     previousOf: (id: string) => number | null,
@@ -570,6 +649,7 @@ function evaluateAll(
     METRICS.filter((def) => values[def.id] !== undefined).map((def) => {
       const value = values[def.id] as MetricValue;
       const target = config.targets[def.id];
+      const unreliable = incompleteInputs(def.id);
       return {
         def,
         value,
@@ -580,6 +660,7 @@ function evaluateAll(
           previous: previousOf(def.id),
           yearEarlier: yearEarlierOf(def.id),
           monthShare,
+          ...(unreliable.length > 0 ? { incompleteInputs: unreliable } : {}),
         }),
       };
     });
@@ -691,7 +772,14 @@ function runLogEntry(
   startedAt: Date,
   finishedAt: Date,
   window: UtcWindow | undefined,
+  completeness: CompletenessGateResult | undefined,
 ): Record<string, unknown> {
+  const partitionsRead: Record<string, number> = {};
+  for (const query of summary.queries) {
+    for (const [table, count] of Object.entries(query.partitionsRead ?? {})) {
+      partitionsRead[table] = (partitionsRead[table] ?? 0) + count;
+    }
+  }
   return {
     type: "report_run",
     runId: summary.runId,
@@ -709,6 +797,16 @@ function runLogEntry(
     queries: summary.queries,
     rowsReturned: summary.queries.reduce((sum, q) => sum + q.rows, 0),
     bytesScanned: summary.queries.reduce((sum, q) => sum + (q.bytesScanned ?? 0), 0),
+    // Partitions opened per table, summed over the queries (one partition read by two
+    // queries counts twice: it is what the run paid for).
+    partitionsRead,
+    completeness: completeness
+      ? {
+          complete: completeness.issues.length === 0,
+          issues: completeness.issues,
+          ...(completeness.checked ? { checked: completeness.checked } : {}),
+        }
+      : null,
     snapshot: summary.snapshot,
     statusCounts: summary.statusCounts,
     recipients: summary.emails.map((e) => ({

@@ -7,6 +7,7 @@
  * and partitions), the run id and when it was made. Later runs read the previous period's
  * snapshot for deltas, alerts read it for transitions and the dashboard reads the history.
  */
+import type { CompletenessIssue } from "../kpi/completeness.ts";
 import type { Evaluation, ResolvedTarget, Status } from "../kpi/evaluate.ts";
 import { isoWeekLabel, type Period, type UtcWindow } from "../kpi/windows.ts";
 import type { SnapshotDocument, SnapshotDraft } from "../ports.ts";
@@ -25,6 +26,8 @@ export interface MetricSnapshot {
   readonly denominator?: number;
   readonly status: Status;
   readonly insufficientReason?: Evaluation["insufficientReason"];
+  /** For `data_incomplete`: the incomplete tables the metric reads. */
+  readonly incompleteInputs?: readonly string[];
   /** The target used, or null for a context metric. */
   readonly target: ResolvedTarget | null;
   /** The number compared (the value, or its year-on-year growth). */
@@ -58,6 +61,13 @@ export interface ReportSnapshotFields {
   readonly metrics: Readonly<Record<string, MetricSnapshot>>;
   /** Per-scope metrics (e.g. campaign id → metric id → metric). */
   readonly scoped: Readonly<Record<string, Readonly<Record<string, MetricSnapshot>>>>;
+  /** Display names of the scopes (campaign id → campaign name), when the modules gave them. */
+  readonly scopeNames?: Readonly<Record<string, string>>;
+  /**
+   * What the data-completeness gate found before the metrics were judged; absent when no
+   * gate ran. Metrics reading a table named here have the status `data_incomplete`.
+   */
+  readonly dataCompleteness?: { readonly issues: readonly CompletenessIssue[] };
   /** The modules' tables beside the metrics (RFM matrix, breakdowns). */
   readonly details: Readonly<Record<string, unknown>>;
   readonly statusCounts: Readonly<Record<Status, number>>;
@@ -97,6 +107,7 @@ export function metricSnapshot(value: MetricValue, evaluation: Evaluation): Metr
     ...(value.denominator !== undefined ? { denominator: value.denominator } : {}),
     status: evaluation.status,
     ...(evaluation.insufficientReason ? { insufficientReason: evaluation.insufficientReason } : {}),
+    ...(evaluation.incompleteInputs ? { incompleteInputs: evaluation.incompleteInputs } : {}),
     target: evaluation.target ?? null,
     measured: evaluation.measured,
     threshold: evaluation.threshold,

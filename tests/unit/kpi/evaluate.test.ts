@@ -5,6 +5,7 @@ import {
   evaluate,
   growthRate,
   type ResolvedTarget,
+  STATUS_ORDER,
 } from "../../../functions/lib/kpi/evaluate.ts";
 import { metric } from "../../../functions/lib/kpi/registry.ts";
 
@@ -203,7 +204,67 @@ describe("evaluate: context metrics and deltas", () => {
       { status: "breach" },
       { status: "breach" },
       { status: "no_target" },
+      { status: "data_incomplete" },
     ]);
-    expect(counts).toEqual({ met: 1, warning: 0, breach: 2, insufficient_data: 0, no_target: 1 });
+    expect(counts).toEqual({
+      met: 1,
+      warning: 0,
+      breach: 2,
+      data_incomplete: 1,
+      insufficient_data: 0,
+      no_target: 1,
+    });
+  });
+});
+
+describe("evaluate: incomplete input data (the completeness gate failed a table it reads)", () => {
+  const gmv = metric("gmv");
+  const judge = (value: number | null, incompleteInputs?: readonly string[]) =>
+    evaluate({
+      metric: gmv,
+      value: { value },
+      target: target(1000),
+      previous: 1200,
+      ...(incompleteInputs ? { incompleteInputs } : {}),
+    });
+
+  it("is data incomplete, never a breach, however far the value misses the target", () => {
+    expect(judge(10).status).toBe("breach");
+    const result = judge(10, ["events"]);
+    expect(result.status).toBe("data_incomplete");
+    expect(result.incompleteInputs).toEqual(["events"]);
+    expect(result.measured).toBeNull();
+    expect(result.warningThreshold).toBeNull();
+  });
+
+  it("is data incomplete rather than met: a met value from partial data proves nothing", () => {
+    expect(judge(5000, ["orders"]).status).toBe("data_incomplete");
+  });
+
+  it("wins over insufficient data and over no target, and keeps the target and deltas", () => {
+    expect(judge(null, ["events"]).status).toBe("data_incomplete");
+    const noTarget = evaluate({
+      metric: metric("dau"),
+      value: { value: 3 },
+      incompleteInputs: ["events", "orders"],
+    });
+    expect(noTarget.status).toBe("data_incomplete");
+    expect(noTarget.incompleteInputs).toEqual(["events", "orders"]);
+    const result = judge(600, ["events"]);
+    expect(result.target?.value).toBe(1000);
+    expect(result.threshold).toBe(1000);
+    expect(result.vsPrevious).toMatchObject({ reference: 1200, change: -600 });
+  });
+
+  it("is judged as usual when the list of incomplete inputs is empty", () => {
+    expect(judge(10, []).status).toBe("breach");
+    expect(judge(10, []).incompleteInputs).toBeUndefined();
+  });
+
+  it("sorts between warnings and insufficient data in the email's order", () => {
+    expect(STATUS_ORDER.indexOf("data_incomplete")).toBe(STATUS_ORDER.indexOf("warning") + 1);
+    expect(STATUS_ORDER.indexOf("data_incomplete")).toBeLessThan(
+      STATUS_ORDER.indexOf("insufficient_data"),
+    );
   });
 });

@@ -14,6 +14,8 @@ export interface EmailStrings {
     readonly title: string;
     readonly period: string;
     readonly breaches: number;
+    /** Some metrics were not judged: their input data is incomplete. */
+    readonly dataIncomplete: boolean;
     readonly correction: boolean;
   }) => string;
   readonly needsAttention: string;
@@ -32,6 +34,8 @@ export interface EmailStrings {
     sample?: string,
     min?: string,
   ) => string;
+  /** Why a metric was not judged: the incomplete tables it reads. */
+  readonly dataIncomplete: (tables: string) => string;
   readonly moreDetails: string;
   readonly moreRows: (count: number) => string;
   readonly moreAttention: (count: number) => string;
@@ -67,6 +71,7 @@ const EN: EmailStrings = {
     met: "Met",
     warning: "Warning",
     breach: "Breach",
+    data_incomplete: "Data incomplete",
     insufficient_data: "Insufficient data",
     no_target: "",
   },
@@ -75,15 +80,16 @@ const EN: EmailStrings = {
       breach: ["breach", "breaches"],
       warning: ["warning", "warnings"],
       met: ["met", "met"],
+      data_incomplete: ["data incomplete", "data incomplete"],
       insufficient_data: ["insufficient data", "insufficient data"],
       no_target: ["without target", "without target"],
     };
     return `${count} ${noun[status][count === 1 ? 0 : 1]}`;
   },
-  subject: ({ title, period, breaches, correction }) =>
+  subject: ({ title, period, breaches, dataIncomplete, correction }) =>
     `[OpsPulse] ${correction ? "Correction: " : ""}${title} · ${period} · ${
       breaches === 0 ? "no breaches" : `${breaches} ${breaches === 1 ? "breach" : "breaches"}`
-    }`,
+    }${dataIncomplete ? " · data incomplete" : ""}`,
   needsAttention: "NEEDS ATTENTION",
   allClear: "Every KPI with a target is on track.",
   headline: "HEADLINE KPIS",
@@ -109,6 +115,8 @@ const EN: EmailStrings = {
           : "no data";
     }
   },
+  dataIncomplete: (tables) =>
+    `not judged: its input data (${tables}) is incomplete for this period`,
   moreDetails: "More details",
   moreRows: (count) => `… and ${count} more rows in the snapshot`,
   moreAttention: (count) => `… and ${count} more in the tables below`,
@@ -139,6 +147,7 @@ const ZH: EmailStrings = {
     met: "达标",
     warning: "预警",
     breach: "未达标",
+    data_incomplete: "数据不完整",
     insufficient_data: "数据不足",
     no_target: "",
   },
@@ -147,15 +156,16 @@ const ZH: EmailStrings = {
       breach: "未达标",
       warning: "预警",
       met: "达标",
+      data_incomplete: "数据不完整",
       insufficient_data: "数据不足",
       no_target: "无目标",
     };
     return `${count} 项${noun[status]}`;
   },
-  subject: ({ title, period, breaches, correction }) =>
+  subject: ({ title, period, breaches, dataIncomplete, correction }) =>
     `[OpsPulse] ${correction ? "更正：" : ""}${title} · ${period} · ${
       breaches === 0 ? "无未达标指标" : `${breaches} 项未达标`
-    }`,
+    }${dataIncomplete ? " · 数据不完整" : ""}`,
   needsAttention: "需要关注",
   allClear: "所有设定目标的指标均在正常范围内。",
   headline: "核心指标",
@@ -179,6 +189,7 @@ const ZH: EmailStrings = {
         return sample !== undefined ? `样本量 ${sample} 低于最低要求 ${min ?? "?"}` : "无数据";
     }
   },
+  dataIncomplete: (tables) => `未评判：本周期输入数据（${tables}）不完整`,
   moreDetails: "更多明细",
   moreRows: (count) => `… 另有 ${count} 行，见快照`,
   moreAttention: (count) => `… 另有 ${count} 项，见下方表格`,
@@ -208,6 +219,8 @@ export const STATUS_COLORS: Readonly<Record<Status, { color: string; background:
   met: { color: "#15803d", background: "#dcfce7" },
   warning: { color: "#b45309", background: "#fef3c7" },
   breach: { color: "#b91c1c", background: "#fee2e2" },
+  // Not a judgement of the KPI: a colour of its own, apart from the red-amber-green scale.
+  data_incomplete: { color: "#6d28d9", background: "#ede9fe" },
   insufficient_data: { color: "#64748b", background: "#f1f5f9" },
   no_target: { color: "#94a3b8", background: "#f1f5f9" },
 };

@@ -4,6 +4,8 @@
  * metric registry — a new module's metrics appear in their section without a template
  * change — and modules' `details` become simple tables.
  */
+
+import type { EmailCharts } from "../../charts/email-charts.ts";
 import { countStatuses, type Evaluation, STATUS_ORDER, type Status } from "../../kpi/evaluate.ts";
 import {
   type Locale,
@@ -41,6 +43,20 @@ export interface ReportNotice {
   readonly text: Readonly<Record<Locale, string>>;
 }
 
+/** A link shown in the email's footer, e.g. the dashboard (a pre-signed URL in AWS). */
+export interface ReportLink {
+  readonly label: Readonly<Record<Locale, string>>;
+  readonly url: string;
+}
+
+/** An inline image as the template shows it (`cid:` of an attachment). */
+interface ImageView {
+  readonly src: string;
+  readonly width: number;
+  readonly height: number;
+  readonly alt: string;
+}
+
 /** Everything one email is made from. */
 export interface ReportEmailInput {
   readonly period: Period;
@@ -51,6 +67,8 @@ export interface ReportEmailInput {
   readonly metrics: readonly EvaluatedMetric[];
   /** Per-scope metrics (campaign id → metrics). */
   readonly scoped: Readonly<Record<string, readonly EvaluatedMetric[]>>;
+  /** What each scope is called (campaign id → campaign name); the id when absent. */
+  readonly scopeNames?: Readonly<Record<string, string>>;
   readonly details: Readonly<Record<string, unknown>>;
   readonly notices: readonly ReportNotice[];
   readonly currency: string;
@@ -71,6 +89,10 @@ export interface ReportEmailInput {
   };
   /** Set when this email replaces one already delivered for the period. */
   readonly correctionOfRevision?: number;
+  /** Inline charts of this email's locale (sparklines per headline metric, figures). */
+  readonly charts?: EmailCharts;
+  /** Links for the footer (the dashboard). */
+  readonly links?: readonly ReportLink[];
 }
 
 interface StatusView {
@@ -139,8 +161,13 @@ export interface EmailViewModel {
       readonly target: string;
       readonly status: StatusView;
       readonly change: ChangeView;
+      /** The metric's sparkline, when charts are drawn. */
+      readonly chart: ImageView | null;
     }[];
   }[];
+  /** Charts after the headline cards (weekly: RFM segment bars). */
+  readonly figures: readonly (ImageView & { readonly title: string })[];
+  readonly links: readonly { readonly text: string; readonly url: string }[];
   readonly sections: readonly {
     readonly title: string;
     readonly rows: readonly {
@@ -169,6 +196,7 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
   const format = valueFormatter(locale, input.currency);
   const kind = period.kind;
   const view = metricViewer(strings, format, kind, input.minSample);
+  const scopeName = (scope: string) => input.scopeNames?.[scope] ?? scope;
 
   const scopedMetrics = Object.entries(input.scoped).flatMap(([scope, metrics]) =>
     metrics.map((m) => ({ ...m, scope })),
@@ -199,7 +227,7 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
     .sort((a, b) => rank(a.evaluation.status) - rank(b.evaluation.status))
     .map((m) => ({
       severity: m.evaluation.status === "breach" ? ("breach" as const) : ("warning" as const),
-      label: m.scope ? `${m.scope} · ${m.def.label[locale]}` : m.def.label[locale],
+      label: m.scope ? `${scopeName(m.scope)} · ${m.def.label[locale]}` : m.def.label[locale],
       value: format.value(m.def.unit, m.evaluation.value),
       target: view.target(m) ?? "",
       note: view.changeNote(m),
@@ -214,6 +242,7 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
       target: view.targetLine(m) ?? "",
       status: view.status(m.evaluation.status),
       change: view.change(m.def, m.evaluation.vsPrevious, strings.vsPrevious[kind]),
+      chart: imageView(input.charts?.headline[m.def.id]),
     }));
   const headlineRows = [];
   for (let i = 0; i < headlineCards.length; i += 2) {
@@ -237,7 +266,7 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
           status: view.status(m.evaluation.status),
         }));
       const sectionTables = [
-        ...scopedTables(section, input.scoped, locale, format, strings),
+        ...scopedTables(section, input.scoped, scopeName, locale, format, strings),
         ...tables.filter((t) => t.section === section).map((t) => tableView(t, locale, format)),
       ];
       return { title: SECTION_LABELS[section][locale], rows, tables: sectionTables };
@@ -287,6 +316,7 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
     title,
     period: shortPeriod,
     breaches: counts.breach,
+    dataIncomplete: counts.data_incomplete > 0,
     correction,
   });
   return {
@@ -324,9 +354,22 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
         ? strings.moreAttention(attention.length - MAX_ATTENTION_ITEMS)
         : null,
     headlineRows,
+    figures: (input.charts?.figures ?? []).map((figure) => ({
+      title: figure.title,
+      ...(imageView(figure.image) as ImageView),
+    })),
+    links: (input.links ?? []).map((link) => ({ text: link.label[locale], url: link.url })),
     sections,
     footnotes,
   };
+}
+
+function imageView(
+  image: { cid: string; width: number; height: number; alt: string } | undefined,
+): ImageView | null {
+  return image
+    ? { src: `cid:${image.cid}`, width: image.width, height: image.height, alt: image.alt }
+    : null;
 }
 
 function rank(status: Status): number {
@@ -423,13 +466,21 @@ function metricViewer(
         return `${strings.target} ${sign} ${format.value(unit, t.value)}`;
     }
   };
+  const incompleteNote = (m: EvaluatedMetric): string | null => {
+    const tables = m.evaluation.incompleteInputs;
+    return m.evaluation.status === "data_incomplete" && tables
+      ? strings.dataIncomplete(tables.join(", "))
+      : null;
+  };
   const changeNote = (m: EvaluatedMetric): string | null => {
     const delta = m.evaluation.vsPrevious;
     return delta ? change(m.def, delta, strings.vsPrevious[kind]).text : null;
   };
   /** The target, then why the value could not be judged, when it could not. */
   const targetLine = (m: EvaluatedMetric): string | null => {
-    const parts = [target(m), insufficientNote(m)].filter((part) => part !== null);
+    const parts = [target(m), insufficientNote(m), incompleteNote(m)].filter(
+      (part) => part !== null,
+    );
     return parts.length > 0 ? parts.join(" · ") : null;
   };
   return { status, change, target, targetLine, changeNote };
@@ -445,11 +496,14 @@ const MAX_SCOPE_COLUMNS = 4;
 function scopedTables(
   section: Section,
   scoped: ReportEmailInput["scoped"],
+  scopeName: (scope: string) => string,
   locale: Locale,
   format: ValueFormatter,
   strings: EmailStrings,
 ): TableView[] {
-  const scopes = Object.keys(scoped).sort();
+  const scopes = Object.keys(scoped).sort(
+    (a, b) => scopeName(a).localeCompare(scopeName(b), locale) || (a < b ? -1 : a > b ? 1 : 0),
+  );
   const defs = METRICS.filter(
     (def) =>
       def.section === section &&
@@ -472,7 +526,7 @@ function scopedTables(
         title,
         columns: [
           { label: strings.metric, align: "left" },
-          ...scopes.map((scope) => ({ label: scope, align: "right" as const })),
+          ...scopes.map((scope) => ({ label: scopeName(scope), align: "right" as const })),
         ],
         rows: defs.map((def) => ({
           cells: [
@@ -492,7 +546,7 @@ function scopedTables(
       ],
       rows: scopes.map((scope) => ({
         cells: [
-          { text: scope, align: "left" as const, color: "#0f172a" },
+          { text: scopeName(scope), align: "left" as const, color: "#0f172a" },
           ...defs.map((def) => cell(scope, def)),
         ],
       })),

@@ -81,10 +81,15 @@ export async function computeCampaignSnapshots(
 export const campaignsModule: KpiModule = {
   id: "campaigns",
   periods: ["day"],
+  reads: ["campaigns", "events", "orders"],
   async compute(context) {
     const { snapshots, stats } = await computeCampaignSnapshots(context);
     const scoped: Record<string, Record<string, MetricValue>> = {};
-    for (const snapshot of snapshots) scoped[snapshot.campaignId] = { ...snapshot.values };
-    return { values: {}, scoped, details: { campaigns: snapshots }, stats };
+    const scopeNames: Record<string, string> = {};
+    for (const snapshot of snapshots) {
+      scoped[snapshot.campaignId] = { ...snapshot.values };
+      scopeNames[snapshot.campaignId] = snapshot.name;
+    }
+    return { values: {}, scoped, scopeNames, details: { campaigns: snapshots }, stats };
   },
 };

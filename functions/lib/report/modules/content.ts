@@ -63,6 +63,7 @@ export function contentParams(period: Period): QueryParams {
 export const contentModule: KpiModule = {
   id: "content",
   periods: ["day", "week"],
+  reads: ["events", "orders", "content"],
   async compute({ engine, catalog, period, settings }) {
     const result = await engine.run(catalog.get("content_items"), contentParams(period));
     const { values, details } = contentKpis(result.rows.map(contentItemFromRow), period, settings);

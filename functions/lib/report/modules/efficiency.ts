@@ -21,6 +21,7 @@ import type { KpiModule } from "../modules.ts";
 export const efficiencyModule: KpiModule = {
   id: "efficiency",
   periods: ["day", "week"],
+  reads: ["events", "orders", "campaigns", "content"],
   async compute({ engine, catalog, period, settings, now, computed }) {
     const bounds = periodWindow(period);
     const lookbackFrom = freshnessFrom(now);

@@ -89,6 +89,7 @@ export function lifecycleParams(period: Period): QueryParams {
 export const segmentsModule: KpiModule = {
   id: "segments",
   periods: ["week"],
+  reads: ["events", "orders"],
   async compute({ engine, catalog, period, settings }) {
     const rfmQuery = rfmParams(period, settings);
     const rfmResult = await engine.run(catalog.get("rfm_segments"), rfmQuery.params);

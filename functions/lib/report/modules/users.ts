@@ -91,6 +91,7 @@ export function userKpiParams(
 export const usersModule: KpiModule = {
   id: "users",
   periods: ["day", "week"],
+  reads: ["events", "orders"],
   async compute({ engine, catalog, period, settings }) {
     const result = await engine.run(catalog.get("user_kpis"), userKpiParams(period, settings));
     const [row] = result.rows;
