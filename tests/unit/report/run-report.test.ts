@@ -10,6 +10,7 @@ import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
 import { createFsStores } from "../../../functions/lib/adapters/fs-store.ts";
 import { createOutboxMailer } from "../../../functions/lib/adapters/outbox-mailer.ts";
 import { parseConfig } from "../../../functions/lib/config/load.ts";
+import type { CompletenessIssue } from "../../../functions/lib/kpi/completeness.ts";
 import { isMetricId, metric } from "../../../functions/lib/kpi/registry.ts";
 import { generateLake } from "../../../functions/lib/lake/generator.ts";
 import type { Mailer, QueryEngine } from "../../../functions/lib/ports.ts";
@@ -19,9 +20,12 @@ import {
   loadReportTemplates,
   type ReportTemplates,
 } from "../../../functions/lib/report/email/render.ts";
+import { campaignsModule } from "../../../functions/lib/report/modules/campaigns.ts";
+import { usersModule } from "../../../functions/lib/report/modules/users.ts";
 import type { KpiModule } from "../../../functions/lib/report/modules.ts";
 import {
   type AfterSnapshotContext,
+  type CompletenessGateContext,
   ReportRunError,
   type RunReportDeps,
   runReport,
@@ -184,6 +188,21 @@ describe("runReport", () => {
       expect.arrayContaining([expect.objectContaining({ query: "user_kpis" })]),
     );
     expect(first?.rowsReturned).toBeGreaterThan(0);
+    // DuckDB reports the bytes and partitions of the files each query opened; the run log
+    // adds them up.
+    const queries = first?.queries as { bytesScanned?: number; partitionsRead?: object }[];
+    expect(first?.bytesScanned).toBeGreaterThan(0);
+    expect(first?.bytesScanned).toBe(queries.reduce((sum, q) => sum + (q.bytesScanned ?? 0), 0));
+    const read = first?.partitionsRead as Record<string, number>;
+    expect(read.events).toBeGreaterThan(0);
+    expect(read.orders).toBeGreaterThan(0);
+    expect(read.events).toBe(
+      queries.reduce(
+        (sum, q) => sum + ((q.partitionsRead as Record<string, number> | undefined)?.events ?? 0),
+        0,
+      ),
+    );
+    expect(first?.completeness).toBeNull(); // no gate in these deps
     expect(second).toMatchObject({
       runId: "run-2",
       outcome: "skipped_already_delivered",
@@ -365,11 +384,180 @@ describe("runReport", () => {
     expect(en).toContain("Data incomplete: events dt=2026-03-08 is thin.");
   });
 
+  it("shows campaign names from the campaigns dimension, not their ids", async () => {
+    const { deps } = setup({ modules: [campaignsModule] });
+    const summary = await runReport(deps, { report: "daily", date: "2026-03-08" });
+    const snapshot = (await deps.snapshots.latest("daily", "2026-03-08")) as ReportSnapshot;
+    const ids = Object.keys(snapshot.scoped);
+    expect(ids.length).toBeGreaterThan(0);
+    const dimension = await (engine as Awaited<ReturnType<typeof createDuckDbEngine>>).raw(
+      `select id, name from campaigns where id in (${ids.map((id) => `'${id}'`).join(", ")})`,
+    );
+    const names = Object.fromEntries(dimension.map((row) => [String(row.id), String(row.name)]));
+    expect(snapshot.scopeNames).toEqual(names);
+    const html = readFileSync(
+      summary.emails[0]?.location?.replace(/\.eml$/, ".html") ?? "",
+      "utf8",
+    );
+    for (const id of ids) {
+      expect(html).toContain(names[id]);
+      expect(html).not.toContain(id); // campaign ids like cmp_0007 are not for managers
+    }
+  });
+
   it("rejects a date that is not a date", async () => {
     const { deps, runLog } = setup();
     await expect(runReport(deps, { report: "daily", date: "2026-02-30" })).rejects.toThrow(
       /not a calendar date/,
     );
     expect(runLog()[0]).toMatchObject({ outcome: "failed" });
+  });
+});
+
+describe("runReport with a completeness gate", () => {
+  /** A module of the content table only, with a value far below its target (5 %). */
+  const contentOnly: KpiModule = {
+    id: "content-only",
+    periods: ["day"],
+    reads: ["content"],
+    compute: async () => ({
+      values: { interaction_rate: { value: 0.01, sample: 5000 } },
+      stats: [],
+    }),
+  };
+  /** A module that does not say what it reads. */
+  const undeclared: KpiModule = {
+    id: "undeclared",
+    periods: ["day"],
+    compute: async () => ({
+      values: { content_conversion_rate: { value: 0.001, sample: 5000 } },
+      stats: [],
+    }),
+  };
+  const thinOrders: CompletenessIssue = {
+    table: "orders",
+    partition: "2026-03-08",
+    kind: "thin_partition",
+    rows: 3,
+    expectedRows: 40,
+    message: "orders: partition dt=2026-03-08 holds 3 rows in the period, below 50 % of expected.",
+  };
+  const gate = (issues: readonly CompletenessIssue[], seen: CompletenessGateContext[] = []) => ({
+    name: "test-gate",
+    async check(context: CompletenessGateContext) {
+      seen.push(context);
+      return {
+        issues,
+        notices: issues.length
+          ? [
+              {
+                level: "warning" as const,
+                text: { en: "Data incomplete: orders thin.", "zh-CN": "数据不完整：orders。" },
+              },
+            ]
+          : [],
+        checked: [{ table: "orders", partition: "2026-03-08", rows: 3 }],
+        stats: [{ query: "completeness", elapsedMs: 1, rows: 2, bytesScanned: 10 }],
+      };
+    },
+  });
+
+  it("marks the metrics of modules reading an incomplete table data incomplete, and judges the rest", async () => {
+    const seen: CompletenessGateContext[] = [];
+    const { out, deps, runLog } = setup({
+      modules: [usersModule, contentOnly, undeclared],
+      completenessGate: gate([thinOrders], seen),
+    });
+    const summary = await runReport(deps, { report: "daily", date: "2026-03-08", runId: "gated" });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ periodKey: "2026-03-08", runId: "gated" });
+    expect(seen[0]?.window.partitions).toEqual(["2026-03-07", "2026-03-08"]);
+
+    // users reads events and orders; the undeclared module may read anything: not judged.
+    const users = Object.keys(summary.metrics).filter(
+      (id) => id !== "interaction_rate" && id !== "content_conversion_rate",
+    );
+    expect(users).toEqual(expect.arrayContaining(["gmv", "dau", "retention_d1"]));
+    for (const id of users) expect(summary.metrics[id]?.status, id).toBe("data_incomplete");
+    expect(summary.metrics.content_conversion_rate?.status).toBe("data_incomplete");
+    // content is complete: its metric is judged, and breached.
+    expect(summary.metrics.interaction_rate?.status).toBe("breach");
+    expect(summary.statusCounts.breach).toBe(1);
+    expect(summary.statusCounts.data_incomplete).toBe(users.length + 1);
+    expect(summary.dataIssues).toEqual([thinOrders]);
+
+    const snapshot = JSON.parse(
+      readFileSync(join(out, "snapshots", "daily", "2026-03-08", "r001.json"), "utf8"),
+    ) as ReportSnapshot;
+    expect(snapshot.metrics.gmv).toMatchObject({
+      status: "data_incomplete",
+      incompleteInputs: ["orders"],
+    });
+    expect(snapshot.metrics.interaction_rate?.status).toBe("breach");
+    expect(snapshot.dataCompleteness).toEqual({ issues: [thinOrders] });
+    expect(snapshot.statusCounts.breach).toBe(1);
+
+    const en = summary.emails.find((e) => e.list === "managers");
+    expect(en?.subject).toMatch(/ · 1 breach · data incomplete$/);
+    const html = readFileSync(en?.location?.replace(/\.eml$/, ".html") ?? "", "utf8");
+    const noticeAt = html.indexOf("Data incomplete: orders thin.");
+    expect(noticeAt).toBeGreaterThan(0);
+    expect(noticeAt).toBeLessThan(html.indexOf("HEADLINE KPIS"));
+    expect(html).toContain("not judged: its input data (orders) is incomplete for this period");
+    const text =
+      leaves(parseEml(readFileSync(en?.location ?? "", "utf8"))).find(
+        (part) => part.contentType === "text/plain",
+      )?.body ?? "";
+    expect(text).toMatch(/- GMV: .* \[Data incomplete\]/);
+    expect(text).toMatch(/- Interaction rate: .* \[Breach\]/);
+    // The needs-attention list holds the one judged breach, not the unjudged metrics.
+    expect(text.match(/^ {2}✖ .*$/gm)).toEqual([expect.stringMatching(/^ {2}✖ Interaction rate:/)]);
+
+    const zh = summary.emails.find((e) => e.list === "managers-zh");
+    expect(zh?.subject).toMatch(/ · 1 项未达标 · 数据不完整$/);
+    const zhHtml = readFileSync(zh?.location?.replace(/\.eml$/, ".html") ?? "", "utf8");
+    expect(zhHtml).toContain("数据不完整：orders。");
+    expect(zhHtml).toContain("未评判：本周期输入数据（orders）不完整");
+
+    const [entry] = runLog();
+    expect(Object.keys(entry?.timingsMs as object)).toContain("gate");
+    expect(entry?.completeness).toEqual({
+      complete: false,
+      issues: [thinOrders],
+      checked: [{ table: "orders", partition: "2026-03-08", rows: 3 }],
+    });
+    expect(entry?.queries).toEqual(
+      expect.arrayContaining([expect.objectContaining({ query: "completeness" })]),
+    );
+  });
+
+  it("judges every metric when the gate finds the data complete", async () => {
+    const { deps, runLog } = setup({
+      modules: [usersModule, contentOnly],
+      completenessGate: gate([]),
+    });
+    const summary = await runReport(deps, { report: "daily", date: "2026-03-08", dryRun: true });
+    expect(summary.statusCounts.data_incomplete).toBe(0);
+    expect(summary.dataIssues).toEqual([]);
+    expect(summary.emails[0]?.subject).not.toContain("data incomplete");
+    expect(runLog()[0]?.completeness).toMatchObject({ complete: true, issues: [] });
+  });
+
+  it("fails the run, sending nothing, when the gate cannot check", async () => {
+    const { out, deps, outboxRuns } = setup({
+      modules: [contentOnly],
+      completenessGate: {
+        name: "broken-gate",
+        check: async () => {
+          throw new Error("completeness query failed");
+        },
+      },
+    });
+    const error = await runReport(deps, { report: "daily", date: "2026-03-08" }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ReportRunError);
+    expect(outboxRuns()).toEqual([]);
+    expect(existsSync(join(out, "snapshots"))).toBe(false);
   });
 });
