@@ -12,6 +12,11 @@
 -- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
 -- wins, then the smaller amount) has status 'paid'. Deduplicated within the orders window.
 --
+-- Records that fail validation are left out, so that bad data never moves a KPI (data
+-- quality counts them, see efficiency_events.sql and efficiency_orders.sql): events without
+-- a user or of a type not in :event_types, order records without a user or with a negative
+-- amount.
+--
 -- The day-only cohorts (retention, first-order conversion) are also computed for a weekly
 -- run, relative to its Sunday; the weekly report does not show them.
 --
@@ -20,6 +25,7 @@
 -- @param events_dt_to varchar last dt partition of events to read
 -- @param signup_lookback_days integer a signup day has no signup in this many local days before it
 -- @param private_channels varchar_list channels that count as private domain
+-- @param event_types varchar_list the known event types of the data contract
 -- @param period_start date first local day of the period
 -- @param period_end date last local day of the period (D)
 -- @param wau_start date first local day of the WAU window (D-6; weekly: the Monday)
@@ -71,6 +77,7 @@ events_by_local_day as (
     and e.event_time >= cal.day_start
     and e.event_time < cal.day_end
     and e.user_id is not null
+    and e.event_type in :event_types
 ),
 
 user_days as (
@@ -152,6 +159,8 @@ order_records as (
   where dt between :orders_dt_from and :orders_dt_to
     and order_time >= :orders_from
     and order_time < :orders_to
+    and user_id is not null
+    and amount >= 0
 ),
 
 order_records_latest_first as (

@@ -81,16 +81,25 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     });
   };
 
+  const openedFiles = async (): Promise<string[]> => {
+    const opened = await connection.runAndReadAll(
+      "SELECT DISTINCT path FROM duckdb_logs_parsed('FileSystem') WHERE op = 'OPEN' ORDER BY path",
+    );
+    return opened.getRowsJson().map(([path]) => String(path));
+  };
+  /** The files the last failed query had opened, for its error message. */
+  let openedByFailure: string[] = [];
+
   /** Runs `sql` with DuckDB's file-system log on, and returns the rows and the files opened. */
   const runLogged = async (sql: string): Promise<{ rows: Row[]; opened: string[] }> => {
     await connection.run("CALL truncate_duckdb_logs()");
     await connection.run("CALL enable_logging('FileSystem')");
     try {
       const rows = await raw(sql);
-      const opened = await connection.runAndReadAll(
-        "SELECT DISTINCT path FROM duckdb_logs_parsed('FileSystem') WHERE op = 'OPEN' ORDER BY path",
-      );
-      return { rows, opened: opened.getRowsJson().map(([path]) => String(path)) };
+      return { rows, opened: await openedFiles() };
+    } catch (error) {
+      openedByFailure = await openedFiles().catch(() => []);
+      throw error;
     } finally {
       await connection.run("CALL disable_logging()");
       await connection.run("CALL truncate_duckdb_logs()");
@@ -113,9 +122,15 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
           outcome = await runLogged(sql);
         } catch (error) {
           const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-          throw new DuckDbQueryError(`Query ${query.name} failed in DuckDB: ${reason}`, {
-            cause: error,
-          });
+          // DuckDB names the file for most read errors, not for every cast: find it.
+          const file =
+            DATA_ERROR.test(reason ?? "") && !reason?.includes(lakeDir)
+              ? await unreadableFile(connection, lakeDir, sources, openedByFailure)
+              : undefined;
+          throw new DuckDbQueryError(
+            `Query ${query.name} failed in DuckDB: ${reason}${file ? ` (in ${file})` : ""}`,
+            { cause: error },
+          );
         }
         const elapsedMs = performance.now() - started;
         return {
@@ -168,6 +183,35 @@ function readStats(
     0,
   );
   return { bytesScanned, partitionsRead };
+}
+
+/** Errors about the data read rather than the query. */
+const DATA_ERROR = /^(Conversion|Invalid Input) Error/;
+
+/**
+ * The first of `files` (those a failed query opened) that cannot be read as its table's
+ * contract says — a column missing, or a value that does not cast — or undefined. Runs only
+ * after a failure, and reads only the files that query had opened.
+ */
+async function unreadableFile(
+  connection: DuckDBConnection,
+  lakeDir: string,
+  sources: readonly SourceDecl[],
+  files: readonly string[],
+): Promise<string | undefined> {
+  for (const file of files) {
+    if (!file.startsWith(lakeDir + sep) || !file.endsWith(".parquet")) continue;
+    const source = sources.find((s) => file.startsWith(resolve(lakeDir, s.location) + sep));
+    const table: TableSpec | undefined = source && TABLES[source.name as TableSpec["name"]];
+    if (!table) continue;
+    const casts = table.columns.map((c) => `count(CAST(${c.name} AS ${DUCKDB_TYPES[c.type]}))`);
+    try {
+      await connection.run(`SELECT ${casts.join(", ")} FROM read_parquet('${escapeSql(file)}')`);
+    } catch {
+      return file;
+    }
+  }
+  return undefined;
 }
 
 /** The files a partitioned source holds for the given `dt` values (for stats and tests). */

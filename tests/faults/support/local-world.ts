@@ -7,7 +7,15 @@
  * What a test counts afterwards is what reached people: the `.eml` files in the outbox and
  * the delivery records beside them.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
@@ -41,14 +49,25 @@ export interface LocalWorld {
    */
   open(
     outDir: string,
-    options?: { clock?: Clock; engine?: QueryEngine; overrides?: Partial<OnCallDeps> },
+    options?: {
+      clock?: Clock;
+      engine?: QueryEngine;
+      /** Another lake than the world's (a damaged copy, say). */
+      lakeDir?: string;
+      overrides?: Partial<OnCallDeps>;
+    },
   ): Promise<{ deps: OnCallDeps; close(): Promise<void> }>;
+  /** A copy of the world's lake, changed by `damage`, for one case. */
+  lakeCopy(name: string, damage: (lakeDir: string) => Promise<void> | void): Promise<string>;
   close(): void;
 }
 
-/** Builds the world in a fresh temp folder; `lake` may add or change files of the lake. */
+/**
+ * Builds the world in a fresh temp folder; `lake` may add or change files of the lake,
+ * `settings` is the text of `settings.yaml` (default: none, the defaults apply).
+ */
 export async function createLocalWorld(
-  options: { alerts?: string; lake?: (lakeDir: string) => Promise<void> } = {},
+  options: { alerts?: string; settings?: string; lake?: (lakeDir: string) => Promise<void> } = {},
 ): Promise<LocalWorld> {
   const root = mkdtempSync(join(tmpdir(), "opspulse-"));
   const lakeDir = join(root, "lake");
@@ -56,6 +75,7 @@ export async function createLocalWorld(
   await writeAlertLake(lakeDir);
   if (options.lake) await options.lake(lakeDir);
   writeAlertConfig(configDir, options.alerts ?? "reminder_every_hours: 36\n");
+  if (options.settings) writeFileSync(join(configDir, "settings.yaml"), options.settings);
   const config = loadConfig(configDir);
   const templates = loadReportTemplates();
   const alertTemplate = loadAlertTemplate();
@@ -66,8 +86,11 @@ export async function createLocalWorld(
     lakeDir,
     configDir,
     newOut: (name) => join(root, `out-${name}-${outs++}`),
-    async open(outDir, { clock = clockAt("2026-03-03T00:00:00Z"), engine, overrides } = {}) {
-      const own = engine ? undefined : await createDuckDbEngine({ lakeDir, threads: 1 });
+    async open(
+      outDir,
+      { clock = clockAt("2026-03-03T00:00:00Z"), engine, lakeDir: lake = lakeDir, overrides } = {},
+    ) {
+      const own = engine ? undefined : await createDuckDbEngine({ lakeDir: lake, threads: 1 });
       const deps: OnCallDeps = {
         engine: engine ?? (own as QueryEngine),
         catalog,
@@ -81,6 +104,12 @@ export async function createLocalWorld(
         ...overrides,
       };
       return { deps, close: async () => own?.close() };
+    },
+    async lakeCopy(name, damage) {
+      const copy = join(root, `lake-${name}`);
+      cpSync(lakeDir, copy, { recursive: true });
+      await damage(copy);
+      return copy;
     },
     close: () => rmSync(root, { recursive: true, force: true }),
   };

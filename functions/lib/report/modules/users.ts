@@ -2,6 +2,7 @@
  * The user-operations module (AARRR and orders): one query per run, `queries/user_kpis.sql`,
  * which reads the events and orders partitions of its windows once each.
  */
+import { KNOWN_EVENT_TYPES } from "../../kpi/efficiency.ts";
 import {
   CONVERSION_WINDOW_HOURS,
   LTV_WINDOW_HOURS,
@@ -67,6 +68,7 @@ export function userKpiParams(
     events_dt_to: events.partitions.at(-1) ?? "",
     signup_lookback_days: SIGNUP_LOOKBACK_DAYS,
     private_channels: settings.privateDomainChannels,
+    event_types: KNOWN_EVENT_TYPES,
     period_start: windows.periodStart,
     period_end: windows.periodEnd,
     wau_start: windows.wauStart,
