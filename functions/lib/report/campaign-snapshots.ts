@@ -1,0 +1,130 @@
+/**
+ * Campaign ROI snapshots as their own immutable history: one document per campaign and
+ * snapshot day, `campaign_snapshots/<campaign id>/<YYYY-MM-DD>`, next to the report's own
+ * snapshot. A re-run of the day writes the next revision of each document and never
+ * rewrites one; every revision adds a line to the store's JSON Lines history, whose
+ * per-metric rows carry the campaign id as their scope, so a campaign's ROI curve is one
+ * query, e.g. in DuckDB:
+ *
+ * ```sql
+ * select period_key, revision, m.value as roi, m.target
+ * from read_json_auto('out/snapshots/history/campaign_snapshots.jsonl'), unnest(metrics) as t(m)
+ * where m.metric = 'campaign_roi' and m.scope = 'cmp_0014'
+ * order by period_key, revision
+ * ```
+ *
+ * The documents are written by an `afterSnapshot` hook of the report use case, from the
+ * campaigns module's snapshots (`details.campaigns`) and the run's evaluation of their
+ * metrics against the targets, so they hold exactly what the report judged.
+ */
+import type { CampaignSnapshot } from "../kpi/campaigns.ts";
+import { countStatuses } from "../kpi/evaluate.ts";
+import type { Period } from "../kpi/windows.ts";
+import type { SnapshotDraft, SnapshotStore } from "../ports.ts";
+import type { EvaluatedMetric } from "./email/model.ts";
+import type { AfterSnapshotHook } from "./run-report.ts";
+import { type MetricSnapshot, metricSnapshot, SNAPSHOT_SCHEMA_VERSION } from "./snapshot.ts";
+
+/** The report name of the per-campaign documents in the snapshot store. */
+export const CAMPAIGN_SNAPSHOTS_REPORT = "campaign_snapshots";
+
+/** The period key of a campaign's snapshot on a day: `<campaign id>/<YYYY-MM-DD>`. */
+export function campaignSnapshotKey(campaignId: string, date: string): string {
+  return `${campaignId}/${date}`;
+}
+
+/** What the per-campaign documents are made from. */
+export interface CampaignSnapshotsInput {
+  readonly runId: string;
+  readonly createdAt: Date;
+  readonly configVersion: string;
+  /** The report day. */
+  readonly period: Period;
+  /** The campaigns module's snapshots of the day. */
+  readonly snapshots: readonly CampaignSnapshot[];
+  /** The run's evaluation of each campaign's metrics (campaign id → metrics). */
+  readonly scoped: Readonly<Record<string, readonly EvaluatedMetric[]>>;
+  /** The report snapshot the documents belong to (null in a run that stored none). */
+  readonly reportSnapshot: {
+    readonly report: string;
+    readonly periodKey: string;
+    readonly revision: number;
+  } | null;
+}
+
+/** One campaign's document on a day. */
+export type CampaignSnapshotDraft = SnapshotDraft & {
+  readonly schemaVersion: number;
+  readonly runId: string;
+  readonly createdAt: string;
+  readonly configVersion: string;
+  readonly period: Period;
+  /** None: every metric of the document is the campaign's (see `scoped`). */
+  readonly metrics: Readonly<Record<string, MetricSnapshot>>;
+  readonly scoped: Readonly<Record<string, Readonly<Record<string, MetricSnapshot>>>>;
+  readonly scopeNames: Readonly<Record<string, string>>;
+  readonly statusCounts: ReturnType<typeof countStatuses>;
+  /** Name, dates, cumulative counts, `final` (the day after the end) and `truncated`. */
+  readonly campaign: Omit<CampaignSnapshot, "values">;
+  readonly reportSnapshot: CampaignSnapshotsInput["reportSnapshot"];
+};
+
+/** The documents of a day: one per campaign snapshot, in campaign id order. */
+export function campaignSnapshotDrafts(input: CampaignSnapshotsInput): CampaignSnapshotDraft[] {
+  return input.snapshots.map((snapshot) => {
+    const evaluated = input.scoped[snapshot.campaignId] ?? [];
+    const { values: _values, ...campaign } = snapshot;
+    return {
+      report: CAMPAIGN_SNAPSHOTS_REPORT,
+      periodKey: campaignSnapshotKey(snapshot.campaignId, snapshot.snapshotDate),
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+      runId: input.runId,
+      createdAt: input.createdAt.toISOString(),
+      configVersion: input.configVersion,
+      period: input.period,
+      metrics: {},
+      scoped: {
+        [snapshot.campaignId]: Object.fromEntries(
+          evaluated.map((m) => [m.def.id, metricSnapshot(m.value, m.evaluation)]),
+        ),
+      },
+      scopeNames: { [snapshot.campaignId]: snapshot.name },
+      statusCounts: countStatuses(evaluated.map((m) => m.evaluation)),
+      campaign,
+      reportSnapshot: input.reportSnapshot,
+    };
+  });
+}
+
+/**
+ * The `afterSnapshot` hook that stores one document per campaign snapshot of the run (none
+ * in a dry run, none when the run computed no campaign snapshot).
+ */
+export function createCampaignSnapshotsHook(store: SnapshotStore): AfterSnapshotHook {
+  return {
+    name: "campaign-snapshots",
+    async run(context) {
+      const snapshots = context.computed.details.campaigns as
+        | readonly CampaignSnapshot[]
+        | undefined;
+      if (context.dryRun || !snapshots || snapshots.length === 0) return undefined;
+      const drafts = campaignSnapshotDrafts({
+        runId: context.runId,
+        createdAt: context.now,
+        configVersion: context.config.version,
+        period: context.period,
+        snapshots,
+        scoped: context.scoped,
+        reportSnapshot: context.snapshot
+          ? {
+              report: context.snapshot.report,
+              periodKey: context.snapshot.periodKey,
+              revision: context.snapshot.revision,
+            }
+          : null,
+      });
+      for (const draft of drafts) await store.put(draft);
+      return undefined;
+    },
+  };
+}
