@@ -165,7 +165,7 @@ const EN: AlertStrings = {
   },
   dataNotJudged: "No KPI of this period raised a breach alert: it was not judged.",
   managerNotice: (issues, command) =>
-    `Data incomplete: ${issues}. The KPIs below may be understated and were not judged for alerts; on-call has been told. Re-run once the data has arrived: ${command}`,
+    `Data incomplete: ${issues}. The KPIs marked "data incomplete" read this data: they may be understated and were not judged against their targets; on-call has been told. Re-run once the data has arrived: ${command}`,
   failureNoEmail:
     "No report email was sent for this period. Fix the cause, then re-run the report with the command below.",
   command: "Re-run the report for this period",
@@ -253,7 +253,7 @@ const ZH: AlertStrings = {
   },
   dataNotJudged: "本周期未作判定，因此没有任何指标触发未达标告警。",
   managerNotice: (issues, command) =>
-    `数据不完整：${issues}。以下指标可能偏低，未用于告警判定；已通知值班人员。数据补齐后请重新运行：${command}`,
+    `数据不完整：${issues}。标为“数据不完整”的指标读取了这些数据，可能偏低，未按目标评判；已通知值班人员。数据补齐后请重新运行：${command}`,
   failureNoEmail: "本周期未发送报告邮件。请排除原因后，用下方命令重新运行报告。",
   command: "重新运行本周期报告",
   footer: (key, runId) => `告警 ${key} · 运行 ${runId}`,

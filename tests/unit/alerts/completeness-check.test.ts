@@ -3,10 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
-import { checkCompleteness } from "../../../functions/lib/alerts/completeness-check.ts";
-import { periodContaining } from "../../../functions/lib/kpi/windows.ts";
+import {
+  checkCompleteness,
+  createCompletenessGate,
+} from "../../../functions/lib/alerts/completeness-check.ts";
+import { parseConfig } from "../../../functions/lib/config/load.ts";
+import { periodContaining, periodWindow } from "../../../functions/lib/kpi/windows.ts";
 import { type LakeRow, writeLake } from "../../../functions/lib/lake/writer.ts";
 import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
+import { periodKeyOf } from "../../../functions/lib/report/snapshot.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -118,5 +123,55 @@ describe("checkCompleteness on a DuckDB lake", () => {
         newestTime: "2026-03-01T11:50:00.000Z",
       },
     ]);
+  });
+});
+
+describe("createCompletenessGate: the report's gate before evaluation", () => {
+  const gateOn = async (name: string, alerts: string, keep?: Parameters<typeof lakeRows>[0]) => {
+    const lakeDir = join(tmp, name);
+    await writeLake(lakeDir, lakeRows(keep));
+    const engine = await createDuckDbEngine({ lakeDir, threads: 1 });
+    try {
+      const config = parseConfig([{ file: "alerts.yaml", text: alerts }], "config");
+      return await createCompletenessGate({ engine, catalog }).check({
+        request: { report: "daily", date: "2026-03-01" },
+        runId: "run-1",
+        period,
+        periodKey: periodKeyOf(period),
+        window: periodWindow(period),
+        config,
+        now: RUN,
+      });
+    } finally {
+      await engine.close();
+    }
+  };
+
+  it("names the incomplete table, partition and counts in the managers' notice", async () => {
+    const result = await gateOn(
+      "gate-thin",
+      "",
+      (table, at) => table === "orders" || dtOf(at) !== "2026-03-01" || at.getUTCMinutes() === 0,
+    );
+    expect(result.issues.map((i) => [i.table, i.partition, i.kind])).toEqual([
+      ["events", "2026-03-01", "thin_partition"],
+    ]);
+    expect(result.stats?.map((s) => s.query)).toEqual(["completeness"]);
+    expect(result.notices).toHaveLength(1);
+    expect(result.notices?.[0]?.text.en).toBe(
+      'Data incomplete: events dt=2026-03-01 thin: 16 rows, median of past weeks 48. The KPIs marked "data incomplete" read this data: they may be understated and were not judged against their targets; on-call has been told. Re-run once the data has arrived: opspulse run daily --date 2026-03-01',
+    );
+    expect(result.notices?.[0]?.text["zh-CN"]).toContain("数据不完整：events dt=2026-03-01");
+  });
+
+  it("has nothing to say about complete data", async () => {
+    const result = await gateOn("gate-complete", "");
+    expect(result.issues).toEqual([]);
+    expect(result.notices).toEqual([]);
+  });
+
+  it("checks nothing when alerts.yaml switches it off", async () => {
+    const result = await gateOn("gate-off", "completeness:\n  enabled: false\n", () => false);
+    expect(result).toEqual({ issues: [] });
   });
 });

@@ -99,6 +99,49 @@ describe("replayStoredAlerts", () => {
   });
 });
 
+describe("replayStoredAlerts over a day the completeness gate found incomplete", () => {
+  it("replays it as it ran: one data alert, its metrics not judged, no episode opened", async () => {
+    const snapshots = await store(join(tmp, "c"), [1200, 1300, null, 400, 1500]);
+    const missing = {
+      table: "events",
+      partition: "2026-03-03",
+      kind: "missing_partition" as const,
+      rows: 0,
+      expectedRows: 48,
+      message: "events: partition dt=2026-03-03 is missing (0 rows).",
+    };
+    await snapshots.put({
+      report: "daily",
+      periodKey: "2026-03-03",
+      metrics: {
+        gmv: {
+          value: 200,
+          status: "data_incomplete",
+          incompleteInputs: ["events"],
+          target: null,
+          previous: null,
+          yearEarlier: null,
+        },
+      },
+      scoped: {},
+      dataCompleteness: { issues: [missing] },
+    });
+    const replay = await replayStoredAlerts(
+      snapshots,
+      config("targets:\n  gmv: { target: 1000 }\n  campaign_roi: { target: null }\n"),
+      { report: "daily", from: "2026-03-01", to: "2026-03-05" },
+    );
+    // GMV 200 on 03-03 misses the target, but its data was incomplete: not a breach.
+    expect(replay.fired.map((n) => [n.periodKey, n.kind])).toEqual([
+      ["2026-03-03", "data_incomplete"],
+      ["2026-03-04", "start"],
+      ["2026-03-05", "resolved"],
+    ]);
+    expect(replay.fired.find((n) => n.kind === "start")).toMatchObject({ since: "2026-03-04" });
+    expect(replay.breachedPeriods).toEqual({ gmv: 1 });
+  });
+});
+
 describe("scheduledRunTime", () => {
   it("is the schedule's local hour the day after a day, and the Monday after a week", () => {
     const schedule = { cron: "30 8 * * *", timeZone: "Asia/Shanghai", enabled: true };
