@@ -20,7 +20,7 @@
 import type { CampaignSnapshot } from "../kpi/campaigns.ts";
 import { countStatuses } from "../kpi/evaluate.ts";
 import type { Period } from "../kpi/windows.ts";
-import type { SnapshotDraft, SnapshotStore } from "../ports.ts";
+import type { SnapshotDocument, SnapshotDraft, SnapshotStore } from "../ports.ts";
 import type { EvaluatedMetric } from "./email/model.ts";
 import type { AfterSnapshotHook } from "./run-report.ts";
 import { type MetricSnapshot, metricSnapshot, SNAPSHOT_SCHEMA_VERSION } from "./snapshot.ts";
@@ -52,8 +52,8 @@ export interface CampaignSnapshotsInput {
   } | null;
 }
 
-/** One campaign's document on a day. */
-export type CampaignSnapshotDraft = SnapshotDraft & {
+/** The fields of one campaign's document on a day besides its key and revision. */
+export interface CampaignSnapshotFields {
   readonly schemaVersion: number;
   readonly runId: string;
   readonly createdAt: string;
@@ -67,7 +67,13 @@ export type CampaignSnapshotDraft = SnapshotDraft & {
   /** Name, dates, cumulative counts, `final` (the day after the end) and `truncated`. */
   readonly campaign: Omit<CampaignSnapshot, "values">;
   readonly reportSnapshot: CampaignSnapshotsInput["reportSnapshot"];
-};
+}
+
+/** A campaign's document as written (the store gives it its revision). */
+export type CampaignSnapshotDraft = SnapshotDraft & CampaignSnapshotFields;
+
+/** A campaign's document as stored. */
+export type StoredCampaignSnapshot = SnapshotDocument & CampaignSnapshotFields;
 
 /** The documents of a day: one per campaign snapshot, in campaign id order. */
 export function campaignSnapshotDrafts(input: CampaignSnapshotsInput): CampaignSnapshotDraft[] {

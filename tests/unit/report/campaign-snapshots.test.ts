@@ -16,8 +16,8 @@ import { generateLake } from "../../../functions/lib/lake/generator.ts";
 import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
 import {
   CAMPAIGN_SNAPSHOTS_REPORT,
-  type CampaignSnapshotDraft,
   createCampaignSnapshotsHook,
+  type StoredCampaignSnapshot,
 } from "../../../functions/lib/report/campaign-snapshots.ts";
 import { campaignsModule } from "../../../functions/lib/report/modules/campaigns.ts";
 import { type RunReportDeps, runReport } from "../../../functions/lib/report/run-report.ts";
@@ -63,9 +63,7 @@ afterAll(async () => {
 });
 
 const documentOf = async (key: string) =>
-  (await store.latest(CAMPAIGN_SNAPSHOTS_REPORT, key)) as
-    | (CampaignSnapshotDraft & { revision: number })
-    | undefined;
+  (await store.latest(CAMPAIGN_SNAPSHOTS_REPORT, key)) as StoredCampaignSnapshot | undefined;
 
 describe("campaign snapshot documents", () => {
   it("stores one per running campaign, and a final one the day after a campaign ends", async () => {
