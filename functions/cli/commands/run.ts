@@ -1,13 +1,22 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
+import { createFsArtifactStore } from "../../lib/adapters/fs-artifacts.ts";
 import { createFsSnapshotStore } from "../../lib/adapters/fs-store.ts";
 import { type OnCallDeps, runReportWithAlerts } from "../../lib/alerts/on-call.ts";
 import { loadAlertTemplate } from "../../lib/alerts/render.ts";
+import { createResvgRasterizer } from "../../lib/charts/raster.ts";
+import { createDashboardHook, type PublishedDashboard } from "../../lib/dashboard/publish.ts";
 import { ConfigError, loadConfig } from "../../lib/config/load.ts";
 import { LOCALES } from "../../lib/config/schema.ts";
 import type { Locale } from "../../lib/kpi/registry.ts";
-import { InvalidPeriodError, parseIsoDate, parseTimeZone } from "../../lib/kpi/windows.ts";
+import {
+  InvalidPeriodError,
+  parseIsoDate,
+  parseTimeZone,
+  periodContaining,
+  periodWindow,
+} from "../../lib/kpi/windows.ts";
 import { QueryCatalog } from "../../lib/query/catalog.ts";
 import { loadReportTemplates, TemplatesMissingError } from "../../lib/report/email/render.ts";
 import {
@@ -16,6 +25,7 @@ import {
   type RunReportRequest,
   type RunReportSummary,
 } from "../../lib/report/run-report.ts";
+import { periodKeyOf } from "../../lib/report/snapshot.ts";
 import { type AdapterFactories, type Adapters, createAdapters } from "../../lib/runtime/deps.ts";
 import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env.ts";
 import { localAdapterFactories } from "../../lib/runtime/local-adapters.ts";
@@ -37,6 +47,8 @@ export interface ReportRuntime {
   readonly outDir: string;
   /** Where a stored snapshot can be found, for people. */
   snapshotLocation(report: string, periodKey: string, revision: number): string;
+  /** The local dashboard folder, and the page the last run published there. */
+  readonly dashboard: { readonly dir: string; last: PublishedDashboard | undefined };
   close(): Promise<void>;
 }
 
@@ -46,28 +58,7 @@ export interface ReportRuntime {
  * templates. Errors a person can fix become {@link UserError}s.
  */
 export async function openReportRuntime(folders: FolderOptions): Promise<ReportRuntime> {
-  const source = {
-    ...process.env,
-    ...(folders.lake ? { OPSPULSE_LAKE_DIR: folders.lake } : {}),
-    ...(folders.out ? { OPSPULSE_OUT_DIR: folders.out } : {}),
-    ...(folders.config ? { OPSPULSE_CONFIG_DIR: folders.config } : {}),
-  };
-  let env: RuntimeEnv;
-  try {
-    env = readRuntimeEnv(source, {
-      lakeDir: DEFAULT_LAKE_DIR,
-      outDir: DEFAULT_OUT_DIR,
-      configDir: DEFAULT_CONFIG_DIR,
-    });
-  } catch (error) {
-    if (error instanceof EnvError) throw new UserError(error.message, { cause: error });
-    throw error;
-  }
-  if (env.engine.kind === "duckdb" && !existsSync(join(env.engine.lakeDir, "events"))) {
-    throw new UserError(
-      `no lake at ${env.engine.lakeDir}: run "npm run demo" (or "opspulse generate --lake ${env.engine.lakeDir}") first, or pass --lake DIR`,
-    );
-  }
+  const { source, env } = reportEnv(folders);
   const config = loadUserConfig(env.configDir);
   let templates: ReturnType<typeof loadReportTemplates>;
   let alertTemplate: ReturnType<typeof loadAlertTemplate>;
@@ -96,6 +87,11 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
   const outDir =
     env.store.kind === "fs" ? env.store.outDir : (source.OPSPULSE_OUT_DIR ?? DEFAULT_OUT_DIR);
   const localSnapshots = createFsSnapshotStore({ dir: join(outDir, "snapshots") });
+  const dashboard: ReportRuntime["dashboard"] = { dir: join(outDir, "dashboard"), last: undefined };
+  const charts = await createResvgRasterizer().catch((error: unknown) => {
+    process.stderr.write(`notice: the emails go without charts: ${(error as Error).message}\n`);
+    return undefined;
+  });
   return {
     deps: {
       engine: adapters.engine,
@@ -109,7 +105,18 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
       templates,
       alertState: adapters.alertState,
       alertTemplate,
+      ...(charts ? { charts } : {}),
+      afterSnapshot: [
+        createDashboardHook({
+          snapshots: adapters.snapshots,
+          artifacts: createFsArtifactStore({ dir: dashboard.dir }),
+          onPublished: (published) => {
+            dashboard.last = published;
+          },
+        }),
+      ],
     },
+    dashboard,
     env,
     outDir,
     snapshotLocation: (report, periodKey, revision) =>
@@ -118,6 +125,39 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
         : `${report}/${periodKey} revision ${revision} (S3 bucket ${env.store.bucket})`,
     close: () => adapters.close(),
   };
+}
+
+/**
+ * The runtime environment of a report command (flags win over OPSPULSE_* variables), with
+ * the local lake checked; errors a person can fix become {@link UserError}s.
+ */
+export function reportEnv(folders: FolderOptions): {
+  readonly source: Record<string, string | undefined>;
+  readonly env: RuntimeEnv;
+} {
+  const source = {
+    ...process.env,
+    ...(folders.lake ? { OPSPULSE_LAKE_DIR: folders.lake } : {}),
+    ...(folders.out ? { OPSPULSE_OUT_DIR: folders.out } : {}),
+    ...(folders.config ? { OPSPULSE_CONFIG_DIR: folders.config } : {}),
+  };
+  let env: RuntimeEnv;
+  try {
+    env = readRuntimeEnv(source, {
+      lakeDir: DEFAULT_LAKE_DIR,
+      outDir: DEFAULT_OUT_DIR,
+      configDir: DEFAULT_CONFIG_DIR,
+    });
+  } catch (error) {
+    if (error instanceof EnvError) throw new UserError(error.message, { cause: error });
+    throw error;
+  }
+  if (env.engine.kind === "duckdb" && !existsSync(join(env.engine.lakeDir, "events"))) {
+    throw new UserError(
+      `no lake at ${env.engine.lakeDir}: run "npm run demo" (or "opspulse generate --lake ${env.engine.lakeDir}") first, or pass --lake DIR`,
+    );
+  }
+  return { source, env };
 }
 
 /** Loads config; an invalid one is a UserError naming the first problem. */
@@ -263,7 +303,10 @@ interface RunOptions extends FolderOptions {
   readonly tz?: string;
   readonly dryRun?: boolean;
   readonly to?: string;
+  readonly resend?: boolean;
   readonly force?: boolean;
+  readonly email: boolean;
+  readonly check?: boolean;
   readonly json?: boolean;
 }
 
@@ -271,7 +314,10 @@ const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
 /**
  * `opspulse run daily|weekly --date D`: computes, evaluates, stores and delivers one
- * report; a report already delivered for the period is not sent again (unless --force).
+ * report; a report already delivered for the period is not run again. After late data,
+ * `--no-email` stores a new snapshot revision and sends nothing; `--resend` also sends it,
+ * marked as a correction, under a delivery key of its own revision (so once).
+ * `--check` validates the arguments, config and lake and runs nothing.
  */
 export function registerRun(program: Command): void {
   withFolders(
@@ -288,7 +334,16 @@ export function registerRun(program: Command): void {
     .option("--tz <zone>", "IANA time zone of the period (default: the schedule's in config)")
     .option("--dry-run", "compute and render, write a preview; store and send nothing")
     .option("--to <address>", "send only to this address (for testing), under its own delivery key")
-    .option("--force", "deliver again even if already delivered (marked as a correction)")
+    .option(
+      "--resend",
+      "already delivered (late data)? store a new snapshot revision and send it again, marked as a correction, once per revision",
+    )
+    .option("--force", "the same as --resend")
+    .option("--no-email", "store a new snapshot revision (e.g. after late data); send nothing")
+    .option(
+      "--check",
+      "check the arguments, config and lake, print the period the run covers; run nothing",
+    )
     .option("--json", "print the run summary as JSON")
     .action(async (reportName: string, opts: RunOptions) => {
       const report = reportArgument(reportName);
@@ -298,6 +353,25 @@ export function registerRun(program: Command): void {
         throw new UserError(
           `--to "${opts.to}" is not an email address: write e.g. --to you@example.com`,
         );
+      }
+      const resend = opts.resend === true || opts.force === true;
+      if (resend && !opts.email) {
+        throw new UserError("--resend sends the report again, --no-email sends nothing: use one");
+      }
+      if (opts.check) {
+        const { env } = reportEnv(opts);
+        const config = loadUserConfig(env.configDir);
+        const period = periodContaining(
+          report === "daily" ? "day" : "week",
+          date,
+          timeZone ?? config.schedules[report].timeZone,
+        );
+        const window = periodWindow(period);
+        const lists = opts.to ? ["direct"] : config.recipients[report].map((list) => list.name);
+        process.stdout.write(
+          `${report} report ${periodKeyOf(period)} (${period.timeZone}): UTC ${window.fromUtc.toISOString()} .. ${window.toUtc.toISOString()}, partitions ${window.partitions.join(", ")}; lists ${lists.join(", ") || "none"}; nothing was run\n`,
+        );
+        return;
       }
       const runtime = await openReportRuntime(opts);
       try {
@@ -310,7 +384,8 @@ export function registerRun(program: Command): void {
             ...(opts.locale ? { locale: opts.locale } : {}),
             ...(opts.dryRun ? { dryRun: true } : {}),
             ...(opts.to ? { to: opts.to } : {}),
-            ...(opts.force ? { force: true } : {}),
+            ...(resend ? { force: true } : {}),
+            ...(opts.email ? {} : { deliver: false }),
           });
         } catch (error) {
           if (opts.json && error instanceof ReportRunError) {
@@ -322,7 +397,12 @@ export function registerRun(program: Command): void {
         if (opts.json) {
           const json = { ...(jsonSummary(summary) as object), previews };
           process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-        } else process.stdout.write(`${describeRun(summary, runtime, previews).join("\n")}\n`);
+        } else {
+          process.stdout.write(`${describeRun(summary, runtime, previews).join("\n")}\n`);
+          if (runtime.dashboard.last) {
+            process.stdout.write(`  dashboard ${runtime.dashboard.last.indexLocation}\n`);
+          }
+        }
       } finally {
         await runtime.close();
       }
