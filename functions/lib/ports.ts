@@ -4,6 +4,7 @@
  * folders, an outbox) and for AWS (Athena, S3, SES).
  */
 import type { QueryFile, QueryParams } from "./query/query-file.ts";
+import type { RollupStorage } from "./rollups/storage.ts";
 
 /** A value of a result cell: decimals arrive as exact strings, dates as `YYYY-MM-DD`,
  * timestamps as ISO 8601 UTC strings, integers as numbers. */
@@ -32,6 +33,11 @@ export interface QueryEngine {
   readonly dialect: "duckdb" | "athena";
   /** Binds `params` to the query's declared parameters and runs it. */
   run(query: QueryFile, params: QueryParams): Promise<QueryResult>;
+  /**
+   * Where the engine keeps the rollup tables it builds (functions/lib/rollups/); absent
+   * when rollups are off, and then queries read them inlined from the raw data.
+   */
+  readonly rollups?: RollupStorage;
   close(): Promise<void>;
 }
 

@@ -13,6 +13,11 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { type SqlType, TABLES, type TableSpec } from "../../functions/lib/contract/schema.ts";
 import type { SourceDecl } from "../../functions/lib/query/catalog.ts";
+import {
+  ROLLUP_PARTITION_COLUMN,
+  type RollupColumnType,
+  rollupSpec,
+} from "../../functions/lib/rollups/schema.ts";
 import type { Lake } from "./lake.ts";
 
 export interface LakeCatalogProps {
@@ -25,12 +30,13 @@ export interface LakeCatalogProps {
 }
 
 /** Hive (Glue) spelling of each contract SQL type. */
-const GLUE_TYPES: Record<SqlType, string> = {
+const GLUE_TYPES: Record<SqlType | RollupColumnType, string> = {
   varchar: "string",
   timestamp: "timestamp",
   date: "date",
   boolean: "boolean",
   "decimal(18,2)": "decimal(18,2)",
+  bigint: "bigint",
 };
 
 /** How each lake file format is read. */
@@ -79,6 +85,7 @@ export class LakeCatalog extends Construct {
   }
 
   #table(source: SourceDecl, props: LakeCatalogProps, account: string): glue.CfnTable {
+    if (rollupSpec(source.name)) return this.#rollupTable(source, props, account);
     const spec = contractTable(source.name);
     if (Boolean(source.partitioned_by) !== Boolean(spec.partitionTimeColumn)) {
       throw new Error(
@@ -103,6 +110,54 @@ export class LakeCatalog extends Construct {
         partitionKeys: source.partitioned_by
           ? [{ name: "dt", type: "string", comment: "UTC date of the row, YYYY-MM-DD." }]
           : [],
+        storageDescriptor: {
+          location,
+          inputFormat: format.inputFormat,
+          outputFormat: format.outputFormat,
+          serdeInfo: { serializationLibrary: format.serializationLibrary },
+          columns: spec.columns.map((column) => ({
+            name: column.name,
+            type: GLUE_TYPES[column.type],
+            comment: column.description,
+          })),
+        },
+      },
+    });
+  }
+
+  /**
+   * A rollup table (functions/lib/rollups/): written by the report runs, partitioned by the
+   * report-zone `local_date` with projection like the raw tables; the range reaches a day
+   * past today, since a zone east of UTC is a day ahead of it.
+   */
+  #rollupTable(source: SourceDecl, props: LakeCatalogProps, account: string): glue.CfnTable {
+    const spec = rollupSpec(source.name);
+    if (!spec || source.partitioned_by !== ROLLUP_PARTITION_COLUMN || source.format !== "parquet") {
+      throw new Error(
+        `queries/_sources.yaml must declare rollup "${source.name}" as parquet partitioned_by ${ROLLUP_PARTITION_COLUMN}.`,
+      );
+    }
+    const format = STORAGE_FORMATS.parquet;
+    const location = props.lake.uri(source.location);
+    return new glue.CfnTable(this, `Table-${source.name}`, {
+      catalogId: account,
+      databaseName: props.databaseName,
+      tableInput: {
+        name: source.name,
+        description: source.description,
+        tableType: "EXTERNAL_TABLE",
+        parameters: {
+          EXTERNAL: "TRUE",
+          classification: format.classification,
+          ...partitionProjection(location, props.firstDay, ROLLUP_PARTITION_COLUMN, "NOW+1DAYS"),
+        },
+        partitionKeys: [
+          {
+            name: ROLLUP_PARTITION_COLUMN,
+            type: "string",
+            comment: "Report-zone local date of the rows, YYYY-MM-DD.",
+          },
+        ],
         storageDescriptor: {
           location,
           inputFormat: format.inputFormat,
@@ -155,15 +210,20 @@ export class LakeCatalog extends Construct {
 }
 
 /** Athena partition projection on `dt` (a date string) and where each day's files live. */
-export function partitionProjection(location: string, firstDay: string): Record<string, string> {
+export function partitionProjection(
+  location: string,
+  firstDay: string,
+  column = "dt",
+  lastDay = "NOW",
+): Record<string, string> {
   return {
     "projection.enabled": "true",
-    "projection.dt.type": "date",
-    "projection.dt.format": "yyyy-MM-dd",
-    "projection.dt.range": `${firstDay},NOW`,
-    "projection.dt.interval": "1",
-    "projection.dt.interval.unit": "DAYS",
-    "storage.location.template": `${location}dt=\${dt}/`,
+    [`projection.${column}.type`]: "date",
+    [`projection.${column}.format`]: "yyyy-MM-dd",
+    [`projection.${column}.range`]: `${firstDay},${lastDay}`,
+    [`projection.${column}.interval`]: "1",
+    [`projection.${column}.interval.unit`]: "DAYS",
+    "storage.location.template": `${location}${column}=\${${column}}/`,
   };
 }
 

@@ -25,6 +25,8 @@ import { type SqlType, TABLES, type TableSpec } from "../contract/schema.ts";
 import type { Cell, QueryEngine, QueryResult, QueryStats, Row } from "../ports.ts";
 import { loadSources, type SourceDecl } from "../query/catalog.ts";
 import { bindParams, type QueryFile, type QueryParams } from "../query/query-file.ts";
+import { createLocalRollupStorage, ROLLUP_STAGING_DIR } from "../rollups/local-storage.ts";
+import { type RollupColumnType, rollupSpec } from "../rollups/schema.ts";
 
 /** Options of {@link createDuckDbEngine}. */
 export interface DuckDbEngineOptions {
@@ -34,6 +36,11 @@ export interface DuckDbEngineOptions {
   readonly sources?: readonly SourceDecl[];
   /** Worker threads (default: DuckDB's choice, one per core). */
   readonly threads?: number;
+  /**
+   * Keep the rollup tables in the lake (`<lake>/rollups/`), built by the runs (default
+   * true). Off, queries read the rollups inlined from the raw data of their whole window.
+   */
+  readonly rollups?: boolean;
 }
 
 /** A query failed in DuckDB; the message names the query and DuckDB's reason. */
@@ -109,42 +116,64 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   // One connection runs one statement at a time; queue runs so each reads its own log.
   let queue: Promise<unknown> = Promise.resolve();
 
+  /** Runs one statement in the queue and measures what it read. */
+  const execute = (name: string, sql: string): Promise<QueryResult> => {
+    const result = queue.then(async () => {
+      const started = performance.now();
+      let outcome: { rows: Row[]; opened: string[] };
+      try {
+        outcome = await runLogged(sql);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        // DuckDB names the file for most read errors, not for every cast: find it.
+        const file =
+          DATA_ERROR.test(reason ?? "") && !reason?.includes(lakeDir)
+            ? await unreadableFile(connection, lakeDir, sources, openedByFailure)
+            : undefined;
+        throw new DuckDbQueryError(
+          `Query ${name} failed in DuckDB: ${reason}${file ? ` (in ${file})` : ""}`,
+          { cause: error },
+        );
+      }
+      const elapsedMs = performance.now() - started;
+      return {
+        rows: outcome.rows,
+        stats: {
+          query: name,
+          elapsedMs,
+          rows: outcome.rows.length,
+          ...readStats(lakeDir, sources, outcome.opened),
+        },
+      };
+    });
+    queue = result.catch(() => undefined);
+    return result;
+  };
+
+  const rollupSources = sources.filter((source) => rollupSpec(source.name));
+  const rollups =
+    options.rollups !== false && rollupSources.length > 0
+      ? createLocalRollupStorage({
+          lakeDir,
+          sources,
+          run: execute,
+          // A view over a rollup that had no files yet reads nothing: bind it again.
+          afterWrite: async (rollup) => {
+            const source = rollupSources.find((s) => s.name === rollup);
+            if (!source) return;
+            const schemaFile = await writeSchemaFile(connection, schemaDir, source);
+            await connection.run(viewSql(lakeDir, source, schemaFile));
+          },
+        })
+      : undefined;
+
   return {
     dialect: "duckdb",
     connection,
     raw,
+    ...(rollups ? { rollups } : {}),
     run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
-      const sql = bindParams(query, params);
-      const result = queue.then(async () => {
-        const started = performance.now();
-        let outcome: { rows: Row[]; opened: string[] };
-        try {
-          outcome = await runLogged(sql);
-        } catch (error) {
-          const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-          // DuckDB names the file for most read errors, not for every cast: find it.
-          const file =
-            DATA_ERROR.test(reason ?? "") && !reason?.includes(lakeDir)
-              ? await unreadableFile(connection, lakeDir, sources, openedByFailure)
-              : undefined;
-          throw new DuckDbQueryError(
-            `Query ${query.name} failed in DuckDB: ${reason}${file ? ` (in ${file})` : ""}`,
-            { cause: error },
-          );
-        }
-        const elapsedMs = performance.now() - started;
-        return {
-          rows: outcome.rows,
-          stats: {
-            query: query.name,
-            elapsedMs,
-            rows: outcome.rows.length,
-            ...readStats(lakeDir, sources, outcome.opened),
-          },
-        };
-      });
-      queue = result.catch(() => undefined);
-      return result;
+      return execute(query.name, bindParams(query, params));
     },
     async close() {
       await queue;
@@ -164,7 +193,11 @@ function readStats(
   sources: readonly SourceDecl[],
   opened: readonly string[],
 ): Pick<QueryStats, "bytesScanned" | "partitionsRead"> {
-  const lakeFiles = opened.filter((path) => path.startsWith(lakeDir + sep));
+  const staging = join(lakeDir, ROLLUP_STAGING_DIR) + sep;
+  // Files a rollup build writes are not read from the lake.
+  const lakeFiles = opened.filter(
+    (path) => path.startsWith(lakeDir + sep) && !path.startsWith(staging),
+  );
   const partitionsRead: Record<string, number> = {};
   for (const source of sources) {
     if (!source.partitioned_by) continue;
@@ -176,7 +209,10 @@ function readStats(
         .map((path) => path.slice(folder.length).split(sep)[0] ?? "")
         .filter((dir) => dir.startsWith(prefix)),
     );
-    partitionsRead[source.name] = partitions.size;
+    // Rollups are listed when read; raw tables always (0 is a figure worth showing there).
+    if (partitions.size > 0 || !rollupSpec(source.name)) {
+      partitionsRead[source.name] = partitions.size;
+    }
   }
   const bytesScanned = lakeFiles.reduce(
     (sum, file) => sum + (existsSync(file) ? statSync(file).size : 0),
@@ -228,13 +264,22 @@ export function totalBytes(files: readonly string[]): number {
   return files.reduce((sum, file) => sum + statSync(file).size, 0);
 }
 
-const DUCKDB_TYPES: Record<SqlType, string> = {
+const DUCKDB_TYPES: Record<SqlType | RollupColumnType, string> = {
   varchar: "VARCHAR",
   timestamp: "TIMESTAMP",
   date: "DATE",
   boolean: "BOOLEAN",
   "decimal(18,2)": "DECIMAL(18,2)",
+  bigint: "BIGINT",
 };
+
+/** A source's columns: from the data contract, or for a rollup from its spec. */
+function sourceColumns(
+  name: string,
+): readonly { name: string; type: SqlType | RollupColumnType }[] {
+  const table: TableSpec | undefined = TABLES[name as TableSpec["name"]];
+  return table?.columns ?? rollupSpec(name)?.columns ?? [];
+}
 
 /**
  * Writes an empty Parquet file with the table's contract schema, for a partitioned Parquet
@@ -246,14 +291,16 @@ async function writeSchemaFile(
   schemaDir: string,
   source: SourceDecl,
 ): Promise<string | undefined> {
-  const table: TableSpec | undefined = TABLES[source.name as TableSpec["name"]];
-  if (!table || source.format !== "parquet" || !source.partitioned_by) return undefined;
+  const columns = sourceColumns(source.name);
+  if (columns.length === 0 || source.format !== "parquet" || !source.partitioned_by) {
+    return undefined;
+  }
   const folder = join(schemaDir, source.name, `${source.partitioned_by}=${SCHEMA_PARTITION}`);
   mkdirSync(folder, { recursive: true });
   const file = join(folder, "schema.parquet");
-  const columns = table.columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS ${c.name}`);
+  const nulls = columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS ${c.name}`);
   await connection.run(
-    `COPY (SELECT ${columns.join(", ")} WHERE false) TO '${escapeSql(file)}' (FORMAT parquet)`,
+    `COPY (SELECT ${nulls.join(", ")} WHERE false) TO '${escapeSql(file)}' (FORMAT parquet)`,
   );
   return file;
 }
@@ -262,14 +309,13 @@ async function writeSchemaFile(
 const SCHEMA_PARTITION = "0000-00-00";
 
 function viewSql(lakeDir: string, source: SourceDecl, schemaFile?: string): string {
-  const table: TableSpec | undefined = TABLES[source.name as TableSpec["name"]];
   const folder = join(lakeDir, source.location);
   const extension = source.format === "parquet" ? "parquet" : "jsonl";
   const pattern = source.partitioned_by
     ? join(folder, `${source.partitioned_by}=*`, `*.${extension}`)
     : join(folder, `*.${extension}`);
   const hasFiles = existsSync(folder) && globSync(pattern).length > 0;
-  const columns = table?.columns ?? [];
+  const columns = sourceColumns(source.name);
   const partitionColumn = source.partitioned_by
     ? [`CAST(NULL AS VARCHAR) AS ${source.partitioned_by}`]
     : [];

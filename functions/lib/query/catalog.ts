@@ -18,7 +18,8 @@ const sourceSchema = z.strictObject({
   description: z.string(),
   location: z.string().regex(/^[a-z0-9_/-]+\/$/, "a relative folder ending in /"),
   format: z.enum(["parquet", "jsonl"]),
-  partitioned_by: z.literal("dt").optional(),
+  /** `dt`: UTC date (raw tables); `local_date`: report-zone date (rollups). */
+  partitioned_by: z.enum(["dt", "local_date"]).optional(),
 });
 const sourcesFileSchema = z.strictObject({ sources: z.record(z.string(), sourceSchema) });
 

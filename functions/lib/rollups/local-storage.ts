@@ -1,0 +1,156 @@
+/**
+ * Rollups in the local lake, written by DuckDB: `<lake>/rollups/<name>/local_date=…/`
+ * holds the Parquet files of one local day and its `_manifest.json`.
+ *
+ * A build runs one `COPY (<build query>) TO <staging> (PARTITION_BY (local_date))` into a
+ * staging folder of its own under `<lake>/rollups/_staging/`; each built day's folder then
+ * gets its manifest and replaces the day's folder by two renames (old aside, new in), so a
+ * partition's files and manifest change together, and two builds of one day never mix
+ * their files (the second rename fails on a non-empty folder and that build's copy is
+ * dropped). Raw partitions are fingerprinted by their files' names, sizes and modification
+ * times.
+ */
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import type { SourceDecl } from "../query/catalog.ts";
+import { bindParams } from "../query/query-file.ts";
+import { ROLLUP_PARTITION_COLUMN } from "./schema.ts";
+import {
+  MANIFEST_FILE,
+  type RollupManifest,
+  type RollupStorage,
+  type RunStatement,
+} from "./storage.ts";
+
+/** Where builds stage their output, relative to the lake root (never read as a table). */
+export const ROLLUP_STAGING_DIR = join("rollups", "_staging");
+
+export interface LocalRollupStorageOptions {
+  readonly lakeDir: string;
+  /** The logical tables, raw and rollup (`_sources.yaml`). */
+  readonly sources: readonly SourceDecl[];
+  /** Runs a statement on the engine, in its queue, with its cost measured. */
+  readonly run: RunStatement;
+  /** Called after a rollup's partitions changed (the engine binds its view again). */
+  readonly afterWrite?: (rollup: string) => Promise<void>;
+}
+
+/** Rollup storage in a local lake folder. */
+export function createLocalRollupStorage(options: LocalRollupStorageOptions): RollupStorage {
+  const { lakeDir } = options;
+  const folderOf = (table: string): string => {
+    const source = options.sources.find((s) => s.name === table);
+    if (!source) throw new Error(`No source "${table}" in queries/_sources.yaml.`);
+    return join(lakeDir, source.location);
+  };
+  const partitionFolder = (rollup: string, day: string) =>
+    join(folderOf(rollup), `${ROLLUP_PARTITION_COLUMN}=${day}`);
+
+  return {
+    async fingerprints(table, dts) {
+      const folder = folderOf(table);
+      return Object.fromEntries(dts.map((dt) => [dt, fingerprintFolder(join(folder, `dt=${dt}`))]));
+    },
+
+    async manifests(rollup, days) {
+      const found: RollupManifest[] = [];
+      for (const day of days) {
+        const manifest = readManifest(join(partitionFolder(rollup, day), MANIFEST_FILE));
+        if (manifest?.rollup === rollup && manifest.localDate === day) found.push(manifest);
+      }
+      return found;
+    },
+
+    async replace(rollup, query, params, manifests) {
+      const buildId = manifests[0]?.buildId ?? "build";
+      const staging = join(lakeDir, ROLLUP_STAGING_DIR, `${buildId}-${rollup}`);
+      mkdirSync(staging, { recursive: true });
+      try {
+        const select = bindParams(query, params);
+        const result = await options.run(
+          query.name,
+          `COPY (\n${select.trimEnd()}\n) TO '${escapeSql(staging)}' (FORMAT parquet, PARTITION_BY (${ROLLUP_PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-${buildId.replaceAll("'", "")}-{i}')`,
+        );
+        const replaced = join(staging, "_replaced");
+        mkdirSync(replaced);
+        for (const manifest of manifests) {
+          const name = `${ROLLUP_PARTITION_COLUMN}=${manifest.localDate}`;
+          const staged = join(staging, name);
+          mkdirSync(staged, { recursive: true });
+          writeFileSync(join(staged, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+          swapIn(staged, partitionFolder(rollup, manifest.localDate), join(replaced, name));
+        }
+        await options.afterWrite?.(rollup);
+        return result.stats;
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Puts `staged` where `target` is: the old folder moves aside first, then the new one in. */
+function swapIn(staged: string, target: string, aside: string): void {
+  mkdirSync(join(target, ".."), { recursive: true });
+  try {
+    renameSync(target, aside);
+  } catch (error) {
+    if (codeOf(error) !== "ENOENT") throw error;
+  }
+  try {
+    renameSync(staged, target);
+  } catch (error) {
+    // A concurrent build of the same day got there first: its partition is as fresh.
+    if (codeOf(error) !== "ENOTEMPTY" && codeOf(error) !== "EEXIST") throw error;
+  }
+}
+
+/** Hash of a partition folder's data files (name, size, mtime); "" when it has none. */
+function fingerprintFolder(folder: string): string {
+  if (!existsSync(folder)) return "";
+  const lines = readdirSync(folder)
+    .filter((name) => !name.startsWith("_") && !name.startsWith("."))
+    .sort()
+    .map((name) => {
+      const stat = statSync(join(folder, name));
+      return `${name}\t${stat.size}\t${Math.trunc(stat.mtimeMs)}`;
+    });
+  if (lines.length === 0) return "";
+  return createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 32);
+}
+
+function readManifest(file: string): RollupManifest | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<RollupManifest>;
+    const valid =
+      typeof parsed.rollup === "string" &&
+      typeof parsed.localDate === "string" &&
+      typeof parsed.timeZone === "string" &&
+      typeof parsed.definition === "string" &&
+      typeof parsed.sources === "object" &&
+      parsed.sources !== null;
+    // An unreadable manifest is no manifest: the day is built again.
+    return valid ? (parsed as RollupManifest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function escapeSql(text: string): string {
+  return text.replaceAll("'", "''");
+}

@@ -1,0 +1,315 @@
+/**
+ * Keeps the rollups fresh and lets window queries read them (dbt's incremental pattern,
+ * with late data handled by fingerprints instead of a lookback guess).
+ *
+ * Before a query reads rollup days, {@link queryOverRollups} compares each day's manifest
+ * with what the day would be built from now: the build query's definition (its text, the
+ * time zone, the settings it reads) and the fingerprint of every raw `dt` partition the day
+ * overlaps. Days without a manifest, or whose definition or sources changed, are built
+ * again, all of them in one query per rollup (the first run on a lake builds its whole
+ * window at once). A late file in a past partition therefore changes that partition's
+ * fingerprint, and the next run that reads the day rebuilds it: late data is never
+ * silently ignored. Fresh days cost a file listing, no raw read.
+ *
+ * An engine without rollup storage (`rollups: false`, or Athena without a lake location)
+ * gets the same query with each rollup inlined as a CTE built from the raw partitions of
+ * the whole window: the same numbers, at the cost of reading the raw window every run.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { KNOWN_EVENT_TYPES } from "../kpi/efficiency.ts";
+import { calendar, dateRange, type IsoDate, localDateOf, partitionsFor } from "../kpi/windows.ts";
+import type { QueryEngine, QueryStats } from "../ports.ts";
+import type { QueryCatalog } from "../query/catalog.ts";
+import {
+  bindParams,
+  type CalendarParamRow,
+  type QueryFile,
+  type QueryParams,
+} from "../query/query-file.ts";
+import type { KpiSettings } from "../report/modules.ts";
+import { ROLLUPS, type RollupName, type RollupSpec } from "./schema.ts";
+import type { RollupManifest, RollupStorage } from "./storage.ts";
+
+/** Bump to rebuild every rollup partition (a change in how partitions are written). */
+const LAYOUT_VERSION = 1;
+
+/** The local days (both included) of a rollup that a query reads. */
+export interface RollupWindow {
+  readonly from: IsoDate;
+  readonly to: IsoDate;
+}
+
+export type RollupNeeds = Partial<Readonly<Record<RollupName, RollupWindow>>>;
+
+/** What reading or building rollups needs to know. */
+export interface RollupContext {
+  readonly engine: QueryEngine;
+  readonly catalog: QueryCatalog;
+  readonly timeZone: string;
+  readonly settings: Pick<KpiSettings, "privateDomainChannels">;
+  /** The time of the run, recorded in the manifests. */
+  readonly now: Date;
+}
+
+/** Freshness of one rollup partition. */
+export interface RollupDayState {
+  readonly rollup: RollupName;
+  readonly localDate: IsoDate;
+  readonly status: "fresh" | "missing" | "stale";
+  /** Why a stale day is stale, e.g. `events/dt=2026-03-01 changed`. */
+  readonly reason?: string;
+  /** The stored manifest, when there is one. */
+  readonly manifest?: RollupManifest;
+}
+
+/** What one rollup refresh did. */
+export interface RollupRefresh {
+  readonly rollup: RollupName;
+  readonly built: readonly IsoDate[];
+  /** One entry per build query run (a storage may split many days into several). */
+  readonly stats: readonly QueryStats[];
+}
+
+/** The local days spanned by a UTC instant range `[fromUtc, toUtc)`. */
+export function localDaysOf(fromUtc: Date, toUtc: Date, timeZone: string): RollupWindow {
+  return {
+    from: localDateOf(fromUtc, timeZone),
+    to: localDateOf(new Date(toUtc.getTime() - 1), timeZone),
+  };
+}
+
+/**
+ * The query `queryName` ready to run over the rollups it reads: on an engine with rollup
+ * storage, after every day of `needs` is fresh (the builds' cost is returned); otherwise
+ * with the rollups inlined from the raw data of those days.
+ */
+export async function queryOverRollups(
+  context: RollupContext,
+  queryName: string,
+  needs: RollupNeeds,
+): Promise<{ readonly query: QueryFile; readonly stats: readonly QueryStats[] }> {
+  const query = context.catalog.get(queryName);
+  const storage = context.engine.rollups;
+  const wanted = Object.entries(needs) as [RollupName, RollupWindow][];
+  if (!storage) {
+    const inlined = wanted.map(([name, window]) => {
+      const spec = ROLLUPS[name];
+      const build = context.catalog.get(spec.buildQuery);
+      const days = dateRange(window.from, window.to);
+      return { name, sql: bindParams(build, buildParams(spec, days, context)) };
+    });
+    return { query: inlineRollups(query, inlined), stats: [] };
+  }
+  const refreshes: RollupRefresh[] = [];
+  for (const [name, window] of wanted) {
+    refreshes.push(await refreshRollup(storage, context, name, window));
+  }
+  return { query, stats: refreshes.flatMap((r) => r.stats) };
+}
+
+/**
+ * Builds the days of `window` whose partition is missing or stale (every day with
+ * `force`), in as few queries as the storage allows. Refreshes of one storage run one at
+ * a time, so two modules of a run never build the same day twice.
+ */
+export function refreshRollup(
+  storage: RollupStorage,
+  context: RollupContext,
+  rollup: RollupName,
+  window: RollupWindow,
+  options: { readonly force?: boolean } = {},
+): Promise<RollupRefresh> {
+  const previous = refreshQueues.get(storage) ?? Promise.resolve();
+  const next = previous.then(() => refreshNow(storage, context, rollup, window, options));
+  refreshQueues.set(
+    storage,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+const refreshQueues = new WeakMap<RollupStorage, Promise<unknown>>();
+
+async function refreshNow(
+  storage: RollupStorage,
+  context: RollupContext,
+  rollup: RollupName,
+  window: RollupWindow,
+  options: { readonly force?: boolean },
+): Promise<RollupRefresh> {
+  const spec = ROLLUPS[rollup];
+  const { states, expected } = await assess(storage, context, spec, window);
+  const toBuild = states
+    .filter((state) => options.force || state.status !== "fresh")
+    .map((state) => state.localDate);
+  const stats: QueryStats[] = [];
+  const chunk = storage.maxDaysPerBuild ?? toBuild.length;
+  for (let i = 0; i < toBuild.length; i += Math.max(chunk, 1)) {
+    const days = toBuild.slice(i, i + Math.max(chunk, 1));
+    const buildId = `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
+    const manifests = days.map((day) => ({
+      ...(expected.get(day) as UnbuiltManifest),
+      builtAt: context.now.toISOString(),
+      buildId,
+    }));
+    const build = context.catalog.get(spec.buildQuery);
+    stats.push(await storage.replace(rollup, build, buildParams(spec, days, context), manifests));
+  }
+  return { rollup, built: toBuild, stats };
+}
+
+/** The freshness of every day of `window` of a rollup (nothing is built). */
+export async function rollupStatus(
+  storage: RollupStorage,
+  context: Omit<RollupContext, "engine" | "now">,
+  rollup: RollupName,
+  window: RollupWindow,
+): Promise<RollupDayState[]> {
+  return (await assess(storage, context, ROLLUPS[rollup], window)).states;
+}
+
+async function assess(
+  storage: RollupStorage,
+  context: Omit<RollupContext, "engine" | "now">,
+  spec: RollupSpec,
+  window: RollupWindow,
+): Promise<{ states: RollupDayState[]; expected: Map<IsoDate, UnbuiltManifest> }> {
+  const rollup = spec.name;
+  const days = dateRange(window.from, window.to);
+  const [expected, stored] = await Promise.all([
+    expectedManifests(storage, context, spec, days),
+    storage.manifests(rollup, days),
+  ]);
+  const byDay = new Map(stored.map((manifest) => [manifest.localDate, manifest]));
+  const states = days.map((localDate): RollupDayState => {
+    const manifest = byDay.get(localDate);
+    const wanted = expected.get(localDate) as UnbuiltManifest;
+    if (!manifest) return { rollup, localDate, status: "missing" };
+    const reason = staleness(manifest, wanted);
+    return reason
+      ? { rollup, localDate, status: "stale", reason, manifest }
+      : { rollup, localDate, status: "fresh", manifest };
+  });
+  return { states, expected };
+}
+
+type UnbuiltManifest = Omit<RollupManifest, "builtAt" | "buildId">;
+
+/** Why a stored manifest no longer describes what the day would be built from, if it does not. */
+function staleness(stored: RollupManifest, wanted: UnbuiltManifest): string | undefined {
+  if (stored.timeZone !== wanted.timeZone) {
+    return `built for time zone ${stored.timeZone}, read in ${wanted.timeZone}`;
+  }
+  if (stored.definition !== wanted.definition) {
+    return "the build query or its settings changed";
+  }
+  const keys = new Set([...Object.keys(stored.sources), ...Object.keys(wanted.sources)]);
+  const changed = [...keys].filter((key) => stored.sources[key] !== wanted.sources[key]).sort();
+  return changed.length ? `${changed.join(", ")} changed` : undefined;
+}
+
+/** What each day's manifest must say for the day to be fresh (fingerprints read now). */
+async function expectedManifests(
+  storage: RollupStorage,
+  context: Omit<RollupContext, "engine" | "now">,
+  spec: RollupSpec,
+  days: readonly IsoDate[],
+): Promise<Map<IsoDate, UnbuiltManifest>> {
+  const dtsByDay = new Map(
+    calendar(days[0] ?? "", days.at(-1) ?? "", context.timeZone)
+      .filter((day) => days.includes(day.localDate))
+      .map((day) => [day.localDate, partitionsFor(day.fromUtc, day.toUtc)] as const),
+  );
+  const allDts = [...new Set([...dtsByDay.values()].flat())].sort();
+  const fingerprints = days.length ? await storage.fingerprints(spec.rawTable, allDts) : {};
+  const definition = definitionHash(spec, context);
+  const expected = new Map<IsoDate, UnbuiltManifest>();
+  for (const [localDate, dts] of dtsByDay) {
+    const sources: Record<string, string> = {};
+    for (const dt of dts) sources[`${spec.rawTable}/dt=${dt}`] = fingerprints[dt] ?? "";
+    expected.set(localDate, {
+      rollup: spec.name,
+      localDate,
+      timeZone: context.timeZone,
+      definition,
+      sources,
+    });
+  }
+  return expected;
+}
+
+/**
+ * Hash of what a rollup's rows depend on besides the raw data: the build query's text, the
+ * time zone that draws the local days, and the settings passed to it.
+ */
+export function definitionHash(
+  spec: RollupSpec,
+  context: Pick<RollupContext, "catalog" | "timeZone" | "settings">,
+): string {
+  return createHash("sha256")
+    .update(
+      JSON.stringify({
+        layout: LAYOUT_VERSION,
+        sql: context.catalog.get(spec.buildQuery).sql,
+        timeZone: context.timeZone,
+        settings: settingParams(spec, context.settings),
+      }),
+    )
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/** The build query's parameters for some local days. */
+export function buildParams(
+  spec: RollupSpec,
+  days: readonly IsoDate[],
+  context: Pick<RollupContext, "timeZone" | "settings">,
+): QueryParams {
+  const wanted = new Set(days);
+  const sorted = [...wanted].sort();
+  const cal: CalendarParamRow[] = calendar(sorted[0] ?? "", sorted.at(-1) ?? "", context.timeZone)
+    .filter((day) => wanted.has(day.localDate))
+    .flatMap((day) =>
+      partitionsFor(day.fromUtc, day.toUtc).map((dt) => ({
+        localDate: day.localDate,
+        dt,
+        dayStartUtc: day.fromUtc,
+        dayEndUtc: day.toUtc,
+      })),
+    );
+  const dts = [...new Set(cal.map((row) => row.dt))].sort();
+  return { cal, [spec.dtsParam]: dts, ...settingParams(spec, context.settings) };
+}
+
+/** The settings a build query reads, as its parameters. */
+function settingParams(
+  spec: RollupSpec,
+  settings: Pick<KpiSettings, "privateDomainChannels">,
+): QueryParams {
+  return spec.name === "user_day"
+    ? { event_types: KNOWN_EVENT_TYPES, private_channels: settings.privateDomainChannels }
+    : {};
+}
+
+/**
+ * `query` with each rollup table shadowed by a CTE of the same name holding its build
+ * query (already bound): the query reads the same rows, computed from the raw data.
+ */
+export function inlineRollups(
+  query: QueryFile,
+  rollups: readonly { readonly name: string; readonly sql: string }[],
+): QueryFile {
+  if (rollups.length === 0) return query;
+  const lines = query.sql.split("\n");
+  const first = lines.findIndex((line) => line.trim() !== "" && !line.trim().startsWith("--"));
+  const opening = /^\s*with\b/i;
+  if (first === -1 || !opening.test(lines[first] ?? "")) {
+    throw new Error(
+      `queries/${query.name}.sql must start with "with" to read rollups inlined (engine without rollup storage).`,
+    );
+  }
+  const ctes = rollups.map(({ name, sql }) => `${name} as (\n${sql.trimEnd()}\n),\n`).join("\n");
+  const head = lines.slice(0, first).join("\n");
+  const rest = [(lines[first] ?? "").replace(opening, ""), ...lines.slice(first + 1)].join("\n");
+  return { ...query, sql: `${head}\nwith\n\n${ctes}${rest}` };
+}

@@ -1,0 +1,117 @@
+/**
+ * The rollup tables: small, per-local-day summaries of the raw tables that the runs write
+ * themselves, so that a window metric reads one row per user and day instead of every event
+ * of 30 to 365 days (dbt's incremental models, kept fresh by fingerprints; see refresh.ts).
+ *
+ * Each rollup is a logical table of `queries/_sources.yaml` (location `rollups/<name>/`,
+ * partitioned by `local_date`, the report-zone day as `YYYY-MM-DD`), built by one portable
+ * query file, `queries/rollup_<name>.sql`, from one raw table. The columns below are what
+ * that query returns, in order; the DuckDB views and the Glue tables are generated from them
+ * as the raw tables' are from the data contract.
+ */
+import type { SqlType } from "../contract/schema.ts";
+
+/** Column types of a rollup: the contract's types plus the counts. */
+export type RollupColumnType = SqlType | "bigint";
+
+export interface RollupColumn {
+  readonly name: string;
+  readonly type: RollupColumnType;
+  readonly description: string;
+}
+
+export interface RollupSpec {
+  /** Logical table name, as in `_sources.yaml` and in the queries that read it. */
+  readonly name: RollupName;
+  /** The query file that builds it (`queries/<buildQuery>.sql`). */
+  readonly buildQuery: string;
+  /** The raw table its partitions are built from; a change there rebuilds them. */
+  readonly rawTable: "events" | "orders";
+  /** The build query's parameter holding the raw `dt` partitions to read. */
+  readonly dtsParam: string;
+  /** Output columns without the partition column `local_date`, which comes last. */
+  readonly columns: readonly RollupColumn[];
+}
+
+export type RollupName = "user_day" | "order_day";
+
+/** The partition column of every rollup: the report-zone local date, `YYYY-MM-DD`. */
+export const ROLLUP_PARTITION_COLUMN = "local_date";
+
+const col = (name: string, type: RollupColumnType, description: string): RollupColumn => ({
+  name,
+  type,
+  description,
+});
+
+/** Event types counted in their own `user_day` column, with the column's name. */
+export const EVENT_COUNT_COLUMNS = [
+  ["signup", "signup_events"],
+  ["session_start", "session_start_events"],
+  ["page_view", "page_view_events"],
+  ["content_view", "content_view_events"],
+  ["content_like", "content_like_events"],
+  ["content_comment", "content_comment_events"],
+  ["content_share", "content_share_events"],
+  ["content_click", "content_click_events"],
+  ["campaign_join", "campaign_join_events"],
+  ["invite_sent", "invite_sent_events"],
+  ["invite_accepted", "invite_accepted_events"],
+  ["message_sent", "message_sent_events"],
+] as const;
+
+export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
+  user_day: {
+    name: "user_day",
+    buildQuery: "rollup_user_day",
+    rawTable: "events",
+    dtsParam: "events_dts",
+    columns: [
+      col("user_id", "varchar", "The user."),
+      col("events", "bigint", "Event records of the user that day (duplicates included)."),
+      ...EVENT_COUNT_COLUMNS.map(([type, name]) =>
+        col(name, "bigint", `Event records of type ${type}.`),
+      ),
+      col("automated_messages", "bigint", "message_sent records with automated = true."),
+      col(
+        "private_channel_events",
+        "bigint",
+        "Event records on a private-domain channel (the configured list); > 0 is the flag.",
+      ),
+      col("distinct_channels", "bigint", "Distinct non-null channels the user was seen on."),
+      col(
+        "first_signup_time",
+        "timestamp",
+        "First signup event of the day (UTC); null when the user did not sign up that day.",
+      ),
+    ],
+  },
+  order_day: {
+    name: "order_day",
+    buildQuery: "rollup_order_day",
+    rawTable: "orders",
+    dtsParam: "orders_dts",
+    columns: [
+      col("order_id", "varchar", "The order."),
+      col("user_id", "varchar", "The buyer."),
+      col("order_time", "timestamp", "When the order was placed, UTC."),
+      col("updated_at", "timestamp", "updated_at of the record that won."),
+      col("amount", "decimal(18,2)", "Amount of the record that won."),
+      col("currency", "varchar", "Currency of the record that won."),
+      col(
+        "status",
+        "varchar",
+        "Final status: the latest record's (ties: non-paid, then smaller amount).",
+      ),
+      col("channel", "varchar", "Channel of the record that won."),
+      col("campaign_id", "varchar", "Campaign of the record that won."),
+      col("content_id", "varchar", "Content item of the record that won."),
+      col("records", "bigint", "Records of the order that local day (duplicates, updates)."),
+    ],
+  },
+};
+
+/** The rollup spec of a logical table name, or undefined for a raw table. */
+export function rollupSpec(name: string): RollupSpec | undefined {
+  return (ROLLUPS as Readonly<Record<string, RollupSpec | undefined>>)[name];
+}

@@ -1,0 +1,59 @@
+/**
+ * The port between the rollup logic (refresh.ts) and where rollups live: the local lake
+ * with DuckDB (local-storage.ts) or S3 with Athena (athena-storage.ts).
+ *
+ * A rollup partition is one report-zone local day of one rollup table. Beside its data files
+ * lies its manifest: which definition built it (query text, time zone, settings) and the
+ * fingerprint of every raw `dt` partition it was built from. A partition is fresh while its
+ * manifest matches; otherwise the next run that reads it rebuilds it first.
+ */
+import type { QueryResult, QueryStats } from "../ports.ts";
+import type { QueryFile, QueryParams } from "../query/query-file.ts";
+
+/** File name of a partition's manifest: the leading `_` keeps Athena and DuckDB from reading it as data. */
+export const MANIFEST_FILE = "_manifest.json";
+
+/** What a rollup partition was built from. */
+export interface RollupManifest {
+  readonly rollup: string;
+  /** The partition: a report-zone local day, `YYYY-MM-DD`. */
+  readonly localDate: string;
+  readonly timeZone: string;
+  /** Hash of the build query's text and of the settings it reads (see `definitionHash`). */
+  readonly definition: string;
+  /**
+   * Fingerprint of each raw partition the day overlaps, keyed `<table>/dt=<date>`; the
+   * empty string for a partition that did not exist.
+   */
+  readonly sources: Readonly<Record<string, string>>;
+  /** When it was built (ISO 8601) and by which build, for `opspulse rollup status`. */
+  readonly builtAt: string;
+  readonly buildId: string;
+}
+
+/** Where rollups are stored and how their partitions are (re)written. */
+export interface RollupStorage {
+  /** Most days one build query may write (Athena's UNLOAD writes at most 100 partitions). */
+  readonly maxDaysPerBuild?: number;
+  /**
+   * A fingerprint of each `dt` partition of a raw table: a hash of its files' names and
+   * sizes (and modification times, or S3 ETags), or `""` when the partition has no files.
+   */
+  fingerprints(table: string, dts: readonly string[]): Promise<Readonly<Record<string, string>>>;
+  /** The manifests of the given days' partitions of a rollup, for the days that have one. */
+  manifests(rollup: string, days: readonly string[]): Promise<readonly RollupManifest[]>;
+  /**
+   * Runs the build query once and makes its rows the partitions of the manifests' days,
+   * replacing what they held (a day without rows becomes an empty partition), each with
+   * its manifest written last. Returns what the build query cost.
+   */
+  replace(
+    rollup: string,
+    query: QueryFile,
+    params: QueryParams,
+    manifests: readonly RollupManifest[],
+  ): Promise<QueryStats>;
+}
+
+/** Runs one SQL statement on an engine and reports its cost (the adapters' internal step). */
+export type RunStatement = (name: string, sql: string) => Promise<QueryResult>;
