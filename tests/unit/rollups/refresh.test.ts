@@ -1,0 +1,299 @@
+/**
+ * Rollup refresh on a real DuckDB lake: the first run builds the whole window in one query
+ * per rollup (empty days included, each with its manifest), the next run builds nothing,
+ * and a late file, a late refund, a deleted partition, a changed setting or another time
+ * zone rebuild exactly the days they touch.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
+import { writeLake } from "../../../functions/lib/lake/writer.ts";
+import type { Row } from "../../../functions/lib/ports.ts";
+import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
+import { DEFAULT_KPI_SETTINGS } from "../../../functions/lib/report/modules.ts";
+import {
+  queryOverRollups,
+  type RollupContext,
+  refreshRollup,
+  rollupStatus,
+} from "../../../functions/lib/rollups/refresh.ts";
+import { MANIFEST_FILE, type RollupManifest } from "../../../functions/lib/rollups/storage.ts";
+
+const ZONE = "Asia/Shanghai";
+const WINDOW = { from: "2026-03-01", to: "2026-03-05" };
+const root = mkdtempSync(join(tmpdir(), "opspulse-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let eventCount = 0;
+const event = (user: string, utc: string, type = "page_view", channel = "app") => ({
+  event_id: `e${eventCount++}`,
+  event_time: new Date(utc),
+  user_id: user,
+  event_type: type,
+  channel,
+});
+const order = (id: string, utc: string, status: string, updatedUtc = utc, amount = "10.00") => ({
+  order_id: id,
+  user_id: "buyer",
+  order_time: new Date(utc),
+  updated_at: new Date(updatedUtc),
+  amount,
+  currency: "CNY",
+  status,
+});
+
+let lakeDir: string;
+let lakeCount = 0;
+let engine: Awaited<ReturnType<typeof createDuckDbEngine>>;
+let context: RollupContext;
+
+beforeEach(async () => {
+  lakeDir = join(root, `lake-${lakeCount++}`);
+  await writeLake(lakeDir, {
+    // 1 and 2 March (local); nothing on 3–5 March.
+    events: [
+      event("a", "2026-02-28T16:00:00Z", "signup"),
+      event("b", "2026-03-01T10:00:00Z"),
+      event("a", "2026-03-02T01:00:00Z", "page_view", "wecom"),
+    ],
+    orders: [order("o1", "2026-03-01T02:00:00Z", "paid")],
+  });
+  engine = await createDuckDbEngine({ lakeDir, threads: 1 });
+  context = {
+    engine,
+    catalog: new QueryCatalog(),
+    timeZone: ZONE,
+    settings: DEFAULT_KPI_SETTINGS,
+    now: new Date("2026-03-06T00:00:00Z"),
+  };
+});
+afterEach(async () => {
+  await engine.close();
+});
+
+const storage = () => {
+  if (!engine.rollups) throw new Error("rollups are on by default");
+  return engine.rollups;
+};
+const statuses = async (rollup: "user_day" | "order_day" = "user_day") =>
+  (await rollupStatus(storage(), context, rollup, WINDOW)).map((s) => `${s.localDate} ${s.status}`);
+const userDays = (): Promise<Row[]> =>
+  engine.raw("select local_date, user_id, events from user_day order by local_date, user_id");
+
+describe("refreshRollup", () => {
+  it("builds every missing day of the window in one query, empty days included", async () => {
+    expect(await statuses()).toEqual(WINDOW_DAYS.map((day) => `${day} missing`));
+    const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
+    expect(refresh.built).toEqual(WINDOW_DAYS);
+    expect(refresh.stats).toHaveLength(1);
+    // The build read the raw events of the window's days only: dt 28 Feb … 5 Mar.
+    expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
+    expect(await statuses()).toEqual(WINDOW_DAYS.map((day) => `${day} fresh`));
+    for (const day of WINDOW_DAYS) {
+      expect(
+        existsSync(join(lakeDir, "rollups/user_day", `local_date=${day}`, MANIFEST_FILE)),
+      ).toBe(true);
+    }
+    expect(await userDays()).toEqual([
+      { local_date: "2026-03-01", user_id: "a", events: 1 },
+      { local_date: "2026-03-01", user_id: "b", events: 1 },
+      { local_date: "2026-03-02", user_id: "a", events: 1 },
+    ]);
+  });
+
+  it("builds nothing when every day is fresh", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    const again = await refreshRollup(storage(), context, "user_day", WINDOW);
+    expect(again).toEqual({ rollup: "user_day", built: [], stats: [] });
+  });
+
+  it("builds only the days of a wider window that have no partition yet", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    const wider = await refreshRollup(storage(), context, "user_day", {
+      from: "2026-02-27",
+      to: "2026-03-06",
+    });
+    expect(wider.built).toEqual(["2026-02-27", "2026-02-28", "2026-03-06"]);
+    expect(wider.stats).toHaveLength(1);
+  });
+
+  it("rebuilds the days whose raw partition got a late file, and the rows change", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    // A late file in dt=2026-03-01, which holds parts of local 1 and 2 March.
+    await writeLake(
+      lakeDir,
+      { events: [event("c", "2026-03-01T17:00:00Z"), event("b", "2026-03-01T11:00:00Z")] },
+      { fileStem: "late-{i}" },
+    );
+    const states = await rollupStatus(storage(), context, "user_day", WINDOW);
+    expect(states.filter((s) => s.status === "stale").map((s) => [s.localDate, s.reason])).toEqual([
+      ["2026-03-01", "events/dt=2026-03-01 changed"],
+      ["2026-03-02", "events/dt=2026-03-01 changed"],
+    ]);
+    const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
+    expect(refresh.built).toEqual(["2026-03-01", "2026-03-02"]);
+    // Local 1 and 2 March span dt 28 Feb … 2 Mar: three partitions read, no other.
+    expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
+    expect(await userDays()).toEqual([
+      { local_date: "2026-03-01", user_id: "a", events: 1 },
+      { local_date: "2026-03-01", user_id: "b", events: 2 },
+      { local_date: "2026-03-02", user_id: "a", events: 1 },
+      { local_date: "2026-03-02", user_id: "c", events: 1 },
+    ]);
+    expect(await statuses()).toEqual(WINDOW_DAYS.map((day) => `${day} fresh`));
+  });
+
+  it("rebuilds an order's day when a late refund of it arrives", async () => {
+    await refreshRollup(storage(), context, "order_day", WINDOW);
+    await writeLake(
+      lakeDir,
+      { orders: [order("o1", "2026-03-01T02:00:00Z", "refunded", "2026-03-04T09:00:00Z")] },
+      { fileStem: "refund-{i}" },
+    );
+    // The refund carries the order's time, so it lands in dt=2026-03-01 like the order: the
+    // two local days that partition overlaps are rebuilt.
+    expect((await statuses("order_day")).filter((s) => s.endsWith("stale"))).toEqual([
+      "2026-03-01 stale",
+      "2026-03-02 stale",
+    ]);
+    const refresh = await refreshRollup(storage(), context, "order_day", WINDOW);
+    expect(refresh.built).toEqual(["2026-03-01", "2026-03-02"]);
+    expect(await engine.raw("select order_id, status, records from order_day")).toEqual([
+      { order_id: "o1", status: "refunded", records: 2 },
+    ]);
+  });
+
+  it("rebuilds a day whose partition folder was deleted, or whose manifest is unreadable", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    rmSync(join(lakeDir, "rollups/user_day/local_date=2026-03-02"), { recursive: true });
+    writeFileSync(join(lakeDir, "rollups/user_day/local_date=2026-03-04", MANIFEST_FILE), "{");
+    expect((await statuses()).filter((s) => !s.endsWith("fresh"))).toEqual([
+      "2026-03-02 missing",
+      "2026-03-04 missing",
+    ]);
+    const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
+    expect(refresh.built).toEqual(["2026-03-02", "2026-03-04"]);
+    expect((await userDays()).filter((row) => row.local_date === "2026-03-02")).toHaveLength(1);
+  });
+
+  it("rebuilds every day when a setting it reads or the time zone changes", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    const otherChannels = { ...context, settings: { privateDomainChannels: ["app"] } };
+    const changed = await rollupStatus(storage(), otherChannels, "user_day", WINDOW);
+    expect(new Set(changed.map((s) => s.reason))).toEqual(
+      new Set(["the build query or its settings changed"]),
+    );
+    const otherZone = await rollupStatus(
+      storage(),
+      { ...context, timeZone: "America/New_York" },
+      "user_day",
+      WINDOW,
+    );
+    expect(otherZone[0]?.reason).toBe(
+      "built for time zone Asia/Shanghai, read in America/New_York",
+    );
+    const rebuilt = await refreshRollup(storage(), otherChannels, "user_day", WINDOW);
+    expect(rebuilt.built).toEqual(WINDOW_DAYS);
+    expect(
+      await engine.raw(
+        "select user_id, private_channel_events from user_day where local_date = '2026-03-01' order by user_id",
+      ),
+    ).toEqual([
+      { user_id: "a", private_channel_events: 1 },
+      { user_id: "b", private_channel_events: 1 },
+    ]);
+  });
+
+  it("rebuilds fresh days too when forced", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    const forced = await refreshRollup(storage(), context, "user_day", WINDOW, { force: true });
+    expect(forced.built).toEqual(WINDOW_DAYS);
+    expect(await userDays()).toHaveLength(3);
+  });
+
+  it("runs concurrent refreshes of one storage one after the other: each day is built once", async () => {
+    const [first, second] = await Promise.all([
+      refreshRollup(storage(), context, "user_day", WINDOW),
+      refreshRollup(storage(), context, "user_day", WINDOW),
+    ]);
+    expect([first.built.length, second.built.length]).toEqual([5, 0]);
+    expect(await userDays()).toHaveLength(3);
+  });
+});
+
+describe("manifests", () => {
+  it("record the definition, the zone and each raw partition's fingerprint", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    const manifest = JSON.parse(
+      readFileSync(join(lakeDir, "rollups/user_day/local_date=2026-03-02", MANIFEST_FILE), "utf8"),
+    ) as RollupManifest;
+    expect(manifest).toMatchObject({
+      rollup: "user_day",
+      localDate: "2026-03-02",
+      timeZone: ZONE,
+      builtAt: "2026-03-06T00:00:00.000Z",
+    });
+    expect(manifest.definition).toMatch(/^[0-9a-f]{16}$/);
+    // Local 2 March is 1 March 16:00Z … 2 March 16:00Z: two dt partitions, both with files.
+    expect(Object.keys(manifest.sources)).toEqual(["events/dt=2026-03-01", "events/dt=2026-03-02"]);
+    expect(Object.values(manifest.sources).every((f) => /^[0-9a-f]{32}$/.test(f))).toBe(true);
+    const empty = JSON.parse(
+      readFileSync(join(lakeDir, "rollups/user_day/local_date=2026-03-05", MANIFEST_FILE), "utf8"),
+    ) as RollupManifest;
+    expect(empty.sources).toEqual({ "events/dt=2026-03-04": "", "events/dt=2026-03-05": "" });
+    expect(readdirSync(join(lakeDir, "rollups/user_day/local_date=2026-03-05"))).toEqual([
+      MANIFEST_FILE,
+    ]);
+  });
+
+  it("leave no staging folder behind", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    expect(readdirSync(join(lakeDir, "rollups/_staging"))).toEqual([]);
+  });
+});
+
+describe("queryOverRollups", () => {
+  const probe = (catalog: QueryCatalog) =>
+    ({
+      ...catalog,
+      get: (name: string) =>
+        name === "probe"
+          ? {
+              name: "probe",
+              params: [],
+              sql: "-- probe\nwith\n\nfinal as (select local_date, count(*) as users from user_day where local_date between '2026-03-01' and '2026-03-05' group by local_date)\n\nselect * from final order by local_date",
+            }
+          : catalog.get(name),
+    }) as QueryCatalog;
+
+  it("reads the same rows from stored rollups as from rollups inlined from raw data", async () => {
+    const catalog = probe(new QueryCatalog());
+    const stored = await queryOverRollups({ ...context, catalog }, "probe", { user_day: WINDOW });
+    expect(stored.stats).toHaveLength(1);
+    const fromStored = await engine.run(stored.query, {});
+    expect(fromStored.stats.partitionsRead).toMatchObject({ events: 0, user_day: 2 });
+
+    const off = await createDuckDbEngine({ lakeDir, threads: 1, rollups: false });
+    try {
+      expect(off.rollups).toBeUndefined();
+      const inlined = await queryOverRollups({ ...context, engine: off, catalog }, "probe", {
+        user_day: WINDOW,
+      });
+      expect(inlined.stats).toEqual([]);
+      expect(inlined.query.sql).toContain("user_day as (");
+      const fromRaw = await off.run(inlined.query, {});
+      expect(fromRaw.stats.partitionsRead?.events).toBe(3);
+      expect(fromRaw.rows).toEqual(fromStored.rows);
+      expect(fromRaw.rows).toEqual([
+        { local_date: "2026-03-01", users: 2 },
+        { local_date: "2026-03-02", users: 1 },
+      ]);
+    } finally {
+      await off.close();
+    }
+  });
+});
+
+const WINDOW_DAYS = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"];
