@@ -80,6 +80,24 @@ export interface SnapshotStore {
   history(report: string, fromKey: string, toKey: string): Promise<SnapshotDocument[]>;
 }
 
+/**
+ * Files published for people to open, such as the dashboard: private, addressed by a key
+ * (`dashboard/index.html`). A folder locally; the snapshots bucket in AWS, never public.
+ */
+export interface ArtifactStore {
+  /** Writes `body` under `key`, replacing what was there; returns where it went. */
+  put(
+    key: string,
+    body: Uint8Array | string,
+    contentType: string,
+  ): Promise<{ readonly location: string }>;
+  /**
+   * A link a person can open for about `expiresInSeconds`: a pre-signed URL in S3, a
+   * `file:` URL locally; undefined when the store cannot make one.
+   */
+  link(key: string, expiresInSeconds: number): Promise<string | undefined>;
+}
+
 /** One email, fully rendered; the mailer only transports it. */
 export interface OutgoingEmail {
   /** Stable key of this delivery, e.g. `report:daily:2026-03-01:managers`. */

@@ -80,6 +80,9 @@ export function registerDemo(program: Command): void {
         say("How to open them:");
         if (html[0]) say(`  in a browser:      xdg-open ${html[0]}   (macOS: open …)`);
         say("  in a mail client:  open the .eml files (Thunderbird, Apple Mail, Outlook)");
+        if (runtime.dashboard.last) {
+          say(`  the dashboard:     ${runtime.dashboard.last.indexLocation}`);
+        }
         say(
           `  the snapshots:     ${join(runtime.outDir, "snapshots")}/<report>/<period>/r001.json`,
         );

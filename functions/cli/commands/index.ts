@@ -5,11 +5,14 @@
 import type { Command } from "commander";
 import { registerAlerts } from "./alerts.ts";
 import { registerBackfill } from "./backfill.ts";
+import { registerDashboard } from "./dashboard.ts";
 import { registerDemo } from "./demo.ts";
+import { registerExport } from "./export.ts";
 import { registerGenerate } from "./generate.ts";
 import { registerImport } from "./import.ts";
 import { registerInvoke } from "./invoke.ts";
 import { registerKpis } from "./kpis.ts";
+import { registerRollup } from "./rollup.ts";
 import { registerRun } from "./run.ts";
 import { registerSql } from "./sql.ts";
 import { registerValidate } from "./validate.ts";
@@ -24,5 +27,8 @@ export function registerCommands(program: Command): void {
   registerImport(program);
   registerInvoke(program);
   registerKpis(program);
+  registerDashboard(program);
+  registerExport(program);
   registerSql(program);
+  registerRollup(program);
 }

@@ -1,7 +1,7 @@
 /**
  * The outbox `Mailer`: instead of sending, writes each email where a person can open it —
  * `<out>/outbox/<runId>/<list>.eml` (the raw MIME message, for a mail client) and
- * `<list>.html` (the HTML part, for a browser). The `.eml` holds the very bytes SES would
+ * `<list>.html` (the HTML part, for a browser, with the inline images as `data:` URLs). The `.eml` holds the very bytes SES would
  * send (same MailComposer build), and is written last and whole: its presence means the
  * email was delivered.
  */
@@ -47,7 +47,7 @@ export function createOutboxMailer(options: OutboxMailerOptions): Mailer & {
       await mkdir(join(options.dir, fileSafe(context.runId)), { recursive: true });
       const htmlPath = emlPath.replace(/\.eml$/, ".html");
       for (const [path, content] of [
-        [htmlPath, email.html],
+        [htmlPath, withInlineImages(email)],
         [emlPath, mime],
       ] as const) {
         if (!(await createExclusive(path, content))) {
@@ -59,6 +59,20 @@ export function createOutboxMailer(options: OutboxMailerOptions): Mailer & {
       return { messageId, location: emlPath };
     },
   };
+}
+
+/**
+ * The HTML for a browser: a browser cannot resolve `cid:` references to the message's
+ * inline images, so the preview carries them as `data:` URLs (the `.eml` keeps `cid:`).
+ */
+export function withInlineImages(email: OutgoingEmail): string {
+  let html = email.html;
+  for (const attachment of email.attachments ?? []) {
+    if (!attachment.cid) continue;
+    const data = `data:${attachment.contentType};base64,${Buffer.from(attachment.content).toString("base64")}`;
+    html = html.replaceAll(`cid:${attachment.cid}`, data);
+  }
+  return html;
 }
 
 /** A Message-ID unique to (run, list, key), in the sender's domain. */

@@ -23,7 +23,14 @@
  * the outcome.
  */
 import { randomUUID } from "node:crypto";
+import {
+  chartAttachments,
+  renderEmailCharts,
+  sparklineHistoryRange,
+} from "../charts/email-charts.ts";
+import type { ChartRasterizer } from "../charts/raster.ts";
 import type { OpsConfig, RecipientList } from "../config/load.ts";
+import { metricTableAttachment } from "../export/metric-table.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
 import { countStatuses, elapsedShareOfMonth, evaluate, type Status } from "../kpi/evaluate.ts";
 import { isMetricId, type Locale, METRICS, metric } from "../kpi/registry.ts";
@@ -50,7 +57,7 @@ import type {
 } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { type ComputedKpis, computeKpis } from "./compute.ts";
-import type { EvaluatedMetric, ReportNotice } from "./email/model.ts";
+import type { EvaluatedMetric, ReportLink, ReportNotice } from "./email/model.ts";
 import {
   loadReportTemplates,
   type RenderedEmail,
@@ -153,6 +160,10 @@ export interface AfterSnapshotContext {
 export interface AfterSnapshotResult {
   /** Shown first in every email of the run ("data incomplete: …"). */
   readonly notices?: readonly ReportNotice[];
+  /** Links for the emails' footer (the dashboard the hook published). */
+  readonly links?: readonly ReportLink[];
+  /** What went wrong in the hook without failing the run, for the run log. */
+  readonly warnings?: readonly string[];
   /** Queries the hook ran, for the run log. */
   readonly stats?: readonly QueryStats[];
 }
@@ -185,6 +196,12 @@ export interface RunReportDeps {
   readonly completenessGate?: CompletenessGate;
   /** Extension point after the snapshot (alerts). */
   readonly afterSnapshot?: readonly AfterSnapshotHook[];
+  /**
+   * Draws the emails' charts (headline sparklines from the snapshot history, weekly RFM
+   * bars) as inline PNGs; without it the emails have no pictures. A failure to draw leaves
+   * the emails without charts and is recorded in the run's `warnings`.
+   */
+  readonly charts?: ChartRasterizer;
 }
 
 export type RunOutcome = "ok" | "dry_run" | "skipped_already_delivered" | "failed";
@@ -228,6 +245,8 @@ export interface RunReportSummary {
   readonly timingsMs: Readonly<Record<string, number>>;
   readonly queries: readonly QueryStats[];
   readonly error?: string;
+  /** What went wrong without failing the run (charts that could not be drawn). */
+  readonly warnings?: readonly string[];
 }
 
 /** A run failed; `summary` says how far it got (the run log has the same). */
@@ -275,6 +294,7 @@ export async function runReport(
   let snapshotRef: SnapshotReference | null = null;
   let completeness: CompletenessGateResult | undefined;
   let emails: EmailSummary[] = [];
+  const warnings: string[] = [];
   let evaluated: { metrics: EvaluatedMetric[]; scoped: Record<string, EvaluatedMetric[]> } = {
     metrics: [],
     scoped: {},
@@ -307,6 +327,7 @@ export async function runReport(
       timingsMs: timings,
       queries,
       ...(error ? { error } : {}),
+      ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
     };
   };
   const log = async (summary: RunReportSummary) => {
@@ -447,6 +468,7 @@ export async function runReport(
 
     // 7. hooks (alerts)
     const notices: ReportNotice[] = [...(completeness?.notices ?? [])];
+    const links: ReportLink[] = [];
     await stage("hooks", async () => {
       for (const hook of deps.afterSnapshot ?? []) {
         const result = await hook.run({
@@ -466,13 +488,36 @@ export async function runReport(
           dryRun,
         });
         notices.push(...(result?.notices ?? []));
+        links.push(...(result?.links ?? []));
+        warnings.push(...(result?.warnings ?? []));
         queries.push(...(result?.stats ?? []));
       }
     });
 
     if (!deliver && !dryRun) return await finish("ok");
 
-    // 8. render: every email, before any is sent
+    // 8. render: every email, before any is sent (charts first: one drawing per locale)
+    const rasterizer = deps.charts;
+    const charts = rasterizer
+      ? await stage("charts", async () => {
+          try {
+            const range = sparklineHistoryRange(plan.period);
+            return await renderEmailCharts(
+              {
+                period: plan.period,
+                metrics: evaluated.metrics,
+                history: await deps.snapshots.history(request.report, range.fromKey, range.toKey),
+                details: computed.details,
+                locales: plan.planned.map((p) => p.list.locale),
+              },
+              rasterizer,
+            );
+          } catch (error) {
+            warnings.push(`charts were not drawn: ${oneLine(error)}`);
+            return {};
+          }
+        })
+      : {};
     const templates = deps.templates ?? loadReportTemplates();
     const rendered = await stage("render", () =>
       plan.planned
@@ -502,10 +547,21 @@ export async function runReport(
                 rerunCommand: rerunCommand(request, plan.period, deps.config),
               },
               ...(correctionOfRevision !== undefined ? { correctionOfRevision } : {}),
+              ...(charts[p.list.locale] ? { charts: charts[p.list.locale] } : {}),
+              links,
             },
             templates,
           );
-          return { planned: p, email };
+          const listCharts = charts[p.list.locale];
+          const attachments = [
+            ...(listCharts ? chartAttachments(listCharts) : []),
+            metricTableAttachment(
+              request.report,
+              { ...document, revision: snapshot?.revision ?? null },
+              p.list.locale,
+            ),
+          ];
+          return { planned: p, email: { ...email, attachments } };
         }),
     );
     const skipped = plan.planned
@@ -564,6 +620,7 @@ export async function runReport(
               subject: email.subject,
               html: email.html,
               text: email.text,
+              attachments: email.attachments,
               headers: { "X-Opspulse-Run-Id": runId },
             },
             { runId },
@@ -793,6 +850,7 @@ function runLogEntry(
     configVersion: summary.configVersion,
     outcome: summary.outcome,
     ...(summary.error ? { error: summary.error } : {}),
+    ...(summary.warnings ? { warnings: summary.warnings } : {}),
     timingsMs: summary.timingsMs,
     queries: summary.queries,
     rowsReturned: summary.queries.reduce((sum, q) => sum + q.rows, 0),

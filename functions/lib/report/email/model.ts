@@ -4,6 +4,8 @@
  * metric registry — a new module's metrics appear in their section without a template
  * change — and modules' `details` become simple tables.
  */
+
+import type { EmailCharts } from "../../charts/email-charts.ts";
 import { countStatuses, type Evaluation, STATUS_ORDER, type Status } from "../../kpi/evaluate.ts";
 import {
   type Locale,
@@ -41,6 +43,34 @@ export interface ReportNotice {
   readonly text: Readonly<Record<Locale, string>>;
 }
 
+/** A link shown in the email's footer, e.g. the dashboard (a pre-signed URL in AWS). */
+export interface ReportLink {
+  readonly label: Readonly<Record<Locale, string>>;
+  readonly url: string;
+}
+
+/** An inline image as the template shows it (`cid:` of an attachment). */
+interface ImageView {
+  readonly src: string;
+  readonly width: number;
+  readonly height: number;
+  readonly alt: string;
+}
+
+/** A link shown in the email's footer, e.g. the dashboard (a pre-signed URL in AWS). */
+export interface ReportLink {
+  readonly label: Readonly<Record<Locale, string>>;
+  readonly url: string;
+}
+
+/** An inline image as the template shows it (`cid:` of an attachment). */
+interface ImageView {
+  readonly src: string;
+  readonly width: number;
+  readonly height: number;
+  readonly alt: string;
+}
+
 /** Everything one email is made from. */
 export interface ReportEmailInput {
   readonly period: Period;
@@ -73,6 +103,10 @@ export interface ReportEmailInput {
   };
   /** Set when this email replaces one already delivered for the period. */
   readonly correctionOfRevision?: number;
+  /** Inline charts of this email's locale (sparklines per headline metric, figures). */
+  readonly charts?: EmailCharts;
+  /** Links for the footer (the dashboard). */
+  readonly links?: readonly ReportLink[];
 }
 
 interface StatusView {
@@ -141,8 +175,13 @@ export interface EmailViewModel {
       readonly target: string;
       readonly status: StatusView;
       readonly change: ChangeView;
+      /** The metric's sparkline, when charts are drawn. */
+      readonly chart: ImageView | null;
     }[];
   }[];
+  /** Charts after the headline cards (weekly: RFM segment bars). */
+  readonly figures: readonly (ImageView & { readonly title: string })[];
+  readonly links: readonly { readonly text: string; readonly url: string }[];
   readonly sections: readonly {
     readonly title: string;
     readonly rows: readonly {
@@ -217,6 +256,7 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
       target: view.targetLine(m) ?? "",
       status: view.status(m.evaluation.status),
       change: view.change(m.def, m.evaluation.vsPrevious, strings.vsPrevious[kind]),
+      chart: imageView(input.charts?.headline[m.def.id]),
     }));
   const headlineRows = [];
   for (let i = 0; i < headlineCards.length; i += 2) {
@@ -328,9 +368,22 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
         ? strings.moreAttention(attention.length - MAX_ATTENTION_ITEMS)
         : null,
     headlineRows,
+    figures: (input.charts?.figures ?? []).map((figure) => ({
+      title: figure.title,
+      ...(imageView(figure.image) as ImageView),
+    })),
+    links: (input.links ?? []).map((link) => ({ text: link.label[locale], url: link.url })),
     sections,
     footnotes,
   };
+}
+
+function imageView(
+  image: { cid: string; width: number; height: number; alt: string } | undefined,
+): ImageView | null {
+  return image
+    ? { src: `cid:${image.cid}`, width: image.width, height: image.height, alt: image.alt }
+    : null;
 }
 
 function rank(status: Status): number {

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Period } from "../../kpi/windows.ts";
+import type { OutgoingEmail } from "../../ports.ts";
 import { buildEmailModel, type EmailViewModel, type ReportEmailInput } from "./model.ts";
 import { type CompiledTemplate, compileTemplate, plainText } from "./template.ts";
 
@@ -51,6 +52,8 @@ export interface RenderedEmail {
   readonly subject: string;
   readonly html: string;
   readonly text: string;
+  /** Inline images (`cid:`) and files (the metric table as CSV) sent with it. */
+  readonly attachments?: OutgoingEmail["attachments"];
 }
 
 /** Renders one report email for one recipient list. */
