@@ -13,6 +13,7 @@ import { registerImport } from "./import.ts";
 import { registerInvoke } from "./invoke.ts";
 import { registerKpis } from "./kpis.ts";
 import { registerRollup } from "./rollup.ts";
+import { registerRollup } from "./rollup.ts";
 import { registerRun } from "./run.ts";
 import { registerSql } from "./sql.ts";
 import { registerValidate } from "./validate.ts";
@@ -30,5 +31,6 @@ export function registerCommands(program: Command): void {
   registerDashboard(program);
   registerExport(program);
   registerSql(program);
+  registerRollup(program);
   registerRollup(program);
 }
