@@ -13,7 +13,6 @@ import { registerImport } from "./import.ts";
 import { registerInvoke } from "./invoke.ts";
 import { registerKpis } from "./kpis.ts";
 import { registerRollup } from "./rollup.ts";
-import { registerRollup } from "./rollup.ts";
 import { registerRun } from "./run.ts";
 import { registerSql } from "./sql.ts";
 import { registerValidate } from "./validate.ts";
@@ -31,6 +30,5 @@ export function registerCommands(program: Command): void {
   registerDashboard(program);
   registerExport(program);
   registerSql(program);
-  registerRollup(program);
   registerRollup(program);
 }
