@@ -106,10 +106,12 @@ describe("runReport", () => {
     ]);
     for (const email of summary.emails) {
       const message = parseEml(readFileSync(email.location ?? "", "utf8"));
-      expect(message.contentType).toBe("multipart/alternative");
-      const [text, html] = leaves(message);
+      // The text and HTML alternatives, then the metric table as a CSV attachment.
+      expect(message.contentType).toBe("multipart/mixed");
+      const [text, html, csv] = leaves(message);
       expect(text?.contentType).toBe("text/plain");
       expect(html?.contentType).toBe("text/html");
+      expect(csv?.contentType).toBe("text/csv");
       expect(Buffer.byteLength(html?.body ?? "")).toBeLessThan(GMAIL_CLIP_BYTES);
       expect(html?.body).toContain(email.list === "managers" ? "D1 retention" : "次日留存率");
       expect(message.headers.subject).toBe(email.subject);
