@@ -1,0 +1,219 @@
+/**
+ * Rollups on S3 built by Athena, with both APIs mocked (aws-sdk-client-mock): an in-memory
+ * bucket that lists with sizes and ETags and copies objects, and an Athena whose UNLOAD
+ * "writes" one staged file per local day that has rows. The refresh logic is the real one.
+ * Not covered here: that a real Athena accepts the UNLOAD statement and writes the layout
+ * (the statement's text is checked instead).
+ */
+import { createHash } from "node:crypto";
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from "@aws-sdk/client-athena";
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAthenaEngine } from "../../../functions/lib/adapters/athena.ts";
+import { loadSources, QueryCatalog } from "../../../functions/lib/query/catalog.ts";
+import { DEFAULT_KPI_SETTINGS } from "../../../functions/lib/report/modules.ts";
+import { unloadSql, withAthenaRollups } from "../../../functions/lib/rollups/athena-storage.ts";
+import { type RollupContext, refreshRollup } from "../../../functions/lib/rollups/refresh.ts";
+import type { RollupManifest } from "../../../functions/lib/rollups/storage.ts";
+
+const athena = mockClient(AthenaClient);
+const s3Mock = mockClient(S3Client);
+const s3 = new S3Client({ region: "eu-west-1" });
+const BUCKET = "lake-bucket";
+const PREFIX = "lake/";
+
+let objects: Map<string, { body: string; etag: string }>;
+let unloads: string[];
+
+function put(key: string, body: string) {
+  objects.set(key, { body, etag: `"${createHash("md5").update(body).digest("hex")}"` });
+}
+const keys = (prefix: string) => [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+
+beforeEach(() => {
+  objects = new Map();
+  unloads = [];
+  athena.reset();
+  s3Mock.reset();
+  s3Mock.on(ListObjectsV2Command).callsFake(async (input) => {
+    // Two keys a page, so that the storage has to follow continuation tokens.
+    const after = input.ContinuationToken ?? "";
+    const all = keys(input.Prefix ?? "").filter((key) => key > after);
+    const page = all.slice(0, 2);
+    return {
+      Contents: page.map((Key) => ({
+        Key,
+        Size: objects.get(Key)?.body.length,
+        ETag: objects.get(Key)?.etag,
+      })),
+      IsTruncated: all.length > 2,
+      ...(all.length > 2 ? { NextContinuationToken: page.at(-1) } : {}),
+    };
+  });
+  s3Mock.on(GetObjectCommand).callsFake(async (input) => {
+    const object = objects.get(String(input.Key));
+    if (!object) {
+      throw new S3ServiceException({
+        name: "NoSuchKey",
+        $fault: "client",
+        $metadata: { httpStatusCode: 404 },
+        message: "The specified key does not exist.",
+      });
+    }
+    return { Body: { transformToString: async () => object.body } };
+  });
+  s3Mock.on(PutObjectCommand).callsFake(async (input) => {
+    put(String(input.Key), String(input.Body));
+    return {};
+  });
+  s3Mock.on(CopyObjectCommand).callsFake(async (input) => {
+    const source = decodeURI(String(input.CopySource)).slice(`${BUCKET}/`.length);
+    const object = objects.get(source);
+    if (!object) throw new Error(`copy of a missing object ${source}`);
+    objects.set(String(input.Key), object);
+    return {};
+  });
+  s3Mock.on(DeleteObjectsCommand).callsFake(async (input) => {
+    for (const { Key } of input.Delete?.Objects ?? []) objects.delete(String(Key));
+    return {};
+  });
+  athena.on(StartQueryExecutionCommand).callsFake(async (input) => {
+    const sql = String(input.QueryString);
+    unloads.push(sql);
+    // The days of the bound calendar that have raw events get one staged file each.
+    const target = /TO 's3:\/\/lake-bucket\/([^']+)'/.exec(sql)?.[1] ?? "";
+    const days = [...new Set([...sql.matchAll(/\(DATE '(\d{4}-\d{2}-\d{2})'/g)].map((m) => m[1]))];
+    for (const day of days) {
+      if (day === "2026-03-02" || day === "2026-03-03") {
+        put(
+          `${target}local_date=${day}/${unloads.length}_q_0`,
+          `rows of ${day} #${unloads.length}`,
+        );
+      }
+    }
+    return { QueryExecutionId: `q-${unloads.length}` };
+  });
+  athena.on(GetQueryExecutionCommand).resolves({
+    QueryExecution: { Status: { State: "SUCCEEDED" }, Statistics: { DataScannedInBytes: 1234 } },
+  });
+  athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [] } });
+  // The raw lake: events of dt 1–3 March.
+  for (const dt of ["2026-03-01", "2026-03-02", "2026-03-03"]) {
+    put(`${PREFIX}events/dt=${dt}/part-0.parquet`, `events of ${dt}`);
+  }
+});
+afterEach(() => {
+  athena.reset();
+  s3Mock.reset();
+});
+
+function context(): RollupContext {
+  const engine = withAthenaRollups(
+    createAthenaEngine({
+      client: new AthenaClient({ region: "eu-west-1" }),
+      workgroup: "opspulse",
+      database: "opspulse",
+      sleep: async () => {},
+    }),
+    { s3, lakeUri: `s3://${BUCKET}/${PREFIX}`, sources: loadSources() },
+  );
+  return {
+    engine,
+    catalog: new QueryCatalog(),
+    timeZone: "Asia/Shanghai",
+    settings: DEFAULT_KPI_SETTINGS,
+    now: new Date("2026-03-05T00:00:00Z"),
+  };
+}
+const storage = (ctx: RollupContext) => {
+  if (!ctx.engine.rollups) throw new Error("no rollup storage");
+  return ctx.engine.rollups;
+};
+const WINDOW = { from: "2026-03-01", to: "2026-03-04" };
+const manifestOf = (day: string) =>
+  JSON.parse(
+    objects.get(`${PREFIX}rollups/user_day/local_date=${day}/_manifest.json`)?.body ?? "null",
+  ) as RollupManifest | null;
+
+describe("Athena rollup storage", () => {
+  it("builds the missing days with one UNLOAD into a staging prefix, then moves each day in", async () => {
+    const ctx = context();
+    const refresh = await refreshRollup(storage(ctx), ctx, "user_day", WINDOW);
+    expect(refresh.built).toEqual(["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"]);
+    expect(refresh.stats).toEqual([expect.objectContaining({ bytesScanned: 1234 })]);
+    expect(unloads).toHaveLength(1);
+    const sql = unloads[0] ?? "";
+    expect(sql).toMatch(/^UNLOAD \(SELECT \* FROM \(\n-- Activity rollup/);
+    expect(sql).toContain(
+      "where e.dt in ('2026-02-28', '2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04')",
+    );
+    expect(sql).toMatch(
+      /\) AS build\) TO 's3:\/\/lake-bucket\/lake\/rollups\/_staging\/[\w-]+-user_day\/'\nWITH \(format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY\['local_date'\]\)$/,
+    );
+    expect(keys(`${PREFIX}rollups/`)).toEqual([
+      `${PREFIX}rollups/user_day/local_date=2026-03-01/_manifest.json`,
+      `${PREFIX}rollups/user_day/local_date=2026-03-02/1_q_0`,
+      `${PREFIX}rollups/user_day/local_date=2026-03-02/_manifest.json`,
+      `${PREFIX}rollups/user_day/local_date=2026-03-03/1_q_0`,
+      `${PREFIX}rollups/user_day/local_date=2026-03-03/_manifest.json`,
+      `${PREFIX}rollups/user_day/local_date=2026-03-04/_manifest.json`,
+    ]);
+    expect(manifestOf("2026-03-02")?.sources).toEqual({
+      "events/dt=2026-03-01": expect.stringMatching(/^[0-9a-f]{32}$/),
+      "events/dt=2026-03-02": expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+    expect(manifestOf("2026-03-04")?.sources["events/dt=2026-03-04"]).toBe("");
+  });
+
+  it("runs no query when every day is fresh", async () => {
+    const ctx = context();
+    await refreshRollup(storage(ctx), ctx, "user_day", WINDOW);
+    const again = await refreshRollup(storage(ctx), ctx, "user_day", WINDOW);
+    expect(again.built).toEqual([]);
+    expect(unloads).toHaveLength(1);
+  });
+
+  it("rebuilds the days of a raw partition that got a late object, replacing their files", async () => {
+    const ctx = context();
+    await refreshRollup(storage(ctx), ctx, "user_day", WINDOW);
+    put(`${PREFIX}events/dt=2026-03-02/late-0.parquet`, "late events");
+    const refresh = await refreshRollup(storage(ctx), ctx, "user_day", WINDOW);
+    expect(refresh.built).toEqual(["2026-03-02", "2026-03-03"]);
+    expect(keys(`${PREFIX}rollups/user_day/local_date=2026-03-02/`)).toEqual([
+      `${PREFIX}rollups/user_day/local_date=2026-03-02/2_q_0`,
+      `${PREFIX}rollups/user_day/local_date=2026-03-02/_manifest.json`,
+    ]);
+    expect(keys(`${PREFIX}rollups/_staging/`)).toEqual([]);
+  });
+
+  it("splits a first build of more than 100 days into UNLOADs of at most 100", async () => {
+    const ctx = context();
+    const refresh = await refreshRollup(storage(ctx), ctx, "user_day", {
+      from: "2025-11-01",
+      to: "2026-03-04",
+    });
+    expect(refresh.built).toHaveLength(124);
+    expect(unloads).toHaveLength(2);
+    expect(refresh.stats).toHaveLength(2);
+  });
+
+  it("wraps the build query so that its WITH sits in a subquery", () => {
+    expect(unloadSql("with final as (select 1 as x)\nselect * from final\n", "s3://b/p/")).toBe(
+      "UNLOAD (SELECT * FROM (\nwith final as (select 1 as x)\nselect * from final\n) AS build) TO 's3://b/p/'\nWITH (format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY['local_date'])",
+    );
+  });
+});
