@@ -211,6 +211,8 @@ describe("opspulse demo", () => {
       "last full day in Asia/Shanghai: 2026-03-08, last full week: 2026-W10",
     );
     expect(result.stdout).toContain("How to open them");
+    expect(result.stdout).toContain(`the dashboard:     ${join(out, "dashboard", "index.html")}`);
+    expect(readFileSync(join(out, "dashboard", "index.html"), "utf8")).toContain("<svg");
 
     const runs = readdirSync(join(out, "outbox"));
     expect(runs.filter((run) => run.includes("-daily-"))).toHaveLength(1);
@@ -220,10 +222,19 @@ describe("opspulse demo", () => {
       expect(emls.length).toBeGreaterThan(0);
       for (const eml of emls) {
         const message = parseEml(readFileSync(join(out, "outbox", run, eml), "utf8"));
-        expect(message.contentType).toBe("multipart/alternative");
-        const [text, html] = leaves(message);
+        // Report emails carry charts (inline PNGs) and the metric table (CSV): mixed.
+        const report = !eml.startsWith("on-call");
+        expect(message.contentType).toBe(report ? "multipart/mixed" : "multipart/alternative");
+        const parts = leaves(message);
+        const [text, html] = parts;
         expect([text?.contentType, html?.contentType]).toEqual(["text/plain", "text/html"]);
         expect(Buffer.byteLength(html?.body ?? "")).toBeLessThan(GMAIL_CLIP_BYTES);
+        if (report) {
+          expect(parts.filter((part) => part.contentType === "image/png").length).toBeGreaterThan(
+            3,
+          );
+          expect(parts.at(-1)?.contentType).toBe("text/csv");
+        }
       }
     }
     for (const [report, key] of [
