@@ -20,6 +20,11 @@
 -- The day-only cohorts (retention, first-order conversion) are also computed for a weekly
 -- run, relative to its Sunday; the weekly report does not show them.
 --
+-- Cost: the events are reduced once to one row per user and local day; the signup lookback
+-- is a window over the few of those rows that hold a signup (not over all of them), and the
+-- order figures are grouped per buyer, so no step joins the users with every paid order
+-- except the cohort users' (bench/README-section.md has the figures).
+--
 -- @param cal calendar local days of the events window with the dt partitions each overlaps
 -- @param events_dt_from varchar first dt partition of events to read
 -- @param events_dt_to varchar last dt partition of events to read
@@ -90,41 +95,29 @@ user_days as (
   group by user_id, local_date
 ),
 
-user_days_with_previous_signup as (
+signup_days as (
   select
     user_id,
     local_date,
     first_signup_time,
-    on_private_channel,
-    max(case when first_signup_time is not null then local_date end) over (
-      partition by user_id
-      order by local_date
-      rows between unbounded preceding and 1 preceding
-    ) as previous_signup_date
+    lag(local_date) over (partition by user_id order by local_date) as previous_signup_date
   from user_days
+  where first_signup_time is not null
 ),
 
-user_days_with_signup_day as (
+signups as (
   select
     user_id,
     local_date,
-    on_private_channel,
-    case
-      when first_signup_time is null then null
-      when previous_signup_date is null then first_signup_time
-      when date_diff('day', previous_signup_date, local_date) > :signup_lookback_days
-        then first_signup_time
-    end as signup_time
-  from user_days_with_previous_signup
+    first_signup_time as signup_time
+  from signup_days
+  where previous_signup_date is null
+    or date_diff('day', previous_signup_date, local_date) > :signup_lookback_days
 ),
 
-users as (
+user_activity as (
   select
     user_id,
-    max(case
-      when signup_time is not null and local_date between :period_start and :period_end then 1
-      else 0
-    end) as signed_up_in_period,
     sum(case when local_date between :period_start and :period_end then 1 else 0 end)
       as active_days_in_period,
     max(case when local_date = :period_end then 1 else 0 end) as active_on_period_end,
@@ -133,17 +126,23 @@ users as (
     max(case when local_date between :mau_start and :period_end then 1 else 0 end)
       as active_in_mau_window,
     max(case when local_date between :mau_start and :period_end then on_private_channel else 0 end)
-      as private_in_mau_window,
-    max(case when signup_time is not null and local_date = :retention_d1_cohort then 1 else 0 end)
-      as in_retention_d1_cohort,
-    max(case when signup_time is not null and local_date = :retention_d7_cohort then 1 else 0 end)
-      as in_retention_d7_cohort,
-    max(case when signup_time is not null and local_date = :retention_d30_cohort then 1 else 0 end)
-      as in_retention_d30_cohort,
+      as private_in_mau_window
+  from user_days
+  group by user_id
+),
+
+user_signups as (
+  select
+    user_id,
+    max(case when local_date between :period_start and :period_end then 1 else 0 end)
+      as signed_up_in_period,
+    max(case when local_date = :retention_d1_cohort then 1 else 0 end) as in_retention_d1_cohort,
+    max(case when local_date = :retention_d7_cohort then 1 else 0 end) as in_retention_d7_cohort,
+    max(case when local_date = :retention_d30_cohort then 1 else 0 end) as in_retention_d30_cohort,
     min(case when local_date = :conversion_cohort then signup_time end) as conversion_signup_time,
     min(case when local_date between :ltv_cohort_start and :ltv_cohort_end then signup_time end)
       as ltv_signup_time
-  from user_days_with_signup_day
+  from signups
   group by user_id
 ),
 
@@ -188,51 +187,9 @@ paid_orders as (
     and status = 'paid'
 ),
 
-users_with_paid_orders as (
-  select
-    coalesce(users.user_id, paid_orders.user_id) as user_id,
-    users.signed_up_in_period,
-    users.active_days_in_period,
-    users.active_on_period_end,
-    users.active_in_wau_window,
-    users.active_in_mau_window,
-    users.private_in_mau_window,
-    users.in_retention_d1_cohort,
-    users.in_retention_d7_cohort,
-    users.in_retention_d30_cohort,
-    users.conversion_signup_time,
-    users.ltv_signup_time,
-    paid_orders.order_id,
-    paid_orders.order_time,
-    paid_orders.amount
-  from users
-  full outer join paid_orders
-    on users.user_id = paid_orders.user_id
-),
-
 customers as (
   select
     user_id,
-    coalesce(max(signed_up_in_period), 0) as signed_up_in_period,
-    coalesce(max(active_days_in_period), 0) as active_days_in_period,
-    coalesce(max(active_on_period_end), 0) as active_on_period_end,
-    coalesce(max(active_in_wau_window), 0) as active_in_wau_window,
-    coalesce(max(active_in_mau_window), 0) as active_in_mau_window,
-    coalesce(max(private_in_mau_window), 0) as private_in_mau_window,
-    coalesce(max(in_retention_d1_cohort), 0) as in_retention_d1_cohort,
-    coalesce(max(in_retention_d7_cohort), 0) as in_retention_d7_cohort,
-    coalesce(max(in_retention_d30_cohort), 0) as in_retention_d30_cohort,
-    max(case when conversion_signup_time is not null then 1 else 0 end) as in_conversion_cohort,
-    max(case when ltv_signup_time is not null then 1 else 0 end) as in_ltv_cohort,
-    max(case
-      when order_time >= conversion_signup_time
-        and order_time < conversion_signup_time + interval '168' hour then 1
-      else 0
-    end) as converted,
-    sum(case
-      when order_time >= ltv_signup_time
-        and order_time < ltv_signup_time + interval '720' hour then amount
-    end) as ltv_revenue,
     count(case
       when order_time >= :period_from and order_time < :period_to then order_id
     end) as paid_orders_in_period,
@@ -242,43 +199,102 @@ customers as (
     count(case
       when order_time >= :repurchase_from and order_time < :period_to then order_id
     end) as paid_orders_in_repurchase_window
-  from users_with_paid_orders
+  from paid_orders
   group by user_id
+),
+
+cohort_orders as (
+  select
+    s.user_id,
+    max(case
+      when p.order_time >= s.conversion_signup_time
+        and p.order_time < s.conversion_signup_time + interval '168' hour then 1
+      else 0
+    end) as converted,
+    sum(case
+      when p.order_time >= s.ltv_signup_time
+        and p.order_time < s.ltv_signup_time + interval '720' hour then p.amount
+    end) as ltv_revenue
+  from user_signups as s
+  join paid_orders as p
+    on s.user_id = p.user_id
+  where s.conversion_signup_time is not null
+    or s.ltv_signup_time is not null
+  group by s.user_id
+),
+
+user_totals as (
+  select
+    count(case when s.signed_up_in_period = 1 then 1 end) as new_users,
+    coalesce(sum(a.active_days_in_period), 0) as active_user_days,
+    count(case when a.active_in_wau_window = 1 then 1 end) as wau_users,
+    count(case when a.active_in_mau_window = 1 then 1 end) as mau_users,
+    count(case when a.private_in_mau_window = 1 then 1 end) as private_mau_users,
+    count(case when s.in_retention_d1_cohort = 1 then 1 end) as retention_d1_cohort_users,
+    count(case when s.in_retention_d1_cohort = 1 and a.active_on_period_end = 1 then 1 end)
+      as retention_d1_retained_users,
+    count(case when s.in_retention_d7_cohort = 1 then 1 end) as retention_d7_cohort_users,
+    count(case when s.in_retention_d7_cohort = 1 and a.active_on_period_end = 1 then 1 end)
+      as retention_d7_retained_users,
+    count(case when s.in_retention_d30_cohort = 1 then 1 end) as retention_d30_cohort_users,
+    count(case when s.in_retention_d30_cohort = 1 and a.active_on_period_end = 1 then 1 end)
+      as retention_d30_retained_users,
+    count(s.conversion_signup_time) as conversion_cohort_users,
+    count(case when c.converted = 1 then 1 end) as converted_users,
+    count(s.ltv_signup_time) as ltv_cohort_users,
+    coalesce(sum(c.ltv_revenue), 0) as ltv_revenue
+  from user_activity as a
+  left join user_signups as s
+    on a.user_id = s.user_id
+  left join cohort_orders as c
+    on a.user_id = c.user_id
+),
+
+customer_totals as (
+  select
+    coalesce(sum(o.paid_orders_in_period), 0) as paid_orders,
+    coalesce(sum(o.gmv_in_period), 0) as gmv,
+    count(case when o.paid_orders_in_period > 0 then 1 end) as paying_users,
+    count(case when o.paid_orders_in_repurchase_window >= 1 then 1 end) as repurchase_customers,
+    count(case when o.paid_orders_in_repurchase_window >= 2 then 1 end)
+      as repurchase_repeat_customers,
+    count(case
+      when o.paid_orders_in_repurchase_window >= 1 and a.private_in_mau_window = 1 then 1
+    end) as private_repurchase_customers,
+    count(case
+      when o.paid_orders_in_repurchase_window >= 2 and a.private_in_mau_window = 1 then 1
+    end) as private_repurchase_repeat_customers
+  from customers as o
+  left join user_activity as a
+    on o.user_id = a.user_id
 ),
 
 final as (
   select
-    count(case when signed_up_in_period = 1 then 1 end) as new_users,
-    coalesce(sum(active_days_in_period), 0) as active_user_days,
-    count(case when active_in_wau_window = 1 then 1 end) as wau_users,
-    count(case when active_in_mau_window = 1 then 1 end) as mau_users,
-    count(case when private_in_mau_window = 1 then 1 end) as private_mau_users,
-    count(case when in_retention_d1_cohort = 1 then 1 end) as retention_d1_cohort_users,
-    count(case when in_retention_d1_cohort = 1 and active_on_period_end = 1 then 1 end)
-      as retention_d1_retained_users,
-    count(case when in_retention_d7_cohort = 1 then 1 end) as retention_d7_cohort_users,
-    count(case when in_retention_d7_cohort = 1 and active_on_period_end = 1 then 1 end)
-      as retention_d7_retained_users,
-    count(case when in_retention_d30_cohort = 1 then 1 end) as retention_d30_cohort_users,
-    count(case when in_retention_d30_cohort = 1 and active_on_period_end = 1 then 1 end)
-      as retention_d30_retained_users,
-    count(case when in_conversion_cohort = 1 then 1 end) as conversion_cohort_users,
-    count(case when converted = 1 then 1 end) as converted_users,
-    count(case when in_ltv_cohort = 1 then 1 end) as ltv_cohort_users,
-    coalesce(sum(ltv_revenue), 0) as ltv_revenue,
-    coalesce(sum(paid_orders_in_period), 0) as paid_orders,
-    coalesce(sum(gmv_in_period), 0) as gmv,
-    count(case when paid_orders_in_period > 0 then 1 end) as paying_users,
-    count(case when paid_orders_in_repurchase_window >= 1 then 1 end) as repurchase_customers,
-    count(case when paid_orders_in_repurchase_window >= 2 then 1 end)
-      as repurchase_repeat_customers,
-    count(case
-      when paid_orders_in_repurchase_window >= 1 and private_in_mau_window = 1 then 1
-    end) as private_repurchase_customers,
-    count(case
-      when paid_orders_in_repurchase_window >= 2 and private_in_mau_window = 1 then 1
-    end) as private_repurchase_repeat_customers
-  from customers
+    u.new_users,
+    u.active_user_days,
+    u.wau_users,
+    u.mau_users,
+    u.private_mau_users,
+    u.retention_d1_cohort_users,
+    u.retention_d1_retained_users,
+    u.retention_d7_cohort_users,
+    u.retention_d7_retained_users,
+    u.retention_d30_cohort_users,
+    u.retention_d30_retained_users,
+    u.conversion_cohort_users,
+    u.converted_users,
+    u.ltv_cohort_users,
+    u.ltv_revenue,
+    c.paid_orders,
+    c.gmv,
+    c.paying_users,
+    c.repurchase_customers,
+    c.repurchase_repeat_customers,
+    c.private_repurchase_customers,
+    c.private_repurchase_repeat_customers
+  from user_totals as u
+  cross join customer_totals as c
 )
 
 select * from final
