@@ -82,7 +82,12 @@ export const adhocPayloadSchema = z
         path: ["range"],
         message: '"from" must not be after "to"',
       });
-    } else if (payload.range) {
+    } else if (
+      payload.range &&
+      // Counting needs real dates; wrong ones already have their own issue.
+      isCalendarDate(payload.range.from) &&
+      isCalendarDate(payload.range.to)
+    ) {
       if (adhocDates(payload as AdhocPayload).length > MAX_ADHOC_PERIODS) {
         context.addIssue({
           code: "custom",

@@ -156,6 +156,17 @@ export function outbox(outDir: string): OutboxEmail[] {
     );
 }
 
+/** The list of every email in `<outDir>/outbox` (file names only: cheap to call often). */
+export function outboxLists(outDir: string): string[] {
+  const dir = join(outDir, "outbox");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((run) =>
+    readdirSync(join(dir, run))
+      .filter((file) => file.endsWith(".eml"))
+      .map((file) => file.replace(/\.eml$/, "")),
+  );
+}
+
 /** How many emails each outbox list holds, e.g. `{ managers: 1, "on-call.start.gmv": 1 }`. */
 export function countByList(emails: readonly { list: string }[]): Record<string, number> {
   const counts: Record<string, number> = {};
