@@ -41,6 +41,15 @@ export interface DuckDbEngineOptions {
    * true). Off, queries read the rollups inlined from the raw data of their whole window.
    */
   readonly rollups?: boolean;
+  /**
+   * Called after each query with its bound SQL and the lake files it opened: the benchmark
+   * reads bytes per table and the columns read from them (`QueryStats` keeps totals only).
+   */
+  readonly onQueryRead?: (read: {
+    readonly query: string;
+    readonly sql: string;
+    readonly files: readonly string[];
+  }) => void;
 }
 
 /** A query failed in DuckDB; the message names the query and DuckDB's reason. */
@@ -136,6 +145,11 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
         );
       }
       const elapsedMs = performance.now() - started;
+      options.onQueryRead?.({
+        query: name,
+        sql,
+        files: outcome.opened.filter((path) => path.startsWith(lakeDir + sep)),
+      });
       return {
         rows: outcome.rows,
         stats: {
