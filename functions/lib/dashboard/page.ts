@@ -7,7 +7,7 @@
  * their migration, the other KPIs with targets, and data freshness and quality.
  */
 import { rfmBarsSpec } from "../charts/email-charts.ts";
-import { vegaLiteToSvg } from "../charts/vega.ts";
+import { type ChartSpec, vegaLiteToSvg } from "../charts/vega.ts";
 import type { Status } from "../kpi/evaluate.ts";
 import { type Locale, METRICS, type MetricDef } from "../kpi/registry.ts";
 import type { RfmSummary } from "../kpi/rfm.ts";
@@ -128,7 +128,7 @@ export async function renderDashboardPage(
       return card(
         `kpi-${def.id}`,
         metricHeader(def, latest, locale, format, t),
-        rows.length > 0 ? await vegaLiteToSvg(trendSpec(def, rows, TREND_SIZE)) : empty(t.noData),
+        rows.length > 0 ? await inlineSvg(trendSpec(def, rows, TREND_SIZE)) : empty(t.noData),
       );
     }),
   );
@@ -140,7 +140,7 @@ export async function renderDashboardPage(
   const roiTarget = data.campaigns.find((c) => c.target !== null)?.target ?? null;
   const roiBody =
     data.campaigns.length > 0
-      ? `${await vegaLiteToSvg(
+      ? `${await inlineSvg(
           roiBoardSpec(
             data.campaigns,
             roiTarget,
@@ -171,10 +171,7 @@ export async function renderDashboardPage(
       { from: t.migrationFrom, to: t.migrationTo, none: t.none },
       { width: 540, height: 300 },
     );
-    const [barsSvg, migrationSvg] = await Promise.all([
-      vegaLiteToSvg(bars),
-      vegaLiteToSvg(migration),
-    ]);
+    const [barsSvg, migrationSvg] = await Promise.all([inlineSvg(bars), inlineSvg(migration)]);
     sections.push(
       section(
         "segments",
@@ -205,7 +202,7 @@ export async function renderDashboardPage(
         card(
           `kpi-${def.id}`,
           metricHeader(def, docs.at(-1)?.metrics?.[def.id], locale, format, t),
-          await vegaLiteToSvg(trendSpec(def, trendRows(docs, def, weekly), SMALL_SIZE)),
+          await inlineSvg(trendSpec(def, trendRows(docs, def, weekly), SMALL_SIZE)),
         ),
       ),
     );
@@ -222,7 +219,7 @@ export async function renderDashboardPage(
         ? card(
             `kpi-${def.id}`,
             metricHeader(def, latestDaily?.metrics?.[def.id], locale, format, t),
-            await vegaLiteToSvg(trendSpec(def, rows, SMALL_SIZE)),
+            await inlineSvg(trendSpec(def, rows, SMALL_SIZE)),
           )
         : "";
     }),
@@ -232,7 +229,7 @@ export async function renderDashboardPage(
       ? card(
           "status-mix",
           `<h3>${escapeHtml(t.statusMix)}</h3>`,
-          await vegaLiteToSvg(statusMixSpec(data.daily, strings.status, SMALL_SIZE)),
+          await inlineSvg(statusMixSpec(data.daily, strings.status, SMALL_SIZE)),
         )
       : "";
   sections.push(
@@ -277,6 +274,20 @@ ${sections.join("\n")}
 </body>
 </html>
 `;
+}
+
+let inlined = 0;
+
+/**
+ * A chart's SVG for inlining: its element ids (clip paths) get a prefix of their own, so that
+ * charts on one page never resolve `url(#…)` to another chart's element.
+ */
+async function inlineSvg(spec: ChartSpec): Promise<string> {
+  const svg = await vegaLiteToSvg(spec);
+  const prefix = `c${++inlined}-`;
+  return svg
+    .replaceAll(/\bid="([^"]+)"/g, `id="${prefix}$1"`)
+    .replaceAll(/url\(#([^)]+)\)/g, `url(#${prefix}$1)`);
 }
 
 function rfmOf(doc: StoredSnapshot): RfmSummary | undefined {
