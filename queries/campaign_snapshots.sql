@@ -11,7 +11,10 @@
 -- `invite_accepted` events once per event_id. The AOV baseline is the unattributed paid
 -- orders (no campaign_id) of the :baseline_days local days before start_date.
 -- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
--- wins, then the smaller amount) has status 'paid'; records without an order_id are not orders.
+-- wins, then the smaller amount) has status 'paid'. Records that fail validation are left
+-- out, so that bad data never moves a KPI (data quality counts them, see
+-- efficiency_events.sql and efficiency_orders.sql): events without a user, order records
+-- without an order id or a user, or with a negative amount.
 --
 -- One pass over each table: event and order facts are tagged per campaign, stacked, and
 -- aggregated first per (campaign, user), then per campaign.
@@ -67,6 +70,7 @@ campaign_events as (
     and e.event_time < cal.day_end
     and e.campaign_id in :campaign_ids
     and e.event_type in ('campaign_join', 'invite_accepted')
+    and e.user_id is not null
 ),
 
 order_records as (
@@ -84,6 +88,8 @@ order_records as (
     and order_time >= :orders_from
     and order_time < :orders_to
     and order_id is not null
+    and user_id is not null
+    and amount >= 0
 ),
 
 order_records_latest_first as (
@@ -171,10 +177,8 @@ campaign_users as (
 campaign_totals as (
   select
     campaign_id,
-    count(case when joined = 1 and user_id is not null then 1 end) as participants,
-    count(case
-      when joined = 1 and user_id is not null and attributed_orders > 0 then 1
-    end) as converted_participants,
+    count(case when joined = 1 then 1 end) as participants,
+    count(case when joined = 1 and attributed_orders > 0 then 1 end) as converted_participants,
     sum(invites_accepted) as invites_accepted,
     sum(attributed_orders) as attributed_orders,
     sum(attributed_revenue) as attributed_revenue,

@@ -6,10 +6,12 @@
 -- reach events), or published in [:published_from, :period_to); plus one row with a null
 -- content_id for the content events of the period that carry no content id.
 --
--- Events count once per event_id (records without one are not counted). Paid order: the
--- latest record of an order_id (by updated_at; on a tie a non-paid record wins, then the
--- smaller amount) has status 'paid'; records without an order_id are not orders. A paid
--- order is attributed to content when it carries a content_id. Reach of an item published in
+-- Events count once per event_id. Paid order: the latest record of an order_id (by
+-- updated_at; on a tie a non-paid record wins, then the smaller amount) has status 'paid';
+-- it is attributed to content when it carries a content_id. Records that fail validation
+-- are left out, so that bad data never moves a KPI (data quality counts them, see
+-- efficiency_events.sql and efficiency_orders.sql): events without an event id or a user,
+-- order records without an order id or a user, or with a negative amount. Reach of an item published in
 -- [:reach_published_from, :reach_published_to): its content_view events in
 -- [published_at, published_at + 7 × 24 h). A daily run passes an empty reach range.
 --
@@ -46,6 +48,8 @@ content_events as (
     and event_time >= :events_from
     and event_time < :events_to
     and event_type in ('content_view', 'content_like', 'content_comment', 'content_share')
+    and event_id is not null
+    and user_id is not null
 ),
 
 content_items as (
@@ -102,6 +106,8 @@ order_records as (
     and order_time >= :period_from
     and order_time < :period_to
     and order_id is not null
+    and user_id is not null
+    and amount >= 0
 ),
 
 order_records_latest_first as (

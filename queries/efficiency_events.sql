@@ -15,6 +15,8 @@
 -- Messages count once per event_id: an id is a message when a record of it is
 -- `message_sent`, automated when such a record has automated = true.
 -- Freshness: the newest event_time in [:freshness_from, :run_time] (null when none).
+-- Messages and freshness, like every KPI, leave out the records without a user or of an
+-- unknown type, so that bad data never moves them.
 --
 -- @param event_partitions varchar_list dt partitions of the period and of the freshness window
 -- @param period_from timestamp UTC start of the period
@@ -42,7 +44,10 @@ scanned_events as (
       when event_time >= :period_from and event_time < :period_to then 1 else 0
     end as in_period,
     case
-      when event_time >= :freshness_from and event_time <= :run_time then event_time
+      when event_time >= :freshness_from
+        and event_time <= :run_time
+        and user_id is not null
+        and event_type in :event_types then event_time
     end as fresh_event_time,
     case
       when user_id is not null
@@ -69,10 +74,15 @@ event_ids as (
     count(case when in_period = 1 and event_time > :run_time then 1 end) as future,
     max(case when in_period = 1 then otherwise_valid else 0 end) as has_valid_record,
     max(case
-      when in_period = 1 and event_type = 'message_sent' then 1 else 0
+      when in_period = 1 and event_type = 'message_sent' and user_id is not null then 1
+      else 0
     end) as is_message,
     max(case
-      when in_period = 1 and event_type = 'message_sent' and automated = true then 1 else 0
+      when in_period = 1
+        and event_type = 'message_sent'
+        and user_id is not null
+        and automated = true then 1
+      else 0
     end) as is_automated_message,
     max(fresh_event_time) as newest_event_time
   from scanned_events

@@ -15,8 +15,9 @@
 --   duplicate        a copy of an (order_id, updated_at) beyond its first record
 -- A record passes when it has none: per (order_id, updated_at), one record passes when at
 -- least one of its copies is otherwise valid.
--- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
--- wins, then the smaller amount) has status 'paid'.
+-- Paid order (for the revenue): as in every KPI, records without a user or with a negative
+-- amount are left out; of the others, the latest record of an order_id (by updated_at; on a
+-- tie a non-paid record wins, then the smaller amount) has status 'paid'.
 --
 -- @param orders_dt_from varchar first dt partition of orders to read
 -- @param orders_dt_to varchar last dt partition of orders to read
@@ -48,9 +49,14 @@ order_records as (
       else 0
     end as otherwise_valid,
     case when order_time > :run_time or updated_at > :run_time then 1 else 0 end as is_future,
+    case when user_id is not null and amount >= 0 then 1 else 0 end as kpi_valid,
     row_number() over (
       partition by order_id
-      order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
+      order by
+        case when user_id is not null and amount >= 0 then 0 else 1 end,
+        updated_at desc,
+        case when status = 'paid' then 1 else 0 end,
+        amount
     ) as recency_rank
   from orders
   where dt between :orders_dt_from and :orders_dt_to
@@ -69,10 +75,13 @@ record_keys as (
       as unknown_status,
     sum(is_future) as future,
     max(otherwise_valid) as has_valid_record,
-    count(case when order_id is not null and recency_rank = 1 and status = 'paid' then 1 end)
-      as paid_orders,
+    count(case
+      when order_id is not null and recency_rank = 1 and kpi_valid = 1 and status = 'paid'
+        then 1
+    end) as paid_orders,
     sum(case
-      when order_id is not null and recency_rank = 1 and status = 'paid' then amount
+      when order_id is not null and recency_rank = 1 and kpi_valid = 1 and status = 'paid'
+        then amount
     end) as revenue
   from order_records
   group by order_id, updated_at

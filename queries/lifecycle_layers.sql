@@ -11,11 +11,14 @@
 -- (high value, the "important value" RFM segment, comes from rfm_segments.sql.)
 -- A user's signup day is a local day with a `signup` event and no `signup` event in the
 -- :signup_lookback_days local days before it, as for the new_users KPI (user_kpis.sql).
--- Local days come from :cal; events without a user are not activity.
+-- Local days come from :cal. Records that fail validation are left out, so that bad data
+-- never moves a KPI (data quality counts them, see efficiency_events.sql): events without a
+-- user or of a type not in :event_types are not activity.
 --
 -- @param cal calendar local days from the earliest day read (D-96) to D, with their dt partitions
 -- @param events_dt_from varchar first dt partition of events to read
 -- @param events_dt_to varchar last dt partition of events to read
+-- @param event_types varchar_list the known event types of the data contract
 -- @param signup_lookback_days integer a signup day has no signup in this many local days before it
 -- @param current_week_start date D-6
 -- @param current_month_start date D-29
@@ -43,6 +46,7 @@ events_by_local_day as (
     and e.event_time >= cal.day_start
     and e.event_time < cal.day_end
     and e.user_id is not null
+    and e.event_type in :event_types
 ),
 
 user_days as (

@@ -19,8 +19,10 @@
 -- (:use_…_cutoff = 1) replaces the median of its dimension.
 --
 -- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
--- wins, then the smaller amount) has status 'paid'; records without an order_id are not
--- orders. An order's local date comes from :cal.
+-- wins, then the smaller amount) has status 'paid'. An order's local date comes from :cal.
+-- Records that fail validation are left out, so that bad data never moves a KPI (data
+-- quality counts them, see efficiency_orders.sql): order records without an order id or a
+-- user, or with a negative amount.
 --
 -- @param cal calendar local days :previous_start … :current_end with the dt partitions they overlap
 -- @param orders_dt_from varchar first dt partition of orders to read
@@ -67,6 +69,8 @@ order_records as (
     and order_time >= :orders_from
     and order_time < :orders_to
     and order_id is not null
+    and user_id is not null
+    and amount >= 0
 ),
 
 order_records_latest_first as (
@@ -95,7 +99,6 @@ paid_orders as (
     on o.dt = cal.dt
   where o.recency_rank = 1
     and o.status = 'paid'
-    and o.user_id is not null
     and o.order_time >= cal.day_start
     and o.order_time < cal.day_end
 ),

@@ -9,7 +9,8 @@
  *   start_date … min(D, end_date); paid orders as everywhere (latest record by updated_at
  *   is `paid`, ties: a non-paid record wins, then the smaller amount; no order_id → no order);
  * - participants: distinct users (non-null) with an attributed campaign_join; invites:
- *   distinct event ids of attributed invite_accepted events;
+ *   distinct event ids of attributed invite_accepted events with a user; invalid order
+ *   records (no id, no user, negative amount) never count;
  * - AOV lift needs `minSample` orders on both sides and a baseline with revenue; ROI needs
  *   a cost above 0.
  */
@@ -50,7 +51,9 @@ export function oracleCampaigns(
     for (const e of lake.events) {
       if (!attributed(e.campaign_id, e.event_time)) continue;
       if (e.event_type === "campaign_join" && e.user_id !== null) participants.add(e.user_id);
-      if (e.event_type === "invite_accepted" && e.event_id !== null) invites.add(e.event_id);
+      if (e.event_type === "invite_accepted" && e.event_id !== null && e.user_id !== null) {
+        invites.add(e.event_id);
+      }
     }
     const orders = paid.filter((o) => attributed(o.campaign_id, o.order_time));
     const buyers = new Set(orders.map((o) => o.user_id));

@@ -4,7 +4,8 @@
  * `functions/lib/kpi/content.ts`.
  *
  * The choices the spec leaves open, stated the same way in the product:
- * - events count once per event_id; records without an event_id do not count;
+ * - events count once per event_id; records without an event_id or a user do not count;
+ *   nor do invalid order records (no id, no user, negative amount);
  * - paid orders: latest record by updated_at is `paid` (on a tie a non-paid record wins,
  *   then the smaller amount); records without an order_id are not orders; an order is in
  *   the period by the local day of its order_time;
@@ -49,7 +50,8 @@ export function oracleContent(lake: Lake, request: OracleContentRequest): Oracle
   const ids = (type: string) => {
     const byItem = new Map<string | null, Set<string>>();
     for (const e of lake.events) {
-      if (e.event_type !== type || e.event_id === null || !inPeriod(e.event_time)) continue;
+      if (e.event_type !== type || e.event_id === null || e.user_id === null) continue;
+      if (!inPeriod(e.event_time)) continue;
       const set = byItem.get(e.content_id) ?? new Set<string>();
       set.add(e.event_id);
       byItem.set(e.content_id, set);
@@ -89,6 +91,7 @@ export function oracleContent(lake: Lake, request: OracleContentRequest): Oracle
       if (e.event_type !== "content_view" || e.content_id !== item.id || e.event_id === null) {
         continue;
       }
+      if (e.user_id === null) continue;
       const t = e.event_time.getTime();
       if (t >= item.published_at.getTime() && t < item.published_at.getTime() + WEEK_MS) {
         seen.add(e.event_id);

@@ -10,17 +10,27 @@
  *   amount, in the future of the run, a copy beyond the first of an event_id or of an
  *   (order_id, updated_at)); per id (or order key) one record passes when one of its
  *   records is otherwise valid;
- * - automation: distinct message_sent event ids of the period; automated when one of the
- *   id's message_sent records says automated = true;
- * - freshness: whole minutes from the newest event_time in [run − 7 × 24 h, run] to the run;
+ * - automation: distinct message_sent event ids (with a user) of the period; automated when
+ *   one of the id's message_sent records says automated = true;
+ * - freshness: whole minutes from the newest valid event (a user, a known type) in
+ *   [run − 7 × 24 h, run] to the run;
+ * - revenue: paid orders from valid records only (a user, an amount ≥ 0), as every KPI;
  * - ops cost: each campaign's cost spread evenly over its days, content published in the
  *   period, the monthly team cost spread over each month's days; divided by the revenue of
  *   the period's paid orders, with at least `minSample` of them;
- * - users per ops head: users active (any event with a user) in the 30 days ending the
- *   period's last day, over the headcount.
+ * - users per ops head: users active (any valid event) in the 30 days ending the period's
+ *   last day, over the headcount.
  */
 import { EVENT_TYPES, ORDER_STATUSES } from "../../functions/lib/contract/schema.ts";
-import { isoWeekOf, type Lake, localDay, paidOrders, shiftDay, toCents } from "./ops-lake.ts";
+import {
+  isoWeekOf,
+  isValidEvent,
+  type Lake,
+  localDay,
+  paidOrders,
+  shiftDay,
+  toCents,
+} from "./ops-lake.ts";
 
 export interface OracleEfficiencyRequest {
   readonly kind: "day" | "week";
@@ -106,7 +116,7 @@ export function oracleEfficiency(lake: Lake, request: OracleEfficiencyRequest): 
   // Automation.
   const messages = new Map<string, boolean>();
   for (const e of events) {
-    if (e.event_type !== "message_sent" || e.event_id === null) continue;
+    if (e.event_type !== "message_sent" || e.event_id === null || e.user_id === null) continue;
     messages.set(e.event_id, (messages.get(e.event_id) ?? false) || e.automated === true);
   }
   const automated = [...messages.values()].filter(Boolean).length;
@@ -115,6 +125,7 @@ export function oracleEfficiency(lake: Lake, request: OracleEfficiencyRequest): 
   let newest: number | null = null;
   for (const e of lake.events) {
     const t = e.event_time.getTime();
+    if (!isValidEvent(e)) continue;
     if (t <= now && t >= now - 7 * 24 * 3_600_000 && (newest === null || t > newest)) newest = t;
   }
 
@@ -148,7 +159,7 @@ export function oracleEfficiency(lake: Lake, request: OracleEfficiencyRequest): 
     lake.events
       .filter((e) => {
         const d = localDay(e.event_time, request.timeZone);
-        return e.user_id !== null && d >= mauFrom && d <= last;
+        return isValidEvent(e) && d >= mauFrom && d <= last;
       })
       .map((e) => e.user_id),
   ).size;

@@ -7,6 +7,7 @@
  * Shares no code with `functions/lib/kpi/` or the SQL: the oracles must stay independent.
  */
 import fc from "fast-check";
+import { EVENT_TYPES } from "../../functions/lib/contract/schema.ts";
 
 export type LakeEvent = {
   readonly event_id: string | null;
@@ -110,6 +111,18 @@ export function dayStart(day: string, zone: string): Date {
   return new Date(after);
 }
 
+/**
+ * Whether an event counts in KPIs: it has a user and a type of the data contract (the
+ * others are data-quality failures and never move a KPI).
+ */
+export function isValidEvent(event: LakeEvent): boolean {
+  return (
+    event.user_id !== null &&
+    event.event_type !== null &&
+    (EVENT_TYPES as readonly string[]).includes(event.event_type)
+  );
+}
+
 // ---- money and orders ----------------------------------------------------------------
 
 /** Exact cents of a two-place decimal string. */
@@ -122,13 +135,15 @@ export function toCents(amount: string): number {
 
 /**
  * Paid orders: per order_id, the latest record by updated_at (on a tie a non-paid record
- * wins, then the smaller amount) when its status is `paid`. Records without an order_id
- * are not orders.
+ * wins, then the smaller amount) when its status is `paid`. Invalid records never count:
+ * without an order_id, without a user, or with a negative amount.
  */
 export function paidOrders(orders: readonly LakeOrder[]): LakeOrder[] {
   const latest = new Map<string, LakeOrder>();
   for (const record of orders) {
-    if (record.order_id === null) continue;
+    if (record.order_id === null || record.user_id === null || toCents(record.amount) < 0) {
+      continue;
+    }
     const current = latest.get(record.order_id);
     if (!current || isLater(record, current)) latest.set(record.order_id, record);
   }
@@ -172,6 +187,8 @@ interface OrderSpec {
   readonly flaw: "none" | "null_id" | "null_user" | "future";
 }
 interface UserSpec {
+  /** The campaign of the user's events and orders that name none themselves (or none). */
+  readonly campaignIndex: number | null;
   readonly events: readonly EventSpec[];
   readonly orders: readonly OrderSpec[];
 }
@@ -293,6 +310,7 @@ export function lakeSpec(shape: LakeShape): fc.Arbitrary<LakeSpec> {
     flaw,
   });
   const userSpec: fc.Arbitrary<UserSpec> = fc.record({
+    campaignIndex,
     events: fc.array(eventSpec, {
       minLength: shape.eventsPerUser?.min ?? 0,
       maxLength: shape.eventsPerUser?.max ?? 6,
@@ -411,7 +429,7 @@ export function buildLake(spec: LakeSpec, zone: string): Lake & { readonly now: 
         event_type: event.type,
         channel: null,
         content_id: event.type.startsWith("content_") ? contentId(event.contentIndex) : null,
-        campaign_id: campaignId(event.campaignIndex),
+        campaign_id: campaignId(event.campaignIndex ?? user.campaignIndex),
         referrer_user_id: null,
         automated: event.type === "message_sent" ? event.automated : null,
       };
@@ -432,7 +450,7 @@ export function buildLake(spec: LakeSpec, zone: string): Lake & { readonly now: 
           currency: "CNY",
           status: record.status,
           channel: null,
-          campaign_id: campaignId(order.campaignIndex),
+          campaign_id: campaignId(order.campaignIndex ?? user.campaignIndex),
           content_id: contentId(order.contentIndex),
         };
         for (let copy = 0; copy < record.copies; copy++) orders.push(row);

@@ -10,11 +10,13 @@
  *   in the 365 days ending the Sunday; the week before uses the 365 days ending its Sunday;
  * - configured cut-offs replace the medians of their dimension;
  * - a user's signup day is a local day with a signup event and none in the 30 local days
- *   before (as for new_users); activity is any event with a user.
+ *   before (as for new_users); activity is any valid event (a user, a known type);
+ * - invalid order records (no id, no user, negative amount) never count.
  */
 import {
   dayDiff,
   isoWeekOf,
+  isValidEvent,
   type Lake,
   localDay,
   paidOrders,
@@ -89,7 +91,7 @@ export function oracleSegments(lake: Lake, request: OracleSegmentsRequest): Orac
   const activeDays = new Map<string, Set<string>>();
   const signupEventDays = new Map<string, Set<string>>();
   for (const event of lake.events) {
-    if (event.user_id === null) continue;
+    if (event.user_id === null || !isValidEvent(event)) continue;
     const day = localDay(event.event_time, request.timeZone);
     if (day > sunday) continue;
     setOf(activeDays, event.user_id).add(day);

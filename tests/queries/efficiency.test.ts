@@ -182,7 +182,7 @@ describe("efficiency_events.sql", () => {
         unknown_type: 2, // e5, e6
         future: 1, // e7
         duplicate: 2, // e2's copies
-        messages: 3, // e2, e3, e4
+        messages: 2, // e2, e3 (e4 has no user: never in a KPI)
         automated_messages: 1, // e2
         newest_event_time: "2026-03-10T12:00:00Z", // e8
       },
@@ -209,8 +209,9 @@ describe("efficiency_orders.sql", () => {
         unknown_status: 1, // o4
         future: 1, // o6's update
         duplicate: 1, // o2's copy
-        paid_orders: 4, // o2, o3, o5, o6 (o1 was refunded)
-        revenue: "95.00",
+        // o2, o6: o1 was refunded; o3 (negative amount) and o5 (no user) never count.
+        paid_orders: 2,
+        revenue: "80.00",
       },
     ]);
   });
@@ -259,9 +260,9 @@ describe("efficiency module", () => {
     });
     expect(values.data_freshness_minutes?.value).toBe(45);
     expect(values.data_quality?.value).toBe(7 / 20);
-    expect(values.automation_rate?.value).toBe(1 / 3);
+    expect(values.automation_rate?.value).toBe(1 / 2);
     // k1: 2000 over 20 days → 100; k3: 7; content 12.34; team 3100 / 31 days → 100.
-    expect(values.ops_cost_ratio?.value).toBeCloseTo(219.34 / 95, 12);
+    expect(values.ops_cost_ratio?.value).toBeCloseTo(219.34 / 80, 12);
     expect(values.users_per_ops_head?.value).toBe(123.4);
     const efficiency = (details as { efficiency: EfficiencyDetails }).efficiency;
     expect(efficiency.costs.campaigns).toBeCloseTo(107, 12);

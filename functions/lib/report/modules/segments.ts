@@ -3,6 +3,7 @@
  * lifecycle layers with their week-over-week change. Two queries: `rfm_segments.sql` reads
  * the orders of both RFM windows once, `lifecycle_layers.sql` the events of 97 days once.
  */
+import { EVENT_TYPES } from "../../contract/schema.ts";
 import {
   lifecycleWindows,
   type RfmWindows,
@@ -69,6 +70,7 @@ export function lifecycleParams(period: Period): QueryParams {
     cal: calendarParam(eventsStart, current.end, period.timeZone),
     events_dt_from: events.partitions[0] ?? "",
     events_dt_to: events.partitions.at(-1) ?? "",
+    event_types: EVENT_TYPES,
     signup_lookback_days: SIGNUP_LOOKBACK_DAYS,
     current_week_start: current.weekStart,
     current_month_start: current.monthStart,
