@@ -64,10 +64,15 @@ export interface LocalWorld {
 
 /**
  * Builds the world in a fresh temp folder; `lake` may add or change files of the lake,
- * `settings` is the text of `settings.yaml` (default: none, the defaults apply).
+ * `settings` and `recipients` replace the config files of those names.
  */
 export async function createLocalWorld(
-  options: { alerts?: string; settings?: string; lake?: (lakeDir: string) => Promise<void> } = {},
+  options: {
+    alerts?: string;
+    settings?: string;
+    recipients?: string;
+    lake?: (lakeDir: string) => Promise<void>;
+  } = {},
 ): Promise<LocalWorld> {
   const root = mkdtempSync(join(tmpdir(), "opspulse-"));
   const lakeDir = join(root, "lake");
@@ -76,6 +81,7 @@ export async function createLocalWorld(
   if (options.lake) await options.lake(lakeDir);
   writeAlertConfig(configDir, options.alerts ?? "reminder_every_hours: 36\n");
   if (options.settings) writeFileSync(join(configDir, "settings.yaml"), options.settings);
+  if (options.recipients) writeFileSync(join(configDir, "recipients.yaml"), options.recipients);
   const config = loadConfig(configDir);
   const templates = loadReportTemplates();
   const alertTemplate = loadAlertTemplate();
