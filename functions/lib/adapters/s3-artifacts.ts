@@ -7,7 +7,6 @@
  * (hours), whatever its own expiry says: the email's link is for the morning it arrives.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { ArtifactStore } from "../ports.ts";
 import { errorMessage, errorName } from "./aws-errors.ts";
 
@@ -54,6 +53,8 @@ export function createS3ArtifactStore(options: S3ArtifactStoreOptions): Artifact
       return { location: `s3://${bucket}/${objectKey}` };
     },
     async link(key, expiresInSeconds) {
+      // Loaded when a link is asked for: a run that links nothing does not need it.
+      const { getSignedUrl } = await import("@aws-sdk/s3-request-presigner");
       return getSignedUrl(
         client,
         new GetObjectCommand({ Bucket: bucket, Key: `${prefix}${key}` }),

@@ -111,18 +111,27 @@ export function createDashboardHook(options: DashboardHookOptions): AfterSnapsho
         });
         if (!published) return undefined;
         options.onPublished?.(published);
-        const url = await options.artifacts.link(
-          published.pageKey,
-          options.linkSeconds ?? DEFAULT_LINK_SECONDS,
-        );
+        let url: string | undefined;
+        try {
+          url = await options.artifacts.link(
+            published.pageKey,
+            options.linkSeconds ?? DEFAULT_LINK_SECONDS,
+          );
+        } catch (error) {
+          return {
+            warnings: [`the dashboard was published, but no link to it: ${message(error)}`],
+          };
+        }
         return url ? { links: [{ label: LINK_LABEL, url }] } : undefined;
       } catch (error) {
         return {
-          warnings: [
-            `the dashboard was not published: ${error instanceof Error ? error.message : String(error)}`,
-          ],
+          warnings: [`the dashboard was not published: ${message(error)}`],
         };
       }
     },
   };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -3,12 +3,17 @@
  * the environment (AWS adapters only), and the mapping of a run to a compact summary,
  * metrics and log lines.
  */
+
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { S3Client } from "@aws-sdk/client-s3";
+import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
 import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
+import { createResvgRasterizer } from "../charts/raster.ts";
 import { loadConfig } from "../config/load.ts";
 import type { ReportName } from "../config/schema.ts";
+import { createDashboardHook } from "../dashboard/publish.ts";
 import { type Clock, systemClock } from "../ports.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
@@ -42,6 +47,24 @@ export async function openLambdaDeps(
     clock,
     ...(options.instrument ? { instrument: options.instrument } : {}),
   });
+  // The dashboard goes to the state bucket (private) under dashboard/, linked from the emails
+  // by a pre-signed URL; charts are drawn where resvg and the fonts are bundled, else skipped.
+  const dashboard =
+    env.store.kind === "s3"
+      ? createDashboardHook({
+          snapshots: adapters.snapshots,
+          artifacts: createS3ArtifactStore({
+            client:
+              options.clients?.s3 ??
+              (options.instrument ?? ((client) => client))(
+                new S3Client({ forcePathStyle: env.s3PathStyle }),
+              ),
+            bucket: env.store.bucket,
+            prefix: [env.store.prefix.replace(/\/+$/, ""), "dashboard"].filter(Boolean).join("/"),
+          }),
+        })
+      : undefined;
+  const charts = await createResvgRasterizer().catch(() => undefined);
   return {
     engine: adapters.engine,
     catalog: new QueryCatalog(env.queriesDir),
@@ -54,6 +77,8 @@ export async function openLambdaDeps(
     config,
     templates: loadReportTemplates(env.templatesDir),
     alertTemplate: loadAlertTemplate(env.templatesDir),
+    ...(dashboard ? { afterSnapshot: [dashboard] } : {}),
+    ...(charts ? { charts } : {}),
   };
 }
 

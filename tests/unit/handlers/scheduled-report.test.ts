@@ -105,6 +105,18 @@ describe("scheduled-report handler", () => {
       ["alerts", result.runId],
       ["report_run", result.runId],
     ]);
+
+    // The dashboard: private objects of the state bucket, linked from the email by a
+    // pre-signed URL of this run's page.
+    expect(world.bucket.keys("dashboard/").sort()).toEqual([
+      "dashboard/index.html",
+      `dashboard/pages/${result.runId}.html`,
+    ]);
+    expect(world.bucket.objects.get("dashboard/index.html")?.body).toContain("Campaign ROI board");
+    const link = /href="([^"]*X-Amz-Signature[^"]*)"/.exec(delivered?.body.html ?? "")?.[1];
+    expect(link?.replaceAll("&amp;", "&")).toMatch(
+      new RegExp(`/dashboard/pages/${result.runId}\\.html\\?.*X-Amz-Expires=604800`),
+    );
   });
 
   it("delivers once when Scheduler delivers the same event twice at the same time", async () => {
