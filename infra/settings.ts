@@ -6,7 +6,7 @@
  * by the same zod schemas as `opspulse validate`.
  */
 import type { Node } from "constructs";
-import { z } from "zod";
+import * as z from "zod";
 
 /** Context keys, all prefixed `opspulse:` so they cannot collide with CDK's own. */
 export const CONTEXT_KEYS = {

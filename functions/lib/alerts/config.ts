@@ -3,7 +3,7 @@
  * zod schema (read by `functions/lib/config/load.ts` with the other config files) and its
  * resolution into the pure core's types.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type AlertRules, DEFAULT_ALERT_RULES } from "../kpi/alerts.ts";
 import { type CompletenessRules, DEFAULT_COMPLETENESS_RULES } from "../kpi/completeness.ts";
 import { isMetricId } from "../kpi/registry.ts";

@@ -6,7 +6,7 @@
  * The CDK stack validates the same files at synth with {@link loadConfig}, so a bad target
  * fails the deploy, not the Monday report.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { alertsFileSchema } from "../alerts/config.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
 

@@ -5,7 +5,7 @@
  * row types, and the column list with SQL types that the engines (DuckDB views, Glue tables)
  * and `docs/data-contract.md` use. A test checks the doc against this file.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Every event type the product knows; anything else is counted as invalid by data quality. */
 export const EVENT_TYPES = [

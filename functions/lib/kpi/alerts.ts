@@ -20,7 +20,7 @@
  * exactly one email. Re-running the period a record last saw re-applies it to the record as
  * it was before that period, at the instant that period was first evaluated.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { CompletenessIssue } from "./completeness.ts";
 
 /** Evaluation statuses (functions/lib/kpi/evaluate.ts) plus the two the pipeline adds. */

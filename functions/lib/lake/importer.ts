@@ -23,7 +23,7 @@ import {
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { parse } from "csv-parse";
-import type { z } from "zod";
+import type * as z from "zod";
 import { ROW_SCHEMAS, TABLES, type TableSpec } from "../contract/schema.ts";
 import { type LakeRow, LakeWriter } from "./writer.ts";
 

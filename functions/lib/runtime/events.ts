@@ -3,7 +3,7 @@
  * (the schedule's input, see `infra/constructs/report-schedules.ts`) and what an ad-hoc
  * invocation (`opspulse invoke`, the console) may ask for.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { LOCALES } from "../config/schema.ts";
 import {
   addDays,
