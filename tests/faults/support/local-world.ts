@@ -176,7 +176,9 @@ export function outboxLists(outDir: string): string[] {
 /** How many emails each outbox list holds, e.g. `{ managers: 1, "on-call.start.gmv": 1 }`. */
 export function countByList(emails: readonly { list: string }[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const email of emails) counts[email.list] = (counts[email.list] ?? 0) + 1;
+  for (const email of [...emails].sort((a, b) => a.list.localeCompare(b.list))) {
+    counts[email.list] = (counts[email.list] ?? 0) + 1;
+  }
   return counts;
 }
 

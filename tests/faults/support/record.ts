@@ -7,6 +7,8 @@
  * in a plain `npm test` nothing is written.
  */
 import { appendFileSync } from "node:fs";
+import { relative } from "node:path";
+import { expect } from "vitest";
 
 /** One row of the table. */
 export interface FaultObservation {
@@ -20,9 +22,16 @@ export interface FaultObservation {
   readonly observed: string;
 }
 
-/** Appends `observation` to the report file, when one is being written. */
+let recorded = 0;
+
+/**
+ * Appends `observation` to the report file, when one is being written, with the test file
+ * and the order within it (the files run in parallel; the report sorts by them).
+ */
 export function recordFault(observation: FaultObservation): void {
   const file = process.env.OPSPULSE_FAULTS_REPORT;
   if (!file) return;
-  appendFileSync(file, `${JSON.stringify(observation)}\n`);
+  const testPath = expect.getState().testPath ?? "";
+  const line = { ...observation, file: relative(process.cwd(), testPath), order: recorded++ };
+  appendFileSync(file, `${JSON.stringify(line)}\n`);
 }
