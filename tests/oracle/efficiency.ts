@@ -44,6 +44,8 @@ export interface OracleEfficiencyRequest {
 
 export interface OracleEfficiency {
   readonly values: Readonly<Record<string, number | null>>;
+  /** Users active in the 30 days ending the period's last day. */
+  readonly mau: number;
   readonly failures: {
     readonly events: Readonly<Record<string, number>>;
     readonly orders: Readonly<Record<string, number>>;
@@ -165,6 +167,7 @@ export function oracleEfficiency(lake: Lake, request: OracleEfficiencyRequest): 
   ).size;
 
   return {
+    mau,
     values: {
       data_freshness_minutes: newest === null ? null : Math.floor((now - newest) / 60_000),
       data_quality: share(eventsPassing + ordersPassing, events.length + records.length),

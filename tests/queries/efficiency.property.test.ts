@@ -1,9 +1,10 @@
 /**
  * Property test: on random small lakes, the efficiency module (efficiency_events.sql,
- * efficiency_orders.sql and efficiency_costs.sql on DuckDB over Parquet), run after the
- * users module as in a report (so that users per ops head reuses its MAU), gives exactly the
+ * efficiency_orders.sql and efficiency_costs.sql on DuckDB over Parquet) gives exactly the
  * oracle's values and data-quality failure counts, for a day and the ISO week around it, in
- * Shanghai and in a DST zone.
+ * Shanghai and in a DST zone. Users per ops head divides the MAU a report's users module
+ * computed earlier in the run; here that MAU comes from the oracle (the reuse itself is
+ * tested in efficiency.test.ts), so that each lake runs only the efficiency queries.
  *
  * The lakes carry every kind of invalid record (no id, no user, unknown event type or
  * status, negative amount, in the future of the run, duplicates), runs that happen inside
@@ -20,9 +21,7 @@ import type { EfficiencyDetails } from "../../functions/lib/kpi/efficiency.ts";
 import { periodContaining } from "../../functions/lib/kpi/windows.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
-import { computeKpis } from "../../functions/lib/report/compute.ts";
 import { efficiencyModule } from "../../functions/lib/report/modules/efficiency.ts";
-import { usersModule } from "../../functions/lib/report/modules/users.ts";
 import { DEFAULT_KPI_SETTINGS, type KpiSettings } from "../../functions/lib/report/modules.ts";
 import { oracleEfficiency } from "../oracle/efficiency.ts";
 import { buildLake, dateIn, type LakeSpec, lakeSpec } from "../oracle/ops-lake.ts";
@@ -69,22 +68,20 @@ async function compareOnLake(
   try {
     const settings = { ...DEFAULT_KPI_SETTINGS, ...picked };
     for (const kind of ["day", "week"] as const) {
-      const result = await computeKpis(
-        {
-          engine,
-          catalog,
-          period: periodContaining(kind, spec.reportDate, zone),
-          settings,
-          now: lake.now,
-        },
-        [usersModule, efficiencyModule],
-      );
       const expected = oracleEfficiency(lake, {
         kind,
         date: spec.reportDate,
         timeZone: zone,
         now: lake.now,
         ...picked,
+      });
+      const result = await efficiencyModule.compute({
+        engine,
+        catalog,
+        period: periodContaining(kind, spec.reportDate, zone),
+        settings,
+        now: lake.now,
+        computed: { mau: { value: expected.mau } },
       });
       for (const id of METRIC_IDS) {
         const actual = result.values[id]?.value ?? null;
@@ -99,7 +96,7 @@ async function compareOnLake(
           );
         }
       }
-      const details = result.details.efficiency as EfficiencyDetails;
+      const details = result.details?.efficiency as EfficiencyDetails;
       expect(details.dataQuality.events.failures, `event failures, ${kind}`).toEqual(
         expected.failures.events,
       );
@@ -126,7 +123,7 @@ describe("efficiency: SQL on DuckDB vs the independent oracle", () => {
         reportDates: dates,
         activityDays: fc.oneof(
           { arbitrary: fc.constantFrom(0, 1, -1, -6, -7, -8), weight: 2 },
-          { arbitrary: fc.integer({ min: -35, max: 2 }), weight: 2 },
+          { arbitrary: fc.integer({ min: -10, max: 3 }), weight: 2 },
         ),
         eventTypes: ["message_sent", "message_sent", "page_view", "content_view", "bogus_type"],
         users: { min: 3, max: 20 },

@@ -14,7 +14,9 @@ import { periodContaining } from "../../functions/lib/kpi/windows.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
 import type { Row } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
+import { computeKpis } from "../../functions/lib/report/compute.ts";
 import { efficiencyModule } from "../../functions/lib/report/modules/efficiency.ts";
+import { usersModule } from "../../functions/lib/report/modules/users.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import { eventRow, orderRow } from "../oracle/ops-lake.ts";
 
@@ -267,6 +269,22 @@ describe("efficiency module", () => {
     const efficiency = (details as { efficiency: EfficiencyDetails }).efficiency;
     expect(efficiency.costs.campaigns).toBeCloseTo(107, 12);
     expect(efficiency.costs.team).toBeCloseTo(100, 12);
+  });
+
+  it("divides the MAU of the users module that ran before it in the same run", async () => {
+    const { values } = await computeKpis(
+      {
+        engine,
+        catalog,
+        period: day,
+        settings: { ...DEFAULT_KPI_SETTINGS, opsHeadcount: 4 },
+        now,
+      },
+      [usersModule, efficiencyModule],
+    );
+    // u1 (e1, e2, e3, e5, e6, e7, e8, e9 are all u1's; e5 and e6 have unknown types).
+    expect(values.mau?.value).toBe(1);
+    expect(values.users_per_ops_head).toMatchObject({ value: 0.25, numerator: 1, denominator: 4 });
   });
 
   it("has no users-per-head value when no MAU was computed in the run", async () => {
