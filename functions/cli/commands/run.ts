@@ -362,7 +362,7 @@ export function registerRun(program: Command): void {
         const { env } = reportEnv(opts);
         const config = loadUserConfig(env.configDir);
         const period = periodContaining(
-          report === "daily" ? "day" : "week",
+          report === "weekly" ? "week" : "day",
           date,
           timeZone ?? config.schedules[report].timeZone,
         );
