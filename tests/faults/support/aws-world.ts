@@ -12,7 +12,7 @@
  * throw an SDK error or answer instead of the fake. Sleeps are injected and only recorded;
  * the Athena adapter's clock is moved by them, so a "stuck" query times out at once.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -114,12 +114,14 @@ export function s3InternalError() {
 const BUCKET = "opspulse-state.example.com";
 const PAGE_SIZE = 50;
 
-export async function createAwsWorld(): Promise<AwsWorld> {
+/** Builds the world; `recipients` replaces the config's `recipients.yaml`. */
+export async function createAwsWorld(options: { recipients?: string } = {}): Promise<AwsWorld> {
   const root = mkdtempSync(join(tmpdir(), "opspulse-"));
   const lakeDir = join(root, "lake");
   const configDir = join(root, "config");
   await writeAlertLake(lakeDir);
   writeAlertConfig(configDir, "reminder_every_hours: 36\n");
+  if (options.recipients) writeFileSync(join(configDir, "recipients.yaml"), options.recipients);
   const config = loadConfig(configDir);
   const templates = loadReportTemplates();
   const alertTemplate = loadAlertTemplate();
