@@ -16,6 +16,7 @@ import { runReportWithAlerts } from "../../functions/lib/alerts/on-call.ts";
 import { ReportRunError, type RunReportSummary } from "../../functions/lib/report/run-report.ts";
 import {
   type AwsWorld,
+  athenaInternalError,
   athenaThrottled,
   createAwsWorld,
   type FaultHook,
@@ -179,6 +180,28 @@ describe("Athena", () => {
       fault: "Athena throttling, 3 calls",
       expected: "retried with backoff; run succeeds",
       observed: `${fault.failed()} throttled, ${observed.sleeps.length} backoff sleeps (${ceilings(observed.sleeps, 200, 10_000)}); ${observed.summary.outcome}, ${observed.sends[MANAGERS]} manager email`,
+    });
+  });
+
+  it("a 500 from Athena while polling: retried with backoff, then the run succeeds", async () => {
+    const c = newCase();
+    const fault = failFirst(
+      2,
+      (call) => call.command === "GetQueryExecutionCommand",
+      athenaInternalError,
+    );
+    const observed = await c.run(fault);
+
+    expect(observed.summary.outcome).toBe("ok");
+    expect(fault.failed()).toBe(2);
+    expect(observed.sleeps).toHaveLength(2);
+    expectBackoff(observed.sleeps, 200, 10_000);
+    expect(observed.sends).toEqual({ [MANAGERS]: 1, [ON_CALL]: 1 });
+    recordFault({
+      area: "Engine failures",
+      fault: "Athena 500 (InternalServerException) while polling, twice",
+      expected: "retried with backoff; run succeeds",
+      observed: `${fault.failed()} × 500, ${observed.sleeps.length} backoff sleeps (${ceilings(observed.sleeps, 200, 10_000)}); ${observed.summary.outcome}, ${observed.sends[MANAGERS]} manager email`,
     });
   });
 

@@ -106,6 +106,16 @@ export function sesThrottled(): SESv2ServiceException {
   });
 }
 
+/** Athena's 500. */
+export function athenaInternalError(): AthenaServiceException {
+  return new AthenaServiceException({
+    name: "InternalServerException",
+    $fault: "server",
+    $metadata: { httpStatusCode: 500 },
+    message: "Internal service error",
+  });
+}
+
 /** S3's 500. */
 export function s3InternalError() {
   return s3Error("InternalError", 500, "We encountered an internal error. Please try again.");
