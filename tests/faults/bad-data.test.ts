@@ -112,6 +112,12 @@ function expectCompletedWithoutNewBreach(result: CaseRun): RunReportSummary {
   return summary;
 }
 
+/** An error line for the report: its start and its end (where the file is named). */
+function abridged(message: string): string {
+  const text = message.replaceAll(world.root, "…");
+  return text.length <= 150 ? text : `${text.slice(0, 70)} … ${text.slice(-75)}`;
+}
+
 /** Writes Parquet with exactly the columns `select` gives (for schema drift). */
 async function writeRawParquet(file: string, select: string): Promise<void> {
   mkdirSync(join(file, ".."), { recursive: true });
@@ -323,7 +329,7 @@ describe("files that do not match the contract", () => {
       area: "Bad data",
       fault: "a partition's file without the channel column",
       expected: "fails with one line naming the file; one failure notice",
-      observed: `"${(result.error?.message ?? "").replace(world.root, "…").slice(0, 110)}…"; emails ${JSON.stringify(countByList(outbox(result.out)))}`,
+      observed: `"${abridged(result.error?.message ?? "")}"; emails ${JSON.stringify(countByList(outbox(result.out)))}`,
     });
   });
 
@@ -345,7 +351,7 @@ describe("files that do not match the contract", () => {
       area: "Bad data",
       fault: "a partition's file with event_time as text ('yesterday')",
       expected: "fails with one line naming the file; one failure notice",
-      observed: `"${(result.error?.message ?? "").replace(world.root, "…").slice(0, 110)}…"; emails ${JSON.stringify(countByList(outbox(result.out)))}`,
+      observed: `"${abridged(result.error?.message ?? "")}"; emails ${JSON.stringify(countByList(outbox(result.out)))}`,
     });
   });
 

@@ -25,6 +25,11 @@ import { lambdaContext } from "../unit/handlers/aws-world.ts";
 import { clockAt, createLocalWorld, type LocalWorld, outboxLists } from "./support/local-world.ts";
 import { recordFault } from "./support/record.ts";
 
+/** Cases generated: 1 100 in all. */
+const ADHOC_CASES = 400;
+const CLI_CASES = 500;
+const SOUP_CASES = 200;
+
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = "true";
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -212,7 +217,7 @@ function adhocProblem(event: unknown): string | null {
   return null;
 }
 
-describe("ad-hoc payloads (fast-check, 400 cases)", () => {
+describe(`ad-hoc payloads (fast-check, ${ADHOC_CASES} cases)`, () => {
   it("rejects in one line and sends nothing, or runs exactly the periods asked for", async () => {
     const out = world.newOut("adhoc-fuzz");
     const clock = clockAt("2026-03-04T02:00:00Z");
@@ -294,15 +299,14 @@ describe("ad-hoc payloads (fast-check, 400 cases)", () => {
         expect(managerEmails).toBe(expectedEmails);
         tally.emails += managerEmails;
       }),
-      { numRuns: 400, seed: 20260302 },
+      { numRuns: ADHOC_CASES, seed: 20260302 },
     );
 
     expect(tally.rejected).toBeGreaterThan(200);
     expect(tally.accepted).toBeGreaterThan(25);
     recordFault({
       area: "Bad input",
-      fault:
-        "500 generated ad-hoc payloads (wrong types, impossible dates, unknown zones, CRLF, SQL, extra keys)",
+      fault: `${ADHOC_CASES} generated ad-hoc payloads (wrong types, impossible dates, unknown zones, CRLF, SQL, extra keys)`,
       expected: "one-line 400 and nothing sent, or the periods asked for, sent once",
       observed: `${tally.rejected} rejected in one line (0 sent, deps never opened); ${tally.accepted} accepted → ${tally.runs} runs (${tally.dryRuns} dry), ${tally.emails} emails, none twice`,
     });
@@ -371,7 +375,7 @@ const tokenSoup = fc.record({
   ),
 });
 
-describe("opspulse run arguments (fast-check, 700 cases, in-process with --check)", () => {
+describe(`opspulse run arguments (fast-check, ${CLI_CASES + SOUP_CASES} cases, in-process with --check)`, () => {
   const folders = () => [
     "--lake",
     world.lakeDir,
@@ -442,14 +446,13 @@ describe("opspulse run arguments (fast-check, 700 cases, in-process with --check
         // One list per report in this config; --to replaces it.
         expect(stdout).toContain(to ? "lists direct;" : "lists managers;");
       }),
-      { numRuns: 500, seed: 20260303 },
+      { numRuns: CLI_CASES, seed: 20260303 },
     );
     expect(tally.rejected).toBeGreaterThan(100);
     expect(tally.accepted).toBeGreaterThan(50);
     recordFault({
       area: "Bad input",
-      fault:
-        "400 generated `opspulse run` argument sets (bad dates, zones, addresses, locales, conflicting flags)",
+      fault: `${CLI_CASES} generated \`opspulse run\` argument sets (bad dates, zones, addresses, locales, conflicting flags)`,
       expected: "one-line error naming the option, or the right period; nothing run",
       observed: `${tally.rejected} rejected in one line naming the option; ${tally.accepted} accepted with the oracle's period key; 0 stack traces`,
     });
@@ -469,11 +472,11 @@ describe("opspulse run arguments (fast-check, 700 cases, in-process with --check
         outcomes.rejected++;
         expectOneLineRejection(code, stdout, stderr, argv);
       }),
-      { numRuns: 200, seed: 20260304 },
+      { numRuns: SOUP_CASES, seed: 20260304 },
     );
     recordFault({
       area: "Bad input",
-      fault: "200 arbitrary token lists after `opspulse run`",
+      fault: `${SOUP_CASES} arbitrary token lists after \`opspulse run\``,
       expected: "a one-line usage error or a checked run; never a stack trace",
       observed: `${outcomes.rejected} one-line errors (exit 2), ${outcomes.ok} checked; 0 stack traces, 0 runs`,
     });
