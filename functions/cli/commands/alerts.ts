@@ -82,6 +82,11 @@ function registerReplay(parent: Command): void {
     .option("--json", "print the replay as JSON")
     .action(async (reportName: string, opts: ReplayOptions) => {
       const report = reportArgument(reportName);
+      if (report === "campaigns") {
+        throw new UserError(
+          "alerts replay covers the daily and weekly reports: use daily or weekly",
+        );
+      }
       const from = dateOption("--from", opts.from);
       const to = dateOption("--to", opts.to);
       if (to < from) throw new UserError(`--to ${to} is before --from ${from}: swap them`);

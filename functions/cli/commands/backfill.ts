@@ -118,8 +118,8 @@ export function registerBackfill(program: Command): void {
 
 /** One date per period of the range: every day, or the Monday of every ISO week. */
 export function periodDates(report: ReportKind, from: string, to: string): string[] {
-  const step = report === "daily" ? 1 : 7;
-  const first = report === "daily" ? from : isoWeekStart(from);
+  const step = report === "weekly" ? 7 : 1;
+  const first = report === "weekly" ? isoWeekStart(from) : from;
   const dates: string[] = [];
   for (let date = first; date <= to; date = addDays(date, step)) dates.push(date);
   return dates;

@@ -6,9 +6,9 @@ import { createFsSnapshotStore } from "../../lib/adapters/fs-store.ts";
 import { type OnCallDeps, runReportWithAlerts } from "../../lib/alerts/on-call.ts";
 import { loadAlertTemplate } from "../../lib/alerts/render.ts";
 import { createResvgRasterizer } from "../../lib/charts/raster.ts";
-import { createDashboardHook, type PublishedDashboard } from "../../lib/dashboard/publish.ts";
 import { ConfigError, loadConfig } from "../../lib/config/load.ts";
 import { LOCALES } from "../../lib/config/schema.ts";
+import { createDashboardHook, type PublishedDashboard } from "../../lib/dashboard/publish.ts";
 import type { Locale } from "../../lib/kpi/registry.ts";
 import {
   InvalidPeriodError,
@@ -279,8 +279,8 @@ export function timeZoneOption(value: string | undefined): string | undefined {
 
 /** Validates the report argument. */
 export function reportArgument(value: string): ReportKind {
-  if (value === "daily" || value === "weekly") return value;
-  throw new UserError(`unknown report "${value}": use daily or weekly`);
+  if (value === "daily" || value === "weekly" || value === "campaigns") return value;
+  throw new UserError(`unknown report "${value}": use daily, weekly or campaigns`);
 }
 
 const FOLDER_HELP = {

@@ -1,17 +1,20 @@
 /**
- * Campaign ROI snapshots as their own immutable history: one document per campaign and
- * snapshot day, `campaign_snapshots/<campaign id>/<YYYY-MM-DD>`, next to the report's own
- * snapshot. A re-run of the day writes the next revision of each document and never
- * rewrites one; every revision adds a line to the store's JSON Lines history, whose
- * per-metric rows carry the campaign id as their scope, so a campaign's ROI curve is one
- * query, e.g. in DuckDB:
+ * Campaign ROI snapshots as their own immutable history: the `campaigns` report stores,
+ * besides its own snapshot of the day, one document per campaign and snapshot day, keyed
+ * `<campaign id>/<YYYY-MM-DD>` (the key the dashboard reads). A re-run of the day writes the
+ * next revision of each document and never rewrites one; every revision adds a line to the
+ * store's JSON Lines history, whose metric rows are the campaign's, so a campaign's ROI curve
+ * is one query, e.g. in DuckDB:
  *
  * ```sql
- * select period_key, revision, m.value as roi, m.target
- * from read_json_auto('out/snapshots/history/campaign_snapshots.jsonl'), unnest(metrics) as t(m)
- * where m.metric = 'campaign_roi' and m.scope = 'cmp_0014'
+ * select period_key, revision, m.value as roi, m.threshold
+ * from read_json_auto('out/snapshots/history/campaigns.jsonl'), unnest(metrics) as t(m)
+ * where period_key like 'cmp_0014/%' and m.metric = 'campaign_roi'
  * order by period_key, revision
  * ```
+ *
+ * (The report's own snapshot of the day, keyed `<YYYY-MM-DD>`, holds every campaign as a
+ * scope: `where m.scope = 'cmp_0014'` reads the same curve from it.)
  *
  * The documents are written by an `afterSnapshot` hook of the report use case, from the
  * campaigns module's snapshots (`details.campaigns`) and the run's evaluation of their
@@ -25,8 +28,8 @@ import type { EvaluatedMetric } from "./email/model.ts";
 import type { AfterSnapshotHook } from "./run-report.ts";
 import { type MetricSnapshot, metricSnapshot, SNAPSHOT_SCHEMA_VERSION } from "./snapshot.ts";
 
-/** The report name of the per-campaign documents in the snapshot store. */
-export const CAMPAIGN_SNAPSHOTS_REPORT = "campaign_snapshots";
+/** The report whose snapshot store holds the per-campaign documents. */
+export const CAMPAIGN_SNAPSHOTS_REPORT = "campaigns";
 
 /** The period key of a campaign's snapshot on a day: `<campaign id>/<YYYY-MM-DD>`. */
 export function campaignSnapshotKey(campaignId: string, date: string): string {
@@ -59,13 +62,16 @@ export interface CampaignSnapshotFields {
   readonly createdAt: string;
   readonly configVersion: string;
   readonly period: Period;
-  /** None: every metric of the document is the campaign's (see `scoped`). */
+  /** The campaign's metrics, judged against their targets. */
   readonly metrics: Readonly<Record<string, MetricSnapshot>>;
-  readonly scoped: Readonly<Record<string, Readonly<Record<string, MetricSnapshot>>>>;
-  readonly scopeNames: Readonly<Record<string, string>>;
+  /** None: the document is one campaign's. */
+  readonly scoped: Readonly<Record<string, never>>;
   readonly statusCounts: ReturnType<typeof countStatuses>;
-  /** Name, dates, cumulative counts, `final` (the day after the end) and `truncated`. */
-  readonly campaign: Omit<CampaignSnapshot, "values">;
+  readonly details: {
+    /** Name, dates, cumulative counts, `final` (the day after the end) and `truncated`. */
+    readonly campaign: Omit<CampaignSnapshot, "values">;
+  };
+  /** The report snapshot of the day these documents were written with. */
   readonly reportSnapshot: CampaignSnapshotsInput["reportSnapshot"];
 }
 
@@ -88,15 +94,12 @@ export function campaignSnapshotDrafts(input: CampaignSnapshotsInput): CampaignS
       createdAt: input.createdAt.toISOString(),
       configVersion: input.configVersion,
       period: input.period,
-      metrics: {},
-      scoped: {
-        [snapshot.campaignId]: Object.fromEntries(
-          evaluated.map((m) => [m.def.id, metricSnapshot(m.value, m.evaluation)]),
-        ),
-      },
-      scopeNames: { [snapshot.campaignId]: snapshot.name },
+      metrics: Object.fromEntries(
+        evaluated.map((m) => [m.def.id, metricSnapshot(m.value, m.evaluation)]),
+      ),
+      scoped: {},
       statusCounts: countStatuses(evaluated.map((m) => m.evaluation)),
-      campaign,
+      details: { campaign },
       reportSnapshot: input.reportSnapshot,
     };
   });

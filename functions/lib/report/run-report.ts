@@ -56,6 +56,7 @@ import type {
   SnapshotStore,
 } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
+import { createCampaignSnapshotsHook } from "./campaign-snapshots.ts";
 import { type ComputedKpis, computeKpis } from "./compute.ts";
 import type { EvaluatedMetric, ReportLink, ReportNotice } from "./email/model.ts";
 import {
@@ -64,6 +65,7 @@ import {
   type ReportTemplates,
   renderReportEmail,
 } from "./email/render.ts";
+import { campaignsModule } from "./modules/campaigns.ts";
 import type { KpiModule, MetricValue } from "./modules.ts";
 import {
   metricSnapshot,
@@ -77,9 +79,22 @@ import {
 } from "./snapshot.ts";
 
 /** The reports this use case makes. */
-export type ReportKind = "daily" | "weekly";
+export type ReportKind = "daily" | "weekly" | "campaigns";
 
-const PERIOD_OF: Readonly<Record<ReportKind, Period["kind"]>> = { daily: "day", weekly: "week" };
+const PERIOD_OF: Readonly<Record<ReportKind, Period["kind"]>> = {
+  daily: "day",
+  weekly: "week",
+  campaigns: "day",
+};
+
+/**
+ * A report's modules when the caller passes none: every module for daily and weekly; the
+ * campaigns module alone for `campaigns` (one ROI snapshot per running campaign a day, and
+ * a final one the day after a campaign ends).
+ */
+const REPORT_MODULES: Readonly<Partial<Record<ReportKind, readonly KpiModule[]>>> = {
+  campaigns: [campaignsModule],
+};
 
 /** What to run. */
 export interface RunReportRequest {
@@ -391,7 +406,7 @@ export async function runReport(
           settings: deps.config.kpi,
           now: startedAt,
         },
-        deps.modules,
+        deps.modules ?? REPORT_MODULES[request.report],
       ),
     );
     queries = [...computed.stats];
@@ -470,7 +485,12 @@ export async function runReport(
     const notices: ReportNotice[] = [...(completeness?.notices ?? [])];
     const links: ReportLink[] = [];
     await stage("hooks", async () => {
-      for (const hook of deps.afterSnapshot ?? []) {
+      const hooks = [
+        // The campaigns report also keeps one immutable document per campaign and day.
+        ...(request.report === "campaigns" ? [createCampaignSnapshotsHook(deps.snapshots)] : []),
+        ...(deps.afterSnapshot ?? []),
+      ];
+      for (const hook of hooks) {
         const result = await hook.run({
           request,
           runId,
@@ -527,6 +547,7 @@ export async function runReport(
             request.force && p.previous ? (snapshot?.revision ?? 0) : undefined;
           const email = renderReportEmail(
             {
+              ...(request.report === "campaigns" ? { report: "campaigns" as const } : {}),
               period: plan.period,
               locale: p.list.locale,
               listName: p.list.name,

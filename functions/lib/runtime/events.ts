@@ -19,7 +19,10 @@ import type { ReportKind } from "../report/run-report.ts";
  * The reports the use case makes. Typed against `ReportKind` both ways: a report added to
  * the use case fails type checking here until it is listed (and so accepted by the handlers).
  */
-const REPORTS = { daily: true, weekly: true } as const satisfies Record<ReportKind, true>;
+const REPORTS = { daily: true, weekly: true, campaigns: true } as const satisfies Record<
+  ReportKind,
+  true
+>;
 export const REPORT_KINDS = Object.keys(REPORTS) as [ReportKind, ...ReportKind[]];
 
 /** Longest range an ad-hoc run accepts (one Lambda invocation runs them one by one). */

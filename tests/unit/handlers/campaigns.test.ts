@@ -1,8 +1,7 @@
 /**
- * The campaigns Lambda with the report use case as it is: the use case makes the daily and
- * weekly reports only, so a campaigns run must say so plainly and open nothing. When the
- * use case gains the campaigns report, `REPORT_KINDS` fails type checking until it lists it,
- * and this test is to be turned into a real run (see scheduled-report.test.ts).
+ * The campaigns Lambda's event handling: a campaigns schedule event (or an empty one) opens
+ * the dependencies and runs the campaigns report; any other event is refused before anything
+ * is opened. (The report itself runs end to end in tests/unit/report/campaign-snapshots.test.ts.)
  */
 import { describe, expect, it, vi } from "vitest";
 import { createCampaignsHandler } from "../../../functions/campaigns/index.ts";
@@ -20,7 +19,7 @@ function campaignsHandler() {
   const handler = createCampaignsHandler({
     deps: (): Promise<OnCallDeps> => {
       opened.count++;
-      return Promise.reject(new Error("the dependencies must not be opened"));
+      return Promise.reject(new Error("stub dependencies: nothing to run on"));
     },
     observability: createObservability("opspulse-campaigns-test"),
   });
@@ -34,12 +33,10 @@ describe("campaigns handler", () => {
   it.each([
     [{ report: "campaigns", timeZone: "Asia/Shanghai", scheduledTime: "2026-03-03T00:00:00Z" }],
     [{}],
-  ])("says the use case does not make the campaigns report yet, for %j", async (event) => {
+  ])("opens its dependencies to run the campaigns report, for %j", async (event) => {
     const { opened, invoke } = campaignsHandler();
-    await expect(invoke(event)).rejects.toThrow(
-      "The campaigns report is configured but the report use case does not make it yet (it makes daily and weekly); nothing was run.",
-    );
-    expect(opened.count).toBe(0);
+    await expect(invoke(event)).rejects.toThrow("stub dependencies: nothing to run on");
+    expect(opened.count).toBe(1);
   });
 
   it("refuses another report's event", async () => {

@@ -1,10 +1,11 @@
 /**
- * Campaign ROI snapshots through the report use case: a daily run on a small generated lake
- * stores one immutable document per running campaign and a final one for the campaign that
- * ended the day before; a re-run adds revisions; the JSON Lines history gives a campaign's
- * ROI curve with one DuckDB query.
+ * The `campaigns` report end to end on a small generated lake: each daily run stores one
+ * immutable document per running campaign and a final one for the campaign that ended the
+ * day before (`campaigns/<campaign>/<date>`), a re-run adds revisions, the JSON Lines history
+ * gives a campaign's ROI curve with one DuckDB query, and the email lists each campaign's
+ * ROI against its target.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,11 +17,15 @@ import { generateLake } from "../../../functions/lib/lake/generator.ts";
 import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
 import {
   CAMPAIGN_SNAPSHOTS_REPORT,
-  createCampaignSnapshotsHook,
   type StoredCampaignSnapshot,
 } from "../../../functions/lib/report/campaign-snapshots.ts";
-import { campaignsModule } from "../../../functions/lib/report/modules/campaigns.ts";
-import { type RunReportDeps, runReport } from "../../../functions/lib/report/run-report.ts";
+import { loadReportTemplates } from "../../../functions/lib/report/email/render.ts";
+import {
+  type RunReportDeps,
+  type RunReportSummary,
+  runReport,
+} from "../../../functions/lib/report/run-report.ts";
+import { buildTemplates } from "../../../scripts/build-templates.ts";
 
 const root = mkdtempSync(join(tmpdir(), "opspulse-"));
 const lakeDir = join(root, "lake");
@@ -29,19 +34,24 @@ const config = parseConfig(
   [
     {
       file: "recipients.yaml",
-      text: "sender: OpsPulse <reports@example.com>\nreports:\n  daily:\n    - { name: managers, to: [boss@example.com] }\n",
+      text: "sender: OpsPulse <reports@example.com>\nreports:\n  campaigns:\n    - { name: campaign-owners, to: [owner@example.com] }\n",
     },
   ],
   "config",
 );
 let engine: Awaited<ReturnType<typeof createDuckDbEngine>>;
 let deps: RunReportDeps;
+/** The delivered run of 2026-03-08. */
+let delivered: RunReportSummary;
 const store = createFsSnapshotStore({ dir: join(out, "snapshots") });
 
 beforeAll(async () => {
-  // Campaigns of this lake: cmp_0002 runs 2026-02-23 … 03-07, cmp_0003 03-04 … 03-17.
+  // Campaigns of this lake: cmp_0002 runs 2026-02-23 … 03-07, cmp_0003 03-04 … 03-17,
+  // cmp_0004 from 03-14.
   await generateLake({ seed: 11, days: 45, endDate: "2026-03-08", users: 3000, lakeDir });
   engine = await createDuckDbEngine({ lakeDir, threads: 2 });
+  const dist = join(root, "templates");
+  await buildTemplates(undefined, dist);
   deps = {
     engine,
     catalog: new QueryCatalog(),
@@ -50,12 +60,12 @@ beforeAll(async () => {
     mailer: createOutboxMailer({ dir: join(out, "outbox"), clock: { now: () => new Date() } }),
     clock: { now: () => new Date("2026-03-09T01:00:00Z") },
     config,
-    modules: [campaignsModule],
-    afterSnapshot: [createCampaignSnapshotsHook(store)],
+    templates: loadReportTemplates(dist),
   };
-  for (const date of ["2026-03-05", "2026-03-06", "2026-03-07", "2026-03-08"]) {
-    await runReport(deps, { report: "daily", date, deliver: false });
+  for (const date of ["2026-03-05", "2026-03-06", "2026-03-07"]) {
+    await runReport(deps, { report: "campaigns", date, deliver: false });
   }
+  delivered = await runReport(deps, { report: "campaigns", date: "2026-03-08" });
 });
 afterAll(async () => {
   await engine?.close();
@@ -65,28 +75,49 @@ afterAll(async () => {
 const documentOf = async (key: string) =>
   (await store.latest(CAMPAIGN_SNAPSHOTS_REPORT, key)) as StoredCampaignSnapshot | undefined;
 
-describe("campaign snapshot documents", () => {
-  it("stores one per running campaign, and a final one the day after a campaign ends", async () => {
+describe("the campaigns report", () => {
+  it("runs only the campaigns module and emails each campaign's ROI against its target", async () => {
+    const summary = delivered;
+    expect(summary.outcome).toBe("ok");
+    expect(summary.queries.map((q) => q.query)).toEqual([
+      "campaigns_in_scope",
+      "campaign_snapshots",
+    ]);
+    const [email] = summary.emails;
+    expect(email?.status).toBe("sent");
+    expect(email?.subject).toContain("Campaign ROI report");
+    const html = readFileSync(String(email?.location).replace(/\.eml$/, ".html"), "utf8");
+    expect(html).toContain("Campaign ROI");
+    for (const name of ["cmp_0002", "cmp_0003"]) {
+      const doc = await documentOf(`${name}/2026-03-08`);
+      expect(html).toContain(doc?.details.campaign.name);
+    }
+  });
+
+  it("stores one document per running campaign, and a final one the day after a campaign ends", async () => {
     const running = await documentOf("cmp_0003/2026-03-08");
     const final = await documentOf("cmp_0002/2026-03-08");
-    expect(running?.campaign).toMatchObject({
+    expect(running?.details.campaign).toMatchObject({
       campaignId: "cmp_0003",
       final: false,
       throughDate: "2026-03-08",
       campaignDay: 5,
     });
-    expect(final?.campaign).toMatchObject({
+    expect(final?.details.campaign).toMatchObject({
       campaignId: "cmp_0002",
       final: true,
       throughDate: "2026-03-07",
     });
     expect(await documentOf("cmp_0002/2026-03-09")).toBeUndefined();
     expect(await documentOf("cmp_0004/2026-03-08")).toBeUndefined(); // starts 03-14
-    const roi = running?.scoped.cmp_0003?.campaign_roi;
-    expect(roi?.value).toBeCloseTo(running?.campaign.counts.attributedRevenue! / 30_100, 12);
+    const roi = running?.metrics.campaign_roi;
+    expect(roi?.value).toBeCloseTo(
+      (running?.details.campaign.counts.attributedRevenue ?? 0) / 30_100,
+      12,
+    );
     expect(roi?.target?.value).toBe(3);
     expect(running?.reportSnapshot).toEqual({
-      report: "daily",
+      report: "campaigns",
       periodKey: "2026-03-08",
       revision: 1,
     });
@@ -94,8 +125,8 @@ describe("campaign snapshot documents", () => {
 
   it("never rewrites a document: a re-run adds a revision, a dry run adds nothing", async () => {
     const before = await store.revisions(CAMPAIGN_SNAPSHOTS_REPORT, "cmp_0003/2026-03-07");
-    await runReport(deps, { report: "daily", date: "2026-03-07", deliver: false });
-    await runReport(deps, { report: "daily", date: "2026-03-07", dryRun: true });
+    await runReport(deps, { report: "campaigns", date: "2026-03-07", deliver: false });
+    await runReport(deps, { report: "campaigns", date: "2026-03-07", dryRun: true });
     const after = await store.revisions(CAMPAIGN_SNAPSHOTS_REPORT, "cmp_0003/2026-03-07");
     expect(before.map((d) => d.revision)).toEqual([1]);
     expect(after.map((d) => d.revision)).toEqual([1, 2]);
@@ -107,7 +138,7 @@ describe("campaign snapshot documents", () => {
       select period_key, revision, m.value as roi
       from read_json_auto('${join(out, "snapshots", "history", `${CAMPAIGN_SNAPSHOTS_REPORT}.jsonl`)}'),
         unnest(metrics) as t(m)
-      where m.metric = 'campaign_roi' and m.scope = 'cmp_0003'
+      where period_key like 'cmp_0003/%' and m.metric = 'campaign_roi'
       order by period_key, revision`);
     expect(rows.map((r) => [r.period_key, r.revision])).toEqual([
       ["cmp_0003/2026-03-05", 1],

@@ -8,6 +8,7 @@ import type { Locale, Unit } from "../../kpi/registry.ts";
 /** The fixed texts of an email, per locale. */
 export interface EmailStrings {
   readonly reportTitle: Readonly<Record<"day" | "week", string>>;
+  readonly campaignsReportTitle: string;
   readonly status: Readonly<Record<Status, string>>;
   readonly statusCount: (status: Status, count: number) => string;
   readonly subject: (parts: {
@@ -67,6 +68,7 @@ export interface EmailStrings {
 
 const EN: EmailStrings = {
   reportTitle: { day: "Daily KPI report", week: "Weekly KPI report" },
+  campaignsReportTitle: "Campaign ROI report",
   status: {
     met: "Met",
     warning: "Warning",
@@ -143,6 +145,7 @@ const EN: EmailStrings = {
 
 const ZH: EmailStrings = {
   reportTitle: { day: "每日 KPI 报告", week: "每周 KPI 报告" },
+  campaignsReportTitle: "活动 ROI 报告",
   status: {
     met: "达标",
     warning: "预警",

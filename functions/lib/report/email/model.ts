@@ -73,6 +73,8 @@ interface ImageView {
 
 /** Everything one email is made from. */
 export interface ReportEmailInput {
+  /** `campaigns` for the campaigns report's email (its own title); default: by the period. */
+  readonly report?: "campaigns";
   readonly period: Period;
   readonly locale: Locale;
   /** The recipient list, named in the footer. */
@@ -217,7 +219,8 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
   );
   const allEvaluations = [...input.metrics, ...scopedMetrics].map((m) => m.evaluation);
   const counts = countStatuses(allEvaluations);
-  const title = strings.reportTitle[kind];
+  const title =
+    input.report === "campaigns" ? strings.campaignsReportTitle : strings.reportTitle[kind];
   const periodLabel = periodText(period, locale, format, strings);
   const shortPeriod =
     kind === "day"
