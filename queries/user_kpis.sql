@@ -12,10 +12,14 @@
 -- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
 -- wins, then the smaller amount) has status 'paid'. Deduplicated within the orders window.
 --
--- Records that fail validation are left out, so that bad data never moves a KPI (data
+-- Reads the rollups, not the raw tables: `user_day` (one row per user and local day with
+-- events, rollup_user_day.sql) and `order_day` (each order's final record by local order
+-- day, rollup_order_day.sql). The run brings every day of both windows up to date before
+-- this query (functions/lib/rollups/refresh.ts), so a daily run reads about one day of raw
+-- partitions; with rollups off the same rows are computed inline from the raw tables.
+-- Records that fail validation never reach the rollups, so bad data never moves a KPI (data
 -- quality counts them, see efficiency_events.sql and efficiency_orders.sql): events without
--- a user or of a type not in :event_types, order records without a user or with a negative
--- amount.
+-- a user or of an unknown type, order records without a user or with a negative amount.
 --
 -- The day-only cohorts (retention, first-order conversion) are also computed for a weekly
 -- run, relative to its Sunday; the weekly report does not show them.
@@ -25,12 +29,9 @@
 -- order figures are grouped per buyer, so no step joins the users with every paid order
 -- except the cohort users' (bench/README-section.md has the figures).
 --
--- @param cal calendar local days of the events window with the dt partitions each overlaps
--- @param events_dt_from varchar first dt partition of events to read
--- @param events_dt_to varchar last dt partition of events to read
+-- @param events_first_day varchar first local day of the events window (YYYY-MM-DD)
+-- @param events_last_day varchar last local day of the events window (D)
 -- @param signup_lookback_days integer a signup day has no signup in this many local days before it
--- @param private_channels varchar_list channels that count as private domain
--- @param event_types varchar_list the known event types of the data contract
 -- @param period_start date first local day of the period
 -- @param period_end date last local day of the period (D)
 -- @param wau_start date first local day of the WAU window (D-6; weekly: the Monday)
@@ -41,8 +42,8 @@
 -- @param conversion_cohort date signup day of the first-order conversion cohort (D-7)
 -- @param ltv_cohort_start date first signup day of the LTV-30 cohort
 -- @param ltv_cohort_end date last signup day of the LTV-30 cohort
--- @param orders_dt_from varchar first dt partition of orders to read
--- @param orders_dt_to varchar last dt partition of orders to read
+-- @param orders_first_day varchar first local day of the orders window (YYYY-MM-DD)
+-- @param orders_last_day varchar last local day of the orders window
 -- @param orders_from timestamp UTC start of the orders window (covers every order window below)
 -- @param orders_to timestamp UTC end (exclusive) of the orders window
 -- @param period_from timestamp UTC start of the period
@@ -68,31 +69,14 @@
 
 with
 
-events_by_local_day as (
-  select
-    e.user_id,
-    e.event_type,
-    e.channel,
-    e.event_time,
-    cal.local_date
-  from events as e
-  join :cal as cal (local_date, dt, day_start, day_end)
-    on e.dt = cal.dt
-  where e.dt between :events_dt_from and :events_dt_to
-    and e.event_time >= cal.day_start
-    and e.event_time < cal.day_end
-    and e.user_id is not null
-    and e.event_type in :event_types
-),
-
 user_days as (
   select
     user_id,
-    local_date,
-    min(case when event_type = 'signup' then event_time end) as first_signup_time,
-    max(case when channel in :private_channels then 1 else 0 end) as on_private_channel
-  from events_by_local_day
-  group by user_id, local_date
+    cast(local_date as date) as local_date,
+    first_signup_time,
+    case when private_channel_events > 0 then 1 else 0 end as on_private_channel
+  from user_day
+  where local_date between :events_first_day and :events_last_day
 ),
 
 signup_days as (
@@ -154,12 +138,10 @@ order_records as (
     updated_at,
     amount,
     status
-  from orders
-  where dt between :orders_dt_from and :orders_dt_to
+  from order_day
+  where local_date between :orders_first_day and :orders_last_day
     and order_time >= :orders_from
     and order_time < :orders_to
-    and user_id is not null
-    and amount >= 0
 ),
 
 order_records_latest_first as (

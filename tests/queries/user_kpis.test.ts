@@ -13,7 +13,7 @@ import { periodContaining } from "../../functions/lib/kpi/windows.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
 import type { QueryEngine } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
-import { userKpiParams } from "../../functions/lib/report/modules/users.ts";
+import { userKpiParams, userKpiRow } from "../../functions/lib/report/modules/users.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 
 const ZONE = "Asia/Shanghai";
@@ -109,13 +109,17 @@ afterAll(async () => {
   rmSync(lakeDir, { recursive: true, force: true });
 });
 
+/** The query's one row, over the rollups of its windows (built by the first call). */
 async function run(kind: "day" | "week") {
   const period = periodContaining(kind, "2026-03-10", ZONE);
-  const { rows } = await engine.run(
-    catalog.get("user_kpis"),
-    userKpiParams(period, DEFAULT_KPI_SETTINGS),
-  );
-  return rows;
+  const { row } = await userKpiRow({
+    engine,
+    catalog,
+    period,
+    settings: DEFAULT_KPI_SETTINGS,
+    now: new Date(0),
+  });
+  return [row];
 }
 
 describe("queries/user_kpis.sql", () => {
@@ -178,23 +182,22 @@ describe("queries/user_kpis.sql", () => {
     ]);
   });
 
-  it("reads only the partitions of its windows", () => {
-    const day = userKpiParams(periodContaining("day", "2026-03-10", ZONE), DEFAULT_KPI_SETTINGS);
-    // Events: the signup lookback of the D-30 cohort (D-60 = 9 Jan, from 16:00Z on 8 Jan).
-    expect([day.events_dt_from, day.events_dt_to]).toEqual(["2026-01-08", "2026-03-10"]);
+  it("reads only the rollup days of its windows", () => {
+    const day = userKpiParams(periodContaining("day", "2026-03-10", ZONE));
+    // Events: the signup lookback of the D-30 cohort (D-60 = 9 Jan).
+    expect([day.events_first_day, day.events_last_day]).toEqual(["2026-01-09", "2026-03-10"]);
     // Orders: the 90 days ending D.
-    expect([day.orders_dt_from, day.orders_dt_to]).toEqual(["2025-12-10", "2026-03-10"]);
+    expect([day.orders_first_day, day.orders_last_day]).toEqual(["2025-12-11", "2026-03-10"]);
     expect((day.orders_from as Date).toISOString()).toBe("2025-12-10T16:00:00.000Z");
     expect((day.orders_to as Date).toISOString()).toBe("2026-03-10T16:00:00.000Z");
   });
 
   it("extends the orders window when a cohort's 7×24 h end after D (DST)", () => {
     // New York springs forward on 8 Mar 2026: 7×24 h after 7 Mar 23:59 local is 15 Mar 00:59.
-    const day = userKpiParams(
-      periodContaining("day", "2026-03-14", "America/New_York"),
-      DEFAULT_KPI_SETTINGS,
-    );
+    const day = userKpiParams(periodContaining("day", "2026-03-14", "America/New_York"));
     expect((day.period_to as Date).toISOString()).toBe("2026-03-15T04:00:00.000Z");
     expect((day.orders_to as Date).toISOString()).toBe("2026-03-15T05:00:00.000Z");
+    // …so the orders rollup of 15 March is read too (its first hour).
+    expect(day.orders_last_day).toBe("2026-03-15");
   });
 });

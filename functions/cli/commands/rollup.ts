@@ -62,14 +62,16 @@ export function registerRollup(program: Command): void {
       .description("fresh, stale (and why) or missing, per rollup and local day")
       .option("--from <YYYY-MM-DD>", `first local day (default: ${DEFAULT_STATUS_DAYS} days back)`)
       .option("--to <YYYY-MM-DD>", "last local day (default: yesterday in the time zone)")
-      .option("--json", "print one JSON object per day that is not fresh"),
+      .option("--json", "print one JSON object per day that is missing or stale"),
   ).action(async (opts: RollupOptions) => {
     await withEngine(opts, async (setup) => {
       const lines: string[] = [];
       for (const name of setup.rollups) {
         const states = await rollupStatus(setup.storage, setup.context, name, setup.window);
         if (opts.json) {
-          for (const state of states.filter((s) => s.status !== "fresh")) {
+          for (const state of states.filter(
+            (s) => s.status === "missing" || s.status === "stale",
+          )) {
             lines.push(JSON.stringify(jsonState(state)));
           }
         } else {
@@ -165,8 +167,9 @@ function statusLines(name: RollupName, states: readonly RollupDayState[]): strin
     states.filter((s) => s.status === status).length;
   const first = states[0]?.localDate ?? "";
   const last = states.at(-1)?.localDate ?? "";
+  const noData = count("no_data") ? `, ${count("no_data")} without raw data` : "";
   const lines = [
-    `${name} ${first} … ${last}: ${count("fresh")} fresh, ${count("stale")} stale, ${count("missing")} missing`,
+    `${name} ${first} … ${last}: ${count("fresh")} fresh, ${count("stale")} stale, ${count("missing")} missing${noData}`,
   ];
   for (const range of missingRanges(states)) {
     lines.push(`  missing ${range.from === range.to ? range.from : `${range.from} … ${range.to}`}`);

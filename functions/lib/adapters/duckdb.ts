@@ -171,12 +171,17 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
           lakeDir,
           sources,
           run: execute,
-          // A view over a rollup that had no files yet reads nothing: bind it again.
-          afterWrite: async (rollup) => {
-            const source = rollupSources.find((s) => s.name === rollup);
-            if (!source) return;
-            const schemaFile = await writeSchemaFile(connection, schemaDir, source);
-            await connection.run(viewSql(lakeDir, source, schemaFile));
+          // A view bound while its table had no files reads nothing, even once files
+          // arrive (a late file, a rollup's first build): bind it again, in the queue.
+          bind: (table) => {
+            const source = sources.find((s) => s.name === table);
+            const bound = queue.then(async () => {
+              if (!source) return;
+              const schemaFile = await writeSchemaFile(connection, schemaDir, source);
+              await connection.run(viewSql(lakeDir, source, schemaFile));
+            });
+            queue = bound.catch(() => undefined);
+            return bound;
           },
         })
       : undefined;

@@ -24,7 +24,7 @@ import {
 import { join } from "node:path";
 import type { SourceDecl } from "../query/catalog.ts";
 import { bindParams } from "../query/query-file.ts";
-import { ROLLUP_PARTITION_COLUMN } from "./schema.ts";
+import { ROLLUP_PARTITION_COLUMN, rollupSpec } from "./schema.ts";
 import {
   MANIFEST_FILE,
   type RollupManifest,
@@ -41,8 +41,11 @@ export interface LocalRollupStorageOptions {
   readonly sources: readonly SourceDecl[];
   /** Runs a statement on the engine, in its queue, with its cost measured. */
   readonly run: RunStatement;
-  /** Called after a rollup's partitions changed (the engine binds its view again). */
-  readonly afterWrite?: (rollup: string) => Promise<void>;
+  /**
+   * Binds a table's view again: the raw table's before a build, the rollup's after (a
+   * view bound while its folder had no files would read nothing).
+   */
+  readonly bind?: (table: string) => Promise<void>;
 }
 
 /** Rollup storage in a local lake folder. */
@@ -76,6 +79,8 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       const staging = join(lakeDir, ROLLUP_STAGING_DIR, `${buildId}-${rollup}`);
       mkdirSync(staging, { recursive: true });
       try {
+        const rawTable = rollupSpec(rollup)?.rawTable;
+        if (rawTable) await options.bind?.(rawTable);
         const select = bindParams(query, params);
         const result = await options.run(
           query.name,
@@ -90,7 +95,7 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
           writeFileSync(join(staged, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
           swapIn(staged, partitionFolder(rollup, manifest.localDate), join(replaced, name));
         }
-        await options.afterWrite?.(rollup);
+        await options.bind?.(rollup);
         return result.stats;
       } finally {
         rmSync(staging, { recursive: true, force: true });

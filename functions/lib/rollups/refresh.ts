@@ -51,11 +51,15 @@ export interface RollupContext {
   readonly now: Date;
 }
 
-/** Freshness of one rollup partition. */
+/**
+ * Freshness of one rollup partition. `no_data`: none of the day's raw partitions exist, so
+ * its rollup is empty and nothing is stored for it (a lake's days before its first data,
+ * or a future day): nothing to build, nothing to read.
+ */
 export interface RollupDayState {
   readonly rollup: RollupName;
   readonly localDate: IsoDate;
-  readonly status: "fresh" | "missing" | "stale";
+  readonly status: "fresh" | "missing" | "stale" | "no_data";
   /** Why a stale day is stale, e.g. `events/dt=2026-03-01 changed`. */
   readonly reason?: string;
   /** The stored manifest, when there is one. */
@@ -140,7 +144,11 @@ async function refreshNow(
   const spec = ROLLUPS[rollup];
   const { states, expected } = await assess(storage, context, spec, window);
   const toBuild = states
-    .filter((state) => options.force || state.status !== "fresh")
+    .filter((state) =>
+      options.force
+        ? state.status !== "no_data"
+        : state.status === "missing" || state.status === "stale",
+    )
     .map((state) => state.localDate);
   const stats: QueryStats[] = [];
   const chunk = storage.maxDaysPerBuild ?? toBuild.length;
@@ -184,7 +192,10 @@ async function assess(
   const states = days.map((localDate): RollupDayState => {
     const manifest = byDay.get(localDate);
     const wanted = expected.get(localDate) as UnbuiltManifest;
-    if (!manifest) return { rollup, localDate, status: "missing" };
+    if (!manifest) {
+      const noRawData = Object.values(wanted.sources).every((fingerprint) => fingerprint === "");
+      return { rollup, localDate, status: noRawData ? "no_data" : "missing" };
+    }
     const reason = staleness(manifest, wanted);
     return reason
       ? { rollup, localDate, status: "stale", reason, manifest }

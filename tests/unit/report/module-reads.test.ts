@@ -16,6 +16,7 @@ import { loadSources, QueryCatalog } from "../../../functions/lib/query/catalog.
 import type { QueryFile } from "../../../functions/lib/query/query-file.ts";
 import { ALL_MODULES } from "../../../functions/lib/report/modules/index.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../../functions/lib/report/modules.ts";
+import { rollupSpec } from "../../../functions/lib/rollups/schema.ts";
 
 const root = mkdtempSync(join(tmpdir(), "opspulse-"));
 const lakeDir = join(root, "lake");
@@ -38,7 +39,9 @@ function tablesOf(query: QueryFile): string[] {
   const named = [...sql.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_]*)/gi)].map((m) =>
     (m[1] ?? "").toLowerCase(),
   );
-  return SOURCES.filter((source) => named.includes(source));
+  // A rollup is read for its raw table: that is the table whose completeness matters.
+  const tables = named.map((name) => rollupSpec(name)?.rawTable ?? name);
+  return SOURCES.filter((source) => tables.includes(source));
 }
 
 describe("KpiModule.reads", () => {

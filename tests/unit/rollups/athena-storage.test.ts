@@ -201,12 +201,17 @@ describe("Athena rollup storage", () => {
   });
 
   it("splits a first build of more than 100 days into UNLOADs of at most 100", async () => {
+    for (let day = Date.UTC(2025, 9, 31); day <= Date.UTC(2026, 2, 4); day += 86_400_000) {
+      put(`${PREFIX}events/dt=${new Date(day).toISOString().slice(0, 10)}/part-0.parquet`, "e");
+    }
     const ctx = context();
     const refresh = await refreshRollup(storage(ctx), ctx, "user_day", {
       from: "2025-11-01",
       to: "2026-03-04",
     });
     expect(refresh.built).toHaveLength(124);
+    const days = (sql: string) => new Set([...sql.matchAll(/\(DATE '([\d-]+)'/g)].map((m) => m[1]));
+    expect(unloads.map((sql) => days(sql).size)).toEqual([100, 24]);
     expect(unloads).toHaveLength(2);
     expect(refresh.stats).toHaveLength(2);
   });

@@ -1,6 +1,6 @@
 /**
  * Rollup refresh on a real DuckDB lake: the first run builds the whole window in one query
- * per rollup (empty days included, each with its manifest), the next run builds nothing,
+ * per rollup (days with raw data, each with its manifest), the next run builds nothing,
  * and a late file, a late refund, a deleted partition, a changed setting or another time
  * zone rebuild exactly the days they touch.
  */
@@ -83,18 +83,19 @@ const userDays = (): Promise<Row[]> =>
   engine.raw("select local_date, user_id, events from user_day order by local_date, user_id");
 
 describe("refreshRollup", () => {
-  it("builds every missing day of the window in one query, empty days included", async () => {
-    expect(await statuses()).toEqual(WINDOW_DAYS.map((day) => `${day} missing`));
+  it("builds every missing day of the window in one query; days without raw data need none", async () => {
+    // Raw events exist in dt 28 Feb, 1 and 2 March; local 4 and 5 March overlap none of them.
+    expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} missing`), ...NO_DATA]);
     const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
-    expect(refresh.built).toEqual(WINDOW_DAYS);
+    expect(refresh.built).toEqual(BUILT_DAYS);
     expect(refresh.stats).toHaveLength(1);
-    // The build read the raw events of the window's days only: dt 28 Feb … 5 Mar.
+    // The build read the raw partitions of those days only: dt 28 Feb … 3 Mar, 3 with files.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
-    expect(await statuses()).toEqual(WINDOW_DAYS.map((day) => `${day} fresh`));
+    expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
     for (const day of WINDOW_DAYS) {
       expect(
         existsSync(join(lakeDir, "rollups/user_day", `local_date=${day}`, MANIFEST_FILE)),
-      ).toBe(true);
+      ).toBe(BUILT_DAYS.includes(day));
     }
     expect(await userDays()).toEqual([
       { local_date: "2026-03-01", user_id: "a", events: 1 },
@@ -115,7 +116,8 @@ describe("refreshRollup", () => {
       from: "2026-02-27",
       to: "2026-03-06",
     });
-    expect(wider.built).toEqual(["2026-02-27", "2026-02-28", "2026-03-06"]);
+    // 28 Feb overlaps dt 28 Feb, which has events; 27 Feb and 6 March have no raw data.
+    expect(wider.built).toEqual(["2026-02-28"]);
     expect(wider.stats).toHaveLength(1);
   });
 
@@ -142,7 +144,21 @@ describe("refreshRollup", () => {
       { local_date: "2026-03-02", user_id: "a", events: 1 },
       { local_date: "2026-03-02", user_id: "c", events: 1 },
     ]);
-    expect(await statuses()).toEqual(WINDOW_DAYS.map((day) => `${day} fresh`));
+    expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
+  });
+
+  it("builds a day without raw data once a late file gives it some", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    await writeLake(
+      lakeDir,
+      { events: [event("d", "2026-03-04T01:00:00Z")] },
+      { fileStem: "late-{i}" },
+    );
+    const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
+    expect(refresh.built).toEqual(["2026-03-04", "2026-03-05"]);
+    expect((await userDays()).filter((row) => row.user_id === "d")).toEqual([
+      { local_date: "2026-03-04", user_id: "d", events: 1 },
+    ]);
   });
 
   it("rebuilds an order's day when a late refund of it arrives", async () => {
@@ -168,13 +184,13 @@ describe("refreshRollup", () => {
   it("rebuilds a day whose partition folder was deleted, or whose manifest is unreadable", async () => {
     await refreshRollup(storage(), context, "user_day", WINDOW);
     rmSync(join(lakeDir, "rollups/user_day/local_date=2026-03-02"), { recursive: true });
-    writeFileSync(join(lakeDir, "rollups/user_day/local_date=2026-03-04", MANIFEST_FILE), "{");
-    expect((await statuses()).filter((s) => !s.endsWith("fresh"))).toEqual([
+    writeFileSync(join(lakeDir, "rollups/user_day/local_date=2026-03-03", MANIFEST_FILE), "{");
+    expect((await statuses()).filter((s) => s.endsWith("missing"))).toEqual([
       "2026-03-02 missing",
-      "2026-03-04 missing",
+      "2026-03-03 missing",
     ]);
     const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
-    expect(refresh.built).toEqual(["2026-03-02", "2026-03-04"]);
+    expect(refresh.built).toEqual(["2026-03-02", "2026-03-03"]);
     expect((await userDays()).filter((row) => row.local_date === "2026-03-02")).toHaveLength(1);
   });
 
@@ -182,7 +198,7 @@ describe("refreshRollup", () => {
     await refreshRollup(storage(), context, "user_day", WINDOW);
     const otherChannels = { ...context, settings: { privateDomainChannels: ["app"] } };
     const changed = await rollupStatus(storage(), otherChannels, "user_day", WINDOW);
-    expect(new Set(changed.map((s) => s.reason))).toEqual(
+    expect(new Set(changed.filter((s) => s.status !== "no_data").map((s) => s.reason))).toEqual(
       new Set(["the build query or its settings changed"]),
     );
     const otherZone = await rollupStatus(
@@ -195,7 +211,7 @@ describe("refreshRollup", () => {
       "built for time zone Asia/Shanghai, read in America/New_York",
     );
     const rebuilt = await refreshRollup(storage(), otherChannels, "user_day", WINDOW);
-    expect(rebuilt.built).toEqual(WINDOW_DAYS);
+    expect(rebuilt.built).toEqual(BUILT_DAYS);
     expect(
       await engine.raw(
         "select user_id, private_channel_events from user_day where local_date = '2026-03-01' order by user_id",
@@ -209,7 +225,7 @@ describe("refreshRollup", () => {
   it("rebuilds fresh days too when forced", async () => {
     await refreshRollup(storage(), context, "user_day", WINDOW);
     const forced = await refreshRollup(storage(), context, "user_day", WINDOW, { force: true });
-    expect(forced.built).toEqual(WINDOW_DAYS);
+    expect(forced.built).toEqual(BUILT_DAYS);
     expect(await userDays()).toHaveLength(3);
   });
 
@@ -218,7 +234,7 @@ describe("refreshRollup", () => {
       refreshRollup(storage(), context, "user_day", WINDOW),
       refreshRollup(storage(), context, "user_day", WINDOW),
     ]);
-    expect([first.built.length, second.built.length]).toEqual([5, 0]);
+    expect([first.built.length, second.built.length]).toEqual([3, 0]);
     expect(await userDays()).toHaveLength(3);
   });
 });
@@ -239,13 +255,20 @@ describe("manifests", () => {
     // Local 2 March is 1 March 16:00Z … 2 March 16:00Z: two dt partitions, both with files.
     expect(Object.keys(manifest.sources)).toEqual(["events/dt=2026-03-01", "events/dt=2026-03-02"]);
     expect(Object.values(manifest.sources).every((f) => /^[0-9a-f]{32}$/.test(f))).toBe(true);
+    // Local 3 March has no event but overlaps dt 2 March, which has files: an empty
+    // partition, its manifest alone, with "" for the partition that does not exist.
     const empty = JSON.parse(
-      readFileSync(join(lakeDir, "rollups/user_day/local_date=2026-03-05", MANIFEST_FILE), "utf8"),
+      readFileSync(join(lakeDir, "rollups/user_day/local_date=2026-03-03", MANIFEST_FILE), "utf8"),
     ) as RollupManifest;
-    expect(empty.sources).toEqual({ "events/dt=2026-03-04": "", "events/dt=2026-03-05": "" });
-    expect(readdirSync(join(lakeDir, "rollups/user_day/local_date=2026-03-05"))).toEqual([
+    expect(empty.sources).toEqual({
+      "events/dt=2026-03-02": expect.stringMatching(/^[0-9a-f]{32}$/),
+      "events/dt=2026-03-03": "",
+    });
+    expect(readdirSync(join(lakeDir, "rollups/user_day/local_date=2026-03-03"))).toEqual([
       MANIFEST_FILE,
     ]);
+    // Local 5 March overlaps no raw partition with files: nothing is stored for it.
+    expect(existsSync(join(lakeDir, "rollups/user_day/local_date=2026-03-05"))).toBe(false);
   });
 
   it("leave no staging folder behind", async () => {
@@ -297,3 +320,6 @@ describe("queryOverRollups", () => {
 });
 
 const WINDOW_DAYS = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"];
+/** The window's days that overlap a raw partition with files. */
+const BUILT_DAYS = ["2026-03-01", "2026-03-02", "2026-03-03"];
+const NO_DATA = ["2026-03-04 no_data", "2026-03-05 no_data"];

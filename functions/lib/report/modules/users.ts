@@ -1,8 +1,9 @@
 /**
  * The user-operations module (AARRR and orders): one query per run, `queries/user_kpis.sql`,
- * which reads the events and orders partitions of its windows once each.
+ * over the rollups `user_day` and `order_day` of its windows, which the run first brings up
+ * to date (functions/lib/rollups/): a daily run reads the raw partitions of the days that
+ * are new or changed, about one local day, instead of 60 to 90 days of events and orders.
  */
-import { KNOWN_EVENT_TYPES } from "../../kpi/efficiency.ts";
 import {
   CONVERSION_WINDOW_HOURS,
   LTV_WINDOW_HOURS,
@@ -12,63 +13,61 @@ import {
   userKpis,
   userKpiWindows,
 } from "../../kpi/user-kpis.ts";
-import {
-  calendar,
-  localDaysWindow,
-  localMidnightUtc,
-  type Period,
-  partitionsFor,
-} from "../../kpi/windows.ts";
-import type { CalendarParamRow, QueryParams } from "../../query/query-file.ts";
-import type { KpiModule, KpiSettings, MetricValue } from "../modules.ts";
+import { localDaysWindow, localMidnightUtc, type Period } from "../../kpi/windows.ts";
+import type { QueryStats, Row } from "../../ports.ts";
+import type { QueryParams } from "../../query/query-file.ts";
+import { localDaysOf, queryOverRollups, type RollupNeeds } from "../../rollups/refresh.ts";
+import type { KpiModule, MetricValue, ModuleContext } from "../modules.ts";
 
 const HOUR_MS = 3_600_000;
 
-/** The parameters of `user_kpis.sql` for a period: local days, UTC bounds and partitions. */
-export function userKpiParams(
-  period: Period,
-  settings: Pick<KpiSettings, "privateDomainChannels">,
-): QueryParams {
+/** The UTC bounds of the orders window: every order window of the period's metrics. */
+function ordersWindow(period: Period): { readonly fromUtc: Date; readonly toUtc: Date } {
   const zone = period.timeZone;
   const windows = userKpiWindows(period);
-  const days = calendar(windows.eventsStart, windows.periodEnd, zone);
-  const cal: CalendarParamRow[] = days.flatMap((day) =>
-    partitionsFor(day.fromUtc, day.toUtc).map((dt) => ({
-      localDate: day.localDate,
-      dt,
-      dayStartUtc: day.fromUtc,
-      dayEndUtc: day.toUtc,
-    })),
-  );
-  const events = localDaysWindow(windows.eventsStart, windows.periodEnd, zone);
   const periodBounds = localDaysWindow(windows.periodStart, windows.periodEnd, zone);
-  const repurchaseFrom = localMidnightUtc(windows.repurchaseStart, zone);
   const cohortEnd = (lastDay: string, hours: number) =>
     localDaysWindow(lastDay, lastDay, zone).toUtc.getTime() + hours * HOUR_MS;
-  // Orders: the repurchase window, plus the cohorts' order windows, which may end up to a
-  // DST hour after the period does.
-  const ordersFrom = new Date(
+  // The repurchase window, plus the cohorts' order windows, which may end up to a DST hour
+  // after the period does.
+  const fromUtc = new Date(
     Math.min(
-      repurchaseFrom.getTime(),
+      localMidnightUtc(windows.repurchaseStart, zone).getTime(),
       localMidnightUtc(windows.conversionCohort, zone).getTime(),
       localMidnightUtc(windows.ltvCohort.start, zone).getTime(),
     ),
   );
-  const ordersTo = new Date(
+  const toUtc = new Date(
     Math.max(
       periodBounds.toUtc.getTime(),
       cohortEnd(windows.conversionCohort, CONVERSION_WINDOW_HOURS),
       cohortEnd(windows.ltvCohort.end, LTV_WINDOW_HOURS),
     ),
   );
-  const orderPartitions = partitionsFor(ordersFrom, ordersTo);
+  return { fromUtc, toUtc };
+}
+
+/** The local days of each rollup that `user_kpis.sql` reads for a period. */
+export function userKpiRollups(period: Period): RollupNeeds {
+  const windows = userKpiWindows(period);
+  const orders = ordersWindow(period);
   return {
-    cal,
-    events_dt_from: events.partitions[0] ?? "",
-    events_dt_to: events.partitions.at(-1) ?? "",
+    user_day: { from: windows.eventsStart, to: windows.periodEnd },
+    order_day: localDaysOf(orders.fromUtc, orders.toUtc, period.timeZone),
+  };
+}
+
+/** The parameters of `user_kpis.sql` for a period: local days and UTC bounds. */
+export function userKpiParams(period: Period): QueryParams {
+  const zone = period.timeZone;
+  const windows = userKpiWindows(period);
+  const rollups = userKpiRollups(period);
+  const periodBounds = localDaysWindow(windows.periodStart, windows.periodEnd, zone);
+  const orders = ordersWindow(period);
+  return {
+    events_first_day: rollups.user_day?.from ?? "",
+    events_last_day: rollups.user_day?.to ?? "",
     signup_lookback_days: SIGNUP_LOOKBACK_DAYS,
-    private_channels: settings.privateDomainChannels,
-    event_types: KNOWN_EVENT_TYPES,
     period_start: windows.periodStart,
     period_end: windows.periodEnd,
     wau_start: windows.wauStart,
@@ -79,14 +78,35 @@ export function userKpiParams(
     conversion_cohort: windows.conversionCohort,
     ltv_cohort_start: windows.ltvCohort.start,
     ltv_cohort_end: windows.ltvCohort.end,
-    orders_dt_from: orderPartitions[0] ?? "",
-    orders_dt_to: orderPartitions.at(-1) ?? "",
-    orders_from: ordersFrom,
-    orders_to: ordersTo,
+    orders_first_day: rollups.order_day?.from ?? "",
+    orders_last_day: rollups.order_day?.to ?? "",
+    orders_from: orders.fromUtc,
+    orders_to: orders.toUtc,
     period_from: periodBounds.fromUtc,
     period_to: periodBounds.toUtc,
-    repurchase_from: repurchaseFrom,
+    repurchase_from: localMidnightUtc(windows.repurchaseStart, zone),
   };
+}
+
+/**
+ * Runs `user_kpis.sql` for the context's period, after the rollup days it reads are fresh;
+ * returns its one row and the cost of every query run (rollup builds first).
+ */
+export async function userKpiRow(
+  context: Pick<ModuleContext, "engine" | "catalog" | "period" | "settings" | "now">,
+): Promise<{ readonly row: Row; readonly stats: readonly QueryStats[] }> {
+  const { period } = context;
+  const prepared = await queryOverRollups(
+    { ...context, timeZone: period.timeZone },
+    "user_kpis",
+    userKpiRollups(period),
+  );
+  const result = await context.engine.run(prepared.query, userKpiParams(period));
+  const [row] = result.rows;
+  if (!row || result.rows.length !== 1) {
+    throw new Error(`user_kpis returned ${result.rows.length} rows; it must return exactly one.`);
+  }
+  return { row, stats: [...prepared.stats, result.stats] };
 }
 
 /** User operations (AARRR) and orders, for daily and weekly reports. */
@@ -94,18 +114,14 @@ export const usersModule: KpiModule = {
   id: "users",
   periods: ["day", "week"],
   reads: ["events", "orders"],
-  async compute({ engine, catalog, period, settings }) {
-    const result = await engine.run(catalog.get("user_kpis"), userKpiParams(period, settings));
-    const [row] = result.rows;
-    if (!row || result.rows.length !== 1) {
-      throw new Error(`user_kpis returned ${result.rows.length} rows; it must return exactly one.`);
-    }
-    const all = userKpis(userKpiCountsFromRow(row), period, settings);
+  async compute(context) {
+    const { row, stats } = await userKpiRow(context);
+    const all = userKpis(userKpiCountsFromRow(row), context.period, context.settings);
     const values: Record<string, MetricValue> = {};
-    for (const id of USER_KPI_IDS[period.kind]) {
+    for (const id of USER_KPI_IDS[context.period.kind]) {
       const value = all[id];
       if (value) values[id] = value;
     }
-    return { values, stats: [result.stats] };
+    return { values, stats };
   },
 };
