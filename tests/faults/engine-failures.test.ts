@@ -108,11 +108,11 @@ function newCase() {
 /** The fault fails its first `times` matching calls, then lets them through. */
 function failFirst(
   times: number,
-  matches: Parameters<FaultHook>[0] extends infer C ? (call: C) => boolean : never,
+  matches: (call: SdkCall) => boolean,
   error: () => unknown,
 ): FaultHook & { failed: () => number } {
   let failed = 0;
-  const hook = (call: Parameters<FaultHook>[0]) => {
+  const hook = (call: SdkCall) => {
     if (failed < times && matches(call)) {
       failed++;
       throw error();
@@ -378,7 +378,7 @@ describe("S3", () => {
 });
 
 describe("SES", () => {
-  const toManagers = (call: Parameters<FaultHook>[0]) =>
+  const toManagers = (call: SdkCall) =>
     call.command === "SendEmailCommand" &&
     JSON.stringify(call.input.Destination).includes(MANAGERS);
 
