@@ -18,6 +18,9 @@
 -- Messages and freshness, like every KPI, leave out the records without a user or of an
 -- unknown type, so that bad data never moves them.
 --
+-- Cost: one scan; only the period's records are grouped by event_id (the look-back's other
+-- records, a week of them, collapse into one group that only carries the newest time).
+--
 -- @param event_partitions varchar_list dt partitions of the period and of the freshness window
 -- @param period_from timestamp UTC start of the period
 -- @param period_to timestamp UTC end (exclusive) of the period
@@ -44,6 +47,9 @@ scanned_events as (
       when event_time >= :period_from and event_time < :period_to then 1 else 0
     end as in_period,
     case
+      when event_time >= :period_from and event_time < :period_to then event_id
+    end as period_event_id,
+    case
       when event_time >= :freshness_from
         and event_time <= :run_time
         and user_id is not null
@@ -65,7 +71,8 @@ scanned_events as (
 
 event_ids as (
   select
-    event_id,
+    in_period,
+    period_event_id as event_id,
     sum(in_period) as records,
     count(case when in_period = 1 and user_id is null then 1 end) as null_user,
     count(case
@@ -86,7 +93,7 @@ event_ids as (
     end) as is_automated_message,
     max(fresh_event_time) as newest_event_time
   from scanned_events
-  group by event_id
+  group by in_period, period_event_id
 ),
 
 final as (
@@ -94,7 +101,8 @@ final as (
     coalesce(sum(records), 0) as records,
     count(case when event_id is not null and has_valid_record = 1 then 1 end)
       as passing_records,
-    coalesce(sum(case when event_id is null then records else 0 end), 0) as missing_id,
+    coalesce(sum(case when in_period = 1 and event_id is null then records else 0 end), 0)
+      as missing_id,
     coalesce(sum(null_user), 0) as null_user,
     coalesce(sum(unknown_type), 0) as unknown_type,
     coalesce(sum(future), 0) as future,
