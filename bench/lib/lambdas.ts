@@ -1,0 +1,145 @@
+/**
+ * The Lambda bundles as the CDK stack builds them, and their cold start.
+ *
+ * Each handler of `infra/handlers.ts` is bundled with esbuild using the options of
+ * `bundlingOptions` in `infra/constructs/report-functions.ts`, as `NodejsFunction` passes
+ * them to esbuild (ESM `index.mjs`, node24, minified, source map, AWS SDK external, the
+ * `createRequire` banner), and the folders the stack copies beside the bundle (queries,
+ * compiled templates, config) are copied the same way. The cold start is then measured by
+ * spawning Node on a probe that imports the bundle and reads the files the first
+ * invocation loads (templates, config), with the environment the stack sets.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { HANDLERS, type HandlerName, REPO_ROOT, RUNTIME_FOLDERS } from "../../infra/handlers.ts";
+
+/** The probe the cold start spawns (plain JavaScript: no type stripping in the measurement). */
+const PROBE = fileURLToPath(new URL("./cold-init-probe.mjs", import.meta.url));
+
+/** One bundled handler. */
+export interface Bundle {
+  readonly name: HandlerName;
+  readonly entry: string;
+  readonly dir: string;
+  /** `index.mjs`, the code Lambda loads. */
+  readonly bundleBytes: number;
+  readonly sourceMapBytes: number;
+  /** Everything in the asset folder (bundle, map, queries, templates, config). */
+  readonly assetBytes: number;
+  readonly buildMs: number;
+}
+
+/** Bundles every handler whose entry exists into `outRoot/<name>/`. */
+export async function bundleHandlers(
+  outRoot: string,
+  configDir = "config",
+): Promise<{ readonly bundles: Bundle[]; readonly missing: string[] }> {
+  const bundles: Bundle[] = [];
+  const missing: string[] = [];
+  for (const name of Object.keys(HANDLERS) as HandlerName[]) {
+    const handler = HANDLERS[name];
+    const entry = join(REPO_ROOT, handler.entry);
+    if (!existsSync(entry)) {
+      missing.push(handler.entry);
+      continue;
+    }
+    const dir = join(outRoot, name);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const started = performance.now();
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      outfile: join(dir, "index.mjs"),
+      // infra/constructs/report-functions.ts, bundlingOptions():
+      format: "esm",
+      target: "node24",
+      platform: "node",
+      mainFields: ["module", "main"],
+      minify: true,
+      sourcemap: true,
+      external: ["@aws-sdk/*"],
+      banner: {
+        js: "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",
+      },
+      logLevel: "warning",
+    });
+    const buildMs = performance.now() - started;
+    // The stack's afterBundling hook: queries, compiled templates and config beside the bundle.
+    for (const [from, to] of [
+      [RUNTIME_FOLDERS.queries, "queries"],
+      [RUNTIME_FOLDERS.templates, "templates"],
+      [configDir, "config"],
+    ] as const) {
+      cpSync(join(REPO_ROOT, from), join(dir, to), { recursive: true });
+    }
+    bundles.push({
+      name,
+      entry: handler.entry,
+      dir,
+      bundleBytes: statSync(join(dir, "index.mjs")).size,
+      sourceMapBytes: existsSync(join(dir, "index.mjs.map"))
+        ? statSync(join(dir, "index.mjs.map")).size
+        : 0,
+      assetBytes: folderBytes(dir),
+      buildMs,
+    });
+  }
+  return { bundles, missing };
+}
+
+/** One cold start of a bundle, from the probe. */
+export interface ColdStart {
+  /** From process start to the bundle imported and its files read. */
+  readonly totalMs: number;
+  /** Node's own start, before the probe's first line. */
+  readonly bootMs: number;
+  readonly importMs: number;
+  readonly filesMs: number;
+  /** The spawn as the parent saw it (includes process creation and exit). */
+  readonly spawnMs: number;
+}
+
+/** Spawns a fresh Node process on the bundle and reports its cold start. */
+export function coldStart(bundle: Bundle, nodeBinary = process.execPath): ColdStart {
+  const started = performance.now();
+  const result = spawnSync(nodeBinary, [PROBE, join(bundle.dir, "index.mjs")], {
+    cwd: bundle.dir,
+    encoding: "utf8",
+    env: {
+      PATH: process.env.PATH ?? "",
+      // What the stack sets (infra/constructs/report-functions.ts) and Lambda provides.
+      NODE_OPTIONS: "--enable-source-maps",
+      AWS_REGION: "us-east-1",
+      AWS_LAMBDA_FUNCTION_NAME: `opspulse-bench-${bundle.name}`,
+      OPSPULSE_RUNTIME: "aws",
+      OPSPULSE_ATHENA_WORKGROUP: "opspulse",
+      OPSPULSE_ATHENA_DATABASE: "opspulse",
+      OPSPULSE_STATE_BUCKET: "opspulse-state-example",
+      OPSPULSE_CONFIG_DIR: join(bundle.dir, "config"),
+      OPSPULSE_QUERIES_DIR: join(bundle.dir, "queries"),
+      OPSPULSE_TEMPLATES_DIR: join(bundle.dir, "templates"),
+      POWERTOOLS_SERVICE_NAME: `opspulse-${bundle.name}`,
+    },
+  });
+  const spawnMs = performance.now() - started;
+  if (result.status !== 0) {
+    throw new Error(
+      `cold start of ${bundle.entry} failed: ${(result.stderr || result.stdout).trim().split("\n").slice(0, 3).join(" | ")}`,
+    );
+  }
+  const report = JSON.parse(result.stdout.trim().split("\n").at(-1) ?? "{}") as Omit<
+    ColdStart,
+    "spawnMs"
+  >;
+  return { ...report, spawnMs };
+}
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
+}
