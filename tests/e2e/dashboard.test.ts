@@ -6,7 +6,7 @@
  *
  * docs/dashboard.png is the same kind of screenshot, of the demo's dashboard:
  *   npm run demo, then chromium --headless --screenshot=docs/dashboard.png
- *   --window-size=1280,2400 file://$PWD/out/dashboard/index.html
+ *   --window-size=1280,2330 file://$PWD/out/dashboard/index.html
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

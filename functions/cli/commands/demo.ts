@@ -96,7 +96,13 @@ export function registerDemo(program: Command): void {
     });
 }
 
-/** Stores the comparison snapshots the report reads (if missing), then runs and delivers it. */
+/** Periods stored before each demo report: its sparklines' and the dashboard's history. */
+const DEMO_HISTORY: Readonly<Partial<Record<ReportKind, number>>> = { daily: 13, weekly: 5 };
+
+/**
+ * Stores the snapshots the report reads (if missing) — the periods before it and the same
+ * period a year earlier — then runs and delivers it.
+ */
 async function demoReport(
   runtime: ReportRuntime,
   report: ReportKind,
@@ -108,16 +114,28 @@ async function demoReport(
     date,
     runtime.deps.config.timeZone,
   );
-  for (const comparison of [previousPeriod(period), samePeriodLastYear(period)]) {
+  // The periods before it give the email's sparklines and the dashboard's trends a history.
+  const history = [previousPeriod(period)];
+  while (history.length < (DEMO_HISTORY[report] ?? 1)) {
+    history.unshift(previousPeriod(history[0] as typeof period));
+  }
+  const stored: string[] = [];
+  let elapsedMs = 0;
+  // The year-earlier period first: the list printed then reads oldest to newest.
+  for (const comparison of [samePeriodLastYear(period), ...history]) {
     const key = periodKeyOf(comparison);
     if (await runtime.deps.snapshots.latest(report, key)) continue;
-    const stored = await runReportCommand(runtime, {
+    const run = await runReportCommand(runtime, {
       report,
       date: comparison.start,
       deliver: false,
     });
+    stored.push(key);
+    elapsedMs += run.timingsMs.total ?? 0;
+  }
+  if (stored.length > 0) {
     say(
-      `  stored the ${report} snapshot of ${key} (for comparisons) in ${Math.round(stored.timingsMs.total ?? 0)} ms`,
+      `  stored ${stored.length} ${report} snapshot${stored.length === 1 ? "" : "s"} for comparisons and trends (${stored.length > 2 ? `${stored[0]} … ${stored.at(-1)}` : stored.join(", ")}) in ${(elapsedMs / 1000).toFixed(1)} s`,
     );
   }
   return runReportCommand(runtime, { report, date });
