@@ -126,7 +126,12 @@ async function compareOnLake(
         );
         if (counts.current > 0) seen.add(`lifecycle:${layer}`);
       }
-      const lifecycle = result.details?.lifecycle as { layer: string; previousUsers: number }[];
+      const lifecycle =
+        (
+          result.details?.lifecycle as
+            | { layers: { layer: string; previousUsers: number }[] }
+            | undefined
+        )?.layers ?? [];
       expect(
         Object.fromEntries(lifecycle.map((row) => [row.layer, row.previousUsers])),
         context,

@@ -171,12 +171,12 @@ export function contentKpis(
     content_conversion_rate: ratio(attributedOrders, views, settings.minSample),
     content_published_article: amount(publishedMonthToDate.article ?? 0),
     content_published_video: amount(publishedMonthToDate.video ?? 0),
+    // A mean over the cohort's items, not a share: no `sample`, so no min-sample rule.
     avg_reach:
       reachCohort.length === 0
-        ? { value: null, reason: "no_data", sample: 0 }
+        ? { value: null, reason: "no_data" }
         : {
             value: reachViews / reachCohort.length,
-            sample: reachCohort.length,
             numerator: reachViews,
             denominator: reachCohort.length,
           },

@@ -21,7 +21,8 @@
  *
  * Anything simpler also renders: a list of flat records (columns from their keys), or one
  * flat record (a two-column key/value table). Column keys that are metric ids get the
- * registry's label. Other shapes are kept in the snapshot but not shown in the email.
+ * registry's label. A cell may be a text in each locale (`{ en: "New", "zh-CN": "新用户" }`),
+ * shown in the email's language. Other shapes are kept in the snapshot but not shown.
  */
 import { isMetricId, type Locale, metric, type Section, type Unit } from "../kpi/registry.ts";
 import type { Cell } from "../ports.ts";
@@ -36,6 +37,9 @@ export interface DetailColumn {
   readonly unit?: Unit;
 }
 
+/** A cell of a detail table: a value, or a text in each locale. */
+export type DetailCell = Cell | Readonly<Partial<Record<Locale, string>>>;
+
 /** A table for the report email, from a module's `details`. */
 export interface DetailTable {
   /** The registry section it is shown in; without one it goes to "More details". */
@@ -43,7 +47,7 @@ export interface DetailTable {
   readonly title?: LocalizedText;
   readonly columns?: readonly (string | DetailColumn)[];
   /** Records keyed by column, or arrays in column order (then `columns` is required). */
-  readonly rows: readonly (Readonly<Record<string, Cell>> | readonly Cell[])[];
+  readonly rows: readonly (Readonly<Record<string, DetailCell>> | readonly DetailCell[])[];
 }
 
 /** A detail in the one shape the renderer draws. */
@@ -62,14 +66,21 @@ export function normalizeDetail(
   locale: Locale,
 ): NormalizedTable | undefined {
   const title = humanize(key);
-  if (Array.isArray(value)) return fromRecords(key, title, undefined, undefined, value);
+  if (Array.isArray(value)) return fromRecords(key, title, undefined, undefined, value, locale);
   if (!isRecord(value)) return undefined;
   if (Array.isArray(value.rows)) {
     const section = typeof value.section === "string" ? (value.section as Section) : undefined;
     const ownTitle = isLocalizedText(value.title) ? value.title : title;
     const columns = Array.isArray(value.columns) ? value.columns.map(toColumn) : undefined;
     if (columns?.some((c) => c === undefined)) return undefined;
-    return fromRecords(key, ownTitle, section, columns as DetailColumn[] | undefined, value.rows);
+    return fromRecords(
+      key,
+      ownTitle,
+      section,
+      columns as DetailColumn[] | undefined,
+      value.rows,
+      locale,
+    );
   }
   const entries = Object.entries(value);
   if (entries.length === 0 || !entries.every(([, v]) => isCell(v))) return undefined;
@@ -102,15 +113,23 @@ function fromRecords(
   section: Section | undefined,
   columns: readonly DetailColumn[] | undefined,
   rows: readonly unknown[],
+  locale: Locale,
 ): NormalizedTable | undefined {
+  const cellOf = (value: unknown) => localizedCell(value, locale);
   if (rows.every((row) => Array.isArray(row))) {
     if (!columns) return undefined;
-    const cells = rows as unknown[][];
-    if (!cells.every((row) => row.every(isCell))) return undefined;
+    const cells = (rows as unknown[][]).map((row) => row.map(cellOf));
+    if (!cells.every((row) => row.every((cell) => cell !== undefined))) return undefined;
     return { key, title, ...(section ? { section } : {}), columns, rows: cells as Cell[][] };
   }
-  if (!rows.every((row) => isRecord(row) && Object.values(row).every(isCell))) return undefined;
-  const records = rows as Record<string, Cell>[];
+  if (
+    !rows.every((row) => isRecord(row) && Object.values(row).every((v) => cellOf(v) !== undefined))
+  ) {
+    return undefined;
+  }
+  const records = (rows as Record<string, unknown>[]).map((row) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, cellOf(v) as Cell])),
+  );
   const keys = columns ?? unionOfKeys(records).map((k) => ({ key: k }));
   return {
     key,
@@ -143,6 +162,19 @@ function toColumn(value: unknown): DetailColumn | undefined {
 function humanize(key: string): string {
   const words = key.replaceAll(/[_-]+/g, " ").trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** A cell as drawn: itself, or a per-locale text in `locale`; undefined for other shapes. */
+function localizedCell(value: unknown, locale: Locale): Cell | undefined {
+  if (isCell(value)) return value;
+  if (
+    isRecord(value) &&
+    Object.keys(value).length > 0 &&
+    Object.entries(value).every(([k, v]) => (k === "en" || k === "zh-CN") && typeof v === "string")
+  ) {
+    return localize(value as Readonly<Partial<Record<Locale, string>>>, locale);
+  }
+  return undefined;
 }
 
 function isCell(value: unknown): value is Cell {

@@ -76,7 +76,8 @@ describe("contentKpis", () => {
     expect(values.content_conversion_rate?.value).toBe(3 / 150);
     expect(values.content_published_article?.value).toBe(1);
     expect(values.content_published_video?.value).toBe(1);
-    expect(values.avg_reach).toMatchObject({ value: 3.5, sample: 2 });
+    expect(values.avg_reach).toMatchObject({ value: 3.5, numerator: 7, denominator: 2 });
+    expect(values.avg_reach?.sample).toBeUndefined(); // a mean: no min-sample rule
     expect(values.content_roi).toMatchObject({ value: 12.345, numerator: 123.45, denominator: 10 });
     expect(details.publishedMonthToDate).toEqual({ article: 1, video: 1, live: 0 });
     expect(details.attributedRevenue).toBe(123.45);

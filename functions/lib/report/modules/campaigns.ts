@@ -18,6 +18,7 @@ import {
 } from "../../kpi/campaigns.ts";
 import { addDays, localDaysWindow } from "../../kpi/windows.ts";
 import type { QueryStats } from "../../ports.ts";
+import type { DetailTable } from "../details.ts";
 import type { KpiModule, MetricValue, ModuleContext } from "../modules.ts";
 import { calendarParam } from "./segments.ts";
 
@@ -75,8 +76,37 @@ export async function computeCampaignSnapshots(
 }
 
 /**
+ * The email's list of the day's campaign snapshots: dates, the day covered, and whether it
+ * is the final snapshot (the metrics themselves are the campaigns section's table).
+ */
+export function campaignsTable(snapshots: readonly CampaignSnapshot[]): DetailTable {
+  return {
+    section: "campaigns",
+    title: { en: "Campaign snapshots", "zh-CN": "活动快照" },
+    columns: [
+      { key: "name", label: { en: "Campaign", "zh-CN": "活动" } },
+      { key: "startDate", label: { en: "Start", "zh-CN": "开始" } },
+      { key: "endDate", label: { en: "End", "zh-CN": "结束" } },
+      { key: "campaignDay", label: { en: "Day", "zh-CN": "第几天" }, unit: "count" },
+      { key: "state", label: { en: "Snapshot", "zh-CN": "快照" } },
+    ],
+    rows: snapshots.map((s) => ({
+      campaignId: s.campaignId,
+      name: s.name,
+      startDate: s.startDate,
+      endDate: s.endDate,
+      campaignDay: s.campaignDay,
+      state: s.final
+        ? { en: "final (ended yesterday)", "zh-CN": "最终（昨日结束）" }
+        : { en: "to date", "zh-CN": "截至今日" },
+    })),
+  };
+}
+
+/**
  * Campaigns (daily). Scoped values: campaign id → the seven per-campaign metrics. Details:
- * `campaigns`, the list of {@link CampaignSnapshot} (running ones and final ones).
+ * `campaigns`, the list of {@link CampaignSnapshot} (running ones and final ones), and the
+ * email's table `campaign_snapshots`.
  */
 export const campaignsModule: KpiModule = {
   id: "campaigns",
@@ -90,6 +120,15 @@ export const campaignsModule: KpiModule = {
       scoped[snapshot.campaignId] = { ...snapshot.values };
       scopeNames[snapshot.campaignId] = snapshot.name;
     }
-    return { values: {}, scoped, scopeNames, details: { campaigns: snapshots }, stats };
+    return {
+      values: {},
+      scoped,
+      scopeNames,
+      details: {
+        campaigns: snapshots,
+        ...(snapshots.length > 0 ? { campaign_snapshots: campaignsTable(snapshots) } : {}),
+      },
+      stats,
+    };
   },
 };

@@ -5,9 +5,11 @@
  * from the start of the week before, for reach) and orders once each.
  */
 import {
+  type ContentDetails,
   contentItemFromRow,
   contentKpis,
   contentWindows,
+  type RankedContent,
   REACH_WINDOW_HOURS,
 } from "../../kpi/content.ts";
 import {
@@ -17,6 +19,7 @@ import {
   partitionsFor,
 } from "../../kpi/windows.ts";
 import type { QueryParams } from "../../query/query-file.ts";
+import type { DetailTable } from "../details.ts";
 import type { KpiModule } from "../modules.ts";
 
 const HOUR_MS = 3_600_000;
@@ -55,10 +58,65 @@ export function contentParams(period: Period): QueryParams {
   };
 }
 
+const FORMAT_LABELS: Readonly<Record<string, { en: string; "zh-CN": string }>> = {
+  article: { en: "Articles", "zh-CN": "文章" },
+  video: { en: "Videos", "zh-CN": "视频" },
+  live: { en: "Live", "zh-CN": "直播" },
+};
+
+/** The weekly email's tables: items published by format, and the top and bottom items. */
+export function contentTables(details: ContentDetails): Record<string, DetailTable> {
+  const { monthToDateDays: day, monthDays: days } = details;
+  const ranking = (title: { en: string; "zh-CN": string }, items: readonly RankedContent[]) => ({
+    section: "content" as const,
+    title,
+    columns: [
+      { key: "title", label: { en: "Item", "zh-CN": "内容" } },
+      { key: "views", label: { en: "Views", "zh-CN": "浏览" }, unit: "count" as const },
+      { key: "attributedOrders", label: { en: "Orders", "zh-CN": "订单" }, unit: "count" as const },
+      {
+        key: "conversion",
+        label: { en: "Conversion", "zh-CN": "转化率" },
+        unit: "percent" as const,
+      },
+    ],
+    rows: items.map((item) => ({ ...item, title: item.title ?? item.contentId })),
+  });
+  return {
+    content_published: {
+      section: "content",
+      title: {
+        en: `Published: month to date (day ${day} of ${days}) and this week`,
+        "zh-CN": `发布数量：本月至今（第 ${day}/${days} 天）与本周`,
+      },
+      columns: [
+        { key: "label", label: { en: "Format", "zh-CN": "形式" } },
+        { key: "monthToDate", label: { en: "Month to date", "zh-CN": "本月至今" }, unit: "count" },
+        { key: "inPeriod", label: { en: "This week", "zh-CN": "本周" }, unit: "count" },
+      ],
+      rows: Object.entries(FORMAT_LABELS).map(([format, label]) => ({
+        format,
+        label,
+        monthToDate: details.publishedMonthToDate[format] ?? 0,
+        inPeriod: details.publishedInPeriod[format] ?? 0,
+      })),
+    },
+    content_top: ranking(
+      { en: "Best converting items of the week", "zh-CN": "本周转化最高的内容" },
+      details.top,
+    ),
+    content_bottom: ranking(
+      { en: "Worst converting items of the week", "zh-CN": "本周转化最低的内容" },
+      details.bottom,
+    ),
+  };
+}
+
 /**
  * Content (daily and weekly). Details: `content` (a
  * {@link import("../../kpi/content.ts").ContentDetails}: published counts by format month
- * to date with the month's elapsed and total days, reach cohort, totals, top and bottom items).
+ * to date with the month's elapsed and total days, reach cohort, totals, top and bottom items);
+ * weekly also the email's tables `content_published`, `content_top` and `content_bottom`.
  */
 export const contentModule: KpiModule = {
   id: "content",
@@ -67,6 +125,13 @@ export const contentModule: KpiModule = {
   async compute({ engine, catalog, period, settings }) {
     const result = await engine.run(catalog.get("content_items"), contentParams(period));
     const { values, details } = contentKpis(result.rows.map(contentItemFromRow), period, settings);
-    return { values, details: { content: details }, stats: [result.stats] };
+    return {
+      values,
+      details: {
+        content: details,
+        ...(period.kind === "week" ? contentTables(details) : {}),
+      },
+      stats: [result.stats],
+    };
   },
 };

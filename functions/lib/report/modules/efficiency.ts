@@ -5,13 +5,88 @@
  * from the users module of the same run (`context.computed.mau`), not from another scan.
  */
 import {
+  type EfficiencyDetails,
+  EVENT_FAILURE_REASONS,
   efficiencyKpis,
   freshnessFrom,
   KNOWN_EVENT_TYPES,
   KNOWN_ORDER_STATUSES,
+  ORDER_FAILURE_REASONS,
 } from "../../kpi/efficiency.ts";
 import { partitionsFor, periodWindow } from "../../kpi/windows.ts";
+import type { DetailTable } from "../details.ts";
 import type { KpiModule } from "../modules.ts";
+
+const REASON_LABELS: Readonly<Record<string, { en: string; "zh-CN": string }>> = {
+  missing_id: { en: "No id", "zh-CN": "缺少 ID" },
+  null_user: { en: "No user", "zh-CN": "缺少用户" },
+  unknown_type: { en: "Unknown event type", "zh-CN": "未知事件类型" },
+  negative_amount: { en: "Negative amount", "zh-CN": "金额为负" },
+  unknown_status: { en: "Unknown order status", "zh-CN": "未知订单状态" },
+  future: { en: "In the future", "zh-CN": "时间晚于运行时间" },
+  duplicate: { en: "Duplicate", "zh-CN": "重复" },
+};
+
+/** The email's tables: failed records by reason, and the parts of the ops cost ratio. */
+export function efficiencyTables(details: EfficiencyDetails): Record<string, DetailTable> {
+  const { events, orders } = details.dataQuality;
+  const reasons = [...new Set([...EVENT_FAILURE_REASONS, ...ORDER_FAILURE_REASONS])];
+  return {
+    data_quality_failures: {
+      section: "efficiency",
+      title: {
+        en: "Data quality: records failing validation",
+        "zh-CN": "数据质量：未通过校验的记录",
+      },
+      columns: [
+        { key: "label", label: { en: "Reason", "zh-CN": "原因" } },
+        { key: "events", label: { en: "Events", "zh-CN": "事件" }, unit: "count" },
+        { key: "orders", label: { en: "Order records", "zh-CN": "订单记录" }, unit: "count" },
+      ],
+      rows: [
+        ...reasons.map((reason) => ({
+          reason,
+          label: REASON_LABELS[reason] ?? reason,
+          events: events.failures[reason] ?? null,
+          orders: orders.failures[reason] ?? null,
+        })),
+        {
+          reason: "records",
+          label: { en: "Records in the period", "zh-CN": "本期记录数" },
+          events: events.records,
+          orders: orders.records,
+        },
+      ],
+    },
+    ops_costs: {
+      section: "efficiency",
+      title: { en: "Operations cost of the period", "zh-CN": "本期运营成本" },
+      columns: [
+        { key: "label", label: { en: "Part", "zh-CN": "项目" } },
+        { key: "amount", label: { en: "Amount", "zh-CN": "金额" }, unit: "money" },
+      ],
+      rows: [
+        {
+          part: "campaigns",
+          label: { en: "Campaigns (spread over their days)", "zh-CN": "活动（按天分摊）" },
+          amount: details.costs.campaigns,
+        },
+        {
+          part: "content",
+          label: { en: "Content published", "zh-CN": "已发布内容" },
+          amount: details.costs.content,
+        },
+        {
+          part: "team",
+          label: { en: "Team (monthly cost by day)", "zh-CN": "团队（月成本按天分摊）" },
+          amount: details.costs.team,
+        },
+        { part: "total", label: { en: "Total", "zh-CN": "合计" }, amount: details.costs.total },
+        { part: "revenue", label: { en: "Revenue", "zh-CN": "收入" }, amount: details.revenue },
+      ],
+    },
+  };
+}
 
 /**
  * Efficiency (daily and weekly). Details: `efficiency` (an
@@ -68,7 +143,7 @@ export const efficiencyModule: KpiModule = {
     );
     return {
       values,
-      details: { efficiency: details },
+      details: { efficiency: details, ...efficiencyTables(details) },
       stats: [eventsResult.stats, ordersResult.stats, costsResult.stats],
     };
   },

@@ -6,6 +6,8 @@
 import { EVENT_TYPES } from "../../contract/schema.ts";
 import {
   lifecycleWindows,
+  RFM_SEGMENTS,
+  type RfmSummary,
   type RfmWindows,
   rfmCutoffParams,
   rfmWindows,
@@ -21,6 +23,7 @@ import {
   partitionsFor,
 } from "../../kpi/windows.ts";
 import type { CalendarParamRow, QueryParams } from "../../query/query-file.ts";
+import type { DetailTable } from "../details.ts";
 import { amount, type KpiModule, type KpiSettings } from "../modules.ts";
 
 /**
@@ -83,10 +86,63 @@ export function lifecycleParams(period: Period): QueryParams {
 }
 
 /**
+ * The weekly email's RFM table: each segment's customers, revenue and change, and where the
+ * change came from (moves between segments, new and lapsed customers).
+ */
+export function rfmSegmentsTable(rfm: RfmSummary): DetailTable {
+  const moves = (segment: string, direction: "in" | "out", other: "segment" | "none") =>
+    rfm.migration
+      .filter((m) => (direction === "in" ? m.to === segment : m.from === segment))
+      .filter((m) => {
+        const counterpart = direction === "in" ? m.from : m.to;
+        return other === "none"
+          ? counterpart === "none"
+          : counterpart !== "none" && counterpart !== segment;
+      })
+      .reduce((sum, m) => sum + m.customers, 0);
+  return {
+    section: "segments",
+    title: {
+      en: "RFM segments (paid orders of 365 days)",
+      "zh-CN": "RFM 客户分层（365日支付订单）",
+    },
+    columns: [
+      { key: "label", label: { en: "Segment", "zh-CN": "分层" } },
+      { key: "customers", label: { en: "Customers", "zh-CN": "客户数" }, unit: "count" },
+      { key: "change", label: { en: "vs last week", "zh-CN": "较上周" }, unit: "count" },
+      { key: "revenue", label: { en: "Revenue", "zh-CN": "收入" }, unit: "money" },
+      {
+        key: "movedIn",
+        label: { en: "From other segments", "zh-CN": "从其他分层转入" },
+        unit: "count",
+      },
+      {
+        key: "movedOut",
+        label: { en: "To other segments", "zh-CN": "转出到其他分层" },
+        unit: "count",
+      },
+      { key: "gained", label: { en: "New customers", "zh-CN": "新客户" }, unit: "count" },
+      { key: "lapsed", label: { en: "Lapsed", "zh-CN": "流失客户" }, unit: "count" },
+    ],
+    rows: rfm.segments.map((s) => ({
+      segment: s.segment,
+      label: RFM_SEGMENTS.find((d) => d.id === s.segment)?.label ?? s.segment,
+      customers: s.customers,
+      change: s.change,
+      revenue: s.revenue,
+      movedIn: moves(s.segment, "in", "segment"),
+      movedOut: moves(s.segment, "out", "segment"),
+      gained: moves(s.segment, "in", "none"),
+      lapsed: moves(s.segment, "out", "none"),
+    })),
+  };
+}
+
+/**
  * Segments (weekly). Values: `rfm_customers` and the five `lifecycle_*` counts. Details:
- * `rfm` (an {@link import("../../kpi/rfm.ts").RfmSummary}: 8 segments with count, revenue
- * and change, the migration matrix, the medians) and `lifecycle` (each layer this week, last
- * week and the change).
+ * `rfm` (an {@link RfmSummary}: 8 segments with count, revenue and change, the migration
+ * matrix, the medians), the email's table `rfm_segments`, and `lifecycle.layers` (each
+ * layer this week, last week and the change).
  */
 export const segmentsModule: KpiModule = {
   id: "segments",
@@ -107,7 +163,9 @@ export const segmentsModule: KpiModule = {
     ]);
     return {
       values,
-      details: { rfm, lifecycle },
+      // The lifecycle layers are metrics of the section (with their change vs the stored
+      // previous week); `lifecycle.layers` keeps both weeks' counts in the snapshot.
+      details: { rfm, rfm_segments: rfmSegmentsTable(rfm), lifecycle: { layers: lifecycle } },
       stats: [rfmResult.stats, lifecycleResult.stats],
     };
   },
