@@ -11,14 +11,15 @@
 -- (high value, the "important value" RFM segment, comes from rfm_segments.sql.)
 -- A user's signup day is a local day with a `signup` event and no `signup` event in the
 -- :signup_lookback_days local days before it, as for the new_users KPI (user_kpis.sql).
--- Local days come from :cal. Records that fail validation are left out, so that bad data
--- never moves a KPI (data quality counts them, see efficiency_events.sql): events without a
--- user or of a type not in :event_types are not activity.
+-- Reads the rollup `user_day` (one row per user and local day with events,
+-- rollup_user_day.sql), which the run brings up to date first (functions/lib/rollups/):
+-- a weekly run reads the raw events of the new or changed days only, not 97 days of them.
+-- Records that fail validation never reach it, so bad data never moves a KPI (data quality
+-- counts them, see efficiency_events.sql): events without a user or of an unknown type are
+-- not activity.
 --
--- @param cal calendar local days from the earliest day read (D-96) to D, with their dt partitions
--- @param events_dt_from varchar first dt partition of events to read
--- @param events_dt_to varchar last dt partition of events to read
--- @param event_types varchar_list the known event types of the data contract
+-- @param events_first_day varchar the earliest local day read (D-96), YYYY-MM-DD
+-- @param events_last_day varchar D, YYYY-MM-DD
 -- @param signup_lookback_days integer a signup day has no signup in this many local days before it
 -- @param current_week_start date D-6
 -- @param current_month_start date D-29
@@ -34,28 +35,13 @@
 
 with
 
-events_by_local_day as (
-  select
-    e.user_id,
-    e.event_type,
-    cal.local_date
-  from events as e
-  join :cal as cal (local_date, dt, day_start, day_end)
-    on e.dt = cal.dt
-  where e.dt between :events_dt_from and :events_dt_to
-    and e.event_time >= cal.day_start
-    and e.event_time < cal.day_end
-    and e.user_id is not null
-    and e.event_type in :event_types
-),
-
 user_days as (
   select
     user_id,
-    local_date,
-    max(case when event_type = 'signup' then 1 else 0 end) as has_signup
-  from events_by_local_day
-  group by user_id, local_date
+    cast(local_date as date) as local_date,
+    case when signup_events > 0 then 1 else 0 end as has_signup
+  from user_day
+  where local_date between :events_first_day and :events_last_day
 ),
 
 signup_days as (

@@ -19,16 +19,15 @@
 -- (:use_…_cutoff = 1) replaces the median of its dimension.
 --
 -- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
--- wins, then the smaller amount) has status 'paid'. An order's local date comes from :cal.
--- Records that fail validation are left out, so that bad data never moves a KPI (data
--- quality counts them, see efficiency_orders.sql): order records without an order id or a
--- user, or with a negative amount.
+-- wins, then the smaller amount) has status 'paid'. Reads the rollup `order_day` (each
+-- order's final record by local order day, rollup_order_day.sql), which the run brings up
+-- to date first (functions/lib/rollups/refresh.ts): a weekly run reads the raw orders of the
+-- new or changed days only, not 372 days of them. Records that fail validation never reach
+-- it, so bad data never moves a KPI (data quality counts them, see efficiency_orders.sql):
+-- order records without an order id or a user, or with a negative amount.
 --
--- @param cal calendar local days :previous_start … :current_end with the dt partitions they overlap
--- @param orders_dt_from varchar first dt partition of orders to read
--- @param orders_dt_to varchar last dt partition of orders to read
--- @param orders_from timestamp UTC start of :previous_start
--- @param orders_to timestamp UTC end (exclusive) of :current_end
+-- @param orders_first_day varchar :previous_start as YYYY-MM-DD (the first local day read)
+-- @param orders_last_day varchar :current_end as YYYY-MM-DD (the last local day read)
 -- @param current_start date first local day of the current window (the Sunday − 364)
 -- @param current_end date last local day of the current window (the report week's Sunday)
 -- @param previous_start date first local day of the previous window (current_start − 7)
@@ -59,28 +58,21 @@ order_records as (
   select
     order_id,
     user_id,
-    order_time,
     updated_at,
     amount,
     status,
-    dt
-  from orders
-  where dt between :orders_dt_from and :orders_dt_to
-    and order_time >= :orders_from
-    and order_time < :orders_to
-    and order_id is not null
-    and user_id is not null
-    and amount >= 0
+    local_date
+  from order_day
+  where local_date between :orders_first_day and :orders_last_day
 ),
 
 order_records_latest_first as (
   select
     order_id,
     user_id,
-    order_time,
     amount,
     status,
-    dt,
+    local_date,
     row_number() over (
       partition by order_id
       order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
@@ -93,14 +85,10 @@ paid_orders as (
     o.order_id,
     o.user_id,
     o.amount,
-    cal.local_date as order_date
+    cast(o.local_date as date) as order_date
   from order_records_latest_first as o
-  join :cal as cal (local_date, dt, day_start, day_end)
-    on o.dt = cal.dt
   where o.recency_rank = 1
     and o.status = 'paid'
-    and o.order_time >= cal.day_start
-    and o.order_time < cal.day_end
 ),
 
 rfm_windows as (

@@ -10,7 +10,8 @@ import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
 import { periodContaining } from "../../functions/lib/kpi/windows.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
-import { lifecycleParams } from "../../functions/lib/report/modules/segments.ts";
+import { lifecycleRow } from "../../functions/lib/report/modules/segments.ts";
+import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import { eventRow } from "../oracle/ops-lake.ts";
 
 const lakeDir = mkdtempSync(join(tmpdir(), "opspulse-"));
@@ -52,8 +53,15 @@ afterAll(async () => {
 describe("lifecycle_layers.sql", () => {
   it("counts each layer at the Sunday and at the Sunday before", async () => {
     const week = periodContaining("week", "2026-03-08", "Asia/Shanghai");
-    const { rows } = await engine.run(catalog.get("lifecycle_layers"), lifecycleParams(week));
-    expect(rows).toEqual([
+    // Over the `user_day` rollups of its window, built by this call.
+    const { row } = await lifecycleRow({
+      engine,
+      catalog,
+      period: week,
+      settings: DEFAULT_KPI_SETTINGS,
+      now: new Date(0),
+    });
+    expect([row]).toEqual([
       {
         current_new: 3, // n1, n2, r2
         current_active: 2, // r1, a1

@@ -13,7 +13,8 @@ import { summarizeRfm } from "../../functions/lib/kpi/rfm.ts";
 import { periodContaining } from "../../functions/lib/kpi/windows.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
-import { rfmParams } from "../../functions/lib/report/modules/segments.ts";
+import { rfmRows } from "../../functions/lib/report/modules/segments.ts";
+import { DEFAULT_KPI_SETTINGS, type KpiSettings } from "../../functions/lib/report/modules.ts";
 import { orderRow } from "../oracle/ops-lake.ts";
 
 const lakeDir = mkdtempSync(join(tmpdir(), "opspulse-"));
@@ -172,9 +173,19 @@ function movement(
 const byFlags = (rows: readonly Record<string, unknown>[]) =>
   [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
+/** The query's rows, over the `order_day` rollups of its windows (built on the first call). */
+const rfm = (on: typeof engine, rfmCutoffs?: KpiSettings["rfmCutoffs"]) =>
+  rfmRows({
+    engine: on,
+    catalog,
+    period: week,
+    settings: { ...DEFAULT_KPI_SETTINGS, ...(rfmCutoffs ? { rfmCutoffs } : {}) },
+    now: new Date(0),
+  });
+
 describe("rfm_segments.sql", () => {
   it("flags each customer against the exact medians of both windows (ties are low)", async () => {
-    const { rows } = await engine.run(catalog.get("rfm_segments"), rfmParams(week, {}).params);
+    const { rows } = await rfm(engine);
     expect(byFlags(rows)).toEqual(
       byFlags([
         // u1: new this week; R 0 < 5, F 1 ≤ 1.5, M 100 > 65 → important development.
@@ -194,11 +205,8 @@ describe("rfm_segments.sql", () => {
 
   it("uses configured cut-offs instead of the medians, strictly", async () => {
     const cutoffs = { recencyDays: 7, frequency: 2, monetary: 100 };
-    const { rows } = await engine.run(
-      catalog.get("rfm_segments"),
-      rfmParams(week, { rfmCutoffs: cutoffs }).params,
-    );
-    const summary = summarizeRfm(rows, rfmParams(week, {}).windows, cutoffs);
+    const { rows, windows } = await rfm(engine, cutoffs);
+    const summary = summarizeRfm(rows, windows, cutoffs);
     const current = Object.fromEntries(summary.segments.map((s) => [s.segment, s.customers]));
     // u1: R 0 < 7, F 1, M 100 = 100 (low) → general development; u2: R 7 = 7 (low), F 2 = 2
     // (low), M 110 > 100 → important win-back; u3: general win-back; u4: R 3, F 3 > 2, M 30
@@ -244,8 +252,7 @@ describe("rfm_segments.sql exact medians", () => {
       });
       const caseEngine = await createDuckDbEngine({ lakeDir: dir, threads: 1 });
       try {
-        const { params, windows } = rfmParams(week, {});
-        const { rows } = await caseEngine.run(catalog.get("rfm_segments"), params);
+        const { rows, windows } = await rfm(caseEngine);
         const summary = summarizeRfm(rows, windows);
         expect(summary.medians.current).toEqual({ recencyDays: 2, frequency: 1, monetary: median });
         const count = (id: string) => summary.segments.find((s) => s.segment === id)?.customers;

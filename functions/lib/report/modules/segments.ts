@@ -1,9 +1,10 @@
 /**
  * The segments module (weekly): RFM segments with their migration since last week, and the
- * lifecycle layers with their week-over-week change. Two queries: `rfm_segments.sql` reads
- * the orders of both RFM windows once, `lifecycle_layers.sql` the events of 97 days once.
+ * lifecycle layers with their week-over-week change. Two queries over the rollups, which
+ * the run first brings up to date (functions/lib/rollups/): `rfm_segments.sql` reads
+ * `order_day` for both RFM windows (372 local days), `lifecycle_layers.sql` reads
+ * `user_day` for 97 local days.
  */
-import { EVENT_TYPES } from "../../contract/schema.ts";
 import {
   lifecycleWindows,
   RFM_SEGMENTS,
@@ -15,16 +16,12 @@ import {
   summarizeRfm,
 } from "../../kpi/rfm.ts";
 import { SIGNUP_LOOKBACK_DAYS } from "../../kpi/user-kpis.ts";
-import {
-  calendar,
-  type IsoDate,
-  localDaysWindow,
-  type Period,
-  partitionsFor,
-} from "../../kpi/windows.ts";
+import { calendar, type IsoDate, type Period, partitionsFor } from "../../kpi/windows.ts";
+import type { QueryStats, Row } from "../../ports.ts";
 import type { CalendarParamRow, QueryParams } from "../../query/query-file.ts";
+import { queryOverRollups, type RollupNeeds } from "../../rollups/refresh.ts";
 import type { DetailTable } from "../details.ts";
-import { amount, type KpiModule, type KpiSettings } from "../modules.ts";
+import { amount, type KpiModule, type KpiSettings, type ModuleContext } from "../modules.ts";
 
 /**
  * The `calendar` parameter for the local days `from` … `to`: one row per (local day, `dt`
@@ -41,21 +38,18 @@ export function calendarParam(from: IsoDate, to: IsoDate, timeZone: string): Cal
   );
 }
 
-/** The parameters of `rfm_segments.sql` for a weekly period. */
+/** The parameters of `rfm_segments.sql` for a weekly period, and the rollup days it reads. */
 export function rfmParams(
   period: Period,
   settings: Pick<KpiSettings, "rfmCutoffs">,
-): { readonly windows: RfmWindows; readonly params: QueryParams } {
+): { readonly windows: RfmWindows; readonly params: QueryParams; readonly rollups: RollupNeeds } {
   const windows = rfmWindows(period);
-  const orders = localDaysWindow(windows.previousStart, windows.currentEnd, period.timeZone);
   return {
     windows,
+    rollups: { order_day: { from: windows.previousStart, to: windows.currentEnd } },
     params: {
-      cal: calendarParam(windows.previousStart, windows.currentEnd, period.timeZone),
-      orders_dt_from: orders.partitions[0] ?? "",
-      orders_dt_to: orders.partitions.at(-1) ?? "",
-      orders_from: orders.fromUtc,
-      orders_to: orders.toUtc,
+      orders_first_day: windows.previousStart,
+      orders_last_day: windows.currentEnd,
       current_start: windows.currentStart,
       current_end: windows.currentEnd,
       previous_start: windows.previousStart,
@@ -65,15 +59,18 @@ export function rfmParams(
   };
 }
 
+/** The rollup days `lifecycle_layers.sql` reads for a weekly period. */
+export function lifecycleRollups(period: Period): RollupNeeds {
+  const { current, eventsStart } = lifecycleWindows(period);
+  return { user_day: { from: eventsStart, to: current.end } };
+}
+
 /** The parameters of `lifecycle_layers.sql` for a weekly period. */
 export function lifecycleParams(period: Period): QueryParams {
   const { current, previous, eventsStart } = lifecycleWindows(period);
-  const events = localDaysWindow(eventsStart, current.end, period.timeZone);
   return {
-    cal: calendarParam(eventsStart, current.end, period.timeZone),
-    events_dt_from: events.partitions[0] ?? "",
-    events_dt_to: events.partitions.at(-1) ?? "",
-    event_types: EVENT_TYPES,
+    events_first_day: eventsStart,
+    events_last_day: current.end,
     signup_lookback_days: SIGNUP_LOOKBACK_DAYS,
     current_week_start: current.weekStart,
     current_month_start: current.monthStart,
@@ -83,6 +80,40 @@ export function lifecycleParams(period: Period): QueryParams {
     previous_month_start: previous.monthStart,
     previous_quarter_start: previous.quarterStart,
   };
+}
+
+/** What running a segments query needs (the settings the rollups and RFM cut-offs read). */
+type SegmentsContext = Pick<ModuleContext, "engine" | "catalog" | "period" | "now"> & {
+  readonly settings: Pick<KpiSettings, "privateDomainChannels" | "rfmCutoffs">;
+};
+
+/** Runs `rfm_segments.sql` over fresh `order_day` rollups; the rows and every query's cost. */
+export async function rfmRows(context: SegmentsContext): Promise<{
+  readonly rows: readonly Row[];
+  readonly windows: RfmWindows;
+  readonly stats: readonly QueryStats[];
+}> {
+  const { windows, params, rollups } = rfmParams(context.period, context.settings);
+  const prepared = await queryOverRollups(
+    { ...context, timeZone: context.period.timeZone },
+    "rfm_segments",
+    rollups,
+  );
+  const result = await context.engine.run(prepared.query, params);
+  return { rows: result.rows, windows, stats: [...prepared.stats, result.stats] };
+}
+
+/** Runs `lifecycle_layers.sql` over fresh `user_day` rollups; its one row and the costs. */
+export async function lifecycleRow(
+  context: SegmentsContext,
+): Promise<{ readonly row: Row | undefined; readonly stats: readonly QueryStats[] }> {
+  const prepared = await queryOverRollups(
+    { ...context, timeZone: context.period.timeZone },
+    "lifecycle_layers",
+    lifecycleRollups(context.period),
+  );
+  const result = await context.engine.run(prepared.query, lifecycleParams(context.period));
+  return { row: result.rows[0], stats: [...prepared.stats, result.stats] };
 }
 
 /**
@@ -148,15 +179,11 @@ export const segmentsModule: KpiModule = {
   id: "segments",
   periods: ["week"],
   reads: ["events", "orders"],
-  async compute({ engine, catalog, period, settings }) {
-    const rfmQuery = rfmParams(period, settings);
-    const rfmResult = await engine.run(catalog.get("rfm_segments"), rfmQuery.params);
-    const lifecycleResult = await engine.run(
-      catalog.get("lifecycle_layers"),
-      lifecycleParams(period),
-    );
-    const rfm = summarizeRfm(rfmResult.rows, rfmQuery.windows, settings.rfmCutoffs);
-    const lifecycle = summarizeLifecycle(lifecycleResult.rows[0], rfm);
+  async compute(context) {
+    const rfmResult = await rfmRows(context);
+    const lifecycleResult = await lifecycleRow(context);
+    const rfm = summarizeRfm(rfmResult.rows, rfmResult.windows, context.settings.rfmCutoffs);
+    const lifecycle = summarizeLifecycle(lifecycleResult.row, rfm);
     const values = Object.fromEntries([
       ["rfm_customers", amount(rfm.customers)],
       ...lifecycle.map((row) => [`lifecycle_${row.layer}`, amount(row.users)]),
@@ -166,7 +193,7 @@ export const segmentsModule: KpiModule = {
       // The lifecycle layers are metrics of the section (with their change vs the stored
       // previous week); `lifecycle.layers` keeps both weeks' counts in the snapshot.
       details: { rfm, rfm_segments: rfmSegmentsTable(rfm), lifecycle: { layers: lifecycle } },
-      stats: [rfmResult.stats, lifecycleResult.stats],
+      stats: [...rfmResult.stats, ...lifecycleResult.stats],
     };
   },
 };
