@@ -59,17 +59,22 @@ export function registerKpis(program: Command): void {
       }
       const engine = await createDuckDbEngine({ lakeDir: opts.lake });
       try {
-        const { values } = await computeKpis({
+        const {
+          values: reportWide,
+          scoped,
+          scopeNames,
+        } = await computeKpis({
           engine,
           catalog: new QueryCatalog(),
           period,
           settings: { ...config.kpi, minSample },
           now: new Date(),
         });
+        const values = { ...reportWide, ...scopedValues(scoped) };
         process.stdout.write(
           opts.json
             ? `${JSON.stringify(jsonObject(values))}\n`
-            : table(period, values, config.kpi.currency, minSample),
+            : table(period, values, config.kpi.currency, minSample, scopeNames),
         );
       } finally {
         await engine.close();
@@ -118,11 +123,33 @@ function parseMinSample(text: string | undefined, fallback: number): number {
   return n;
 }
 
+/**
+ * Per-campaign values as `<metric id>@<campaign id>` keys (e.g. `campaign_roi@cmp_0014`), so
+ * that every value of the output stays a number or null.
+ */
+function scopedValues(
+  scoped: Readonly<Record<string, Readonly<Record<string, MetricValue>>>>,
+): Record<string, MetricValue> {
+  const out: Record<string, MetricValue> = {};
+  for (const [scope, metrics] of Object.entries(scoped)) {
+    for (const [id, value] of Object.entries(metrics)) out[`${id}@${scope}`] = value;
+  }
+  return out;
+}
+
 /** Metric ids in registry order (ids the registry does not know go last). */
 function orderedIds(values: Readonly<Record<string, MetricValue>>): string[] {
   const known = METRICS.map((m) => m.id).filter((id) => id in values);
-  return [...known, ...Object.keys(values).filter((id) => !isMetricId(id))];
+  const scoped = Object.keys(values)
+    .filter((id) => id.includes("@"))
+    .sort((a, b) => scopeOf(a).localeCompare(scopeOf(b)) || metricOrder(a) - metricOrder(b));
+  const unknown = Object.keys(values).filter((id) => !isMetricId(id) && !id.includes("@"));
+  return [...known, ...scoped, ...unknown];
 }
+
+const scopeOf = (id: string) => id.slice(id.indexOf("@") + 1);
+const baseOf = (id: string) => id.split("@")[0] ?? id;
+const metricOrder = (id: string) => METRICS.findIndex((m) => m.id === baseOf(id));
 
 function jsonObject(values: Readonly<Record<string, MetricValue>>): Record<string, number | null> {
   return Object.fromEntries(orderedIds(values).map((id) => [id, values[id]?.value ?? null]));
@@ -133,14 +160,18 @@ function table(
   values: Readonly<Record<string, MetricValue>>,
   currency: string,
   minSample: number,
+  scopeNames: Readonly<Record<string, string>> = {},
 ): string {
   const format = valueFormatter("en", currency);
   const rows = orderedIds(values).map((id) => {
     const value = values[id];
-    const label = isMetricId(id) ? metric(id).label.en : id;
+    const base = baseOf(id);
+    const scope = id.includes("@") ? scopeOf(id) : undefined;
+    const name = isMetricId(base) ? metric(base).label.en : base;
+    const label = scope ? `${name} · ${scopeNames[scope] ?? scope}` : name;
     let shown: string;
     if (value?.value != null) {
-      shown = isMetricId(id) ? format.value(metric(id).unit, value.value) : String(value.value);
+      shown = isMetricId(base) ? format.value(metric(base).unit, value.value) : String(value.value);
     } else if (value?.reason === "insufficient_sample") {
       shown = `insufficient data (n=${value.sample ?? 0})`;
     } else {
