@@ -48,6 +48,8 @@ export interface OracleRfmWindow {
   /** segment → customers and revenue in cents (every segment present). */
   readonly segments: Readonly<Record<string, { customers: number; revenueCents: number }>>;
   readonly medians: { recencyDays: number; frequency: number; monetaryCents: number } | null;
+  /** Customers whose R, F or M equals the window's median (a tie, judged "low"). */
+  readonly tiesAtMedian: number;
   /** user → segment. */
   readonly segmentOf: ReadonlyMap<string, string>;
 }
@@ -141,7 +143,7 @@ function rfmWindow(lake: Lake, sunday: string, request: OracleSegmentsRequest): 
   for (const name of Object.keys(SEGMENTS)) segments[name] = { customers: 0, revenueCents: 0 };
   const segmentOf = new Map<string, string>();
   if (customers.length === 0) {
-    return { customers: 0, segments, medians: null, segmentOf };
+    return { customers: 0, segments, medians: null, segmentOf, tiesAtMedian: 0 };
   }
   const medians = {
     recencyDays: median(customers.map((c) => c.r)),
@@ -162,7 +164,11 @@ function rfmWindow(lake: Lake, sunday: string, request: OracleSegmentsRequest): 
     cell.customers++;
     cell.revenueCents += c.m;
   }
-  return { customers: customers.length, segments, medians, segmentOf };
+  const tiesAtMedian = customers.filter(
+    (c) =>
+      c.r === medians.recencyDays || c.f === medians.frequency || c.m === medians.monetaryCents,
+  ).length;
+  return { customers: customers.length, segments, medians, segmentOf, tiesAtMedian };
 }
 
 /** The exact median: the middle value, or the mean of the two middle values. */

@@ -23,7 +23,8 @@ import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import { oracleContent } from "../oracle/content.ts";
 import { buildLake, dateIn, type LakeSpec, lakeSpec } from "../oracle/ops-lake.ts";
 
-const RUNS_PER_ZONE = 30;
+/** Lakes per zone; OPSPULSE_PROPERTY_RUNS raises it for a longer run. */
+const RUNS_PER_ZONE = Number(process.env.OPSPULSE_PROPERTY_RUNS) || 30;
 const tempRoot = mkdtempSync(join(tmpdir(), "opspulse-"));
 const catalog = new QueryCatalog();
 afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));

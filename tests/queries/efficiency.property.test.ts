@@ -26,7 +26,8 @@ import { DEFAULT_KPI_SETTINGS, type KpiSettings } from "../../functions/lib/repo
 import { oracleEfficiency } from "../oracle/efficiency.ts";
 import { buildLake, dateIn, type LakeSpec, lakeSpec } from "../oracle/ops-lake.ts";
 
-const RUNS_PER_ZONE = 25;
+/** Lakes per zone; OPSPULSE_PROPERTY_RUNS raises it for a longer run. */
+const RUNS_PER_ZONE = Number(process.env.OPSPULSE_PROPERTY_RUNS) || 25;
 const tempRoot = mkdtempSync(join(tmpdir(), "opspulse-"));
 const catalog = new QueryCatalog();
 afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
