@@ -84,4 +84,26 @@ export class Lake extends Construct {
       }),
     );
   }
+
+  /**
+   * Lets `grantee` write the rollups (functions/lib/rollups/): Athena's UNLOAD writes a
+   * build's files under `rollups/_staging/` with the caller's rights, the run then copies
+   * them into `rollups/<name>/local_date=…/` and deletes what they replace. Only under
+   * `rollups/`: the raw tables stay read-only.
+   */
+  grantRollupWrite(grantee: iam.IGrantable): void {
+    const objects = this.bucket.arnForObjects(`${this.prefix}rollups/*`);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "WriteLakeRollups",
+        actions: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+        resources: [objects],
+      }),
+    );
+    acknowledgeWildcardResource(
+      grantee,
+      objects,
+      "The report runs rewrite the rollup partitions (one folder per local day, file names chosen by Athena's UNLOAD) under the lake's rollups/ prefix only; the raw tables stay read-only.",
+    );
+  }
 }

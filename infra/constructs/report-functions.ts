@@ -69,6 +69,8 @@ export class ReportFunctions extends Construct {
       OPSPULSE_RUNTIME: "aws",
       OPSPULSE_ATHENA_WORKGROUP: props.athena.workgroupName,
       OPSPULSE_ATHENA_DATABASE: props.catalog.databaseName,
+      // Where the runs keep the rollups they build (functions/lib/rollups/).
+      OPSPULSE_LAKE_URI: props.lake.uri(),
       OPSPULSE_STATE_BUCKET: props.state.bucket.bucketName,
       OPSPULSE_SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
       OPSPULSE_SES_TAGS: "app=opspulse",
@@ -92,6 +94,7 @@ export class ReportFunctions extends Construct {
       });
       logGroup.grantWrite(role);
       props.lake.grantRead(role);
+      props.lake.grantRollupWrite(role);
       props.catalog.grantRead(role);
       props.athena.grantQuery(role);
       props.state.grantReadWrite(role);

@@ -281,7 +281,11 @@ describe("Lambda functions", () => {
       const resolved = Object.fromEntries(
         Object.entries(variables).map(([key, value]) => [
           key,
-          typeof value === "string" ? value : "resolved-at-deploy",
+          typeof value === "string"
+            ? value
+            : key === "OPSPULSE_LAKE_URI"
+              ? "s3://resolved-at-deploy/"
+              : "resolved-at-deploy",
         ]),
       );
       expect(readRuntimeEnv(resolved)).toMatchObject({
@@ -364,11 +368,16 @@ describe("least-privilege IAM of the functions", () => {
         objects(state, "/*"),
       ]),
     );
+    // The lake: read-only, except the rollups the runs build (functions/lib/rollups/).
     expect(resourcesFor(role, "s3:PutObject")).toEqual([
+      objects(lake, "/rollups/*"),
       objects(results, "/results/*"),
       objects(state, "/*"),
     ]);
-    expect(resourcesFor(role, "s3:DeleteObject")).toEqual([objects(state, "/deliveries/*")]);
+    expect(resourcesFor(role, "s3:DeleteObject")).toEqual([
+      objects(lake, "/rollups/*"),
+      objects(state, "/deliveries/*"),
+    ]);
   });
 
   it("SES: send from the sender's domain identity through the configuration set only", () => {

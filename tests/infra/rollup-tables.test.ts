@@ -73,3 +73,39 @@ describe("Glue tables of the rollups", () => {
     expect(types("order_day")).toMatchObject({ amount: "decimal(18,2)", records: "bigint" });
   });
 });
+
+describe("the report functions and the rollups", () => {
+  const functions = () =>
+    Object.values(
+      template.findResources("AWS::Lambda::Function") as Record<
+        string,
+        { Properties: { Environment?: { Variables?: Record<string, unknown> }; Role: unknown } }
+      >,
+    ).filter((fn) => fn.Properties.Environment?.Variables?.OPSPULSE_RUNTIME === "aws");
+
+  it("tells every report function where the lake is, so that Athena keeps rollups there", () => {
+    expect(functions().length).toBeGreaterThanOrEqual(3);
+    for (const fn of functions()) {
+      expect(JSON.stringify(fn.Properties.Environment?.Variables?.OPSPULSE_LAKE_URI)).toContain(
+        "s3://",
+      );
+    }
+  });
+
+  it("lets them write under rollups/ only", () => {
+    const statements = Object.values(
+      template.findResources("AWS::IAM::Policy") as Record<
+        string,
+        { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }
+      >,
+    ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const writes = statements.filter((s) =>
+      [s.Action].flat().some((a) => a === "s3:PutObject" || a === "s3:DeleteObject"),
+    );
+    const rollupWrites = writes.filter((s) => s.Sid === "WriteLakeRollups");
+    expect(rollupWrites.length).toBeGreaterThanOrEqual(3);
+    for (const statement of rollupWrites) {
+      expect(JSON.stringify(stack.resolve(statement.Resource))).toContain("/rollups/*");
+    }
+  });
+});

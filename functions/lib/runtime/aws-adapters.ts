@@ -14,6 +14,8 @@ import {
   createS3SnapshotStore,
 } from "../adapters/s3-store.ts";
 import { createSesMailer } from "../adapters/ses-mailer.ts";
+import { loadSources } from "../query/catalog.ts";
+import { withAthenaRollups } from "../rollups/athena-storage.ts";
 import type { AdapterFactories } from "./deps.ts";
 
 /** SDK clients to use instead of new ones (tests pass mocked ones; tracing wraps them). */
@@ -29,13 +31,21 @@ export function awsAdapterFactories(clients: AwsClients = {}): AdapterFactories 
     engine: {
       athena: (env, context) => {
         const client = clients.athena ?? context.instrument(new AthenaClient({}));
-        return createAthenaEngine({
+        const engine = createAthenaEngine({
           client,
           workgroup: env.workgroup,
           database: env.database,
           ...(env.catalog ? { catalog: env.catalog } : {}),
           ...(env.outputLocation ? { outputLocation: env.outputLocation } : {}),
           timeoutMs: env.timeoutMs,
+        });
+        // Rollups kept in the lake need its location; without it, queries inline them.
+        if (env.rollups === false || !env.lakeUri) return engine;
+        return withAthenaRollups(engine, {
+          s3:
+            clients.s3 ?? context.instrument(new S3Client({ forcePathStyle: context.s3PathStyle })),
+          lakeUri: env.lakeUri,
+          sources: loadSources(context.queriesDir),
         });
       },
     },

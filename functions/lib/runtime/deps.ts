@@ -40,6 +40,8 @@ export interface FactoryContext {
   readonly s3PathStyle: boolean;
   /** Wraps an SDK client before use (the Lambda handlers add X-Ray tracing). */
   instrument<T>(client: T): T;
+  /** Folder of the `.sql` files and `_sources.yaml`, when not the repository's own. */
+  readonly queriesDir?: string;
 }
 
 type Of<U, K> = Extract<U, { kind: K }>;
@@ -81,6 +83,7 @@ export async function createAdapters(
     clock,
     s3PathStyle: env.s3PathStyle,
     instrument: options.instrument ?? ((client) => client),
+    ...(env.queriesDir ? { queriesDir: env.queriesDir } : {}),
   };
   const pick = <F>(part: "engine" | "stores" | "mailer", kind: string, variable: string): F => {
     const available = new Set<string>();

@@ -12,6 +12,9 @@
  * | `OPSPULSE_STORE`   | `fs`            | `s3`     |
  * | `OPSPULSE_MAILER`  | `outbox`        | `ses`    |
  *
+ * Rollups (functions/lib/rollups/) are on unless `OPSPULSE_ROLLUPS=off`; with Athena they
+ * also need `OPSPULSE_LAKE_URI` (the lake root, `s3://bucket/prefix/`, where they are kept).
+ *
  * so that the CLI can run against AWS (`OPSPULSE_RUNTIME=aws`), or mix (`OPSPULSE_MAILER=ses`
  * with `AWS_ENDPOINT_URL_SES` pointing at a local `aws-ses-v2-local`). Region, credentials
  * and per-service endpoints (`AWS_REGION`, `AWS_ENDPOINT_URL_S3`, …) are read by the AWS SDK
@@ -23,7 +26,7 @@ export type EnvSource = Readonly<Record<string, string | undefined>>;
 
 /** Where queries run. */
 export type EngineEnv =
-  | { readonly kind: "duckdb"; readonly lakeDir: string }
+  | { readonly kind: "duckdb"; readonly lakeDir: string; readonly rollups?: false }
   | {
       readonly kind: "athena";
       readonly workgroup: string;
@@ -31,6 +34,10 @@ export type EngineEnv =
       readonly catalog?: string;
       readonly outputLocation?: string;
       readonly timeoutMs: number;
+      /** Off when `OPSPULSE_ROLLUPS=off`: every run reads its raw windows. */
+      readonly rollups?: false;
+      /** The lake root, where the rollups are kept (without it Athena runs without them). */
+      readonly lakeUri?: string;
     };
 
 /** Where snapshots, deliveries, runs and alert state live. */
@@ -123,8 +130,14 @@ export function readRuntimeEnv(
             ...optionalField("catalog", optional(env, "OPSPULSE_ATHENA_CATALOG")),
             ...optionalField("outputLocation", s3Url(env, "OPSPULSE_ATHENA_OUTPUT")),
             timeoutMs: positiveInteger(env, "OPSPULSE_ATHENA_TIMEOUT_SECONDS", 300) * 1000,
+            ...optionalField("rollups", rollupsOff(env)),
+            ...optionalField("lakeUri", s3Url(env, "OPSPULSE_LAKE_URI")),
           }
-        : { kind: "duckdb", lakeDir: optional(env, "OPSPULSE_LAKE_DIR") ?? folders.lakeDir },
+        : {
+            kind: "duckdb",
+            lakeDir: optional(env, "OPSPULSE_LAKE_DIR") ?? folders.lakeDir,
+            ...optionalField("rollups", rollupsOff(env)),
+          },
     store:
       store === "s3"
         ? {
@@ -184,6 +197,11 @@ function oneOf<const T extends string>(
   throw new EnvError(
     `Environment variable ${name} is "${value}": use ${choices.join(" or ")} (or leave it unset for ${fallback}).`,
   );
+}
+
+/** `false` when `OPSPULSE_ROLLUPS=off` (rollups are on by default). */
+function rollupsOff(env: EnvSource): false | undefined {
+  return oneOf(env, "OPSPULSE_ROLLUPS", ["on", "off"], "on") === "off" ? false : undefined;
 }
 
 function positiveInteger(env: EnvSource, name: string, fallback: number): number {

@@ -14,7 +14,11 @@ import type { AdapterFactories } from "./deps.ts";
 export function localAdapterFactories(): AdapterFactories {
   return {
     engine: {
-      duckdb: (env) => createDuckDbEngine({ lakeDir: env.lakeDir }),
+      duckdb: (env) =>
+        createDuckDbEngine({
+          lakeDir: env.lakeDir,
+          ...(env.rollups === false ? { rollups: false } : {}),
+        }),
     },
     stores: {
       fs: (env) => ({
