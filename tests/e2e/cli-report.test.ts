@@ -217,6 +217,7 @@ describe("opspulse demo", () => {
     const runs = readdirSync(join(out, "outbox"));
     expect(runs.filter((run) => run.includes("-daily-"))).toHaveLength(1);
     expect(runs.filter((run) => run.includes("-weekly-"))).toHaveLength(1);
+    expect(runs.filter((run) => run.includes("-campaigns-"))).toHaveLength(1);
     for (const run of runs) {
       const emls = readdirSync(join(out, "outbox", run)).filter((file) => file.endsWith(".eml"));
       expect(emls.length).toBeGreaterThan(0);
@@ -229,7 +230,8 @@ describe("opspulse demo", () => {
         const [text, html] = parts;
         expect([text?.contentType, html?.contentType]).toEqual(["text/plain", "text/html"]);
         expect(Buffer.byteLength(html?.body ?? "")).toBeLessThan(GMAIL_CLIP_BYTES);
-        if (report) {
+        // The campaigns email has no headline metrics, so no sparklines.
+        if (report && !run.includes("-campaigns-")) {
           expect(parts.filter((part) => part.contentType === "image/png").length).toBeGreaterThan(
             3,
           );
@@ -250,6 +252,16 @@ describe("opspulse demo", () => {
         expect(value.status, id).toMatch(/^(met|warning|breach|insufficient_data|no_target)$/);
       }
       expect(snapshot.comparedWith.previous, report).not.toBeNull();
+    }
+    // The campaigns report: one document per campaign snapshotted on the last day.
+    const campaignsDir = join(out, "snapshots", "campaigns");
+    const perCampaign = readdirSync(campaignsDir)
+      .map((id) => join(campaignsDir, id, "2026-03-08", "r001.json"))
+      .filter((file) => existsSync(file))
+      .map((file) => JSON.parse(readFileSync(file, "utf8")) as { details: { campaign: unknown } });
+    expect(perCampaign.length).toBeGreaterThan(0);
+    for (const doc of perCampaign) {
+      expect(doc.details.campaign).toMatchObject({ snapshotDate: "2026-03-08" });
     }
 
     const again = await opspulse([

@@ -70,9 +70,12 @@ export function registerDemo(program: Command): void {
 
         const daily = await demoReport(runtime, "daily", lastDay, say);
         const weekly = await demoReport(runtime, "weekly", lastWeekDay, say);
+        const campaigns = await demoReport(runtime, "campaigns", lastDay, say);
         say("");
-        for (const summary of [daily, weekly]) say(describeRun(summary, runtime).join("\n"));
-        const html = [daily, weekly]
+        for (const summary of [daily, weekly, campaigns]) {
+          say(describeRun(summary, runtime).join("\n"));
+        }
+        const html = [daily, weekly, campaigns]
           .flatMap((s) => s.emails)
           .map((e) => e.location?.replace(/\.eml$/, ".html"))
           .filter((path): path is string => path !== undefined);
@@ -97,7 +100,12 @@ export function registerDemo(program: Command): void {
 }
 
 /** Periods stored before each demo report: its sparklines' and the dashboard's history. */
-const DEMO_HISTORY: Readonly<Partial<Record<ReportKind, number>>> = { daily: 13, weekly: 5 };
+const DEMO_HISTORY: Readonly<Partial<Record<ReportKind, number>>> = {
+  daily: 13,
+  weekly: 5,
+  // A campaign's ROI curve: one snapshot per running campaign and day.
+  campaigns: 13,
+};
 
 /**
  * Stores the snapshots the report reads (if missing) — the periods before it and the same
@@ -110,7 +118,7 @@ async function demoReport(
   say: (text: string) => void,
 ): Promise<RunReportSummary> {
   const period = periodContaining(
-    report === "daily" ? "day" : "week",
+    report === "weekly" ? "week" : "day",
     date,
     runtime.deps.config.timeZone,
   );
