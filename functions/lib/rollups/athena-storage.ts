@@ -29,7 +29,7 @@ import {
 import type { QueryEngine } from "../ports.ts";
 import type { SourceDecl } from "../query/catalog.ts";
 import { ROLLUP_PARTITION_COLUMN } from "./schema.ts";
-import { MANIFEST_FILE, type RollupManifest, type RollupStorage } from "./storage.ts";
+import { MANIFEST_FILE, type RollupManifest, type RollupStorage, sameInputs } from "./storage.ts";
 
 /** UNLOAD writes at most this many partitions per query. */
 export const UNLOAD_MAX_PARTITIONS = 100;
@@ -89,6 +89,33 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
     }
   };
 
+  const readManifests = async (
+    rollup: string,
+    days: readonly string[],
+  ): Promise<RollupManifest[]> => {
+    const found = await mapLimited(days, async (day) => {
+      try {
+        const object = await s3.send(
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: `${partitionPrefix(rollup, day)}${MANIFEST_FILE}`,
+          }),
+        );
+        const manifest = JSON.parse((await object.Body?.transformToString()) ?? "") as
+          | Partial<RollupManifest>
+          | undefined;
+        return manifest?.rollup === rollup && manifest.localDate === day
+          ? (manifest as RollupManifest)
+          : undefined;
+      } catch (error) {
+        // No manifest, or an unreadable one: the day is built again.
+        if (isMissing(error) || error instanceof SyntaxError) return undefined;
+        throw error;
+      }
+    });
+    return found.filter((manifest): manifest is RollupManifest => manifest !== undefined);
+  };
+
   return {
     maxDaysPerBuild: UNLOAD_MAX_PARTITIONS,
 
@@ -109,31 +136,9 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
       return Object.fromEntries(entries);
     },
 
-    async manifests(rollup, days) {
-      const found = await mapLimited(days, async (day) => {
-        try {
-          const object = await s3.send(
-            new GetObjectCommand({
-              Bucket: bucket,
-              Key: `${partitionPrefix(rollup, day)}${MANIFEST_FILE}`,
-            }),
-          );
-          const manifest = JSON.parse((await object.Body?.transformToString()) ?? "") as
-            | Partial<RollupManifest>
-            | undefined;
-          return manifest?.rollup === rollup && manifest.localDate === day
-            ? (manifest as RollupManifest)
-            : undefined;
-        } catch (error) {
-          // No manifest, or an unreadable one: the day is built again.
-          if (isMissing(error) || error instanceof SyntaxError) return undefined;
-          throw error;
-        }
-      });
-      return found.filter((manifest): manifest is RollupManifest => manifest !== undefined);
-    },
+    manifests: readManifests,
 
-    async replace(rollup, query, params, manifests) {
+    async replace(rollup, query, params, manifests, replaceOptions = {}) {
       if (manifests.length > UNLOAD_MAX_PARTITIONS) {
         throw new Error(
           `One UNLOAD writes at most ${UNLOAD_MAX_PARTITIONS} partitions, not ${manifests.length}.`,
@@ -147,7 +152,14 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
       );
       const staged = await list(staging);
       try {
+        const current = replaceOptions.replaceFresh
+          ? []
+          : await readManifests(
+              rollup,
+              manifests.map((m) => m.localDate),
+            );
         for (const manifest of manifests) {
+          if (current.some((stored) => sameInputs(stored, manifest))) continue;
           const day = `${ROLLUP_PARTITION_COLUMN}=${manifest.localDate}/`;
           const target = partitionPrefix(rollup, manifest.localDate);
           const manifestKey = `${target}${MANIFEST_FILE}`;

@@ -30,6 +30,7 @@ import {
   type RollupManifest,
   type RollupStorage,
   type RunStatement,
+  sameInputs,
 } from "./storage.ts";
 
 /** Where builds stage their output, relative to the lake root (never read as a table). */
@@ -74,7 +75,7 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       return found;
     },
 
-    async replace(rollup, query, params, manifests) {
+    async replace(rollup, query, params, manifests, replaceOptions = {}) {
       const buildId = manifests[0]?.buildId ?? "build";
       const staging = join(lakeDir, ROLLUP_STAGING_DIR, `${buildId}-${rollup}`);
       mkdirSync(staging, { recursive: true });
@@ -89,11 +90,14 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
         const replaced = join(staging, "_replaced");
         mkdirSync(replaced);
         for (const manifest of manifests) {
+          const target = partitionFolder(rollup, manifest.localDate);
+          const current = readManifest(join(target, MANIFEST_FILE));
+          if (current && sameInputs(current, manifest) && !replaceOptions.replaceFresh) continue;
           const name = `${ROLLUP_PARTITION_COLUMN}=${manifest.localDate}`;
           const staged = join(staging, name);
           mkdirSync(staged, { recursive: true });
           writeFileSync(join(staged, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-          swapIn(staged, partitionFolder(rollup, manifest.localDate), join(replaced, name));
+          swapIn(staged, target, join(replaced, name));
         }
         await options.bind?.(rollup);
         return result.stats;

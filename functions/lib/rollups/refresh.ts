@@ -151,9 +151,10 @@ async function refreshNow(
     )
     .map((state) => state.localDate);
   const stats: QueryStats[] = [];
-  const chunk = storage.maxDaysPerBuild ?? toBuild.length;
-  for (let i = 0; i < toBuild.length; i += Math.max(chunk, 1)) {
-    const days = toBuild.slice(i, i + Math.max(chunk, 1));
+  // One query for all of them, unless the storage caps the partitions one query may write.
+  const chunk = Math.max(storage.maxDaysPerBuild ?? toBuild.length, 1);
+  for (let i = 0; i < toBuild.length; i += chunk) {
+    const days = toBuild.slice(i, i + chunk);
     const buildId = `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
     const manifests = days.map((day) => ({
       ...(expected.get(day) as UnbuiltManifest),
@@ -161,7 +162,11 @@ async function refreshNow(
       buildId,
     }));
     const build = context.catalog.get(spec.buildQuery);
-    stats.push(await storage.replace(rollup, build, buildParams(spec, days, context), manifests));
+    stats.push(
+      await storage.replace(rollup, build, buildParams(spec, days, context), manifests, {
+        replaceFresh: options.force === true,
+      }),
+    );
   }
   return { rollup, built: toBuild, stats };
 }

@@ -45,14 +45,31 @@ export interface RollupStorage {
   /**
    * Runs the build query once and makes its rows the partitions of the manifests' days,
    * replacing what they held (a day without rows becomes an empty partition), each with
-   * its manifest written last. Returns what the build query cost.
+   * its manifest written last. A day that another run has meanwhile built from the same
+   * inputs ({@link sameInputs}) is left as it is, unless `replaceFresh` (a forced rebuild):
+   * two runs starting together then never swap a partition under each other's queries.
+   * Returns what the build query cost.
    */
   replace(
     rollup: string,
     query: QueryFile,
     params: QueryParams,
     manifests: readonly RollupManifest[],
+    options?: { readonly replaceFresh?: boolean },
   ): Promise<QueryStats>;
+}
+
+/** Whether two manifests describe builds of one day from the same inputs. */
+export function sameInputs(a: RollupManifest, b: RollupManifest): boolean {
+  const sources = (m: RollupManifest) =>
+    JSON.stringify(Object.entries(m.sources).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return (
+    a.rollup === b.rollup &&
+    a.localDate === b.localDate &&
+    a.timeZone === b.timeZone &&
+    a.definition === b.definition &&
+    sources(a) === sources(b)
+  );
 }
 
 /** Runs one SQL statement on an engine and reports its cost (the adapters' internal step). */

@@ -27,7 +27,12 @@ import { createAthenaEngine } from "../../../functions/lib/adapters/athena.ts";
 import { loadSources, QueryCatalog } from "../../../functions/lib/query/catalog.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../../functions/lib/report/modules.ts";
 import { unloadSql, withAthenaRollups } from "../../../functions/lib/rollups/athena-storage.ts";
-import { type RollupContext, refreshRollup } from "../../../functions/lib/rollups/refresh.ts";
+import {
+  buildParams,
+  type RollupContext,
+  refreshRollup,
+} from "../../../functions/lib/rollups/refresh.ts";
+import { ROLLUPS } from "../../../functions/lib/rollups/schema.ts";
 import type { RollupManifest } from "../../../functions/lib/rollups/storage.ts";
 
 const athena = mockClient(AthenaClient);
@@ -198,6 +203,32 @@ describe("Athena rollup storage", () => {
       `${PREFIX}rollups/user_day/local_date=2026-03-02/_manifest.json`,
     ]);
     expect(keys(`${PREFIX}rollups/_staging/`)).toEqual([]);
+  });
+
+  it("leaves a day another run built from the same inputs as it is, unless forced", async () => {
+    const ctx = context();
+    await refreshRollup(storage(ctx), ctx, "user_day", WINDOW);
+    const manifest = manifestOf("2026-03-02");
+    if (!manifest) throw new Error("no manifest");
+    const before = keys(`${PREFIX}rollups/user_day/`);
+    const replace = (replaceFresh: boolean) =>
+      storage(ctx).replace(
+        "user_day",
+        ctx.catalog.get("rollup_user_day"),
+        buildParams(ROLLUPS.user_day, ["2026-03-02"], ctx),
+        [{ ...manifest, buildId: "other-run" }],
+        { replaceFresh },
+      );
+    await replace(false);
+    expect(keys(`${PREFIX}rollups/user_day/`)).toEqual(before);
+    expect(manifestOf("2026-03-02")?.buildId).toBe(manifest.buildId);
+    expect(keys(`${PREFIX}rollups/_staging/`)).toEqual([]);
+    await replace(true);
+    expect(manifestOf("2026-03-02")?.buildId).toBe("other-run");
+    expect(keys(`${PREFIX}rollups/user_day/local_date=2026-03-02/`)).toEqual([
+      `${PREFIX}rollups/user_day/local_date=2026-03-02/3_q_0`,
+      `${PREFIX}rollups/user_day/local_date=2026-03-02/_manifest.json`,
+    ]);
   });
 
   it("splits a first build of more than 100 days into UNLOADs of at most 100", async () => {

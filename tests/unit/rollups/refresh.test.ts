@@ -14,11 +14,13 @@ import type { Row } from "../../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../../functions/lib/report/modules.ts";
 import {
+  buildParams,
   queryOverRollups,
   type RollupContext,
   refreshRollup,
   rollupStatus,
 } from "../../../functions/lib/rollups/refresh.ts";
+import { ROLLUPS } from "../../../functions/lib/rollups/schema.ts";
 import { MANIFEST_FILE, type RollupManifest } from "../../../functions/lib/rollups/storage.ts";
 
 const ZONE = "Asia/Shanghai";
@@ -236,6 +238,60 @@ describe("refreshRollup", () => {
     ]);
     expect([first.built.length, second.built.length]).toEqual([3, 0]);
     expect(await userDays()).toHaveLength(3);
+  });
+});
+
+describe("two runs at once (two engines on one lake, as two processes)", () => {
+  it("leave a day that the other built from the same inputs as it is, unless forced", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    const folder = join(lakeDir, "rollups/user_day/local_date=2026-03-01");
+    const before = readFileSync(join(folder, MANIFEST_FILE), "utf8");
+    const files = readdirSync(folder).sort();
+    const other = await createDuckDbEngine({ lakeDir, threads: 1 });
+    try {
+      const otherStorage = other.rollups;
+      if (!otherStorage) throw new Error("rollups are on by default");
+      const manifest = JSON.parse(before) as RollupManifest;
+      const replace = (replaceFresh: boolean) =>
+        otherStorage.replace(
+          "user_day",
+          context.catalog.get("rollup_user_day"),
+          buildParams(ROLLUPS.user_day, ["2026-03-01"], context),
+          [{ ...manifest, buildId: "other-run" }],
+          { replaceFresh },
+        );
+      // The other run found the day missing, built it too, and finished second.
+      await replace(false);
+      expect(readFileSync(join(folder, MANIFEST_FILE), "utf8")).toBe(before);
+      expect(readdirSync(folder).sort()).toEqual(files);
+      // `opspulse rollup rebuild` replaces it all the same.
+      await replace(true);
+      expect(JSON.parse(readFileSync(join(folder, MANIFEST_FILE), "utf8")).buildId).toBe(
+        "other-run",
+      );
+      expect(await userDays()).toHaveLength(3);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("build each day once between them and both read the right rows", async () => {
+    const other = await createDuckDbEngine({ lakeDir, threads: 1 });
+    try {
+      await Promise.all([
+        refreshRollup(storage(), context, "user_day", WINDOW),
+        refreshRollup(
+          other.rollups as NonNullable<typeof other.rollups>,
+          { ...context, engine: other },
+          "user_day",
+          WINDOW,
+        ),
+      ]);
+      expect(await userDays()).toHaveLength(3);
+      expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
+    } finally {
+      await other.close();
+    }
   });
 });
 
