@@ -19,7 +19,7 @@
  * `--only a,b` (sections: runs, backfill, lambdas, memory; the report then holds only those).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -178,6 +178,9 @@ async function measureRuns(): Promise<Record<string, unknown>> {
     let firstDaily: MeasuredRun | undefined;
     let firstWeekly: MeasuredRun | undefined;
     let floorColumns: Map<string, readonly string[]> | undefined;
+    // Described right after the run: a later repetition rebuilds the day's rollup files.
+    let dailyReads: DescribedQuery[] = [];
+    let weeklyReads: DescribedQuery[] = [];
     for (let rep = 0; rep < options.reps; rep++) {
       // Alternate the order so that drift (other load, caches) hits both lakes alike.
       const order = rep % 2 === 0 ? [short, long] : [long, short];
@@ -188,11 +191,15 @@ async function measureRuns(): Promise<Record<string, unknown>> {
         (runtime === short ? times.daily400 : times.daily800).push(run.ms);
         (runtime === short ? cpu.daily400 : cpu.daily800).push(run.cpuMs);
         if (runtime === short) {
-          firstDaily ??= run;
-          floorColumns ??= columnsByTable(
-            await describeReads(short.raw, short.lakeDir, short.sources, run.reads),
+          if (!firstDaily) {
+            firstDaily = run;
+            dailyReads = await describeReads(short.raw, short.lakeDir, short.sources, run.reads);
+            floorColumns = columnsByTable(dailyReads);
+          }
+          const floor = await floorScan(
+            short.raw,
+            floorTables(short, run, floorColumns ?? new Map()),
           );
-          const floor = await floorScan(short.raw, floorTables(short, run, floorColumns));
           floors.push(floor.ms);
           cpu.floor.push(floor.cpuMs);
           floorByTable.push({ ...floor.byTable });
@@ -202,7 +209,10 @@ async function measureRuns(): Promise<Record<string, unknown>> {
         const run = await runChecked(runtime, weekly);
         (runtime === short ? weeklyTimes.weekly400 : weeklyTimes.weekly800).push(run.ms);
         (runtime === short ? cpu.weekly400 : cpu.weekly800).push(run.cpuMs);
-        if (runtime === short) firstWeekly ??= run;
+        if (runtime === short && !firstWeekly) {
+          firstWeekly = run;
+          weeklyReads = await describeReads(short.raw, short.lakeDir, short.sources, run.reads);
+        }
       }
       log(
         `rep ${rep + 1}/${options.reps}: daily ${ms(times.daily400.at(-1))} (400 d) ${ms(times.daily800.at(-1))} (800 d), floor ${ms(floors.at(-1))}; weekly ${ms(weeklyTimes.weekly400.at(-1))} (400 d) ${ms(weeklyTimes.weekly800.at(-1))} (800 d)`,
@@ -231,18 +241,6 @@ async function measureRuns(): Promise<Record<string, unknown>> {
       historyWeekly: ratioOf(cpuSummary.weekly800, cpuSummary.weekly400),
     };
 
-    const dailyReads = await describeReads(
-      short.raw,
-      short.lakeDir,
-      short.sources,
-      firstDaily.reads,
-    );
-    const weeklyReads = await describeReads(
-      short.raw,
-      short.lakeDir,
-      short.sources,
-      firstWeekly.reads,
-    );
     const dailyTables = runTableTotals(dailyReads);
     const weeklyTables = runTableTotals(weeklyReads);
 
@@ -312,7 +310,10 @@ async function measureRuns(): Promise<Record<string, unknown>> {
     );
 
     const lakeDau = metricValue(firstDaily.summary, "dau");
-    const athena = athenaEstimates(dailyReads, weeklyReads, lakeDau);
+    const athena = {
+      partitionSizes: recentPartitionSizes(lakes.short.dir, DAILY_DATE, 7, lakeDau),
+      ...athenaEstimates(dailyReads, weeklyReads, lakeDau),
+    };
     return {
       cpu: { ...cpuSummary, ratios: cpuRatios },
       dailyVsFloor: {
@@ -453,7 +454,7 @@ async function measureLambdas(): Promise<Record<string, unknown>> {
     const samples: ColdStart[] = [];
     for (let i = 0; i < starts; i++) samples.push(coldStart(bundle));
     const coldStartSummary = Object.fromEntries(
-      (["totalMs", "bootMs", "importMs", "filesMs", "spawnMs"] as const).map((key) => [
+      (["totalMs", "bootMs", "importMs", "filesMs", "cpuMs", "spawnMs"] as const).map((key) => [
         key,
         summarize(samples.map((s) => s[key])),
       ]),
@@ -469,6 +470,7 @@ async function measureLambdas(): Promise<Record<string, unknown>> {
         coldStartSummary.totalMs.median,
         300,
         "ms",
+        `CPU time ${Math.round(coldStartSummary.cpuMs.median)} ms`,
       ),
       atMost(
         `bundle_${bundle.name}`,
@@ -683,6 +685,23 @@ function athenaEstimates(
       }),
     );
   return { daily: estimate(daily), weekly: estimate(weekly) };
+}
+
+/**
+ * Mean size of one `dt` partition of each fact table over the `days` days ending `date`,
+ * and per daily active user: the unit the Athena estimate scales.
+ */
+function recentPartitionSizes(lakeDir: string, date: string, days: number, dau: number) {
+  const sizes: Record<string, { bytesPerDay: number; bytesPerDauDay: number }> = {};
+  for (const table of ["events", "orders"]) {
+    let bytes = 0;
+    for (let i = 0; i < days; i++) {
+      const folder = join(lakeDir, table, `dt=${addDays(date, -i)}`);
+      for (const file of readdirSync(folder)) bytes += statSync(join(folder, file)).size;
+    }
+    sizes[table] = { bytesPerDay: bytes / days, bytesPerDauDay: bytes / days / dau };
+  }
+  return { days, through: date, dau, tables: sizes };
 }
 
 /** The CLI's environment: the local runtime, whatever the caller's shell selects. */

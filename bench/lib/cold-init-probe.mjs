@@ -20,6 +20,13 @@ for (const variable of ["OPSPULSE_TEMPLATES_DIR", "OPSPULSE_CONFIG_DIR"]) {
   }
 }
 const done = performance.now();
+const cpu = process.cpuUsage();
 process.stdout.write(
-  `${JSON.stringify({ totalMs: done, bootMs, importMs: imported - bootMs, filesMs: done - imported })}\n`,
+  `${JSON.stringify({
+    totalMs: done,
+    bootMs,
+    importMs: imported - bootMs,
+    filesMs: done - imported,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  })}\n`,
 );

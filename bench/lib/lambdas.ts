@@ -99,6 +99,8 @@ export interface ColdStart {
   readonly bootMs: number;
   readonly importMs: number;
   readonly filesMs: number;
+  /** CPU time of the process until then (Node's start included): steady under other load. */
+  readonly cpuMs: number;
   /** The spawn as the parent saw it (includes process creation and exit). */
   readonly spawnMs: number;
 }

@@ -17,6 +17,8 @@ export interface QueryRead {
 /** What one query read from one table. */
 export interface TableRead {
   readonly files: readonly string[];
+  /** Size of each file of `files`, taken when the run was described (rollup files get replaced). */
+  readonly fileBytes: readonly number[];
   readonly partitions: readonly string[];
   /** Size of the files (what DuckDB reads at most; QueryStats.bytesScanned). */
   readonly bytes: number;
@@ -130,10 +132,12 @@ export async function describeReads(
         }
         for (const column of columns) columnBytes += chunks.get(column) ?? 0;
       }
+      const fileBytes = files.map((file) => statSync(file).size);
       tables[table] = {
         files,
+        fileBytes,
         partitions: [...partitions].sort(),
-        bytes: files.reduce((sum, file) => sum + statSync(file).size, 0),
+        bytes: fileBytes.reduce((sum, size) => sum + size, 0),
         columns,
         columnBytes,
       };
@@ -221,7 +225,9 @@ export function runTableTotals(queries: readonly DescribedQuery[]): RunTableTota
       for (const partition of read.partitions) entry.partitions.add(partition);
       entry.bytesRead += read.bytes;
       entry.columnBytes += read.columnBytes;
-      for (const file of read.files) entry.files.set(file, statSync(file).size);
+      read.files.forEach((file, i) => {
+        entry.files.set(file, read.fileBytes[i] ?? 0);
+      });
       byTable.set(table, entry);
     }
   }

@@ -75,6 +75,13 @@ interface RunsResults {
   };
   readonly athena?: {
     readonly lakeDau: number;
+    readonly partitionSizes?: {
+      readonly days: number;
+      readonly through: string;
+      readonly tables: Readonly<
+        Record<string, { readonly bytesPerDay: number; readonly bytesPerDauDay: number }>
+      >;
+    };
     readonly daily: readonly RunEstimate[];
     readonly weekly: readonly RunEstimate[];
   };
@@ -105,7 +112,7 @@ interface RunsResults {
       readonly sourceMapBytes: number;
       readonly assetBytes: number;
       readonly coldStart: Readonly<
-        Record<"totalMs" | "bootMs" | "importMs" | "filesMs" | "spawnMs", Summary>
+        Record<"totalMs" | "bootMs" | "importMs" | "filesMs" | "cpuMs" | "spawnMs", Summary>
       >;
     }[];
   };
@@ -254,11 +261,11 @@ export function renderMarkdown(report: ReportForMarkdown): string {
       "",
       "Bundled with esbuild with the stack's options (infra/constructs/report-functions.ts); cold init is a fresh `node` process importing the bundle and reading its templates and config, with the stack's environment (`--enable-source-maps`).",
       "",
-      "| handler | index.mjs | source map | asset folder | cold init (total) | of which import |",
-      "|---|---:|---:|---:|---:|---:|",
+      "| handler | index.mjs | source map | asset folder | cold init (total) | of which import | CPU time |",
+      "|---|---:|---:|---:|---:|---:|---:|",
       ...r.lambdas.bundles.map(
         (b) =>
-          `| ${b.entry} | ${formatBytes(b.bundleBytes)} | ${formatBytes(b.sourceMapBytes)} | ${formatBytes(b.assetBytes)} | ${formatSummary(b.coldStart.totalMs, formatMs)} | ${formatSummary(b.coldStart.importMs, formatMs)} |`,
+          `| ${b.entry} | ${formatBytes(b.bundleBytes)} | ${formatBytes(b.sourceMapBytes)} | ${formatBytes(b.assetBytes)} | ${formatSummary(b.coldStart.totalMs, formatMs)} | ${formatSummary(b.coldStart.importMs, formatMs)} | ${formatSummary(b.coldStart.cpuMs, formatMs)} |`,
       ),
       "",
       ...(r.lambdas.missing.length
@@ -298,6 +305,19 @@ export function renderMarkdown(report: ReportForMarkdown): string {
       "",
       `From what each query read on the ${short.days}-day lake (the compressed column chunks of the columns it reads, in the files it opened), scaled from the lake's ${n(Math.round(a.lakeDau))} daily active users to the target (fact tables and rollups scale, dimensions do not), billed as Athena does: whole MB, at least 10 MB per query, $5 per TB.`,
       "",
+      ...(a.partitionSizes
+        ? [
+            `Measured partition sizes (mean of the ${a.partitionSizes.days} days through ${a.partitionSizes.through}): ${Object.entries(
+              a.partitionSizes.tables,
+            )
+              .map(
+                ([table, size]) =>
+                  `${table} ${formatBytes(size.bytesPerDay)} a day, ${size.bytesPerDauDay.toFixed(0)} bytes per daily active user`,
+              )
+              .join("; ")}.`,
+            "",
+          ]
+        : []),
       "| run | daily active users | queries | bytes scanned | billed | cost per run | cost per year |",
       "|---|---:|---:|---:|---:|---:|---:|",
       ...(["daily", "weekly"] as const).flatMap((kind) =>
