@@ -165,6 +165,10 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   };
 
   const rollupSources = sources.filter((source) => rollupSpec(source.name));
+  /** Tables whose view was bound while they had no file (see `bind` below). */
+  const boundEmpty = new Set(
+    sources.filter((source) => !sourceFiles(lakeDir, source).hasFiles).map((s) => s.name),
+  );
   const rollups =
     options.rollups !== false && rollupSources.length > 0
       ? createLocalRollupStorage({
@@ -173,12 +177,14 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
           run: execute,
           // A view bound while its table had no files reads nothing, even once files
           // arrive (a late file, a rollup's first build): bind it again, in the queue.
+          // A view over files re-reads its glob at every query and needs nothing.
           bind: (table) => {
             const source = sources.find((s) => s.name === table);
+            if (!source || !boundEmpty.has(table)) return Promise.resolve();
             const bound = queue.then(async () => {
-              if (!source) return;
               const schemaFile = await writeSchemaFile(connection, schemaDir, source);
               await connection.run(viewSql(lakeDir, source, schemaFile));
+              if (sourceFiles(lakeDir, source).hasFiles) boundEmpty.delete(table);
             });
             queue = bound.catch(() => undefined);
             return bound;
@@ -327,13 +333,18 @@ async function writeSchemaFile(
 /** The `dt` of the schema file: sorts before every real date, holds no rows. */
 const SCHEMA_PARTITION = "0000-00-00";
 
-function viewSql(lakeDir: string, source: SourceDecl, schemaFile?: string): string {
+/** The glob of a source's files, and whether any exists now. */
+function sourceFiles(lakeDir: string, source: SourceDecl): { pattern: string; hasFiles: boolean } {
   const folder = join(lakeDir, source.location);
   const extension = source.format === "parquet" ? "parquet" : "jsonl";
   const pattern = source.partitioned_by
     ? join(folder, `${source.partitioned_by}=*`, `*.${extension}`)
     : join(folder, `*.${extension}`);
-  const hasFiles = existsSync(folder) && globSync(pattern).length > 0;
+  return { pattern, hasFiles: existsSync(folder) && globSync(pattern).length > 0 };
+}
+
+function viewSql(lakeDir: string, source: SourceDecl, schemaFile?: string): string {
+  const { pattern, hasFiles } = sourceFiles(lakeDir, source);
   const columns = sourceColumns(source.name);
   const partitionColumn = source.partitioned_by
     ? [`CAST(NULL AS VARCHAR) AS ${source.partitioned_by}`]
