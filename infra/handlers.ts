@@ -31,12 +31,21 @@ export type HandlerName = keyof typeof HANDLERS;
 /**
  * Folders the handlers load at runtime, copied beside the bundle (`/var/task/<folder>`).
  * Queries are read from disk rather than inlined so that the bundle and the CLI read the
- * very same `.sql` files; templates are compiled by `npm run build:templates`.
+ * very same `.sql` files; templates are compiled by `npm run build:templates`; the fonts are
+ * the only ones charts are drawn with (Lambda has none).
  */
 export const RUNTIME_FOLDERS = {
   queries: "queries",
   templates: "templates/dist",
+  fonts: "assets/fonts",
 } as const;
+
+/**
+ * Packages the handlers import at runtime from a `node_modules/` beside the bundle instead of
+ * from the bundle: resvg's WebAssembly build reads its `.wasm` from its own package folder.
+ * It is the same on every platform, so the repository's installed copy is copied as it is.
+ */
+export const RUNTIME_PACKAGES = ["@resvg/resvg-wasm"] as const;
 
 /** Lambda's working directory, where the bundle and the copied folders end up. */
 export const LAMBDA_TASK_ROOT = "/var/task";

@@ -1,7 +1,8 @@
 /**
  * The three Lambda functions (scheduled report, campaigns, ad-hoc run): Node.js 24 on arm64,
- * bundled by esbuild as ESM with the AWS SDK left to the runtime, the `queries/` and compiled
- * `templates/dist/` folders copied beside the bundle, and one least-privilege role each.
+ * bundled by esbuild as ESM with the AWS SDK clients left to the runtime, the `queries/`,
+ * compiled `templates/dist/` and `assets/fonts/` folders and the resvg WebAssembly package
+ * copied beside the bundle, and one least-privilege role each.
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -19,6 +20,7 @@ import {
   LAMBDA_TASK_ROOT,
   REPO_ROOT,
   RUNTIME_FOLDERS,
+  RUNTIME_PACKAGES,
 } from "../handlers.ts";
 import { acknowledgeWildcardResource } from "../nag.ts";
 import type { AthenaWorkgroup } from "./athena.ts";
@@ -77,6 +79,7 @@ export class ReportFunctions extends Construct {
       OPSPULSE_CONFIG_DIR: `${LAMBDA_TASK_ROOT}/${BUNDLE_FOLDERS.config}`,
       OPSPULSE_QUERIES_DIR: `${LAMBDA_TASK_ROOT}/${BUNDLE_FOLDERS.queries}`,
       OPSPULSE_TEMPLATES_DIR: `${LAMBDA_TASK_ROOT}/${BUNDLE_FOLDERS.templates}`,
+      OPSPULSE_FONTS_DIR: `${LAMBDA_TASK_ROOT}/${BUNDLE_FOLDERS.fonts}`,
       NODE_OPTIONS: "--enable-source-maps",
     };
 
@@ -141,14 +144,36 @@ function acknowledgeTracing(role: iam.IRole): void {
 }
 
 /** Folders inside each bundle (under /var/task). */
-const BUNDLE_FOLDERS = { queries: "queries", templates: "templates", config: "config" } as const;
+export const BUNDLE_FOLDERS = {
+  queries: "queries",
+  templates: "templates",
+  config: "config",
+  fonts: "fonts",
+} as const;
 
-/** Folders copied into every bundle: absolute source folder → folder inside the bundle. */
+/**
+ * Modules the bundle imports instead of containing: the AWS SDK clients, which the Node.js 24
+ * runtime ships (everything else of the SDK, such as the S3 presigner, is bundled: the
+ * runtime's set of packages beyond the clients is not documented), and the packages copied
+ * into the bundle's own `node_modules/`.
+ */
+export const EXTERNAL_MODULES: readonly string[] = ["@aws-sdk/client-*", ...RUNTIME_PACKAGES];
+
+/**
+ * Folders copied into every bundle: absolute source folder → folder inside the bundle. The
+ * runtime packages land in the bundle's `node_modules/`, where Node finds them as it finds
+ * them in the repository.
+ */
 function runtimeFolders(configDir: string): ReadonlyArray<{ from: string; to: string }> {
   return [
     { from: resolve(REPO_ROOT, RUNTIME_FOLDERS.queries), to: BUNDLE_FOLDERS.queries },
     { from: resolve(REPO_ROOT, RUNTIME_FOLDERS.templates), to: BUNDLE_FOLDERS.templates },
     { from: resolve(REPO_ROOT, configDir), to: BUNDLE_FOLDERS.config },
+    { from: resolve(REPO_ROOT, RUNTIME_FOLDERS.fonts), to: BUNDLE_FOLDERS.fonts },
+    ...RUNTIME_PACKAGES.map((name) => ({
+      from: resolve(REPO_ROOT, "node_modules", name),
+      to: `node_modules/${name}`,
+    })),
   ];
 }
 
@@ -157,7 +182,9 @@ function assertFoldersExist(folders: ReadonlyArray<{ from: string }>): void {
     if (!existsSync(from)) {
       const fix = from.endsWith(RUNTIME_FOLDERS.templates)
         ? "run `npm run build:templates` first"
-        : "check the path";
+        : from.includes("node_modules")
+          ? "run `npm ci` first"
+          : "check the path";
       throw new Error(`Cannot bundle the Lambda functions: ${from} does not exist (${fix}).`);
     }
   }
@@ -176,8 +203,15 @@ function bundlingOptions(
     // Stack traces point into the TypeScript sources; the sources themselves stay out of the zip.
     sourceMap: true,
     sourcesContent: false,
-    // The Node.js 24 runtime ships AWS SDK v3; bundling it would only add size and cold start.
-    externalModules: ["@aws-sdk/*"],
+    // The Node.js 24 runtime ships the AWS SDK v3 clients; bundling them would only add size
+    // and cold start.
+    externalModules: [...EXTERNAL_MODULES],
+    // Chinese labels as UTF-8 (3 bytes a character) rather than \u escapes (6).
+    charset: nodejs.Charset.UTF8,
+    // One vega-expression: vega-lite pins ~6.1.0 and vega ^6.2.2; the one function vega-lite
+    // takes from it (parseExpression) is the same in both. An alias resolves from the
+    // repository root, i.e. to the top-level copy.
+    esbuildArgs: { "--alias": ["vega-expression=vega-expression"] },
     // Some dependencies are CommonJS and call `require`; give the ESM bundle one.
     banner:
       "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",

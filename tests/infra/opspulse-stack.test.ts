@@ -276,8 +276,10 @@ describe("Lambda functions", () => {
         OPSPULSE_CONFIG_DIR: "/var/task/config",
         OPSPULSE_QUERIES_DIR: "/var/task/queries",
         OPSPULSE_TEMPLATES_DIR: "/var/task/templates",
+        OPSPULSE_FONTS_DIR: "/var/task/fonts",
       });
-      // The runtime accepts it as an AWS deployment: Athena, S3 stores, SES.
+      // The runtime accepts it as an AWS deployment (in a Lambda: the fonts folder is
+      // required there): Athena, S3 stores, SES.
       const resolved = Object.fromEntries(
         Object.entries(variables).map(([key, value]) => [
           key,
@@ -288,7 +290,9 @@ describe("Lambda functions", () => {
               : "resolved-at-deploy",
         ]),
       );
-      expect(readRuntimeEnv(resolved)).toMatchObject({
+      expect(
+        readRuntimeEnv({ ...resolved, AWS_LAMBDA_FUNCTION_NAME: "opspulse-function" }),
+      ).toMatchObject({
         engine: { kind: "athena", workgroup: "opspulse", database: "opspulse" },
         store: { kind: "s3", bucket: "resolved-at-deploy" },
         mailer: {
@@ -299,6 +303,7 @@ describe("Lambda functions", () => {
         configDir: "/var/task/config",
         queriesDir: "/var/task/queries",
         templatesDir: "/var/task/templates",
+        fontsDir: "/var/task/fonts",
       });
     }
   });

@@ -19,6 +19,10 @@
  * with `AWS_ENDPOINT_URL_SES` pointing at a local `aws-ses-v2-local`). Region, credentials
  * and per-service endpoints (`AWS_REGION`, `AWS_ENDPOINT_URL_S3`, …) are read by the AWS SDK
  * itself, as everywhere else.
+ *
+ * Charts are drawn with the fonts of `OPSPULSE_FONTS_DIR`, by default the repository's
+ * `assets/fonts/`; inside a Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set) there is no repository,
+ * so the variable is required there (the stack points it at the bundle's copy).
  */
 
 /** The environment as the edge has it (e.g. `process.env`). */
@@ -67,6 +71,8 @@ export interface RuntimeEnv {
   readonly queriesDir?: string;
   /** Folder of the compiled email templates, when not the repository's own. */
   readonly templatesDir?: string;
+  /** Folder of the chart fonts, when not the repository's `assets/fonts/` (required in Lambda). */
+  readonly fontsDir?: string;
   /** Whether S3 is addressed by path (`AWS_ENDPOINT_URL_S3` set: a local S3 server). */
   readonly s3PathStyle: boolean;
 }
@@ -172,8 +178,23 @@ export function readRuntimeEnv(
     configDir: optional(env, "OPSPULSE_CONFIG_DIR") ?? folders.configDir,
     ...optionalField("queriesDir", optional(env, "OPSPULSE_QUERIES_DIR")),
     ...optionalField("templatesDir", optional(env, "OPSPULSE_TEMPLATES_DIR")),
+    ...optionalField("fontsDir", fontsDir(env)),
     s3PathStyle: Boolean(optional(env, "AWS_ENDPOINT_URL_S3") ?? optional(env, "AWS_ENDPOINT_URL")),
   };
+}
+
+/**
+ * The chart fonts' folder. A Lambda has no repository to fall back on: there it is required,
+ * so that a bundle deployed without it fails naming the variable instead of quietly sending
+ * emails without charts.
+ */
+function fontsDir(env: EnvSource): string | undefined {
+  if (!optional(env, "AWS_LAMBDA_FUNCTION_NAME")) return optional(env, "OPSPULSE_FONTS_DIR");
+  return requireEnv(
+    env,
+    "OPSPULSE_FONTS_DIR",
+    "names the folder of the chart fonts copied beside the bundle (fonts/), without which the emails' charts cannot be drawn",
+  );
 }
 
 function optional(env: EnvSource, name: string): string | undefined {

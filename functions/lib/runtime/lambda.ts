@@ -4,13 +4,14 @@
  * metrics and log lines.
  */
 
+import { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
 import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
-import { createResvgRasterizer } from "../charts/raster.ts";
+import { type ChartRasterizer, createResvgRasterizer } from "../charts/raster.ts";
 import { loadConfig } from "../config/load.ts";
 import type { ReportName } from "../config/schema.ts";
 import { createDashboardHook } from "../dashboard/publish.ts";
@@ -31,6 +32,16 @@ export interface LambdaDepsOptions {
   /** Wraps each new SDK client (the handlers pass the tracer's `captureAWSv3Client`). */
   readonly instrument?: <T>(client: T) => T;
   readonly clock?: Clock;
+  /**
+   * Where a warning goes (charts that cannot be drawn); default: a Powertools logger of the
+   * function's `POWERTOOLS_SERVICE_NAME`.
+   */
+  readonly logger?: WarningLogger;
+}
+
+/** Takes a warning and its details (a Powertools `Logger` does). */
+export interface WarningLogger {
+  warn(message: string, details: Record<string, unknown>): void;
 }
 
 /**
@@ -48,7 +59,7 @@ export async function openLambdaDeps(
     ...(options.instrument ? { instrument: options.instrument } : {}),
   });
   // The dashboard goes to the state bucket (private) under dashboard/, linked from the emails
-  // by a pre-signed URL; charts are drawn where resvg and the fonts are bundled, else skipped.
+  // by a pre-signed URL.
   const dashboard =
     env.store.kind === "s3"
       ? createDashboardHook({
@@ -64,7 +75,7 @@ export async function openLambdaDeps(
           }),
         })
       : undefined;
-  const charts = await createResvgRasterizer().catch(() => undefined);
+  const charts = await openChartRasterizer(env, options.logger ?? new Logger());
   return {
     engine: adapters.engine,
     catalog: new QueryCatalog(env.queriesDir),
@@ -80,6 +91,26 @@ export async function openLambdaDeps(
     ...(dashboard ? { afterSnapshot: [dashboard] } : {}),
     ...(charts ? { charts } : {}),
   };
+}
+
+/**
+ * The emails' chart rasterizer, with the fonts the environment names (the bundle's copy in a
+ * Lambda). When it cannot be opened the reports still go out, without charts, and a warning
+ * says why: a missing chart shows in the logs, not only in the inbox.
+ */
+export async function openChartRasterizer(
+  env: Pick<RuntimeEnv, "fontsDir">,
+  logger: WarningLogger,
+): Promise<ChartRasterizer | undefined> {
+  try {
+    return await createResvgRasterizer(env.fontsDir ? { fontsDir: env.fontsDir } : {});
+  } catch (error) {
+    logger.warn("charts cannot be drawn: the report emails go out without them", {
+      error: error instanceof Error ? error.message : String(error),
+      ...(env.fontsDir ? { fontsDir: env.fontsDir } : {}),
+    });
+    return undefined;
+  }
 }
 
 /**
@@ -167,6 +198,8 @@ export interface RunSummaryView {
   readonly queries: number;
   readonly bytesScanned: number;
   readonly error?: string;
+  /** What went wrong without failing the run (e.g. charts that could not be drawn). */
+  readonly warnings?: readonly string[];
 }
 
 /** The compact view of a run summary. */
@@ -185,6 +218,7 @@ export function summaryView(summary: RunReportSummary): RunSummaryView {
     queries: summary.queries.length,
     bytesScanned: summary.queries.reduce((sum, query) => sum + (query.bytesScanned ?? 0), 0),
     ...(summary.error ? { error: summary.error } : {}),
+    ...(summary.warnings?.length ? { warnings: summary.warnings } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
- * The rasterizer draws with the shipped font only: text has ink, a character the font lacks
- * has none (no system font stands in, as on Lambda), and every label a chart can write —
- * the registry's and the RFM segments' names in both languages — is in the font.
+ * The rasterizer (resvg as WebAssembly) draws with the shipped font only: text has ink, a
+ * character the font lacks has none (no system font stands in, as on Lambda), and every label
+ * a chart can write — the registry's and the RFM segments' names in both languages — is in
+ * the font.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -67,6 +68,12 @@ describe("createResvgRasterizer", () => {
     }
     expect(characters.length).toBeGreaterThan(100);
     expect(missing).toEqual([]);
+  });
+
+  it("shares resvg's WebAssembly, which starts once per process, between rasterizers", async () => {
+    const second = await createResvgRasterizer();
+    const svg = textSvg("W47 ¥1,234");
+    expect(await second.toPng(svg)).toEqual(await rasterizer.toPng(svg));
   });
 
   it("says which folder lacks fonts", async () => {

@@ -120,6 +120,32 @@ describe("readRuntimeEnv", () => {
   });
 });
 
+describe("OPSPULSE_FONTS_DIR", () => {
+  const LAMBDA = { ...AWS_ENV, AWS_LAMBDA_FUNCTION_NAME: "opspulse-ScheduledReport" };
+
+  it("is optional outside Lambda (the repository's assets/fonts/ is the default)", () => {
+    expect(readRuntimeEnv(AWS_ENV).fontsDir).toBeUndefined();
+    expect(readRuntimeEnv({ OPSPULSE_FONTS_DIR: " /opt/fonts " }).fontsDir).toBe("/opt/fonts");
+  });
+
+  it("is read in a Lambda, where the stack points it at the bundle's copy", () => {
+    expect(readRuntimeEnv({ ...LAMBDA, OPSPULSE_FONTS_DIR: "/var/task/fonts" }).fontsDir).toBe(
+      "/var/task/fonts",
+    );
+  });
+
+  it.each([
+    ["unset", {}],
+    ["blank", { OPSPULSE_FONTS_DIR: " " }],
+  ])("is required in a Lambda: %s, it is named with what it is for", (_case, extra) => {
+    const read = () => readRuntimeEnv({ ...LAMBDA, ...extra });
+    expect(read).toThrow(EnvError);
+    expect(read).toThrow(
+      /^Environment variable OPSPULSE_FONTS_DIR is not set: it names the folder of the chart fonts copied beside the bundle \(fonts\/\)/,
+    );
+  });
+});
+
 describe("requireEnv", () => {
   it("returns the trimmed value", () => {
     expect(requireEnv({ X: " y " }, "X", "is a test")).toBe("y");
