@@ -135,6 +135,8 @@ describe("cdk synth with bundling", () => {
 /** One container of the scheduled-report function, as `run-bundle.ts` reports it. */
 interface BundleRun {
   readonly summaries: { outcome: string; warnings?: string[] }[];
+  /** The dashboard page the runs published. */
+  readonly dashboard: string;
   /** Each bare import of the bundle → the file it was found in. */
   readonly resolved: Record<string, string>;
   readonly emails: {
@@ -185,8 +187,8 @@ describe("the built scheduled-report bundle, run as Lambda runs it", () => {
         fileURLToPath(new URL("./run-bundle.ts", import.meta.url)),
         dir,
         // Two days of the daily schedule: the second email's sparklines have a line.
-        "2026-03-02T00:00:00Z",
-        "2026-03-03T00:00:00Z",
+        "daily@2026-03-02T00:00:00Z",
+        "daily@2026-03-03T00:00:00Z",
       ],
       { env: lambdaEnvironment(HANDLERS.scheduledReport.id), maxBuffer: 64 * 1024 * 1024 },
     );
@@ -235,6 +237,12 @@ describe("the built scheduled-report bundle, run as Lambda runs it", () => {
     // sees no file but the fonts it is handed).
     expect(inkIn(png, { x: 0, y: 78, width: half, height: 26 }, card)).toBeGreaterThan(60);
     expect(inkIn(png, { x: half, y: 78, width: half, height: 26 }, card)).toBeGreaterThan(60);
+  });
+
+  it("draws the dashboard's Vega-Lite charts with the bundled vega (one vega-expression)", () => {
+    expect(run.dashboard).toContain("Campaign ROI board");
+    expect(run.dashboard.match(/<svg\b/g)?.length ?? 0).toBeGreaterThanOrEqual(5);
+    expect(run.dashboard).toMatch(/class="mark-line\b/);
   });
 
   it("links the dashboard by a URL signed with the bundled presigner", () => {

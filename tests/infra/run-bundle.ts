@@ -1,8 +1,8 @@
 /**
  * Runs a BUILT scheduled-report bundle as the Node.js runtime would, in the process it is
- * started in (`node tests/infra/run-bundle.ts <asset folder> <scheduled time>…`): one
- * container, invoked once per scheduled time (a daily schedule's events), then prints what
- * came out as one JSON line after `RESULT `.
+ * started in (`node tests/infra/run-bundle.ts <asset folder> <report>@<scheduled time>…`):
+ * one container, invoked once per schedule event, then prints what came out as one JSON line
+ * after `RESULT `.
  *
  * The parent passes the environment the stack gives the function, its `/var/task` paths
  * pointing into the asset folder. The only modules resolved outside the bundle are the
@@ -19,9 +19,9 @@ import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../../infra/handlers.ts";
 import { createAwsWorld, lambdaContext } from "../unit/handlers/aws-world.ts";
 
-const [assetDir, ...scheduledTimes] = process.argv.slice(2);
-if (!assetDir || scheduledTimes.length === 0) {
-  throw new Error("usage: node tests/infra/run-bundle.ts <asset folder> <scheduled time>…");
+const [assetDir, ...fires] = process.argv.slice(2);
+if (!assetDir || fires.length === 0) {
+  throw new Error("usage: node tests/infra/run-bundle.ts <asset folder> <report>@<time>…");
 }
 const bundleUrl = pathToFileURL(join(assetDir, "index.mjs")).href;
 const repoUrl = pathToFileURL(join(REPO_ROOT, "package.json")).href;
@@ -64,11 +64,10 @@ try {
   };
   const context = lambdaContext(process.env.AWS_LAMBDA_FUNCTION_NAME ?? "opspulse-bundle");
   const summaries: unknown[] = [];
-  for (const scheduledTime of scheduledTimes) {
+  for (const fire of fires) {
+    const [report, scheduledTime = ""] = fire.split("@");
     now = Date.parse(scheduledTime);
-    summaries.push(
-      await handler({ report: "daily", timeZone: "Asia/Shanghai", scheduledTime }, context),
-    );
+    summaries.push(await handler({ report, timeZone: "Asia/Shanghai", scheduledTime }, context));
   }
   const emails = (await world.sentEmails()) as unknown as {
     subject: string;
@@ -79,6 +78,8 @@ try {
     `RESULT ${JSON.stringify({
       summaries,
       resolved,
+      // The dashboard page (Vega-Lite charts as SVG), as published to the state bucket.
+      dashboard: world.bucket.objects.get("dashboard/index.html")?.body ?? "",
       emails: emails.map((email) => ({
         subject: email.subject,
         html: email.body.html ?? "",
