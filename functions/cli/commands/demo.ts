@@ -10,7 +10,11 @@ import {
   samePeriodLastYear,
 } from "../../lib/kpi/windows.ts";
 import { DEFAULT_GENERATE_OPTIONS, generateLake } from "../../lib/lake/generator.ts";
-import type { ReportKind, RunReportSummary } from "../../lib/report/run-report.ts";
+import {
+  periodKindOf,
+  type ReportKind,
+  type RunReportSummary,
+} from "../../lib/report/run-report.ts";
 import { periodKeyOf } from "../../lib/report/snapshot.ts";
 import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR, DEFAULT_OUT_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
@@ -117,11 +121,7 @@ async function demoReport(
   date: string,
   say: (text: string) => void,
 ): Promise<RunReportSummary> {
-  const period = periodContaining(
-    report === "weekly" ? "week" : "day",
-    date,
-    runtime.deps.config.timeZone,
-  );
+  const period = periodContaining(periodKindOf(report), date, runtime.deps.config.timeZone);
   // The periods before it give the email's sparklines and the dashboard's trends a history.
   const history = [previousPeriod(period)];
   while (history.length < (DEMO_HISTORY[report] ?? 1)) {

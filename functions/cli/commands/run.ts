@@ -20,6 +20,7 @@ import {
 import { QueryCatalog } from "../../lib/query/catalog.ts";
 import { loadReportTemplates, TemplatesMissingError } from "../../lib/report/email/render.ts";
 import {
+  periodKindOf,
   type ReportKind,
   ReportRunError,
   type RunReportRequest,
@@ -362,7 +363,7 @@ export function registerRun(program: Command): void {
         const { env } = reportEnv(opts);
         const config = loadUserConfig(env.configDir);
         const period = periodContaining(
-          report === "weekly" ? "week" : "day",
+          periodKindOf(report),
           date,
           timeZone ?? config.schedules[report].timeZone,
         );

@@ -25,6 +25,7 @@ import {
   type AlertNotification,
   type AlertRules,
   type AlertStep,
+  judgesScopedMetrics,
   type PeriodObservations,
   parseAlertState,
   stepAlerts,
@@ -140,7 +141,7 @@ async function alertAfterSnapshot(
     {
       report: context.request.report,
       periodKey: context.periodKey,
-      observations: observationsOf(context.metrics, context.scoped),
+      observations: observationsOf(context.request.report, context.metrics, context.scoped),
       ...(dataIssues.length > 0 ? { dataIssues } : {}),
     },
     settings.rules,
@@ -196,6 +197,7 @@ export async function advanceAlertState(
 
 /** The period's evaluated metrics as the state machine sees them. */
 export function observationsOf(
+  report: string,
   metrics: readonly EvaluatedMetric[],
   scoped: Readonly<Record<string, readonly EvaluatedMetric[]>>,
 ): PeriodObservations["observations"] {
@@ -209,7 +211,9 @@ export function observationsOf(
   });
   return [
     ...metrics.map((m) => observe(m, WHOLE_BUSINESS)),
-    ...Object.entries(scoped).flatMap(([scope, list]) => list.map((m) => observe(m, scope))),
+    ...(judgesScopedMetrics(report)
+      ? Object.entries(scoped).flatMap(([scope, list]) => list.map((m) => observe(m, scope)))
+      : []),
   ];
 }
 

@@ -12,6 +12,7 @@ import type { OpsConfig, Schedule } from "../config/load.ts";
 import {
   type AlertObservation,
   type AlertRules,
+  judgesScopedMetrics,
   type PeriodObservations,
   type ReplayResult,
   replayAlerts,
@@ -27,12 +28,13 @@ import {
   periodContaining,
 } from "../kpi/windows.ts";
 import type { SnapshotStore } from "../ports.ts";
+import { periodKindOf, type ReportKind } from "../report/run-report.ts";
 import { type MetricSnapshot, periodKeyOf, type ReportSnapshot } from "../report/snapshot.ts";
 import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
 
 /** What to replay. */
 export interface ReplayRequest {
-  readonly report: "daily" | "weekly";
+  readonly report: ReportKind;
   readonly from: IsoDate;
   readonly to: IsoDate;
   /** Default: the report's schedule zone in config. */
@@ -61,7 +63,7 @@ export async function replayStoredAlerts(
 ): Promise<ReplayReport> {
   const schedule = config.schedules[request.report];
   const timeZone = request.timeZone ?? schedule.timeZone;
-  const kind = request.report === "daily" ? "day" : "week";
+  const kind = periodKindOf(request.report);
   const periods: Period[] = [];
   for (
     let period = periodContaining(kind, request.from, timeZone);
@@ -83,7 +85,7 @@ export async function replayStoredAlerts(
     const key = keys[i] ?? "";
     const doc = byKey.get(key);
     if (!doc) return;
-    const observations = observationsAgainst(doc, period, config);
+    const observations = observationsAgainst(request.report, doc, period, config);
     for (const o of observations) {
       if (o.status !== "breach") continue;
       const name = o.scope === WHOLE_BUSINESS ? o.metric : `${o.metric} [${o.scope}]`;
@@ -116,6 +118,7 @@ export async function replayStoredAlerts(
 
 /** A stored snapshot's metrics, judged again against the current targets. */
 function observationsAgainst(
+  report: string,
   doc: ReportSnapshot,
   period: Period,
   config: OpsConfig,
@@ -153,9 +156,11 @@ function observationsAgainst(
   };
   return [
     ...Object.entries(doc.metrics ?? {}).flatMap(([id, m]) => judge(id, m, WHOLE_BUSINESS)),
-    ...Object.entries(doc.scoped ?? {}).flatMap(([scope, metrics]) =>
-      Object.entries(metrics).flatMap(([id, m]) => judge(id, m, scope)),
-    ),
+    ...(judgesScopedMetrics(report)
+      ? Object.entries(doc.scoped ?? {}).flatMap(([scope, metrics]) =>
+          Object.entries(metrics).flatMap(([id, m]) => judge(id, m, scope)),
+        )
+      : []),
   ];
 }
 

@@ -38,6 +38,18 @@ export type AlertStatus = "ok" | "breaching" | "data_incomplete" | "error";
 /** The scope of metrics that are not per campaign. */
 export const WHOLE_BUSINESS = "all";
 
+/** The report that judges per-campaign metrics for on-call. */
+export const CAMPAIGN_ALERTS_REPORT = "campaigns";
+
+/**
+ * Whether `report` judges the per-campaign (scoped) metrics. The daily email shows them
+ * too, but only the campaigns report raises their alerts: otherwise on-call would get two
+ * alerts, from two reports, for one campaign metric.
+ */
+export function judgesScopedMetrics(report: string): boolean {
+  return report === CAMPAIGN_ALERTS_REPORT;
+}
+
 /** One metric's outcome in one period. */
 export interface AlertObservation {
   readonly metric: string;

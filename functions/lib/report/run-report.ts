@@ -81,6 +81,11 @@ import {
 /** The reports this use case makes. */
 export type ReportKind = "daily" | "weekly" | "campaigns";
 
+/** The period a report covers: the weekly report an ISO week, the others a day. */
+export function periodKindOf(report: ReportKind): Period["kind"] {
+  return report === "weekly" ? "week" : "day";
+}
+
 const PERIOD_OF: Readonly<Record<ReportKind, Period["kind"]>> = {
   daily: "day",
   weekly: "week",
