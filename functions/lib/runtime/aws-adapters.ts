@@ -64,9 +64,17 @@ export function awsAdapterFactories(clients: AwsClients = {}): AdapterFactories 
     },
     mailer: {
       ses: (env, context) => {
+        // One attempt per SDK call: the SDK's own retries include 5xx answers, and a 5xx
+        // after SES accepted a message would send it twice. The mailer retries only the
+        // errors that mean "not sent" (throttling), itself.
         const client =
           clients.ses ??
-          context.instrument(new SESv2Client(env.endpoint ? { endpoint: env.endpoint } : {}));
+          context.instrument(
+            new SESv2Client({
+              maxAttempts: 1,
+              ...(env.endpoint ? { endpoint: env.endpoint } : {}),
+            }),
+          );
         return createSesMailer({
           client,
           ...(env.configurationSetName ? { configurationSetName: env.configurationSetName } : {}),
