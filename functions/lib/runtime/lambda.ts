@@ -95,15 +95,17 @@ export async function openLambdaDeps(
 
 /**
  * The emails' chart rasterizer, with the fonts the environment names (the bundle's copy in a
- * Lambda). When it cannot be opened the reports still go out, without charts, and a warning
- * says why: a missing chart shows in the logs, not only in the inbox.
+ * Lambda). When it cannot be opened, or a chart cannot be drawn, the reports still go out
+ * without charts (the run records why in its warnings) and a warning is logged: a missing
+ * chart shows in the logs, not only in the inbox.
  */
 export async function openChartRasterizer(
   env: Pick<RuntimeEnv, "fontsDir">,
   logger: WarningLogger,
 ): Promise<ChartRasterizer | undefined> {
+  let charts: ChartRasterizer;
   try {
-    return await createResvgRasterizer(env.fontsDir ? { fontsDir: env.fontsDir } : {});
+    charts = await createResvgRasterizer(env.fontsDir ? { fontsDir: env.fontsDir } : {});
   } catch (error) {
     logger.warn("charts cannot be drawn: the report emails go out without them", {
       error: error instanceof Error ? error.message : String(error),
@@ -111,6 +113,18 @@ export async function openChartRasterizer(
     });
     return undefined;
   }
+  return {
+    async toPng(svg, options) {
+      try {
+        return await charts.toPng(svg, options);
+      } catch (error) {
+        logger.warn("a chart cannot be drawn: the report email goes out without charts", {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      }
+    },
+  };
 }
 
 /**

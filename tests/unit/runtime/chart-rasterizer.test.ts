@@ -1,6 +1,7 @@
 /**
  * The Lambda's chart rasterizer: drawn with the fonts the environment names, and when it
- * cannot be opened the report goes without charts and a warning says why (never silence).
+ * cannot be opened or a chart cannot be drawn, the report goes without charts and a warning
+ * says why (never silence).
  * Also the handler's run view: warnings of a run (charts that failed to draw) are in it.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -34,6 +35,16 @@ describe("openChartRasterizer", () => {
     );
     expect(inkIn(png, { x: 0, y: 0, width: png.width, height: png.height })).toBeGreaterThan(100);
     expect(logger.warnings).toEqual([]);
+  });
+
+  it("warns when a chart cannot be drawn, and lets the run record it", async () => {
+    const logger = recordingLogger();
+    const charts = await openChartRasterizer({ fontsDir: DEFAULT_FONTS_DIR }, logger);
+    await expect(charts?.toPng("<svg xmlns='http://www.w3.org/2000/svg'")).rejects.toThrow();
+    expect(logger.warnings.map((w) => w.message)).toEqual([
+      "a chart cannot be drawn: the report email goes out without charts",
+    ]);
+    expect(String(logger.warnings[0]?.details.error).length).toBeGreaterThan(0);
   });
 
   it.each([
