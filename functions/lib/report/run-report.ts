@@ -48,6 +48,7 @@ import {
 import type {
   Clock,
   DeliveryLog,
+  DeliveryRecord,
   Mailer,
   QueryEngine,
   QueryStats,
@@ -81,16 +82,42 @@ import {
 /** The reports this use case makes. */
 export type ReportKind = "daily" | "weekly" | "campaigns";
 
-/** The period a report covers: the weekly report an ISO week, the others a day. */
-export function periodKindOf(report: ReportKind): Period["kind"] {
-  return report === "weekly" ? "week" : "day";
-}
-
 const PERIOD_OF: Readonly<Record<ReportKind, Period["kind"]>> = {
   daily: "day",
   weekly: "week",
   campaigns: "day",
 };
+
+/** The period a report covers: the weekly report an ISO week, the others a day. */
+export function periodKindOf(report: ReportKind): Period["kind"] {
+  return PERIOD_OF[report];
+}
+
+/**
+ * A delivery claimed longer ago than this and never confirmed was lost mid-send (a crash
+ * between the claim and the mailer's answer): a run lasts at most 15 minutes on Lambda.
+ */
+export const UNCONFIRMED_CLAIM_MS = 30 * 60_000;
+
+/** Whether a delivery record is a claim whose send was never confirmed. */
+export function isUnconfirmedClaim(
+  record: { readonly state?: unknown; readonly deliveredAt: string } | undefined,
+  now: Date,
+): boolean {
+  return (
+    record?.state === "sending" &&
+    now.getTime() - Date.parse(record.deliveredAt) > UNCONFIRMED_CLAIM_MS
+  );
+}
+
+/**
+ * A delivery was claimed but never confirmed, so whether the email went out is unknown.
+ * The run stops (on-call gets its failure notice) rather than guess: a blind re-send could
+ * duplicate the email, treating it as sent could lose it.
+ */
+export class UnconfirmedDeliveryError extends Error {
+  override name = "UnconfirmedDeliveryError";
+}
 
 /**
  * A report's modules when the caller passes none: every module for daily and weekly; the
@@ -374,9 +401,11 @@ export async function runReport(
       window = periodWindow(period);
       const lists = recipientLists(deps.config, request);
       const planned: PlannedDelivery[] = [];
+      const unconfirmed: DeliveryRecord[] = [];
       for (const list of lists) {
         const baseKey = deliveryKey(request.report, periodKey, list, request.to);
         const record = deliver ? await deps.deliveries.get(baseKey) : undefined;
+        if (record && isUnconfirmedClaim(record, deps.clock.now())) unconfirmed.push(record);
         planned.push({
           list,
           baseKey,
@@ -388,8 +417,14 @@ export async function runReport(
             : undefined,
         });
       }
-      return { period, periodKey, window, planned };
+      return { period, periodKey, window, planned, unconfirmed };
     });
+
+    if (deliver && !request.force && plan.unconfirmed.length > 0) {
+      throw new UnconfirmedDeliveryError(
+        `${plan.unconfirmed.map((u) => `${u.idempotencyKey} (claimed by run ${u.runId} at ${u.deliveredAt})`).join(", ")} never confirmed its send: check the mail log (outbox or SES) for it, then, if it is missing, run ${rerunCommand(request, plan.period, deps.config)} --resend`,
+      );
+    }
 
     if (
       deliver &&

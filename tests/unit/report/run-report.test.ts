@@ -291,6 +291,40 @@ describe("runReport", () => {
     );
   });
 
+  it("stops on a claim whose send was never confirmed (a crash mid-send) instead of guessing", async () => {
+    const { deps, outboxRuns } = setup();
+    const key = "report:daily:2026-03-08:managers";
+    // A run claimed the delivery an hour before this clock's now, then died before sending.
+    await deps.deliveries.claim({
+      idempotencyKey: key,
+      runId: "crashed",
+      deliveredAt: "2026-03-08T23:05:00.000Z",
+      state: "sending",
+    });
+    const stopped = await runReport(deps, { report: "daily", date: "2026-03-08" }).catch(
+      (error: unknown) => error,
+    );
+    expect(stopped).toBeInstanceOf(ReportRunError);
+    expect((stopped as Error).message).toMatch(
+      /report:daily:2026-03-08:managers \(claimed by run crashed at .*\) never confirmed its send: check the mail log .* --resend$/,
+    );
+    expect(outboxRuns()).toEqual([]);
+
+    const resent = await runReport(deps, { report: "daily", date: "2026-03-08", force: true });
+    expect(resent.emails.find((e) => e.list === "managers")).toMatchObject({ status: "sent" });
+
+    // A recent claim is another run sending right now: that is "already delivered", not an error.
+    const { deps: fresh } = setup();
+    await fresh.deliveries.claim({
+      idempotencyKey: key,
+      runId: "sending-now",
+      deliveredAt: "2026-03-09T00:00:00.000Z",
+      state: "sending",
+    });
+    const concurrent = await runReport(fresh, { report: "daily", date: "2026-03-08" });
+    expect(concurrent.emails.find((e) => e.list === "managers")?.status).toBe("already_delivered");
+  });
+
   it("releases the claim of a failed send, so that the next run delivers it", async () => {
     let failures = 1;
     const { out, deps: base } = setup();
