@@ -11,17 +11,13 @@ import { type OnCallDeps, runReportWithAlerts } from "../lib/alerts/on-call.ts";
 import { InvalidPeriodError } from "../lib/kpi/windows.ts";
 import { ReportRunError } from "../lib/report/run-report.ts";
 import { adhocDates, adhocPayloadSchema, describeIssues } from "../lib/runtime/events.ts";
-import {
-  lazyLambdaDeps,
-  type RunSummaryView,
-  recordRunMetrics,
-  summaryView,
-} from "../lib/runtime/lambda.ts";
+import { type RunSummaryView, recordRunMetrics, summaryView } from "../lib/runtime/lambda.ts";
 import {
   createObservability,
   type Observability,
   observedHandler,
 } from "../lib/runtime/observability.ts";
+import { tracedLambdaDeps } from "../lib/runtime/scheduled-handler.ts";
 
 /** What an ad-hoc invocation returns. */
 export type AdhocResult =
@@ -88,8 +84,6 @@ const observability = createObservability("opspulse-adhoc-run");
 
 /** The Lambda entry point: the environment is read on the first invocation, once. */
 export const handler = createAdhocRunHandler({
-  deps: lazyLambdaDeps(process.env, {
-    instrument: (client) => observability.tracer.captureAWSv3Client(client),
-  }),
+  deps: tracedLambdaDeps(process.env, observability),
   observability,
 });

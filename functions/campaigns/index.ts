@@ -8,22 +8,15 @@
  * `campaigns` report, a run fails with an {@link UnsupportedReportError} saying so.
  */
 import type { Context } from "aws-lambda";
-import type { OnCallDeps } from "../lib/alerts/on-call.ts";
-import { type Clock, systemClock } from "../lib/ports.ts";
-import { ReportRunError } from "../lib/report/run-report.ts";
+import { systemClock } from "../lib/ports.ts";
 import { campaignsEventSchema, describeIssues } from "../lib/runtime/events.ts";
+import type { RunSummaryView } from "../lib/runtime/lambda.ts";
+import { createObservability, observedHandler } from "../lib/runtime/observability.ts";
 import {
-  lazyLambdaDeps,
-  type RunSummaryView,
-  recordRunMetrics,
-  runScheduledReport,
-  summaryView,
-} from "../lib/runtime/lambda.ts";
-import {
-  createObservability,
-  type Observability,
-  observedHandler,
-} from "../lib/runtime/observability.ts";
+  runAndRecordScheduled,
+  type ScheduledHandlerOptions,
+  tracedLambdaDeps,
+} from "../lib/runtime/scheduled-handler.ts";
 
 /** The event is not the campaigns schedule's input; nothing was run. */
 export class InvalidCampaignsEventError extends Error {
@@ -31,15 +24,10 @@ export class InvalidCampaignsEventError extends Error {
 }
 
 /** What the handler is made of; tests pass their own. */
-export interface CampaignsHandlerOptions {
-  readonly deps: () => Promise<OnCallDeps>;
-  readonly observability: Observability;
-  readonly clock?: Clock;
-}
+export type CampaignsHandlerOptions = ScheduledHandlerOptions;
 
 /** Builds the handler. */
 export function createCampaignsHandler(options: CampaignsHandlerOptions) {
-  const { logger, metrics } = options.observability;
   const clock = options.clock ?? systemClock;
   return observedHandler(
     options.observability,
@@ -50,18 +38,7 @@ export function createCampaignsHandler(options: CampaignsHandlerOptions) {
           `Not a campaigns schedule event (${describeIssues(parsed.error)}): check the schedule's input in the stack; nothing was run.`,
         );
       }
-      try {
-        const summary = await runScheduledReport(options.deps, "campaigns", parsed.data, clock);
-        recordRunMetrics(metrics, summary);
-        logger.info("campaigns run", { run: summaryView(summary) });
-        return summaryView(summary);
-      } catch (error) {
-        if (error instanceof ReportRunError) {
-          recordRunMetrics(metrics, error.summary);
-          logger.error("campaigns run failed", { run: summaryView(error.summary), error });
-        }
-        throw error;
-      }
+      return runAndRecordScheduled(options, clock, "campaigns", parsed.data, "campaigns run");
     },
   );
 }
@@ -70,8 +47,6 @@ const observability = createObservability("opspulse-campaigns");
 
 /** The Lambda entry point: the environment is read on the first invocation, once. */
 export const handler = createCampaignsHandler({
-  deps: lazyLambdaDeps(process.env, {
-    instrument: (client) => observability.tracer.captureAWSv3Client(client),
-  }),
+  deps: tracedLambdaDeps(process.env, observability),
   observability,
 });

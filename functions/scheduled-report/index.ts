@@ -6,22 +6,15 @@
  * parks the event in the dead-letter queue; on-call has already been told by the use case.
  */
 import type { Context } from "aws-lambda";
-import type { OnCallDeps } from "../lib/alerts/on-call.ts";
-import { type Clock, systemClock } from "../lib/ports.ts";
-import { ReportRunError } from "../lib/report/run-report.ts";
+import { systemClock } from "../lib/ports.ts";
 import { describeIssues, scheduledEventSchema } from "../lib/runtime/events.ts";
+import type { RunSummaryView } from "../lib/runtime/lambda.ts";
+import { createObservability, observedHandler } from "../lib/runtime/observability.ts";
 import {
-  lazyLambdaDeps,
-  type RunSummaryView,
-  recordRunMetrics,
-  runScheduledReport,
-  summaryView,
-} from "../lib/runtime/lambda.ts";
-import {
-  createObservability,
-  type Observability,
-  observedHandler,
-} from "../lib/runtime/observability.ts";
+  runAndRecordScheduled,
+  type ScheduledHandlerOptions,
+  tracedLambdaDeps,
+} from "../lib/runtime/scheduled-handler.ts";
 
 /** The event is not a schedule's input; nothing was run. */
 export class InvalidScheduleEventError extends Error {
@@ -29,15 +22,10 @@ export class InvalidScheduleEventError extends Error {
 }
 
 /** What the handler is made of; tests pass their own. */
-export interface ScheduledReportHandlerOptions {
-  readonly deps: () => Promise<OnCallDeps>;
-  readonly observability: Observability;
-  readonly clock?: Clock;
-}
+export type ScheduledReportHandlerOptions = ScheduledHandlerOptions;
 
 /** Builds the handler. */
 export function createScheduledReportHandler(options: ScheduledReportHandlerOptions) {
-  const { logger, metrics } = options.observability;
   const clock = options.clock ?? systemClock;
   return observedHandler(
     options.observability,
@@ -48,23 +36,7 @@ export function createScheduledReportHandler(options: ScheduledReportHandlerOpti
           `Not a schedule event of opspulse (${describeIssues(parsed.error)}): check the schedule's input in the stack; nothing was run.`,
         );
       }
-      try {
-        const summary = await runScheduledReport(
-          options.deps,
-          parsed.data.report,
-          parsed.data,
-          clock,
-        );
-        recordRunMetrics(metrics, summary);
-        logger.info("report run", { run: summaryView(summary) });
-        return summaryView(summary);
-      } catch (error) {
-        if (error instanceof ReportRunError) {
-          recordRunMetrics(metrics, error.summary);
-          logger.error("report run failed", { run: summaryView(error.summary), error });
-        }
-        throw error;
-      }
+      return runAndRecordScheduled(options, clock, parsed.data.report, parsed.data, "report run");
     },
   );
 }
@@ -73,8 +45,6 @@ const observability = createObservability("opspulse-scheduled-report");
 
 /** The Lambda entry point: the environment is read on the first invocation, once. */
 export const handler = createScheduledReportHandler({
-  deps: lazyLambdaDeps(process.env, {
-    instrument: (client) => observability.tracer.captureAWSv3Client(client),
-  }),
+  deps: tracedLambdaDeps(process.env, observability),
   observability,
 });
