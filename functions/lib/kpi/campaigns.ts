@@ -20,6 +20,7 @@
  */
 import type { Row } from "../ports.ts";
 import { amount, type KpiSettings, type MetricValue, ratio } from "../report/modules.ts";
+import { centsCell, countCell } from "./cells.ts";
 import { addDays, daysBetween, type IsoDate } from "./windows.ts";
 
 /** The AOV baseline: unattributed paid orders in the 28 local days before the start. */
@@ -251,20 +252,9 @@ function text(row: Row, column: string): string {
 }
 
 function count(row: Row, column: string): number {
-  const cell = row[column];
-  const value = typeof cell === "string" ? Number(cell) : cell;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new Error(`campaign row: column ${column} must be a count, got ${String(cell)}`);
-  }
-  return value;
+  return countCell(row, column, "campaign row");
 }
 
 function cents(row: Row, column: string): number {
-  const cell = row[column];
-  if (cell === null || cell === undefined) return 0;
-  const value = Number(cell);
-  if (!Number.isFinite(value)) {
-    throw new Error(`campaign row: column ${column} must be a decimal, got ${String(cell)}`);
-  }
-  return Math.round(value * 100);
+  return centsCell(row, column, "campaign row");
 }

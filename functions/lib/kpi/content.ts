@@ -17,6 +17,7 @@
  */
 import type { Row } from "../ports.ts";
 import { amount, type KpiSettings, type MetricValue, ratio } from "../report/modules.ts";
+import { centsCell, countCell } from "./cells.ts";
 import { addDays, daysBetween, type IsoDate, type Period } from "./windows.ts";
 
 /** Items listed in each of the top and bottom tables. */
@@ -251,20 +252,9 @@ export function rankContent(
 }
 
 function count(row: Row, column: string): number {
-  const cell = row[column];
-  const value = typeof cell === "string" ? Number(cell) : cell;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new Error(`content_items row: column ${column} must be a count, got ${String(cell)}`);
-  }
-  return value;
+  return countCell(row, column, "content_items row");
 }
 
 function cents(row: Row, column: string): number {
-  const cell = row[column];
-  if (cell === null || cell === undefined) return 0;
-  const value = Number(cell);
-  if (!Number.isFinite(value)) {
-    throw new Error(`content_items row: column ${column} must be a decimal, got ${String(cell)}`);
-  }
-  return Math.round(value * 100);
+  return centsCell(row, column, "content_items row");
 }

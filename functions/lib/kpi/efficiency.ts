@@ -25,6 +25,7 @@
 import { EVENT_TYPES, ORDER_STATUSES } from "../contract/schema.ts";
 import type { Row } from "../ports.ts";
 import { type KpiSettings, type MetricValue, ratio } from "../report/modules.ts";
+import { centsCell, countCell } from "./cells.ts";
 import { addDays, dateRange, daysBetween, type IsoDate, type Period } from "./windows.ts";
 
 /** How far before the run the freshness query looks for the newest event. */
@@ -231,22 +232,11 @@ function tableQuality(row: Row, reasons: readonly string[]): TableQuality {
 }
 
 function count(row: Row, column: string): number {
-  const cell = row[column];
-  const value = typeof cell === "string" ? Number(cell) : cell;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new Error(`efficiency row: column ${column} must be a count, got ${String(cell)}`);
-  }
-  return value;
+  return countCell(row, column, "efficiency row");
 }
 
 function cents(row: Row, column: string): number {
-  const cell = row[column];
-  if (cell === null || cell === undefined) return 0;
-  const value = Number(cell);
-  if (!Number.isFinite(value)) {
-    throw new Error(`efficiency row: column ${column} must be a decimal, got ${String(cell)}`);
-  }
-  return Math.round(value * 100);
+  return centsCell(row, column, "efficiency row");
 }
 
 function nullableText(row: Row, column: string): string | null {

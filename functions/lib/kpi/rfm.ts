@@ -11,6 +11,7 @@
  * Pure: no clock, no I/O.
  */
 import type { Row } from "../ports.ts";
+import { centsCell, countCell } from "./cells.ts";
 import { SIGNUP_LOOKBACK_DAYS } from "./user-kpis.ts";
 import { addDays, type IsoDate, type Period } from "./windows.ts";
 
@@ -165,14 +166,14 @@ export function summarizeRfm(
     into.set(id, { customers: cell.customers + customers, cents: cell.cents + cents });
   };
   for (const row of rows) {
-    const customers = countCell(row, "customers");
+    const customers = count(row, "customers");
     const from = flagsCell(row, "previous");
     const to = flagsCell(row, "current");
     const fromKey: RfmMigrationKey = from ? segmentOf(from) : "none";
     const toKey: RfmMigrationKey = to ? segmentOf(to) : "none";
-    if (to && toKey !== "none") add(current, toKey, customers, centsCell(row, "current_revenue"));
+    if (to && toKey !== "none") add(current, toKey, customers, cents(row, "current_revenue"));
     if (from && fromKey !== "none") {
-      add(previous, fromKey, customers, centsCell(row, "previous_revenue"));
+      add(previous, fromKey, customers, cents(row, "previous_revenue"));
     }
     const key = `${fromKey}>${toKey}`;
     const cell = migration.get(key);
@@ -199,8 +200,8 @@ export function summarizeRfm(
     key === "none" ? RFM_SEGMENTS.length : RFM_SEGMENTS.findIndex((s) => s.id === key);
   return {
     windows,
-    customers: first ? countCell(first, "current_customers") : 0,
-    previousCustomers: first ? countCell(first, "previous_customers") : 0,
+    customers: first ? count(first, "current_customers") : 0,
+    previousCustomers: first ? count(first, "previous_customers") : 0,
     segments,
     migration: [...migration.values()].sort(
       (a, b) => order(a.from) - order(b.from) || order(a.to) - order(b.to),
@@ -272,13 +273,13 @@ export function summarizeLifecycle(row: Row | undefined, rfm: RfmSummary): Lifec
       layer === "high_value"
         ? (importantValue?.customers ?? 0)
         : row
-          ? countCell(row, `current_${layer}`)
+          ? count(row, `current_${layer}`)
           : 0;
     const previousUsers =
       layer === "high_value"
         ? (importantValue?.previousCustomers ?? 0)
         : row
-          ? countCell(row, `previous_${layer}`)
+          ? count(row, `previous_${layer}`)
           : 0;
     return { layer, users, previousUsers, change: users - previousUsers };
   });
@@ -298,24 +299,12 @@ function seg(
   return { id, recencyHigh, frequencyHigh, monetaryHigh, label: { en, "zh-CN": zh } };
 }
 
-function countCell(row: Row, column: string): number {
-  const cell = row[column];
-  const value = typeof cell === "string" ? Number(cell) : cell;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new Error(`RFM row: column ${column} must be a count, got ${String(cell)}`);
-  }
-  return value;
+function count(row: Row, column: string): number {
+  return countCell(row, column, "RFM row");
 }
 
-/** Exact cents of a decimal cell (decimal(38,2) arrives as a string). */
-function centsCell(row: Row, column: string): number {
-  const cell = row[column];
-  if (cell === null || cell === undefined) return 0;
-  const value = Number(cell);
-  if (!Number.isFinite(value)) {
-    throw new Error(`RFM row: column ${column} must be a decimal, got ${String(cell)}`);
-  }
-  return Math.round(value * 100);
+function cents(row: Row, column: string): number {
+  return centsCell(row, column, "RFM row");
 }
 
 /** The three flags of one window, or null when the row's customers were absent from it. */
