@@ -43,6 +43,7 @@ import type { Clock } from "../../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
 import { loadReportTemplates } from "../../../functions/lib/report/email/render.ts";
 import { writeAlertConfig, writeAlertLake } from "../../e2e/alerts-fixture.ts";
+import { athenaPages } from "../../support/athena-pages.ts";
 import { type FakeBucket, fakeBucket, s3Error } from "../../unit/adapters/fake-s3.ts";
 import { leaves, parseEml } from "../../unit/report/eml.ts";
 import { clockAt } from "./local-world.ts";
@@ -218,7 +219,7 @@ export async function createAwsWorld(options: { recipients?: string } = {}): Pro
   const pagesOf = (id: string) => {
     let pages = pagesById.get(id);
     if (!pages) {
-      pages = queue.then(() => athenaPages(duck.connection, sqlById.get(id) ?? ""));
+      pages = queue.then(() => athenaPages(duck.connection, sqlById.get(id) ?? "", PAGE_SIZE));
       queue = pages.catch(() => undefined);
       pagesById.set(id, pages);
     }
@@ -287,55 +288,4 @@ export function sendsByRecipient(sent: readonly SesSend[]): Record<string, numbe
     counts[to] = (counts[to] ?? 0) + 1;
   }
   return counts;
-}
-
-/** Runs `sql` on DuckDB and shapes the result as Athena's GetQueryResults pages. */
-async function athenaPages(
-  connection: Awaited<ReturnType<typeof createDuckDbEngine>>["connection"],
-  sql: string,
-): Promise<GetQueryResultsCommandOutput[]> {
-  const reader = await connection.runAndReadAll(sql);
-  const names = reader.columnNames();
-  const columnInfo = reader.columnTypes().map((type, i) => ({
-    Name: names[i],
-    Type: athenaType(type.toString()),
-  }));
-  const rows = reader.getRows().map((row) => ({
-    Data: row.map((value) => (value === null ? {} : { VarCharValue: athenaText(value) })),
-  }));
-  const header = { Data: names.map((name) => ({ VarCharValue: name })) };
-  const pages: GetQueryResultsCommandOutput[] = [];
-  for (let i = 0; i === 0 || i < rows.length; i += PAGE_SIZE) {
-    const next = i + PAGE_SIZE < rows.length;
-    pages.push({
-      $metadata: {},
-      ResultSet: {
-        ResultSetMetadata: { ColumnInfo: columnInfo },
-        Rows: i === 0 ? [header, ...rows.slice(0, PAGE_SIZE)] : rows.slice(i, i + PAGE_SIZE),
-      },
-      ...(next ? { NextToken: String(pages.length + 1) } : {}),
-    });
-  }
-  return pages;
-}
-
-function athenaType(duckType: string): string {
-  if (duckType.startsWith("DECIMAL")) return "decimal";
-  if (duckType.startsWith("TIMESTAMP")) return "timestamp";
-  const types: Record<string, string> = {
-    BIGINT: "bigint",
-    HUGEINT: "bigint",
-    INTEGER: "integer",
-    DOUBLE: "double",
-    BOOLEAN: "boolean",
-    DATE: "date",
-  };
-  return types[duckType] ?? "varchar";
-}
-
-function athenaText(value: unknown): string {
-  const text = String(value);
-  const timestamp = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(text);
-  if (timestamp) return `${timestamp[1]}.${(timestamp[2] ?? "").padEnd(3, "0").slice(0, 3)}`;
-  return text;
 }

@@ -31,6 +31,7 @@ import sesLocal from "aws-ses-v2-local";
 import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
 import { compileMjml } from "../../../scripts/build-templates.ts";
 import { writeAlertConfig, writeAlertLake } from "../../e2e/alerts-fixture.ts";
+import { athenaPages } from "../../support/athena-pages.ts";
 import { type FakeBucket, fakeBucket } from "../adapters/fake-s3.ts";
 
 /** An email as aws-ses-v2-local stores it. */
@@ -89,7 +90,7 @@ export async function createAwsWorld(options: { everyClient?: boolean } = {}): P
     let pages = results.get(id);
     if (!pages) {
       // One DuckDB connection runs one statement at a time.
-      pages = queue.then(() => athenaPages(duck.connection, sqlById.get(id) ?? ""));
+      pages = queue.then(() => athenaPages(duck.connection, sqlById.get(id) ?? "", PAGE_SIZE));
       queue = pages.catch(() => undefined);
       results.set(id, pages);
     }
@@ -164,62 +165,6 @@ export async function createAwsWorld(options: { everyClient?: boolean } = {}): P
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Runs `sql` on DuckDB and shapes the result as Athena's GetQueryResults pages. */
-async function athenaPages(
-  connection: Awaited<ReturnType<typeof createDuckDbEngine>>["connection"],
-  sql: string,
-): Promise<GetQueryResultsCommandOutput[]> {
-  const reader = await connection.runAndReadAll(sql);
-  const names = reader.columnNames();
-  const columnInfo = reader.columnTypes().map((type, i) => ({
-    Name: names[i],
-    Type: athenaType(type.toString()),
-  }));
-  const rows = reader.getRows().map((row) => ({
-    Data: row.map((value) => (value === null ? {} : { VarCharValue: athenaText(value) })),
-  }));
-  const header = { Data: names.map((name) => ({ VarCharValue: name })) };
-  const chunks: (typeof rows)[] = [];
-  for (let i = 0; i < rows.length; i += PAGE_SIZE) chunks.push(rows.slice(i, i + PAGE_SIZE));
-  if (chunks.length === 0) chunks.push([]);
-  return chunks.map((chunk, i) => ({
-    $metadata: {},
-    ResultSet: {
-      ResultSetMetadata: { ColumnInfo: columnInfo },
-      Rows: i === 0 ? [header, ...chunk] : chunk,
-    },
-    ...(i + 1 < chunks.length ? { NextToken: String(i + 1) } : {}),
-  }));
-}
-
-/** Athena's name of a DuckDB column type. */
-function athenaType(duckType: string): string {
-  if (/^DECIMAL/.test(duckType)) return "decimal";
-  if (/^TIMESTAMP/.test(duckType)) return "timestamp";
-  const types: Record<string, string> = {
-    BIGINT: "bigint",
-    HUGEINT: "bigint",
-    UBIGINT: "bigint",
-    INTEGER: "integer",
-    SMALLINT: "smallint",
-    TINYINT: "tinyint",
-    DOUBLE: "double",
-    FLOAT: "real",
-    BOOLEAN: "boolean",
-    DATE: "date",
-    VARCHAR: "varchar",
-  };
-  return types[duckType] ?? (duckType.endsWith("[]") ? "array" : "varchar");
-}
-
-/** Athena's text of a value: timestamps as `YYYY-MM-DD HH:MM:SS.fff`, the rest as printed. */
-function athenaText(value: unknown): string {
-  const text = String(value);
-  const timestamp = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(text);
-  if (timestamp) return `${timestamp[1]}.${(timestamp[2] ?? "").padEnd(3, "0").slice(0, 3)}`;
-  return text;
 }
 
 /** A Lambda context as the runtime passes it (the fields Powertools reads). */
