@@ -19,10 +19,22 @@ export const GMV: Readonly<Record<string, number>> = {
 
 /** Writes the lake into `lakeDir`. */
 export async function writeAlertLake(lakeDir: string): Promise<void> {
+  await writeLake(lakeDir, { events: alertEvents("2026-03-07"), orders: alertOrders() });
+}
+
+/**
+ * Page views every 20 minutes from 2026-01-25 up to (not including) `until` (UTC midnight);
+ * `keep` may drop some (the `i`-th event at epoch ms `t`).
+ */
+export function alertEvents(
+  until: string,
+  keep: (t: number, i: number) => boolean = () => true,
+): LakeRow[] {
   const events: LakeRow[] = [];
   const from = Date.parse("2026-01-25T00:00:00Z");
-  const to = Date.parse("2026-03-07T00:00:00Z");
+  const to = Date.parse(`${until}T00:00:00Z`);
   for (let t = from, i = 0; t < to; t += 20 * 60_000, i++) {
+    if (!keep(t, i)) continue;
     events.push({
       event_id: `e${i}`,
       event_time: new Date(t),
@@ -31,7 +43,12 @@ export async function writeAlertLake(lakeDir: string): Promise<void> {
       channel: i % 3 === 0 ? "wecom" : "app",
     });
   }
-  const orders: LakeRow[] = Object.entries(GMV).map(([day, amount]) => ({
+  return events;
+}
+
+/** One paid order at local noon of each day of {@link GMV}, of that day's GMV. */
+export function alertOrders(): LakeRow[] {
+  return Object.entries(GMV).map(([day, amount]) => ({
     order_id: `o-${day}`,
     user_id: "u1",
     order_time: new Date(`${day}T04:00:00Z`),
@@ -41,7 +58,6 @@ export async function writeAlertLake(lakeDir: string): Promise<void> {
     status: "paid",
     channel: "app",
   }));
-  await writeLake(lakeDir, { events, orders });
 }
 
 /** Writes the config folder; `alerts` is the text of alerts.yaml. */

@@ -16,21 +16,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
-import { createFsAlertStateStore } from "../../functions/lib/adapters/fs-alert-state.ts";
-import { createFsStores } from "../../functions/lib/adapters/fs-store.ts";
-import { createOutboxMailer } from "../../functions/lib/adapters/outbox-mailer.ts";
-import { type OnCallDeps, runReportWithAlerts } from "../../functions/lib/alerts/on-call.ts";
+import { runReportWithAlerts } from "../../functions/lib/alerts/on-call.ts";
 import { loadConfig } from "../../functions/lib/config/load.ts";
-import { addDays } from "../../functions/lib/kpi/windows.ts";
-import type { Clock } from "../../functions/lib/ports.ts";
-import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import type { ReportTemplates } from "../../functions/lib/report/email/render.ts";
-import {
-  type CompiledTemplate,
-  compileTemplate,
-} from "../../functions/lib/report/email/template.ts";
+import type { CompiledTemplate } from "../../functions/lib/report/email/template.ts";
 import { ReportRunError, type RunReportSummary } from "../../functions/lib/report/run-report.ts";
-import { compileMjml } from "../../scripts/build-templates.ts";
+import {
+  compileTemplatesFromMjml,
+  localOnCallDeps,
+  scheduledClock,
+} from "../support/local-deps.ts";
 import { writeAlertConfig, writeAlertLake } from "./alerts-fixture.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
@@ -43,37 +38,24 @@ let templates: ReportTemplates;
 let alertTemplate: CompiledTemplate;
 
 beforeAll(async () => {
-  const compile = async (name: string) =>
-    compileTemplate(await compileMjml(`templates/${name}.mjml`), name);
-  templates = { day: await compile("daily"), week: await compile("weekly") };
-  alertTemplate = await compile("alert");
+  ({ templates, alertTemplate } = await compileTemplatesFromMjml());
 
   await writeAlertLake(LAKE);
   // Reminders every 36 h: the day after a start is too early, the day after that is due.
   writeAlertConfig(CONFIG, "reminder_every_hours: 36\n");
 });
 
-/** A clock set to the scheduled run of day D: 08:00 in Shanghai the morning after. */
-function clockFor(day: string): Clock {
-  const at = new Date(`${addDays(day, 1)}T00:00:00Z`);
-  return { now: () => at };
-}
-
 /** Opens fresh adapters on `outDir` (a run of its own, as a separate process would). */
 async function open(outDir: string, day: string, lakeDir = LAKE) {
-  const clock = clockFor(day);
+  const clock = scheduledClock(day);
   const engine = await createDuckDbEngine({ lakeDir, threads: 1 });
-  const deps: OnCallDeps = {
+  const deps = localOnCallDeps(outDir, {
     engine,
-    catalog: new QueryCatalog(),
-    ...createFsStores(outDir),
-    alertState: createFsAlertStateStore({ dir: join(outDir, "alerts", "state") }),
-    mailer: createOutboxMailer({ dir: join(outDir, "outbox"), clock }),
     clock,
     config: loadConfig(CONFIG),
     templates,
     alertTemplate,
-  };
+  });
   return { deps, close: () => engine.close() };
 }
 

@@ -10,24 +10,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
-import { createFsAlertStateStore } from "../../functions/lib/adapters/fs-alert-state.ts";
 import { createFsStores } from "../../functions/lib/adapters/fs-store.ts";
-import { createOutboxMailer } from "../../functions/lib/adapters/outbox-mailer.ts";
-import { type OnCallDeps, runReportWithAlerts } from "../../functions/lib/alerts/on-call.ts";
+import { runReportWithAlerts } from "../../functions/lib/alerts/on-call.ts";
 import { loadConfig } from "../../functions/lib/config/load.ts";
-import { addDays } from "../../functions/lib/kpi/windows.ts";
 import { type LakeRow, writeLake } from "../../functions/lib/lake/writer.ts";
-import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import type { ReportTemplates } from "../../functions/lib/report/email/render.ts";
-import {
-  type CompiledTemplate,
-  compileTemplate,
-} from "../../functions/lib/report/email/template.ts";
+import type { CompiledTemplate } from "../../functions/lib/report/email/template.ts";
 import type { RunReportSummary } from "../../functions/lib/report/run-report.ts";
 import type { ReportSnapshot } from "../../functions/lib/report/snapshot.ts";
-import { compileMjml } from "../../scripts/build-templates.ts";
+import {
+  compileTemplatesFromMjml,
+  localOnCallDeps,
+  scheduledClock,
+} from "../support/local-deps.ts";
 import { leaves, parseEml } from "../unit/report/eml.ts";
-import { GMV, writeAlertConfig } from "./alerts-fixture.ts";
+import { alertEvents, alertOrders, writeAlertConfig } from "./alerts-fixture.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -48,42 +45,16 @@ let alertTemplate: CompiledTemplate;
 
 /** Events every 20 minutes for five weeks; `thin` keeps one in ten in the thin hours. */
 function events(thin: boolean): LakeRow[] {
-  const rows: LakeRow[] = [];
-  const from = Date.parse("2026-01-25T00:00:00Z");
-  const to = Date.parse("2026-03-05T00:00:00Z");
-  for (let t = from, i = 0; t < to; t += 20 * 60_000, i++) {
-    if (thin && t >= THIN_FROM && t < THIN_TO && i % 10 !== 0) continue;
-    rows.push({
-      event_id: `e${i}`,
-      event_time: new Date(t),
-      user_id: `u${i % 40}`,
-      event_type: "page_view",
-      channel: i % 3 === 0 ? "wecom" : "app",
-    });
-  }
-  return rows;
-}
-
-function orders(): LakeRow[] {
-  return Object.entries(GMV).map(([day, amount]) => ({
-    order_id: `o-${day}`,
-    user_id: "u1",
-    order_time: new Date(`${day}T04:00:00Z`),
-    updated_at: new Date(`${day}T04:00:00Z`),
-    amount: amount.toFixed(2),
-    currency: "CNY",
-    status: "paid",
-    channel: "app",
-  }));
+  return alertEvents(
+    "2026-03-05",
+    (t, i) => !thin || t < THIN_FROM || t >= THIN_TO || i % 10 === 0,
+  );
 }
 
 beforeAll(async () => {
-  const compile = async (name: string) =>
-    compileTemplate(await compileMjml(`templates/${name}.mjml`), name);
-  templates = { day: await compile("daily"), week: await compile("weekly") };
-  alertTemplate = await compile("alert");
-  await writeLake(COMPLETE_LAKE, { events: events(false), orders: orders() });
-  await writeLake(THIN_LAKE, { events: events(true), orders: orders() });
+  ({ templates, alertTemplate } = await compileTemplatesFromMjml());
+  await writeLake(COMPLETE_LAKE, { events: events(false), orders: alertOrders() });
+  await writeLake(THIN_LAKE, { events: events(true), orders: alertOrders() });
   // Only GMV has a target (1 000): 03-01 meets it (1 200), 03-02 (500) and 03-03 (400) do not.
   writeAlertConfig(CONFIG, "");
   writeFileSync(
@@ -102,20 +73,14 @@ beforeAll(async () => {
 
 /** Runs the daily report of `day` on `lakeDir` as the 08:00 Shanghai schedule would. */
 async function runDay(outDir: string, day: string, lakeDir: string): Promise<RunReportSummary> {
-  const at = new Date(`${addDays(day, 1)}T00:00:00Z`);
-  const clock = { now: () => at };
   const engine = await createDuckDbEngine({ lakeDir, threads: 1 });
-  const deps: OnCallDeps = {
+  const deps = localOnCallDeps(outDir, {
     engine,
-    catalog: new QueryCatalog(),
-    ...createFsStores(outDir),
-    alertState: createFsAlertStateStore({ dir: join(outDir, "alerts", "state") }),
-    mailer: createOutboxMailer({ dir: join(outDir, "outbox"), clock }),
-    clock,
+    clock: scheduledClock(day),
     config: loadConfig(CONFIG),
     templates,
     alertTemplate,
-  };
+  });
   try {
     return await runReportWithAlerts(deps, { report: "daily", date: day, runId: `run-${day}` });
   } finally {

@@ -19,9 +19,6 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
-import { createFsAlertStateStore } from "../../../functions/lib/adapters/fs-alert-state.ts";
-import { createFsStores } from "../../../functions/lib/adapters/fs-store.ts";
-import { createOutboxMailer } from "../../../functions/lib/adapters/outbox-mailer.ts";
 import type { OnCallDeps } from "../../../functions/lib/alerts/on-call.ts";
 import { loadAlertTemplate } from "../../../functions/lib/alerts/render.ts";
 import { loadConfig } from "../../../functions/lib/config/load.ts";
@@ -29,6 +26,7 @@ import type { Clock, QueryEngine } from "../../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
 import { loadReportTemplates } from "../../../functions/lib/report/email/render.ts";
 import { writeAlertConfig, writeAlertLake } from "../../e2e/alerts-fixture.ts";
+import { localOnCallDeps } from "../../support/local-deps.ts";
 import { leaves, parseEml } from "../../unit/report/eml.ts";
 
 /** The scheduled run of day D: 08:00 in Shanghai the morning after (00:00 UTC). */
@@ -98,15 +96,14 @@ export async function createLocalWorld(
     ) {
       const own = engine ? undefined : await createDuckDbEngine({ lakeDir: lake, threads: 1 });
       const deps: OnCallDeps = {
-        engine: engine ?? (own as QueryEngine),
-        catalog,
-        ...createFsStores(outDir),
-        alertState: createFsAlertStateStore({ dir: join(outDir, "alerts", "state") }),
-        mailer: createOutboxMailer({ dir: join(outDir, "outbox"), clock }),
-        clock,
-        config,
-        templates,
-        alertTemplate,
+        ...localOnCallDeps(outDir, {
+          engine: engine ?? (own as QueryEngine),
+          catalog,
+          clock,
+          config,
+          templates,
+          alertTemplate,
+        }),
         ...overrides,
       };
       return { deps, close: async () => own?.close() };
