@@ -3,18 +3,31 @@
  *
  * Each handler of `infra/handlers.ts` is bundled with esbuild using the options of
  * `bundlingOptions` in `infra/constructs/report-functions.ts`, as `NodejsFunction` passes
- * them to esbuild (ESM `index.mjs`, node24, minified, source map, AWS SDK external, the
- * `createRequire` banner), and the folders the stack copies beside the bundle (queries,
- * compiled templates, config) are copied the same way. The cold start is then measured by
- * spawning Node on a probe that imports the bundle and reads the files the first
- * invocation loads (templates, config), with the environment the stack sets.
+ * them to esbuild (ESM `index.mjs`, node24, minified, UTF-8, source map without sources, the
+ * stack's external modules and aliases, the `createRequire` banner); the external modules
+ * and aliases are the stack's own exported constants. The folders the stack copies beside
+ * the bundle (queries, compiled templates, config, fonts, runtime packages) are copied the
+ * same way. The cold start is then measured by spawning Node on a probe that imports the
+ * bundle and reads the files the first invocation loads (templates, config), with the
+ * environment the stack sets.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { HANDLERS, type HandlerName, REPO_ROOT, RUNTIME_FOLDERS } from "../../infra/handlers.ts";
+import {
+  BUNDLE_FOLDERS,
+  ESBUILD_ALIASES,
+  EXTERNAL_MODULES,
+} from "../../infra/constructs/report-functions.ts";
+import {
+  HANDLERS,
+  type HandlerName,
+  REPO_ROOT,
+  RUNTIME_FOLDERS,
+  RUNTIME_PACKAGES,
+} from "../../infra/handlers.ts";
 
 /** The probe the cold start spawns (plain JavaScript: no type stripping in the measurement). */
 const PROBE = fileURLToPath(new URL("./cold-init-probe.mjs", import.meta.url));
@@ -61,18 +74,24 @@ export async function bundleHandlers(
       mainFields: ["module", "main"],
       minify: true,
       sourcemap: true,
-      external: ["@aws-sdk/*"],
+      sourcesContent: false,
+      charset: "utf8",
+      external: [...EXTERNAL_MODULES],
+      alias: { ...ESBUILD_ALIASES },
       banner: {
         js: "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",
       },
       logLevel: "warning",
     });
     const buildMs = performance.now() - started;
-    // The stack's afterBundling hook: queries, compiled templates and config beside the bundle.
+    // The stack's afterBundling hook: queries, compiled templates, config, fonts and the
+    // runtime packages beside the bundle.
     for (const [from, to] of [
-      [RUNTIME_FOLDERS.queries, "queries"],
-      [RUNTIME_FOLDERS.templates, "templates"],
-      [configDir, "config"],
+      [RUNTIME_FOLDERS.queries, BUNDLE_FOLDERS.queries],
+      [RUNTIME_FOLDERS.templates, BUNDLE_FOLDERS.templates],
+      [configDir, BUNDLE_FOLDERS.config],
+      [RUNTIME_FOLDERS.fonts, BUNDLE_FOLDERS.fonts],
+      ...RUNTIME_PACKAGES.map((name) => [join("node_modules", name), join("node_modules", name)]),
     ] as const) {
       cpSync(join(REPO_ROOT, from), join(dir, to), { recursive: true });
     }
@@ -121,9 +140,11 @@ export function coldStart(bundle: Bundle, nodeBinary = process.execPath): ColdSt
       OPSPULSE_ATHENA_WORKGROUP: "opspulse",
       OPSPULSE_ATHENA_DATABASE: "opspulse",
       OPSPULSE_STATE_BUCKET: "opspulse-state-example",
-      OPSPULSE_CONFIG_DIR: join(bundle.dir, "config"),
-      OPSPULSE_QUERIES_DIR: join(bundle.dir, "queries"),
-      OPSPULSE_TEMPLATES_DIR: join(bundle.dir, "templates"),
+      OPSPULSE_CONFIG_DIR: join(bundle.dir, BUNDLE_FOLDERS.config),
+      OPSPULSE_QUERIES_DIR: join(bundle.dir, BUNDLE_FOLDERS.queries),
+      OPSPULSE_LAKE_URI: "s3://opspulse-lake-example/lake/",
+      OPSPULSE_TEMPLATES_DIR: join(bundle.dir, BUNDLE_FOLDERS.templates),
+      OPSPULSE_FONTS_DIR: join(bundle.dir, BUNDLE_FOLDERS.fonts),
       POWERTOOLS_SERVICE_NAME: `opspulse-${bundle.name}`,
     },
   });
