@@ -8,11 +8,9 @@
  *   npm run demo, then chromium --headless --screenshot=docs/dashboard.png
  *   --window-size=1280,2330 file://$PWD/out/dashboard/index.html
  */
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
 import { createFsArtifactStore } from "../../functions/lib/adapters/fs-artifacts.ts";
@@ -27,11 +25,11 @@ import { loadReportTemplates } from "../../functions/lib/report/email/render.ts"
 import { usersModule } from "../../functions/lib/report/modules/users.ts";
 import { runReport } from "../../functions/lib/report/run-report.ts";
 import { buildTemplates } from "../../scripts/build-templates.ts";
+import { CHROMIUM, chromiumAvailable, chromiumScreenshot } from "../support/chromium.ts";
 import { dailyDrafts, weeklyDraft } from "../unit/dashboard/fixtures.ts";
-import { countPixels, decodePng, type Image, near } from "./png.ts";
+import { countPixels, type Image, near } from "./png.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable;
 if (!available) {
   process.stderr.write(
     `notice: ${CHROMIUM} not found: the dashboard screenshot tests are skipped\n`,
@@ -100,25 +98,14 @@ beforeAll(async () => {
 let shots = 0;
 async function screenshot(file: string, width: number, height: number): Promise<Image> {
   const png = join(root, `shot-${shots++}.png`);
-  await promisify(execFile)(
-    CHROMIUM,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--hide-scrollbars",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      `--user-data-dir=${join(root, "chromium-profile")}`,
-      `--screenshot=${png}`,
-      `--window-size=${width},${height}`,
-      `file://${file}`,
-    ],
-    { timeout: 60_000 },
-  );
-  return decodePng(readFileSync(png));
+  return chromiumScreenshot({
+    file,
+    png,
+    width,
+    height,
+    profileDir: join(root, "chromium-profile"),
+    flags: ["--hide-scrollbars"],
+  });
 }
 
 const white = near([255, 255, 255], 8);

@@ -7,11 +7,9 @@
  * docs/daily-email.png is the same kind of screenshot, of the demo's daily email:
  *   npm run demo, then chromium --headless … --window-size=800,2110 file://…/managers.html
  */
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
 import { createFsStores } from "../../functions/lib/adapters/fs-store.ts";
@@ -22,10 +20,10 @@ import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { loadReportTemplates } from "../../functions/lib/report/email/render.ts";
 import { runReport } from "../../functions/lib/report/run-report.ts";
 import { buildTemplates } from "../../scripts/build-templates.ts";
-import { countPixels, decodePng, type Image, near } from "./png.ts";
+import { CHROMIUM, chromiumAvailable, chromiumScreenshot } from "../support/chromium.ts";
+import { countPixels, type Image, near } from "./png.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable;
 if (!available) {
   process.stderr.write(`notice: ${CHROMIUM} not found: the email screenshot tests are skipped\n`);
 }
@@ -77,24 +75,13 @@ async function screenshot(document: string, width: number, height: number): Prom
   const page = join(root, `${name}.html`);
   const png = join(root, `${name}.png`);
   writeFileSync(page, document);
-  await promisify(execFile)(
-    CHROMIUM,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      `--user-data-dir=${join(root, "chromium-profile")}`,
-      `--screenshot=${png}`,
-      `--window-size=${width},${height}`,
-      `file://${page}`,
-    ],
-    { timeout: 60_000 },
-  );
-  return decodePng(readFileSync(png));
+  return chromiumScreenshot({
+    file: page,
+    png,
+    width,
+    height,
+    profileDir: join(root, "chromium-profile"),
+  });
 }
 
 const white = near([255, 255, 255], 8);
