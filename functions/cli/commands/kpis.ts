@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { createDuckDbEngine } from "../../lib/adapters/duckdb.ts";
-import { ConfigError, defaultConfig, loadConfig, type OpsConfig } from "../../lib/config/load.ts";
+import type { OpsConfig } from "../../lib/config/load.ts";
 import { isMetricId, METRICS, metric } from "../../lib/kpi/registry.ts";
 import {
   InvalidPeriodError,
@@ -16,6 +16,7 @@ import { QueryCatalog } from "../../lib/query/catalog.ts";
 import { computeKpis } from "../../lib/report/compute.ts";
 import { valueFormatter } from "../../lib/report/email/i18n.ts";
 import type { MetricValue } from "../../lib/report/modules.ts";
+import { readConfigOrDefaults } from "../config.ts";
 import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
 
@@ -49,7 +50,7 @@ export function registerKpis(program: Command): void {
     .option("--json", "print one JSON object: metric id → number, or null for insufficient data")
     .option("--min-sample <n>", "smallest denominator of a ratio (default: from config, 100)")
     .action(async (opts: KpisOptions) => {
-      const config = readConfig(opts.config);
+      const config = readConfigOrDefaults(opts.config);
       const period = parsePeriod(opts, config);
       const minSample = parseMinSample(opts.minSample, config.kpi.minSample);
       if (!existsSync(join(opts.lake, "events")) && !existsSync(join(opts.lake, "orders"))) {
@@ -80,23 +81,6 @@ export function registerKpis(program: Command): void {
         await engine.close();
       }
     });
-}
-
-/** The config folder given, else `config/` when present, else the plan's defaults. */
-function readConfig(dir: string | undefined): OpsConfig {
-  const folder = dir ?? (existsSync(DEFAULT_CONFIG_DIR) ? DEFAULT_CONFIG_DIR : undefined);
-  if (folder === undefined) return defaultConfig();
-  try {
-    return loadConfig(folder);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      throw new UserError(
-        `${error.problems[0] ?? "invalid config"} (run "opspulse validate --config ${folder}" for every problem)`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
 }
 
 function parsePeriod(opts: KpisOptions, config: OpsConfig): Period {

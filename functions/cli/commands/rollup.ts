@@ -8,7 +8,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { createDuckDbEngine } from "../../lib/adapters/duckdb.ts";
-import { ConfigError, defaultConfig, loadConfig, type OpsConfig } from "../../lib/config/load.ts";
 import {
   addDays,
   daysBetween,
@@ -25,6 +24,7 @@ import {
   rollupStatus,
 } from "../../lib/rollups/refresh.ts";
 import { ROLLUPS, type RollupName } from "../../lib/rollups/schema.ts";
+import { readConfigOrDefaults } from "../config.ts";
 import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
 
@@ -115,7 +115,7 @@ interface Setup {
 }
 
 async function withEngine(opts: RollupOptions, use: (setup: Setup) => Promise<void>) {
-  const config = readConfig(opts.config);
+  const config = readConfigOrDefaults(opts.config);
   const timeZone = parse(() => parseTimeZone(opts.tz ?? config.timeZone));
   const window = rangeOf(opts, timeZone);
   if (!existsSync(join(opts.lake, "events")) && !existsSync(join(opts.lake, "orders"))) {
@@ -212,23 +212,6 @@ function parse<T>(read: () => T): T {
     return read();
   } catch (error) {
     if (error instanceof InvalidPeriodError) throw new UserError(error.message, { cause: error });
-    throw error;
-  }
-}
-
-/** The config folder given, else `config/` when present, else the plan's defaults. */
-function readConfig(dir: string | undefined): OpsConfig {
-  const folder = dir ?? (existsSync(DEFAULT_CONFIG_DIR) ? DEFAULT_CONFIG_DIR : undefined);
-  if (folder === undefined) return defaultConfig();
-  try {
-    return loadConfig(folder);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      throw new UserError(
-        `${error.problems[0] ?? "invalid config"} (run "opspulse validate --config ${folder}" for every problem)`,
-        { cause: error },
-      );
-    }
     throw error;
   }
 }
