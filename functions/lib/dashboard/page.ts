@@ -12,6 +12,7 @@ import type { Status } from "../kpi/evaluate.ts";
 import { type Locale, METRICS, type MetricDef } from "../kpi/registry.ts";
 import type { RfmSummary } from "../kpi/rfm.ts";
 import { EMPTY_VALUE, STATUS_COLORS, STRINGS, valueFormatter } from "../report/email/i18n.ts";
+import { escapeHtml } from "../report/email/template.ts";
 import type { MetricSnapshot } from "../report/snapshot.ts";
 import type { CampaignCurve, DashboardData, StoredSnapshot } from "./data.ts";
 import { rfmMigrationSpec, roiBoardSpec, statusMixSpec, trendRows, trendSpec } from "./specs.ts";
@@ -394,16 +395,6 @@ function chip(text: string, status: Status): string {
 
 function empty(text: string): string {
   return `<p class="empty">${escapeHtml(text)}</p>`;
-}
-
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
 }
 
 const STYLE = `

@@ -22,6 +22,21 @@ const STATUS_DOMAIN: readonly Status[] = [
 ];
 const STATUS_RANGE = STATUS_DOMAIN.map((status) => STATUS_COLORS[status].color);
 
+/** What every dashboard chart starts with: its size, fitted with padding, on white, and its data. */
+function chartFrame(
+  size: { readonly width: number; readonly height: number },
+  values: readonly object[],
+) {
+  return {
+    width: size.width,
+    height: size.height,
+    autosize: { type: "fit", contains: "padding" },
+    background: "#ffffff",
+    config: CHART_CONFIG,
+    data: { values },
+  };
+}
+
 /** d3-format of a unit's axis. */
 export function axisFormat(unit: Unit): string {
   switch (unit) {
@@ -125,12 +140,10 @@ export function trendSpec(
     });
   }
   return {
-    width: size.width,
-    height: size.height,
-    autosize: { type: "fit", contains: "padding" },
-    background: "#ffffff",
-    config: CHART_CONFIG,
-    data: { values: rows.map((row) => ({ ...row })) },
+    ...chartFrame(
+      size,
+      rows.map((row) => ({ ...row })),
+    ),
     layer: layers,
   } as ChartSpec;
 }
@@ -186,12 +199,7 @@ export function roiBoardSpec(
     );
   }
   return {
-    width: size.width,
-    height: size.height,
-    autosize: { type: "fit", contains: "padding" },
-    background: "#ffffff",
-    config: CHART_CONFIG,
-    data: { values },
+    ...chartFrame(size, values),
     layer: layers,
   } as ChartSpec;
 }
@@ -214,12 +222,7 @@ export function rfmMigrationSpec(
   }));
   const axis = { labelLimit: 0, ticks: false, domain: false };
   return {
-    width: size.width,
-    height: size.height,
-    autosize: { type: "fit", contains: "padding" },
-    background: "#ffffff",
-    config: CHART_CONFIG,
-    data: { values },
+    ...chartFrame(size, values),
     encoding: {
       x: {
         field: "to",
@@ -277,12 +280,7 @@ export function statusMixSpec(
     })),
   );
   return {
-    width: size.width,
-    height: size.height,
-    autosize: { type: "fit", contains: "padding" },
-    background: "#ffffff",
-    config: CHART_CONFIG,
-    data: { values },
+    ...chartFrame(size, values),
     mark: { type: "bar" },
     encoding: {
       x: {
