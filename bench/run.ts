@@ -16,10 +16,11 @@
  *
  * Options: `--reps N` (default 3), `--backfill-reps N` (default 1: a backfill is 30 runs,
  * and its 30 days are the repetitions of a day), `--regenerate` (rebuild the cached lakes),
- * `--only a,b` (sections: runs, backfill, lambdas, memory; the report then holds only those).
+ * `--only a,b` (sections: runs, backfill, lambdas, memory; the report then holds only those),
+ * `--render` (write report.md again from report.json, measuring nothing).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,6 +72,8 @@ interface Options {
   /** Backfills of the 30 days (each is 30 runs; its days are the repetitions of a day). */
   readonly backfillReps: number;
   readonly regenerate: boolean;
+  /** Only write report.md again from report.json. */
+  readonly renderOnly: boolean;
   readonly only: ReadonlySet<string> | undefined;
 }
 
@@ -81,6 +84,12 @@ const log = (line: string) => {
 };
 
 const options = parseOptions(process.argv.slice(2));
+if (options.renderOnly) {
+  // Writes report.md again from report.json (after a change to the page, without measuring).
+  const saved = JSON.parse(readFileSync(join(BENCH_DIR, "report.json"), "utf8"));
+  writeFileSync(join(BENCH_DIR, "report.md"), renderMarkdown(saved));
+  process.exit(0);
+}
 const loadBefore = loadavg();
 const lakes = await ensureBenchLakes({
   cacheDir: CACHE_DIR,
@@ -727,6 +736,7 @@ function parseOptions(args: readonly string[]): Options {
   let reps = 3;
   let backfillReps = 1;
   let regenerate = false;
+  let renderOnly = false;
   let only: Set<string> | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -742,13 +752,15 @@ function parseOptions(args: readonly string[]): Options {
       }
     } else if (arg === "--regenerate") {
       regenerate = true;
+    } else if (arg === "--render") {
+      renderOnly = true;
     } else if (arg === "--only") {
       only = new Set((args[++i] ?? "").split(",").filter(Boolean));
     } else {
       throw new Error(
-        `unknown option ${arg}: use --reps N, --backfill-reps N, --regenerate, --only runs,backfill,lambdas,memory`,
+        `unknown option ${arg}: use --reps N, --backfill-reps N, --regenerate, --render, --only runs,backfill,lambdas,memory`,
       );
     }
   }
-  return { reps, backfillReps, regenerate, only };
+  return { reps, backfillReps, regenerate, renderOnly, only };
 }
