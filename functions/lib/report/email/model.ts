@@ -57,20 +57,6 @@ interface ImageView {
   readonly alt: string;
 }
 
-/** A link shown in the email's footer, e.g. the dashboard (a pre-signed URL in AWS). */
-export interface ReportLink {
-  readonly label: Readonly<Record<Locale, string>>;
-  readonly url: string;
-}
-
-/** An inline image as the template shows it (`cid:` of an attachment). */
-interface ImageView {
-  readonly src: string;
-  readonly width: number;
-  readonly height: number;
-  readonly alt: string;
-}
-
 /** Everything one email is made from. */
 export interface ReportEmailInput {
   /** `campaigns` for the campaigns report's email (its own title); default: by the period. */
