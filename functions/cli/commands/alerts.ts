@@ -14,7 +14,7 @@ import { metric } from "../../lib/kpi/registry.ts";
 import { EMPTY_VALUE, valueFormatter } from "../../lib/report/email/i18n.ts";
 import { UserError } from "../errors.ts";
 import {
-  dateOption,
+  dateRangeOptions,
   type FolderOptions,
   openReportRuntime,
   reportArgument,
@@ -82,9 +82,7 @@ function registerReplay(parent: Command): void {
     .option("--json", "print the replay as JSON")
     .action(async (reportName: string, opts: ReplayOptions) => {
       const report = reportArgument(reportName);
-      const from = dateOption("--from", opts.from);
-      const to = dateOption("--to", opts.to);
-      if (to < from) throw new UserError(`--to ${to} is before --from ${from}: swap them`);
+      const { from, to } = dateRangeOptions(opts);
       const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
       if (days > MAX_REPLAY_DAYS) {
         throw new UserError(

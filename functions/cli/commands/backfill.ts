@@ -4,7 +4,7 @@ import { addDays, isoWeekStart } from "../../lib/kpi/windows.ts";
 import type { ReportKind, RunOutcome, RunReportSummary } from "../../lib/report/run-report.ts";
 import { UserError } from "../errors.ts";
 import {
-  dateOption,
+  dateRangeOptions,
   type FolderOptions,
   jsonSummary,
   localeOption,
@@ -50,9 +50,7 @@ export function registerBackfill(program: Command): void {
     .option("--json", "print one JSON summary per period (JSON Lines)")
     .action(async (reportName: string, opts: BackfillOptions) => {
       const report = reportArgument(reportName);
-      const from = dateOption("--from", opts.from);
-      const to = dateOption("--to", opts.to);
-      if (to < from) throw new UserError(`--to ${to} is before --from ${from}: swap them`);
+      const { from, to } = dateRangeOptions(opts);
       const timeZone = timeZoneOption(opts.tz);
       const dates = periodDates(report, from, to);
       if (dates.length > MAX_PERIODS) {

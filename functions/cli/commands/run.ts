@@ -268,6 +268,17 @@ export function dateOption(flag: string, value: string): string {
   }
 }
 
+/** Validates `--from` and `--to` of a range; `--to` before `--from` is a UserError. */
+export function dateRangeOptions(opts: { readonly from: string; readonly to: string }): {
+  from: string;
+  to: string;
+} {
+  const from = dateOption("--from", opts.from);
+  const to = dateOption("--to", opts.to);
+  if (to < from) throw new UserError(`--to ${to} is before --from ${from}: swap them`);
+  return { from, to };
+}
+
 /** Validates `--tz`. */
 export function timeZoneOption(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
