@@ -61,3 +61,32 @@ function athenaText(value: unknown): string {
   if (timestamp) return `${timestamp[1]}.${(timestamp[2] ?? "").padEnd(3, "0").slice(0, 3)}`;
   return text;
 }
+
+/**
+ * The queries a fake Athena was started with and their result pages, each run once on
+ * DuckDB on first demand (one connection runs one statement at a time, so one after another).
+ */
+export function athenaResults(
+  connection: Awaited<ReturnType<typeof createDuckDbEngine>>["connection"],
+  pageSize: number,
+) {
+  const sqlById = new Map<string, string>();
+  const pagesById = new Map<string, Promise<GetQueryResultsCommandOutput[]>>();
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    /** Remembers the SQL of query `id`. */
+    start(id: string, sql: string): void {
+      sqlById.set(id, sql);
+    },
+    /** The pages of query `id`; a failed query rejects. */
+    pagesOf(id: string): Promise<GetQueryResultsCommandOutput[]> {
+      let pages = pagesById.get(id);
+      if (!pages) {
+        pages = queue.then(() => athenaPages(connection, sqlById.get(id) ?? "", pageSize));
+        queue = pages.catch(() => undefined);
+        pagesById.set(id, pages);
+      }
+      return pages;
+    },
+  };
+}

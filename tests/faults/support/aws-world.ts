@@ -20,7 +20,6 @@ import {
   AthenaServiceException,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
-  type GetQueryResultsCommandOutput,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
@@ -43,7 +42,7 @@ import type { Clock } from "../../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
 import { loadReportTemplates } from "../../../functions/lib/report/email/render.ts";
 import { writeAlertConfig, writeAlertLake } from "../../e2e/alerts-fixture.ts";
-import { athenaPages } from "../../support/athena-pages.ts";
+import { athenaResults } from "../../support/athena-pages.ts";
 import { type FakeBucket, fakeBucket, s3Error } from "../../unit/adapters/fake-s3.ts";
 import { leaves, parseEml } from "../../unit/report/eml.ts";
 import { clockAt } from "./local-world.ts";
@@ -212,22 +211,12 @@ export async function createAwsWorld(options: { recipients?: string } = {}): Pro
   // Athena on DuckDB.
   const athenaRaw = new AthenaClient({ region: "eu-west-1" });
   const athenaMock = mockClient(athenaRaw);
-  const sqlById = new Map<string, string>();
-  const pagesById = new Map<string, Promise<GetQueryResultsCommandOutput[]>>();
-  let queue: Promise<unknown> = Promise.resolve();
+  const results = athenaResults(duck.connection, PAGE_SIZE);
+  const pagesOf = results.pagesOf;
   let started = 0;
-  const pagesOf = (id: string) => {
-    let pages = pagesById.get(id);
-    if (!pages) {
-      pages = queue.then(() => athenaPages(duck.connection, sqlById.get(id) ?? "", PAGE_SIZE));
-      queue = pages.catch(() => undefined);
-      pagesById.set(id, pages);
-    }
-    return pages;
-  };
   athenaMock.on(StartQueryExecutionCommand).callsFake(async (input) => {
     const id = `q-${++started}`;
-    sqlById.set(id, String(input.QueryString));
+    results.start(id, String(input.QueryString));
     return { QueryExecutionId: id };
   });
   athenaMock.on(GetQueryExecutionCommand).callsFake(async (input) => {

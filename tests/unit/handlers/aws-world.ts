@@ -21,7 +21,6 @@ import {
   AthenaClient,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
-  type GetQueryResultsCommandOutput,
   StartQueryExecutionCommand,
   type StartQueryExecutionCommandInput,
 } from "@aws-sdk/client-athena";
@@ -31,7 +30,7 @@ import sesLocal from "aws-ses-v2-local";
 import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
 import { compileMjml } from "../../../scripts/build-templates.ts";
 import { writeAlertConfig, writeAlertLake } from "../../e2e/alerts-fixture.ts";
-import { athenaPages } from "../../support/athena-pages.ts";
+import { athenaResults } from "../../support/athena-pages.ts";
 import { type FakeBucket, fakeBucket } from "../adapters/fake-s3.ts";
 
 /** An email as aws-ses-v2-local stores it. */
@@ -83,23 +82,12 @@ export async function createAwsWorld(options: { everyClient?: boolean } = {}): P
   const athena = new AthenaClient({ region: "eu-west-1" });
   const athenaMock = options.everyClient ? mockClient(AthenaClient) : mockClient(athena);
   const started: StartQueryExecutionCommandInput[] = [];
-  const sqlById = new Map<string, string>();
-  const results = new Map<string, Promise<GetQueryResultsCommandOutput[]>>();
-  let queue: Promise<unknown> = Promise.resolve();
-  const pagesOf = (id: string) => {
-    let pages = results.get(id);
-    if (!pages) {
-      // One DuckDB connection runs one statement at a time.
-      pages = queue.then(() => athenaPages(duck.connection, sqlById.get(id) ?? "", PAGE_SIZE));
-      queue = pages.catch(() => undefined);
-      results.set(id, pages);
-    }
-    return pages;
-  };
+  const results = athenaResults(duck.connection, PAGE_SIZE);
+  const pagesOf = results.pagesOf;
   athenaMock.on(StartQueryExecutionCommand).callsFake(async (input) => {
     started.push(input);
     const id = `q-${started.length}`;
-    sqlById.set(id, String(input.QueryString));
+    results.start(id, String(input.QueryString));
     return { QueryExecutionId: id };
   });
   athenaMock.on(GetQueryExecutionCommand).callsFake(async (input) => {
