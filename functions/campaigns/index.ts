@@ -7,13 +7,10 @@
  * The report itself is made by the report use case; until the use case makes the
  * `campaigns` report, a run fails with an {@link UnsupportedReportError} saying so.
  */
-import type { Context } from "aws-lambda";
-import { systemClock } from "../lib/ports.ts";
 import { campaignsEventSchema, describeIssues } from "../lib/runtime/events.ts";
-import type { RunSummaryView } from "../lib/runtime/lambda.ts";
-import { createObservability, observedHandler } from "../lib/runtime/observability.ts";
+import { createObservability } from "../lib/runtime/observability.ts";
 import {
-  runAndRecordScheduled,
+  createScheduledHandler,
   type ScheduledHandlerOptions,
   tracedLambdaDeps,
 } from "../lib/runtime/scheduled-handler.ts";
@@ -28,19 +25,19 @@ export type CampaignsHandlerOptions = ScheduledHandlerOptions;
 
 /** Builds the handler. */
 export function createCampaignsHandler(options: CampaignsHandlerOptions) {
-  const clock = options.clock ?? systemClock;
-  return observedHandler(
-    options.observability,
-    async (event: unknown, _context: Context): Promise<RunSummaryView> => {
+  return createScheduledHandler(options, {
+    parse: (event) => {
       const parsed = campaignsEventSchema.safeParse(event ?? {});
       if (!parsed.success) {
         throw new InvalidCampaignsEventError(
           `Not a campaigns schedule event (${describeIssues(parsed.error)}): check the schedule's input in the stack; nothing was run.`,
         );
       }
-      return runAndRecordScheduled(options, clock, "campaigns", parsed.data, "campaigns run");
+      return parsed.data;
     },
-  );
+    report: () => "campaigns",
+    label: "campaigns run",
+  });
 }
 
 const observability = createObservability("opspulse-campaigns");

@@ -5,13 +5,10 @@
  * week) and delivers it once. A failed run throws, so that Lambda retries it and finally
  * parks the event in the dead-letter queue; on-call has already been told by the use case.
  */
-import type { Context } from "aws-lambda";
-import { systemClock } from "../lib/ports.ts";
 import { describeIssues, scheduledEventSchema } from "../lib/runtime/events.ts";
-import type { RunSummaryView } from "../lib/runtime/lambda.ts";
-import { createObservability, observedHandler } from "../lib/runtime/observability.ts";
+import { createObservability } from "../lib/runtime/observability.ts";
 import {
-  runAndRecordScheduled,
+  createScheduledHandler,
   type ScheduledHandlerOptions,
   tracedLambdaDeps,
 } from "../lib/runtime/scheduled-handler.ts";
@@ -26,19 +23,19 @@ export type ScheduledReportHandlerOptions = ScheduledHandlerOptions;
 
 /** Builds the handler. */
 export function createScheduledReportHandler(options: ScheduledReportHandlerOptions) {
-  const clock = options.clock ?? systemClock;
-  return observedHandler(
-    options.observability,
-    async (event: unknown, _context: Context): Promise<RunSummaryView> => {
+  return createScheduledHandler(options, {
+    parse: (event) => {
       const parsed = scheduledEventSchema.safeParse(event);
       if (!parsed.success) {
         throw new InvalidScheduleEventError(
           `Not a schedule event of opspulse (${describeIssues(parsed.error)}): check the schedule's input in the stack; nothing was run.`,
         );
       }
-      return runAndRecordScheduled(options, clock, parsed.data.report, parsed.data, "report run");
+      return parsed.data;
     },
-  );
+    report: (fire) => fire.report,
+    label: "report run",
+  });
 }
 
 const observability = createObservability("opspulse-scheduled-report");

@@ -3,9 +3,10 @@
  * one run of a report for the period its schedule closed, with its metrics and log lines,
  * and the entry point's dependencies read from the environment on first use.
  */
+import type { Context } from "aws-lambda";
 import type { OnCallDeps } from "../alerts/on-call.ts";
 import type { ReportName } from "../config/schema.ts";
-import type { Clock } from "../ports.ts";
+import { type Clock, systemClock } from "../ports.ts";
 import { ReportRunError } from "../report/run-report.ts";
 import type { EnvSource } from "./env.ts";
 import {
@@ -16,7 +17,7 @@ import {
   type ScheduledFire,
   summaryView,
 } from "./lambda.ts";
-import type { Observability } from "./observability.ts";
+import { type Observability, observedHandler } from "./observability.ts";
 
 /** What a scheduled handler is made of; tests pass their own. */
 export interface ScheduledHandlerOptions {
@@ -25,11 +26,39 @@ export interface ScheduledHandlerOptions {
   readonly clock?: Clock;
 }
 
+/** How one scheduled handler reads its event. */
+export interface ScheduledEventSpec<TFire extends ScheduledFire> {
+  /** The schedule's input of `event`; throws, running nothing, when it is not one. */
+  readonly parse: (event: unknown) => TFire;
+  /** The report the event asks for. */
+  readonly report: (fire: TFire) => ReportName;
+  /** What the run's log line says, e.g. `report run` (`report run failed` on failure). */
+  readonly label: string;
+}
+
+/**
+ * Builds a scheduled handler: parses the event, runs the report for the period its schedule
+ * closed, records the run's metrics and logs it. A failed run throws, so that Lambda retries.
+ */
+export function createScheduledHandler<TFire extends ScheduledFire>(
+  options: ScheduledHandlerOptions,
+  spec: ScheduledEventSpec<TFire>,
+) {
+  const clock = options.clock ?? systemClock;
+  return observedHandler(
+    options.observability,
+    async (event: unknown, _context: Context): Promise<RunSummaryView> => {
+      const fire = spec.parse(event);
+      return runAndRecordScheduled(options, clock, spec.report(fire), fire, spec.label);
+    },
+  );
+}
+
 /**
  * Runs `report` for the period due at `fire`, records its metrics and logs it as `label`
  * (`<label> failed` when the run failed, which is thrown again so that Lambda retries it).
  */
-export async function runAndRecordScheduled(
+async function runAndRecordScheduled(
   options: ScheduledHandlerOptions,
   clock: Clock,
   report: ReportName,
