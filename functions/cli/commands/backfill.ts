@@ -11,6 +11,7 @@ import {
   openReportRuntime,
   reportArgument,
   runReportCommand,
+  runRequestOptions,
   timeZoneOption,
   withFolders,
 } from "./run.ts";
@@ -75,10 +76,8 @@ export function registerBackfill(program: Command): void {
             summary = await runReportCommand(runtime, {
               report,
               date,
-              ...(timeZone ? { timeZone } : {}),
-              ...(opts.locale ? { locale: opts.locale } : {}),
+              ...runRequestOptions(timeZone, opts),
               ...(opts.force ? { force: true } : {}),
-              ...(opts.email ? {} : { deliver: false }),
             });
             outcomes[summary.outcome]++;
             emails += summary.emails.filter((e) => e.status === "sent").length;

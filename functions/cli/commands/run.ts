@@ -268,6 +268,18 @@ export function dateOption(flag: string, value: string): string {
   }
 }
 
+/** The request fields of `--tz` (validated), `--locale` and `--no-email` (run, backfill). */
+export function runRequestOptions(
+  timeZone: string | undefined,
+  opts: { readonly locale?: Locale | undefined; readonly email: boolean },
+): Pick<RunReportRequest, "timeZone" | "locale" | "deliver"> {
+  return {
+    ...(timeZone ? { timeZone } : {}),
+    ...(opts.locale ? { locale: opts.locale } : {}),
+    ...(opts.email ? {} : { deliver: false }),
+  };
+}
+
 /** Validates `--from` and `--to` of a range; `--to` before `--from` is a UserError. */
 export function dateRangeOptions(opts: { readonly from: string; readonly to: string }): {
   from: string;
@@ -392,12 +404,10 @@ export function registerRun(program: Command): void {
           summary = await runReportCommand(runtime, {
             report,
             date,
-            ...(timeZone ? { timeZone } : {}),
-            ...(opts.locale ? { locale: opts.locale } : {}),
+            ...runRequestOptions(timeZone, opts),
             ...(opts.dryRun ? { dryRun: true } : {}),
             ...(opts.to ? { to: opts.to } : {}),
             ...(resend ? { force: true } : {}),
-            ...(opts.email ? {} : { deliver: false }),
           });
         } catch (error) {
           if (opts.json && error instanceof ReportRunError) {
