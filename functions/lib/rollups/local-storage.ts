@@ -75,6 +75,10 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       return found;
     },
 
+    async ready(rollup) {
+      await options.bind?.(rollup);
+    },
+
     async replace(rollup, query, params, manifests, replaceOptions = {}) {
       const buildId = manifests[0]?.buildId ?? "build";
       const staging = join(lakeDir, ROLLUP_STAGING_DIR, `${buildId}-${rollup}`);
@@ -89,16 +93,21 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
         );
         const replaced = join(staging, "_replaced");
         mkdirSync(replaced);
-        for (const manifest of manifests) {
-          const target = partitionFolder(rollup, manifest.localDate);
-          const current = readManifest(join(target, MANIFEST_FILE));
-          if (current && sameInputs(current, manifest) && !replaceOptions.replaceFresh) continue;
-          const name = `${ROLLUP_PARTITION_COLUMN}=${manifest.localDate}`;
-          const staged = join(staging, name);
-          mkdirSync(staged, { recursive: true });
-          writeFileSync(join(staged, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-          swapIn(staged, target, join(replaced, name));
-        }
+        // Swaps are serialized per rollup across processes: the freshness check and the swap
+        // happen under one lock, so a run never moves aside a day that another run has just
+        // built from the same inputs (and may be reading).
+        await withSwapLock(join(lakeDir, ROLLUP_STAGING_DIR, `_swap-${rollup}.lock`), () => {
+          for (const manifest of manifests) {
+            const target = partitionFolder(rollup, manifest.localDate);
+            const current = readManifest(join(target, MANIFEST_FILE));
+            if (current && sameInputs(current, manifest) && !replaceOptions.replaceFresh) continue;
+            const name = `${ROLLUP_PARTITION_COLUMN}=${manifest.localDate}`;
+            const staged = join(staging, name);
+            mkdirSync(staged, { recursive: true });
+            writeFileSync(join(staged, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+            swapIn(staged, target, join(replaced, name));
+          }
+        });
         await options.bind?.(rollup);
         return result.stats;
       } finally {
@@ -106,6 +115,41 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       }
     },
   };
+}
+
+/** A lock older than this is left over from a crashed process and is taken over. */
+const STALE_SWAP_LOCK_MS = 5 * 60_000;
+
+/**
+ * Runs `swap` holding a lock folder (`mkdir` is atomic: of two processes exactly one
+ * creates it). Others wait their turn; a lock left by a crashed process is taken over.
+ */
+async function withSwapLock(lock: string, swap: () => void): Promise<void> {
+  mkdirSync(join(lock, ".."), { recursive: true });
+  const deadline = Date.now() + 2 * STALE_SWAP_LOCK_MS;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if (codeOf(error) !== "EEXIST") throw error;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lock).mtimeMs;
+      } catch {}
+      if (age > STALE_SWAP_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) {
+        throw new Error(
+          `rollup swap lock ${lock} is held for too long: remove it if no run is active`,
+        );
+      } else await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+  try {
+    swap();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Puts `staged` where `target` is: the old folder moves aside first, then the new one in. */

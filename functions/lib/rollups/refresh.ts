@@ -168,6 +168,7 @@ async function refreshNow(
       }),
     );
   }
+  await storage.ready?.(rollup);
   return { rollup, built: toBuild, stats };
 }
 

@@ -57,6 +57,12 @@ export interface RollupStorage {
     manifests: readonly RollupManifest[],
     options?: { readonly replaceFresh?: boolean },
   ): Promise<QueryStats>;
+  /**
+   * Makes the rollup's current partitions visible to this engine's queries, whoever built
+   * them: a view bound while the rollup had no file must see the days that another run
+   * has built since (its refresh then finds them fresh and builds nothing).
+   */
+  ready?(rollup: string): Promise<void>;
 }
 
 /** Whether two manifests describe builds of one day from the same inputs. */
