@@ -92,36 +92,14 @@ export class LakeCatalog extends Construct {
         `queries/_sources.yaml and the data contract disagree on whether "${source.name}" is partitioned by dt: make them agree.`,
       );
     }
-    const format = STORAGE_FORMATS[source.format];
     const location = props.lake.uri(source.location);
-    const parameters: Record<string, string> = {
-      EXTERNAL: "TRUE",
-      classification: format.classification,
-      ...(source.partitioned_by ? partitionProjection(location, props.firstDay) : {}),
-    };
-    return new glue.CfnTable(this, `Table-${source.name}`, {
-      catalogId: account,
-      databaseName: props.databaseName,
-      tableInput: {
-        name: source.name,
-        description: source.description,
-        tableType: "EXTERNAL_TABLE",
-        parameters,
-        partitionKeys: source.partitioned_by
-          ? [{ name: "dt", type: "string", comment: "UTC date of the row, YYYY-MM-DD." }]
-          : [],
-        storageDescriptor: {
-          location,
-          inputFormat: format.inputFormat,
-          outputFormat: format.outputFormat,
-          serdeInfo: { serializationLibrary: format.serializationLibrary },
-          columns: spec.columns.map((column) => ({
-            name: column.name,
-            type: GLUE_TYPES[column.type],
-            comment: column.description,
-          })),
-        },
-      },
+    return this.#externalTable(source, props, account, {
+      format: STORAGE_FORMATS[source.format],
+      columns: spec.columns,
+      projection: source.partitioned_by ? partitionProjection(location, props.firstDay) : {},
+      partitionKeys: source.partitioned_by
+        ? [{ name: "dt", type: "string", comment: "UTC date of the row, YYYY-MM-DD." }]
+        : [],
     });
   }
 
@@ -137,8 +115,43 @@ export class LakeCatalog extends Construct {
         `queries/_sources.yaml must declare rollup "${source.name}" as parquet partitioned_by ${ROLLUP_PARTITION_COLUMN}.`,
       );
     }
-    const format = STORAGE_FORMATS.parquet;
     const location = props.lake.uri(source.location);
+    return this.#externalTable(source, props, account, {
+      format: STORAGE_FORMATS.parquet,
+      columns: spec.columns,
+      projection: partitionProjection(
+        location,
+        props.firstDay,
+        ROLLUP_PARTITION_COLUMN,
+        "NOW+1DAYS",
+      ),
+      partitionKeys: [
+        {
+          name: ROLLUP_PARTITION_COLUMN,
+          type: "string",
+          comment: "Report-zone local date of the rows, YYYY-MM-DD.",
+        },
+      ],
+    });
+  }
+
+  /** A Glue external table over the source's lake location, columns typed for Athena. */
+  #externalTable(
+    source: SourceDecl,
+    props: LakeCatalogProps,
+    account: string,
+    table: {
+      readonly format: (typeof STORAGE_FORMATS)[keyof typeof STORAGE_FORMATS];
+      readonly columns: readonly {
+        readonly name: string;
+        readonly type: SqlType | RollupColumnType;
+        readonly description: string;
+      }[];
+      readonly projection: Record<string, string>;
+      readonly partitionKeys: glue.CfnTable.ColumnProperty[];
+    },
+  ): glue.CfnTable {
+    const { format } = table;
     return new glue.CfnTable(this, `Table-${source.name}`, {
       catalogId: account,
       databaseName: props.databaseName,
@@ -149,21 +162,15 @@ export class LakeCatalog extends Construct {
         parameters: {
           EXTERNAL: "TRUE",
           classification: format.classification,
-          ...partitionProjection(location, props.firstDay, ROLLUP_PARTITION_COLUMN, "NOW+1DAYS"),
+          ...table.projection,
         },
-        partitionKeys: [
-          {
-            name: ROLLUP_PARTITION_COLUMN,
-            type: "string",
-            comment: "Report-zone local date of the rows, YYYY-MM-DD.",
-          },
-        ],
+        partitionKeys: table.partitionKeys,
         storageDescriptor: {
-          location,
+          location: props.lake.uri(source.location),
           inputFormat: format.inputFormat,
           outputFormat: format.outputFormat,
           serdeInfo: { serializationLibrary: format.serializationLibrary },
-          columns: spec.columns.map((column) => ({
+          columns: table.columns.map((column) => ({
             name: column.name,
             type: GLUE_TYPES[column.type],
             comment: column.description,
