@@ -24,10 +24,11 @@
 -- The day-only cohorts (retention, first-order conversion) are also computed for a weekly
 -- run, relative to its Sunday; the weekly report does not show them.
 --
--- Cost: the events are reduced once to one row per user and local day; the signup lookback
--- is a window over the few of those rows that hold a signup (not over all of them), and the
--- order figures are grouped per buyer, so no step joins the users with every paid order
--- except the cohort users' (bench/README-section.md has the figures).
+-- Cost: the user days are read once; the activity flags group only the days they look at
+-- (the 30 days ending D, not the signup lookback before them); the signup lookback is a
+-- window over the few user days that hold a signup, and only the signups of the period and
+-- of the cohorts are kept; the order figures are grouped per buyer. So no step joins every
+-- user with every paid order or with every signup (bench/README-section.md has the figures).
 --
 -- @param events_first_day varchar first local day of the events window (YYYY-MM-DD)
 -- @param events_last_day varchar last local day of the events window (D)
@@ -112,6 +113,9 @@ user_activity as (
     max(case when local_date between :mau_start and :period_end then on_private_channel else 0 end)
       as private_in_mau_window
   from user_days
+  where local_date >= :mau_start
+    or local_date >= :wau_start
+    or local_date >= :period_start
   group by user_id
 ),
 
@@ -127,6 +131,11 @@ user_signups as (
     min(case when local_date between :ltv_cohort_start and :ltv_cohort_end then signup_time end)
       as ltv_signup_time
   from signups
+  where local_date between :period_start and :period_end
+    or local_date in (
+      :retention_d1_cohort, :retention_d7_cohort, :retention_d30_cohort, :conversion_cohort
+    )
+    or local_date between :ltv_cohort_start and :ltv_cohort_end
   group by user_id
 ),
 
@@ -205,13 +214,18 @@ cohort_orders as (
   group by s.user_id
 ),
 
-user_totals as (
+activity_totals as (
+  select
+    coalesce(sum(active_days_in_period), 0) as active_user_days,
+    count(case when active_in_wau_window = 1 then 1 end) as wau_users,
+    count(case when active_in_mau_window = 1 then 1 end) as mau_users,
+    count(case when private_in_mau_window = 1 then 1 end) as private_mau_users
+  from user_activity
+),
+
+signup_totals as (
   select
     count(case when s.signed_up_in_period = 1 then 1 end) as new_users,
-    coalesce(sum(a.active_days_in_period), 0) as active_user_days,
-    count(case when a.active_in_wau_window = 1 then 1 end) as wau_users,
-    count(case when a.active_in_mau_window = 1 then 1 end) as mau_users,
-    count(case when a.private_in_mau_window = 1 then 1 end) as private_mau_users,
     count(case when s.in_retention_d1_cohort = 1 then 1 end) as retention_d1_cohort_users,
     count(case when s.in_retention_d1_cohort = 1 and a.active_on_period_end = 1 then 1 end)
       as retention_d1_retained_users,
@@ -225,11 +239,11 @@ user_totals as (
     count(case when c.converted = 1 then 1 end) as converted_users,
     count(s.ltv_signup_time) as ltv_cohort_users,
     coalesce(sum(c.ltv_revenue), 0) as ltv_revenue
-  from user_activity as a
-  left join user_signups as s
-    on a.user_id = s.user_id
+  from user_signups as s
+  left join user_activity as a
+    on s.user_id = a.user_id
   left join cohort_orders as c
-    on a.user_id = c.user_id
+    on s.user_id = c.user_id
 ),
 
 customer_totals as (
@@ -253,21 +267,21 @@ customer_totals as (
 
 final as (
   select
-    u.new_users,
-    u.active_user_days,
-    u.wau_users,
-    u.mau_users,
-    u.private_mau_users,
-    u.retention_d1_cohort_users,
-    u.retention_d1_retained_users,
-    u.retention_d7_cohort_users,
-    u.retention_d7_retained_users,
-    u.retention_d30_cohort_users,
-    u.retention_d30_retained_users,
-    u.conversion_cohort_users,
-    u.converted_users,
-    u.ltv_cohort_users,
-    u.ltv_revenue,
+    s.new_users,
+    a.active_user_days,
+    a.wau_users,
+    a.mau_users,
+    a.private_mau_users,
+    s.retention_d1_cohort_users,
+    s.retention_d1_retained_users,
+    s.retention_d7_cohort_users,
+    s.retention_d7_retained_users,
+    s.retention_d30_cohort_users,
+    s.retention_d30_retained_users,
+    s.conversion_cohort_users,
+    s.converted_users,
+    s.ltv_cohort_users,
+    s.ltv_revenue,
     c.paid_orders,
     c.gmv,
     c.paying_users,
@@ -275,7 +289,8 @@ final as (
     c.repurchase_repeat_customers,
     c.private_repurchase_customers,
     c.private_repurchase_repeat_customers
-  from user_totals as u
+  from activity_totals as a
+  cross join signup_totals as s
   cross join customer_totals as c
 )
 
