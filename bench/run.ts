@@ -78,7 +78,13 @@ interface Options {
 }
 
 const started = performance.now();
+/** The highest 1-minute load average seen during the run (sampled at every progress line). */
+let peakLoad = 0;
+const sampleLoad = () => {
+  peakLoad = Math.max(peakLoad, loadavg()[0] ?? 0);
+};
 const log = (line: string) => {
+  sampleLoad();
   const seconds = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
   process.stderr.write(`[bench ${seconds} s] ${line}\n`);
 };
@@ -107,11 +113,22 @@ const wants = (section: string) => !options.only || options.only.has(section);
 
 const results: Record<string, unknown> = {};
 const goals: GoalCheck[] = [];
+/** Time ratios, judged at the end, when the machine's load over the whole run is known. */
+interface TimeRatio {
+  readonly id: string;
+  readonly goal: string;
+  readonly wall: number;
+  readonly cpu: number;
+  readonly limit: number;
+}
+const timeGoals: TimeRatio[] = [];
 
 if (wants("runs")) Object.assign(results, await measureRuns());
 if (wants("backfill")) Object.assign(results, await measureBackfill());
 if (wants("lambdas")) Object.assign(results, await measureLambdas());
 if (wants("memory")) Object.assign(results, measureMemory());
+sampleLoad();
+goals.unshift(...timeGoals.map(timeGoal));
 
 const report = {
   generatedAt: new Date().toISOString(),
@@ -123,6 +140,7 @@ const report = {
     node: process.version,
     loadAverageBefore: loadBefore.map((v) => Math.round(v * 100) / 100),
     loadAverageAfter: loadavg().map((v) => Math.round(v * 100) / 100),
+    peakLoadAverage: Math.round(peakLoad * 100) / 100,
   },
   settings: {
     repetitions: options.reps,
@@ -253,31 +271,30 @@ async function measureRuns(): Promise<Record<string, unknown>> {
     const dailyTables = runTableTotals(dailyReads);
     const weeklyTables = runTableTotals(weeklyReads);
 
+    timeGoals.push(
+      {
+        id: "daily_vs_floor",
+        goal: "daily report run time ≤ 1.5 × one DuckDB scan of the files it reads",
+        wall: vsFloor.median,
+        cpu: cpuRatios.vsFloor.median,
+        limit: 1.5,
+      },
+      {
+        id: "history_daily",
+        goal: "daily run with 800 days of history ≤ 1.05 × with 400 days",
+        wall: historyDaily.median,
+        cpu: cpuRatios.historyDaily.median,
+        limit: 1.05,
+      },
+      {
+        id: "history_weekly",
+        goal: "weekly run with 800 days of history ≤ 1.05 × with 400 days",
+        wall: historyWeekly.median,
+        cpu: cpuRatios.historyWeekly.median,
+        limit: 1.05,
+      },
+    );
     goals.push(
-      atMost(
-        "daily_vs_floor",
-        "daily report wall time ≤ 1.5 × one DuckDB scan of the files it reads",
-        vsFloor.median,
-        1.5,
-        "×",
-        cpuNote(cpuRatios.vsFloor),
-      ),
-      atMost(
-        "history_daily",
-        "daily run with 800 days of history ≤ 1.05 × with 400 days",
-        historyDaily.median,
-        1.05,
-        "×",
-        cpuNote(cpuRatios.historyDaily),
-      ),
-      atMost(
-        "history_weekly",
-        "weekly run with 800 days of history ≤ 1.05 × with 400 days",
-        historyWeekly.median,
-        1.05,
-        "×",
-        cpuNote(cpuRatios.historyWeekly),
-      ),
       atMost(
         "scans_daily",
         "daily run reads each table's files at most once (bytes read / distinct bytes)",
@@ -414,16 +431,13 @@ async function measureBackfill(): Promise<Record<string, unknown>> {
   const total = summarize(backfill.ms);
   const ratio = total.median / singlesTotal;
   const cpuRatio = summarize(backfill.cpuMs).median / singlesCpu;
-  goals.push(
-    atMost(
-      "backfill",
-      `backfill of ${BACKFILL_DAYS} days ≤ 0.5 × ${BACKFILL_DAYS} single-day runs`,
-      ratio,
-      0.5,
-      "×",
-      cpuNote({ median: cpuRatio }),
-    ),
-  );
+  timeGoals.push({
+    id: "backfill",
+    goal: `backfill of ${BACKFILL_DAYS} days ≤ 0.5 × ${BACKFILL_DAYS} single-day runs`,
+    wall: ratio,
+    cpu: cpuRatio,
+    limit: 0.5,
+  });
   const rawTables = rawDaily ? runTableTotals(rawDaily) : [];
   return {
     backfill: {
@@ -600,9 +614,18 @@ function floorTables(
   }));
 }
 
-/** The same ratio in CPU time, which other processes on the machine hardly move. */
-function cpuNote(ratio: { readonly median: number }): string {
-  return `in CPU time ${ratio.median.toFixed(2)}×`;
+/**
+ * A time ratio's goal, judged on wall time on a quiet machine; when other processes kept the
+ * machine busy (load average above its cores), on CPU time, which they hardly move.
+ */
+function timeGoal(ratio: TimeRatio): GoalCheck {
+  const cores = cpus().length;
+  const busy = peakLoad > cores;
+  const measured = busy ? ratio.cpu : ratio.wall;
+  const note = busy
+    ? `judged on CPU time: the machine was busy (load average up to ${peakLoad.toFixed(1)} on ${cores} cores); wall time ${ratio.wall.toFixed(2)}×`
+    : `CPU time ${ratio.cpu.toFixed(2)}×`;
+  return atMost(ratio.id, ratio.goal, measured, ratio.limit, "×", note);
 }
 
 function maxAmplification(tables: readonly RunTableTotals[]): number {
