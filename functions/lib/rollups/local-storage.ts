@@ -108,7 +108,6 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
             swapIn(staged, target, join(replaced, name));
           }
         });
-        await options.bind?.(rollup);
         return result.stats;
       } finally {
         rmSync(staging, { recursive: true, force: true });

@@ -60,7 +60,8 @@ export interface RollupStorage {
   /**
    * Makes the rollup's current partitions visible to this engine's queries, whoever built
    * them: a view bound while the rollup had no file must see the days that another run
-   * has built since (its refresh then finds them fresh and builds nothing).
+   * has built since (its refresh then finds them fresh and builds nothing). A refresh
+   * calls it once at its end, after any `replace`.
    */
   ready?(rollup: string): Promise<void>;
 }
