@@ -12,20 +12,31 @@
  * 5. cold start and size of each Lambda bundle, built as the CDK stack builds it;
  * 6. email HTML size of the daily and weekly reports;
  * 7. peak memory of a daily run of the CLI;
+ * 8. late data (issue 13): a late file in a past partition of the lake changes the next
+ *    daily run's window metrics, and that run reads only the changed partitions;
  * plus an estimate of Athena bytes and cost per daily run at 1 M and 10 M daily users.
  *
  * Options: `--reps N` (default 3), `--backfill-reps N` (default 1: a backfill is 30 runs,
  * and its 30 days are the repetitions of a day), `--regenerate` (rebuild the cached lakes),
- * `--only a,b` (sections: runs, backfill, lambdas, memory; written to
+ * `--only a,b` (sections: runs, backfill, lambdas, memory, late; written to
  * `bench/cache/report-partial.{json,md}`, so the committed report stays a full run's),
  * `--render` (write report.md again from report.json, measuring nothing).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addDays } from "../functions/lib/kpi/windows.ts";
+import { writeLake } from "../functions/lib/lake/writer.ts";
 import { GMAIL_CLIP_BYTES } from "../functions/lib/report/email/render.ts";
 import type { RunReportSummary } from "../functions/lib/report/run-report.ts";
 import { estimateAthenaRun, type RunEstimate } from "./lib/athena-estimate.ts";
@@ -67,6 +78,11 @@ const DAU_SCALES = [1_000_000, 10_000_000] as const;
 const DIMENSIONS = new Set(["campaigns", "content"]);
 /** Lambda package sizes are in MiB (as AWS states its limits). */
 const MIB = 2 ** 20;
+/** The raw fact tables (the rest of what a run reads is rollups and small dimensions). */
+const RAW_TABLES = ["events", "orders"];
+/** Users of the late file: each is new, so the 30-day MAU must grow by exactly this many. */
+const LATE_USERS = 250;
+const LATE_STEM = "late-bench";
 
 interface Options {
   readonly reps: number;
@@ -128,6 +144,7 @@ if (wants("runs")) Object.assign(results, await measureRuns());
 if (wants("backfill")) Object.assign(results, await measureBackfill());
 if (wants("lambdas")) Object.assign(results, await measureLambdas());
 if (wants("memory")) Object.assign(results, measureMemory());
+if (wants("late")) Object.assign(results, await measureLateData());
 sampleLoad();
 goals.unshift(...timeGoals.map(timeGoal));
 
@@ -303,6 +320,14 @@ async function measureRuns(): Promise<Record<string, unknown>> {
       },
     );
     goals.push(
+      atMost(
+        "raw_partitions_daily",
+        "steady-state daily run reads at most 3 UTC dt partitions of each raw table (the rest from rollups)",
+        maxRawPartitions(dailyTables),
+        3,
+        "partitions",
+        rawPartitionsNote(dailyTables),
+      ),
       atMost(
         "scans_daily",
         "daily run reads each table's files at most once (bytes read / distinct bytes)",
@@ -528,6 +553,89 @@ async function measureLambdas(): Promise<Record<string, unknown>> {
   };
 }
 
+// ---- 8: late data with rollups on -------------------------------------------------------
+
+/**
+ * A late file lands in a past `dt` partition inside the daily run's 30-day window: the next
+ * daily run must rebuild that day's rollups (and only read those raw partitions besides its
+ * own day) and count the late users; with the file removed again, the run after must give
+ * the first numbers back (and the cached lake is as it was).
+ */
+async function measureLateData(): Promise<Record<string, unknown>> {
+  const lateDt = addDays(DAILY_DATE, -10);
+  const partitionDir = join(lakes.short.dir, "events", `dt=${lateDt}`);
+  const removeLateFiles = () => {
+    for (const name of readdirSync(partitionDir)) {
+      if (name.startsWith(LATE_STEM)) unlinkSync(join(partitionDir, name));
+    }
+  };
+  removeLateFiles();
+  const runtime = await openBenchRuntime({
+    lakeDir: lakes.short.dir,
+    outDir: join(WORK_DIR, "out-late"),
+    configDir: CONFIG_DIR,
+    clock,
+  });
+  const daily = { report: "daily", date: DAILY_DATE, dryRun: true } as const;
+  const observe = async () => {
+    const run = await runChecked(runtime, daily);
+    // Raw partitions per query (a partition read by two queries counts twice).
+    const rawReads = run.summary.queries
+      .map((query) => ({
+        query: query.query,
+        partitions: Object.fromEntries(
+          Object.entries(query.partitionsRead ?? {}).filter(
+            ([table, count]) => RAW_TABLES.includes(table) && count > 0,
+          ),
+        ),
+      }))
+      .filter((query) => Object.keys(query.partitions).length > 0);
+    return { mau: metricValue(run.summary, "mau"), ms: run.ms, rawReads };
+  };
+  try {
+    log(`late data: a file of ${LATE_USERS} new users' events lands in events/dt=${lateDt}`);
+    const before = await observe();
+    await writeLake(
+      lakes.short.dir,
+      {
+        events: Array.from({ length: LATE_USERS }, (_, i) => ({
+          event_id: `${LATE_STEM}-${i}`,
+          event_time: new Date(`${lateDt}T06:00:00Z`),
+          user_id: `${LATE_STEM}-user-${i}`,
+          event_type: "page_view",
+          channel: "app",
+        })),
+      },
+      { fileStem: `${LATE_STEM}-{i}` },
+    );
+    const after = await observe();
+    removeLateFiles();
+    const restored = await observe();
+    log(`  MAU ${before.mau} → ${after.mau} with the late file → ${restored.mau} without it`);
+    const counted = after.mau - before.mau === LATE_USERS && restored.mau === before.mau;
+    goals.push({
+      id: "late_data",
+      goal: `a late file in a past partition (${LATE_USERS} new users in events/dt=${lateDt}) changes the next daily run's 30-day MAU by exactly that, and removing it restores it`,
+      measured: after.mau - before.mau,
+      limit: LATE_USERS,
+      unit: "users",
+      met: counted,
+      note: `MAU ${before.mau} → ${after.mau} → ${restored.mau}; raw dt partitions read by the run after the late file: ${after.rawReads
+        .map(
+          (q) =>
+            `${q.query} ${Object.entries(q.partitions)
+              .map(([t, n]) => `${t} ${n}`)
+              .join(", ")}`,
+        )
+        .join("; ")}`,
+    });
+    return { lateData: { lateDt, lateUsers: LATE_USERS, before, after, restored } };
+  } finally {
+    removeLateFiles();
+    await runtime.close();
+  }
+}
+
 // ---- 7: peak memory of a daily run of the CLI ------------------------------------------------
 
 function measureMemory(): Record<string, unknown> {
@@ -639,6 +747,20 @@ function timeGoal(ratio: TimeRatio): GoalCheck {
 
 function maxAmplification(tables: readonly RunTableTotals[]): number {
   return Math.max(0, ...tables.map((t) => t.readAmplification));
+}
+
+function maxRawPartitions(tables: readonly RunTableTotals[]): number {
+  return Math.max(
+    0,
+    ...tables.filter((t) => RAW_TABLES.includes(t.table)).map((t) => t.partitions),
+  );
+}
+
+function rawPartitionsNote(tables: readonly RunTableTotals[]): string {
+  return tables
+    .filter((t) => RAW_TABLES.includes(t.table))
+    .map((t) => `${t.table}: ${t.partitions} distinct dt partitions`)
+    .join("; ");
 }
 
 function scanNote(tables: readonly RunTableTotals[]): string | undefined {

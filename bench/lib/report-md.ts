@@ -118,6 +118,22 @@ interface RunsResults {
     }[];
   };
   readonly memory?: { readonly dailyRunPeakRssBytes: Summary; readonly dailyRunWallMs: Summary };
+  readonly lateData?: {
+    readonly lateDt: string;
+    readonly lateUsers: number;
+    readonly before: LateRun;
+    readonly after: LateRun;
+    readonly restored: LateRun;
+  };
+}
+
+interface LateRun {
+  readonly mau: number;
+  readonly ms: number;
+  readonly rawReads: readonly {
+    readonly query: string;
+    readonly partitions: Readonly<Record<string, number>>;
+  }[];
 }
 
 interface QueriesResult {
@@ -296,6 +312,30 @@ export function renderMarkdown(report: ReportForMarkdown): string {
       "## 7. Peak memory of a daily run",
       "",
       `\`opspulse run daily --date ${report.settings.dailyDate}\` on the ${short.days}-day lake, under \`/usr/bin/time\`: peak RSS ${formatSummary(r.memory.dailyRunPeakRssBytes, formatBytes)}, wall time ${formatSummary(r.memory.dailyRunWallMs, formatMs)} (process start to exit).`,
+      "",
+    );
+  }
+  if (r.lateData) {
+    const l = r.lateData;
+    const reads = (run: LateRun) =>
+      run.rawReads
+        .map(
+          (q) =>
+            `${q.query}: ${Object.entries(q.partitions)
+              .map(([table, count]) => `${table} ${count}`)
+              .join(", ")}`,
+        )
+        .join("; ") || "none";
+    lines.push(
+      "## 8. Late data",
+      "",
+      `A file of ${n(l.lateUsers)} new users' events is added to \`events/dt=${l.lateDt}\` (inside the 30-day MAU window), the daily report of ${report.settings.dailyDate} runs again, then the file is removed and it runs once more.`,
+      "",
+      "| run | MAU | time | raw dt partitions read, per query |",
+      "|---|---:|---:|---|",
+      `| before | ${n(l.before.mau)} | ${formatMs(l.before.ms)} | ${reads(l.before)} |`,
+      `| with the late file | ${n(l.after.mau)} | ${formatMs(l.after.ms)} | ${reads(l.after)} |`,
+      `| file removed | ${n(l.restored.mau)} | ${formatMs(l.restored.ms)} | ${reads(l.restored)} |`,
       "",
     );
   }
