@@ -22,9 +22,10 @@ import { contentModule } from "../../functions/lib/report/modules/content.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import { oracleContent } from "../oracle/content.ts";
 import { buildLake, dateIn, type LakeSpec, lakeSpec } from "../oracle/ops-lake.ts";
+import { checkUntilCovered, runsPerBatch } from "../support/property-coverage.ts";
 
-/** Lakes per zone; OPSPULSE_PROPERTY_RUNS raises it for a longer run. */
-const RUNS_PER_ZONE = Number(process.env.OPSPULSE_PROPERTY_RUNS) || 30;
+/** Lakes per zone and batch; OPSPULSE_PROPERTY_RUNS raises it for a longer run. */
+const RUNS_PER_ZONE = runsPerBatch(30);
 const tempRoot = mkdtempSync(join(tmpdir(), "opspulse-"));
 const catalog = new QueryCatalog();
 afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
@@ -124,16 +125,17 @@ describe("content: SQL on DuckDB vs the independent oracle", () => {
         content: { max: 8, dayOffsets: fc.integer({ min: -40, max: 1 }) },
         flawRate: 0.05,
       });
-      await fc.assert(
-        fc.asyncProperty(shape, fc.constantFrom(1, 1, 2), (spec, minSample) =>
-          compareOnLake(spec, zone, minSample, seen),
-        ),
-        { numRuns: RUNS_PER_ZONE, seed: Number(process.env.OPSPULSE_PROPERTY_SEED) || undefined },
-      );
       const everyMetric = (["day", "week"] as const).flatMap((kind) =>
         CONTENT_KPI_IDS[kind].map((id) => `${kind}:${id}`),
       );
-      expect(everyMetric.filter((key) => !seen.has(key))).toEqual([]);
+      const unseen = await checkUntilCovered(
+        fc.asyncProperty(shape, fc.constantFrom(1, 1, 2), (spec, minSample) =>
+          compareOnLake(spec, zone, minSample, seen),
+        ),
+        () => everyMetric.filter((key) => !seen.has(key)),
+        { numRuns: RUNS_PER_ZONE },
+      );
+      expect(unseen).toEqual([]);
     }, 240_000);
   }
 });
