@@ -11,6 +11,10 @@
  * alerts/state.json                                             the alert state (ETag-versioned)
  * ```
  *
+ * A period key of a run in another zone than its report's configured one starts with the
+ * zone (`tz=America.New_York/2026-03-01`, see `zonedKey` in report/snapshot.ts): its objects
+ * sort after every plain date, so the configured zone's history ranges never read them.
+ *
  * S3 has no append, so the append-only JSON Lines files of the local runtime become one
  * object per line, partitioned by the UTC date they were written (`dt=`). Athena reads such
  * a folder as one table: e.g. `CREATE EXTERNAL TABLE snapshot_history (…) PARTITIONED BY
@@ -56,6 +60,7 @@ import {
   type Sleep,
   withRetry,
 } from "./aws-errors.ts";
+import { mapLimited } from "./map-limited.ts";
 
 /** Where and how the S3 stores write. */
 export interface S3StoreOptions {
@@ -420,22 +425,4 @@ function periodSegments(periodKey: string): string[] {
     );
   }
   return segments;
-}
-
-/** Maps with at most `limit` calls in flight, keeping the order of `items`. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -26,6 +26,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { isNotFound } from "../adapters/aws-errors.ts";
+import { mapLimited } from "../adapters/map-limited.ts";
 import type { QueryEngine } from "../ports.ts";
 import type { SourceDecl } from "../query/catalog.ts";
 import { ROLLUP_PARTITION_COLUMN } from "./schema.ts";
@@ -93,7 +95,7 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
     rollup: string,
     days: readonly string[],
   ): Promise<RollupManifest[]> => {
-    const found = await mapLimited(days, async (day) => {
+    const found = await mapLimited(days, CONCURRENCY, async (day) => {
       try {
         const object = await s3.send(
           new GetObjectCommand({
@@ -109,7 +111,7 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
           : undefined;
       } catch (error) {
         // No manifest, or an unreadable one: the day is built again.
-        if (isMissing(error) || error instanceof SyntaxError) return undefined;
+        if (isNotFound(error) || error instanceof SyntaxError) return undefined;
         throw error;
       }
     });
@@ -121,7 +123,7 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
 
     async fingerprints(table, dts) {
       const location = locationOf(table);
-      const entries = await mapLimited(dts, async (dt) => {
+      const entries = await mapLimited(dts, CONCURRENCY, async (dt) => {
         const folder = `${location}dt=${dt}/`;
         const lines = (await list(folder))
           .map((object) => ({ ...object, name: object.key.slice(folder.length) }))
@@ -220,22 +222,4 @@ function parseLakeUri(uri: string): { bucket: string; prefix: string } {
     throw new Error(`The lake location "${uri}" must be s3://bucket/ or s3://bucket/prefix/.`);
   }
   return { bucket: match[1] ?? "", prefix: match[2] ?? "" };
-}
-
-function isMissing(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name;
-  return name === "NoSuchKey" || name === "NotFound";
-}
-
-async function mapLimited<T, R>(items: readonly T[], map: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-  return results;
 }
