@@ -51,7 +51,10 @@ export const systemClock: Clock = { now: () => new Date() };
 /** A stored KPI snapshot document (one per report, period and revision). */
 export interface SnapshotDocument {
   readonly report: string;
-  /** Period key, e.g. `2026-03-01` (day) or `2026-W09` (week) or `<campaign>/2026-03-01`. */
+  /**
+   * Period key, e.g. `2026-03-01` (day) or `2026-W09` (week) or `<campaign>/2026-03-01`;
+   * prefixed `tz=America.New_York/` in a zone other than the report's configured one.
+   */
   readonly periodKey: string;
   readonly revision: number;
   readonly [field: string]: unknown;

@@ -10,6 +10,10 @@
  * <out>/runs/runs.jsonl                              one line per run
  * ```
  *
+ * A period key of a run in another zone than its report's configured one starts with the
+ * zone (`tz=America.New_York/2026-03-01`, see `zonedKey` in report/snapshot.ts), so it is a
+ * folder of its own, and so is its delivery key.
+ *
  * Files appear whole or not at all: each is written to a temporary name first, then
  * hard-linked (exclusive: fails when the name exists) or renamed into place.
  */

@@ -46,6 +46,7 @@ import {
   rerunCommand,
   runReport,
 } from "../report/run-report.ts";
+import { isSameZone } from "../report/snapshot.ts";
 import {
   type ChannelBreakdown,
   measureFor,
@@ -131,8 +132,14 @@ async function alertAfterSnapshot(
   const gate = context.completeness;
   const dataIssues = gate?.issues ?? [];
 
-  // A preview, a history backfill or a test send to one address judges nothing for on-call.
-  if (context.dryRun || context.request.deliver === false || context.request.to) {
+  // A preview, a history backfill, a test send to one address or a re-run in another zone
+  // than the configured one (a view of other days, keyed apart) judges nothing for on-call.
+  if (
+    context.dryRun ||
+    context.request.deliver === false ||
+    context.request.to ||
+    !isSameZone(context.period.timeZone, context.config.schedules[context.request.report].timeZone)
+  ) {
     return { stats };
   }
 

@@ -9,7 +9,7 @@ import { RFM_SEGMENTS, type RfmSummary } from "../kpi/rfm.ts";
 import { addDays, isoWeekLabel, type Period } from "../kpi/windows.ts";
 import type { SnapshotDocument } from "../ports.ts";
 import type { EvaluatedMetric } from "../report/email/model.ts";
-import { periodKeyOf, storedValue } from "../report/snapshot.ts";
+import { periodKeyOf, storedValue, unzonedKey } from "../report/snapshot.ts";
 import type { ChartRasterizer } from "./raster.ts";
 import { type SparkPoint, sparklineSvg } from "./sparkline.ts";
 import { CHART_CONFIG, type ChartSpec, vegaLiteToSvg } from "./vega.ts";
@@ -94,7 +94,7 @@ export async function renderEmailCharts(
   const { period } = input;
   const headlineMetrics = input.metrics.filter((m) => m.def.headline);
   const earlier = [...input.history]
-    .filter((doc) => doc.periodKey < periodKeyOf(period))
+    .filter((doc) => unzonedKey(doc.periodKey) < periodKeyOf(period))
     .sort((a, b) => (a.periodKey < b.periodKey ? -1 : 1))
     .slice(-(SPARKLINE_PERIODS[period.kind] - 1));
 
@@ -102,7 +102,7 @@ export async function renderEmailCharts(
   for (const m of headlineMetrics) {
     const points: SparkPoint[] = [
       ...earlier.map((doc) => ({
-        label: shortLabel(doc.periodKey),
+        label: shortLabel(unzonedKey(doc.periodKey)),
         value: storedValue(doc, m.def.id),
       })),
       { label: shortLabel(periodKeyOf(period)), value: m.evaluation.value },

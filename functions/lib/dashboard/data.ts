@@ -6,7 +6,7 @@
  */
 import { addDays, daysBetween, type IsoDate, isoWeekLabel } from "../kpi/windows.ts";
 import type { SnapshotDocument, SnapshotStore } from "../ports.ts";
-import type { MetricSnapshot, ReportSnapshot } from "../report/snapshot.ts";
+import { isZonedKey, type MetricSnapshot, type ReportSnapshot } from "../report/snapshot.ts";
 
 /** Days the dashboard covers by default (ending with the newest daily snapshot). */
 export const DEFAULT_DASHBOARD_DAYS = 90;
@@ -73,8 +73,11 @@ export async function loadDashboardData(
     snapshots.history("campaigns", "", "\uffff").catch(() => []),
   ]);
   const inRange = (date: IsoDate | undefined) => date !== undefined && date >= from && date <= to;
+  // The dashboard shows the configured zone: documents of a `--tz` re-run are keyed apart.
   const fromCampaignsReport = campaignCurvesFromCampaignsReport(
-    (campaignDocs as StoredSnapshot[]).filter((doc) => inRange(campaignDate(doc))),
+    (campaignDocs as StoredSnapshot[]).filter(
+      (doc) => !isZonedKey(doc.periodKey) && inRange(campaignDate(doc)),
+    ),
   );
   const fromDaily = campaignCurvesFromDaily(daily as StoredSnapshot[]);
   const campaigns = fromCampaignsReport.length > 0 ? fromCampaignsReport : fromDaily;

@@ -5,7 +5,7 @@
 import type { Locale } from "../kpi/registry.ts";
 import { type IsoDate, isoWeekLabel } from "../kpi/windows.ts";
 import type { SnapshotStore } from "../ports.ts";
-import type { ReportSnapshot } from "../report/snapshot.ts";
+import { isZonedKey, type ReportSnapshot } from "../report/snapshot.ts";
 import { historyRows, type MetricTableRow } from "./metric-table.ts";
 
 /** What to export. */
@@ -31,6 +31,8 @@ export async function exportHistory(
         ? [isoWeekLabel(from), isoWeekLabel(to)]
         : ["", "\uffff"];
   const docs = (await snapshots.history(report, fromKey, toKey)).filter((doc) => {
+    // The configured zone's periods: a `--tz` re-run's are keyed `tz=<zone>/…`.
+    if (isZonedKey(doc.periodKey)) return false;
     const start = (doc as Partial<ReportSnapshot>).period?.start;
     return report === "daily" || report === "weekly" || start === undefined
       ? true

@@ -26,7 +26,12 @@ import type { Period } from "../kpi/windows.ts";
 import type { SnapshotDocument, SnapshotDraft, SnapshotStore } from "../ports.ts";
 import type { EvaluatedMetric } from "./email/model.ts";
 import type { AfterSnapshotHook } from "./run-report.ts";
-import { type MetricSnapshot, metricSnapshot, SNAPSHOT_SCHEMA_VERSION } from "./snapshot.ts";
+import {
+  type MetricSnapshot,
+  metricSnapshot,
+  SNAPSHOT_SCHEMA_VERSION,
+  zonedKey,
+} from "./snapshot.ts";
 
 /** The report whose snapshot store holds the per-campaign documents. */
 export const CAMPAIGN_SNAPSHOTS_REPORT = "campaigns";
@@ -43,6 +48,11 @@ export interface CampaignSnapshotsInput {
   readonly configVersion: string;
   /** The report day. */
   readonly period: Period;
+  /**
+   * The campaigns report's configured zone: a day of another zone keys its documents
+   * `tz=<zone>/<campaign id>/<YYYY-MM-DD>` (see `zonedKey`); default: the period's own.
+   */
+  readonly configuredZone?: string;
   /** The campaigns module's snapshots of the day. */
   readonly snapshots: readonly CampaignSnapshot[];
   /** The run's evaluation of each campaign's metrics (campaign id → metrics). */
@@ -88,7 +98,11 @@ export function campaignSnapshotDrafts(input: CampaignSnapshotsInput): CampaignS
     const { values: _values, ...campaign } = snapshot;
     return {
       report: CAMPAIGN_SNAPSHOTS_REPORT,
-      periodKey: campaignSnapshotKey(snapshot.campaignId, snapshot.snapshotDate),
+      periodKey: zonedKey(
+        campaignSnapshotKey(snapshot.campaignId, snapshot.snapshotDate),
+        input.period.timeZone,
+        input.configuredZone ?? input.period.timeZone,
+      ),
       schemaVersion: SNAPSHOT_SCHEMA_VERSION,
       runId: input.runId,
       createdAt: input.createdAt.toISOString(),
@@ -122,6 +136,7 @@ export function createCampaignSnapshotsHook(store: SnapshotStore): AfterSnapshot
         createdAt: context.now,
         configVersion: context.config.version,
         period: context.period,
+        configuredZone: context.config.schedules[CAMPAIGN_SNAPSHOTS_REPORT].timeZone,
         snapshots,
         scoped: context.scoped,
         reportSnapshot: context.snapshot

@@ -69,6 +69,7 @@ import {
 import { campaignsModule } from "./modules/campaigns.ts";
 import type { KpiModule, MetricValue } from "./modules.ts";
 import {
+  isSameZone,
   metricSnapshot,
   periodKeyOf,
   type ReportSnapshot,
@@ -77,6 +78,7 @@ import {
   type SnapshotReference,
   storedValue,
   storedWindow,
+  zonedKey,
 } from "./snapshot.ts";
 
 /** The reports this use case makes. */
@@ -332,6 +334,11 @@ export async function runReport(
   };
   const dryRun = request.dryRun === true;
   const deliver = request.deliver !== false && !dryRun;
+  // Snapshots and deliveries of a zone other than the configured one are keyed apart.
+  const storedKey = (key: string) => {
+    const configuredZone = deps.config.schedules[request.report].timeZone;
+    return zonedKey(key, request.timeZone ?? configuredZone, configuredZone);
+  };
 
   // Filled in as the run goes, so that a failure logs how far it got.
   let period: Period | undefined;
@@ -397,7 +404,7 @@ export async function runReport(
         request.timeZone ?? deps.config.schedules[request.report].timeZone,
       );
       period = periodContaining(PERIOD_OF[request.report], parseIsoDate(request.date), timeZone);
-      periodKey = periodKeyOf(period);
+      periodKey = storedKey(periodKeyOf(period));
       window = periodWindow(period);
       const lists = recipientLists(deps.config, request);
       const planned: PlannedDelivery[] = [];
@@ -454,8 +461,8 @@ export async function runReport(
 
     // 3. compare
     const stored = await stage("compare", async () => {
-      const previousKey = periodKeyOf(previousPeriod(plan.period));
-      const yearEarlierKey = periodKeyOf(samePeriodLastYear(plan.period));
+      const previousKey = storedKey(periodKeyOf(previousPeriod(plan.period)));
+      const yearEarlierKey = storedKey(periodKeyOf(samePeriodLastYear(plan.period)));
       const [previous, yearEarlier] = await Promise.all([
         deps.snapshots.latest(request.report, previousKey),
         deps.snapshots.latest(request.report, yearEarlierKey),
@@ -566,7 +573,11 @@ export async function runReport(
               {
                 period: plan.period,
                 metrics: evaluated.metrics,
-                history: await deps.snapshots.history(request.report, range.fromKey, range.toKey),
+                history: await deps.snapshots.history(
+                  request.report,
+                  storedKey(range.fromKey),
+                  storedKey(range.toKey),
+                ),
                 details: computed.details,
                 locales: plan.planned.map((p) => p.list.locale),
               },
@@ -828,7 +839,11 @@ function recipientLists(config: OpsConfig, request: RunReportRequest): Recipient
   return configured.map((list) => (request.locale ? { ...list, locale: request.locale } : list));
 }
 
-/** `report:<report>:<periodKey>:<list>`, or `…:to:<address>` for a `--to` run. */
+/**
+ * `report:<report>:<periodKey>:<list>`, or `…:to:<address>` for a `--to` run; the period key
+ * is the stored one, with its zone segment when the run's zone is not the configured one
+ * (`report:daily:tz=America.New_York/2026-03-01:managers`).
+ */
 export function deliveryKey(
   report: ReportKind,
   periodKey: string,
@@ -864,8 +879,9 @@ function reference(doc: SnapshotDocument | undefined): SnapshotReference | null 
 
 /** The command that re-runs `request` for `period` (shown in emails and alerts). */
 export function rerunCommand(request: RunReportRequest, period: Period, config: OpsConfig): string {
-  const zone =
-    period.timeZone === config.schedules[request.report].timeZone ? "" : ` --tz ${period.timeZone}`;
+  const zone = isSameZone(period.timeZone, config.schedules[request.report].timeZone)
+    ? ""
+    : ` --tz ${period.timeZone}`;
   return `opspulse run ${request.report} --date ${period.start}${zone}`;
 }
 

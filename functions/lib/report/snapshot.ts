@@ -88,6 +88,66 @@ export function periodKeyOf(period: Period): string {
   return period.kind === "day" ? period.start : isoWeekLabel(period.start);
 }
 
+/** The first segment of a key stored for a zone other than the report's configured one. */
+const ZONE_SEGMENT_PREFIX = "tz=";
+
+/**
+ * The key a run of a report stores its snapshot and claims its deliveries under: the period
+ * key itself when the run's zone is the report's configured zone (the keys deployments have
+ * always had, so their history of deliveries stays exactly-once), and
+ * `tz=<zone>/<period key>` in any other zone, e.g. `tz=America.New_York/2026-03-01`. A day
+ * in another zone is another window of data: its run neither meets the configured zone's
+ * deliveries nor adds revisions to its snapshots. Zones compare by their canonical name, so
+ * `--tz asia/shanghai` or an alias of the configured zone keeps the plain key.
+ */
+export function zonedKey(key: string, timeZone: string, configuredZone: string): string {
+  const zone = canonicalZone(timeZone);
+  return zone === canonicalZone(configuredZone)
+    ? key
+    : `${ZONE_SEGMENT_PREFIX}${zoneSegment(zone)}/${key}`;
+}
+
+/** The stored key of `period` for a report whose schedule is in `configuredZone`. */
+export function reportPeriodKey(period: Period, configuredZone: string): string {
+  return zonedKey(periodKeyOf(period), period.timeZone, configuredZone);
+}
+
+/** Whether `key` was stored for a zone other than its report's configured one. */
+export function isZonedKey(key: string): boolean {
+  return key.startsWith(ZONE_SEGMENT_PREFIX);
+}
+
+/** A stored key without its zone segment: `tz=America.New_York/2026-03-01` → `2026-03-01`. */
+export function unzonedKey(key: string): string {
+  return isZonedKey(key) ? key.slice(key.indexOf("/") + 1) : key;
+}
+
+/** Whether two IANA names are the same zone (`asia/shanghai`, `US/Eastern` aliases). */
+export function isSameZone(a: string, b: string): boolean {
+  return canonicalZone(a) === canonicalZone(b);
+}
+
+function canonicalZone(zone: string): string {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return zone; // not a zone: the caller's own validation names the problem
+  }
+}
+
+/**
+ * A zone as one key segment (letters, digits, `_ . = -`): `/` becomes `.` (no IANA name has
+ * a dot) and any other character `=` and its hex code (`Etc/GMT+5` → `Etc.GMT=2B5`).
+ */
+function zoneSegment(zone: string): string {
+  return zone
+    .replaceAll("/", ".")
+    .replaceAll(
+      /[^A-Za-z0-9_.-]/g,
+      (char) => `=${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+    );
+}
+
 /** The data window as it is stored (ISO strings). */
 export function storedWindow(window: UtcWindow): ReportSnapshot["dataWindow"] {
   return {

@@ -9,6 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
 import { createFsStores } from "../../../functions/lib/adapters/fs-store.ts";
 import { createOutboxMailer } from "../../../functions/lib/adapters/outbox-mailer.ts";
+import {
+  createS3DeliveryLog,
+  createS3SnapshotStore,
+} from "../../../functions/lib/adapters/s3-store.ts";
 import { parseConfig } from "../../../functions/lib/config/load.ts";
 import type { CompletenessIssue } from "../../../functions/lib/kpi/completeness.ts";
 import { isMetricId, metric } from "../../../functions/lib/kpi/registry.ts";
@@ -32,6 +36,7 @@ import {
 } from "../../../functions/lib/report/run-report.ts";
 import type { ReportSnapshot } from "../../../functions/lib/report/snapshot.ts";
 import { buildTemplates } from "../../../scripts/build-templates.ts";
+import { fakeBucket } from "../adapters/fake-s3.ts";
 import { leaves, parseEml } from "./eml.ts";
 
 const root = mkdtempSync(join(tmpdir(), "opspulse-"));
@@ -447,6 +452,111 @@ describe("runReport", () => {
       /not a calendar date/,
     );
     expect(runLog()[0]).toMatchObject({ outcome: "failed" });
+  });
+});
+
+describe.each([
+  ["the filesystem stores", () => ({})],
+  [
+    "the S3 stores",
+    () => {
+      const options = { client: fakeBucket().client, bucket: "opspulse.example.com", clock };
+      return {
+        snapshots: createS3SnapshotStore(options),
+        deliveries: createS3DeliveryLog(options),
+      };
+    },
+  ],
+] as const)("runReport for another time zone than the configured one, on %s", (_, stores) => {
+  const NEW_YORK = "America/New_York";
+
+  it("delivers a --tz re-run of a delivered day once, under keys of its own zone", async () => {
+    const { deps } = setup({ ...stores(), modules: [usersModule] });
+    const shanghai = await runReport(deps, { report: "daily", date: "2026-03-07" });
+    expect(shanghai.periodKey).toBe("2026-03-07");
+    expect(shanghai.emails.map((e) => [e.idempotencyKey, e.status])).toEqual([
+      ["report:daily:2026-03-07:managers", "sent"],
+      ["report:daily:2026-03-07:managers-zh", "sent"],
+    ]);
+
+    const newYork = await runReport(deps, {
+      report: "daily",
+      date: "2026-03-07",
+      timeZone: NEW_YORK,
+    });
+    expect(newYork.outcome).toBe("ok");
+    expect(newYork.periodKey).toBe("tz=America.New_York/2026-03-07");
+    expect(newYork.snapshot).toEqual({ periodKey: "tz=America.New_York/2026-03-07", revision: 1 });
+    expect(newYork.emails.map((e) => [e.idempotencyKey, e.status])).toEqual([
+      ["report:daily:tz=America.New_York/2026-03-07:managers", "sent"],
+      ["report:daily:tz=America.New_York/2026-03-07:managers-zh", "sent"],
+    ]);
+    // The configured zone's snapshot keeps its one revision and its own numbers.
+    const stored = await deps.snapshots.revisions("daily", "2026-03-07");
+    expect(stored.map((doc) => [doc.revision, (doc as ReportSnapshot).period.timeZone])).toEqual([
+      [1, "Asia/Shanghai"],
+    ]);
+    const zoned = (await deps.snapshots.latest(
+      "daily",
+      "tz=America.New_York/2026-03-07",
+    )) as ReportSnapshot;
+    expect(zoned.period.timeZone).toBe(NEW_YORK);
+    expect(zoned.dataWindow.fromUtc).toBe("2026-03-07T05:00:00.000Z");
+    // The configured zone's history ranges never read the other zone's snapshots.
+    expect(
+      (await deps.snapshots.history("daily", "2026-03-01", "2026-03-31")).map((d) => d.periodKey),
+    ).toEqual(["2026-03-07"]);
+
+    // The same zone again is refused, whatever the spelling of its name.
+    for (const timeZone of [NEW_YORK, "US/Eastern"]) {
+      const again = await runReport(deps, { report: "daily", date: "2026-03-07", timeZone });
+      expect(again.outcome).toBe("skipped_already_delivered");
+      expect(again.emails.map((e) => e.status)).toEqual(["already_delivered", "already_delivered"]);
+    }
+    for (const timeZone of [undefined, "Asia/Shanghai", "asia/shanghai"]) {
+      const again = await runReport(deps, {
+        report: "daily",
+        date: "2026-03-07",
+        ...(timeZone ? { timeZone } : {}),
+      });
+      expect(again.outcome).toBe("skipped_already_delivered");
+      expect(again.emails.map((e) => e.idempotencyKey)).toEqual([
+        "report:daily:2026-03-07:managers",
+        "report:daily:2026-03-07:managers-zh",
+      ]);
+    }
+  });
+
+  it("compares a --tz run with the earlier snapshot of its own zone, not the configured one's", async () => {
+    const { deps } = setup({ ...stores(), modules: [usersModule] });
+    await runReport(deps, { report: "daily", date: "2026-03-06", deliver: false });
+    const first = await runReport(deps, {
+      report: "daily",
+      date: "2026-03-07",
+      timeZone: NEW_YORK,
+      deliver: false,
+    });
+    expect(first.snapshot).toEqual({ periodKey: "tz=America.New_York/2026-03-07", revision: 1 });
+    const firstDoc = (await deps.snapshots.latest("daily", first.periodKey)) as ReportSnapshot;
+    expect(firstDoc.comparedWith.previous).toBeNull();
+
+    await runReport(deps, {
+      report: "daily",
+      date: "2026-03-07",
+      timeZone: NEW_YORK,
+      deliver: false,
+    });
+    const second = await runReport(deps, {
+      report: "daily",
+      date: "2026-03-08",
+      timeZone: NEW_YORK,
+      deliver: false,
+    });
+    const secondDoc = (await deps.snapshots.latest("daily", second.periodKey)) as ReportSnapshot;
+    expect(secondDoc.comparedWith.previous).toEqual({
+      periodKey: "tz=America.New_York/2026-03-07",
+      revision: 2,
+    });
   });
 });
 
