@@ -7,6 +7,7 @@ import {
   resolveFunctionName,
 } from "../../lib/runtime/invoke.ts";
 import { UserError } from "../errors.ts";
+import { describeStatusCounts } from "../status-counts.ts";
 
 interface InvokeOptions {
   date?: string;
@@ -72,10 +73,10 @@ export function registerInvoke(program: Command): void {
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else {
         for (const run of result.runs) {
-          const counts = Object.entries(run.statusCounts ?? {})
-            .map(([status, count]) => `${count} ${status}`)
-            .join(" · ");
-          process.stdout.write(`${run.report} ${run.periodKey}: ${run.outcome} · ${counts}\n`);
+          const counts = describeStatusCounts(run.statusCounts);
+          process.stdout.write(
+            `${run.report} ${run.periodKey}: ${run.outcome}${counts ? ` · ${counts}` : ""}\n`,
+          );
           for (const email of run.emails) {
             process.stdout.write(`  ${email.list.padEnd(12)} ${email.status}\n`);
           }

@@ -32,6 +32,7 @@ import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env
 import { localAdapterFactories } from "../../lib/runtime/local-adapters.ts";
 import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR, DEFAULT_OUT_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
+import { describeStatusCounts } from "../status-counts.ts";
 
 /** Folder options shared by run, backfill and demo (flags win over OPSPULSE_* variables). */
 export interface FolderOptions {
@@ -221,17 +222,11 @@ export function describeRun(
   runtime: Pick<ReportRuntime, "snapshotLocation">,
   previews: readonly string[] = [],
 ): string[] {
-  const counts = summary.statusCounts;
-  const judged = [
-    counts.breach ? `${counts.breach} breach${counts.breach === 1 ? "" : "es"}` : "",
-    counts.warning ? `${counts.warning} warning${counts.warning === 1 ? "" : "s"}` : "",
-    counts.met ? `${counts.met} met` : "",
-    counts.insufficient_data ? `${counts.insufficient_data} insufficient data` : "",
-  ].filter(Boolean);
+  const judged = describeStatusCounts(summary.statusCounts);
   const lines = [
     `${summary.report} report ${summary.periodKey} (${summary.period.timeZone}): ${summary.outcome.replaceAll("_", " ")} · run ${summary.runId}`,
   ];
-  if (judged.length > 0) lines.push(`  ${judged.join(" · ")}`);
+  if (judged) lines.push(`  ${judged}`);
   if (summary.snapshot) {
     lines.push(
       `  snapshot  ${runtime.snapshotLocation(summary.report, summary.snapshot.periodKey, summary.snapshot.revision)}`,

@@ -28,7 +28,7 @@ const okResult = {
       report: "daily",
       periodKey: "2026-03-01",
       outcome: "ok",
-      statusCounts: { met: 3, breach: 1 },
+      statusCounts: { met: 3, breach: 1, warning: 0, data_incomplete: 2 },
       emails: [{ list: "managers", status: "sent", to: ["boss@example.com"] }],
     },
   ],
@@ -106,7 +106,8 @@ describe("opspulse invoke", () => {
       process.stdout.write = write;
       process.stderr.write = stderr;
     }
-    expect(out.join("")).toContain("daily 2026-03-01: ok · 3 met · 1 breach");
+    // The counts line of `opspulse run` (describeStatusCounts): worst first, no zeros.
+    expect(out.join("")).toContain("daily 2026-03-01: ok · 1 breach · 2 data incomplete · 3 met");
     expect(out.join("")).toContain("managers");
   });
 
