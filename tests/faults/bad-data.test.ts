@@ -20,6 +20,7 @@ import type { Clock } from "../../functions/lib/ports.ts";
 import { efficiencyModule } from "../../functions/lib/report/modules/efficiency.ts";
 import { ALL_MODULES } from "../../functions/lib/report/modules/index.ts";
 import { ReportRunError, type RunReportSummary } from "../../functions/lib/report/run-report.ts";
+import * as rows from "../support/rows.ts";
 import { runCli } from "../unit/cli/commands/capture.ts";
 import {
   clockAt,
@@ -131,22 +132,13 @@ async function writeRawParquet(file: string, select: string): Promise<void> {
   }
 }
 
-const event = (id: string, fields: Partial<Record<string, unknown>> = {}): LakeRow => ({
-  event_id: id,
-  event_time: NOON,
-  user_id: `u${id}`,
-  event_type: "page_view",
-  channel: "app",
+// Contract rows with `fields` overridden by values the contract refuses (null users, …).
+const event = (id: string, fields: LakeRow = {}): LakeRow => ({
+  ...rows.event(id, NOON, `u${id}`),
   ...fields,
 });
-const order = (id: string, fields: Partial<Record<string, unknown>> = {}): LakeRow => ({
-  order_id: id,
-  user_id: "u2",
-  order_time: NOON,
-  updated_at: NOON,
-  amount: "80.00",
-  currency: "CNY",
-  status: "paid",
+const order = (id: string, fields: LakeRow = {}): LakeRow => ({
+  ...rows.order(id, NOON, "80.00", { user_id: "u2" }),
   ...fields,
 });
 

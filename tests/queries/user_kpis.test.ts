@@ -9,38 +9,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
+import type { EventRow, OrderRow } from "../../functions/lib/contract/schema.ts";
 import { periodContaining } from "../../functions/lib/kpi/windows.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
 import type { QueryEngine } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { userKpiParams, userKpiRow } from "../../functions/lib/report/modules/users.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
+import * as rows from "../support/rows.ts";
 
 const ZONE = "Asia/Shanghai";
 let eventCount = 0;
-const event = (user: string, utc: string, type: string, channel = "app") => ({
-  event_id: `e${eventCount++}`,
-  event_time: new Date(utc),
-  user_id: user,
-  event_type: type,
-  channel,
-});
+const event = (user: string, utc: string, type: EventRow["event_type"], channel = "app") =>
+  rows.event(`e${eventCount++}`, utc, user, { event_type: type, channel });
 const order = (
   id: string,
   user: string,
   orderUtc: string,
   amount: string,
-  status = "paid",
+  status: OrderRow["status"] = "paid",
   updatedUtc = orderUtc,
-) => ({
-  order_id: id,
-  user_id: user,
-  order_time: new Date(orderUtc),
-  updated_at: new Date(updatedUtc),
-  amount,
-  currency: "CNY",
-  status,
-});
+) => rows.order(id, orderUtc, amount, { user_id: user, status, updated_at: updatedUtc });
 
 const EVENTS = [
   // a: signs up on D-1 at 00:00:00 local, back on D at 00:00:00 local on WeCom.

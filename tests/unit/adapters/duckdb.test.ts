@@ -16,6 +16,7 @@ import {
   parseQueryFile,
   type QueryParams,
 } from "../../../functions/lib/query/query-file.ts";
+import { event, order } from "../../support/rows.ts";
 
 type Engine = Awaited<ReturnType<typeof createDuckDbEngine>>;
 
@@ -24,25 +25,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const sources = loadSources();
 const eventsSource = sources.find((s) => s.name === "events")!;
-
-const event = (id: string, time: string, user: string, extra: Partial<LakeRow> = {}): LakeRow => ({
-  event_id: id,
-  event_time: new Date(time),
-  user_id: user,
-  event_type: "page_view",
-  channel: "app",
-  ...extra,
-});
-
-const order = (id: string, time: string, amount: string | number, status = "paid"): LakeRow => ({
-  order_id: id,
-  user_id: "u1",
-  order_time: new Date(time),
-  updated_at: new Date(time),
-  amount,
-  currency: "CNY",
-  status,
-});
 
 /** Events on three UTC days; two straddle Shanghai midnight (16:00Z). */
 const EVENTS: LakeRow[] = [
@@ -65,8 +47,8 @@ describe("DuckDB engine on a lake written by writeLake", () => {
       events: EVENTS,
       orders: [
         order("o1", "2026-03-01T01:00:00Z", "0.10"),
-        order("o2", "2026-03-01T02:00:00Z", 0.2),
-        order("o3", "2026-03-01T03:00:00Z", "99.99", "refunded"),
+        { ...order("o2", "2026-03-01T02:00:00Z", "0.2"), amount: 0.2 }, // a number, not text
+        order("o3", "2026-03-01T03:00:00Z", "99.99", { status: "refunded" }),
       ],
       campaigns: [
         {

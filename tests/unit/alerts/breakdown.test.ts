@@ -12,6 +12,7 @@ import {
 import { periodContaining } from "../../../functions/lib/kpi/windows.ts";
 import { type LakeRow, writeLake } from "../../../functions/lib/lake/writer.ts";
 import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
+import { event, order } from "../../support/rows.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -69,53 +70,26 @@ describe("measureFor", () => {
 describe("alert_breakdown.sql on DuckDB", () => {
   it("counts users, signups, events, paid orders and GMV per channel in both periods", async () => {
     // Shanghai 2026-03-03 = [03-02 16:00Z, 03-03 16:00Z); the day before starts 03-01 16:00Z.
-    const at = (iso: string) => new Date(iso);
-    const event = (
-      id: string,
-      time: string,
-      user: string,
-      type: string,
-      channel: string | null,
-    ) => ({
-      event_id: id,
-      event_time: at(time),
-      user_id: user,
-      event_type: type,
-      channel,
-    });
     const events: LakeRow[] = [
-      event("e1", "2026-03-02T17:00:00Z", "u1", "signup", "app"),
-      event("e2", "2026-03-02T18:00:00Z", "u1", "page_view", "app"),
-      event("e3", "2026-03-03T01:00:00Z", "u2", "page_view", "app"),
-      event("e4", "2026-03-03T02:00:00Z", "u3", "page_view", null),
-      event("e5", "2026-03-02T01:00:00Z", "u1", "page_view", "wecom"),
-      event("e6", "2026-03-02T02:00:00Z", "u4", "signup", "wecom"),
-      event("e7", "2026-03-01T15:59:59Z", "u5", "page_view", "wecom"), // before both periods
-      event("e8", "2026-03-03T16:00:00Z", "u6", "page_view", "app"), // after the period
+      event("e1", "2026-03-02T17:00:00Z", "u1", { event_type: "signup" }),
+      event("e2", "2026-03-02T18:00:00Z", "u1"),
+      event("e3", "2026-03-03T01:00:00Z", "u2"),
+      event("e4", "2026-03-03T02:00:00Z", "u3", { channel: null }),
+      event("e5", "2026-03-02T01:00:00Z", "u1", { channel: "wecom" }),
+      event("e6", "2026-03-02T02:00:00Z", "u4", { event_type: "signup", channel: "wecom" }),
+      event("e7", "2026-03-01T15:59:59Z", "u5", { channel: "wecom" }), // before both periods
+      event("e8", "2026-03-03T16:00:00Z", "u6"), // after the period
     ];
-    const order = (
-      id: string,
-      time: string,
-      updated: string,
-      amount: string,
-      status: string,
-      channel: string,
-    ) => ({
-      order_id: id,
-      user_id: "u1",
-      order_time: at(time),
-      updated_at: at(updated),
-      amount,
-      currency: "CNY",
-      status,
-      channel,
-    });
     const orders: LakeRow[] = [
-      order("o1", "2026-03-03T01:00:00Z", "2026-03-03T01:00:00Z", "100.00", "paid", "app"),
-      order("o2", "2026-03-03T02:00:00Z", "2026-03-03T02:00:00Z", "50.00", "paid", "app"),
-      order("o2", "2026-03-03T02:00:00Z", "2026-03-03T05:00:00Z", "50.00", "refunded", "app"),
-      order("o3", "2026-03-02T03:00:00Z", "2026-03-02T03:00:00Z", "80.50", "paid", "wecom"),
-      order("o3", "2026-03-02T03:00:00Z", "2026-03-02T03:00:00Z", "80.50", "paid", "wecom"),
+      order("o1", "2026-03-03T01:00:00Z", "100.00", { channel: "app" }),
+      order("o2", "2026-03-03T02:00:00Z", "50.00", { channel: "app" }),
+      order("o2", "2026-03-03T02:00:00Z", "50.00", {
+        updated_at: "2026-03-03T05:00:00Z",
+        status: "refunded",
+        channel: "app",
+      }),
+      order("o3", "2026-03-02T03:00:00Z", "80.50", { channel: "wecom" }),
+      order("o3", "2026-03-02T03:00:00Z", "80.50", { channel: "wecom" }),
     ];
     const lakeDir = join(tmp, "lake");
     await writeLake(lakeDir, { events, orders });

@@ -11,9 +11,10 @@ import {
 } from "../../../bench/lib/reads.ts";
 import { floorScan } from "../../../bench/lib/runtime.ts";
 import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
-import { type LakeRow, writeLake } from "../../../functions/lib/lake/writer.ts";
+import { writeLake } from "../../../functions/lib/lake/writer.ts";
 import { loadSources } from "../../../functions/lib/query/catalog.ts";
 import { parseQueryFile } from "../../../functions/lib/query/query-file.ts";
+import { event } from "../../support/rows.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -83,14 +84,6 @@ describe("describeReads and floorScan on a real lake", () => {
   const lakeDir = join(tmp, "lake");
   const reads: QueryRead[] = [];
   let engine: Awaited<ReturnType<typeof createDuckDbEngine>>;
-  const event = (id: string, time: string, user: string): LakeRow => ({
-    event_id: id,
-    event_time: new Date(time),
-    user_id: user,
-    event_type: "page_view",
-    channel: "app",
-  });
-
   beforeAll(async () => {
     await writeLake(lakeDir, {
       events: [

@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { USER_KPI_IDS } from "../../../functions/lib/kpi/user-kpis.ts";
 import { writeLake } from "../../../functions/lib/lake/writer.ts";
+import { event, order } from "../../support/rows.ts";
 
 const BIN = fileURLToPath(new URL("../../../bin/opspulse.js", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "opspulse-"));
@@ -35,31 +36,15 @@ async function opspulse(...args: string[]) {
 beforeAll(async () => {
   // Shanghai, 1 Mar 2026 (a Sunday): u1 signed up on 28 Feb and comes back, u2 signed up
   // on 28 Feb at 23:59:59 local; u1 pays 10.50 and, a second before midnight, 0.20.
-  const event = (id: string, utc: string, user: string, type: string, channel = "app") => ({
-    event_id: id,
-    event_time: new Date(utc),
-    user_id: user,
-    event_type: type,
-    channel,
-  });
-  const order = (id: string, utc: string, user: string, amount: string) => ({
-    order_id: id,
-    user_id: user,
-    order_time: new Date(utc),
-    updated_at: new Date(utc),
-    amount,
-    currency: "CNY",
-    status: "paid",
-  });
   await writeLake(lake, {
     events: [
-      event("e1", "2026-02-27T17:00:00Z", "u1", "signup"),
-      event("e2", "2026-02-28T17:00:00Z", "u1", "page_view", "wecom"),
-      event("e3", "2026-02-28T15:59:59Z", "u2", "signup"),
+      event("e1", "2026-02-27T17:00:00Z", "u1", { event_type: "signup" }),
+      event("e2", "2026-02-28T17:00:00Z", "u1", { channel: "wecom" }),
+      event("e3", "2026-02-28T15:59:59Z", "u2", { event_type: "signup" }),
     ],
     orders: [
-      order("o1", "2026-02-28T18:00:00Z", "u1", "10.50"),
-      order("o2", "2026-03-01T15:59:59Z", "u1", "0.20"),
+      order("o1", "2026-02-28T18:00:00Z", "10.50"),
+      order("o2", "2026-03-01T15:59:59Z", "0.20"),
     ],
   });
 });

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeLake } from "../../../functions/lib/lake/writer.ts";
+import { event } from "../../support/rows.ts";
 
 const repo = resolve(import.meta.dirname, "../../..");
 const bin = join(repo, "bin", "opspulse.js");
@@ -36,12 +37,6 @@ async function opspulse(args: readonly string[], node = process.execPath): Promi
 const lines = (text: string) => text.split("\n").filter((line) => line !== "");
 
 beforeAll(async () => {
-  const event = (id: string, time: string, user: string) => ({
-    event_id: id,
-    event_time: new Date(time),
-    user_id: user,
-    event_type: "page_view",
-  });
   await writeLake(lakeDir, {
     events: [
       event("e1", "2026-02-28T15:59:59Z", "u1"), // Shanghai 2026-02-28
