@@ -8,12 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
+import type { ContentRow } from "../../functions/lib/contract/schema.ts";
 import { contentItemFromRow, contentKpis } from "../../functions/lib/kpi/content.ts";
 import { periodContaining } from "../../functions/lib/kpi/windows.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { contentParams } from "../../functions/lib/report/modules/content.ts";
 import { eventRow, type LakeContent, orderRow } from "../oracle/ops-lake.ts";
+import { content } from "../support/rows.ts";
 
 const lakeDir = mkdtempSync(join(tmpdir(), "opspulse-"));
 const catalog = new QueryCatalog();
@@ -29,14 +31,12 @@ const event = (type: string, contentId: string | null, dateTime: string) =>
     content_id: contentId,
     event_time: local(dateTime),
   });
-const item = (id: string, format: string, dateTime: string, cost: string | null): LakeContent => ({
-  id,
-  title: `Item ${id}`,
-  format,
-  channel: "app",
-  published_at: local(dateTime),
-  production_cost: cost,
-});
+const item = (
+  id: string,
+  format: ContentRow["format"],
+  dateTime: string,
+  cost: string | null,
+): LakeContent => content(id, local(dateTime), { format, production_cost: cost });
 
 beforeAll(async () => {
   const duplicatedView = event("content_view", "c1", "2026-03-04T08:00:00");

@@ -5,12 +5,7 @@
  * compile. A test that needs a row breaking the contract spreads one and overrides the
  * column: `{ ...order("o1", at, "1.00"), amount: "-1.00" }`.
  */
-import type {
-  CampaignRow,
-  ContentRow,
-  EventRow,
-  OrderRow,
-} from "../../functions/lib/contract/schema.ts";
+import type { ContentRow, EventRow, OrderRow } from "../../functions/lib/contract/schema.ts";
 
 /** An instant as an ISO 8601 string (`2026-03-01T16:00:00Z`) or a Date. */
 export type Instant = string | Date;
@@ -72,25 +67,6 @@ export function content(id: string, at: Instant, fields: Partial<ContentRow> = {
     channel: "app",
     published_at: instant(at),
     production_cost: null,
-    ...fields,
-  };
-}
-
-/** A conversion campaign running from `start` to `end` (local dates). */
-export function campaign(
-  id: string,
-  start: string,
-  end: string,
-  cost: string,
-  fields: Partial<CampaignRow> = {},
-): CampaignRow {
-  return {
-    id,
-    name: `Campaign ${id}`,
-    type: "conversion",
-    start_date: start,
-    end_date: end,
-    cost,
     ...fields,
   };
 }
