@@ -62,7 +62,7 @@ async function open(outDir: string, day: string, lakeDir = LAKE) {
 async function runDay(
   outDir: string,
   day: string,
-  options: { force?: boolean; lakeDir?: string } = {},
+  options: { force?: boolean; lakeDir?: string; timeZone?: string } = {},
 ): Promise<RunReportSummary> {
   const { deps, close } = await open(outDir, day, options.lakeDir);
   try {
@@ -70,6 +70,7 @@ async function runDay(
       report: "daily",
       date: day,
       ...(options.force ? { force: true } : {}),
+      ...(options.timeZone ? { timeZone: options.timeZone } : {}),
     });
   } finally {
     await close();
@@ -166,6 +167,19 @@ describe("on-call alerts over a sequence of days", () => {
       "alert%3Adaily%3Agmv%3Aall%3A2026-03-02%3Aresolved%3Aon-call.json",
       "alert%3Adaily%3Agmv%3Aall%3A2026-03-02%3Astart%3Aon-call.json",
     ]);
+  });
+
+  it("sends the report but no on-call alert for a re-run of a breaching day in another zone", async () => {
+    const out = join(tmp, "other-zone");
+    await runDay(out, "2026-03-01");
+    // A breaching day in New York: its own view, delivered once, judged by nobody on call.
+    const elsewhere = await runDay(out, "2026-03-02", { timeZone: "America/New_York" });
+    expect(elsewhere.emails.map((e) => e.status)).toEqual(["sent"]);
+    expect(elsewhere.metrics.gmv?.status).toBe("breach");
+    expect(onCall(out)).toEqual([]);
+    // The configured zone's run of that day still starts the alert.
+    await runDay(out, "2026-03-02");
+    expect(onCall(out).map((e) => e.list)).toEqual(["on-call.start.gmv"]);
   });
 
   it("puts the trend, the channel breakdown and the re-run command in the start alert", async () => {
