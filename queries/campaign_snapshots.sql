@@ -5,7 +5,7 @@
 -- Attribution: an event or a paid order belongs to a campaign when it carries the
 -- campaign's id and its local day is in [from_date, through_date], where from_date is the
 -- campaign's start_date (or :attribution_start, for a campaign older than the 365 days a
--- query may read) and through_date is min(D, end_date). Local days come from :cal.
+-- query may read) and through_date is min(D, end_date), in report-zone local days.
 -- Participants are the distinct users with an attributed `campaign_join` event; converted
 -- participants are those with an attributed paid order; invites count attributed
 -- `invite_accepted` events once per event_id. The AOV baseline is the unattributed paid
@@ -16,20 +16,25 @@
 -- efficiency_events.sql and efficiency_orders.sql): events without a user, order records
 -- without an order id or a user, or with a negative amount.
 --
--- One pass over each table: event and order facts are tagged per campaign, stacked, and
+-- Reads the rollups, not the raw tables: `campaign_user_day` (joins and distinct accepted
+-- invites per campaign, user and local day, rollup_campaign_user_day.sql) and `order_day`
+-- (each order's final record by local order day, rollup_order_day.sql; the latest record
+-- per order_id is taken again over the days read). The run brings every day of both
+-- windows up to date before this query (functions/lib/rollups/refresh.ts), so a daily run
+-- reads about one local day of raw partitions; with rollups off the same rows are computed
+-- inline from the raw tables. The copies of an event share its local day, so the per-day
+-- distinct invites add up to the window's.
+--
+-- One pass over each rollup: event and order facts are tagged per campaign, stacked, and
 -- aggregated first per (campaign, user), then per campaign.
 --
--- @param cal calendar local days from the earliest baseline day to D, with their dt partitions
 -- @param campaign_ids varchar_list the campaigns to snapshot (campaigns_in_scope.sql)
 -- @param snapshot_date date D
 -- @param attribution_start date earliest local day attributed (D-364)
 -- @param baseline_days integer days before the start whose unattributed orders set the AOV baseline
--- @param events_dt_from varchar first dt partition of events to read
--- @param events_dt_to varchar last dt partition of events to read
--- @param orders_dt_from varchar first dt partition of orders to read
--- @param orders_dt_to varchar last dt partition of orders to read
--- @param orders_from timestamp UTC start of the first calendar day
--- @param orders_to timestamp UTC end (exclusive) of D
+-- @param events_first_day varchar first local day of campaign_user_day to read (YYYY-MM-DD)
+-- @param orders_first_day varchar first local day of order_day to read (earliest baseline day)
+-- @param last_day varchar last local day of both to read (D, YYYY-MM-DD)
 --
 -- Output columns:
 --   campaign_id, name, type, start_date, end_date, cost   from the dimension
@@ -55,52 +60,39 @@ campaigns_in_scope as (
   where id in :campaign_ids
 ),
 
-campaign_events as (
+campaign_user_days as (
   select
-    e.event_id,
-    e.user_id,
-    e.event_type,
-    e.campaign_id,
-    cal.local_date as event_date
-  from events as e
-  join :cal as cal (local_date, dt, day_start, day_end)
-    on e.dt = cal.dt
-  where e.dt between :events_dt_from and :events_dt_to
-    and e.event_time >= cal.day_start
-    and e.event_time < cal.day_end
-    and e.campaign_id in :campaign_ids
-    and e.event_type in ('campaign_join', 'invite_accepted')
-    and e.user_id is not null
+    campaign_id,
+    user_id,
+    join_events,
+    invites_accepted,
+    cast(local_date as date) as event_date
+  from campaign_user_day
+  where local_date between :events_first_day and :last_day
+    and campaign_id in :campaign_ids
 ),
 
 order_records as (
   select
     order_id,
     user_id,
-    order_time,
     updated_at,
     amount,
     status,
     campaign_id,
-    dt
-  from orders
-  where dt between :orders_dt_from and :orders_dt_to
-    and order_time >= :orders_from
-    and order_time < :orders_to
-    and order_id is not null
-    and user_id is not null
-    and amount >= 0
+    local_date
+  from order_day
+  where local_date between :orders_first_day and :last_day
 ),
 
 order_records_latest_first as (
   select
     order_id,
     user_id,
-    order_time,
     amount,
     status,
     campaign_id,
-    dt,
+    local_date,
     row_number() over (
       partition by order_id
       order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
@@ -110,31 +102,27 @@ order_records_latest_first as (
 
 paid_orders as (
   select
-    o.order_id,
-    o.user_id,
-    o.amount,
-    o.campaign_id,
-    cal.local_date as order_date
-  from order_records_latest_first as o
-  join :cal as cal (local_date, dt, day_start, day_end)
-    on o.dt = cal.dt
-  where o.recency_rank = 1
-    and o.status = 'paid'
-    and o.order_time >= cal.day_start
-    and o.order_time < cal.day_end
+    order_id,
+    user_id,
+    amount,
+    campaign_id,
+    cast(local_date as date) as order_date
+  from order_records_latest_first
+  where recency_rank = 1
+    and status = 'paid'
 ),
 
 campaign_facts as (
   select
     c.campaign_id,
     ev.user_id,
-    case when ev.event_type = 'campaign_join' then 1 else 0 end as is_join,
-    case when ev.event_type = 'invite_accepted' then ev.event_id end as invite_event_id,
+    case when ev.join_events > 0 then 1 else 0 end as is_join,
+    ev.invites_accepted,
     cast(null as varchar) as attributed_order_id,
     cast(null as decimal(18,2)) as attributed_amount,
     cast(null as varchar) as baseline_order_id,
     cast(null as decimal(18,2)) as baseline_amount
-  from campaign_events as ev
+  from campaign_user_days as ev
   join campaigns_in_scope as c
     on ev.campaign_id = c.campaign_id
     and ev.event_date between c.from_date and c.through_date
@@ -143,7 +131,7 @@ campaign_facts as (
     c.campaign_id,
     p.user_id,
     0 as is_join,
-    cast(null as varchar) as invite_event_id,
+    0 as invites_accepted,
     case when p.campaign_id is not null then p.order_id end as attributed_order_id,
     case when p.campaign_id is not null then p.amount end as attributed_amount,
     case when p.campaign_id is null then p.order_id end as baseline_order_id,
@@ -165,7 +153,7 @@ campaign_users as (
     campaign_id,
     user_id,
     max(is_join) as joined,
-    count(distinct invite_event_id) as invites_accepted,
+    sum(invites_accepted) as invites_accepted,
     count(distinct attributed_order_id) as attributed_orders,
     sum(attributed_amount) as attributed_revenue,
     count(distinct baseline_order_id) as baseline_orders,

@@ -1,8 +1,9 @@
 /**
- * Fixture tests of the rollup build queries, queries/rollup_user_day.sql and
- * queries/rollup_order_day.sql: hand-written events and orders in Asia/Shanghai (local
- * midnight is 16:00Z the day before) and the exact rows each query returns for the local
- * days 2026-03-09 and 2026-03-10.
+ * Fixture tests of the rollup build queries, queries/rollup_user_day.sql,
+ * queries/rollup_order_day.sql and queries/rollup_campaign_user_day.sql: hand-written events
+ * and orders in Asia/Shanghai (local midnight is 16:00Z the day before) and the exact rows
+ * each query returns for the local days 2026-03-09 and 2026-03-10 (the campaign events: 12
+ * and 13 March).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import type { QueryEngine, Row } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import { buildParams } from "../../functions/lib/rollups/refresh.ts";
-import { ROLLUPS } from "../../functions/lib/rollups/schema.ts";
+import { ROLLUPS, type RollupName } from "../../functions/lib/rollups/schema.ts";
 
 const ZONE = "Asia/Shanghai";
 const DAYS = ["2026-03-09", "2026-03-10"];
@@ -89,6 +90,40 @@ const ORDERS = [
   order("o7", null, "2026-03-09T06:00:00Z", "1.00", "paid"),
 ];
 
+const campaignEvent = (
+  id: string,
+  campaign: string | null,
+  user: string | null,
+  utc: string,
+  type: string,
+) => ({
+  event_id: id,
+  event_time: new Date(utc),
+  user_id: user,
+  event_type: type,
+  campaign_id: campaign,
+});
+
+const CAMPAIGN_EVENTS = [
+  // u1 on 12 March local: two joins of k1 (the first at local midnight), two invites of k1
+  // (one delivered twice), a join of k2.
+  campaignEvent("j1", "k1", "u1", "2026-03-11T16:00:00Z", "campaign_join"),
+  campaignEvent("j2", "k1", "u1", "2026-03-12T01:00:00Z", "campaign_join"),
+  campaignEvent("i1", "k1", "u1", "2026-03-12T02:00:00Z", "invite_accepted"),
+  campaignEvent("i1", "k1", "u1", "2026-03-12T02:00:00Z", "invite_accepted"),
+  campaignEvent("i2", "k1", "u1", "2026-03-12T03:00:00Z", "invite_accepted"),
+  campaignEvent("j3", "k2", "u1", "2026-03-12T04:00:00Z", "campaign_join"),
+  // u2: an invite at 12 March 23:59:59 local, a join at 13 March 00:00:00.
+  campaignEvent("i3", "k1", "u2", "2026-03-12T15:59:59Z", "invite_accepted"),
+  campaignEvent("j4", "k1", "u2", "2026-03-12T16:00:00Z", "campaign_join"),
+  // Left out: no user, no campaign, other types, and 14 March local (not asked for).
+  campaignEvent("j5", "k1", null, "2026-03-12T05:00:00Z", "campaign_join"),
+  campaignEvent("j6", null, "u3", "2026-03-12T05:00:00Z", "campaign_join"),
+  campaignEvent("p1", "k1", "u3", "2026-03-12T05:00:00Z", "page_view"),
+  campaignEvent("s1", "k1", "u3", "2026-03-12T05:00:00Z", "invite_sent"),
+  campaignEvent("j7", "k1", "u4", "2026-03-13T16:00:00Z", "campaign_join"),
+];
+
 let lakeDir: string;
 let engine: QueryEngine;
 const catalog = new QueryCatalog();
@@ -96,7 +131,7 @@ const context = { timeZone: ZONE, settings: DEFAULT_KPI_SETTINGS };
 
 beforeAll(async () => {
   lakeDir = mkdtempSync(join(tmpdir(), "opspulse-"));
-  await writeLake(lakeDir, { events: EVENTS, orders: ORDERS });
+  await writeLake(lakeDir, { events: [...EVENTS, ...CAMPAIGN_EVENTS], orders: ORDERS });
   engine = await createDuckDbEngine({ lakeDir, threads: 1, rollups: false });
 });
 afterAll(async () => {
@@ -104,10 +139,11 @@ afterAll(async () => {
   rmSync(lakeDir, { recursive: true, force: true });
 });
 
-async function build(rollup: "user_day" | "order_day", days = DAYS): Promise<Row[]> {
+async function build(rollup: RollupName, days = DAYS): Promise<Row[]> {
   const spec = ROLLUPS[rollup];
   const { rows } = await engine.run(catalog.get(spec.buildQuery), buildParams(spec, days, context));
-  const key = (row: Row) => `${row.local_date} ${row.order_id ?? row.user_id}`;
+  const key = (row: Row) =>
+    `${row.local_date} ${row.order_id ?? row.user_id} ${row.campaign_id ?? ""}`;
   return [...rows].sort((x, y) => key(x).localeCompare(key(y)));
 }
 
@@ -206,6 +242,50 @@ describe("queries/rollup_order_day.sql", () => {
     const [first] = await build("order_day");
     expect(Object.keys(first ?? {})).toEqual([
       ...ROLLUPS.order_day.columns.map((c) => c.name),
+      "local_date",
+    ]);
+  });
+});
+
+describe("queries/rollup_campaign_user_day.sql", () => {
+  it("returns one row per campaign, user and local day: joins and distinct accepted invites", async () => {
+    const rows = await build("campaign_user_day", ["2026-03-12", "2026-03-13"]);
+    expect(rows).toEqual([
+      {
+        campaign_id: "k1",
+        user_id: "u1",
+        join_events: 2,
+        invites_accepted: 2, // i1 (twice), i2
+        local_date: "2026-03-12",
+      },
+      {
+        campaign_id: "k2",
+        user_id: "u1",
+        join_events: 1,
+        invites_accepted: 0,
+        local_date: "2026-03-12",
+      },
+      {
+        campaign_id: "k1",
+        user_id: "u2",
+        join_events: 0,
+        invites_accepted: 1,
+        local_date: "2026-03-12",
+      },
+      {
+        campaign_id: "k1",
+        user_id: "u2",
+        join_events: 1,
+        invites_accepted: 0,
+        local_date: "2026-03-13",
+      },
+    ]);
+  });
+
+  it("ends with the partition column", async () => {
+    const [first] = await build("campaign_user_day", ["2026-03-12"]);
+    expect(Object.keys(first ?? {})).toEqual([
+      ...ROLLUPS.campaign_user_day.columns.map((c) => c.name),
       "local_date",
     ]);
   });

@@ -33,7 +33,7 @@ export interface RollupSpec {
   readonly columns: readonly RollupColumn[];
 }
 
-export type RollupName = "user_day" | "order_day";
+export type RollupName = "user_day" | "order_day" | "campaign_user_day";
 
 /** The partition column of every rollup: the report-zone local date, `YYYY-MM-DD`. */
 export const ROLLUP_PARTITION_COLUMN = "local_date";
@@ -107,6 +107,18 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
       col("campaign_id", "varchar", "Campaign of the record that won."),
       col("content_id", "varchar", "Content item of the record that won."),
       col("records", "bigint", "Records of the order that local day (duplicates, updates)."),
+    ],
+  },
+  campaign_user_day: {
+    name: "campaign_user_day",
+    buildQuery: "rollup_campaign_user_day",
+    rawTable: "events",
+    dtsParam: "events_dts",
+    columns: [
+      col("campaign_id", "varchar", "The campaign the events carry."),
+      col("user_id", "varchar", "The user."),
+      col("join_events", "bigint", "campaign_join records that day (duplicates included)."),
+      col("invites_accepted", "bigint", "Distinct invite_accepted event_ids that day."),
     ],
   },
 };

@@ -51,6 +51,8 @@ describe("opspulse rollup", () => {
         // Orders only in dt 1 March: local 3 March overlaps no raw partition with files.
         "order_day 2026-03-01 … 2026-03-03: 0 fresh, 0 stale, 2 missing, 1 without raw data",
         "  missing 2026-03-01 … 2026-03-02",
+        "campaign_user_day 2026-03-01 … 2026-03-03: 0 fresh, 0 stale, 3 missing",
+        "  missing 2026-03-01 … 2026-03-03",
         "",
       ].join("\n"),
     );

@@ -5,8 +5,9 @@
  * own immutable document (see {@link computeCampaignSnapshots}).
  *
  * Two queries: `campaigns_in_scope.sql` (the small campaigns dimension), then, when some
- * campaign is due, `campaign_snapshots.sql`, which reads the events and orders of the
- * campaigns' windows once each.
+ * campaign is due, `campaign_snapshots.sql`, which reads the `campaign_user_day` and
+ * `order_day` rollups of the campaigns' windows once each, after bringing their days up to
+ * date (a steady-state daily run builds only the day's partitions from raw data).
  */
 import {
   AOV_BASELINE_DAYS,
@@ -16,11 +17,11 @@ import {
   campaignScanWindow,
   campaignSnapshot,
 } from "../../kpi/campaigns.ts";
-import { addDays, localDaysWindow } from "../../kpi/windows.ts";
+import { addDays } from "../../kpi/windows.ts";
 import type { QueryStats } from "../../ports.ts";
+import { queryOverRollups } from "../../rollups/refresh.ts";
 import type { DetailTable } from "../details.ts";
 import type { KpiModule, MetricValue, ModuleContext } from "../modules.ts";
-import { calendarParam } from "./segments.ts";
 
 /** The snapshots of a day and what the queries cost. */
 export interface CampaignSnapshots {
@@ -35,7 +36,7 @@ export interface CampaignSnapshots {
  * This is what the `campaigns` report stores, one document per campaign and day.
  */
 export async function computeCampaignSnapshots(
-  context: Pick<ModuleContext, "engine" | "catalog" | "period" | "settings">,
+  context: Pick<ModuleContext, "engine" | "catalog" | "period" | "settings" | "now">,
 ): Promise<CampaignSnapshots> {
   const { engine, catalog, period, settings } = context;
   if (period.kind !== "day") {
@@ -50,21 +51,22 @@ export async function computeCampaignSnapshots(
   if (campaigns.length === 0) return { date, snapshots: [], stats: [dimension.stats] };
 
   const window = campaignScanWindow(campaigns, date);
-  const zone = period.timeZone;
-  const events = localDaysWindow(window.eventsStart, date, zone);
-  const orders = localDaysWindow(window.ordersStart, date, zone);
-  const result = await engine.run(catalog.get("campaign_snapshots"), {
-    cal: calendarParam(window.ordersStart, date, zone),
+  const prepared = await queryOverRollups(
+    { ...context, timeZone: period.timeZone },
+    "campaign_snapshots",
+    {
+      campaign_user_day: { from: window.eventsStart, to: date },
+      order_day: { from: window.ordersStart, to: date },
+    },
+  );
+  const result = await engine.run(prepared.query, {
     campaign_ids: campaigns.map((c) => c.id),
     snapshot_date: date,
     attribution_start: window.attributionStart,
     baseline_days: AOV_BASELINE_DAYS,
-    events_dt_from: events.partitions[0] ?? "",
-    events_dt_to: events.partitions.at(-1) ?? "",
-    orders_dt_from: orders.partitions[0] ?? "",
-    orders_dt_to: orders.partitions.at(-1) ?? "",
-    orders_from: orders.fromUtc,
-    orders_to: orders.toUtc,
+    events_first_day: window.eventsStart,
+    orders_first_day: window.ordersStart,
+    last_day: date,
   });
   const counts = new Map(
     result.rows.map(campaignCountsFromRow).map((row) => [row.campaignId, row]),
@@ -72,7 +74,7 @@ export async function computeCampaignSnapshots(
   const snapshots = campaigns
     .map((campaign) => campaignSnapshot(campaign, counts.get(campaign.id), window, settings))
     .sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0));
-  return { date, snapshots, stats: [dimension.stats, result.stats] };
+  return { date, snapshots, stats: [dimension.stats, ...prepared.stats, result.stats] };
 }
 
 /**
