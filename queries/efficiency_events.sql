@@ -14,17 +14,25 @@
 -- its records is otherwise valid (so an id counts at most once).
 -- Messages count once per event_id: an id is a message when a record of it is
 -- `message_sent`, automated when such a record has automated = true.
--- Freshness: the newest event_time in [:freshness_from, :run_time] (null when none).
--- Messages and freshness, like every KPI, leave out the records without a user or of an
--- unknown type, so that bad data never moves them.
+-- Freshness: the newest event_time in [:freshness_from, :run_time] (null when none): of the
+-- local days before the run's, from the event_profile rollup (the newest valid time of each
+-- UTC quarter-hour; those quarter-hours all end before the run, and one whose newest time
+-- is at or after :freshness_from holds the newest of its part of the look-back), and from
+-- the raw events from :raw_freshness_from (the run's local midnight) on. Messages and
+-- freshness, like every KPI, leave out the records without a user or of an unknown type,
+-- so that bad data never moves them.
 --
--- Cost: one scan; only the period's records are grouped by event_id (the look-back's other
--- records, a week of them, collapse into one group that only carries the newest time).
+-- Cost: one scan of the period's partitions and of the run's local day so far; only the
+-- period's records are grouped by event_id (the other records collapse into one group
+-- that only carries the newest time), plus a week of event_profile rows.
 --
--- @param event_partitions varchar_list dt partitions of the period and of the freshness window
+-- @param event_partitions varchar_list dt partitions of the period and of the raw look-back
 -- @param period_from timestamp UTC start of the period
 -- @param period_to timestamp UTC end (exclusive) of the period
 -- @param freshness_from timestamp UTC start of the freshness look-back before the run
+-- @param profile_first_day varchar first local day of event_profile in the look-back
+-- @param profile_last_day varchar last local day of event_profile read (the day before the run's)
+-- @param raw_freshness_from timestamp UTC start of the look-back read raw (after those days)
 -- @param run_time timestamp UTC time of the run
 -- @param event_types varchar_list the known event types of the data contract
 --
@@ -50,7 +58,7 @@ scanned_events as (
       when event_time >= :period_from and event_time < :period_to then event_id
     end as period_event_id,
     case
-      when event_time >= :freshness_from
+      when event_time >= :raw_freshness_from
         and event_time <= :run_time
         and user_id is not null
         and event_type in :event_types then event_time
@@ -65,8 +73,16 @@ scanned_events as (
   where dt in :event_partitions
     and (
       (event_time >= :period_from and event_time < :period_to)
-      or (event_time >= :freshness_from and event_time <= :run_time)
+      or (event_time >= :raw_freshness_from and event_time <= :run_time)
     )
+),
+
+profiled_freshness as (
+  select max(newest_valid_time) as newest_event_time
+  from event_profile
+  where local_date between :profile_first_day and :profile_last_day
+    and bucket_start is not null
+    and newest_valid_time >= :freshness_from
 ),
 
 event_ids as (
@@ -96,7 +112,7 @@ event_ids as (
   group by in_period, period_event_id
 ),
 
-final as (
+period_quality as (
   select
     coalesce(sum(records), 0) as records,
     count(case when event_id is not null and has_valid_record = 1 then 1 end)
@@ -113,6 +129,27 @@ final as (
       as automated_messages,
     max(newest_event_time) as newest_event_time
   from event_ids
+),
+
+final as (
+  select
+    q.records,
+    q.passing_records,
+    q.missing_id,
+    q.null_user,
+    q.unknown_type,
+    q.future,
+    q.duplicate,
+    q.messages,
+    q.automated_messages,
+    case
+      when p.newest_event_time is null then q.newest_event_time
+      when q.newest_event_time is null then p.newest_event_time
+      when p.newest_event_time > q.newest_event_time then p.newest_event_time
+      else q.newest_event_time
+    end as newest_event_time
+  from period_quality as q
+  cross join profiled_freshness as p
 )
 
 select * from final

@@ -18,6 +18,7 @@ import { computeKpis } from "../../functions/lib/report/compute.ts";
 import { efficiencyModule } from "../../functions/lib/report/modules/efficiency.ts";
 import { usersModule } from "../../functions/lib/report/modules/users.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
+import { queryOverRollups } from "../../functions/lib/rollups/refresh.ts";
 import { eventRow, orderRow } from "../oracle/ops-lake.ts";
 
 const lakeDir = mkdtempSync(join(tmpdir(), "opspulse-"));
@@ -159,19 +160,21 @@ const bounds = {
 
 describe("efficiency_events.sql", () => {
   it("counts the period's event records by failure reason, messages and the newest event", async () => {
-    const { rows } = await engine.run(catalog.get("efficiency_events"), {
-      event_partitions: [
-        "2026-03-03",
-        "2026-03-04",
-        "2026-03-05",
-        "2026-03-06",
-        "2026-03-07",
-        "2026-03-08",
-        "2026-03-09",
-        "2026-03-10",
-      ],
+    // The look-back's local days before the run's (3 … 9 March) come from event_profile;
+    // the run's day so far (from local midnight, 10 March) from the raw events.
+    const profiled = { from: "2026-03-03", to: "2026-03-09" };
+    const { query } = await queryOverRollups(
+      { engine, catalog, timeZone: day.timeZone, settings: DEFAULT_KPI_SETTINGS, now },
+      "efficiency_events",
+      { event_profile: profiled },
+    );
+    const { rows } = await engine.run(query, {
+      event_partitions: ["2026-03-09", "2026-03-10"],
       ...bounds,
       freshness_from: new Date(now.getTime() - 7 * 86_400_000),
+      profile_first_day: profiled.from,
+      profile_last_day: profiled.to,
+      raw_freshness_from: local("2026-03-10T00:00:00"),
       run_time: now,
       event_types: ["page_view", "message_sent"],
     });

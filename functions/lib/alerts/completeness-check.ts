@@ -1,8 +1,10 @@
 /**
  * Runs the data-completeness gate for one period: builds the slices
  * (functions/lib/kpi/completeness.ts), reads their facts with `queries/completeness.sql` on
- * the engine, and judges them. One query, reading only the period's partitions and the same
- * weekdays of the weeks before.
+ * the engine, and judges them. One query: the period's last partition (and any slice cut at
+ * `now`) from the raw tables, the rest (the same weekdays of the weeks before) from the
+ * profile rollups, refreshed first (functions/lib/rollups/), so that a daily run reads one
+ * raw partition per table.
  *
  * {@link createCompletenessGate} plugs it into the report use case before evaluation, with
  * the managers' notice for an incomplete period.
@@ -11,6 +13,7 @@ import {
   type CompletenessIssue,
   type CompletenessRules,
   type CompletenessVerdict,
+  completenessReads,
   completenessSlices,
   DEFAULT_COMPLETENESS_RULES,
   judgeCompleteness,
@@ -23,15 +26,24 @@ import type { QueryCatalog } from "../query/catalog.ts";
 import { valueFormatter } from "../report/email/i18n.ts";
 import type { ReportNotice } from "../report/email/model.ts";
 import { type CompletenessGate, rerunCommand } from "../report/run-report.ts";
+import { queryOverRollups, rollupDays } from "../rollups/refresh.ts";
 import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
 import { ALERT_STRINGS } from "./strings.ts";
 
 export const COMPLETENESS_QUERY = "completeness";
 
-/** The verdict and the cost of the query that led to it. */
+/** The verdict, the facts it was drawn from and the cost of the queries that led to it. */
 export interface CompletenessCheck extends CompletenessVerdict {
+  /** The completeness query's cost; null when nothing was checked. */
   readonly stats: QueryStats | null;
+  /** What building the profile rollup days it read cost (none when they were fresh). */
+  readonly builds: readonly QueryStats[];
+  /** What the query found for each slice and table. */
+  readonly facts: readonly SliceFact[];
 }
+
+/** The profile rollups read no KPI setting (the rollup context wants them for others). */
+const NO_KPI_SETTINGS = { privateDomainChannels: [] };
 
 /** Checks whether the input data of `period` is complete at `now`. */
 export async function checkCompleteness(
@@ -45,19 +57,32 @@ export async function checkCompleteness(
   const slices = completenessSlices(window, now, rules.baselineWeeks);
   if (slices.length === 0) {
     // The period has not begun at `now`: nothing to check yet.
-    return { ...judgeCompleteness([], window, now, rules), stats: null };
+    return { ...judgeCompleteness([], window, now, rules), stats: null, builds: [], facts: [] };
   }
-  const result = await engine.run(catalog.get(COMPLETENESS_QUERY), {
+  const reads = completenessReads(slices, period);
+  const profiles = rollupDays(reads.profileDays);
+  const prepared = await queryOverRollups(
+    { engine, catalog, timeZone: period.timeZone, settings: NO_KPI_SETTINGS, now },
+    COMPLETENESS_QUERY,
+    { event_profile: profiles, order_profile: profiles },
+  );
+  const result = await engine.run(prepared.query, {
     slices: slices.map((slice) => ({
       localDate: slice.baselineOf,
       dt: slice.dt,
       dayStartUtc: slice.fromUtc,
       dayEndUtc: slice.toUtc,
     })),
-    partitions: [...new Set(slices.map((slice) => slice.dt))].sort(),
+    raw_partitions: reads.rawPartitions,
+    profile_days: reads.profileDays,
   });
   const facts = result.rows.map(toSliceFact);
-  return { ...judgeCompleteness(facts, window, now, rules), stats: result.stats };
+  return {
+    ...judgeCompleteness(facts, window, now, rules),
+    stats: result.stats,
+    builds: prepared.stats,
+    facts,
+  };
 }
 
 /**
@@ -88,6 +113,7 @@ export function createCompletenessGate(deps: {
         notices: issues.length > 0 ? [managerNotice(issues, command)] : [],
         checked: check.checked,
         stats: check.stats ? [check.stats] : [],
+        builds: check.builds,
       };
     },
   };

@@ -11,7 +11,14 @@
  * Comparing the same hours (not whole partitions) keeps the gate fair for a local day that
  * covers only part of a UTC partition, and for a run made before a period is over.
  */
-import { addDays, type IsoDate, type UtcWindow } from "./windows.ts";
+import {
+  addDays,
+  dateRange,
+  type IsoDate,
+  localDateOf,
+  type Period,
+  type UtcWindow,
+} from "./windows.ts";
 
 /** The gate's settings, from configuration. */
 export interface CompletenessRules {
@@ -123,6 +130,58 @@ export function completenessSlices(
     }
   }
   return slices;
+}
+
+/** Where the gate reads the facts of each partition from (see {@link completenessReads}). */
+export interface CompletenessReads {
+  /** `dt` partitions read from the raw tables (never empty when there are slices). */
+  readonly rawPartitions: readonly IsoDate[];
+  /**
+   * Local days of the profile rollups (`event_profile`, `order_profile`: records per UTC
+   * quarter-hour) read for every other partition: all the days each of them overlaps, and
+   * the period's last day (sorted, never empty).
+   */
+  readonly profileDays: readonly IsoDate[];
+}
+
+const QUARTER_HOUR_MS = 15 * 60_000;
+
+/**
+ * Which partitions the gate reads raw, and which local days of the profile rollups stand
+ * in for the others, so that a daily run reads one raw partition per table instead of the
+ * same hours of four past weeks.
+ *
+ * A profile adds up whole UTC quarter-hours, so it answers exactly for a slice that starts
+ * and ends on one: every slice bounded by local-day edges is (all time-zone offsets are
+ * multiples of 15 minutes), shifted by whole weeks or not. A partition is therefore read
+ * raw when one of its slices is cut elsewhere (a period not over, cut at `now`), and the
+ * period's last partition always is: its profile would be of a local day after the period
+ * in a zone east of UTC, still filling up. Every other partition (the baselines, the
+ * period's earlier partitions) comes from the profiles of all the local days it overlaps;
+ * their quarter-hours add up to its slices and, with the row of its stray records, to its
+ * size. The period's last local day is always read too: built by this run, it is there
+ * when later runs read it as a baseline, and no run has to build it from raw partitions
+ * that it would not read anyway.
+ */
+export function completenessReads(
+  slices: readonly CompletenessSlice[],
+  period: Pick<Period, "end" | "timeZone">,
+): CompletenessReads {
+  const aligned = (instant: Date) => instant.getTime() % QUARTER_HOUR_MS === 0;
+  const lastOfPeriod = slices.filter((slice) => slice.weeksBack === 0).at(-1)?.dt;
+  const raw = new Set<IsoDate>(lastOfPeriod ? [lastOfPeriod] : []);
+  for (const slice of slices) {
+    if (!aligned(slice.fromUtc) || !aligned(slice.toUtc)) raw.add(slice.dt);
+  }
+  const days = new Set<IsoDate>([period.end]);
+  for (const dt of new Set(slices.map((slice) => slice.dt))) {
+    if (raw.has(dt)) continue;
+    const dtStart = Date.parse(`${dt}T00:00:00Z`);
+    const first = localDateOf(new Date(dtStart), period.timeZone);
+    const last = localDateOf(new Date(dtStart + DAY_MS - 1), period.timeZone);
+    for (const day of dateRange(first, last)) days.add(day);
+  }
+  return { rawPartitions: [...raw].sort(), profileDays: [...days].sort() };
 }
 
 /** The exact median (mean of the two middle values for an even count); null when empty. */

@@ -172,6 +172,8 @@ export interface CompletenessGateResult {
   readonly checked?: readonly unknown[];
   /** Queries the gate ran, for the run log. */
   readonly stats?: readonly QueryStats[];
+  /** Rollup builds its queries needed first (fresh days cost none), for the run log. */
+  readonly builds?: readonly QueryStats[];
 }
 
 /**
@@ -484,7 +486,7 @@ export async function runReport(
           now: startedAt,
         }),
       );
-      queries.push(...(completeness.stats ?? []));
+      queries.push(...(completeness.builds ?? []), ...(completeness.stats ?? []));
     }
     const incomplete = new Set((completeness?.issues ?? []).map((issue) => issue.table));
 

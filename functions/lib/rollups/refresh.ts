@@ -37,6 +37,22 @@ const LAYOUT_VERSION = 1;
 export interface RollupWindow {
   readonly from: IsoDate;
   readonly to: IsoDate;
+  /**
+   * Only these days of the range (sorted), for a query that reads scattered days (the
+   * completeness gate: the same weekday of past weeks); default every day of the range.
+   */
+  readonly days?: readonly IsoDate[];
+}
+
+/** The days of a window: its `days`, or every day from `from` to `to`. */
+export function windowDays(window: RollupWindow): IsoDate[] {
+  return window.days ? [...window.days] : dateRange(window.from, window.to);
+}
+
+/** A window of exactly these local days (at least one). */
+export function rollupDays(days: readonly IsoDate[]): RollupWindow {
+  const sorted = [...new Set(days)].sort();
+  return { from: sorted[0] ?? "", to: sorted.at(-1) ?? "", days: sorted };
 }
 
 export type RollupNeeds = Partial<Readonly<Record<RollupName, RollupWindow>>>;
@@ -99,8 +115,7 @@ export async function queryOverRollups(
     const inlined = wanted.map(([name, window]) => {
       const spec = ROLLUPS[name];
       const build = context.catalog.get(spec.buildQuery);
-      const days = dateRange(window.from, window.to);
-      return { name, sql: bindParams(build, buildParams(spec, days, context)) };
+      return { name, sql: bindParams(build, buildParams(spec, windowDays(window), context)) };
     });
     return { query: inlineRollups(query, inlined), stats: [] };
   }
@@ -189,7 +204,7 @@ async function assess(
   window: RollupWindow,
 ): Promise<{ states: RollupDayState[]; expected: Map<IsoDate, UnbuiltManifest> }> {
   const rollup = spec.name;
-  const days = dateRange(window.from, window.to);
+  const days = windowDays(window);
   const [expected, stored] = await Promise.all([
     expectedManifests(storage, context, spec, days),
     storage.manifests(rollup, days),
@@ -303,9 +318,14 @@ function settingParams(
   spec: RollupSpec,
   settings: Pick<KpiSettings, "privateDomainChannels">,
 ): QueryParams {
-  return spec.name === "user_day"
-    ? { event_types: KNOWN_EVENT_TYPES, private_channels: settings.privateDomainChannels }
-    : {};
+  switch (spec.name) {
+    case "user_day":
+      return { event_types: KNOWN_EVENT_TYPES, private_channels: settings.privateDomainChannels };
+    case "event_profile":
+      return { event_types: KNOWN_EVENT_TYPES };
+    default:
+      return {};
+  }
 }
 
 /**

@@ -33,7 +33,12 @@ export interface RollupSpec {
   readonly columns: readonly RollupColumn[];
 }
 
-export type RollupName = "user_day" | "order_day" | "campaign_user_day";
+export type RollupName =
+  | "user_day"
+  | "order_day"
+  | "campaign_user_day"
+  | "event_profile"
+  | "order_profile";
 
 /** The partition column of every rollup: the report-zone local date, `YYYY-MM-DD`. */
 export const ROLLUP_PARTITION_COLUMN = "local_date";
@@ -119,6 +124,43 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
       col("user_id", "varchar", "The user."),
       col("join_events", "bigint", "campaign_join records that day (duplicates included)."),
       col("invites_accepted", "bigint", "Distinct invite_accepted event_ids that day."),
+    ],
+  },
+  event_profile: {
+    name: "event_profile",
+    buildQuery: "rollup_event_profile",
+    rawTable: "events",
+    dtsParam: "events_dts",
+    columns: [
+      col("dt", "varchar", "The raw dt partition of the records."),
+      col(
+        "bucket_start",
+        "timestamp",
+        "UTC quarter-hour of their event_time; null: time missing or not on the dt's date.",
+      ),
+      col("records", "bigint", "Event records (invalid ones and duplicates included)."),
+      col("newest_time", "timestamp", "Newest event_time among them."),
+      col(
+        "newest_valid_time",
+        "timestamp",
+        "Newest event_time of those with a user and a known event type.",
+      ),
+    ],
+  },
+  order_profile: {
+    name: "order_profile",
+    buildQuery: "rollup_order_profile",
+    rawTable: "orders",
+    dtsParam: "orders_dts",
+    columns: [
+      col("dt", "varchar", "The raw dt partition of the records."),
+      col(
+        "bucket_start",
+        "timestamp",
+        "UTC quarter-hour of their order_time; null: time missing or not on the dt's date.",
+      ),
+      col("records", "bigint", "Order records (invalid ones, duplicates and updates included)."),
+      col("newest_time", "timestamp", "Newest order_time among them."),
     ],
   },
 };

@@ -1,8 +1,9 @@
 /**
  * The efficiency and data-operations module (daily and weekly). Three queries: the events
- * of the period and of the freshness look-back (one scan), the orders of the period (one
- * scan), and the campaigns and content dimensions (costs). MAU for users per ops head comes
- * from the users module of the same run (`context.computed.mau`), not from another scan.
+ * of the period and of the freshness look-back (one scan; the look-back's whole local days
+ * come from the `event_profile` rollup), the orders of the period (one scan), and the
+ * campaigns and content dimensions (costs). MAU for users per ops head comes from the users
+ * module of the same run (`context.computed.mau`), not from another scan.
  */
 import {
   type EfficiencyDetails,
@@ -13,7 +14,14 @@ import {
   KNOWN_ORDER_STATUSES,
   ORDER_FAILURE_REASONS,
 } from "../../kpi/efficiency.ts";
-import { partitionsFor, periodWindow } from "../../kpi/windows.ts";
+import {
+  addDays,
+  localDateOf,
+  localMidnightUtc,
+  partitionsFor,
+  periodWindow,
+} from "../../kpi/windows.ts";
+import { queryOverRollups } from "../../rollups/refresh.ts";
 import type { DetailTable } from "../details.ts";
 import type { KpiModule } from "../modules.ts";
 
@@ -100,14 +108,29 @@ export const efficiencyModule: KpiModule = {
   async compute({ engine, catalog, period, settings, now, computed }) {
     const bounds = periodWindow(period);
     const lookbackFrom = freshnessFrom(now);
-    // The period's partitions and the look-back's, which are far apart in a backfill.
-    const lookback = partitionsFor(lookbackFrom, new Date(now.getTime() + 1));
+    // The look-back (a week) up to the run's local day comes from the event_profile rollup,
+    // whose days are wholly before the run; the run's local day so far is read raw.
+    const runDay = localDateOf(now, period.timeZone);
+    const rawLookbackFrom = new Date(
+      Math.max(lookbackFrom.getTime(), localMidnightUtc(runDay, period.timeZone).getTime()),
+    );
+    const profiled = { from: localDateOf(lookbackFrom, period.timeZone), to: addDays(runDay, -1) };
+    // The period's partitions and the raw look-back's, which are far apart in a backfill.
+    const lookback = partitionsFor(rawLookbackFrom, new Date(now.getTime() + 1));
     const eventPartitions = [...new Set([...bounds.partitions, ...lookback])].sort();
-    const eventsResult = await engine.run(catalog.get("efficiency_events"), {
+    const prepared = await queryOverRollups(
+      { engine, catalog, timeZone: period.timeZone, settings, now },
+      "efficiency_events",
+      { event_profile: profiled },
+    );
+    const eventsResult = await engine.run(prepared.query, {
       event_partitions: eventPartitions,
       period_from: bounds.fromUtc,
       period_to: bounds.toUtc,
       freshness_from: lookbackFrom,
+      profile_first_day: profiled.from,
+      profile_last_day: profiled.to,
+      raw_freshness_from: rawLookbackFrom,
       run_time: now,
       event_types: KNOWN_EVENT_TYPES,
     });
@@ -144,7 +167,7 @@ export const efficiencyModule: KpiModule = {
     return {
       values,
       details: { efficiency: details, ...efficiencyTables(details) },
-      stats: [eventsResult.stats, ordersResult.stats, costsResult.stats],
+      stats: [...prepared.stats, eventsResult.stats, ordersResult.stats, costsResult.stats],
     };
   },
 };
