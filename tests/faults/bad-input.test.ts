@@ -75,6 +75,13 @@ const INVALID_DATES = [
 ];
 /** Fixed offsets are zones too (`Intl` accepts them). */
 const VALID_ZONES = ["Asia/Shanghai", "America/New_York", "UTC", "+08:00"];
+/** The period-key prefix of a run in each valid zone (the config's zone has none). */
+const ZONE_KEY_PREFIX: Readonly<Record<string, string>> = {
+  "Asia/Shanghai": "",
+  "America/New_York": "tz=America.New_York/",
+  UTC: "tz=UTC/",
+  "+08:00": "tz==2B08=3A00/",
+};
 const INVALID_ZONES = ["Mars/Olympus", "", "Asia/Shanghai'; DROP TABLE events; --", "GMT+25"];
 const VALID_ADDRESSES = ["qa@example.com", "Ops.Lead+test@example.org"];
 const INVALID_ADDRESSES = [
@@ -277,7 +284,11 @@ describe(`ad-hoc payloads (fast-check, ${ADHOC_CASES} cases)`, () => {
           timeZone?: string;
         };
         const dates = p.date ? [p.date] : datesBetween(p.range!.from, p.range!.to);
-        expect(result.runs.map((run) => run.periodKey)).toEqual(periodKeys(p.report, dates));
+        // A run in another zone than the report's configured one (Shanghai) is keyed apart.
+        const zonePrefix = ZONE_KEY_PREFIX[p.timeZone ?? "Asia/Shanghai"] ?? "";
+        expect(result.runs.map((run) => run.periodKey)).toEqual(
+          periodKeys(p.report, dates).map((key) => `${zonePrefix}${key}`),
+        );
         tally.runs += result.runs.length;
         let expectedEmails = 0;
         // One list per report in this config; `to` replaces it.
