@@ -12,6 +12,8 @@
 -- @param current_to timestamp UTC end (exclusive) of the report period
 -- @param previous_from timestamp UTC start of the period before (it ends at current_from)
 -- @param partitions varchar_list dt partitions of both periods
+-- @partitions events :partitions
+-- @partitions orders :partitions
 --
 -- Output columns:
 --   channel                                      channel name, or 'unknown'

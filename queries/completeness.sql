@@ -11,6 +11,8 @@
 -- @param slices calendar  (baseline_of, dt, slice_start, slice_end): the slices, UTC bounds
 -- @param raw_partitions varchar_list  the dt partitions read raw, for pruning
 -- @param profile_days varchar_list  local days of the profiles holding the other partitions
+-- @partitions events :raw_partitions
+-- @partitions orders :raw_partitions
 -- Output: table_name varchar, baseline_of date, dt varchar, slice_rows bigint (rows whose
 --   time is in the slice), partition_rows bigint (rows in the whole dt partition),
 --   newest_time timestamp (newest time in the slice, null when empty)

@@ -27,6 +27,8 @@
 -- @param published_from timestamp earliest publication listed (min of period, month and reach cohort starts)
 -- @param orders_dt_from varchar first dt partition of orders to read
 -- @param orders_dt_to varchar last dt partition of orders to read
+-- @partitions events :events_dt_from..:events_dt_to
+-- @partitions orders :orders_dt_from..:orders_dt_to
 --
 -- Output columns:
 --   content_id, title, format, published_at, production_cost   from the dimension (null when unknown)

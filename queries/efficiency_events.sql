@@ -35,6 +35,7 @@
 -- @param raw_freshness_from timestamp UTC start of the look-back read raw (after those days)
 -- @param run_time timestamp UTC time of the run
 -- @param event_types varchar_list the known event types of the data contract
+-- @partitions events :event_partitions
 --
 -- Output columns (one row):
 --   records, passing_records                   the period's event records, those passing

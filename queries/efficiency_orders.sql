@@ -25,6 +25,7 @@
 -- @param period_to timestamp UTC end (exclusive) of the period
 -- @param run_time timestamp UTC time of the run
 -- @param order_statuses varchar_list the known order statuses of the data contract
+-- @partitions orders :orders_dt_from..:orders_dt_to
 --
 -- Output columns (one row):
 --   records, passing_records                   the period's order records, those passing

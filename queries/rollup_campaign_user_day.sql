@@ -14,6 +14,7 @@
 --
 -- @param cal calendar the local days to build, each with the dt partitions it overlaps
 -- @param events_dts varchar_list every dt partition of events those days overlap
+-- @partitions events :events_dts
 --
 -- Output columns (local_date last: UNLOAD partitions on the trailing columns):
 --   campaign_id        the campaign the events carry

@@ -17,6 +17,7 @@
 -- @param cal calendar the local days to build, each with the dt partitions it overlaps
 -- @param events_dts varchar_list every dt partition of events those days overlap
 -- @param event_types varchar_list the known event types of the data contract
+-- @partitions events :events_dts
 --
 -- Output columns (local_date last: UNLOAD partitions on the trailing columns):
 --   dt                   the raw partition of the records, YYYY-MM-DD

@@ -13,6 +13,7 @@
 --
 -- @param cal calendar the local days to build, each with the dt partitions it overlaps
 -- @param orders_dts varchar_list every dt partition of orders those days overlap
+-- @partitions orders :orders_dts
 --
 -- Output columns (local_date last: UNLOAD partitions on the trailing columns):
 --   dt             the raw partition of the records, YYYY-MM-DD

@@ -16,6 +16,7 @@
 -- @param events_dts varchar_list every dt partition of events those days overlap
 -- @param event_types varchar_list the known event types of the data contract
 -- @param private_channels varchar_list channels that count as private domain
+-- @partitions events :events_dts
 --
 -- Output columns (local_date last: UNLOAD partitions on the trailing columns):
 --   user_id                  the user

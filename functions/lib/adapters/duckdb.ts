@@ -12,6 +12,11 @@
  * does not union by name; a query then opens only the files of the partitions it selects.
  * Each `run` records which lake files DuckDB opened (its FileSystem log) and reports the
  * `dt` partitions and bytes they hold in `QueryStats`.
+ *
+ * A view's glob lists every partition folder of its table at every query (microseconds a
+ * folder, but a lake keeps years of them). A query whose header names the partitions it
+ * reads (`-- @partitions events :events_dts`) reads that table through a CTE over just
+ * those partitions' files instead, so its cost stays flat as history grows.
  */
 import { existsSync, globSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,9 +27,16 @@ import {
   type DuckDBInstance as Instance,
 } from "@duckdb/node-api";
 import { type SqlType, TABLES, type TableSpec } from "../contract/schema.ts";
+import { dateRange } from "../kpi/windows.ts";
 import type { Cell, QueryEngine, QueryResult, QueryStats, Row } from "../ports.ts";
 import { loadSources, type SourceDecl } from "../query/catalog.ts";
-import { bindParams, type QueryFile, type QueryParams } from "../query/query-file.ts";
+import {
+  bindParams,
+  type PartitionScope,
+  prependCtes,
+  type QueryFile,
+  type QueryParams,
+} from "../query/query-file.ts";
 import { createLocalRollupStorage, ROLLUP_STAGING_DIR } from "../rollups/local-storage.ts";
 import { type RollupColumnType, rollupSpec } from "../rollups/schema.ts";
 
@@ -72,11 +84,15 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   const connection = await instance.connect();
   const sources = options.sources ?? loadSources();
   const schemaDir = mkdtempSync(join(tmpdir(), "opspulse-duckdb-schema-"));
+  /** The empty schema file of each partitioned Parquet table (see the module comment). */
+  const schemaFiles = new Map<string, string>();
+  const bindView = async (source: SourceDecl) => {
+    const schemaFile = await writeSchemaFile(connection, schemaDir, source);
+    if (schemaFile) schemaFiles.set(source.name, schemaFile);
+    await connection.run(viewSql(lakeDir, source, schemaFile));
+  };
   try {
-    for (const source of sources) {
-      const schemaFile = await writeSchemaFile(connection, schemaDir, source);
-      await connection.run(viewSql(lakeDir, source, schemaFile));
-    }
+    for (const source of sources) await bindView(source);
   } catch (error) {
     connection.closeSync();
     instance.closeSync();
@@ -164,6 +180,14 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     return result;
   };
 
+  /** The query's SQL with its parameters bound and its named partitions scoped. */
+  const bind = (query: QueryFile, params: QueryParams): string =>
+    prependCtes(
+      query.name,
+      bindParams(query, params),
+      scopedTables(query, params, sources, schemaFiles, lakeDir),
+    );
+
   const rollupSources = sources.filter((source) => rollupSpec(source.name));
   /** Tables whose view was bound while they had no file (see `bind` below). */
   const boundEmpty = new Set(
@@ -175,6 +199,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
           lakeDir,
           sources,
           run: execute,
+          bindQuery: bind,
           // A view bound while its table had no files reads nothing, even once files
           // arrive (a late file, a rollup's first build): bind it again, in the queue.
           // A view over files re-reads its glob at every query and needs nothing.
@@ -182,8 +207,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
             const source = sources.find((s) => s.name === table);
             if (!source || !boundEmpty.has(table)) return Promise.resolve();
             const bound = queue.then(async () => {
-              const schemaFile = await writeSchemaFile(connection, schemaDir, source);
-              await connection.run(viewSql(lakeDir, source, schemaFile));
+              await bindView(source);
               if (sourceFiles(lakeDir, source).hasFiles) boundEmpty.delete(table);
             });
             queue = bound.catch(() => undefined);
@@ -197,8 +221,9 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     connection,
     raw,
     ...(rollups ? { rollups } : {}),
-    run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
-      return execute(query.name, bindParams(query, params));
+    // Async, so that a query that cannot be bound rejects like one that fails.
+    async run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
+      return execute(query.name, bind(query, params));
     },
     async close() {
       await queue;
@@ -343,6 +368,82 @@ function sourceFiles(lakeDir: string, source: SourceDecl): { pattern: string; ha
   return { pattern, hasFiles: existsSync(folder) && globSync(pattern).length > 0 };
 }
 
+const DT = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A CTE per table the query scopes (`@partitions`), reading only the files of the
+ * partitions its parameters name. A table is left to its view when a bound is not a date
+ * (the query's own filter then decides) or it has no schema file (not partitioned Parquet).
+ */
+function scopedTables(
+  query: QueryFile,
+  params: QueryParams,
+  sources: readonly SourceDecl[],
+  schemaFiles: ReadonlyMap<string, string>,
+  lakeDir: string,
+): { name: string; sql: string }[] {
+  const dtsByTable = new Map<string, Set<string> | undefined>();
+  for (const scope of query.partitions ?? []) {
+    const dts = scopeDts(scope, params);
+    const known = dtsByTable.has(scope.table) ? dtsByTable.get(scope.table) : new Set<string>();
+    dtsByTable.set(scope.table, known && dts ? new Set([...known, ...dts]) : undefined);
+  }
+  const ctes: { name: string; sql: string }[] = [];
+  for (const [table, dts] of dtsByTable) {
+    const source = sources.find((s) => s.name === table);
+    const schemaFile = schemaFiles.get(table);
+    if (!source?.partitioned_by || !schemaFile) {
+      throw new Error(
+        `queries/${query.name}.sql scopes ${table} with @partitions, but ${table} is not a partitioned Parquet table of queries/_sources.yaml.`,
+      );
+    }
+    if (!dts) continue;
+    const files = [...dts]
+      .sort()
+      .flatMap((dt) =>
+        globSync(join(lakeDir, source.location, `${source.partitioned_by}=${dt}`, "*.parquet")),
+      );
+    ctes.push({ name: table, sql: selectSql(source, [schemaFile, ...files.sort()], true) });
+  }
+  return ctes;
+}
+
+/** The dt values a scope names, or undefined when they cannot be told (a bound not a date). */
+function scopeDts(scope: PartitionScope, params: QueryParams): readonly string[] | undefined {
+  if ("list" in scope) {
+    const list = params[scope.list];
+    return Array.isArray(list) && list.every((dt) => typeof dt === "string" && DT.test(dt))
+      ? (list as readonly string[])
+      : undefined;
+  }
+  const [from, to] = [params[scope.from], params[scope.to]];
+  if (typeof from !== "string" || typeof to !== "string" || !DT.test(from) || !DT.test(to)) {
+    return undefined;
+  }
+  return from <= to ? dateRange(from, to) : [];
+}
+
+/** `SELECT` of a table's columns, cast to the contract's types, from `files` (globs). */
+function selectSql(source: SourceDecl, files: readonly string[], withSchemaFile: boolean): string {
+  const columns = sourceColumns(source.name);
+  const list = files.map((file) => `'${escapeSql(file)}'`).join(", ");
+  const reader =
+    source.format === "jsonl"
+      ? `read_json([${list}], format = 'newline_delimited', union_by_name = true)`
+      : source.partitioned_by && withSchemaFile
+        ? `read_parquet([${list}], hive_partitioning = true, hive_types = {'${source.partitioned_by}': VARCHAR})`
+        : `read_parquet([${list}], hive_partitioning = true, union_by_name = true${
+            source.partitioned_by ? `, hive_types = {'${source.partitioned_by}': VARCHAR}` : ""
+          })`;
+  const projection = columns.length
+    ? [
+        ...columns.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPES[c.type]}) AS ${c.name}`),
+        ...(source.partitioned_by ? [source.partitioned_by] : []),
+      ].join(", ")
+    : "*";
+  return `SELECT ${projection} FROM ${reader}`;
+}
+
 function viewSql(lakeDir: string, source: SourceDecl, schemaFile?: string): string {
   const { pattern, hasFiles } = sourceFiles(lakeDir, source);
   const columns = sourceColumns(source.name);
@@ -356,21 +457,8 @@ function viewSql(lakeDir: string, source: SourceDecl, schemaFile?: string): stri
     ];
     return `CREATE OR REPLACE VIEW ${source.name} AS SELECT ${empty.join(", ")} WHERE false`;
   }
-  const reader =
-    source.format === "jsonl"
-      ? `read_json('${escapeSql(pattern)}', format = 'newline_delimited', union_by_name = true)`
-      : source.partitioned_by && schemaFile
-        ? `read_parquet(['${escapeSql(schemaFile)}', '${escapeSql(pattern)}'], hive_partitioning = true, hive_types = {'${source.partitioned_by}': VARCHAR})`
-        : `read_parquet('${escapeSql(pattern)}', hive_partitioning = true, union_by_name = true${
-            source.partitioned_by ? `, hive_types = {'${source.partitioned_by}': VARCHAR}` : ""
-          })`;
-  const projection = columns.length
-    ? [
-        ...columns.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPES[c.type]}) AS ${c.name}`),
-        ...(source.partitioned_by ? [source.partitioned_by] : []),
-      ].join(", ")
-    : "*";
-  return `CREATE OR REPLACE VIEW ${source.name} AS SELECT ${projection} FROM ${reader}`;
+  const files = schemaFile ? [schemaFile, pattern] : [pattern];
+  return `CREATE OR REPLACE VIEW ${source.name} AS ${selectSql(source, files, schemaFile !== undefined)}`;
 }
 
 function escapeSql(text: string): string {

@@ -43,11 +43,26 @@ export interface CalendarParamRow {
 export type ParamValue = string | number | Date | readonly string[] | readonly CalendarParamRow[];
 export type QueryParams = Readonly<Record<string, ParamValue>>;
 
+/**
+ * The `dt` partitions of a raw table a query reads, named by its parameters: a header line
+ * `-- @partitions events :events_dts` (a varchar_list of dt values) or
+ * `-- @partitions events :events_dt_from..:events_dt_to` (varchar bounds, both included).
+ * The query must filter the table on those same parameters (`dt in :events_dts`, `dt
+ * between :events_dt_from and :events_dt_to`): Athena prunes by that filter through
+ * partition projection; the DuckDB engine also lists only those partitions' files, so
+ * that a query's cost does not grow with the number of days in the lake.
+ */
+export type PartitionScope =
+  | { readonly table: string; readonly list: string }
+  | { readonly table: string; readonly from: string; readonly to: string };
+
 /** A parsed query file. */
 export interface QueryFile {
   readonly name: string;
   readonly sql: string;
   readonly params: readonly ParamDecl[];
+  /** The partitions of raw tables it reads, when its header says (`@partitions`). */
+  readonly partitions?: readonly PartitionScope[];
 }
 
 /** A query was called wrongly (missing, extra or malformed parameter) or is malformed. */
@@ -82,7 +97,72 @@ export function parseQueryFile(name: string, sql: string): QueryFile {
     }
     params.push({ name: paramName, type: type as ParamType, description: description.trim() });
   }
-  return { name, sql, params };
+  const partitions = parsePartitionScopes(name, sql, params);
+  return partitions.length ? { name, sql, params, partitions } : { name, sql, params };
+}
+
+const PARTITIONS_LINE =
+  /^--\s*@partitions\s+([a-z_][a-z0-9_]*)\s+:([a-z_][a-z0-9_]*)(?:\s*\.\.\s*:([a-z_][a-z0-9_]*))?\s*$/;
+
+function parsePartitionScopes(
+  name: string,
+  sql: string,
+  params: readonly ParamDecl[],
+): PartitionScope[] {
+  const scopes: PartitionScope[] = [];
+  const typeOf = (param: string) => params.find((p) => p.name === param)?.type;
+  for (const line of sql.split("\n")) {
+    if (!/^--\s*@partitions\b/.test(line.trim())) continue;
+    const match = PARTITIONS_LINE.exec(line.trim());
+    if (!match) {
+      throw new QueryParamError(
+        `queries/${name}.sql has a malformed line "${line.trim()}": write "-- @partitions <table> :<dt list>" or "-- @partitions <table> :<first dt>..:<last dt>".`,
+      );
+    }
+    const [, table = "", first = "", last] = match;
+    const wanted: [string, ParamType][] =
+      last === undefined
+        ? [[first, "varchar_list"]]
+        : [
+            [first, "varchar"],
+            [last, "varchar"],
+          ];
+    for (const [param, type] of wanted) {
+      if (typeOf(param) !== type) {
+        throw new QueryParamError(
+          `queries/${name}.sql scopes ${table} by :${param}, which is not a declared ${type} parameter: declare it with "-- @param ${param} ${type} <description>".`,
+        );
+      }
+    }
+    scopes.push(last === undefined ? { table, list: first } : { table, from: first, to: last });
+  }
+  return scopes;
+}
+
+/**
+ * `sql` (a query that starts with `with`) with `ctes` put first in its `with` list: a CTE
+ * named like a table shadows it for the whole query.
+ */
+export function prependCtes(
+  queryName: string,
+  sql: string,
+  ctes: readonly { readonly name: string; readonly sql: string }[],
+): string {
+  if (ctes.length === 0) return sql;
+  const lines = sql.split("\n");
+  const first = lines.findIndex((line) => line.trim() !== "" && !line.trim().startsWith("--"));
+  const opening = /^\s*with\b/i;
+  if (first === -1 || !opening.test(lines[first] ?? "")) {
+    throw new Error(
+      `queries/${queryName}.sql must start with "with" so that tables can be shadowed by CTEs.`,
+    );
+  }
+  const defined = ctes
+    .map(({ name, sql: body }) => `${name} as (\n${body.trimEnd()}\n),\n`)
+    .join("\n");
+  const head = lines.slice(0, first).join("\n");
+  const rest = [(lines[first] ?? "").replace(opening, ""), ...lines.slice(first + 1)].join("\n");
+  return `${head}\nwith\n\n${defined}${rest}`;
 }
 
 /** The `:name` placeholders used in a query body (outside comments and string literals). */

@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { SourceDecl } from "../query/catalog.ts";
-import { bindParams } from "../query/query-file.ts";
+import { bindParams, type QueryFile, type QueryParams } from "../query/query-file.ts";
 import { ROLLUP_PARTITION_COLUMN, rollupSpec } from "./schema.ts";
 import {
   MANIFEST_FILE,
@@ -47,6 +47,8 @@ export interface LocalRollupStorageOptions {
    * view bound while its folder had no files would read nothing).
    */
   readonly bind?: (table: string) => Promise<void>;
+  /** Renders a build query to SQL (default `bindParams`; the engine also scopes partitions). */
+  readonly bindQuery?: (query: QueryFile, params: QueryParams) => string;
 }
 
 /** Rollup storage in a local lake folder. */
@@ -86,7 +88,7 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       try {
         const rawTable = rollupSpec(rollup)?.rawTable;
         if (rawTable) await options.bind?.(rawTable);
-        const select = bindParams(query, params);
+        const select = (options.bindQuery ?? bindParams)(query, params);
         const result = await options.run(
           query.name,
           `COPY (\n${select.trimEnd()}\n) TO '${escapeSql(staging)}' (FORMAT parquet, PARTITION_BY (${ROLLUP_PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-${buildId.replaceAll("'", "")}-{i}')`,

@@ -23,6 +23,7 @@ import type { QueryCatalog } from "../query/catalog.ts";
 import {
   bindParams,
   type CalendarParamRow,
+  prependCtes,
   type QueryFile,
   type QueryParams,
 } from "../query/query-file.ts";
@@ -330,23 +331,15 @@ function settingParams(
 
 /**
  * `query` with each rollup table shadowed by a CTE of the same name holding its build
- * query (already bound): the query reads the same rows, computed from the raw data.
+ * query (already bound): the query reads the same rows, computed from the raw data. Its
+ * partition scopes are dropped: the inlined builds read other partitions of the raw tables
+ * than the query itself names.
  */
 export function inlineRollups(
   query: QueryFile,
   rollups: readonly { readonly name: string; readonly sql: string }[],
 ): QueryFile {
   if (rollups.length === 0) return query;
-  const lines = query.sql.split("\n");
-  const first = lines.findIndex((line) => line.trim() !== "" && !line.trim().startsWith("--"));
-  const opening = /^\s*with\b/i;
-  if (first === -1 || !opening.test(lines[first] ?? "")) {
-    throw new Error(
-      `queries/${query.name}.sql must start with "with" to read rollups inlined (engine without rollup storage).`,
-    );
-  }
-  const ctes = rollups.map(({ name, sql }) => `${name} as (\n${sql.trimEnd()}\n),\n`).join("\n");
-  const head = lines.slice(0, first).join("\n");
-  const rest = [(lines[first] ?? "").replace(opening, ""), ...lines.slice(first + 1)].join("\n");
-  return { ...query, sql: `${head}\nwith\n\n${ctes}${rest}` };
+  const { partitions: _scopes, ...unscoped } = query;
+  return { ...unscoped, sql: prependCtes(query.name, query.sql, rollups) };
 }

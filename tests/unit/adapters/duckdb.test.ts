@@ -152,6 +152,80 @@ describe("DuckDB engine on a lake written by writeLake", () => {
     });
   });
 
+  describe("partition scopes (@partitions)", () => {
+    // The filter is deliberately wider than the scope: only the scope can narrow the rows.
+    const scoped = (header: string) =>
+      query(
+        "scoped",
+        `-- @param dts varchar_list partitions
+-- @param first varchar first partition
+-- @param last varchar last partition
+${header}
+with final as (
+  select dt, count(*) as events from events where dt in :dts or dt between :first and :last group by dt
+)
+select * from final order by dt`,
+      );
+    const params = { dts: ["2026-02-28"], first: "2026-03-01", last: "2026-03-01" };
+
+    it("reads only the files of the partitions a list scope names", async () => {
+      const result = await engine.run(scoped("-- @partitions events :dts"), {
+        ...params,
+        dts: ["2026-02-28"],
+        first: "2026-02-27",
+        last: "2026-03-01",
+      });
+      expect(result.rows).toEqual([{ dt: "2026-02-28", events: 2 }]);
+      expect(result.stats.partitionsRead?.events).toBe(1);
+    });
+
+    it("reads the days of a range scope, and the union of several scopes of a table", async () => {
+      const range = await engine.run(scoped("-- @partitions events :first..:last"), {
+        ...params,
+        dts: ["2026-02-27", "2026-02-28"],
+      });
+      // Both files of 2026-03-01 (the writer's and the appended import's).
+      expect(range.rows).toEqual([{ dt: "2026-03-01", events: 4 }]);
+      const both = await engine.run(
+        scoped("-- @partitions events :dts\n-- @partitions events :first..:last"),
+        { ...params, dts: ["2026-02-27"] },
+      );
+      expect(both.rows).toEqual([
+        { dt: "2026-02-27", events: 1 },
+        { dt: "2026-03-01", events: 4 },
+      ]);
+    });
+
+    it("reads a scope of partitions without files as no rows, typed", async () => {
+      const result = await engine.run(scoped("-- @partitions events :dts"), {
+        ...params,
+        dts: ["2025-01-01"],
+        first: "2026-02-27",
+        last: "2026-03-01",
+      });
+      expect(result.rows).toEqual([]);
+    });
+
+    it("leaves the table to its view when a bound is not a date", async () => {
+      const result = await engine.run(scoped("-- @partitions events :first..:last"), {
+        dts: ["2026-02-27"],
+        first: "",
+        last: "2026-02-27",
+      });
+      expect(result.rows).toEqual([{ dt: "2026-02-27", events: 1 }]);
+    });
+
+    it("refuses a scope of a table that is not partitioned", async () => {
+      const bad = query(
+        "scoped_dimension",
+        "-- @param dts varchar_list partitions\n-- @partitions campaigns :dts\nwith final as (select count(*) as n from campaigns) select * from final",
+      );
+      await expect(engine.run(bad, { dts: ["2026-03-01"] })).rejects.toThrow(
+        /scoped_dimension\.sql scopes campaigns with @partitions, but campaigns is not a partitioned Parquet table/,
+      );
+    });
+  });
+
   it("buckets events by local day across UTC midnight with a calendar parameter", async () => {
     const bucketByLocalDay = query(
       "events_by_local_day",

@@ -59,6 +59,38 @@ describe("parseQueryFile", () => {
   });
 });
 
+describe("parseQueryFile: @partitions", () => {
+  const header = (lines: string) =>
+    `-- @param dts varchar_list partitions\n-- @param first varchar first\n-- @param last varchar last\n${lines}\nselect 1`;
+
+  it("reads list and range scopes", () => {
+    const parsed = parseQueryFile(
+      "q",
+      header("-- @partitions events :dts\n-- @partitions orders :first..:last"),
+    );
+    expect(parsed.partitions).toEqual([
+      { table: "events", list: "dts" },
+      { table: "orders", from: "first", to: "last" },
+    ]);
+    expect(parseQueryFile("plain", header("")).partitions).toBeUndefined();
+  });
+
+  it("rejects a malformed line, an undeclared parameter and a parameter of the wrong type", () => {
+    expect(() => parseQueryFile("q", header("-- @partitions events dts"))).toThrow(
+      /queries\/q\.sql has a malformed line "-- @partitions events dts": write "-- @partitions <table> :<dt list>"/,
+    );
+    expect(() => parseQueryFile("q", header("-- @partitions events :nope"))).toThrow(
+      /queries\/q\.sql scopes events by :nope, which is not a declared varchar_list parameter/,
+    );
+    expect(() => parseQueryFile("q", header("-- @partitions events :first"))).toThrow(
+      /scopes events by :first, which is not a declared varchar_list parameter/,
+    );
+    expect(() => parseQueryFile("q", header("-- @partitions events :dts..:last"))).toThrow(
+      /scopes events by :dts, which is not a declared varchar parameter/,
+    );
+  });
+});
+
 describe("placeholdersIn", () => {
   it("finds :name in code and ignores comments, strings, quoted names and :: casts", () => {
     const sql = [
