@@ -48,6 +48,7 @@ import {
   type RunTableTotals,
   runTableTotals,
 } from "./lib/reads.ts";
+import { withReasons } from "./lib/reasons.ts";
 import { renderMarkdown } from "./lib/report-md.ts";
 import {
   type BenchRuntime,
@@ -147,6 +148,10 @@ if (wants("memory")) Object.assign(results, measureMemory());
 if (wants("late")) Object.assign(results, await measureLateData());
 sampleLoad();
 goals.unshift(...timeGoals.map(timeGoal));
+const explainedGoals = withReasons(
+  goals,
+  (results.queries ?? {}) as Parameters<typeof withReasons>[1],
+);
 
 const report = {
   generatedAt: new Date().toISOString(),
@@ -175,7 +180,7 @@ const report = {
     ...(lakes.generatedInMs ? { generatedInMs: Math.round(lakes.generatedInMs) } : {}),
   },
   measuredMs: Math.round(performance.now() - measuredFrom),
-  goals,
+  goals: explainedGoals,
   results,
 };
 // A run of some sections only must not replace the committed report of a full run.

@@ -190,6 +190,17 @@ export function renderMarkdown(report: ReportForMarkdown): string {
     ),
     "",
   );
+  const unexplained = report.goals.filter((goal) => !goal.met);
+  if (unexplained.length > 0) {
+    lines.push(
+      "### Not met, and why",
+      "",
+      ...unexplained.map(
+        (goal) => `- **${goal.id}**: ${goal.reason ?? "no reason worked out for this goal."}`,
+      ),
+      "",
+    );
+  }
 
   if (r.dailyVsFloor) {
     const d = r.dailyVsFloor;

@@ -59,6 +59,8 @@ export interface GoalCheck {
   readonly met: boolean;
   /** Why it is not met, or what limits it; empty when met without remark. */
   readonly note?: string;
+  /** For a goal not met: why, worked out from the run's figures (bench/lib/reasons.ts). */
+  readonly reason?: string;
 }
 
 /** Checks `measured ≤ limit`. */

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { type QueryFigures, withReasons } from "../../../bench/lib/reasons.ts";
+import type { GoalCheck } from "../../../bench/lib/stats.ts";
+
+const goal = (id: string, met: boolean): GoalCheck => ({
+  id,
+  goal: id,
+  measured: met ? 1 : 3,
+  limit: 2,
+  unit: "×",
+  met,
+});
+
+const daily: QueryFigures = {
+  wallMs: 1000,
+  perQuery: [
+    {
+      query: "rollup_user_day",
+      elapsedMs: 100,
+      partitionsRead: {},
+      tables: { events: { bytes: 10 } },
+    },
+    { query: "user_kpis", elapsedMs: 500, partitionsRead: {}, tables: { user_day: { bytes: 50 } } },
+    {
+      query: "content_items",
+      elapsedMs: 200,
+      partitionsRead: {},
+      tables: { events: { bytes: 10 } },
+    },
+  ],
+  tables: [
+    { table: "events", readAmplification: 2, bytesRead: 2048, distinctBytes: 1024 },
+    { table: "user_day", readAmplification: 1, bytesRead: 50, distinctBytes: 50 },
+  ],
+};
+
+describe("reasons of goals not met", () => {
+  const explained = withReasons(
+    [
+      goal("daily_vs_floor", false),
+      goal("scans_daily", false),
+      goal("html_daily", true),
+      goal("backfill", false),
+    ],
+    { daily },
+  );
+  const reason = (id: string) => explained.find((g) => g.id === id)?.reason;
+
+  it("names the slowest query and its share of the run for the floor ratio", () => {
+    expect(reason("daily_vs_floor")).toContain("user_kpis, takes 500 ms (50 % of 1.00 s)");
+    expect(reason("daily_vs_floor")).toContain("The other 2 queries");
+  });
+
+  it("names each table read again, how much again, and the queries that read it", () => {
+    expect(reason("scans_daily")).toContain(
+      "events (1.00 KiB, 1.00 KiB read again) by rollup_user_day, content_items",
+    );
+    expect(reason("scans_daily")).not.toContain("user_day (");
+  });
+
+  it("leaves met goals and goals it cannot explain without a reason", () => {
+    expect(reason("html_daily")).toBeUndefined();
+    expect(reason("backfill")).toBeUndefined();
+    expect(explained.map((g) => g.id)).toEqual([
+      "daily_vs_floor",
+      "scans_daily",
+      "html_daily",
+      "backfill",
+    ]);
+  });
+});
