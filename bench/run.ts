@@ -16,7 +16,7 @@
  *    daily run's window metrics, and that run reads only the changed partitions;
  * plus an estimate of Athena bytes and cost per daily run at 1 M and 10 M daily users.
  *
- * Options: `--reps N` (default 3), `--backfill-reps N` (default 1: a backfill is 30 runs,
+ * Options: `--reps N` (default 5), `--backfill-reps N` (default 1: a backfill is 30 runs,
  * and its 30 days are the repetitions of a day), `--regenerate` (rebuild the cached lakes),
  * `--only a,b` (sections: runs, backfill, lambdas, memory, late; written to
  * `bench/cache/report-partial.{json,md}`, so the committed report stays a full run's),
@@ -892,7 +892,7 @@ function roundNumbers(_key: string, value: unknown): unknown {
 }
 
 function parseOptions(args: readonly string[]): Options {
-  let reps = 3;
+  let reps = 5;
   let backfillReps = 1;
   let regenerate = false;
   let renderOnly = false;

@@ -35,6 +35,8 @@
 -- @param events_first_day varchar first local day of campaign_user_day to read (YYYY-MM-DD)
 -- @param orders_first_day varchar first local day of order_day to read (earliest baseline day)
 -- @param last_day varchar last local day of both to read (D, YYYY-MM-DD)
+-- @partitions campaign_user_day :events_first_day..:last_day
+-- @partitions order_day :orders_first_day..:last_day
 --
 -- Output columns:
 --   campaign_id, name, type, start_date, end_date, cost   from the dimension

@@ -13,6 +13,8 @@
 -- @param profile_days varchar_list  local days of the profiles holding the other partitions
 -- @partitions events :raw_partitions
 -- @partitions orders :raw_partitions
+-- @partitions event_profile :profile_days
+-- @partitions order_profile :profile_days
 -- Output: table_name varchar, baseline_of date, dt varchar, slice_rows bigint (rows whose
 --   time is in the slice), partition_rows bigint (rows in the whole dt partition),
 --   newest_time timestamp (newest time in the slice, null when empty)

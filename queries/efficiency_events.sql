@@ -36,6 +36,7 @@
 -- @param run_time timestamp UTC time of the run
 -- @param event_types varchar_list the known event types of the data contract
 -- @partitions events :event_partitions
+-- @partitions event_profile :profile_first_day..:profile_last_day
 --
 -- Output columns (one row):
 --   records, passing_records                   the period's event records, those passing

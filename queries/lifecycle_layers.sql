@@ -28,6 +28,7 @@
 -- @param previous_week_start date D-13
 -- @param previous_month_start date D-36
 -- @param previous_quarter_start date D-96
+-- @partitions user_day :events_first_day..:events_last_day
 --
 -- Output columns (one row):
 --   current_new, current_active, current_dormant, current_churned      users per layer at D

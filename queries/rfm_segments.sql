@@ -38,6 +38,7 @@
 -- @param frequency_cutoff decimal configured F cut-off in orders
 -- @param use_monetary_cutoff integer 1 to compare M with :monetary_cutoff instead of the median
 -- @param monetary_cutoff decimal configured M cut-off in currency units
+-- @partitions order_day :orders_first_day..:orders_last_day
 --
 -- Output columns:
 --   previous_recency_high, previous_frequency_high, previous_monetary_high

@@ -50,6 +50,8 @@
 -- @param period_from timestamp UTC start of the period
 -- @param period_to timestamp UTC end (exclusive) of the period
 -- @param repurchase_from timestamp UTC start of the 90 days ending D (they end at period_to)
+-- @partitions user_day :events_first_day..:events_last_day
+-- @partitions order_day :orders_first_day..:orders_last_day
 --
 -- Output columns (one row):
 --   new_users                      users whose signup day is in the period
