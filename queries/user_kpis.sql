@@ -28,7 +28,7 @@
 -- (the 30 days ending D, not the signup lookback before them); the signup lookback is a
 -- window over the few user days that hold a signup, and only the signups of the period and
 -- of the cohorts are kept; the order figures are grouped per buyer. So no step joins every
--- user with every paid order or with every signup (bench/README-section.md has the figures).
+-- user with every paid order or with every signup (docs/performance.md has the figures).
 --
 -- @param events_first_day varchar first local day of the events window (YYYY-MM-DD)
 -- @param events_last_day varchar last local day of the events window (D)
