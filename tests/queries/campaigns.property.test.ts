@@ -23,11 +23,10 @@ import { campaignsModule } from "../../functions/lib/report/modules/campaigns.ts
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import { oracleCampaigns } from "../oracle/campaigns.ts";
 import { buildLake, dateIn, type LakeSpec, lakeSpec } from "../oracle/ops-lake.ts";
+import { checkUntilCovered, runsPerBatch } from "../support/property-coverage.ts";
 
 /** Lakes per zone; OPSPULSE_PROPERTY_RUNS raises it for a longer run. */
-const RUNS_PER_ZONE = Number(process.env.OPSPULSE_PROPERTY_RUNS) || 25;
-/** Batches of lakes drawn at most, until every metric has been compared on a real value. */
-const MAX_BATCHES = 4;
+const RUNS_PER_ZONE = runsPerBatch(25);
 const tempRoot = mkdtempSync(join(tmpdir(), "opspulse-"));
 const catalog = new QueryCatalog();
 afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
@@ -109,19 +108,14 @@ describe("campaign snapshots: SQL on DuckDB vs the independent oracle", () => {
         },
         flawRate: 0.03,
       });
-      const unseen = () => [...CAMPAIGN_KPI_IDS, "final"].filter((key) => !seen.has(key));
-      const seed = Number(process.env.OPSPULSE_PROPERTY_SEED) || undefined;
-      // Random lakes now and then never give a metric a real value; rather than pass on
-      // zeros (or fail by chance), draw more lakes until every metric was compared for real.
-      for (let batch = 0; batch < MAX_BATCHES && (batch === 0 || unseen().length > 0); batch++) {
-        await fc.assert(
-          fc.asyncProperty(shape, fc.constantFrom(1, 1, 2), (spec, minSample) =>
-            compareOnLake(spec, zone, minSample, seen),
-          ),
-          { numRuns: RUNS_PER_ZONE, seed: seed === undefined ? undefined : seed + batch },
-        );
-      }
-      expect(unseen()).toEqual([]);
+      const unseen = await checkUntilCovered(
+        fc.asyncProperty(shape, fc.constantFrom(1, 1, 2), (spec, minSample) =>
+          compareOnLake(spec, zone, minSample, seen),
+        ),
+        () => [...CAMPAIGN_KPI_IDS, "final"].filter((key) => !seen.has(key)),
+        { numRuns: RUNS_PER_ZONE },
+      );
+      expect(unseen).toEqual([]);
     }, 240_000);
   }
 });
