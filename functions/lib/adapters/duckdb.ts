@@ -142,8 +142,11 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   let queue: Promise<unknown> = Promise.resolve();
 
   /** Runs one statement in the queue and measures what it read. */
-  const execute = (name: string, sql: string): Promise<QueryResult> => {
+  const execute = (name: string, statement: string | (() => string)): Promise<QueryResult> => {
     const result = queue.then(async () => {
+      // Rendered in its turn: a scoped query lists its partitions' files now, after the
+      // statements ahead of it (a rollup build swapping a day in) have run.
+      const sql = typeof statement === "string" ? statement : statement();
       const started = performance.now();
       let outcome: { rows: Row[]; opened: string[] };
       try {
@@ -221,9 +224,14 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     connection,
     raw,
     ...(rollups ? { rollups } : {}),
-    // Async, so that a query that cannot be bound rejects like one that fails.
-    async run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
-      return execute(query.name, bind(query, params));
+    run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
+      // Parameters are checked now (a bad call rejects at once); files are listed in turn.
+      try {
+        bindParams(query, params);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return execute(query.name, () => bind(query, params));
     },
     async close() {
       await queue;
@@ -412,15 +420,20 @@ function scopedTables(
 function scopeDts(scope: PartitionScope, params: QueryParams): readonly string[] | undefined {
   if ("list" in scope) {
     const list = params[scope.list];
-    return Array.isArray(list) && list.every((dt) => typeof dt === "string" && DT.test(dt))
+    return Array.isArray(list) && list.every((dt) => typeof dt === "string" && isDate(dt))
       ? (list as readonly string[])
       : undefined;
   }
   const [from, to] = [params[scope.from], params[scope.to]];
-  if (typeof from !== "string" || typeof to !== "string" || !DT.test(from) || !DT.test(to)) {
+  if (typeof from !== "string" || typeof to !== "string" || !isDate(from) || !isDate(to)) {
     return undefined;
   }
   return from <= to ? dateRange(from, to) : [];
+}
+
+/** `YYYY-MM-DD` naming a real calendar day (not 2026-02-30). */
+function isDate(text: string): boolean {
+  return DT.test(text) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
 }
 
 /** `SELECT` of a table's columns, cast to the contract's types, from `files` (globs). */

@@ -29,7 +29,7 @@ import {
 } from "../kpi/windows.ts";
 import type { SnapshotStore } from "../ports.ts";
 import { periodKindOf, type ReportKind } from "../report/run-report.ts";
-import { type MetricSnapshot, periodKeyOf, type ReportSnapshot } from "../report/snapshot.ts";
+import { type MetricSnapshot, type ReportSnapshot, reportPeriodKey } from "../report/snapshot.ts";
 import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
 
 /** What to replay. */
@@ -72,7 +72,8 @@ export async function replayStoredAlerts(
   ) {
     periods.push(period);
   }
-  const keys = periods.map(periodKeyOf);
+  // A replay in another zone than the configured one reads that zone's own snapshots.
+  const keys = periods.map((period) => reportPeriodKey(period, schedule.timeZone));
   const fromKey = keys[0] ?? "";
   const toKey = keys.at(-1) ?? "";
   const docs = await snapshots.history(request.report, fromKey, toKey);

@@ -88,10 +88,11 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       try {
         const rawTable = rollupSpec(rollup)?.rawTable;
         if (rawTable) await options.bind?.(rawTable);
-        const select = (options.bindQuery ?? bindParams)(query, params);
+        const bind = options.bindQuery ?? bindParams;
         const result = await options.run(
           query.name,
-          `COPY (\n${select.trimEnd()}\n) TO '${escapeSql(staging)}' (FORMAT parquet, PARTITION_BY (${ROLLUP_PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-${buildId.replaceAll("'", "")}-{i}')`,
+          () =>
+            `COPY (\n${bind(query, params).trimEnd()}\n) TO '${escapeSql(staging)}' (FORMAT parquet, PARTITION_BY (${ROLLUP_PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-${buildId.replaceAll("'", "")}-{i}')`,
         );
         const replaced = join(staging, "_replaced");
         mkdirSync(replaced);

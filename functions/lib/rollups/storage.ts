@@ -79,5 +79,9 @@ export function sameInputs(a: RollupManifest, b: RollupManifest): boolean {
   );
 }
 
-/** Runs one SQL statement on an engine and reports its cost (the adapters' internal step). */
-export type RunStatement = (name: string, sql: string) => Promise<QueryResult>;
+/**
+ * Runs one SQL statement on an engine and reports its cost (the adapters' internal step).
+ * The SQL may be given as a function, rendered when the statement's turn comes (it may
+ * list files, which other statements ahead of it may still change).
+ */
+export type RunStatement = (name: string, sql: string | (() => string)) => Promise<QueryResult>;

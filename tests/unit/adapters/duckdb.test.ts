@@ -213,6 +213,16 @@ select * from final order by dt`,
         last: "2026-02-27",
       });
       expect(result.rows).toEqual([{ dt: "2026-02-27", events: 1 }]);
+      // Shaped like a date, but no such day: the filter decides, as Athena's would.
+      const impossible = await engine.run(scoped("-- @partitions events :first..:last"), {
+        dts: ["2026-02-27"],
+        first: "2026-02-30",
+        last: "2026-03-01",
+      });
+      expect(impossible.rows).toEqual([
+        { dt: "2026-02-27", events: 1 },
+        { dt: "2026-03-01", events: 4 },
+      ]);
     });
 
     it("refuses a scope of a table that is not partitioned", async () => {

@@ -26,6 +26,7 @@ async function store(
   gmv: readonly (number | null)[],
   first = "2026-03-01",
   reports: readonly string[] = ["daily"],
+  keyPrefix = "",
 ) {
   const snapshots = createFsSnapshotStore({ dir });
   for (const [i, value] of gmv.entries()) {
@@ -33,7 +34,7 @@ async function store(
     for (const report of reports) {
       await snapshots.put({
         report,
-        periodKey: addDays(first, i),
+        periodKey: `${keyPrefix}${addDays(first, i)}`,
         // Stored statuses are ignored: the replay judges against the current targets.
         metrics: {
           gmv: { value, status: "met", target: null, previous: null, yearEarlier: null },
@@ -74,6 +75,28 @@ describe("replayStoredAlerts", () => {
     ]);
     expect(replay.counts).toEqual({ gmv: { start: 1, reminder: 2, resolved: 1 } });
     expect(replay.breachedPeriods).toEqual({ gmv: 3 });
+  });
+
+  it("replays a zone's own snapshots when run in another zone than the configured one", async () => {
+    const dir = join(tmp, "zones");
+    await store(dir, [1200, 1300, 1400]); // Shanghai, the configured zone: all met
+    const snapshots = await store(
+      dir,
+      [1200, 500, 1500],
+      "2026-03-01",
+      ["daily"],
+      "tz=America.New_York/",
+    );
+    const targets = config("targets:\n  gmv: { target: 1000 }\n  campaign_roi: { target: null }\n");
+    const range = { report: "daily", from: "2026-03-01", to: "2026-03-03" } as const;
+    const shanghai = await replayStoredAlerts(snapshots, targets, range);
+    expect(shanghai.breachedPeriods).toEqual({});
+    const newYork = await replayStoredAlerts(snapshots, targets, {
+      ...range,
+      timeZone: "America/New_York",
+    });
+    expect(newYork.missing).toEqual([]);
+    expect(newYork.breachedPeriods).toEqual({ gmv: 1 });
   });
 
   it("shows how a different target and reminder interval would have behaved", async () => {
