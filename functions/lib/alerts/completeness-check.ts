@@ -25,7 +25,7 @@ import type { QueryEngine, QueryStats, Row } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { valueFormatter } from "../report/email/i18n.ts";
 import type { ReportNotice } from "../report/email/model.ts";
-import { type CompletenessGate, rerunCommand } from "../report/run-report.ts";
+import { type CompletenessGate, engineForZone, rerunCommand } from "../report/run-report.ts";
 import { queryOverRollups, rollupDays } from "../rollups/refresh.ts";
 import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
 import { ALERT_STRINGS } from "./strings.ts";
@@ -100,7 +100,7 @@ export function createCompletenessGate(deps: {
       const rules = (context.config.alerts ?? DEFAULT_ALERT_SETTINGS).completeness;
       if (!rules) return { issues: [] };
       const check = await checkCompleteness(
-        deps.engine,
+        engineForZone(deps.engine, context.period.timeZone, context.config, context.request.report),
         deps.catalog,
         context.period,
         context.now,

@@ -46,15 +46,20 @@ export function parseIsoDate(text: string): IsoDate {
   return text;
 }
 
-const knownZones = new Set<string>();
+/** Zone names seen, with their canonical names. */
+const knownZones = new Map<string, string>();
 
-/** Validates an IANA time zone name such as `Asia/Shanghai`. */
+/** Validates an IANA time zone name such as `Asia/Shanghai`; returns its canonical name. */
 export function parseTimeZone(zone: string): string {
-  if (knownZones.has(zone)) return zone;
+  const known = knownZones.get(zone);
+  if (known) return known;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    knownZones.add(zone);
-    return zone;
+    // The canonical name (asia/shanghai → Asia/Shanghai, US/Eastern → America/New_York):
+    // one zone has one name in keys, manifests and emails, however it was typed.
+    const canonical = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions()
+      .timeZone;
+    knownZones.set(zone, canonical);
+    return canonical;
   } catch {
     throw new InvalidPeriodError(
       `"${zone}" is not an IANA time zone: use a name such as Asia/Shanghai or America/New_York.`,
@@ -106,10 +111,10 @@ export function dateRange(from: IsoDate, to: IsoDate): IsoDate[] {
 /** The period of kind `kind` that contains `date`. */
 export function periodContaining(kind: Period["kind"], date: IsoDate, timeZone: string): Period {
   parseIsoDate(date);
-  parseTimeZone(timeZone);
-  if (kind === "day") return { kind, start: date, end: date, timeZone };
+  const zone = parseTimeZone(timeZone);
+  if (kind === "day") return { kind, start: date, end: date, timeZone: zone };
   const start = isoWeekStart(date);
-  return { kind, start, end: addDays(start, 6), timeZone };
+  return { kind, start, end: addDays(start, 6), timeZone: zone };
 }
 
 /** The period of the same kind just before `period`. */

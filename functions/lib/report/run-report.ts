@@ -57,6 +57,7 @@ import type {
   SnapshotStore,
 } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
+import { withoutRollups } from "../rollups/refresh.ts";
 import { createCampaignSnapshotsHook } from "./campaign-snapshots.ts";
 import { type ComputedKpis, computeKpis } from "./compute.ts";
 import type { EvaluatedMetric, ReportLink, ReportNotice } from "./email/model.ts";
@@ -449,7 +450,7 @@ export async function runReport(
     const computed = await stage("compute", () =>
       computeKpis(
         {
-          engine: deps.engine,
+          engine: engineForZone(deps.engine, plan.period.timeZone, deps.config, request.report),
           catalog: deps.catalog,
           period: plan.period,
           settings: deps.config.kpi,
@@ -956,4 +957,17 @@ function runLogEntry(
       e.status === "sent" && e.messageId ? [e.messageId] : [],
     ),
   };
+}
+
+/**
+ * The engine a run in `timeZone` reads with: the lake's rollups are kept in the report's
+ * configured zone, so a run in another zone reads them inlined from raw data instead.
+ */
+export function engineForZone(
+  engine: QueryEngine,
+  timeZone: string,
+  config: OpsConfig,
+  report: ReportKind,
+): QueryEngine {
+  return isSameZone(timeZone, config.schedules[report].timeZone) ? engine : withoutRollups(engine);
 }

@@ -128,6 +128,23 @@ export async function queryOverRollups(
 }
 
 /**
+ * The engine as a run in another zone than the lake's rollups' must see it: without rollup
+ * storage, so that its queries read the rollups inlined from raw data for its own local
+ * days. Rollup partitions are kept per local day of one zone (the report's configured
+ * one); a `--tz` re-run that rebuilt them in its zone would swap them under the scheduled
+ * runs' queries and make every later run rebuild them back.
+ */
+export function withoutRollups(engine: QueryEngine): QueryEngine {
+  if (!engine.rollups) return engine;
+  return {
+    dialect: engine.dialect,
+    run: (query, params) => engine.run(query, params),
+    // The caller's engine is closed by its owner, not through this view of it.
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
  * Builds the days of `window` whose partition is missing or stale (every day with
  * `force`), in as few queries as the storage allows. Refreshes of one storage run one at
  * a time, so two modules of a run never build the same day twice.

@@ -298,6 +298,12 @@ describe("invalid input", () => {
       expect(parseTimeZone(zone)).toBe(zone);
     }
   });
+
+  it("gives one name to a zone however it is typed (keys and rollup manifests compare it)", () => {
+    expect(parseTimeZone("asia/shanghai")).toBe("Asia/Shanghai");
+    expect(parseTimeZone("US/Eastern")).toBe("America/New_York");
+    expect(periodContaining("day", "2026-03-01", "asia/shanghai").timeZone).toBe("Asia/Shanghai");
+  });
 });
 
 describe("calendar arithmetic", () => {

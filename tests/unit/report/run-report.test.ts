@@ -455,6 +455,43 @@ describe("runReport", () => {
   });
 });
 
+describe("runReport in another zone than the configured one, with rollups", () => {
+  /** Every rollup manifest of the lake: rollup/day → zone and build id. */
+  const manifests = () => {
+    const found: Record<string, string> = {};
+    const root = join(lakeDir, "rollups");
+    for (const rollup of readdirSync(root).filter((name) => !name.startsWith("_"))) {
+      for (const day of readdirSync(join(root, rollup))) {
+        const file = join(root, rollup, day, "_manifest.json");
+        if (!existsSync(file)) continue;
+        const manifest = JSON.parse(readFileSync(file, "utf8")) as {
+          timeZone: string;
+          buildId: string;
+        };
+        found[`${rollup}/${day}`] = `${manifest.timeZone} ${manifest.buildId}`;
+      }
+    }
+    return found;
+  };
+  const builds = (summary: { queries: readonly { query: string }[] }) =>
+    summary.queries.filter((q) => q.query.startsWith("rollup_")).map((q) => q.query);
+
+  it("reads the rollups inlined and leaves the configured zone's rollups as they are", async () => {
+    const { deps } = setup({ modules: [usersModule] });
+    const request = { report: "daily", date: "2026-03-05", dryRun: true } as const;
+    await runReport(deps, request);
+    const before = manifests();
+    expect(Object.keys(before).length).toBeGreaterThan(0);
+
+    const newYork = await runReport(deps, { ...request, timeZone: "America/New_York" });
+    expect(newYork.outcome).toBe("dry_run");
+    expect(builds(newYork)).toEqual([]);
+    expect(manifests()).toEqual(before);
+    // The configured zone's next run finds its rollups fresh: nothing is built again.
+    expect(builds(await runReport(deps, request))).toEqual([]);
+  });
+});
+
 describe.each([
   ["the filesystem stores", () => ({})],
   [
