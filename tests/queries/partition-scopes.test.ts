@@ -53,6 +53,25 @@ describe("partition scopes of the query files", () => {
     expect(wrong).toEqual([]);
   });
 
+  it("filter every read of a scoped table by one of that table's scopes (in the same CTE)", () => {
+    const unfiltered = queries.flatMap((query) => {
+      const code = query.sql
+        .split("\n")
+        .map((line) => line.replace(/--.*$/, ""))
+        .join("\n");
+      // A CTE ends with a closing parenthesis alone on its line.
+      const blocks = code.split(/\n\),?\s*\n/);
+      return (query.partitions ?? []).flatMap((scope) => {
+        const own = (query.partitions ?? []).filter((s) => s.table === scope.table);
+        return blocks
+          .filter((block) => new RegExp(`\\b(from|join)\\s+${scope.table}\\b`).test(block))
+          .filter((block) => !own.some((s) => dtFilters(block).includes(scopeText(s))))
+          .map(() => `${query.name}: a read of ${scope.table} without its scope's filter`);
+      });
+    });
+    expect([...new Set(unfiltered)]).toEqual([]);
+  });
+
   it("declare a scope for every partitioned table a query filters by partition", () => {
     const missing = queries.flatMap((query) => {
       const filters = dtFilters(query.sql);
