@@ -448,8 +448,9 @@ describe(`opspulse run arguments (fast-check, ${CLI_CASES + SOUP_CASES} cases, i
         }
         tally.accepted++;
         expect(code, `${argv.join(" ")}\n${stderr}`).toBe(0);
-        const [key] = periodKeys(args.report, [args.date]);
         const zone = tz ?? "Asia/Shanghai";
+        // A run in another zone than the configured one has a key of its own.
+        const key = `${ZONE_KEY_PREFIX[zone] ?? ""}${periodKeys(args.report, [args.date])[0]}`;
         expect(stdout).toBe(
           `${args.report} report ${key} (${zone}): ${stdout.slice(stdout.indexOf("UTC "))}`,
         );

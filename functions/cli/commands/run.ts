@@ -26,7 +26,7 @@ import {
   type RunReportRequest,
   type RunReportSummary,
 } from "../../lib/report/run-report.ts";
-import { periodKeyOf } from "../../lib/report/snapshot.ts";
+import { reportPeriodKey } from "../../lib/report/snapshot.ts";
 import { type AdapterFactories, type Adapters, createAdapters } from "../../lib/runtime/deps.ts";
 import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env.ts";
 import { localAdapterFactories } from "../../lib/runtime/local-adapters.ts";
@@ -388,7 +388,7 @@ export function registerRun(program: Command): void {
         const window = periodWindow(period);
         const lists = opts.to ? ["direct"] : config.recipients[report].map((list) => list.name);
         process.stdout.write(
-          `${report} report ${periodKeyOf(period)} (${period.timeZone}): UTC ${window.fromUtc.toISOString()} .. ${window.toUtc.toISOString()}, partitions ${window.partitions.join(", ")}; lists ${lists.join(", ") || "none"}; nothing was run\n`,
+          `${report} report ${reportPeriodKey(period, config.schedules[report].timeZone)} (${period.timeZone}): UTC ${window.fromUtc.toISOString()} .. ${window.toUtc.toISOString()}, partitions ${window.partitions.join(", ")}; lists ${lists.join(", ") || "none"}; nothing was run\n`,
         );
         return;
       }
