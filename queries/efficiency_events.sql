@@ -83,8 +83,10 @@ profiled_freshness as (
   select max(newest_valid_time) as newest_event_time
   from event_profile
   where local_date between :profile_first_day and :profile_last_day
-    and bucket_start is not null
     and newest_valid_time >= :freshness_from
+    -- A quarter-hour of a day before the run's ends before the run; a stray row holds one
+    -- exact time, which may be any.
+    and (bucket_start is not null or newest_valid_time <= :run_time)
 ),
 
 event_ids as (

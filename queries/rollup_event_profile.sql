@@ -4,10 +4,11 @@
 -- through it, so that neither reads a week of raw events at every run.
 --
 -- Grain: one row per local day of :cal, dt partition and UTC quarter-hour (bucket_start)
--- holding event records of the day; plus, per dt partition, one row with a null
--- bucket_start for its records whose event_time is missing or not on the partition's UTC
--- date (filed under the local day that holds the partition's first instant), so that the
--- rows of a partition add up to its record count over the local days it overlaps.
+-- holding event records of the day; plus, per dt partition, rows with a null bucket_start
+-- for its records whose event_time is missing or not on the partition's UTC date (strays,
+-- filed under the local day that holds the partition's first instant; one row per valid
+-- time among them, one for the rest), so that the rows of a partition add up to its record
+-- count over the local days it overlaps, and a stray's exact time stays known.
 --
 -- Every time-zone offset is a multiple of 15 minutes, so any span between local-day edges,
 -- shifted by whole weeks, is a sum of quarter-hours. Every record counts (invalid ones and
@@ -74,7 +75,12 @@ final as (
     max(valid_event_time) as newest_valid_time,
     cast(local_date as varchar) as local_date
   from events_of_days
-  group by local_date, dt, quarter_of_dt
+  -- A stray's valid time is a key of its own: a reader can then bound it exactly.
+  group by
+    local_date,
+    dt,
+    quarter_of_dt,
+    case when quarter_of_dt is null then valid_event_time end
 )
 
 select * from final

@@ -7,7 +7,7 @@
  * same UTC hours a week earlier straddle two local days, the baselines stay exact, also
  * for a run before the period is over (slices cut at `now`, read raw).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +31,7 @@ import type { QueryEngine } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { efficiencyModule } from "../../functions/lib/report/modules/efficiency.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
+import { event } from "../support/rows.ts";
 
 const root = mkdtempSync(join(tmpdir(), "opspulse-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -216,6 +217,39 @@ describe("a steady-state daily run in Asia/Shanghai", () => {
     const newest = Math.max(...rows.events.map((e) => (e.event_time as Date).getTime()));
     expect(on.freshness).toBe((late.getTime() - newest) / 60_000);
     expect(off.freshness).toBe(on.freshness);
+  });
+
+  it("counts a valid event filed in an older partition of the look-back, as the raw rows have it", async () => {
+    // A stray: an event a minute before the run (01:04Z) filed in dt 26 Feb, a partition
+    // read only through its profile. It is the newest valid event (the regular one: 01:00Z).
+    const strayLake = join(root, "stray");
+    const at = runAt(D);
+    const strayTime = new Date(at.getTime() - 60_000);
+    await writeLake(strayLake, rows);
+    const aside = join(root, "stray-aside");
+    // And a second stray in the same partition, at 01:01Z.
+    const secondStray = new Date(strayTime.getTime() - 3 * 60_000);
+    await writeLake(
+      aside,
+      { events: [event("stray", strayTime, "u-stray"), event("stray-2", secondStray, "u-stray")] },
+      { fileStem: "stray" },
+    );
+    const from = join(aside, "events", `dt=${strayTime.toISOString().slice(0, 10)}`);
+    for (const file of readdirSync(from)) {
+      renameSync(join(from, file), join(strayLake, "events", "dt=2026-02-26", file));
+    }
+    const on = await createDuckDbEngine({ lakeDir: strayLake, threads: 1 });
+    const off = await createDuckDbEngine({ lakeDir: strayLake, threads: 1, rollups: false });
+    try {
+      expect((await dailyRun(on, D, ZONE, at)).freshness).toBe(1);
+      expect((await dailyRun(off, D, ZONE, at)).freshness).toBe(1);
+      // At 01:03Z the first stray is after the run: the other one (01:01Z) is the newest.
+      const early = new Date(strayTime.getTime() - 60_000);
+      expect((await dailyRun(on, D, ZONE, early)).freshness).toBe(2);
+    } finally {
+      await on.close();
+      await off.close();
+    }
   });
 
   it("takes a late file in last week's partition into the next run's baseline", async () => {
