@@ -84,6 +84,16 @@ const RAW_TABLES = ["events", "orders"];
 /** Users of the late file: each is new, so the 30-day MAU must grow by exactly this many. */
 const LATE_USERS = 250;
 const LATE_STEM = "late-bench";
+/** The partition the late file lands in: 10 days before the daily report's day. */
+const LATE_DT = addDays(DAILY_DATE, -10);
+
+/** Removes the late-data section's file, if a run killed during the section left it. */
+function removeLateFile(lakeDir: string): void {
+  const partitionDir = join(lakeDir, "events", `dt=${LATE_DT}`);
+  for (const name of readdirSync(partitionDir)) {
+    if (name.startsWith(LATE_STEM)) unlinkSync(join(partitionDir, name));
+  }
+}
 
 interface Options {
   readonly reps: number;
@@ -123,6 +133,8 @@ const lakes = await ensureBenchLakes({
 log(
   `lakes: ${lakes.short.days} days (${lakes.short.rows.events.toLocaleString("en-US")} events, ${lakes.short.rows.orders.toLocaleString("en-US")} orders) and ${lakes.long.days} days (${lakes.long.rows.events.toLocaleString("en-US")} events)`,
 );
+// A run killed during the late-data section (no `finally`) leaves its file: never measure it.
+removeLateFile(lakes.short.dir);
 const measuredFrom = performance.now();
 rmSync(WORK_DIR, { recursive: true, force: true });
 mkdirSync(WORK_DIR, { recursive: true });
@@ -567,14 +579,8 @@ async function measureLambdas(): Promise<Record<string, unknown>> {
  * the first numbers back (and the cached lake is as it was).
  */
 async function measureLateData(): Promise<Record<string, unknown>> {
-  const lateDt = addDays(DAILY_DATE, -10);
-  const partitionDir = join(lakes.short.dir, "events", `dt=${lateDt}`);
-  const removeLateFiles = () => {
-    for (const name of readdirSync(partitionDir)) {
-      if (name.startsWith(LATE_STEM)) unlinkSync(join(partitionDir, name));
-    }
-  };
-  removeLateFiles();
+  const lateDt = LATE_DT;
+  const removeLateFiles = () => removeLateFile(lakes.short.dir);
   const runtime = await openBenchRuntime({
     lakeDir: lakes.short.dir,
     outDir: join(WORK_DIR, "out-late"),
@@ -636,8 +642,11 @@ async function measureLateData(): Promise<Record<string, unknown>> {
     });
     return { lateData: { lateDt, lateUsers: LATE_USERS, before, after, restored } };
   } finally {
-    removeLateFiles();
-    await runtime.close();
+    try {
+      removeLateFiles();
+    } finally {
+      await runtime.close();
+    }
   }
 }
 

@@ -16,6 +16,7 @@ import { QueryCatalog } from "../../lib/query/catalog.ts";
 import { computeKpis } from "../../lib/report/compute.ts";
 import { valueFormatter } from "../../lib/report/email/i18n.ts";
 import type { MetricValue } from "../../lib/report/modules.ts";
+import { engineForZone } from "../../lib/report/run-report.ts";
 import { readConfigOrDefaults } from "../config.ts";
 import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
@@ -65,7 +66,8 @@ export function registerKpis(program: Command): void {
           scoped,
           scopeNames,
         } = await computeKpis({
-          engine,
+          // Rollups are kept in the config's zone; a --tz of another zone reads them inlined.
+          engine: engineForZone(engine, period.timeZone, config),
           catalog: new QueryCatalog(),
           period,
           settings: { ...config.kpi, minSample },

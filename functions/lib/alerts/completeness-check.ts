@@ -100,7 +100,7 @@ export function createCompletenessGate(deps: {
       const rules = (context.config.alerts ?? DEFAULT_ALERT_SETTINGS).completeness;
       if (!rules) return { issues: [] };
       const check = await checkCompleteness(
-        engineForZone(deps.engine, context.period.timeZone, context.config, context.request.report),
+        engineForZone(deps.engine, context.period.timeZone, context.config),
         deps.catalog,
         context.period,
         context.now,

@@ -31,7 +31,7 @@ import {
   stepAlerts,
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
-import { InvalidPeriodError, type Period } from "../kpi/windows.ts";
+import { InvalidPeriodError, type Period, sameZone } from "../kpi/windows.ts";
 import type { AlertStateStore, OutgoingEmail, QueryStats } from "../ports.ts";
 import type { EvaluatedMetric } from "../report/email/model.ts";
 import type { CompiledTemplate } from "../report/email/template.ts";
@@ -46,7 +46,6 @@ import {
   rerunCommand,
   runReport,
 } from "../report/run-report.ts";
-import { isSameZone } from "../report/snapshot.ts";
 import {
   type ChannelBreakdown,
   measureFor,
@@ -138,7 +137,7 @@ async function alertAfterSnapshot(
     context.dryRun ||
     context.request.deliver === false ||
     context.request.to ||
-    !isSameZone(context.period.timeZone, context.config.schedules[context.request.report].timeZone)
+    !sameZone(context.period.timeZone, context.config.schedules[context.request.report].timeZone)
   ) {
     return { stats };
   }

@@ -46,24 +46,38 @@ export function parseIsoDate(text: string): IsoDate {
   return text;
 }
 
-/** Zone names seen, with their canonical names. */
-const knownZones = new Map<string, string>();
+const knownZones = new Set<string>();
 
-/** Validates an IANA time zone name such as `Asia/Shanghai`; returns its canonical name. */
+/** Validates an IANA time zone name such as `Asia/Shanghai` (returned as given). */
 export function parseTimeZone(zone: string): string {
-  const known = knownZones.get(zone);
-  if (known) return known;
+  if (knownZones.has(zone)) return zone;
   try {
-    // The canonical name (asia/shanghai → Asia/Shanghai, US/Eastern → America/New_York):
-    // one zone has one name in keys, manifests and emails, however it was typed.
-    const canonical = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions()
-      .timeZone;
-    knownZones.set(zone, canonical);
-    return canonical;
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    knownZones.add(zone);
+    return zone;
   } catch {
     throw new InvalidPeriodError(
       `"${zone}" is not an IANA time zone: use a name such as Asia/Shanghai or America/New_York.`,
     );
+  }
+}
+
+/**
+ * Whether two zone names name the same zone (`asia/shanghai` and `Asia/Shanghai`,
+ * `US/Eastern` and `America/New_York`). ICU's canonical name is only a comparison key:
+ * for some zones it is an older name (Asia/Calcutta for Asia/Kolkata), so names are shown
+ * and stored as given.
+ */
+export function sameZone(a: string, b: string): boolean {
+  return a === b || zoneKey(a) === zoneKey(b);
+}
+
+/** ICU's canonical name of a zone: the key that {@link sameZone} compares. */
+export function zoneKey(zone: string): string {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return zone; // not a zone: the caller's own validation names the problem
   }
 }
 
@@ -111,10 +125,10 @@ export function dateRange(from: IsoDate, to: IsoDate): IsoDate[] {
 /** The period of kind `kind` that contains `date`. */
 export function periodContaining(kind: Period["kind"], date: IsoDate, timeZone: string): Period {
   parseIsoDate(date);
-  const zone = parseTimeZone(timeZone);
-  if (kind === "day") return { kind, start: date, end: date, timeZone: zone };
+  parseTimeZone(timeZone);
+  if (kind === "day") return { kind, start: date, end: date, timeZone };
   const start = isoWeekStart(date);
-  return { kind, start, end: addDays(start, 6), timeZone: zone };
+  return { kind, start, end: addDays(start, 6), timeZone };
 }
 
 /** The period of the same kind just before `period`. */

@@ -43,6 +43,7 @@ import {
   periodWindow,
   previousPeriod,
   samePeriodLastYear,
+  sameZone,
   type UtcWindow,
 } from "../kpi/windows.ts";
 import type {
@@ -70,7 +71,6 @@ import {
 import { campaignsModule } from "./modules/campaigns.ts";
 import type { KpiModule, MetricValue } from "./modules.ts";
 import {
-  isSameZone,
   metricSnapshot,
   periodKeyOf,
   type ReportSnapshot,
@@ -450,7 +450,7 @@ export async function runReport(
     const computed = await stage("compute", () =>
       computeKpis(
         {
-          engine: engineForZone(deps.engine, plan.period.timeZone, deps.config, request.report),
+          engine: engineForZone(deps.engine, plan.period.timeZone, deps.config),
           catalog: deps.catalog,
           period: plan.period,
           settings: deps.config.kpi,
@@ -882,7 +882,7 @@ function reference(doc: SnapshotDocument | undefined): SnapshotReference | null 
 
 /** The command that re-runs `request` for `period` (shown in emails and alerts). */
 export function rerunCommand(request: RunReportRequest, period: Period, config: OpsConfig): string {
-  const zone = isSameZone(period.timeZone, config.schedules[request.report].timeZone)
+  const zone = sameZone(period.timeZone, config.schedules[request.report].timeZone)
     ? ""
     : ` --tz ${period.timeZone}`;
   return `opspulse run ${request.report} --date ${period.start}${zone}`;
@@ -960,14 +960,15 @@ function runLogEntry(
 }
 
 /**
- * The engine a run in `timeZone` reads with: the lake's rollups are kept in the report's
- * configured zone, so a run in another zone reads them inlined from raw data instead.
+ * The engine a run in `timeZone` reads with. The lake's rollups are local days of one zone,
+ * the config's report zone (`time_zone` of schedules.yaml, which `opspulse rollup` uses
+ * too); a run in any other zone (a `--tz` re-run, a schedule with a zone of its own) reads
+ * them inlined from raw data instead of rebuilding them in its zone under other runs.
  */
 export function engineForZone(
   engine: QueryEngine,
   timeZone: string,
-  config: OpsConfig,
-  report: ReportKind,
+  config: Pick<OpsConfig, "timeZone">,
 ): QueryEngine {
-  return isSameZone(timeZone, config.schedules[report].timeZone) ? engine : withoutRollups(engine);
+  return sameZone(timeZone, config.timeZone) ? engine : withoutRollups(engine);
 }

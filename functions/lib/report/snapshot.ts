@@ -9,7 +9,7 @@
  */
 import type { CompletenessIssue } from "../kpi/completeness.ts";
 import type { Evaluation, ResolvedTarget, Status } from "../kpi/evaluate.ts";
-import { isoWeekLabel, type Period, type UtcWindow } from "../kpi/windows.ts";
+import { isoWeekLabel, type Period, type UtcWindow, zoneKey } from "../kpi/windows.ts";
 import type { SnapshotDocument, SnapshotDraft } from "../ports.ts";
 import type { MetricValue } from "./modules.ts";
 
@@ -101,8 +101,8 @@ const ZONE_SEGMENT_PREFIX = "tz=";
  * `--tz asia/shanghai` or an alias of the configured zone keeps the plain key.
  */
 export function zonedKey(key: string, timeZone: string, configuredZone: string): string {
-  const zone = canonicalZone(timeZone);
-  return zone === canonicalZone(configuredZone)
+  const zone = zoneKey(timeZone);
+  return zone === zoneKey(configuredZone)
     ? key
     : `${ZONE_SEGMENT_PREFIX}${zoneSegment(zone)}/${key}`;
 }
@@ -120,19 +120,6 @@ export function isZonedKey(key: string): boolean {
 /** A stored key without its zone segment: `tz=America.New_York/2026-03-01` → `2026-03-01`. */
 export function unzonedKey(key: string): string {
   return isZonedKey(key) ? key.slice(key.indexOf("/") + 1) : key;
-}
-
-/** Whether two IANA names are the same zone (`asia/shanghai`, `US/Eastern` aliases). */
-export function isSameZone(a: string, b: string): boolean {
-  return canonicalZone(a) === canonicalZone(b);
-}
-
-function canonicalZone(zone: string): string {
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return zone; // not a zone: the caller's own validation names the problem
-  }
 }
 
 /**

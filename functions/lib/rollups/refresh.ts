@@ -17,7 +17,15 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { KNOWN_EVENT_TYPES } from "../kpi/efficiency.ts";
-import { calendar, dateRange, type IsoDate, localDateOf, partitionsFor } from "../kpi/windows.ts";
+import {
+  calendar,
+  dateRange,
+  type IsoDate,
+  localDateOf,
+  partitionsFor,
+  sameZone,
+  zoneKey,
+} from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import {
@@ -247,7 +255,7 @@ type UnbuiltManifest = Omit<RollupManifest, "builtAt" | "buildId">;
 
 /** Why a stored manifest no longer describes what the day would be built from, if it does not. */
 function staleness(stored: RollupManifest, wanted: UnbuiltManifest): string | undefined {
-  if (stored.timeZone !== wanted.timeZone) {
+  if (!sameZone(stored.timeZone, wanted.timeZone)) {
     return `built for time zone ${stored.timeZone}, read in ${wanted.timeZone}`;
   }
   if (stored.definition !== wanted.definition) {
@@ -301,7 +309,8 @@ export function definitionHash(
       JSON.stringify({
         layout: LAYOUT_VERSION,
         sql: context.catalog.get(spec.buildQuery).sql,
-        timeZone: context.timeZone,
+        // The zone, not its spelling: asia/shanghai reads what Asia/Shanghai built.
+        timeZone: zoneKey(context.timeZone),
         settings: settingParams(spec, context.settings),
       }),
     )

@@ -5,7 +5,7 @@
  * zone is one line on stderr.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -124,6 +124,36 @@ describe("opspulse kpis", () => {
     expect(stdout).toMatch(/^Paid orders\s+2$/m);
     expect(stdout).toMatch(/^D1 retention\s+insufficient data \(n=2\)$/m);
     expect(stdout).toContain("below 100");
+  });
+
+  it("reads the rollups inlined for another zone than the config's, leaving the lake's as they are", async () => {
+    const zonedLake = join(root, "zoned-lake");
+    cpSync(lake, zonedLake, { recursive: true });
+    const kpis = (...extra: string[]) =>
+      opspulse(
+        "kpis",
+        "--period",
+        "day",
+        "--date",
+        "2026-03-01",
+        "--lake",
+        zonedLake,
+        "--config",
+        config,
+        "--json",
+        ...extra,
+      );
+    const built = await kpis();
+    expect(built.code, built.stderr).toBe(0);
+    const manifests = () =>
+      readdirSync(join(zonedLake, "rollups", "user_day")).map((day) =>
+        readFileSync(join(zonedLake, "rollups", "user_day", day, "_manifest.json"), "utf8"),
+      );
+    const before = manifests();
+    expect(before.length).toBeGreaterThan(0);
+    const newYork = await kpis("--tz", "America/New_York");
+    expect(newYork.code, newYork.stderr).toBe(0);
+    expect(manifests()).toEqual(before);
   });
 
   it("says in one line what is wrong with a date, a zone or a lake", async () => {

@@ -30,6 +30,7 @@ import type { KpiModule } from "../../../functions/lib/report/modules.ts";
 import {
   type AfterSnapshotContext,
   type CompletenessGateContext,
+  engineForZone,
   ReportRunError,
   type RunReportDeps,
   runReport,
@@ -487,8 +488,20 @@ describe("runReport in another zone than the configured one, with rollups", () =
     expect(newYork.outcome).toBe("dry_run");
     expect(builds(newYork)).toEqual([]);
     expect(manifests()).toEqual(before);
-    // The configured zone's next run finds its rollups fresh: nothing is built again.
+    // The configured zone's next run finds its rollups fresh: nothing is built again,
+    // however the zone is spelt.
     expect(builds(await runReport(deps, request))).toEqual([]);
+    expect(builds(await runReport(deps, { ...request, timeZone: "asia/shanghai" }))).toEqual([]);
+    expect(manifests()).toEqual(before);
+  });
+
+  it("keeps the rollups for the config's zone, whatever zone a report's schedule has", () => {
+    const zoned = (timeZone: string) =>
+      engineForZone(engine, timeZone, { timeZone: "Asia/Shanghai" }).rollups;
+    expect(zoned("Asia/Shanghai")).toBe(engine.rollups);
+    expect(zoned("PRC")).toBe(engine.rollups);
+    expect(zoned("Europe/Berlin")).toBeUndefined();
+    expect(zoned("+08:00")).toBeUndefined();
   });
 });
 

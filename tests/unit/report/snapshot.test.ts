@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { periodContaining } from "../../../functions/lib/kpi/windows.ts";
+import { periodContaining, sameZone } from "../../../functions/lib/kpi/windows.ts";
 import {
-  isSameZone,
   isZonedKey,
   reportPeriodKey,
   unzonedKey,
@@ -13,8 +12,8 @@ describe("zonedKey", () => {
     for (const zone of ["Asia/Shanghai", "asia/shanghai", "PRC"]) {
       expect(zonedKey("2026-03-01", zone, "Asia/Shanghai")).toBe("2026-03-01");
     }
-    expect(isSameZone("US/Eastern", "America/New_York")).toBe(true);
-    expect(isSameZone("America/Chicago", "America/New_York")).toBe(false);
+    expect(sameZone("US/Eastern", "America/New_York")).toBe(true);
+    expect(sameZone("America/Chicago", "America/New_York")).toBe(false);
   });
 
   it("puts any other zone first, as one key segment", () => {
