@@ -32,6 +32,7 @@ import type { Cell, QueryEngine, QueryResult, QueryStats, Row } from "../ports.t
 import { loadSources, type SourceDecl } from "../query/catalog.ts";
 import {
   bindParams,
+  isCalendarDate,
   type PartitionScope,
   prependCtes,
   type QueryFile,
@@ -183,13 +184,11 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     return result;
   };
 
-  /** The query's SQL with its parameters bound and its named partitions scoped. */
+  /** `sql` (the query bound) reading its named partitions only: lists their files now. */
+  const scope = (query: QueryFile, params: QueryParams, sql: string): string =>
+    prependCtes(query.name, sql, scopedTables(query, params, sources, schemaFiles, lakeDir));
   const bind = (query: QueryFile, params: QueryParams): string =>
-    prependCtes(
-      query.name,
-      bindParams(query, params),
-      scopedTables(query, params, sources, schemaFiles, lakeDir),
-    );
+    scope(query, params, bindParams(query, params));
 
   const rollupSources = sources.filter((source) => rollupSpec(source.name));
   /** Tables whose view was bound while they had no file (see `bind` below). */
@@ -225,13 +224,14 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     raw,
     ...(rollups ? { rollups } : {}),
     run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
-      // Parameters are checked now (a bad call rejects at once); files are listed in turn.
+      // Parameters are bound now (a bad call rejects at once); files are listed in turn.
+      let sql: string;
       try {
-        bindParams(query, params);
+        sql = bindParams(query, params);
       } catch (error) {
         return Promise.reject(error);
       }
-      return execute(query.name, () => bind(query, params));
+      return execute(query.name, () => scope(query, params, sql));
     },
     async close() {
       await queue;
@@ -376,8 +376,6 @@ function sourceFiles(lakeDir: string, source: SourceDecl): { pattern: string; ha
   return { pattern, hasFiles: existsSync(folder) && globSync(pattern).length > 0 };
 }
 
-const DT = /^\d{4}-\d{2}-\d{2}$/;
-
 /**
  * A CTE per table the query scopes (`@partitions`), reading only the files of the
  * partitions its parameters name. A table is left to its view when a bound is not a date
@@ -406,11 +404,9 @@ function scopedTables(
       );
     }
     if (!dts) continue;
-    const files = [...dts]
-      .sort()
-      .flatMap((dt) =>
-        globSync(join(lakeDir, source.location, `${source.partitioned_by}=${dt}`, "*.parquet")),
-      );
+    const files = [...dts].flatMap((dt) =>
+      globSync(join(lakeDir, source.location, `${source.partitioned_by}=${dt}`, "*.parquet")),
+    );
     ctes.push({ name: table, sql: selectSql(source, [schemaFile, ...files.sort()], true) });
   }
   return ctes;
@@ -420,20 +416,13 @@ function scopedTables(
 function scopeDts(scope: PartitionScope, params: QueryParams): readonly string[] | undefined {
   if ("list" in scope) {
     const list = params[scope.list];
-    return Array.isArray(list) && list.every((dt) => typeof dt === "string" && isDate(dt))
+    return Array.isArray(list) && list.every(isCalendarDate)
       ? (list as readonly string[])
       : undefined;
   }
   const [from, to] = [params[scope.from], params[scope.to]];
-  if (typeof from !== "string" || typeof to !== "string" || !isDate(from) || !isDate(to)) {
-    return undefined;
-  }
+  if (!isCalendarDate(from) || !isCalendarDate(to)) return undefined;
   return from <= to ? dateRange(from, to) : [];
-}
-
-/** `YYYY-MM-DD` naming a real calendar day (not 2026-02-30). */
-function isDate(text: string): boolean {
-  return DT.test(text) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
 }
 
 /** `SELECT` of a table's columns, cast to the contract's types, from `files` (globs). */

@@ -288,7 +288,8 @@ function renderLiteral(queryName: string, decl: ParamDecl, value: ParamValue): s
   }
 }
 
-function isCalendarDate(value: unknown): value is string {
+/** `YYYY-MM-DD` naming a real calendar day (not 2026-02-30). */
+export function isCalendarDate(value: unknown): value is string {
   if (typeof value !== "string" || !DATE.test(value)) return false;
   const ms = Date.parse(`${value}T00:00:00Z`);
   return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value);
