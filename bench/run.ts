@@ -49,7 +49,7 @@ import {
   runTableTotals,
 } from "./lib/reads.ts";
 import { withReasons } from "./lib/reasons.ts";
-import { renderMarkdown } from "./lib/report-md.ts";
+import { formatRawReads, renderMarkdown } from "./lib/report-md.ts";
 import {
   type BenchRuntime,
   cpuMsSince,
@@ -579,8 +579,6 @@ async function measureLambdas(): Promise<Record<string, unknown>> {
  * the first numbers back (and the cached lake is as it was).
  */
 async function measureLateData(): Promise<Record<string, unknown>> {
-  const lateDt = LATE_DT;
-  const removeLateFiles = () => removeLateFile(lakes.short.dir);
   const runtime = await openBenchRuntime({
     lakeDir: lakes.short.dir,
     outDir: join(WORK_DIR, "out-late"),
@@ -604,14 +602,14 @@ async function measureLateData(): Promise<Record<string, unknown>> {
     return { mau: metricValue(run.summary, "mau"), ms: run.ms, rawReads };
   };
   try {
-    log(`late data: a file of ${LATE_USERS} new users' events lands in events/dt=${lateDt}`);
+    log(`late data: a file of ${LATE_USERS} new users' events lands in events/dt=${LATE_DT}`);
     const before = await observe();
     await writeLake(
       lakes.short.dir,
       {
         events: Array.from({ length: LATE_USERS }, (_, i) => ({
           event_id: `${LATE_STEM}-${i}`,
-          event_time: new Date(`${lateDt}T06:00:00Z`),
+          event_time: new Date(`${LATE_DT}T06:00:00Z`),
           user_id: `${LATE_STEM}-user-${i}`,
           event_type: "page_view",
           channel: "app",
@@ -620,30 +618,23 @@ async function measureLateData(): Promise<Record<string, unknown>> {
       { fileStem: `${LATE_STEM}-{i}` },
     );
     const after = await observe();
-    removeLateFiles();
+    removeLateFile(lakes.short.dir);
     const restored = await observe();
     log(`  MAU ${before.mau} → ${after.mau} with the late file → ${restored.mau} without it`);
     const counted = after.mau - before.mau === LATE_USERS && restored.mau === before.mau;
     goals.push({
       id: "late_data",
-      goal: `a late file in a past partition (${LATE_USERS} new users in events/dt=${lateDt}) changes the next daily run's 30-day MAU by exactly that, and removing it restores it`,
+      goal: `a late file in a past partition (${LATE_USERS} new users in events/dt=${LATE_DT}) changes the next daily run's 30-day MAU by exactly that, and removing it restores it`,
       measured: after.mau - before.mau,
       limit: LATE_USERS,
       unit: "users",
       met: counted,
-      note: `MAU ${before.mau} → ${after.mau} → ${restored.mau}; raw dt partitions read by the run after the late file: ${after.rawReads
-        .map(
-          (q) =>
-            `${q.query} ${Object.entries(q.partitions)
-              .map(([t, n]) => `${t} ${n}`)
-              .join(", ")}`,
-        )
-        .join("; ")}`,
+      note: `MAU ${before.mau} → ${after.mau} → ${restored.mau}; raw dt partitions read by the run after the late file: ${formatRawReads(after.rawReads)}`,
     });
-    return { lateData: { lateDt, lateUsers: LATE_USERS, before, after, restored } };
+    return { lateData: { lateDt: LATE_DT, lateUsers: LATE_USERS, before, after, restored } };
   } finally {
     try {
-      removeLateFiles();
+      removeLateFile(lakes.short.dir);
     } finally {
       await runtime.close();
     }

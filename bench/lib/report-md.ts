@@ -127,6 +127,18 @@ interface RunsResults {
   };
 }
 
+/** Raw partitions read per query: `rollup_user_day: events 3; content_items: events 3, orders 2`. */
+export function formatRawReads(rawReads: LateRun["rawReads"]): string {
+  return rawReads
+    .map(
+      (q) =>
+        `${q.query}: ${Object.entries(q.partitions)
+          .map(([table, count]) => `${table} ${count}`)
+          .join(", ")}`,
+    )
+    .join("; ");
+}
+
 interface LateRun {
   readonly mau: number;
   readonly ms: number;
@@ -328,15 +340,7 @@ export function renderMarkdown(report: ReportForMarkdown): string {
   }
   if (r.lateData) {
     const l = r.lateData;
-    const reads = (run: LateRun) =>
-      run.rawReads
-        .map(
-          (q) =>
-            `${q.query}: ${Object.entries(q.partitions)
-              .map(([table, count]) => `${table} ${count}`)
-              .join(", ")}`,
-        )
-        .join("; ") || "none";
+    const reads = (run: LateRun) => formatRawReads(run.rawReads) || "none";
     lines.push(
       "## 8. Late data",
       "",
