@@ -49,6 +49,20 @@ const col = (name: string, type: RollupColumnType, description: string): RollupC
   description,
 });
 
+/** The columns both profiles have: records and newest time per dt and UTC quarter-hour. */
+function profileColumns(timeColumn: string, records: string): RollupColumn[] {
+  return [
+    col("dt", "varchar", "The raw dt partition of the records."),
+    col(
+      "bucket_start",
+      "timestamp",
+      `UTC quarter-hour of their ${timeColumn}; null: time missing or not on the dt's date.`,
+    ),
+    col("records", "bigint", records),
+    col("newest_time", "timestamp", `Newest ${timeColumn} among them.`),
+  ];
+}
+
 /** Event types counted in their own `user_day` column, with the column's name. */
 export const EVENT_COUNT_COLUMNS = [
   ["signup", "signup_events"],
@@ -132,14 +146,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
     rawTable: "events",
     dtsParam: "events_dts",
     columns: [
-      col("dt", "varchar", "The raw dt partition of the records."),
-      col(
-        "bucket_start",
-        "timestamp",
-        "UTC quarter-hour of their event_time; null: time missing or not on the dt's date.",
-      ),
-      col("records", "bigint", "Event records (invalid ones and duplicates included)."),
-      col("newest_time", "timestamp", "Newest event_time among them."),
+      ...profileColumns("event_time", "Event records (invalid ones and duplicates included)."),
       col(
         "newest_valid_time",
         "timestamp",
@@ -152,16 +159,10 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
     buildQuery: "rollup_order_profile",
     rawTable: "orders",
     dtsParam: "orders_dts",
-    columns: [
-      col("dt", "varchar", "The raw dt partition of the records."),
-      col(
-        "bucket_start",
-        "timestamp",
-        "UTC quarter-hour of their order_time; null: time missing or not on the dt's date.",
-      ),
-      col("records", "bigint", "Order records (invalid ones, duplicates and updates included)."),
-      col("newest_time", "timestamp", "Newest order_time among them."),
-    ],
+    columns: profileColumns(
+      "order_time",
+      "Order records (invalid ones, duplicates and updates included).",
+    ),
   },
 };
 
