@@ -8,12 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
+import type { OrderRow } from "../../functions/lib/contract/schema.ts";
 import { periodContaining } from "../../functions/lib/kpi/windows.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
 import type { QueryStats } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { usersModule } from "../../functions/lib/report/modules/users.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
+import * as rows from "../support/rows.ts";
 
 const ZONE = "Asia/Shanghai";
 const D = "2026-03-10";
@@ -21,22 +23,14 @@ const lakeDir = mkdtempSync(join(tmpdir(), "opspulse-"));
 const catalog = new QueryCatalog();
 let engine: Awaited<ReturnType<typeof createDuckDbEngine>>;
 
-const event = (id: string, user: string, utc: string) => ({
-  event_id: id,
-  event_time: new Date(utc),
-  user_id: user,
-  event_type: "page_view",
-  channel: "app",
-});
-const order = (id: string, user: string, utc: string, status: string, updatedUtc = utc) => ({
-  order_id: id,
-  user_id: user,
-  order_time: new Date(utc),
-  updated_at: new Date(updatedUtc),
-  amount: "10.00",
-  currency: "CNY",
-  status,
-});
+const event = (id: string, user: string, utc: string) => rows.event(id, utc, user);
+const order = (
+  id: string,
+  user: string,
+  utc: string,
+  status: OrderRow["status"],
+  updatedUtc = utc,
+) => rows.order(id, utc, "10.00", { user_id: user, status, updated_at: updatedUtc });
 
 beforeAll(async () => {
   await writeLake(lakeDir, {

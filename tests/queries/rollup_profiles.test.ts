@@ -10,32 +10,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
+import type { OrderRow } from "../../functions/lib/contract/schema.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
 import type { Row } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import { buildParams } from "../../functions/lib/rollups/refresh.ts";
 import { ROLLUPS, type RollupName } from "../../functions/lib/rollups/schema.ts";
+import * as rows from "../support/rows.ts";
 
 const ZONE = "Asia/Shanghai";
 const DAYS = ["2026-03-09", "2026-03-10"];
 let eventCount = 0;
+// Rows that break the contract (no user, an unknown type) override the built row.
 const event = (user: string | null, utc: string, type = "page_view") => ({
-  event_id: `e${eventCount++}`,
-  event_time: new Date(utc),
+  ...rows.event(`e${eventCount++}`, utc, user ?? ""),
   user_id: user,
   event_type: type,
-  channel: "app",
 });
-const order = (id: string, utc: string, status = "paid") => ({
-  order_id: id,
-  user_id: "a",
-  order_time: new Date(utc),
-  updated_at: new Date(utc),
-  amount: "1.00",
-  currency: "CNY",
-  status,
-});
+const order = (id: string, utc: string, status: OrderRow["status"] = "paid") =>
+  rows.order(id, utc, "1.00", { user_id: "a", status });
 
 const EVENTS = [
   event("a", "2026-03-08T15:59:59Z"), // local 8 March: not asked for
