@@ -30,6 +30,7 @@ export type ObservedStatus =
   | "breach"
   | "insufficient_data"
   | "no_target"
+  | "tracking"
   | "data_incomplete"
   | "error";
 
@@ -172,6 +173,7 @@ const statusSchema = z.enum([
   "breach",
   "insufficient_data",
   "no_target",
+  "tracking",
   "data_incomplete",
   "error",
 ]);
@@ -436,6 +438,7 @@ function transition(
     }
     case "insufficient_data":
     case "no_target":
+    case "tracking":
       return {
         core: {
           ...core,

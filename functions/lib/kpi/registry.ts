@@ -36,6 +36,12 @@ export interface MetricDef {
   readonly headline?: boolean;
   /** Per-campaign metrics are evaluated once per campaign (scope = campaign id). */
   readonly scope?: "campaign";
+  /**
+   * How a running campaign's daily snapshot judges it (kpi-spec "Pacing"): `prorated`, a
+   * cumulative count against the whole-campaign target × elapsed share of its days;
+   * `final`, a rate or ROI shown as "tracking" and judged only in the final snapshot.
+   */
+  readonly pacing?: "prorated" | "final";
 }
 
 type Def = Omit<MetricDef, "targetBasis" | "direction"> &
@@ -328,6 +334,7 @@ const defs: readonly Def[] = [
     section: "campaigns",
     defaultTarget: 10_000,
     scope: "campaign",
+    pacing: "prorated",
   },
   {
     id: "campaign_conversion",
@@ -338,6 +345,7 @@ const defs: readonly Def[] = [
     section: "campaigns",
     defaultTarget: 0.1,
     scope: "campaign",
+    pacing: "final",
   },
   {
     id: "campaign_aov_lift",
@@ -349,6 +357,7 @@ const defs: readonly Def[] = [
     section: "campaigns",
     defaultTarget: 0.2,
     scope: "campaign",
+    pacing: "final",
   },
   {
     id: "viral_k",
@@ -359,6 +368,7 @@ const defs: readonly Def[] = [
     section: "campaigns",
     defaultTarget: 1.5,
     scope: "campaign",
+    pacing: "final",
   },
   {
     id: "campaign_revenue",
@@ -387,6 +397,7 @@ const defs: readonly Def[] = [
     section: "campaigns",
     defaultTarget: 3,
     scope: "campaign",
+    pacing: "final",
   },
   // Efficiency and data operations
   {
