@@ -21,6 +21,8 @@
  * on-call one failure notice per run (query error, timeout, a failed send…): managers get
  * nothing.
  */
+
+import { silenceRules } from "../kpi/alert-acks.ts";
 import {
   type AlertNotification,
   type AlertRules,
@@ -31,9 +33,16 @@ import {
   stepAlerts,
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
-import { InvalidPeriodError, type Period, sameZone } from "../kpi/windows.ts";
+import type { EvaluatedMetric } from "../kpi/evaluate.ts";
+import { trailingBreachStreak } from "../kpi/streak.ts";
+import { InvalidPeriodError, type Period, previousPeriod, sameZone } from "../kpi/windows.ts";
+import { composeMessage } from "../notify/compose.ts";
+import { contactPointsOf, deliverMessage, type MessageOutcome } from "../notify/deliver.ts";
+import { explainAlerts } from "../notify/drivers.ts";
+import { createEmailChannel } from "../notify/email-channel.ts";
+import { type NotificationPlan, planNotifications, streakKey } from "../notify/policy.ts";
+import type { Channel, Streak } from "../notify/ports.ts";
 import type { AlertStateStore, OutgoingEmail, QueryStats } from "../ports.ts";
-import type { EvaluatedMetric } from "../report/email/model.ts";
 import type { CompiledTemplate } from "../report/email/template.ts";
 import {
   type AfterSnapshotContext,
@@ -46,21 +55,11 @@ import {
   rerunCommand,
   runReport,
 } from "../report/run-report.ts";
-import {
-  type ChannelBreakdown,
-  measureFor,
-  queryChannelActivity,
-  rankChannels,
-} from "./breakdown.ts";
+import { periodKeyOf } from "../report/snapshot.ts";
 import { createCompletenessGate } from "./completeness-check.ts";
-import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
-import {
-  loadAlertTemplate,
-  type RenderedAlert,
-  renderAlertEmail,
-  renderFailureNotice,
-} from "./render.ts";
-import { loadTrend } from "./trend.ts";
+import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
+import { loadAlertTemplate, type RenderedAlert, renderFailureNotice } from "./render.ts";
+import { metricOf } from "./trend.ts";
 
 /** The list name of on-call in delivery keys and the outbox. */
 export const ON_CALL_LIST = "on-call";
@@ -72,6 +71,11 @@ export interface OnCallDeps extends RunReportDeps {
   readonly alertTemplate?: CompiledTemplate;
   /** Attempts at saving the alert state against concurrent writers (default 20). */
   readonly stateAttempts?: number;
+  /**
+   * The channels that deliver notification messages (`notify/ports.ts`); default: email
+   * through `mailer`. Chat adapters join here.
+   */
+  readonly channels?: readonly Channel[];
 }
 
 /** The alert state kept changing under this run; nothing was sent. */
@@ -79,11 +83,20 @@ export class AlertStateConflictError extends Error {
   override name = "AlertStateConflictError";
 }
 
-/** How one notification fared. */
+/** How one notification fared (in the message of its audience, or why in none). */
 export interface NotificationOutcome {
   readonly key: string;
   readonly kind: AlertNotification["kind"] | "failure";
-  readonly status: "sent" | "already_delivered" | "failed" | "suppressed" | "no_on_call_list";
+  readonly status:
+    | "sent"
+    | "already_delivered"
+    | "failed"
+    | "suppressed"
+    | "off"
+    | "no_on_call_list"
+    | "no_owner_list";
+  /** The audience whose message carried it (`on-call`, `owner:data_operations`). */
+  readonly audience?: string;
   readonly subject?: string;
   readonly messageId?: string;
   readonly location?: string;
@@ -154,7 +167,13 @@ async function alertAfterSnapshot(
     context.now,
     deps.stateAttempts,
   );
-  const outcomes = await deliverNotifications(deps, context, step.notifications, command, stats);
+  const plan = planNotifications(
+    step.notifications,
+    settings.routing ?? DEFAULT_ROUTING,
+    await historyStreaks(deps, context, step.notifications),
+  );
+  const messages = await deliverPlan(deps, context, plan, command, stats);
+  const outcomes = notificationOutcomes(plan, messages);
   outcomes.push(
     ...step.suppressed.map((n) => ({ key: n.key, kind: n.kind, status: "suppressed" as const })),
   );
@@ -170,11 +189,12 @@ async function alertAfterSnapshot(
     stateAttempts: step.attempts,
     skippedRecords: step.skipped,
     notifications: outcomes,
+    messages,
   });
-  const failed = outcomes.filter((o) => o.status === "failed");
+  const failed = messages.filter((o): o is MessageOutcome => o.status === "failed");
   if (failed.length > 0) {
     throw new Error(
-      `${failed.length} on-call alert(s) failed to send (${failed.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
+      `${failed.length} alert message(s) failed to send (${failed.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
     );
   }
   return { stats };
@@ -193,7 +213,10 @@ export async function advanceAlertState(
 ): Promise<AlertStep & { readonly attempts: number }> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const loaded = await store.load();
-    const step = stepAlerts(parseAlertState(loaded.state), input, rules, at);
+    const state = parseAlertState(loaded.state);
+    // Silences set from the CLI (`opspulse alerts silence`) join those of alerts.yaml.
+    const withSilences = { ...rules, silences: [...rules.silences, ...silenceRules(state, at)] };
+    const step = stepAlerts(state, input, withSilences, at);
     if (await store.save(step.state, loaded.version)) return { ...step, attempts: attempt };
   }
   throw new AlertStateConflictError(
@@ -223,74 +246,151 @@ export function observationsOf(
   ];
 }
 
-async function deliverNotifications(
+/**
+ * Each metric's breach streak from the stored history (up to {@link STREAK_PERIODS} periods),
+ * for the alerts of this run: a streak that began before the alert state knew the metric
+ * (history backfilled, alerts enabled later) is shown from its real start.
+ */
+async function historyStreaks(
   deps: OnCallDeps,
   context: AfterSnapshotContext,
   notifications: readonly AlertNotification[],
+): Promise<Map<string, Streak>> {
+  const metrics = notifications.filter(
+    (n): n is Extract<AlertNotification, { metric: string }> =>
+      n.kind === "start" || n.kind === "reminder" || n.kind === "resolved",
+  );
+  const streaks = new Map<string, Streak>();
+  if (metrics.length === 0) return streaks;
+  const periods = [context.period];
+  while (periods.length < STREAK_PERIODS) {
+    periods.unshift(previousPeriod(periods[0] ?? context.period));
+  }
+  const keys = periods.map((p) => periodKeyOf(p));
+  const docs = await deps.snapshots.history(
+    context.request.report,
+    keys[0] ?? "",
+    keys.at(-1) ?? "",
+  );
+  const byKey = new Map(docs.map((doc) => [doc.periodKey, doc]));
+  for (const n of metrics) {
+    // A resolved alert's streak ended with the period before this one.
+    const upTo = n.kind === "resolved" ? keys.slice(0, -1) : keys;
+    const streak = trailingBreachStreak(
+      upTo.map((periodKey) => ({
+        periodKey,
+        status: metricOf(byKey.get(periodKey), n.metric, n.scope)?.status ?? null,
+      })),
+    );
+    if (streak) streaks.set(streakKey(n.metric, n.scope), streak);
+  }
+  return streaks;
+}
+
+/** Periods of history read for streaks: two months of daily reports. */
+const STREAK_PERIODS = 60;
+
+/**
+ * One message per audience of the plan, composed in each contact point's locale with the
+ * drivers of its alerts, delivered once per (period, audience, contact point).
+ */
+async function deliverPlan(
+  deps: OnCallDeps,
+  context: AfterSnapshotContext,
+  plan: NotificationPlan,
   command: string,
   stats: QueryStats[],
-): Promise<NotificationOutcome[]> {
-  const onCall = context.config.onCall;
-  if (!onCall) {
-    return notifications.map((n) => ({ key: n.key, kind: n.kind, status: "no_on_call_list" }));
-  }
-  const template = deps.alertTemplate ?? loadAlertTemplate();
-  let activity: Awaited<ReturnType<typeof queryChannelActivity>>["rows"] | null | undefined;
-  const breakdownFor = async (metricId: string): Promise<ChannelBreakdown | null> => {
-    if (activity === undefined) {
-      try {
-        const result = await queryChannelActivity(deps.engine, deps.catalog, context.period);
-        stats.push(result.stats);
-        activity = result.rows;
-      } catch {
-        activity = null; // the alert goes out without its breakdown rather than not at all
-      }
+): Promise<(MessageOutcome | MissingList)[]> {
+  const channels = deps.channels ?? [
+    createEmailChannel({
+      mailer: deps.mailer,
+      sender: context.config.sender,
+      template: () => deps.alertTemplate ?? loadAlertTemplate(),
+    }),
+  ];
+  const previous = context.document.comparedWith.previous;
+  const previousDetails = previous
+    ? (
+        (await deps.snapshots.latest(context.request.report, previous.periodKey)) as
+          | { details?: Record<string, unknown> }
+          | undefined
+      )?.details
+    : undefined;
+  const outcomes: (MessageOutcome | MissingList)[] = [];
+  for (const planned of plan.messages) {
+    const contacts = contactPointsOf(planned.audience, context.config);
+    if (contacts.length === 0) {
+      outcomes.push({
+        key: `notify:${context.request.report}:${context.periodKey}:${planned.audience.id}`,
+        audience: planned.audience.id,
+        kind: planned.kind,
+        status: planned.audience.kind === "on_call" ? "no_on_call_list" : "no_owner_list",
+        items: planned.notices.map((n) => n.notification.key),
+      });
+      continue;
     }
-    return activity ? rankChannels(activity, measureFor(metricId)) : null;
-  };
-
-  const outcomes: NotificationOutcome[] = [];
-  for (const notification of notifications) {
-    outcomes.push(
-      await deliverOnce(deps, {
-        key: `${notification.key}:${ON_CALL_LIST}`,
-        kind: notification.kind,
-        runId: context.runId,
-        listName: `${ON_CALL_LIST}.${slug(notification)}`,
-        to: onCall.to,
-        from: context.config.sender,
-        render: async () => {
-          const withContext =
-            notification.kind === "start" ||
-            notification.kind === "reminder" ||
-            notification.kind === "resolved";
-          return renderAlertEmail(
-            {
-              notification,
-              period: context.period,
-              locale: onCall.locale,
-              currency: context.config.kpi.currency,
-              runId: context.runId,
-              rerunCommand: command,
-              ...(withContext
-                ? {
-                    trend: await loadTrend(
-                      deps.snapshots,
-                      context.request.report,
-                      context.period,
-                      notification.metric,
-                      notification.scope,
-                    ),
-                    breakdown: await breakdownFor(notification.metric),
-                  }
-                : {}),
-            },
-            template,
-          );
+    for (const contact of contacts) {
+      const drivers = await explainAlerts(
+        planned.notices.map((n) => n.notification),
+        {
+          engine: deps.engine,
+          catalog: deps.catalog,
+          period: context.period,
+          details: context.computed.details,
+          ...(previousDetails ? { previousDetails } : {}),
         },
-      }),
-    );
+        contact.locale,
+        context.config.kpi.currency,
+        stats,
+      );
+      const message = composeMessage(planned, contact.locale, {
+        report: context.request.report,
+        periodKey: context.periodKey,
+        period: context.period,
+        runId: context.runId,
+        currency: context.config.kpi.currency,
+        scopeNames: context.computed.scopeNames,
+        drivers,
+        rerunCommand: command,
+      });
+      outcomes.push(await deliverMessage(deps, channels, message, contact));
+    }
   }
+  return outcomes;
+}
+
+/** An audience with no list in recipients.yaml: its message is not sent. */
+interface MissingList {
+  readonly key: string;
+  readonly audience: string;
+  readonly kind: "alerts" | "digest";
+  readonly status: "no_on_call_list" | "no_owner_list";
+  readonly items: readonly string[];
+}
+
+/** How each notification fared: the status of the message that carried it, or `off`. */
+function notificationOutcomes(
+  plan: NotificationPlan,
+  messages: readonly (MessageOutcome | MissingList)[],
+): NotificationOutcome[] {
+  const outcomes: NotificationOutcome[] = [];
+  for (const planned of plan.messages) {
+    const carried = messages.filter((m) => m.audience === planned.audience.id);
+    const status =
+      carried.find((m) => m.status === "failed")?.status ??
+      carried.find((m) => m.status === "sent")?.status ??
+      carried[0]?.status ??
+      "no_owner_list";
+    for (const notice of planned.notices) {
+      outcomes.push({
+        key: notice.notification.key,
+        kind: notice.notification.kind,
+        status,
+        audience: planned.audience.id,
+      });
+    }
+  }
+  for (const n of plan.off) outcomes.push({ key: n.key, kind: n.kind, status: "off" });
   return outcomes;
 }
 
@@ -433,13 +533,6 @@ function failedRunCommand(request: RunReportRequest, period: Period, deps: OnCal
   return period.timeZone
     ? rerunCommand(request, period, deps.config)
     : `opspulse run ${request.report} --date ${request.date}`;
-}
-
-/** A short, file-safe name of a notification for the outbox (`start.gmv`, `data.events`). */
-function slug(n: AlertNotification): string {
-  return n.kind === "data_incomplete"
-    ? `data.${n.table}`
-    : [n.kind, n.metric, ...(n.scope === WHOLE_BUSINESS ? [] : [n.scope])].join(".");
 }
 
 function oneLine(error: unknown): string {

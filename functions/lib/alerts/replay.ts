@@ -27,10 +27,11 @@ import {
   type Period,
   periodContaining,
 } from "../kpi/windows.ts";
+import { type ReplayVolume, replayVolume } from "../notify/volume.ts";
 import type { SnapshotStore } from "../ports.ts";
 import { periodKindOf, type ReportKind } from "../report/run-report.ts";
 import { type MetricSnapshot, type ReportSnapshot, reportPeriodKey } from "../report/snapshot.ts";
-import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
+import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
 
 /** What to replay. */
 export interface ReplayRequest {
@@ -52,6 +53,8 @@ export interface ReplayReport extends ReplayResult {
   readonly missing: readonly string[];
   /** Breached periods per metric (`metric` or `metric [scope]`), under the current targets. */
   readonly breachedPeriods: Readonly<Record<string, number>>;
+  /** Messages per audience and per person under the current routing (one per run and audience). */
+  readonly volume: ReplayVolume;
 }
 
 /** Replays the alert rules of `config` over the stored snapshots of a range. */
@@ -114,6 +117,12 @@ export async function replayStoredAlerts(
     periods: inputs.map((p) => p.periodKey),
     missing: keys.filter((key) => !byKey.has(key)),
     breachedPeriods,
+    volume: replayVolume(
+      result.fired,
+      inputs.length,
+      config.alerts?.routing ?? DEFAULT_ROUTING,
+      config,
+    ),
   };
 }
 

@@ -21,6 +21,7 @@
  * it was before that period, at the instant that period was first evaluated.
  */
 import * as z from "zod";
+import { targetDistance } from "./attention.ts";
 import type { CompletenessIssue } from "./completeness.ts";
 
 /** Evaluation statuses (functions/lib/kpi/evaluate.ts) plus the two the pipeline adds. */
@@ -101,6 +102,11 @@ export interface AlertRules {
   /** Per-metric overrides of {@link forPeriods}. */
   readonly forPeriodsByMetric?: Readonly<Record<string, number>>;
   readonly silences: readonly Silence[];
+  /**
+   * An acknowledged alert sends no reminders unless it worsens: its distance from the target
+   * grows past this many times its distance when it was acked (default 1.5).
+   */
+  readonly reackFactor?: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -111,6 +117,7 @@ export const DEFAULT_ALERT_RULES: AlertRules = {
   forPeriods: 1,
   forPeriodsByMetric: {},
   silences: [],
+  reackFactor: 1.5,
 };
 
 /** A notification about one metric's breach episode or failure. */
@@ -128,6 +135,15 @@ export interface MetricNotification {
   readonly target: number | null;
   /** First breached period of the episode (start, reminder, resolved). */
   readonly since?: string;
+  /**
+   * The current breach streak: its first breached period and its length in judged periods
+   * (start, reminder); for `resolved`, the streak that ended.
+   */
+  readonly streak?: { readonly start: string; readonly length: number };
+  /** Who acknowledged the episode (a reminder sent because the alert worsened since). */
+  readonly ack?: AlertAck;
+  /** A reminder of an acked alert, sent because it worsened past the re-ack factor. */
+  readonly worsened?: boolean;
   /** When the episode's start alert went out (or would have, when silenced). */
   readonly sinceInstant?: string;
   /** 1, 2, … for reminders. */
@@ -158,6 +174,18 @@ export interface AlertStep {
   readonly skipped: readonly string[];
 }
 
+const ackSchema = z.strictObject({
+  /** Who acknowledged it (`--by`, the OS user, or the caller's AWS principal). */
+  by: z.string().min(1),
+  /** When (ISO 8601). */
+  at: z.string(),
+  /** Its distance from the target then (share of the target); null when unknown. */
+  distance: z.number().nonnegative().nullable(),
+});
+
+/** An acknowledgement of an open episode; it ends with the episode. */
+export type AlertAck = z.output<typeof ackSchema>;
+
 const episodeSchema = z.strictObject({
   /** First breached period: the episode's identity in keys. */
   start: z.string(),
@@ -165,6 +193,7 @@ const episodeSchema = z.strictObject({
   notified: z.boolean(),
   lastNotifiedAt: z.string().optional(),
   reminders: z.number().int().nonnegative(),
+  ack: ackSchema.optional(),
 });
 
 const statusSchema = z.enum([
@@ -188,6 +217,8 @@ const coreSchema = z.strictObject({
   lastStatus: statusSchema.optional(),
   lastValue: z.number().nullable(),
   lastTarget: z.number().nullable(),
+  /** The number last compared with the target, when it is not the value (growth). */
+  lastMeasured: z.number().nullable().optional(),
 });
 
 const recordSchema = coreSchema.extend({
@@ -201,9 +232,23 @@ const recordSchema = coreSchema.extend({
   before: coreSchema.nullable(),
 });
 
+/** A silence set from the CLI (`opspulse alerts silence`); it ends by itself at `until`. */
+const storedSilenceSchema = z.strictObject({
+  metric: z.string().min(1),
+  scope: z.string().min(1).optional(),
+  until: z.string(),
+  reason: z.string().optional(),
+  by: z.string().min(1),
+  at: z.string(),
+});
+
+export type StoredSilence = z.output<typeof storedSilenceSchema>;
+
 const stateSchema = z.strictObject({
   schemaVersion: z.literal(1),
   records: z.record(z.string(), recordSchema),
+  /** Silences set from the CLI, beside those of alerts.yaml. */
+  silences: z.array(storedSilenceSchema).optional(),
 });
 
 type RecordCore = z.output<typeof coreSchema>;
@@ -313,7 +358,16 @@ export function stepAlerts(
     };
     (outcome.silenced ? suppressed : notifications).push(...outcome.notifications);
   }
-  return { state: { schemaVersion: 1, records }, notifications, suppressed, skipped };
+  return {
+    state: {
+      schemaVersion: 1,
+      records,
+      ...(previous.silences?.length ? { silences: previous.silences } : {}),
+    },
+    notifications,
+    suppressed,
+    skipped,
+  };
 }
 
 interface Step {
@@ -349,6 +403,7 @@ function transition(
     lastStatus: observation.status,
     lastValue: observation.value,
     lastTarget: observation.target ?? null,
+    lastMeasured: observation.measured ?? observation.value,
   };
   const notify = (
     kind: MetricNotification["kind"],
@@ -390,7 +445,7 @@ function transition(
           return { core: { ...base, state: "ok" }, notifications: [] };
         episode = { start: streak.start, openedAt: at, notified: false, reminders: 0 };
       }
-      const since = { since: episode.start, sinceInstant: episode.openedAt };
+      const since = { since: episode.start, sinceInstant: episode.openedAt, streak };
       if (!episode.notified) {
         const start = notify("start", episode.start, since);
         const next = silenced ? episode : { ...episode, notified: true, lastNotifiedAt: at };
@@ -399,6 +454,11 @@ function transition(
       const last = Date.parse(episode.lastNotifiedAt ?? episode.openedAt);
       const due =
         step.at.getTime() - last >= step.rules.reminderIntervalMs - step.rules.reminderSlackMs;
+      const worsened = episode.ack ? worsenedSinceAck(episode.ack, observation, step.rules) : false;
+      if (due && episode.ack && !worsened) {
+        // Acknowledged and not worse: no reminder, and none counted.
+        return { core: { ...base, state: "breaching", episode }, notifications: [] };
+      }
       if (!due || silenced) {
         // A muted reminder is not counted: the next one is due as soon as the silence ends.
         const muted = due
@@ -407,12 +467,18 @@ function transition(
         return { core: { ...base, state: "breaching", episode }, notifications: muted };
       }
       const reminders = episode.reminders + 1;
-      const reminder = notify("reminder", episode.start, { ...since, reminder: reminders });
+      const reminder = notify("reminder", episode.start, {
+        ...since,
+        reminder: reminders,
+        ...(worsened && episode.ack ? { ack: episode.ack, worsened: true } : {}),
+      });
+      // A worsened alert is no longer acknowledged: someone has to look again.
+      const { ack: _ended, ...unacked } = episode;
       return {
         core: {
           ...base,
           state: "breaching",
-          episode: { ...episode, reminders, lastNotifiedAt: at },
+          episode: { ...(worsened ? unacked : episode), reminders, lastNotifiedAt: at },
         },
         notifications: [reminder],
       };
@@ -433,6 +499,8 @@ function transition(
       const resolved = notify("resolved", episode.start, {
         since: episode.start,
         sinceInstant: episode.openedAt,
+        ...(core.streak ? { streak: core.streak } : {}),
+        ...(episode.ack ? { ack: episode.ack } : {}),
       });
       return { core: base, notifications: [resolved] };
     }
@@ -466,8 +534,32 @@ function transition(
 }
 
 function stripRecord(core: RecordCore | AlertRecord): RecordCore {
-  const { state, streak, episode, errorSince, lastStatus, lastValue, lastTarget } = core;
-  return dropUndefined({ state, streak, episode, errorSince, lastStatus, lastValue, lastTarget });
+  const { state, streak, episode, errorSince, lastStatus, lastValue, lastTarget, lastMeasured } =
+    core;
+  return dropUndefined({
+    state,
+    streak,
+    episode,
+    errorSince,
+    lastStatus,
+    lastValue,
+    lastTarget,
+    lastMeasured,
+  });
+}
+
+/**
+ * Whether an acknowledged breach has worsened: its distance from the target grew past
+ * `reackFactor` times its distance when it was acked (a distance unknown then or now: no).
+ */
+function worsenedSinceAck(
+  ack: AlertAck,
+  observation: AlertObservation,
+  rules: AlertRules,
+): boolean {
+  const now = targetDistance(observation.measured ?? observation.value, observation.target);
+  if (now === null || ack.distance === null) return false;
+  return now > ack.distance * (rules.reackFactor ?? DEFAULT_ALERT_RULES.reackFactor ?? 1.5);
 }
 
 function dropUndefined<T extends object>(value: T): T {

@@ -16,19 +16,13 @@
  * registry, formatter or string table; the raw numbers are there too, for channels that
  * build cards or for webhooks that forward the structure as JSON.
  */
+import type { Owner } from "../kpi/owners.ts";
 import type { Locale } from "../kpi/registry.ts";
 
 /** How urgent an alert is: `page` on-call now, `notify` the owner's digest, `off` nowhere. */
 export type Severity = "page" | "notify" | "off";
 
-/** The operations teams that own the metrics of the report sections (kpi-spec "Who is alerted"). */
-export const OWNERS = [
-  "user_operations",
-  "content_operations",
-  "campaign_operations",
-  "data_operations",
-] as const;
-export type Owner = (typeof OWNERS)[number];
+export { OWNERS, type Owner } from "../kpi/owners.ts";
 
 /** Who a message is for: on-call, or one owner team. */
 export type Audience =
@@ -183,6 +177,8 @@ export interface ChannelReceipt {
   readonly messageId: string;
   /** Where to look at it (outbox path, SES id, chat message id). */
   readonly location?: string;
+  /** The subject or first line as sent, for the delivery log. */
+  readonly subject?: string;
 }
 
 /** A channel adapter: renders a message in its format and delivers it to one contact point. */
