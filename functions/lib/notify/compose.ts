@@ -39,7 +39,13 @@ export interface ComposeContext {
 
 interface NotifyStrings {
   readonly owner: Readonly<Record<Owner, string>>;
-  readonly subject: (who: string, report: string, period: string, counts: string) => string;
+  readonly subject: (
+    who: string,
+    report: string,
+    period: string,
+    counts: string,
+    lead: string,
+  ) => string;
   readonly counts: (c: { new: number; ongoing: number; resolved: number }) => string;
   readonly newToday: string;
   readonly periodN: (kind: Period["kind"], n: number) => string;
@@ -59,7 +65,8 @@ const EN: NotifyStrings = {
     campaign_operations: "Campaign operations",
     data_operations: "Data operations",
   },
-  subject: (who, report, period, counts) => `[OpsPulse] ${who} · ${report} ${period}: ${counts}`,
+  subject: (who, report, period, counts, lead) =>
+    `[OpsPulse] ${who} · ${report} ${period}: ${counts}${lead ? ` — ${lead}` : ""}`,
   counts: (c) =>
     [
       c.new > 0 ? `${c.new} new` : "",
@@ -87,7 +94,8 @@ const ZH: NotifyStrings = {
     campaign_operations: "活动运营",
     data_operations: "数据运营",
   },
-  subject: (who, report, period, counts) => `[OpsPulse] ${who} · ${report} ${period}：${counts}`,
+  subject: (who, report, period, counts, lead) =>
+    `[OpsPulse] ${who} · ${report} ${period}：${counts}${lead ? ` — ${lead}` : ""}`,
   counts: (c) =>
     [
       c.new > 0 ? `新增 ${c.new}` : "",
@@ -138,7 +146,13 @@ export function composeMessage(
     report: context.report,
     periodKey: context.periodKey,
     runId: context.runId,
-    subject: strings.subject(who, reportTitle, context.periodKey, strings.counts(counts)),
+    subject: strings.subject(
+      who,
+      reportTitle,
+      context.periodKey,
+      strings.counts(counts),
+      lead(items),
+    ),
     items,
     links: context.links ?? [],
     commands: commands(items, context, strings),
@@ -243,12 +257,21 @@ function commands(
           { label: strings.commands.ack, command: `opspulse alerts ack ${target} --by NAME` },
           {
             label: strings.commands.silence,
-            command: `opspulse alerts silence ${target} --until 2026-12-31T09:00:00+08:00 --reason "…"`,
+            command: `opspulse alerts silence ${target} --until <time, e.g. 2026-12-01T09:00:00+08:00> --reason <why>`,
           },
         ]
       : []),
     { label: strings.commands.rerun, command: context.rerunCommand },
   ];
+}
+
+/** The first (worst) item in a few words, and how many more: the subject's lead. */
+function lead(items: readonly NoticeItem[]): string {
+  const [first] = items;
+  if (!first) return "";
+  const text = `${first.text.title}: ${first.text.status}`;
+  const short = text.length > 90 ? `${text.slice(0, 89)}…` : text;
+  return items.length > 1 ? `${short} (+${items.length - 1})` : short;
 }
 
 /** `2026-11-20 09:12 UTC`. */
