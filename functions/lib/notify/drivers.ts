@@ -21,6 +21,11 @@ import { valueFormatter } from "../report/email/i18n.ts";
 import { streakKey } from "./policy.ts";
 import type { NoticeDriver } from "./ports.ts";
 
+const BY_CHANNEL: Readonly<Record<Locale, { activity: string; orders: string }>> = {
+  en: { activity: "by channel", orders: "orders by channel" },
+  "zh-CN": { activity: "分渠道", orders: "分渠道订单" },
+};
+
 /** The breakdowns this module can draw. */
 const DRAWN: readonly Breakdown[] = ["channel", "order_channel", "cost_component"];
 
@@ -99,7 +104,7 @@ function channelDriver(
   const show = (v: number) => (measure === "gmv" ? format.value("money", v) : format.number(v));
   return {
     dimension: breakdown,
-    title: `${ALERT_STRINGS[locale].measures[measure]} · ${breakdown === "order_channel" ? "orders by channel" : "by channel"}`,
+    title: `${ALERT_STRINGS[locale].measures[measure]} · ${BY_CHANNEL[locale][breakdown === "order_channel" ? "orders" : "activity"]}`,
     rows: ranked.channels.slice(0, 3).map((c) => ({
       name: c.channel,
       value: c.current,
