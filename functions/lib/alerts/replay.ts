@@ -29,6 +29,7 @@ import {
 } from "../kpi/windows.ts";
 import { type ReplayVolume, replayVolume } from "../notify/volume.ts";
 import type { SnapshotStore } from "../ports.ts";
+import { campaignPaces } from "../report/evaluate-run.ts";
 import { periodKindOf, type ReportKind } from "../report/run-report.ts";
 import { type MetricSnapshot, type ReportSnapshot, reportPeriodKey } from "../report/snapshot.ts";
 import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
@@ -134,6 +135,8 @@ function observationsAgainst(
   config: OpsConfig,
 ): AlertObservation[] {
   const monthShare = elapsedShareOfMonth(period.end);
+  // A campaign's metrics are judged at its pace that day, as the run judged them.
+  const paces = campaignPaces((doc.details ?? {}) as Record<string, unknown>);
   const judge = (id: string, stored: MetricSnapshot, scope: string): AlertObservation[] => {
     if (!isMetricId(id)) return [];
     if (stored.status === "data_incomplete") {
@@ -152,6 +155,7 @@ function observationsAgainst(
       previous: stored.previous,
       yearEarlier: stored.yearEarlier,
       monthShare,
+      ...(paces.has(scope) ? { campaign: paces.get(scope) } : {}),
     });
     return [
       {
