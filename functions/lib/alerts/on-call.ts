@@ -170,7 +170,8 @@ async function alertAfterSnapshot(
   const plan = planNotifications(
     step.notifications,
     settings.routing ?? DEFAULT_ROUTING,
-    await historyStreaks(deps, context, step.notifications),
+    await historyStreaks(deps, context, [...step.notifications, ...step.acknowledged]),
+    step.acknowledged,
   );
   const messages = await deliverPlan(deps, context, plan, command, stats);
   const outcomes = notificationOutcomes(plan, messages);

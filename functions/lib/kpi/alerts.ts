@@ -170,6 +170,11 @@ export interface AlertStep {
   readonly notifications: readonly AlertNotification[];
   /** What a silence muted (for the run log and `alerts replay`). */
   readonly suppressed: readonly MetricNotification[];
+  /**
+   * Reminders an acknowledgement held back (with their `ack`): never a message of their own,
+   * shown as "acked by … at …" lines in a message their audience gets anyway.
+   */
+  readonly acknowledged: readonly MetricNotification[];
   /** Records left alone because this period is older than the one they last saw. */
   readonly skipped: readonly string[];
 }
@@ -312,6 +317,7 @@ export function stepAlerts(
   const records: Record<string, AlertRecord> = { ...previous.records };
   const notifications: AlertNotification[] = [];
   const suppressed: MetricNotification[] = [];
+  const acknowledged: MetricNotification[] = [];
   const skipped: string[] = [];
   const dataIncomplete = (input.dataIssues?.length ?? 0) > 0;
 
@@ -357,6 +363,7 @@ export function stepAlerts(
       before: stripRecord(base),
     };
     (outcome.silenced ? suppressed : notifications).push(...outcome.notifications);
+    if (!outcome.silenced) acknowledged.push(...outcome.acknowledged);
   }
   return {
     state: {
@@ -366,6 +373,7 @@ export function stepAlerts(
     },
     notifications,
     suppressed,
+    acknowledged,
     skipped,
   };
 }
@@ -386,9 +394,15 @@ function advance(
   observation: AlertObservation & { readonly scope: string },
   input: PeriodObservations,
   step: Step,
-): { core: RecordCore; notifications: MetricNotification[]; silenced: boolean } {
+): {
+  core: RecordCore;
+  notifications: MetricNotification[];
+  acknowledged: MetricNotification[];
+  silenced: boolean;
+} {
   const silenced = isSilenced(step.rules.silences, observation.metric, observation.scope, step.at);
-  return { ...transition(core, observation, input, step, silenced), silenced };
+  const outcome = transition(core, observation, input, step, silenced);
+  return { acknowledged: [], ...outcome, silenced };
 }
 
 function transition(
@@ -397,7 +411,7 @@ function transition(
   input: PeriodObservations,
   step: Step,
   silenced: boolean,
-): { core: RecordCore; notifications: MetricNotification[] } {
+): { core: RecordCore; notifications: MetricNotification[]; acknowledged?: MetricNotification[] } {
   const at = step.at.toISOString();
   const judged = {
     lastStatus: observation.status,
@@ -456,8 +470,18 @@ function transition(
         step.at.getTime() - last >= step.rules.reminderIntervalMs - step.rules.reminderSlackMs;
       const worsened = episode.ack ? worsenedSinceAck(episode.ack, observation, step.rules) : false;
       if (due && episode.ack && !worsened) {
-        // Acknowledged and not worse: no reminder, and none counted.
-        return { core: { ...base, state: "breaching", episode }, notifications: [] };
+        // Acknowledged and not worse: no reminder, and none counted; the ack is shown in a
+        // message the audience gets anyway.
+        const held = notify("reminder", episode.start, {
+          ...since,
+          reminder: episode.reminders + 1,
+          ack: episode.ack,
+        });
+        return {
+          core: { ...base, state: "breaching", episode },
+          notifications: [],
+          acknowledged: silenced ? [] : [held],
+        };
       }
       if (!due || silenced) {
         // A muted reminder is not counted: the next one is due as soon as the silence ends.

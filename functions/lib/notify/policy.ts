@@ -12,7 +12,8 @@
  * - **order**: new before ongoing before resolved, then the contract's needs-attention
  *   order (`kpi/attention.ts`): worst first;
  * - **summarise**: a reminder is one line of its message with its streak ("day 14"), never
- *   an alert of its own.
+ *   an alert of its own; an acknowledged alert's held-back reminder is an "acked by …" line
+ *   in a message its audience gets anyway, never a message by itself.
  */
 import type { AlertNotification, MetricNotification } from "../kpi/alerts.ts";
 import { WHOLE_BUSINESS } from "../kpi/alerts.ts";
@@ -85,6 +86,7 @@ export function planNotifications(
   notifications: readonly AlertNotification[],
   routing: RoutingRules,
   streaks: ReadonlyMap<string, Streak> = new Map(),
+  acknowledged: readonly AlertNotification[] = [],
 ): NotificationPlan {
   const groups = new Map<string, { audience: Audience; notices: RoutedNotice[] }>();
   const off: AlertNotification[] = [];
@@ -98,6 +100,13 @@ export function planNotifications(
     const group = groups.get(audience.id) ?? { audience, notices: [] };
     group.notices.push(routed(notification, severity, streaks));
     groups.set(audience.id, group);
+  }
+  // Acknowledged alerts ride along as "acked by …" lines; they never make a message.
+  for (const notification of acknowledged) {
+    const severity = severityOf(notification, routing);
+    if (severity === "off") continue;
+    const audience = severity === "page" ? ON_CALL : ownerAudience(ownerOf(notification));
+    groups.get(audience.id)?.notices.push(routed(notification, severity, streaks));
   }
   const messages = [...groups.values()]
     .sort((a, b) => audienceRank(a.audience) - audienceRank(b.audience))

@@ -69,6 +69,8 @@ describe("ackAlert", () => {
     // 750 is 25 % off (< 1.5 × 20 %): no reminder, though one is due.
     const quiet = gmvDay(acked, 3, 750);
     expect(quiet.notifications).toEqual([]);
+    // Held back, to be shown as "acked by li.wei" in a message on-call gets anyway.
+    expect(quiet.acknowledged.map((n) => [n.kind, n.ack?.by])).toEqual([["reminder", "li.wei"]]);
     // 650 is 35 % off (> 30 %): a reminder that says it was acked and is worse; the ack ends.
     const worse = gmvDay(quiet.state, 4, 650);
     expect(worse.notifications.map((n) => n.kind)).toEqual(["reminder"]);

@@ -107,6 +107,24 @@ describe("group", () => {
     expect(notice?.isNew).toBe(false);
   });
 
+  it("shows an acknowledged alert only in a message its audience gets anyway", () => {
+    const acked = metricAlert("reminder", "retention_d7", {
+      ack: { by: "li.wei", at: "2026-11-20T01:12:00.000Z", distance: 0.2 },
+    });
+    const alone = planNotifications([], DEFAULT_ROUTING, new Map(), [acked]);
+    expect(alone.messages).toEqual([]);
+    const along = planNotifications(
+      [metricAlert("start", "stickiness")],
+      DEFAULT_ROUTING,
+      new Map(),
+      [acked],
+    );
+    expect(along.messages[0]?.notices.map((n) => n.notification.key)).toEqual([
+      "alert:daily:stickiness:start",
+      "alert:daily:retention_d7:reminder",
+    ]);
+  });
+
   it("counts severity off apart and sends it to nobody", () => {
     const off = planNotifications([metricAlert("start", "gmv")], {
       ...DEFAULT_ROUTING,
