@@ -63,7 +63,7 @@ async function open(outDir: string, day: string, lakeDir = LAKE) {
 async function runDay(
   outDir: string,
   day: string,
-  options: { force?: boolean; lakeDir?: string; timeZone?: string } = {},
+  options: { force?: boolean; lakeDir?: string; timeZone?: string; deliver?: boolean } = {},
 ): Promise<RunReportSummary> {
   const { deps, close } = await open(outDir, day, options.lakeDir);
   try {
@@ -72,6 +72,7 @@ async function runDay(
       date: day,
       ...(options.force ? { force: true } : {}),
       ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+      ...(options.deliver === false ? { deliver: false } : {}),
     });
   } finally {
     await close();
@@ -176,6 +177,19 @@ describe("on-call alerts over a sequence of days", () => {
       "notify%3Adaily%3A2026-03-02%3Aon-call%3Aemail%3Aemail.json",
       "notify%3Adaily%3A2026-03-04%3Aon-call%3Aemail%3Aemail.json",
       "notify%3Adaily%3A2026-03-05%3Aon-call%3Aemail%3Aemail.json",
+    ]);
+  });
+
+  it("dates a breach from its first breached period in the history, not from the first alert", async () => {
+    const out = join(tmp, "since");
+    // History stored without alerts (a backfill): GMV breached on 03-02 and 03-03 already.
+    for (const day of ["2026-03-01", "2026-03-02", "2026-03-03"]) {
+      await runDay(out, day, { deliver: false });
+    }
+    expect(onCall(out)).toEqual([]);
+    await runDay(out, "2026-03-04"); // the first run with alerts
+    expect(onCall(out).map((e) => e.subject)).toEqual([
+      "[OpsPulse] on-call · daily report 2026-03-04: 1 ongoing — GMV: day 3 (since 2026-03-02)",
     ]);
   });
 
