@@ -8,14 +8,18 @@
  * After the report's snapshot is stored, the hook
  * 1. takes the gate's findings: an incomplete period raises one data alert per table and is
  *    not judged by the alerts;
- * 2. applies the period to the alert state (pure `kpi/alerts.ts`) and saves it with a
- *    compare-and-swap, loading again on a conflict;
- * 3. delivers each notification exactly once: claim its key in the delivery log (create if
- *    absent), render and send, record the message id; a failed send releases the claim and
- *    fails the run, so that no manager email goes out and a re-run retries the alert.
+ * 2. applies the period to the alert state (pure `kpi/alerts.ts`, with the silences of
+ *    alerts.yaml and those set from the CLI) and saves it with a compare-and-swap, loading
+ *    again on a conflict;
+ * 3. routes and groups the notifications (pure `notify/policy.ts`: one message per run and
+ *    audience — on-call's page-level alerts, each owner's digest) and delivers each message
+ *    exactly once per (period, audience, contact point) (`notify-run.ts`): claim its key in
+ *    the delivery log, send through the contact point's channel, record the receipt; a
+ *    failed send releases the claim and fails the run, so that no manager email goes out
+ *    and a re-run retries it.
  *
- * Re-running a period, or running it from two processes at once, yields the same keys (see
- * `kpi/alerts.ts`), so the delivery log lets each alert out once.
+ * Re-running a period, or running it from two processes at once, yields the same
+ * notifications and message keys, so the delivery log lets each message out once.
  *
  * {@link runReportWithAlerts} adds the gate and the hook and, when the run fails, sends
  * on-call one failure notice per run (query error, timeout, a failed send…): managers get
@@ -24,7 +28,6 @@
 
 import { silenceRules } from "../kpi/alert-acks.ts";
 import {
-  type AlertNotification,
   type AlertRules,
   type AlertStep,
   judgesScopedMetrics,
@@ -34,16 +37,10 @@ import {
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
-import { trailingBreachStreak } from "../kpi/streak.ts";
-import { InvalidPeriodError, type Period, previousPeriod, sameZone } from "../kpi/windows.ts";
-import { composeMessage } from "../notify/compose.ts";
-import { contactPointsOf, deliverMessage, type MessageOutcome } from "../notify/deliver.ts";
-import { explainAlerts } from "../notify/drivers.ts";
-import { createEmailChannel } from "../notify/email-channel.ts";
-import { type NotificationPlan, planNotifications, streakKey } from "../notify/policy.ts";
-import type { Channel, Streak } from "../notify/ports.ts";
+import { InvalidPeriodError, type Period, sameZone } from "../kpi/windows.ts";
+import type { MessageOutcome } from "../notify/deliver.ts";
+import { planNotifications } from "../notify/policy.ts";
 import type { AlertStateStore, OutgoingEmail, QueryStats } from "../ports.ts";
-import type { CompiledTemplate } from "../report/email/template.ts";
 import {
   type AfterSnapshotContext,
   type AfterSnapshotHook,
@@ -55,52 +52,32 @@ import {
   rerunCommand,
   runReport,
 } from "../report/run-report.ts";
-import { periodKeyOf } from "../report/snapshot.ts";
 import { createCompletenessGate } from "./completeness-check.ts";
 import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
+import {
+  deliverPlan,
+  historyStreaks,
+  type NotificationOutcome,
+  type NotifyRunDeps,
+  notificationOutcomes,
+} from "./notify-run.ts";
 import { loadAlertTemplate, type RenderedAlert, renderFailureNotice } from "./render.ts";
-import { metricOf } from "./trend.ts";
+
+export type { NotificationOutcome } from "./notify-run.ts";
 
 /** The list name of on-call in delivery keys and the outbox. */
 export const ON_CALL_LIST = "on-call";
 
 /** What on-call alerting needs besides the report's own dependencies. */
-export interface OnCallDeps extends RunReportDeps {
+export interface OnCallDeps extends RunReportDeps, NotifyRunDeps {
   readonly alertState: AlertStateStore;
-  /** The compiled alert template; default: `templates/dist/alert.html`. */
-  readonly alertTemplate?: CompiledTemplate;
   /** Attempts at saving the alert state against concurrent writers (default 20). */
   readonly stateAttempts?: number;
-  /**
-   * The channels that deliver notification messages (`notify/ports.ts`); default: email
-   * through `mailer`. Chat adapters join here.
-   */
-  readonly channels?: readonly Channel[];
 }
 
 /** The alert state kept changing under this run; nothing was sent. */
 export class AlertStateConflictError extends Error {
   override name = "AlertStateConflictError";
-}
-
-/** How one notification fared (in the message of its audience, or why in none). */
-export interface NotificationOutcome {
-  readonly key: string;
-  readonly kind: AlertNotification["kind"] | "failure";
-  readonly status:
-    | "sent"
-    | "already_delivered"
-    | "failed"
-    | "suppressed"
-    | "off"
-    | "no_on_call_list"
-    | "no_owner_list";
-  /** The audience whose message carried it (`on-call`, `owner:data_operations`). */
-  readonly audience?: string;
-  readonly subject?: string;
-  readonly messageId?: string;
-  readonly location?: string;
-  readonly error?: string;
 }
 
 /**
@@ -245,154 +222,6 @@ export function observationsOf(
       ? Object.entries(scoped).flatMap(([scope, list]) => list.map((m) => observe(m, scope)))
       : []),
   ];
-}
-
-/**
- * Each metric's breach streak from the stored history (up to {@link STREAK_PERIODS} periods),
- * for the alerts of this run: a streak that began before the alert state knew the metric
- * (history backfilled, alerts enabled later) is shown from its real start.
- */
-async function historyStreaks(
-  deps: OnCallDeps,
-  context: AfterSnapshotContext,
-  notifications: readonly AlertNotification[],
-): Promise<Map<string, Streak>> {
-  const metrics = notifications.filter(
-    (n): n is Extract<AlertNotification, { metric: string }> =>
-      n.kind === "start" || n.kind === "reminder" || n.kind === "resolved",
-  );
-  const streaks = new Map<string, Streak>();
-  if (metrics.length === 0) return streaks;
-  const periods = [context.period];
-  while (periods.length < STREAK_PERIODS) {
-    periods.unshift(previousPeriod(periods[0] ?? context.period));
-  }
-  const keys = periods.map((p) => periodKeyOf(p));
-  const docs = await deps.snapshots.history(
-    context.request.report,
-    keys[0] ?? "",
-    keys.at(-1) ?? "",
-  );
-  const byKey = new Map(docs.map((doc) => [doc.periodKey, doc]));
-  for (const n of metrics) {
-    // A resolved alert's streak ended with the period before this one.
-    const upTo = n.kind === "resolved" ? keys.slice(0, -1) : keys;
-    const streak = trailingBreachStreak(
-      upTo.map((periodKey) => ({
-        periodKey,
-        status: metricOf(byKey.get(periodKey), n.metric, n.scope)?.status ?? null,
-      })),
-    );
-    if (streak) streaks.set(streakKey(n.metric, n.scope), streak);
-  }
-  return streaks;
-}
-
-/** Periods of history read for streaks: two months of daily reports. */
-const STREAK_PERIODS = 60;
-
-/**
- * One message per audience of the plan, composed in each contact point's locale with the
- * drivers of its alerts, delivered once per (period, audience, contact point).
- */
-async function deliverPlan(
-  deps: OnCallDeps,
-  context: AfterSnapshotContext,
-  plan: NotificationPlan,
-  command: string,
-  stats: QueryStats[],
-): Promise<(MessageOutcome | MissingList)[]> {
-  const channels = deps.channels ?? [
-    createEmailChannel({
-      mailer: deps.mailer,
-      sender: context.config.sender,
-      template: () => deps.alertTemplate ?? loadAlertTemplate(),
-    }),
-  ];
-  const previous = context.document.comparedWith.previous;
-  const previousDetails = previous
-    ? (
-        (await deps.snapshots.latest(context.request.report, previous.periodKey)) as
-          | { details?: Record<string, unknown> }
-          | undefined
-      )?.details
-    : undefined;
-  const outcomes: (MessageOutcome | MissingList)[] = [];
-  for (const planned of plan.messages) {
-    const contacts = contactPointsOf(planned.audience, context.config);
-    if (contacts.length === 0) {
-      outcomes.push({
-        key: `notify:${context.request.report}:${context.periodKey}:${planned.audience.id}`,
-        audience: planned.audience.id,
-        kind: planned.kind,
-        status: planned.audience.kind === "on_call" ? "no_on_call_list" : "no_owner_list",
-        items: planned.notices.map((n) => n.notification.key),
-      });
-      continue;
-    }
-    for (const contact of contacts) {
-      const drivers = await explainAlerts(
-        planned.notices.map((n) => n.notification),
-        {
-          engine: deps.engine,
-          catalog: deps.catalog,
-          period: context.period,
-          details: context.computed.details,
-          ...(previousDetails ? { previousDetails } : {}),
-        },
-        contact.locale,
-        context.config.kpi.currency,
-        stats,
-      );
-      const message = composeMessage(planned, contact.locale, {
-        report: context.request.report,
-        periodKey: context.periodKey,
-        period: context.period,
-        runId: context.runId,
-        currency: context.config.kpi.currency,
-        scopeNames: context.computed.scopeNames,
-        drivers,
-        rerunCommand: command,
-      });
-      outcomes.push(await deliverMessage(deps, channels, message, contact));
-    }
-  }
-  return outcomes;
-}
-
-/** An audience with no list in recipients.yaml: its message is not sent. */
-interface MissingList {
-  readonly key: string;
-  readonly audience: string;
-  readonly kind: "alerts" | "digest";
-  readonly status: "no_on_call_list" | "no_owner_list";
-  readonly items: readonly string[];
-}
-
-/** How each notification fared: the status of the message that carried it, or `off`. */
-function notificationOutcomes(
-  plan: NotificationPlan,
-  messages: readonly (MessageOutcome | MissingList)[],
-): NotificationOutcome[] {
-  const outcomes: NotificationOutcome[] = [];
-  for (const planned of plan.messages) {
-    const carried = messages.filter((m) => m.audience === planned.audience.id);
-    const status =
-      carried.find((m) => m.status === "failed")?.status ??
-      carried.find((m) => m.status === "sent")?.status ??
-      carried[0]?.status ??
-      "no_owner_list";
-    for (const notice of planned.notices) {
-      outcomes.push({
-        key: notice.notification.key,
-        kind: notice.notification.kind,
-        status,
-        audience: planned.audience.id,
-      });
-    }
-  }
-  for (const n of plan.off) outcomes.push({ key: n.key, kind: n.kind, status: "off" });
-  return outcomes;
 }
 
 interface Delivery {

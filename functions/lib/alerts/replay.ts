@@ -9,13 +9,12 @@
  * judged. Snapshots stored before the gate ran inside the report are judged like any other.
  */
 import type { OpsConfig, Schedule } from "../config/load.ts";
+import { type ReplayResult, replayAlerts } from "../kpi/alert-replay.ts";
 import {
   type AlertObservation,
   type AlertRules,
   judgesScopedMetrics,
   type PeriodObservations,
-  type ReplayResult,
-  replayAlerts,
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
 import { elapsedShareOfMonth, evaluate } from "../kpi/evaluate.ts";

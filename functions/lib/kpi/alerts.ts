@@ -20,8 +20,27 @@
  * exactly one email. Re-running the period a record last saw re-applies it to the record as
  * it was before that period, at the instant that period was first evaluated.
  */
-import * as z from "zod";
+import {
+  type AlertAck,
+  type AlertRecord,
+  type AlertState,
+  INITIAL_CORE,
+  type RecordCore,
+  recordId,
+} from "./alert-state.ts";
 import { targetDistance } from "./attention.ts";
+
+export {
+  type AlertAck,
+  type AlertRecord,
+  type AlertState,
+  AlertStateError,
+  EMPTY_ALERT_STATE,
+  parseAlertState,
+  recordId,
+  type StoredSilence,
+} from "./alert-state.ts";
+
 import type { CompletenessIssue } from "./completeness.ts";
 
 /** Evaluation statuses (functions/lib/kpi/evaluate.ts) plus the two the pipeline adds. */
@@ -177,116 +196,6 @@ export interface AlertStep {
   readonly acknowledged: readonly MetricNotification[];
   /** Records left alone because this period is older than the one they last saw. */
   readonly skipped: readonly string[];
-}
-
-const ackSchema = z.strictObject({
-  /** Who acknowledged it (`--by`, the OS user, or the caller's AWS principal). */
-  by: z.string().min(1),
-  /** When (ISO 8601). */
-  at: z.string(),
-  /** Its distance from the target then (share of the target); null when unknown. */
-  distance: z.number().nonnegative().nullable(),
-});
-
-/** An acknowledgement of an open episode; it ends with the episode. */
-export type AlertAck = z.output<typeof ackSchema>;
-
-const episodeSchema = z.strictObject({
-  /** First breached period: the episode's identity in keys. */
-  start: z.string(),
-  openedAt: z.string(),
-  notified: z.boolean(),
-  lastNotifiedAt: z.string().optional(),
-  reminders: z.number().int().nonnegative(),
-  ack: ackSchema.optional(),
-});
-
-const statusSchema = z.enum([
-  "met",
-  "warning",
-  "breach",
-  "insufficient_data",
-  "no_target",
-  "tracking",
-  "data_incomplete",
-  "error",
-]);
-
-const coreSchema = z.strictObject({
-  state: z.enum(["ok", "breaching", "data_incomplete", "error"]),
-  /** Consecutive judged periods in breach, and the first of them. */
-  streak: z.strictObject({ start: z.string(), length: z.number().int().positive() }).optional(),
-  episode: episodeSchema.optional(),
-  /** Period in which the current error began. */
-  errorSince: z.string().optional(),
-  lastStatus: statusSchema.optional(),
-  lastValue: z.number().nullable(),
-  lastTarget: z.number().nullable(),
-  /** The number last compared with the target, when it is not the value (growth). */
-  lastMeasured: z.number().nullable().optional(),
-});
-
-const recordSchema = coreSchema.extend({
-  report: z.string(),
-  metric: z.string(),
-  scope: z.string(),
-  lastPeriod: z.string(),
-  /** When `lastPeriod` was first evaluated; re-runs of it reuse this instant. */
-  lastEvaluatedAt: z.string(),
-  /** The record before `lastPeriod` was applied (null: it did not exist). */
-  before: coreSchema.nullable(),
-});
-
-/** A silence set from the CLI (`opspulse alerts silence`); it ends by itself at `until`. */
-const storedSilenceSchema = z.strictObject({
-  metric: z.string().min(1),
-  scope: z.string().min(1).optional(),
-  until: z.string(),
-  reason: z.string().optional(),
-  by: z.string().min(1),
-  at: z.string(),
-});
-
-export type StoredSilence = z.output<typeof storedSilenceSchema>;
-
-const stateSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  records: z.record(z.string(), recordSchema),
-  /** Silences set from the CLI, beside those of alerts.yaml. */
-  silences: z.array(storedSilenceSchema).optional(),
-});
-
-type RecordCore = z.output<typeof coreSchema>;
-export type AlertRecord = z.output<typeof recordSchema>;
-/** The stored alert state: one record per (report, metric, scope). */
-export type AlertState = z.output<typeof stateSchema>;
-
-export const EMPTY_ALERT_STATE: AlertState = { schemaVersion: 1, records: {} };
-
-const INITIAL_CORE: RecordCore = { state: "ok", lastValue: null, lastTarget: null };
-
-/** The stored alert state document is not what this version writes. */
-export class AlertStateError extends Error {
-  override name = "AlertStateError";
-}
-
-/** Validates a stored state document; `undefined` (nothing stored yet) is the empty state. */
-export function parseAlertState(stored: unknown): AlertState {
-  if (stored === undefined || stored === null) return EMPTY_ALERT_STATE;
-  const parsed = stateSchema.safeParse(stored);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AlertStateError(
-      `The stored alert state is invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "unknown"}. ` +
-        "Restore a previous version of it, or delete it to start over (open alerts are then forgotten).",
-    );
-  }
-  return parsed.data;
-}
-
-/** The record id of (report, metric, scope). */
-export function recordId(report: string, metric: string, scope: string): string {
-  return [report, metric, scope].map(encodeURIComponent).join("/");
 }
 
 /** Whether a silence mutes (metric, scope) at `at`. */
@@ -596,47 +505,4 @@ function sortedObservations(observations: readonly AlertObservation[]): AlertObs
       a.metric.localeCompare(b.metric) ||
       (a.scope ?? WHOLE_BUSINESS).localeCompare(b.scope ?? WHOLE_BUSINESS),
   );
-}
-
-/** What the alert rules would have sent over a history of periods. */
-export interface ReplayResult {
-  readonly state: AlertState;
-  /** Every notification with the period and time it would have gone out. */
-  readonly fired: readonly (AlertNotification & { readonly at: string })[];
-  readonly suppressed: readonly (MetricNotification & { readonly at: string })[];
-  /** Count per metric and kind, for tuning a target. */
-  readonly counts: Readonly<Record<string, Readonly<Record<string, number>>>>;
-}
-
-/**
- * Runs the state machine over stored periods, oldest first, from `initial` (default: no
- * open alerts). `timeOf` gives the instant each period was (or would have been) evaluated.
- */
-export function replayAlerts(
-  periods: readonly PeriodObservations[],
-  rules: AlertRules,
-  timeOf: (period: PeriodObservations) => Date,
-  initial: AlertState = EMPTY_ALERT_STATE,
-): ReplayResult {
-  let state = initial;
-  const fired: (AlertNotification & { at: string })[] = [];
-  const suppressed: (MetricNotification & { at: string })[] = [];
-  const counts: Record<string, Record<string, number>> = {};
-  const ordered = [...periods].sort(
-    (a, b) => a.report.localeCompare(b.report) || a.periodKey.localeCompare(b.periodKey),
-  );
-  for (const period of ordered) {
-    const at = timeOf(period);
-    const step = stepAlerts(state, period, rules, at);
-    state = step.state;
-    for (const n of step.notifications) {
-      fired.push({ ...n, at: at.toISOString() });
-      const subject = n.kind === "data_incomplete" ? `data:${n.table}` : n.metric;
-      const perKind = counts[subject] ?? {};
-      perKind[n.kind] = (perKind[n.kind] ?? 0) + 1;
-      counts[subject] = perKind;
-    }
-    for (const n of step.suppressed) suppressed.push({ ...n, at: at.toISOString() });
-  }
-  return { state, fired, suppressed, counts };
 }

@@ -5,11 +5,11 @@
  * and is the one snapshot that may raise their alert.
  */
 import { describe, expect, it } from "vitest";
+import { replayAlerts } from "../../../functions/lib/kpi/alert-replay.ts";
 import {
   DEFAULT_ALERT_RULES,
   EMPTY_ALERT_STATE,
   type PeriodObservations,
-  replayAlerts,
 } from "../../../functions/lib/kpi/alerts.ts";
 import { evaluate, type ResolvedTarget } from "../../../functions/lib/kpi/evaluate.ts";
 import { metric } from "../../../functions/lib/kpi/registry.ts";
