@@ -38,6 +38,13 @@ export interface QueryEngine {
    * when rollups are off, and then queries read them inlined from the raw data.
    */
   readonly rollups?: RollupStorage;
+  /**
+   * The same engine for one run that must stop by `deadline`: a query still running then
+   * is stopped (Athena: StopQueryExecution) and fails with the deadline as its cause, and
+   * none is started after it. Absent: the engine cannot stop a query (DuckDB runs in the
+   * process, which ends with the run).
+   */
+  withDeadline?(deadline: Date): QueryEngine;
   close(): Promise<void>;
 }
 

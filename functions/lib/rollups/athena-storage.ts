@@ -199,7 +199,15 @@ export function withAthenaRollups(
   engine: QueryEngine,
   options: Omit<AthenaRollupStorageOptions, "engine">,
 ): QueryEngine {
-  return { ...engine, rollups: createAthenaRollupStorage({ ...options, engine }) };
+  const withDeadline = engine.withDeadline?.bind(engine);
+  return {
+    ...engine,
+    rollups: createAthenaRollupStorage({ ...options, engine }),
+    // A run's deadline binds its rollup builds too (their UNLOADs run on the bound engine).
+    ...(withDeadline
+      ? { withDeadline: (deadline: Date) => withAthenaRollups(withDeadline(deadline), options) }
+      : {}),
+  };
 }
 
 /**

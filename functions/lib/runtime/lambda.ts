@@ -23,6 +23,7 @@ import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
 import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
 import { REPORT_KINDS } from "./events.ts";
+import { depsWithDeadline } from "./run-deadline.ts";
 import { periodDueAt } from "./scheduled-period.ts";
 
 /** Options of {@link openLambdaDeps}. */
@@ -170,13 +171,19 @@ export async function runScheduledReport(
   report: ReportName,
   fire: ScheduledFire,
   clock: Clock,
+  deadline?: Date,
 ): Promise<RunReportSummary> {
   const kind = reportKind(report);
   const deps = await openDeps();
   const fireTime = new Date(fire.scheduledTime ?? fire.time ?? clock.now().toISOString());
   const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
   const period = periodDueAt(report, fireTime, timeZone);
-  return runReportWithAlerts(deps, { report: kind, date: period.start, timeZone });
+  return runReportWithAlerts(depsWithDeadline(deps, deadline), {
+    report: kind,
+    date: period.start,
+    timeZone,
+    ...(deadline ? { deadline } : {}),
+  });
 }
 
 /** The use case's name of a configured report, or a clear error when it makes no such report. */

@@ -18,6 +18,7 @@ import {
   summaryView,
 } from "./lambda.ts";
 import { type Observability, observedHandler } from "./observability.ts";
+import { invocationDeadline } from "./run-deadline.ts";
 
 /** What a scheduled handler is made of; tests pass their own. */
 export interface ScheduledHandlerOptions {
@@ -47,9 +48,10 @@ export function createScheduledHandler<TFire extends ScheduledFire>(
   const clock = options.clock ?? systemClock;
   return observedHandler(
     options.observability,
-    async (event: unknown, _context: Context): Promise<RunSummaryView> => {
+    async (event: unknown, context: Context): Promise<RunSummaryView> => {
       const fire = spec.parse(event);
-      return runAndRecordScheduled(options, clock, spec.report(fire), fire, spec.label);
+      const deadline = invocationDeadline(context);
+      return runAndRecordScheduled(options, clock, spec.report(fire), fire, spec.label, deadline);
     },
   );
 }
@@ -64,10 +66,11 @@ async function runAndRecordScheduled(
   report: ReportName,
   fire: ScheduledFire,
   label: string,
+  deadline: Date | undefined,
 ): Promise<RunSummaryView> {
   const { logger, metrics } = options.observability;
   try {
-    const summary = await runScheduledReport(options.deps, report, fire, clock);
+    const summary = await runScheduledReport(options.deps, report, fire, clock, deadline);
     recordRunMetrics(metrics, summary);
     logger.info(label, { run: summaryView(summary) });
     return summaryView(summary);

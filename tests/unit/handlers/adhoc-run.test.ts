@@ -39,7 +39,7 @@ function environment(): Record<string, string> {
 }
 
 /** The handler over the world, counting how often it opened its dependencies. */
-function adhocHandler(athena: AthenaClient = world.athena) {
+function adhocHandler(athena: AthenaClient = world.athena, remainingMs = 600_000) {
   const open = lazyLambdaDeps(environment(), {
     clients: { athena, s3: world.bucket.client, ses: world.ses },
     clock,
@@ -50,9 +50,10 @@ function adhocHandler(athena: AthenaClient = world.athena) {
     return open();
   };
   const handler = createAdhocRunHandler({ deps, observability });
+  const invocation = lambdaContext("opspulse-adhoc-run", remainingMs);
   return {
     opened,
-    invoke: (payload: unknown) => handler(payload, context) as Promise<AdhocResult>,
+    invoke: (payload: unknown) => handler(payload, invocation) as Promise<AdhocResult>,
   };
 }
 
@@ -120,6 +121,25 @@ describe("adhoc-run handler", () => {
       dryRun: true,
     });
     expect(weekly.runs.map((run) => run.periodKey)).toEqual(["2026-W09", "2026-W10"]);
+  });
+
+  it("leaves the periods it has no time for to the next invocation, as `next`", async () => {
+    // 100 s left: the deadline is 70 s away, less than a period's budget once one has run.
+    const result = await adhocHandler(world.athena, 100_000).invoke({
+      report: "weekly",
+      range: { from: "2026-02-16", to: "2026-03-03" },
+      dryRun: true,
+      locale: "zh-CN",
+    });
+    expect(result).toMatchObject({ ok: true, statusCode: 200 });
+    expect(result.runs.map((run) => run.periodKey)).toEqual(["2026-W08"]);
+    if (!result.ok) return;
+    expect(result.next).toEqual({
+      report: "weekly",
+      range: { from: "2026-02-23", to: "2026-03-03" },
+      dryRun: true,
+      locale: "zh-CN",
+    });
   });
 
   it("answers 500 with Athena's reason when a query fails, and sends managers nothing", async () => {
