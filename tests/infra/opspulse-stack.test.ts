@@ -114,6 +114,28 @@ describe("buckets", () => {
     }
   });
 
+  it("expires what a killed rollup build leaves in the lake: staged UNLOAD files and locks", () => {
+    const rules = (
+      buckets()[logicalId(stack.lake.bucket)]?.Properties.LifecycleConfiguration as {
+        Rules: { Id: string; Prefix?: string; ExpirationInDays?: number; Status: string }[];
+      }
+    ).Rules;
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Prefix: "rollups/_staging/",
+          ExpirationInDays: 2,
+          Status: "Enabled",
+        }),
+        expect.objectContaining({
+          Prefix: "rollups/_locks/",
+          ExpirationInDays: 2,
+          Status: "Enabled",
+        }),
+      ]),
+    );
+  });
+
   it("keeps the state bucket versioned and retained", () => {
     const state = template.findResources("AWS::S3::Bucket")[logicalId(stack.state.bucket)] as
       | (Resource & { DeletionPolicy?: string })
@@ -523,15 +545,57 @@ describe("on-call alarms", () => {
     });
   });
 
-  it("alarms when Athena scans more than the daily budget in the workgroup", () => {
-    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      MetricName: "ProcessedBytes",
-      Namespace: "AWS/Athena",
-      Dimensions: [{ Name: "WorkGroup", Value: "opspulse" }],
-      Statistic: "Sum",
-      Period: 86_400,
+  it("alarms when Athena scans more than the daily budget, on the dimensions Athena publishes", () => {
+    // Athena publishes ProcessedBytes under QueryState + QueryType + WorkGroup together; an
+    // alarm on {WorkGroup} alone watches a metric that never exists and never fires.
+    const [alarm] = alarms().filter((a) =>
+      JSON.stringify(a.Properties.Metrics ?? "").includes("ProcessedBytes"),
+    );
+    expect(alarm?.Properties).toMatchObject({
       Threshold: 50 * 1024 ** 3,
+      ComparisonOperator: "GreaterThanThreshold",
     });
+    type Query = {
+      Id: string;
+      Expression?: string;
+      ReturnData?: boolean;
+      MetricStat?: {
+        Metric: {
+          MetricName: string;
+          Namespace: string;
+          Dimensions: { Name: string; Value: string }[];
+        };
+        Period: number;
+        Stat: string;
+      };
+    };
+    const queries = (alarm?.Properties.Metrics ?? []) as Query[];
+    const stats = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat);
+    const [sum] = queries.filter((q) => q.Expression);
+    expect(stats).toHaveLength(9);
+    for (const stat of stats) {
+      expect(stat).toMatchObject({ Period: 86_400, Stat: "Sum" });
+      expect(stat?.Metric.Namespace).toBe("AWS/Athena");
+      expect(stat?.Metric.MetricName).toBe("ProcessedBytes");
+      expect(stat?.Metric.Dimensions.map((d) => d.Name).sort()).toEqual([
+        "QueryState",
+        "QueryType",
+        "WorkGroup",
+      ]);
+      expect(stat?.Metric.Dimensions.find((d) => d.Name === "WorkGroup")?.Value).toBe("opspulse");
+    }
+    const combos = stats.map((stat) =>
+      ["QueryState", "QueryType"]
+        .map((n) => stat?.Metric.Dimensions.find((d) => d.Name === n)?.Value)
+        .join("/"),
+    );
+    expect(new Set(combos).size).toBe(9);
+    expect(combos).toEqual(expect.arrayContaining(["SUCCEEDED/DML", "FAILED/DML", "CANCELED/DML"]));
+    // The alarm is on the sum of all of them (a missing series counts 0), never on SEARCH.
+    expect(sum).toMatchObject({ ReturnData: true });
+    for (const q of queries.filter((q) => q.MetricStat))
+      expect(sum?.Expression).toContain(`FILL(${q.Id}, 0)`);
+    expect(sum?.Expression).not.toMatch(/SEARCH/);
   });
 
   it("sends every alarm (and its recovery) to the on-call topic", () => {
