@@ -21,6 +21,7 @@ import {
   adhocPayloadSchema,
   describeIssues,
 } from "../lib/runtime/events.ts";
+import { assertPeriodInLake, BeforeLakeStartError } from "../lib/runtime/lake-range.ts";
 import { type RunSummaryView, recordRunMetrics, summaryView } from "../lib/runtime/lambda.ts";
 import {
   createObservability,
@@ -70,6 +71,10 @@ export function createAdhocRunHandler(options: AdhocRunHandlerOptions) {
       try {
         const deps = depsWithDeadline(await options.deps(), deadline);
         const dates = adhocDates(payload);
+        // Every period is checked before the first runs: a range is refused whole.
+        for (const date of dates) {
+          assertPeriodInLake(deps.engine, { ...payload, date }, deps.config);
+        }
         let longestMs = 0;
         for (const [index, date] of dates.entries()) {
           const startedAt = Date.now();
@@ -101,7 +106,8 @@ export function createAdhocRunHandler(options: AdhocRunHandlerOptions) {
         }
         const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
         const userError =
-          error instanceof ReportRunError && error.cause instanceof InvalidPeriodError;
+          (error instanceof ReportRunError && error.cause instanceof InvalidPeriodError) ||
+          error instanceof BeforeLakeStartError;
         return { ok: false, statusCode: userError ? 400 : 500, error: message ?? "failed", runs };
       }
     },

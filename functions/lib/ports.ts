@@ -45,6 +45,11 @@ export interface QueryEngine {
    * process, which ends with the run).
    */
   withDeadline?(deadline: Date): QueryEngine;
+  /**
+   * First `dt` partition the engine can see, when it cannot see older ones (Athena: where
+   * the tables' partition projection starts); a period reading before it would count zeros.
+   */
+  readonly visibleFrom?: string;
   close(): Promise<void>;
 }
 

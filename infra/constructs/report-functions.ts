@@ -70,6 +70,8 @@ export class ReportFunctions extends Construct {
       OPSPULSE_RUNTIME: "aws",
       OPSPULSE_ATHENA_WORKGROUP: props.athena.workgroupName,
       OPSPULSE_ATHENA_DATABASE: props.catalog.databaseName,
+      // Partition projection starts there: a period before it would read no data.
+      OPSPULSE_LAKE_FIRST_DAY: props.catalog.firstDay,
       // Where the runs keep the rollups they build (functions/lib/rollups/).
       OPSPULSE_LAKE_URI: props.lake.uri(),
       OPSPULSE_STATE_BUCKET: props.state.bucket.bucketName,

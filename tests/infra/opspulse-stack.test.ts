@@ -294,6 +294,7 @@ describe("Lambda functions", () => {
         OPSPULSE_STATE_BUCKET: ref(logicalId(stack.state.bucket)),
         OPSPULSE_ATHENA_WORKGROUP: "opspulse",
         OPSPULSE_ATHENA_DATABASE: "opspulse",
+        OPSPULSE_LAKE_FIRST_DAY: "2024-01-01",
         OPSPULSE_SES_CONFIGURATION_SET: ref(logicalId(stack.mail.configurationSet)),
         OPSPULSE_CONFIG_DIR: "/var/task/config",
         OPSPULSE_QUERIES_DIR: "/var/task/queries",

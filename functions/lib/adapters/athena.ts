@@ -65,6 +65,8 @@ export interface AthenaEngineOptions {
   readonly now?: () => number;
   /** Makes the idempotency token of one query start (default a random UUID). */
   readonly requestToken?: () => string;
+  /** First `dt` the tables' partition projection covers; the engine reports it as `visibleFrom`. */
+  readonly firstDay?: string;
 }
 
 /**
@@ -303,6 +305,7 @@ function athenaEngine(options: AthenaEngineOptions, deadline: Date | undefined):
     },
     async close() {},
     withDeadline: (runDeadline: Date) => athenaEngine(options, runDeadline),
+    ...(options.firstDay ? { visibleFrom: options.firstDay } : {}),
   };
 }
 

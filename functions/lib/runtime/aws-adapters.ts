@@ -38,6 +38,7 @@ export function awsAdapterFactories(clients: AwsClients = {}): AdapterFactories 
           ...(env.catalog ? { catalog: env.catalog } : {}),
           ...(env.outputLocation ? { outputLocation: env.outputLocation } : {}),
           timeoutMs: env.timeoutMs,
+          ...(env.firstDay ? { firstDay: env.firstDay } : {}),
         });
         // Rollups kept in the lake need its location; without it, queries inline them.
         if (env.rollups === false || !env.lakeUri) return engine;

@@ -23,6 +23,7 @@ import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
 import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
 import { REPORT_KINDS } from "./events.ts";
+import { assertPeriodInLake } from "./lake-range.ts";
 import { depsWithDeadline } from "./run-deadline.ts";
 import { periodDueAt } from "./scheduled-period.ts";
 
@@ -178,6 +179,7 @@ export async function runScheduledReport(
   const fireTime = new Date(fire.scheduledTime ?? fire.time ?? clock.now().toISOString());
   const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
   const period = periodDueAt(report, fireTime, timeZone);
+  assertPeriodInLake(deps.engine, { report: kind, date: period.start, timeZone }, deps.config);
   return runReportWithAlerts(depsWithDeadline(deps, deadline), {
     report: kind,
     date: period.start,
