@@ -31,6 +31,8 @@ export const RESULTS_PREFIX = "results/";
 
 export class AthenaWorkgroup extends Construct {
   readonly workgroupName: string;
+  /** A query that would scan more is cancelled (the runs size their rollup builds under it). */
+  readonly bytesScannedCutoffPerQuery: number;
   readonly workgroupArn: string;
   readonly resultsBucket: s3.Bucket;
   readonly workgroup: athena.CfnWorkGroup;
@@ -39,6 +41,7 @@ export class AthenaWorkgroup extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.workgroupName = props.workgroupName;
+    this.bytesScannedCutoffPerQuery = props.bytesScannedCutoffPerQuery;
     this.resultsBucket = secureBucket(this, "ResultsBucket", {
       accessLogs: props.accessLogs,
       lifecycleRules: [

@@ -72,6 +72,8 @@ export class ReportFunctions extends Construct {
       OPSPULSE_ATHENA_DATABASE: props.catalog.databaseName,
       // Partition projection starts there: a period before it would read no data.
       OPSPULSE_LAKE_FIRST_DAY: props.catalog.firstDay,
+      // Rollup builds are sized to stay under the workgroup's per-query cutoff.
+      OPSPULSE_ATHENA_BYTES_CUTOFF: String(props.athena.bytesScannedCutoffPerQuery),
       // Where the runs keep the rollups they build (functions/lib/rollups/).
       OPSPULSE_LAKE_URI: props.lake.uri(),
       OPSPULSE_STATE_BUCKET: props.state.bucket.bucketName,

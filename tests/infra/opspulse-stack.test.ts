@@ -115,11 +115,10 @@ describe("buckets", () => {
   });
 
   it("expires what a killed rollup build leaves in the lake: staged UNLOAD files and locks", () => {
-    const rules = (
-      buckets()[logicalId(stack.lake.bucket)]?.Properties.LifecycleConfiguration as {
-        Rules: { Id: string; Prefix?: string; ExpirationInDays?: number; Status: string }[];
-      }
-    ).Rules;
+    const lifecycle = buckets()[logicalId(stack.lake.bucket)]?.Properties.LifecycleConfiguration as
+      | { Rules: { Id: string; Prefix?: string; ExpirationInDays?: number; Status: string }[] }
+      | undefined;
+    const rules = lifecycle?.Rules;
     expect(rules).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -295,6 +294,7 @@ describe("Lambda functions", () => {
         OPSPULSE_ATHENA_WORKGROUP: "opspulse",
         OPSPULSE_ATHENA_DATABASE: "opspulse",
         OPSPULSE_LAKE_FIRST_DAY: "2024-01-01",
+        OPSPULSE_ATHENA_BYTES_CUTOFF: String(10 * 1024 ** 3),
         OPSPULSE_SES_CONFIGURATION_SET: ref(logicalId(stack.mail.configurationSet)),
         OPSPULSE_CONFIG_DIR: "/var/task/config",
         OPSPULSE_QUERIES_DIR: "/var/task/queries",

@@ -44,6 +44,8 @@ export type EngineEnv =
       readonly lakeUri?: string;
       /** First `dt` the tables' partition projection covers (`opspulse:lakeFirstDay`). */
       readonly firstDay?: string;
+      /** The workgroup's per-query bytes-scanned cutoff, which rollup builds stay under. */
+      readonly bytesCutoff?: number;
     };
 
 /** Where snapshots, deliveries, runs and alert state live. */
@@ -141,6 +143,12 @@ export function readRuntimeEnv(
             ...optionalField("rollups", rollupsOff(env)),
             ...optionalField("lakeUri", s3Url(env, "OPSPULSE_LAKE_URI")),
             ...optionalField("firstDay", isoDate(env, "OPSPULSE_LAKE_FIRST_DAY")),
+            ...optionalField(
+              "bytesCutoff",
+              optional(env, "OPSPULSE_ATHENA_BYTES_CUTOFF") === undefined
+                ? undefined
+                : positiveInteger(env, "OPSPULSE_ATHENA_BYTES_CUTOFF", 1),
+            ),
           }
         : {
             kind: "duckdb",
