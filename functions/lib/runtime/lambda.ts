@@ -8,6 +8,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
+import { assertConditionalWrites } from "../adapters/s3-conditional-probe.ts";
 import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
@@ -56,6 +57,9 @@ export async function openLambdaDeps(
 ): Promise<OnCallDeps> {
   const clock = options.clock ?? systemClock;
   const config = loadConfig(env.configDir);
+  // The SDK clients come from the Lambda runtime, not the bundle: make sure its S3 client
+  // sends the conditional writes the delivery log and the alert state rely on.
+  if (env.store.kind === "s3") await assertConditionalWrites();
   const adapters = await createAdapters(env, [awsAdapterFactories(options.clients)], {
     clock,
     ...(options.instrument ? { instrument: options.instrument } : {}),
