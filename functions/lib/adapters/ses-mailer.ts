@@ -47,6 +47,8 @@ export interface SesMailerOptions {
 /** Why SES did not send; `retryable` says whether the same send may succeed later. */
 export type SesFailure =
   | "rejected"
+  | "sandbox"
+  | "not-authorized"
   | "sender-not-verified"
   | "sending-paused"
   | "throttled"
@@ -147,10 +149,25 @@ function describeSesError(
   }
   switch (errorName(error)) {
     case "MessageRejected":
+      // The sandbox's answer for a recipient that is not a verified identity.
+      if (/not verified/i.test(said)) {
+        return fail(
+          "sandbox",
+          false,
+          `SES is in the sandbox and a recipient of ${email.to.join(", ")} is not a verified identity (${said}). Verify each recipient in SES, or request production access; while in the sandbox deploy with -c opspulse:sesSandbox=true.`,
+        );
+      }
       return fail(
         "rejected",
         false,
-        `the message was rejected (${said}). If the account is in the SES sandbox, every recipient must be verified; otherwise check the content and attachments.`,
+        `the message was rejected (${said}). Check the content and attachments.`,
+      );
+    case "AccessDeniedException":
+    case "AccessDenied":
+      return fail(
+        "not-authorized",
+        false,
+        `the function may not send it (${said}). In the SES sandbox SES also authorizes each recipient's identity: deploy with -c opspulse:sesSandbox=true, or request production access; otherwise check that opspulse:sesIdentity is the sender's verified identity.`,
       );
     case "MailFromDomainNotVerifiedException":
       return fail(
