@@ -85,6 +85,7 @@ export class OpsPulseStack extends Stack {
       identity: settings.sesIdentity ?? senderDomain(config.sender),
       sandbox: settings.sesSandbox,
       fromAddress: senderAddress(config.sender),
+      feedbackEmail: settings.onCallEmail,
     });
 
     const deadLetters = deadLetterQueue(this, "DeadLetters");
@@ -144,6 +145,11 @@ export class OpsPulseStack extends Stack {
       "SES configuration set",
     );
     output("OnCallTopicArn", this.onCall.topic.topicArn, "Subscribe on-call to this topic");
+    output(
+      "MailFeedbackTopicArn",
+      this.mail.feedbackTopic.topicArn,
+      "SES bounces, complaints and rejections of the reports",
+    );
   }
 }
 

@@ -29,7 +29,7 @@ import {
   observedHandler,
 } from "../lib/runtime/observability.ts";
 import { depsWithDeadline, invocationDeadline } from "../lib/runtime/run-deadline.ts";
-import { tracedLambdaDeps } from "../lib/runtime/scheduled-handler.ts";
+import { logMailFeedback, tracedLambdaDeps } from "../lib/runtime/scheduled-handler.ts";
 
 /** What an ad-hoc invocation returns. */
 export type AdhocResult =
@@ -97,6 +97,7 @@ export function createAdhocRunHandler(options: AdhocRunHandlerOptions) {
           runs.push(summaryView(summary));
         }
         logger.info("ad-hoc runs", { runs });
+        await logMailFeedback(options, runs.at(-1)?.runId);
         return { ok: true, statusCode: 200, runs };
       } catch (error) {
         logger.error("ad-hoc run failed", { error, runs });

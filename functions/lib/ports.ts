@@ -140,9 +140,23 @@ export interface SentEmail {
   readonly location: string;
 }
 
+/** A recipient the mail service no longer delivers to, after a bounce or a complaint. */
+export interface SuppressedRecipient {
+  readonly address: string;
+  /** Why: `BOUNCE` or `COMPLAINT` (SES's reasons). */
+  readonly reason: string;
+  /** When the service last recorded it (ISO 8601). */
+  readonly since: string;
+}
+
 /** Sends rendered emails (outbox folder locally, SES in AWS). */
 export interface Mailer {
   send(email: OutgoingEmail, context: { readonly runId: string }): Promise<SentEmail>;
+  /**
+   * Which of `addresses` the service suppresses (SES: the account's suppression list, fed
+   * by the bounces and complaints of earlier sends); absent when it keeps no such list.
+   */
+  suppressed?(addresses: readonly string[]): Promise<readonly SuppressedRecipient[]>;
 }
 
 /** A record that one delivery happened, so that it happens once. */

@@ -105,6 +105,7 @@ export class ReportFunctions extends Construct {
       props.athena.grantQuery(role);
       props.state.grantReadWrite(role);
       props.mail.grantSend(role);
+      props.mail.grantReadSuppressions(role);
 
       const tracing = grantTracing(this, handler.id, role);
       const scheduled = SCHEDULED_HANDLERS.includes(name);

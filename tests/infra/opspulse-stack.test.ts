@@ -408,6 +408,38 @@ describe("least-privilege IAM of the functions", () => {
     ]);
   });
 
+  it("SES: bounces, complaints and rejections go to an encrypted topic; the runs may read suppressions", () => {
+    const topic = stack.mail.feedbackTopic;
+    template.hasResourceProperties("AWS::SES::ConfigurationSetEventDestination", {
+      ConfigurationSetName: ref(logicalId(stack.mail.configurationSet)),
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: ["bounce", "complaint", "reject"],
+        SnsDestination: { TopicARN: ref(logicalId(topic)) },
+      }),
+    });
+    expect(
+      template.findResources("AWS::SNS::Topic")[logicalId(topic)]?.Properties.KmsMasterKeyId,
+    ).toBeDefined();
+    // SES may publish to it, for this configuration set only.
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: "sns:Publish",
+            Principal: { Service: "ses.amazonaws.com" },
+            Condition: Match.objectLike({
+              StringEquals: Match.objectLike({ "AWS:SourceArn": Match.anyValue() }),
+            }),
+          }),
+        ]),
+      },
+    });
+    for (const name of ["scheduledReport", "campaigns", "adhocRun"] as const) {
+      expect(resourcesFor(roleOf(name), "ses:GetSuppressedDestination")).toEqual(["*"]);
+    }
+  });
+
   it("SES: send from the sender's domain identity through the configuration set only", () => {
     const resources = resourcesFor(roleOf("adhocRun"), "ses:SendRawEmail").map((r) =>
       JSON.stringify(stack.resolve(r)),
@@ -417,10 +449,11 @@ describe("least-privilege IAM of the functions", () => {
     expect(resources.some((r) => r.includes(":configuration-set/"))).toBe(true);
   });
 
-  it("uses no wildcard resource but X-Ray's, which has no resource-level permissions", () => {
+  it("uses no wildcard resource but those of actions without resource-level permissions", () => {
     for (const name of ["scheduledReport", "campaigns", "adhocRun"] as const) {
       const wildcard = statementsOf(roleOf(name)).filter((s) => s.Resource.includes("*"));
       expect(wildcard.flatMap((s) => s.Action).sort()).toEqual([
+        "ses:GetSuppressedDestination",
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
       ]);
@@ -643,6 +676,7 @@ describe("outputs", () => {
       "AthenaWorkgroupName",
       "GlueDatabaseName",
       "LakeRoot",
+      "MailFeedbackTopicArn",
       "OnCallTopicArn",
       "SesConfigurationSetName",
       "StateBucketName",

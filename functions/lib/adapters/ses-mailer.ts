@@ -9,18 +9,25 @@
  * of emails, so waiting is cheaper than failing the run).
  */
 import { randomUUID } from "node:crypto";
-import { type MessageTag, type SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import {
+  GetSuppressedDestinationCommand,
+  type MessageTag,
+  type SESv2Client,
+  SendEmailCommand,
+} from "@aws-sdk/client-sesv2";
 import {
   type Clock,
   type Mailer,
   type OutgoingEmail,
   type SentEmail,
+  type SuppressedRecipient,
   systemClock,
 } from "../ports.ts";
 import { buildMime } from "../report/mime.ts";
 import {
   errorMessage,
   errorName,
+  isNotFound,
   isThrottling,
   type RetryPolicy,
   realSleep,
@@ -118,6 +125,31 @@ export function createSesMailer(options: SesMailerOptions): Mailer {
       } catch (error) {
         throw describeSesError(error, email, options.configurationSetName, retry.maxRetries);
       }
+    },
+
+    async suppressed(addresses) {
+      const found: SuppressedRecipient[] = [];
+      for (const address of new Set(addresses.map((a) => a.trim().toLowerCase()))) {
+        try {
+          const answer = await withRetry(
+            () =>
+              options.client.send(new GetSuppressedDestinationCommand({ EmailAddress: address })),
+            isThrottling,
+            retry,
+          );
+          const destination = answer.SuppressedDestination;
+          if (destination) {
+            found.push({
+              address,
+              reason: destination.Reason ?? "UNKNOWN",
+              since: destination.LastUpdateTime?.toISOString() ?? "",
+            });
+          }
+        } catch (error) {
+          if (!isNotFound(error)) throw error; // NotFoundException: not suppressed
+        }
+      }
+      return found;
     },
   };
 }
