@@ -12,6 +12,7 @@ import {
   rankChannels,
 } from "../alerts/breakdown.ts";
 import { ALERT_STRINGS } from "../alerts/strings.ts";
+import { isDeadlineExceeded } from "../deadline.ts";
 import type { AlertNotification } from "../kpi/alerts.ts";
 import { type Breakdown, breakdownsOf, type Locale } from "../kpi/registry.ts";
 import type { Period } from "../kpi/windows.ts";
@@ -78,8 +79,11 @@ export async function explainAlerts(
         const result = await queryChannelActivity(sources.engine, sources.catalog, sources.period);
         stats.push(result.stats);
         activity = result.rows;
-      } catch {
-        activity = null;
+      } catch (error) {
+        // Past the run's deadline nothing more is sent: the claim is released and the run
+        // fails with one failure notice, so that a re-run sends the message whole.
+        if (isDeadlineExceeded(error)) throw error;
+        activity = null; // the message goes out without this breakdown rather than not at all
       }
     }
     if (activity)
