@@ -274,11 +274,13 @@ export function stepAlerts(
     (outcome.silenced ? suppressed : notifications).push(...outcome.notifications);
     if (!outcome.silenced) acknowledged.push(...outcome.acknowledged);
   }
+  // CLI silences are kept until they expire, then dropped from the document.
+  const silences = (previous.silences ?? []).filter((x) => Date.parse(x.until) > at.getTime());
   return {
     state: {
       schemaVersion: 1,
       records,
-      ...(previous.silences?.length ? { silences: previous.silences } : {}),
+      ...(silences.length > 0 ? { silences } : {}),
     },
     notifications,
     suppressed,

@@ -119,8 +119,15 @@ describe("silenceAlert", () => {
     );
     expect(muted.notifications).toEqual([]);
     expect(muted.suppressed.map((n) => n.kind)).toEqual(["reminder"]);
-    // The state machine keeps the CLI silences it does not own.
+    // The state machine keeps the CLI silences it does not own, until they expire.
     expect(muted.state.silences).toEqual(state.silences);
+    const later = stepAlerts(
+      muted.state,
+      { report: "daily", periodKey: "2026-11-05", observations: [] },
+      rules,
+      at(6),
+    );
+    expect(later.state.silences).toBeUndefined();
   });
 
   it("refuses an --until in the past, and unsilence of nothing", () => {
