@@ -6,11 +6,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { changeAlertState } from "../lib/alerts/acks.ts";
+import { alertCommands } from "../lib/chatops/alert-commands.ts";
 import type { ChatRunner, ChatRunOutcome } from "../lib/chatops/handle.ts";
-import { ackAlert, activeSilences, parseAlertTarget, silenceAlert } from "../lib/kpi/alert-acks.ts";
-import { parseAlertState } from "../lib/kpi/alert-state.ts";
-import { isMetricId } from "../lib/kpi/registry.ts";
 import {
   parseIsoDate,
   parseTimeZone,
@@ -20,7 +17,6 @@ import {
 } from "../lib/kpi/windows.ts";
 import { periodKindOf } from "../lib/report/run-request.ts";
 import { summaryView } from "../lib/runtime/lambda.ts";
-import { describeStatus } from "./commands/alerts.ts";
 import { type ReportRuntime, runReportCommand, writePreviews } from "./commands/run.ts";
 
 /** A runner on an open report runtime; the caller closes the runtime. */
@@ -58,44 +54,16 @@ export function localChatRunner(runtime: ReportRuntime): ChatRunner {
         },
       };
     },
-    async status() {
-      const { state: stored, version } = await runtime.deps.alertState.load();
-      const state = parseAlertState(stored);
-      const alerts = describeStatus(
-        Object.values(state.records),
-        version,
-        false,
-        activeSilences(state, new Date()),
+    async status(locale) {
+      const alerts = await alertCommands(runtime.deps.alertState, runtime.deps.clock).status(
+        locale,
       );
       return [...lastRuns(runtime.outDir), alerts].join("\n");
     },
-    async ack(metric, by, at) {
-      const target = metricTarget(metric);
-      const { result } = await changeAlertState(runtime.deps.alertState, (state) => {
-        const acked = ackAlert(state, target, { by, at });
-        return { state: acked.state, result: acked.acked };
-      });
-      return `Acknowledged ${metric} by ${by} (${result.join(", ")}).`;
-    },
-    async silence(metric, until, reason, by, at) {
-      const target = metricTarget(metric);
-      await changeAlertState(runtime.deps.alertState, (state) => ({
-        state: silenceAlert(state, target, { until, reason }, { by, at }),
-        result: undefined,
-      }));
-      return `Silenced ${metric} until ${until.toISOString()} by ${by}.`;
-    },
+    ack: (...args) => alertCommands(runtime.deps.alertState, runtime.deps.clock).ack(...args),
+    silence: (...args) =>
+      alertCommands(runtime.deps.alertState, runtime.deps.clock).silence(...args),
   };
-}
-
-function metricTarget(text: string) {
-  const target = parseAlertTarget(text);
-  if (!isMetricId(target.metric)) {
-    throw new Error(
-      `"${target.metric}" is not a metric id: send "status" to see the alerts' metrics`,
-    );
-  }
-  return target;
 }
 
 /**
