@@ -23,6 +23,7 @@ export const CONTEXT_KEYS = {
   sesIdentity: "opspulse:sesIdentity",
   sesSandbox: "opspulse:sesSandbox",
   onCallEmail: "opspulse:onCallEmail",
+  chatSecretName: "opspulse:chatSecretName",
 } as const;
 
 const GIB = 1024 ** 3;
@@ -98,6 +99,13 @@ const settingsSchema = z
      */
     sesSandbox: flag.default(false),
     onCallEmail: optionalText.pipe(z.email("expected an email address").optional()),
+    /** The Secrets Manager secret of the chat apps; set, the stack adds the chat endpoint. */
+    chatSecretName: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "expected a Secrets Manager secret name")
+        .optional(),
+    ),
   })
   .superRefine((settings, context) => {
     // A shared bucket without a prefix would let the functions read (and Athena scan) all of it.

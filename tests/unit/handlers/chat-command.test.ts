@@ -292,9 +292,9 @@ describe("chat endpoint", () => {
       "https://open.feishu.cn/open-apis/auth/v3/tenant_access_token/internal",
       "https://open.feishu.cn/open-apis/im/v1/messages/om_9/reply",
     ]);
-    expect(JSON.parse((posted[1]?.body as { content: string }).content).text).toBe(
-      "还没有运行过报告。\n没有未解决的告警。",
-    );
+    expect(
+      JSON.parse((posted[1]?.body as { content: string } | undefined)?.content ?? "{}").text,
+    ).toBe("还没有运行过报告。\n没有未解决的告警。");
     expect(invocations()).toEqual([]);
   });
 
