@@ -7,7 +7,7 @@
  * Secrets Manager secret the stack references by name and never creates or reads.
  */
 import { join } from "node:path";
-import { CfnOutput, Duration } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
@@ -83,7 +83,7 @@ export class ChatCommands extends Construct {
     });
 
     this.url = this.endpoint.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
-    new CfnOutput(this, "Url", {
+    new CfnOutput(Stack.of(this), "ChatCommandUrl", {
       value: this.url.url,
       description:
         "Chat command endpoint: register <url>slack, <url>feishu, <url>dingtalk, <url>wecom",

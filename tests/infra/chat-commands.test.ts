@@ -86,6 +86,12 @@ describe("chat commands in the stack", () => {
     template.resourceCountIs("AWS::SecretsManager::Secret", 0);
   });
 
+  it("outputs the endpoint as ChatCommandUrl", () => {
+    template.hasOutput("ChatCommandUrl", {
+      Value: { "Fn::GetAtt": [Match.stringLikeRegexp("^ChatEndpointFunctionUrl"), "FunctionUrl"] },
+    });
+  });
+
   it("sends the ad-hoc function's asynchronous results to the reply function, without retries", () => {
     template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
       FunctionName: { Ref: adhocId() },
