@@ -5,9 +5,14 @@
  * ignored.
  */
 import { S3Client } from "@aws-sdk/client-s3";
+import { createS3ArtifactStore } from "../lib/adapters/s3-artifacts.ts";
 import { createS3RunLog } from "../lib/adapters/s3-store.ts";
 import { type Fetch, postReply } from "../lib/chatops/post-reply.ts";
-import { type DestinationRecord, replyForRecord } from "../lib/chatops/reply-run.ts";
+import {
+  DASHBOARD_PAGE,
+  type DestinationRecord,
+  replyForRecord,
+} from "../lib/chatops/reply-run.ts";
 import {
   type ChatSecrets,
   parseChatSecrets,
@@ -26,6 +31,8 @@ export interface ChatReplyDeps {
   readonly runLog: RunLog;
   readonly fetch: Fetch;
   readonly clock: { now(): Date };
+  /** A link to the dashboard for the reply (a pre-signed URL in AWS); none when it fails. */
+  readonly dashboardLink?: () => Promise<string | undefined>;
 }
 
 export function createChatReplyHandler(options: {
@@ -34,10 +41,12 @@ export function createChatReplyHandler(options: {
 }) {
   let opened: Promise<ChatReplyDeps> | undefined;
   return observedHandler(options.observability, async (record: DestinationRecord) => {
-    const reply = replyForRecord(record);
-    if (!reply) return { posted: false };
+    if (!replyForRecord(record)) return { posted: false };
     opened ??= options.deps();
     const deps = await opened;
+    const link = await deps.dashboardLink?.().catch(() => undefined);
+    const reply = replyForRecord(record, () => link);
+    if (!reply) return { posted: false };
     let posted = true;
     try {
       await postReply(reply.chat.reply, reply.text, deps.secrets, deps.fetch);
@@ -74,9 +83,16 @@ export const handler = createChatReplyHandler({
       "OPSPULSE_STATE_BUCKET",
       "names the bucket of the run log",
     );
+    const s3 = new S3Client({});
     return {
       secrets: parseChatSecrets(secretId, await readSecretsManagerString(secretId)),
-      runLog: createS3RunLog({ client: new S3Client({}), bucket }),
+      runLog: createS3RunLog({ client: s3, bucket }),
+      // The dashboard the runs publish to the state bucket (runtime/lambda.ts), for 12 hours.
+      dashboardLink: () =>
+        createS3ArtifactStore({ client: s3, bucket, prefix: "dashboard" }).link(
+          DASHBOARD_PAGE,
+          12 * 3600,
+        ),
       fetch: (url, init) => fetch(url, init),
       clock: { now: () => new Date() },
     };

@@ -8,6 +8,12 @@ import type { RunSummaryView } from "../runtime/lambda.ts";
 import { type ChatContext, chatContextSchema } from "./context.ts";
 import { type ChatReport, replyText } from "./reply.ts";
 
+/**
+ * The dashboard's index page (dashboard/publish.ts's DASHBOARD_INDEX_KEY, equal by test):
+ * importing it would bring the dashboard renderer and its charts into the reply bundle.
+ */
+export const DASHBOARD_PAGE = "index.html";
+
 /** A Lambda destination record, as far as it is read here. */
 export interface DestinationRecord {
   readonly requestPayload?: {

@@ -6,6 +6,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { createChatReplyHandler } from "../../../functions/chat-reply/index.ts";
 import { createS3RunLog } from "../../../functions/lib/adapters/s3-store.ts";
+import { DASHBOARD_PAGE } from "../../../functions/lib/chatops/reply-run.ts";
+import { DASHBOARD_INDEX_KEY } from "../../../functions/lib/dashboard/publish.ts";
 import { createObservability } from "../../../functions/lib/runtime/observability.ts";
 import { fakeBucket } from "../adapters/fake-s3.ts";
 import { lambdaContext } from "./aws-world.ts";
@@ -36,6 +38,8 @@ function setup() {
         return new Response("ok", { status: 200 });
       },
       clock: { now: () => new Date("2026-11-21T02:00:10Z") },
+      dashboardLink: async () =>
+        "https://opspulse-state.example.com/dashboard/index.html?X-Amz-Signature=abc",
     }),
   });
   const run = (record: unknown) =>
@@ -70,7 +74,7 @@ describe("chat reply", () => {
         url: chat.reply.responseUrl,
         body: {
           response_type: "in_channel",
-          text: "Daily report 2026-11-20 (preview)\n1 breach · 12 met\nrun run-42",
+          text: "Daily report 2026-11-20 (preview)\n1 breach · 12 met\nOpen: https://opspulse-state.example.com/dashboard/index.html?X-Amz-Signature=abc\nrun run-42",
         },
       },
     ]);
@@ -100,6 +104,10 @@ describe("chat reply", () => {
       "The daily report of 2025-01-01 reads dt=2024-12-31, before the lake's first day 2026-01-01.",
     );
     expect(log()[0]).toMatchObject({ outcome: "failed" });
+  });
+
+  it("links the page the dashboard publishes", () => {
+    expect(DASHBOARD_PAGE).toBe(DASHBOARD_INDEX_KEY);
   });
 
   it("ignores an invocation no chat asked for", async () => {
