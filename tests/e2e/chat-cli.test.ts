@@ -149,12 +149,16 @@ describe("opspulse chat", () => {
     const silenced = await chat("静默 gmv 2小时", "ou_view", "feishu");
     expect(silenced.code).toBe(0);
     expect(silenced.stdout).toMatch(/^Silenced gmv until .* by feishu:ou_view\./);
-    const ack = await chat("ack gmv", "UVIEW");
-    // The fixture's GMV breached on 03-04 (the preview above judged it but stored nothing),
-    // so whether an episode is open depends on the sent run; either way one line comes back.
-    expect(ack.stdout.trim().split("\n")).toHaveLength(1);
+    // The only stored run (03-03, sent above) judged GMV below its target: an open episode.
+    const ack = await chat("确认 gmv", "ou_view", "feishu");
+    expect(ack.code).toBe(0);
+    expect(ack.stdout).toMatch(/^Acknowledged gmv by feishu:ou_view/);
+    const nothing = await chat("ack new_users", "UVIEW");
+    expect(nothing.code).toBe(2);
+    expect(nothing.stdout.trim().split("\n")).toHaveLength(1);
     const zhStatus = await chat("状态", "ou_view", "feishu");
     expect(zhStatus.stdout).toMatch(/gmv/);
-    expect(zhStatus.stdout).toMatch(/feishu:ou_view/);
+    expect(zhStatus.stdout).toMatch(/acked by feishu:ou_view/);
+    expect(zhStatus.stdout).toMatch(/已静默: gmv until .* \(feishu:ou_view\)/);
   }, 120_000);
 });

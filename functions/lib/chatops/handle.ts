@@ -5,6 +5,7 @@
  * Nothing runs for an unknown user, a malformed command or a date with no data: each gets
  * a reply saying why.
  */
+import { AlertCommandError } from "../kpi/alert-acks.ts";
 import type { Locale } from "../kpi/registry.ts";
 import type { RunLog } from "../ports.ts";
 import { type ChatCommandsConfig, type ChatPlatformName, roleOf } from "./access.ts";
@@ -48,7 +49,16 @@ export interface ChatRunner {
 }
 
 /** The reply's outcome, as recorded in the run log. */
-export type ChatOutcome = "ran" | "queued" | "help" | "denied" | "malformed" | "no_data" | "failed";
+export type ChatOutcome =
+  | "ran"
+  | "queued"
+  | "help"
+  | "denied"
+  | "malformed"
+  | "no_data"
+  /** The command cannot apply (nothing open to ack, a silence not in the future). */
+  | "invalid"
+  | "failed";
 
 /** What the asker is told. */
 export interface ChatReply {
@@ -173,6 +183,8 @@ async function decide(deps: ChatCommandDeps, ask: ChatAsk, who: string): Promise
     }
   } catch (error) {
     // The one line the CLI would print.
+    if (error instanceof AlertCommandError)
+      return { outcome: "invalid", locale, text: error.message };
     const line =
       error instanceof Error ? (error.message.split("\n")[0] ?? error.name) : String(error);
     return { outcome: "failed", locale, text: line };
