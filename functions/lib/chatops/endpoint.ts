@@ -115,7 +115,12 @@ async function answerWith(
 ): Promise<HttpAnswer> {
   switch (platform) {
     case "slack":
-      return json({ response_type: "in_channel", text: reply.text });
+      // A refusal or the help is for the asker only; a run is for the channel.
+      return json({
+        response_type:
+          reply.outcome === "queued" || reply.outcome === "ran" ? "in_channel" : "ephemeral",
+        text: reply.text,
+      });
     case "dingtalk":
       return json({ msgtype: "text", text: { content: reply.text } });
     case "feishu":

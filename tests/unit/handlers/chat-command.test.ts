@@ -222,6 +222,7 @@ describe("chat endpoint", () => {
     const run = handler();
     const stranger = JSON.parse((await call(run, slack("report daily yesterday", "UWHO"))).body);
     expect(stranger.text).toMatch(/slack:UWHO may not run reports/);
+    expect(stranger.response_type).toBe("ephemeral");
     const viewerSend = JSON.parse((await call(run, slack("send daily yesterday", "UVIEW"))).body);
     expect(viewerSend.text).toMatch(/may preview but not send/);
     const malformed = JSON.parse((await call(run, slack("report dayly yesterday", "UVIEW"))).body);
