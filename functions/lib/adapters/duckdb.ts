@@ -38,6 +38,7 @@ import {
   type QueryFile,
   type QueryParams,
 } from "../query/query-file.ts";
+import { globPathProblem, sqlString } from "../query/sql-literal.ts";
 import { createLocalRollupStorage, ROLLUP_STAGING_DIR } from "../rollups/local-storage.ts";
 import { type RollupColumnType, rollupSpec } from "../rollups/schema.ts";
 
@@ -70,6 +71,11 @@ export class DuckDbQueryError extends Error {
   override name = "DuckDbQueryError";
 }
 
+/** A lake folder DuckDB cannot read safely (its path holds a glob character). */
+export class LakePathError extends Error {
+  override name = "LakePathError";
+}
+
 /** Creates a DuckDB engine over `lakeDir`. Close it when done. */
 export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   QueryEngine & {
@@ -79,6 +85,8 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   }
 > {
   const lakeDir = resolve(options.lakeDir);
+  const pathProblem = globPathProblem(lakeDir);
+  if (pathProblem) throw new LakePathError(`cannot read the lake: ${pathProblem}`);
   const config: Record<string, string> = {};
   if (options.threads) config.threads = String(options.threads);
   const instance: Instance = await DuckDBInstance.create(":memory:", config);
@@ -300,7 +308,7 @@ async function unreadableFile(
     if (!table) continue;
     const casts = table.columns.map((c) => `count(CAST(${c.name} AS ${DUCKDB_TYPES[c.type]}))`);
     try {
-      await connection.run(`SELECT ${casts.join(", ")} FROM read_parquet('${escapeSql(file)}')`);
+      await connection.run(`SELECT ${casts.join(", ")} FROM read_parquet(${sqlString(file)})`);
     } catch {
       return file;
     }
@@ -358,7 +366,7 @@ async function writeSchemaFile(
   const file = join(folder, "schema.parquet");
   const nulls = columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS ${c.name}`);
   await connection.run(
-    `COPY (SELECT ${nulls.join(", ")} WHERE false) TO '${escapeSql(file)}' (FORMAT parquet)`,
+    `COPY (SELECT ${nulls.join(", ")} WHERE false) TO ${sqlString(file)} (FORMAT parquet)`,
   );
   return file;
 }
@@ -428,7 +436,7 @@ function scopeDts(scope: PartitionScope, params: QueryParams): readonly string[]
 /** `SELECT` of a table's columns, cast to the contract's types, from `files` (globs). */
 function selectSql(source: SourceDecl, files: readonly string[], withSchemaFile: boolean): string {
   const columns = sourceColumns(source.name);
-  const list = files.map((file) => `'${escapeSql(file)}'`).join(", ");
+  const list = files.map(sqlString).join(", ");
   const reader =
     source.format === "jsonl"
       ? `read_json([${list}], format = 'newline_delimited', union_by_name = true)`
@@ -461,10 +469,6 @@ function viewSql(lakeDir: string, source: SourceDecl, schemaFile?: string): stri
   }
   const files = schemaFile ? [schemaFile, pattern] : [pattern];
   return `CREATE OR REPLACE VIEW ${source.name} AS ${selectSql(source, files, schemaFile !== undefined)}`;
-}
-
-function escapeSql(text: string): string {
-  return text.replaceAll("'", "''");
 }
 
 function toCell(value: unknown, type: string): Cell {
