@@ -267,6 +267,7 @@ async function deliverNotifications(
           return renderAlertEmail(
             {
               notification,
+              report: context.request.report,
               period: context.period,
               locale: onCall.locale,
               currency: context.config.kpi.currency,

@@ -39,6 +39,8 @@ export interface RenderedAlert {
 /** What an alert email is made from. */
 export interface AlertEmailInput {
   readonly notification: AlertNotification;
+  /** The report that raised it (`daily`, `weekly`, `campaigns`); default: by the period. */
+  readonly report?: string;
   /** The period that was evaluated (the notification's `periodKey`). */
   readonly period: Period;
   readonly locale: Locale;
@@ -141,12 +143,21 @@ const NOTE_COLORS = {
 
 const SPARK = "▁▂▃▄▅▆▇█";
 
+/** What people call a report: the campaigns report is daily, but not "the daily report". */
+function reportTitle(
+  strings: (typeof ALERT_STRINGS)[Locale],
+  report: string | undefined,
+  kind: Period["kind"],
+): string {
+  return report === "campaigns" ? strings.campaignsReportTitle : strings.reportTitle[kind];
+}
+
 /** Builds the view model of an alert email. */
 export function buildAlertModel(input: AlertEmailInput): AlertViewModel {
   const { notification: n, locale } = input;
   const strings = ALERT_STRINGS[locale];
   const format = valueFormatter(locale, input.currency);
-  const report = strings.reportTitle[input.period.kind];
+  const report = reportTitle(strings, input.report, input.period.kind);
   const period = periodLabel(input.period, n.periodKey, format);
   const common = {
     lang: locale,
@@ -237,7 +248,7 @@ export function buildAlertModel(input: AlertEmailInput): AlertViewModel {
 export function buildFailureModel(input: FailureNoticeInput): AlertViewModel {
   const strings = ALERT_STRINGS[input.locale];
   const format = valueFormatter(input.locale, "CNY");
-  const report = strings.reportTitle[input.periodKind];
+  const report = reportTitle(strings, input.report, input.periodKind);
   const period =
     input.periodKind === "day" && /^\d{4}-\d{2}-\d{2}$/.test(input.periodKey)
       ? format.shortDate(input.periodKey)
