@@ -209,11 +209,15 @@ describe("SQL in CLI parameters", () => {
     writeFileSync(
       queryFile,
       [
-        "-- Events of one channel on one UTC day.",
+        "-- Grain: one row, the events of one channel on one UTC day.",
         "-- @param channel varchar the channel",
         "-- @param day date the UTC day",
-        "select count(*) as events from events",
-        "where dt = cast(:day as varchar) and channel = :channel",
+        "-- Output: events",
+        "with final as (",
+        "  select count(*) as events from events",
+        "  where dt = cast(:day as varchar) and channel = :channel",
+        ")",
+        "select * from final",
         "",
       ].join("\n"),
     );

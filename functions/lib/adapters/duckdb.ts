@@ -25,6 +25,7 @@ import {
   type DuckDBConnection,
   DuckDBInstance,
   type DuckDBInstance as Instance,
+  StatementType,
 } from "@duckdb/node-api";
 import { type SqlType, TABLES, type TableSpec } from "../contract/schema.ts";
 import { dateRange } from "../kpi/windows.ts";
@@ -55,6 +56,13 @@ export interface DuckDbEngineOptions {
    * true). Off, queries read the rollups inlined from the raw data of their whole window.
    */
   readonly rollups?: boolean;
+  /**
+   * Read-only: the engine reads files under the lake only (DuckDB's `allowed_directories`,
+   * then `enable_external_access = false` and `lock_configuration`, so no statement can
+   * turn them back), runs only single `SELECT` statements, and keeps no rollups (building
+   * one writes). For `opspulse sql --file`, which runs a person's query file.
+   */
+  readonly readOnly?: boolean;
   /**
    * Called after each query with its bound SQL and the lake files it opened: the benchmark
    * reads bytes per table and the columns read from them (`QueryStats` keeps totals only).
@@ -102,6 +110,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   };
   try {
     for (const source of sources) await bindView(source);
+    if (options.readOnly) await lockDown(connection, [lakeDir, schemaDir]);
   } catch (error) {
     connection.closeSync();
     instance.closeSync();
@@ -156,6 +165,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
       // Rendered in its turn: a scoped query lists its partitions' files now, after the
       // statements ahead of it (a rollup build swapping a day in) have run.
       const sql = typeof statement === "string" ? statement : statement();
+      if (options.readOnly) await assertOneSelect(connection, name, sql);
       const started = performance.now();
       let outcome: { rows: Row[]; opened: string[] };
       try {
@@ -204,7 +214,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     sources.filter((source) => !sourceFiles(lakeDir, source).hasFiles).map((s) => s.name),
   );
   const rollups =
-    options.rollups !== false && rollupSources.length > 0
+    options.rollups !== false && !options.readOnly && rollupSources.length > 0
       ? createLocalRollupStorage({
           lakeDir,
           sources,
@@ -248,6 +258,38 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
       rmSync(schemaDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Locks the instance down to reading files under `folders` (DuckDB's documented way to
+ * run untrusted SQL: allowed directories, external access off, configuration locked).
+ */
+async function lockDown(connection: DuckDBConnection, folders: readonly string[]): Promise<void> {
+  const allowed = folders.map((folder) => sqlString(`${folder}${sep}`)).join(", ");
+  await connection.run(`SET allowed_directories = [${allowed}]`);
+  await connection.run("SET enable_external_access = false");
+  await connection.run("SET lock_configuration = true");
+}
+
+/** Refuses anything but one `SELECT` statement (no COPY, ATTACH, SET, CREATE…). */
+async function assertOneSelect(
+  connection: DuckDBConnection,
+  name: string,
+  sql: string,
+): Promise<void> {
+  let type: StatementType | undefined;
+  try {
+    const statements = await connection.extractStatements(sql);
+    type = statements.count === 1 ? (await statements.prepare(0)).statementType : undefined;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new DuckDbQueryError(`Query ${name} failed in DuckDB: ${reason}`, { cause: error });
+  }
+  if (type !== StatementType.SELECT) {
+    throw new DuckDbQueryError(
+      `Query ${name} is not one SELECT statement: only queries run here (no COPY, ATTACH, SET or other statements)`,
+    );
+  }
 }
 
 /**
