@@ -367,7 +367,17 @@ function describeIssues(
 
 function issueColumn(issue: z.core.$ZodIssue): string | null {
   if (issue.path[0] !== undefined) return String(issue.path[0]);
-  return issue.code === "unrecognized_keys" ? issue.keys.join(", ") : null;
+  return issue.code === "unrecognized_keys" ? issue.keys.map(quotedIfOdd).join(", ") : null;
+}
+
+/** A name from the file as one printable line: JSON-quoted (control characters escaped). */
+function quoted(name: string): string {
+  return JSON.stringify(name);
+}
+
+/** A key from the file as is when it is a plain name, JSON-quoted otherwise. */
+function quotedIfOdd(name: string): string {
+  return /^[\w.-]+$/.test(name) ? name : quoted(name);
 }
 
 /** zod's message, reworded where its default says less than it could. */
@@ -456,11 +466,11 @@ function checkHeader(file: string, table: ImportTable, header: readonly string[]
   const unknown = header.find((name) => !known.has(name));
   if (unknown !== undefined)
     throw new ImportError(
-      `${file}: unknown column "${unknown}" in the header; ${table} columns are ${expectedHeader(table)}${hint}`,
+      `${file}: unknown column ${quoted(unknown)} in the header; ${table} columns are ${expectedHeader(table)}${hint}`,
     );
   const duplicate = header.find((name, i) => header.indexOf(name) !== i);
   if (duplicate !== undefined)
-    throw new ImportError(`${file}: column "${duplicate}" appears twice in the header`);
+    throw new ImportError(`${file}: column ${quoted(duplicate)} appears twice in the header`);
   const missing = columns.filter((c) => !c.nullable && !header.includes(c.name)).map((c) => c.name);
   if (missing.length > 0)
     throw new ImportError(

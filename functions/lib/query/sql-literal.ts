@@ -3,9 +3,9 @@
  *
  * Values are bound as parameters where the engine allows it; DuckDB's `COPY … TO`,
  * `read_parquet(…)` and Athena's `UNLOAD … TO` take their paths as literals only, so those
- * go through {@link sqlString}: the value quoted, quotes doubled, and refused when it holds a
- * character no path or name of ours needs (NUL and the other control characters), so that
- * a path with an apostrophe, a space or non-ASCII letters is just a path.
+ * go through {@link sqlString}: the value quoted and its quotes doubled, so that a path with
+ * an apostrophe, a space, non-ASCII letters (or any other character a file name may hold)
+ * is just a path. A standard SQL string has no other escapes; only NUL cannot be written.
  */
 
 /** A value that cannot be written as an SQL string literal. */
@@ -18,9 +18,9 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** `text` as an SQL string literal (`'it''s'`), for DuckDB and Trino alike. */
 export function sqlString(text: string): string {
-  if (CONTROL.test(text)) {
+  if (text.includes("\u0000")) {
     throw new SqlLiteralError(
-      `${JSON.stringify(text)} holds a control character and cannot be used in a query: rename it`,
+      `${JSON.stringify(text)} holds a NUL character and cannot be used in a query: rename it`,
     );
   }
   return `'${text.replaceAll("'", "''")}'`;
