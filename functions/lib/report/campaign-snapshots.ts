@@ -22,13 +22,13 @@
  */
 import { campaignIdProblem } from "../contract/identifiers.ts";
 import type { CampaignSnapshot } from "../kpi/campaigns.ts";
+import type { EvaluatedMetric } from "../kpi/evaluate.ts";
 import { countStatuses } from "../kpi/evaluate.ts";
 import type { Period } from "../kpi/windows.ts";
 import type { SnapshotDocument, SnapshotDraft, SnapshotStore } from "../ports.ts";
 import { isCalendarDate } from "../query/query-file.ts";
-import type { EvaluatedMetric } from "./email/model.ts";
 import type { LeftOutCampaign } from "./modules/campaigns.ts";
-import type { AfterSnapshotHook, AfterSnapshotResult } from "./run-report.ts";
+import type { AfterSnapshotHook, AfterSnapshotResult } from "./run-hooks.ts";
 import {
   type MetricSnapshot,
   metricSnapshot,
