@@ -224,13 +224,14 @@ describe("a bad campaign id already in the lake", () => {
     expect(team?.text).toMatch(
       /1 campaign left out: id "\.\.\/\.\.\/escaped" is not a campaign id/,
     );
-    const logged = runLog(out).filter((line) => line.type === "run");
+    const documents = stored.filter((file) => /r\d+\.json$/.test(file));
+    const logged = runLog(out);
     recordFault({
       area: "Bad data",
       fault:
         "campaign id `../../escaped` already in the lake's campaigns dimension; campaigns runs of two days",
       expected: "that campaign left out with a notice; runs ok; no failure notice",
-      observed: `outcomes ${summaries.map((s) => s.outcome).join(", ")}; ${stored.length} documents stored (spring-sale only); ${emails.length} emails, 0 failure notices; notice in the campaign team's email; ${logged.length} run log lines`,
+      observed: `outcomes ${summaries.map((s) => s.outcome).join(", ")}; ${documents.length} documents stored (${documents.map((file) => file.split("/").slice(0, -1).join("/")).join(", ")}); ${emails.length} emails, 0 failure notices; notice in the campaign team's email; run log warns ${logged.filter((line) => JSON.stringify(line).includes("campaign left out")).length} times`,
     });
   });
 
