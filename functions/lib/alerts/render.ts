@@ -26,7 +26,7 @@ import { DEFAULT_TEMPLATES_DIR, TemplatesMissingError } from "../report/email/re
 import { type CompiledTemplate, compileTemplate, plainText } from "../report/email/template.ts";
 import { periodKeyOf } from "../report/snapshot.ts";
 import type { ChannelBreakdown } from "./breakdown.ts";
-import { ALERT_STRINGS, type AlertStrings, type Figures } from "./strings.ts";
+import { ALERT_STRINGS, type AlertStrings, type Figures, reportTitleOf } from "./strings.ts";
 import type { TrendPoint } from "./trend.ts";
 
 /** A rendered on-call email. */
@@ -143,21 +143,12 @@ const NOTE_COLORS = {
 
 const SPARK = "▁▂▃▄▅▆▇█";
 
-/** What people call a report: the campaigns report is daily, but not "the daily report". */
-function reportTitle(
-  strings: (typeof ALERT_STRINGS)[Locale],
-  report: string | undefined,
-  kind: Period["kind"],
-): string {
-  return report === "campaigns" ? strings.campaignsReportTitle : strings.reportTitle[kind];
-}
-
 /** Builds the view model of an alert email. */
 export function buildAlertModel(input: AlertEmailInput): AlertViewModel {
   const { notification: n, locale } = input;
   const strings = ALERT_STRINGS[locale];
   const format = valueFormatter(locale, input.currency);
-  const report = reportTitle(strings, input.report, input.period.kind);
+  const report = reportTitleOf(strings, input.report, input.period.kind);
   const period = periodLabel(input.period, n.periodKey, format);
   const common = {
     lang: locale,
@@ -248,7 +239,7 @@ export function buildAlertModel(input: AlertEmailInput): AlertViewModel {
 export function buildFailureModel(input: FailureNoticeInput): AlertViewModel {
   const strings = ALERT_STRINGS[input.locale];
   const format = valueFormatter(input.locale, "CNY");
-  const report = reportTitle(strings, input.report, input.periodKind);
+  const report = reportTitleOf(strings, input.report, input.periodKind);
   const period =
     input.periodKind === "day" && /^\d{4}-\d{2}-\d{2}$/.test(input.periodKey)
       ? format.shortDate(input.periodKey)
@@ -291,7 +282,8 @@ export function renderFailureNotice(
   return renderModel(buildFailureModel(input), template);
 }
 
-function renderModel(model: AlertViewModel, template: CompiledTemplate): RenderedAlert {
+/** Renders any on-call view model (the grouped messages of `notify/email-channel.ts` too). */
+export function renderModel(model: AlertViewModel, template: CompiledTemplate): RenderedAlert {
   return { subject: model.subject, html: template.render(model), text: renderAlertText(model) };
 }
 

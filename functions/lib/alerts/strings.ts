@@ -265,3 +265,12 @@ const ZH: AlertStrings = {
 };
 
 export const ALERT_STRINGS: Readonly<Record<Locale, AlertStrings>> = { en: EN, "zh-CN": ZH };
+
+/** What people call a report: the campaigns report is daily, but not "the daily report". */
+export function reportTitleOf(
+  strings: AlertStrings,
+  report: string | undefined,
+  kind: "day" | "week",
+): string {
+  return report === "campaigns" ? strings.campaignsReportTitle : strings.reportTitle[kind];
+}
