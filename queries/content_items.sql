@@ -6,12 +6,13 @@
 -- reach events), or published in [:published_from, :period_to); plus one row with a null
 -- content_id for the content events of the period that carry no content id.
 --
--- Events count once per event_id. Paid order: the latest record of an order_id (by
--- updated_at; on a tie a non-paid record wins, then the smaller amount) has status 'paid';
--- it is attributed to content when it carries a content_id. Records that fail validation
--- are left out, so that bad data never moves a KPI (data quality counts them, see
+-- Events count once per event_id. Paid order: the latest valid record of an order_id is a
+-- paid one (queries/_fragments/latest_order_records.sql, shared by every query); it is
+-- attributed to content when it carries a content_id. Records that fail validation are
+-- left out, so that bad data never moves a KPI (data quality counts them, see
 -- efficiency_events.sql and efficiency_orders.sql): events without an event id or a user,
--- order records without an order id or a user, or with a negative amount. Reach of an item published in
+-- order records without an order id, user, status or updated_at, and a paid record with a
+-- negative amount is no paid order. Reach of an item published in
 -- [:reach_published_from, :reach_published_to): its content_view events in
 -- [published_at, published_at + 7 × 24 h). A daily run passes an empty reach range.
 --
@@ -99,40 +100,27 @@ event_counts as (
 order_records as (
   select
     order_id,
+    user_id,
     updated_at,
     amount,
     status,
-    content_id
+    content_id,
+    'window' as order_scope
   from orders
   where dt between :orders_dt_from and :orders_dt_to
     and order_time >= :period_from
     and order_time < :period_to
-    and order_id is not null
-    and user_id is not null
-    and amount >= 0
 ),
 
-order_records_latest_first as (
-  select
-    order_id,
-    amount,
-    status,
-    content_id,
-    row_number() over (
-      partition by order_id
-      order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
-    ) as recency_rank
-  from order_records
-),
+-- @include latest_order_records
 
 order_counts as (
   select
     content_id,
     count(*) as attributed_orders,
     sum(amount) as attributed_revenue
-  from order_records_latest_first
-  where recency_rank = 1
-    and status = 'paid'
+  from latest_order_records
+  where is_paid = 1
     and content_id is not null
   group by content_id
 ),

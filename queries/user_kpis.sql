@@ -9,8 +9,10 @@
 -- once, and the lookback keeps the scan bounded). The events window therefore starts
 -- :signup_lookback_days before the earliest cohort day; only the cohort days are judged.
 --
--- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
--- wins, then the smaller amount) has status 'paid'. Deduplicated within the orders window.
+-- Paid order: the latest record of an order_id is a valid `paid` record, as decided in one
+-- place for every query (queries/_fragments/latest_order_records.sql: the latest among the
+-- records with an id, a user, a status and an updated_at, whatever the sign of a refund's
+-- amount). Deduplicated within the orders window.
 --
 -- Reads the rollups, not the raw tables: `user_day` (one row per user and local day with
 -- events, rollup_user_day.sql) and `order_day` (each order's final record by local order
@@ -148,26 +150,15 @@ order_records as (
     order_time,
     updated_at,
     amount,
-    status
+    status,
+    'window' as order_scope
   from order_day
   where local_date between :orders_first_day and :orders_last_day
     and order_time >= :orders_from
     and order_time < :orders_to
 ),
 
-order_records_latest_first as (
-  select
-    order_id,
-    user_id,
-    order_time,
-    amount,
-    status,
-    row_number() over (
-      partition by order_id
-      order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
-    ) as recency_rank
-  from order_records
-),
+-- @include latest_order_records
 
 paid_orders as (
   select
@@ -175,9 +166,8 @@ paid_orders as (
     user_id,
     order_time,
     amount
-  from order_records_latest_first
-  where recency_rank = 1
-    and status = 'paid'
+  from latest_order_records
+  where is_paid = 1
 ),
 
 customers as (
