@@ -21,7 +21,9 @@ import {
   type RollupDayState,
   type RollupWindow,
   refreshRollup,
+  refreshState,
   rollupStatus,
+  windowDays,
 } from "../../lib/rollups/refresh.ts";
 import { ROLLUPS, type RollupName } from "../../lib/rollups/schema.ts";
 import { readConfigOrDefaults } from "../config.ts";
@@ -102,6 +104,13 @@ export function registerRollup(program: Command): void {
         process.stdout.write(
           `${name}: rebuilt ${refresh.built.length} days (${setup.window.from} … ${setup.window.to}) in ${refresh.stats.length} ${refresh.stats.length === 1 ? "query" : "queries"}, reading ${read} ${ROLLUPS[name].rawTable} partitions (${formatBytes(bytes)})\n`,
         );
+        if (name === "user_day") {
+          // The per-user state follows user_day: the rebuilt days are folded in again.
+          const state = await refreshState(setup.storage, setup.context, windowDays(setup.window));
+          process.stdout.write(
+            `user_state: folded ${state.folded.length} days of user_day${state.fromScratch ? " (rebuilt from scratch)" : ""}\n`,
+          );
+        }
       }
     });
   });

@@ -40,6 +40,7 @@ import {
 } from "../query/query-file.ts";
 import { createLocalRollupStorage, ROLLUP_STAGING_DIR } from "../rollups/local-storage.ts";
 import { type RollupColumnType, rollupSpec } from "../rollups/schema.ts";
+import { USER_STATE, USER_STATE_COLUMNS } from "../rollups/user-state.ts";
 
 /** Options of {@link createDuckDbEngine}. */
 export interface DuckDbEngineOptions {
@@ -336,6 +337,7 @@ function sourceColumns(
   name: string,
 ): readonly { name: string; type: SqlType | RollupColumnType }[] {
   const table: TableSpec | undefined = TABLES[name as TableSpec["name"]];
+  if (name === USER_STATE) return USER_STATE_COLUMNS;
   return table?.columns ?? rollupSpec(name)?.columns ?? [];
 }
 

@@ -13,9 +13,11 @@ import { amount, type KpiSettings, type MetricValue, ratio } from "../report/mod
 import { addDays, daysBetween, type IsoDate, type Period } from "./windows.ts";
 
 /**
- * A signup event starts a user's signup day only when the user has no signup event in the
- * previous 30 local days: duplicated or repeated signups count once, and the query needs at
- * most this many days of history before a cohort day.
+ * How far before its earliest cohort day a run brings the `user_day` rollup up to date and
+ * folds it into the per-user state (functions/lib/rollups/user-state.ts). A user's signup
+ * day is the day of their first signup ever recorded, from that state; these days are what
+ * a cold first run's state (or an inlined one, rollups off) sees of a user's earlier
+ * signups, the same days the runs read before the state existed.
  */
 export const SIGNUP_LOOKBACK_DAYS = 30;
 /** "The 30 days ending D" for MAU and private-domain share. */
@@ -46,7 +48,7 @@ export interface UserKpiWindows {
   readonly ltvCohort: { readonly start: IsoDate; readonly end: IsoDate };
   /** Repurchase rate: the 90 days ending D. */
   readonly repurchaseStart: IsoDate;
-  /** The earliest local day whose events the query reads: the signup lookback of the earliest cohort. */
+  /** The earliest local day of `user_day` the run keeps fresh and folds into the user state. */
   readonly eventsStart: IsoDate;
 }
 

@@ -30,6 +30,7 @@ import {
   type RollupManifest,
   type RollupStorage,
   type RunStatement,
+  type StateManifest,
   sameInputs,
 } from "./storage.ts";
 
@@ -79,6 +80,54 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
 
     async ready(rollup) {
       await options.bind?.(rollup);
+    },
+
+    async days(rollup) {
+      const folder = folderOf(rollup);
+      if (!existsSync(folder)) return [];
+      const prefix = `${ROLLUP_PARTITION_COLUMN}=`;
+      return readdirSync(folder)
+        .filter((name) => name.startsWith(prefix))
+        .map((name) => name.slice(prefix.length))
+        .filter((day) => {
+          const manifest = readManifest(join(partitionFolder(rollup, day), MANIFEST_FILE));
+          return manifest?.rollup === rollup && manifest.localDate === day;
+        })
+        .sort();
+    },
+
+    async stateManifest(rollup) {
+      return readStateManifest(join(folderOf(rollup), MANIFEST_FILE), rollup);
+    },
+
+    async replaceState(rollup, query, params, manifest, expected) {
+      const staging = join(lakeDir, ROLLUP_STAGING_DIR, `${manifest.buildId}-${rollup}`);
+      const staged = join(staging, "state");
+      mkdirSync(staged, { recursive: true });
+      try {
+        // The state's own view, and user_day's, may have been bound while empty.
+        await options.bind?.(rollup);
+        await options.bind?.("user_day");
+        const bind = options.bindQuery ?? bindParams;
+        const result = await options.run(
+          query.name,
+          () =>
+            `COPY (\n${bind(query, params).trimEnd()}\n) TO '${escapeSql(join(staged, `part-${manifest.buildId.replaceAll("'", "")}.parquet`))}' (FORMAT parquet)`,
+        );
+        writeFileSync(join(staged, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+        const target = folderOf(rollup);
+        let replaced = false;
+        await withSwapLock(join(lakeDir, ROLLUP_STAGING_DIR, `_swap-${rollup}.lock`), () => {
+          const current = readStateManifest(join(target, MANIFEST_FILE), rollup);
+          if (current?.buildId !== expected) return;
+          swapIn(staged, target, join(staging, "_replaced"));
+          replaced = true;
+        });
+        await options.bind?.(rollup);
+        return { stats: result.stats, replaced };
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
     },
 
     async replace(rollup, query, params, manifests, replaceOptions = {}) {
@@ -197,6 +246,24 @@ function readManifest(file: string): RollupManifest | undefined {
       parsed.sources !== null;
     // An unreadable manifest is no manifest: the day is built again.
     return valid ? (parsed as RollupManifest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readStateManifest(file: string, rollup: string): StateManifest | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<StateManifest>;
+    const valid =
+      parsed.rollup === rollup &&
+      typeof parsed.timeZone === "string" &&
+      typeof parsed.definition === "string" &&
+      typeof parsed.buildId === "string" &&
+      typeof parsed.folded === "object" &&
+      parsed.folded !== null;
+    // An unreadable manifest is no manifest: the state is rebuilt from scratch.
+    return valid ? (parsed as StateManifest) : undefined;
   } catch {
     return undefined;
   }
