@@ -8,6 +8,7 @@ import type { QueryEngine } from "../../functions/lib/ports.ts";
 import type { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import { refreshRollup, refreshState } from "../../functions/lib/rollups/refresh.ts";
+import type { UserStateRefresh } from "../../functions/lib/rollups/user-state.ts";
 
 export async function seedUserState(
   engine: QueryEngine,
@@ -15,10 +16,10 @@ export async function seedUserState(
   from: IsoDate,
   to: IsoDate,
   timeZone: string,
-): Promise<void> {
+): Promise<UserStateRefresh> {
   const storage = engine.rollups;
   if (!storage) throw new Error("seedUserState needs an engine with rollup storage");
   const context = { engine, catalog, timeZone, settings: DEFAULT_KPI_SETTINGS, now: new Date(0) };
   await refreshRollup(storage, context, "user_day", { from, to });
-  await refreshState(storage, context, dateRange(from, to));
+  return refreshState(storage, context, dateRange(from, to));
 }
