@@ -19,7 +19,13 @@
  * Pure: no clock, no I/O.
  */
 import type { Row } from "../ports.ts";
-import { amount, type KpiSettings, type MetricValue, ratio } from "../report/modules.ts";
+import {
+  amount,
+  type KpiSettings,
+  type MetricValue,
+  minSampleFor,
+  ratio,
+} from "../report/modules.ts";
 import { centsCell, countCell } from "./cells.ts";
 import { addDays, daysBetween, type IsoDate } from "./windows.ts";
 
@@ -152,7 +158,7 @@ export function campaignSnapshot(
   campaign: Campaign,
   counts: CampaignCounts | undefined,
   window: CampaignScanWindow,
-  settings: Pick<KpiSettings, "minSample">,
+  settings: Pick<KpiSettings, "minSample" | "metricMinSamples">,
 ): CampaignSnapshot {
   const date = window.snapshotDate;
   const c: CampaignCounts = counts ?? {
@@ -170,11 +176,15 @@ export function campaignSnapshot(
     addDays(campaign.startDate, -AOV_BASELINE_DAYS) >= window.attributionStart;
   const values: Record<string, MetricValue> = {
     participants: amount(c.participants),
-    campaign_conversion: ratio(c.convertedParticipants, c.participants, settings.minSample),
+    campaign_conversion: ratio(
+      c.convertedParticipants,
+      c.participants,
+      minSampleFor(settings, "campaign_conversion"),
+    ),
     campaign_aov_lift: baselineComplete
-      ? aovLift(c, settings.minSample)
+      ? aovLift(c, minSampleFor(settings, "campaign_aov_lift"))
       : { value: null, reason: "no_data" },
-    viral_k: ratio(c.invitesAccepted, c.participants, settings.minSample),
+    viral_k: ratio(c.invitesAccepted, c.participants, minSampleFor(settings, "viral_k")),
     campaign_revenue: amount(c.attributedRevenueCents / 100),
     campaign_cost: amount(campaign.costCents / 100),
     campaign_roi:

@@ -16,7 +16,13 @@
  * Pure: no clock, no I/O.
  */
 import type { Row } from "../ports.ts";
-import { amount, type KpiSettings, type MetricValue, ratio } from "../report/modules.ts";
+import {
+  amount,
+  type KpiSettings,
+  type MetricValue,
+  minSampleFor,
+  ratio,
+} from "../report/modules.ts";
 import { centsCell, countCell } from "./cells.ts";
 import { addDays, daysBetween, type IsoDate, type Period } from "./windows.ts";
 
@@ -145,7 +151,7 @@ export const CONTENT_KPI_IDS: Readonly<Record<Period["kind"], readonly string[]>
 export function contentKpis(
   items: readonly ContentItem[],
   period: Period,
-  settings: Pick<KpiSettings, "minSample">,
+  settings: Pick<KpiSettings, "minSample" | "metricMinSamples">,
 ): { values: Record<string, MetricValue>; details: ContentDetails } {
   const windows = contentWindows(period);
   const sum = (pick: (item: ContentItem) => number, of: readonly ContentItem[] = items) =>
@@ -168,8 +174,12 @@ export function contentKpis(
   const ranked = rankContent(items, settings.minSample);
 
   const all: Record<string, MetricValue> = {
-    interaction_rate: ratio(interactions, views, settings.minSample),
-    content_conversion_rate: ratio(attributedOrders, views, settings.minSample),
+    interaction_rate: ratio(interactions, views, minSampleFor(settings, "interaction_rate")),
+    content_conversion_rate: ratio(
+      attributedOrders,
+      views,
+      minSampleFor(settings, "content_conversion_rate"),
+    ),
     content_published_article: amount(publishedMonthToDate.article ?? 0),
     content_published_video: amount(publishedMonthToDate.video ?? 0),
     // A mean over the cohort's items, not a share: no `sample`, so no min-sample rule.

@@ -9,7 +9,13 @@
  */
 
 import type { Row } from "../ports.ts";
-import { amount, type KpiSettings, type MetricValue, ratio } from "../report/modules.ts";
+import {
+  amount,
+  type KpiSettings,
+  type MetricValue,
+  minSampleFor,
+  ratio,
+} from "../report/modules.ts";
 import { addDays, daysBetween, type IsoDate, type Period } from "./windows.ts";
 
 /**
@@ -48,6 +54,12 @@ export interface UserKpiWindows {
   readonly ltvCohort: { readonly start: IsoDate; readonly end: IsoDate };
   /** Repurchase rate: the 90 days ending D. */
   readonly repurchaseStart: IsoDate;
+  /**
+   * Private-domain repurchase multiple (weekly): a private-domain customer has a
+   * private-domain event in the same 90 days ending Sunday as the repurchase rates. The
+   * daily report has no multiple: the MAU window, which it reads anyway.
+   */
+  readonly privateCustomerStart: IsoDate;
   /** The earliest local day of `user_day` the run keeps fresh and folds into the user state. */
   readonly eventsStart: IsoDate;
 }
@@ -76,6 +88,8 @@ export function userKpiWindows(period: Period): UserKpiWindows {
     conversionCohort: retentionCohorts.d7,
     ltvCohort,
     repurchaseStart: addDays(d, 1 - REPURCHASE_WINDOW_DAYS),
+    privateCustomerStart:
+      period.kind === "week" ? addDays(d, 1 - REPURCHASE_WINDOW_DAYS) : mauStart,
     eventsStart: earliest(addDays(earliestCohortDay, -SIGNUP_LOOKBACK_DAYS), mauStart),
   };
 }
@@ -194,9 +208,9 @@ export const USER_KPI_IDS: Readonly<Record<Period["kind"], readonly string[]>> =
 export function userKpis(
   counts: UserKpiCounts,
   period: Period,
-  settings: Pick<KpiSettings, "minSample">,
+  settings: Pick<KpiSettings, "minSample" | "metricMinSamples">,
 ): Record<string, MetricValue> {
-  const { minSample } = settings;
+  const min = (id: string) => minSampleFor(settings, id);
   const gmv = Number(counts.gmv);
   const daysInPeriod = daysBetween(period.start, period.end) + 1;
   const common: Record<string, MetricValue> = {
@@ -204,31 +218,46 @@ export function userKpis(
     dau: amount(counts.activeUserDays / daysInPeriod),
     wau: amount(counts.wauUsers),
     mau: amount(counts.mauUsers),
-    private_domain_share: ratio(counts.privateMauUsers, counts.mauUsers, minSample),
+    private_domain_share: ratio(
+      counts.privateMauUsers,
+      counts.mauUsers,
+      min("private_domain_share"),
+    ),
     orders: amount(counts.paidOrders),
     gmv: amount(gmv),
-    aov: ratio(gmv, counts.paidOrders, minSample),
+    aov: ratio(gmv, counts.paidOrders, min("aov")),
     paying_users: amount(counts.payingUsers),
-    repurchase_rate: ratio(counts.repurchaseRepeatCustomers, counts.repurchaseCustomers, minSample),
-    ltv_30: ratio(Number(counts.ltvRevenue), counts.ltvCohortUsers, minSample),
+    repurchase_rate: ratio(
+      counts.repurchaseRepeatCustomers,
+      counts.repurchaseCustomers,
+      min("repurchase_rate"),
+    ),
+    ltv_30: ratio(Number(counts.ltvRevenue), counts.ltvCohortUsers, min("ltv_30")),
   };
   if (period.kind === "week") {
     return {
       ...common,
-      arpu: ratio(gmv, counts.wauUsers, minSample),
-      private_domain_repurchase_multiple: privateDomainRepurchaseMultiple(counts, minSample),
+      arpu: ratio(gmv, counts.wauUsers, min("arpu")),
+      private_domain_repurchase_multiple: privateDomainRepurchaseMultiple(
+        counts,
+        min("private_domain_repurchase_multiple"),
+      ),
     };
   }
   const retention = (n: "d1" | "d7" | "d30") =>
-    ratio(counts.retention[n].retained, counts.retention[n].cohort, minSample);
+    ratio(counts.retention[n].retained, counts.retention[n].cohort, min(`retention_${n}`));
   return {
     ...common,
-    stickiness: ratio(counts.activeUserDays, counts.mauUsers, minSample),
+    stickiness: ratio(counts.activeUserDays, counts.mauUsers, min("stickiness")),
     retention_d1: retention("d1"),
     retention_d7: retention("d7"),
     retention_d30: retention("d30"),
-    first_order_conversion: ratio(counts.convertedUsers, counts.conversionCohortUsers, minSample),
-    arpu: ratio(gmv, counts.activeUserDays, minSample),
+    first_order_conversion: ratio(
+      counts.convertedUsers,
+      counts.conversionCohortUsers,
+      min("first_order_conversion"),
+    ),
+    arpu: ratio(gmv, counts.activeUserDays, min("arpu")),
   };
 }
 

@@ -27,6 +27,11 @@ export interface MetricValue {
 export interface KpiSettings {
   /** A ratio with a smaller denominator is "insufficient data" (default 100). */
   readonly minSample: number;
+  /**
+   * A metric's own minimum sample (`min_sample` in targets.yaml), replacing `minSample` for
+   * that metric, lower or higher (see {@link minSampleFor}).
+   */
+  readonly metricMinSamples?: Readonly<Record<string, number>>;
   /** Channels that count as private domain (default wecom, community, miniprogram). */
   readonly privateDomainChannels: readonly string[];
   /** Currency of all money values (default CNY). */
@@ -92,6 +97,14 @@ export interface KpiModule {
    */
   readonly reads?: readonly LakeTable[];
   compute(context: ModuleContext): Promise<ModuleResult>;
+}
+
+/** The minimum sample of a metric: its own `min_sample` when set, else the global one. */
+export function minSampleFor(
+  settings: Pick<KpiSettings, "minSample" | "metricMinSamples">,
+  metricId: string,
+): number {
+  return settings.metricMinSamples?.[metricId] ?? settings.minSample;
 }
 
 /** Divides with the min-sample rule: below `minSample` the value is "insufficient data". */
