@@ -39,6 +39,7 @@
 -- @param period_end date last local day of the period (D)
 -- @param wau_start date first local day of the WAU window (D-6; weekly: the Monday)
 -- @param mau_start date first local day of the 30 days ending D
+-- @param private_customer_start date first local day in which a private-domain event makes a customer a private-domain one (weekly: the 90 days ending D, as the repurchase window; daily: mau_start, unused)
 -- @param retention_d1_cohort date signup day of the D1 retention cohort (D-1)
 -- @param retention_d7_cohort date signup day of the D7 retention cohort (D-7)
 -- @param retention_d30_cohort date signup day of the D30 retention cohort (D-30)
@@ -69,7 +70,8 @@
 --   paid_orders, gmv, paying_users paid orders of the period, their amounts (decimal), buyers
 --   repurchase_customers           buyers with a paid order in the 90 days ending D
 --   repurchase_repeat_customers    of those, buyers with two or more
---   private_repurchase_customers   repurchase_customers counted in private_mau_users
+--   private_repurchase_customers   repurchase_customers with a private-domain event in
+--                                  [private_customer_start, D] (weekly: the same 90 days)
 --   private_repurchase_repeat_customers  of those, buyers with two or more
 
 with
@@ -94,9 +96,14 @@ user_activity as (
     max(case when local_date between :mau_start and :period_end then 1 else 0 end)
       as active_in_mau_window,
     max(case when local_date between :mau_start and :period_end then on_private_channel else 0 end)
-      as private_in_mau_window
+      as private_in_mau_window,
+    max(case
+      when local_date between :private_customer_start and :period_end then on_private_channel
+      else 0
+    end) as private_customer
   from user_days
   where local_date >= :mau_start
+    or local_date >= :private_customer_start
     or local_date >= :wau_start
     or local_date >= :period_start
   group by user_id
@@ -230,10 +237,10 @@ customer_totals as (
     count(case when o.paid_orders_in_repurchase_window >= 2 then 1 end)
       as repurchase_repeat_customers,
     count(case
-      when o.paid_orders_in_repurchase_window >= 1 and a.private_in_mau_window = 1 then 1
+      when o.paid_orders_in_repurchase_window >= 1 and a.private_customer = 1 then 1
     end) as private_repurchase_customers,
     count(case
-      when o.paid_orders_in_repurchase_window >= 2 and a.private_in_mau_window = 1 then 1
+      when o.paid_orders_in_repurchase_window >= 2 and a.private_customer = 1 then 1
     end) as private_repurchase_repeat_customers
   from customers as o
   left join user_activity as a

@@ -55,7 +55,9 @@ function ordersWindow(period: Period): { readonly fromUtc: Date; readonly toUtc:
 export function userKpiRollups(period: Period): RollupNeeds {
   const windows = userKpiWindows(period);
   const orders = ordersWindow(period);
-  const activityStart = [windows.mauStart, windows.periodStart].sort()[0] ?? windows.mauStart;
+  const activityStart =
+    [windows.mauStart, windows.periodStart, windows.privateCustomerStart].sort()[0] ??
+    windows.mauStart;
   return {
     user_day: { from: activityStart, to: windows.periodEnd },
     user_state: { from: windows.eventsStart, to: windows.periodEnd },
@@ -77,6 +79,7 @@ export function userKpiParams(period: Period): QueryParams {
     period_end: windows.periodEnd,
     wau_start: windows.wauStart,
     mau_start: windows.mauStart,
+    private_customer_start: windows.privateCustomerStart,
     retention_d1_cohort: windows.retentionCohorts.d1,
     retention_d7_cohort: windows.retentionCohorts.d7,
     retention_d30_cohort: windows.retentionCohorts.d30,
