@@ -25,6 +25,8 @@
 -- @param reach_published_from timestamp UTC start of the reach cohort's publication range
 -- @param reach_published_to timestamp UTC end (exclusive) of the reach cohort's publication range
 -- @param month_from timestamp UTC start of the month of the period's last day
+-- @param previous_month_from timestamp UTC start of the previous month
+-- @param previous_month_to timestamp UTC end (exclusive) of the same day of the previous month (month-to-date comparison)
 -- @param published_from timestamp earliest publication listed (min of period, month and reach cohort starts)
 -- @param orders_dt_from varchar first dt partition of orders to read
 -- @param orders_dt_to varchar last dt partition of orders to read
@@ -34,6 +36,8 @@
 -- Output columns:
 --   content_id, title, format, published_at, production_cost   from the dimension (null when unknown)
 --   published_in_period, published_month_to_date, in_reach_cohort  1/0 publication flags
+--   published_previous_month_to_date   1/0: published from the previous month's 1st to the
+--                                      same day of that month (the month-to-date comparison)
 --   views, likes, comments, shares   distinct content_* events in the period
 --   reach_views                      content_view events in the item's first 7 × 24 h (cohort items)
 --   attributed_orders, attributed_revenue  paid orders of the period carrying the content id
@@ -175,6 +179,10 @@ final as (
       when c.published_at >= :month_from and c.published_at < :period_to then 1 else 0
     end as published_month_to_date,
     case
+      when c.published_at >= :previous_month_from and c.published_at < :previous_month_to then 1
+      else 0
+    end as published_previous_month_to_date,
+    case
       when c.published_at >= :reach_published_from
         and c.published_at < :reach_published_to then 1
       else 0
@@ -191,6 +199,7 @@ final as (
     on c.content_id = a.content_id
   where a.views + a.likes + a.comments + a.shares + a.reach_views + a.attributed_orders > 0
     or (c.published_at >= :published_from and c.published_at < :period_to)
+    or (c.published_at >= :previous_month_from and c.published_at < :previous_month_to)
 )
 
 select * from final

@@ -20,6 +20,12 @@ export interface QueryEngine {
    * when rollups are off, and then queries read them inlined from the raw data.
    */
   readonly rollups?: RollupStorage;
+  /**
+   * The UTC date (`dt`) of the lake's first raw partition of events or orders; undefined
+   * when the lake is empty. Comparisons use it: a comparison period whose window starts
+   * before the lake's first day is "no full baseline". Absent: unknown (deltas as stored).
+   */
+  lakeFirstDay?(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

@@ -18,7 +18,15 @@
  * reads (`-- @partitions events :events_dts`) reads that table through a CTE over just
  * those partitions' files instead, so its cost stays flat as history grows.
  */
-import { existsSync, globSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  globSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import {
@@ -224,6 +232,9 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     connection,
     raw,
     ...(rollups ? { rollups } : {}),
+    async lakeFirstDay() {
+      return firstPartition(lakeDir, sources);
+    },
     run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
       // Parameters are bound now (a bad call rejects at once); files are listed in turn.
       let sql: string;
@@ -307,6 +318,23 @@ async function unreadableFile(
     }
   }
   return undefined;
+}
+
+/** The first `dt` partition (with a data file) of the raw events and orders tables. */
+function firstPartition(lakeDir: string, sources: readonly SourceDecl[]): string | undefined {
+  const firsts = sources
+    .filter((source) => source.partitioned_by === "dt")
+    .flatMap((source) => {
+      const folder = join(lakeDir, source.location);
+      if (!existsSync(folder)) return [];
+      const dts = readdirSync(folder)
+        .map((name) => /^dt=(\d{4}-\d{2}-\d{2})$/.exec(name)?.[1])
+        .filter((dt): dt is string => dt !== undefined)
+        .sort();
+      const first = dts.find((dt) => globSync(join(folder, `dt=${dt}`, "*.parquet")).length > 0);
+      return first ? [first] : [];
+    });
+  return firsts.sort()[0];
 }
 
 /** The files a partitioned source holds for the given `dt` values (for stats and tests). */

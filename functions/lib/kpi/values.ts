@@ -19,6 +19,11 @@ export interface MetricValue {
   /** Numerator and denominator for ratios, kept for audits and the CSV export. */
   readonly numerator?: number;
   readonly denominator?: number;
+  /**
+   * A month-to-date value's comparison: the same count at the same day of the previous
+   * month (null: that day has no value), never the previous day's or week's snapshot.
+   */
+  readonly sameDayPreviousMonth?: number | null;
 }
 
 /** Settings of the KPI definitions that the plan leaves to configuration. */

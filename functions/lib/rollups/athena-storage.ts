@@ -279,7 +279,33 @@ export function withAthenaRollups(
   engine: QueryEngine,
   options: Omit<AthenaRollupStorageOptions, "engine">,
 ): QueryEngine {
-  return { ...engine, rollups: createAthenaRollupStorage({ ...options, engine }) };
+  return {
+    ...engine,
+    rollups: createAthenaRollupStorage({ ...options, engine }),
+    lakeFirstDay: () => firstRawPartition(options),
+  };
+}
+
+/**
+ * The first `dt` partition of the raw tables in the S3 lake: S3 lists keys in order, so
+ * the first common prefix of each table's folder is its earliest partition.
+ */
+async function firstRawPartition(
+  options: Omit<AthenaRollupStorageOptions, "engine">,
+): Promise<string | undefined> {
+  const { bucket, prefix } = parseLakeUri(options.lakeUri);
+  const firsts: string[] = [];
+  for (const source of options.sources.filter((s) => s.partitioned_by === "dt")) {
+    const folder = `${prefix}${source.location}`;
+    const page = await options.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `${folder}dt=`, Delimiter: "/" }),
+    );
+    const first = (page?.CommonPrefixes ?? [])
+      .map((common) => /dt=(\d{4}-\d{2}-\d{2})\/$/.exec(common.Prefix ?? "")?.[1])
+      .find((dt): dt is string => dt !== undefined);
+    if (first) firsts.push(first);
+  }
+  return firsts.sort()[0];
 }
 
 /**

@@ -173,9 +173,11 @@ export async function queryOverRollups(
  */
 export function withoutRollups(engine: QueryEngine): QueryEngine {
   if (!engine.rollups) return engine;
+  const lakeFirstDay = engine.lakeFirstDay;
   return {
     dialect: engine.dialect,
     run: (query, params) => engine.run(query, params),
+    ...(lakeFirstDay ? { lakeFirstDay: () => lakeFirstDay.call(engine) } : {}),
     // The caller's engine is closed by its owner, not through this view of it.
     close: () => Promise.resolve(),
   };

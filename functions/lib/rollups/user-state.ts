@@ -38,9 +38,9 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { type IsoDate, sameZone, zoneKey } from "../kpi/windows.ts";
-import type { QueryStats } from "../query/result.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { bindParams, type QueryParams } from "../query/query-file.ts";
+import type { QueryStats } from "../query/result.ts";
 import type { RollupColumn } from "./schema.ts";
 import type { RollupStorage, StateManifest } from "./storage.ts";
 
