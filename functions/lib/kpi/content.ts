@@ -18,7 +18,7 @@
 
 import { centsCell, countCell } from "./cells.ts";
 import type { Row } from "./values.ts";
-import { amount, type KpiSettings, type MetricValue, minSampleFor, ratio } from "./values.ts";
+import { type KpiSettings, type MetricValue, minSampleFor, ratio } from "./values.ts";
 import {
   addDays,
   daysBetween,
