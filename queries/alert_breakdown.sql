@@ -12,6 +12,7 @@
 -- @param current_to timestamp UTC end (exclusive) of the report period
 -- @param previous_from timestamp UTC start of the period before (it ends at current_from)
 -- @param partitions varchar_list dt partitions of both periods
+-- @param event_types varchar_list the known event types of the data contract (an active user has a valid event)
 -- @partitions events :partitions
 -- @partitions orders :partitions
 --
@@ -35,6 +36,8 @@ period_events as (
   where dt in :partitions
     and event_time >= :previous_from
     and event_time < :current_to
+    and user_id is not null
+    and event_type in :event_types
 ),
 
 event_measures as (
