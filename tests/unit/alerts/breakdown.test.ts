@@ -80,7 +80,7 @@ describe("alert_breakdown.sql on DuckDB", () => {
       event("e7", "2026-03-01T15:59:59Z", "u5", { channel: "wecom" }), // before both periods
       event("e8", "2026-03-03T16:00:00Z", "u6"), // after the period
       // An unknown event type is no activity (the contract's active user).
-      event("e9", "2026-03-03T03:00:00Z", "u7", { event_type: "teleport" }),
+      { ...event("e9", "2026-03-03T03:00:00Z", "u7"), event_type: "teleport" },
     ];
     const orders: LakeRow[] = [
       order("o1", "2026-03-03T01:00:00Z", "100.00", { channel: "app" }),
