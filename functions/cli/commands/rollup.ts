@@ -26,6 +26,7 @@ import {
   windowDays,
 } from "../../lib/rollups/refresh.ts";
 import { ROLLUPS, type RollupName } from "../../lib/rollups/schema.ts";
+import { USER_STATE } from "../../lib/rollups/user-state.ts";
 import { readConfigOrDefaults } from "../config.ts";
 import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
@@ -79,6 +80,14 @@ export function registerRollup(program: Command): void {
         } else {
           lines.push(...statusLines(name, states));
         }
+      }
+      if (!opts.json && setup.rollups.includes("user_day")) {
+        const state = await setup.storage.stateManifest(USER_STATE);
+        lines.push(
+          state
+            ? `${USER_STATE}: ${Object.keys(state.folded).length} days of user_day folded (last fold ${state.builtAt})`
+            : `${USER_STATE}: not built yet (the next run that reads user_day folds its days)`,
+        );
       }
       process.stdout.write(lines.length ? `${lines.join("\n")}\n` : "");
     });
