@@ -83,9 +83,11 @@ async function compareOnLake(
   try {
     // The rollups as a deployment's runs keep them, from the lake's first day: the per-user
     // state knows each user's first signup ever (lifecycle "new").
-    const firstEvent = lake.events.reduce(
-      (first, e) => (e.event_time < first ? e.event_time : first),
-      new Date(`${spec.reportDate}T00:00:00Z`),
+    const firstEvent = new Date(
+      Math.min(
+        Date.parse(`${spec.reportDate}T00:00:00Z`),
+        ...lake.events.map((e) => e.event_time.getTime()),
+      ),
     );
     await seedUserState(
       engine,

@@ -285,11 +285,16 @@ async function loadComparisons(
     request,
     periodKeyOf(samePeriodLastYear(plan.period)),
   );
-  const [previous, yearEarlier, firstDt] = await Promise.all([
+  const [previous, yearEarlier, firstPartition] = await Promise.all([
     deps.snapshots.latest(request.report, previousKey),
     deps.snapshots.latest(request.report, yearEarlierKey),
     deps.engine.lakeFirstDay?.(),
   ]);
+  // The lake's first partition, or the first the engine can see when that is later.
+  const firstDt = [firstPartition, deps.engine.visibleFrom]
+    .filter((dt): dt is string => dt !== undefined)
+    .sort()
+    .at(-1);
   const lakeFirstDay = firstDt ? firstFullLocalDay(firstDt, plan.period.timeZone) : undefined;
   return { previous, yearEarlier, ...(lakeFirstDay ? { lakeFirstDay } : {}) };
 }
