@@ -123,6 +123,6 @@ describe("user KPIs with rollups after late data = user KPIs from the raw data",
       );
       // The late data must have moved the numbers on most lakes, or this proves little.
       expect(changed.count).toBeGreaterThan(RUNS_PER_ZONE / 2);
-    }, 240_000);
+    }, 480_000);
   }
 });
