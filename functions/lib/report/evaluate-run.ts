@@ -4,7 +4,9 @@
  */
 import type { OpsConfig } from "../config/load.ts";
 import { hasFullBaseline } from "../kpi/baseline.ts";
+import type { CampaignSnapshot } from "../kpi/campaigns.ts";
 import {
+  type CampaignPace,
   type Comparison,
   type EvaluatedMetric,
   elapsedShareOfMonth,
@@ -13,6 +15,7 @@ import {
 import { isMetricId, METRICS, type MetricDef, metric, metricForPeriod } from "../kpi/registry.ts";
 import type { MetricValue } from "../kpi/values.ts";
 import {
+  daysBetween,
   type IsoDate,
   type Period,
   periodContaining,
@@ -74,6 +77,7 @@ export function evaluateAll(
     values: Readonly<Record<string, MetricValue>>,
     previousOf: (id: string) => number | null,
     yearEarlierOf: (id: string) => number | null,
+    campaign?: CampaignPace,
   ): EvaluatedMetric[] =>
     METRICS.filter((def) => values[def.id] !== undefined).map((def) => {
       const value = values[def.id] as MetricValue;
@@ -96,6 +100,7 @@ export function evaluateAll(
           monthShare,
           ...(unreliable.length > 0 ? { incompleteInputs: unreliable } : {}),
           ...(cut.length > 0 ? { noFullBaseline: cut } : {}),
+          ...(campaign ? { campaign } : {}),
         }),
       };
     });
@@ -105,6 +110,7 @@ export function evaluateAll(
     (id) => storedValue(stored.yearEarlier, id),
   );
   const scoped: Record<string, EvaluatedMetric[]> = {};
+  const paces = campaignPaces(computed.details);
   for (const [scope, values] of Object.entries(computed.scoped)) {
     const scopedValue = (doc: SnapshotDocument | undefined, id: string) => {
       const value = (doc as Partial<ReportSnapshot> | undefined)?.scoped?.[scope]?.[id]?.value;
@@ -114,9 +120,27 @@ export function evaluateAll(
       values,
       (id) => scopedValue(stored.previous, id),
       (id) => scopedValue(stored.yearEarlier, id),
+      paces.get(scope),
     );
   }
   return { metrics, scoped };
+}
+
+/**
+ * Where each campaign of the run's snapshots stands (campaign id → pace), from the campaigns
+ * module's `details.campaigns`: day N of its days while running, the whole in the final one.
+ */
+export function campaignPaces(
+  details: Readonly<Record<string, unknown>>,
+): Map<string, CampaignPace> {
+  const snapshots = (details.campaigns ?? []) as readonly CampaignSnapshot[];
+  return new Map(
+    snapshots.map((s) => {
+      const days = daysBetween(s.startDate, s.endDate) + 1;
+      const elapsedShare = s.final || days <= 0 ? 1 : Math.min(1, s.campaignDay / days);
+      return [s.campaignId, { elapsedShare, final: s.final }];
+    }),
+  );
 }
 
 /** Fails on a metric id a module returned that the registry does not know. */
