@@ -138,6 +138,25 @@ describe("user_state", () => {
     }
   });
 
+  it("an engine opened before another one folded the state reads that state", async () => {
+    const lakeDir = await lakeWith("two-engines");
+    // Both engines open while the lake has no state yet (the two processes of one
+    // `opspulse kpis` call per period, started together).
+    const first = await createDuckDbEngine({ lakeDir, threads: 1 });
+    const second = await createDuckDbEngine({ lakeDir, threads: 1 });
+    try {
+      await seedUserState(first, catalog, "2026-01-25", "2026-03-20", ZONE);
+      // Every day of its window is folded already: nothing to fold, the state to read.
+      const refresh = await seedUserState(second, catalog, "2026-02-01", "2026-03-01", ZONE);
+      expect(refresh.folded).toEqual([]);
+      expect(await stateOf(second)).toEqual(await stateOf(first));
+      expect((await stateOf(second)).length).toBe(3);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
   it("a re-run of a past day gives what its first run gave, after later days were folded in", async () => {
     const lakeDir = await lakeWith("rerun", [
       ...EVENTS,

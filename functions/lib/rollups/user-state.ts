@@ -90,49 +90,66 @@ export interface UserStateRefresh {
   readonly stats: readonly QueryStats[];
 }
 
+/** Folds tried when other runs keep replacing the state meanwhile. */
+const MAX_FOLD_ATTEMPTS = 5;
+
 /**
  * Folds into the state every `user_day` day of `days` whose partition it has not seen
  * (every stored day when it must be rebuilt from scratch). Call it after `user_day` is
- * fresh over `days` (refresh.ts does).
+ * fresh over `days` (refresh.ts does). When another run replaced the state while this one
+ * folded (two runs starting together), this one folds its days again into that state, so
+ * that the state its query reads has seen every day of its window.
  */
 export async function refreshUserState(
   storage: RollupStorage,
   context: UserStateContext,
   days: readonly IsoDate[],
 ): Promise<UserStateRefresh> {
-  const stored = await storage.stateManifest(USER_STATE);
   const definition = userStateDefinition(context);
-  const keep =
-    stored !== undefined &&
-    sameZone(stored.timeZone, context.timeZone) &&
-    stored.definition === definition;
-  const candidates = keep ? days : await storage.days("user_day");
-  const manifests = await storage.manifests("user_day", candidates);
-  const base = keep ? stored.folded : {};
-  const toFold = manifests.filter((manifest) => base[manifest.localDate] !== manifest.buildId);
-  if (toFold.length === 0) return { folded: [], fromScratch: false, stats: [] };
-  const foldedDays = toFold.map((m) => m.localDate).sort();
-  const manifest: StateManifest = {
-    rollup: USER_STATE,
-    timeZone: context.timeZone,
-    definition,
-    folded: Object.fromEntries(
-      Object.entries({
-        ...base,
-        ...Object.fromEntries(toFold.map((m) => [m.localDate, m.buildId])),
-      }).sort(([a], [b]) => (a < b ? -1 : 1)),
-    ),
-    builtAt: context.now.toISOString(),
-    buildId: `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`,
-  };
-  const { stats } = await storage.replaceState(
-    USER_STATE,
-    context.catalog.get(USER_STATE_BUILD_QUERY),
-    { ...foldParams(foldedDays), keep_stored: keep ? 1 : 0 },
-    manifest,
-    stored?.buildId,
+  const stats: QueryStats[] = [];
+  for (let attempt = 0; attempt < MAX_FOLD_ATTEMPTS; attempt++) {
+    const stored = await storage.stateManifest(USER_STATE);
+    const keep =
+      stored !== undefined &&
+      sameZone(stored.timeZone, context.timeZone) &&
+      stored.definition === definition;
+    const candidates = keep ? days : await storage.days("user_day");
+    const manifests = await storage.manifests("user_day", candidates);
+    const base = keep ? stored.folded : {};
+    const toFold = manifests.filter((manifest) => base[manifest.localDate] !== manifest.buildId);
+    if (toFold.length === 0) {
+      // Another run may have written the state this engine's view was bound without.
+      await storage.ready?.(USER_STATE);
+      return { folded: [], fromScratch: false, stats };
+    }
+    const foldedDays = toFold.map((m) => m.localDate).sort();
+    const manifest: StateManifest = {
+      rollup: USER_STATE,
+      timeZone: context.timeZone,
+      definition,
+      folded: Object.fromEntries(
+        Object.entries({
+          ...base,
+          ...Object.fromEntries(toFold.map((m) => [m.localDate, m.buildId])),
+        }).sort(([x], [y]) => (x < y ? -1 : 1)),
+      ),
+      builtAt: context.now.toISOString(),
+      buildId: `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`,
+    };
+    const result = await storage.replaceState(
+      USER_STATE,
+      context.catalog.get(USER_STATE_BUILD_QUERY),
+      { ...foldParams(foldedDays), keep_stored: keep ? 1 : 0 },
+      manifest,
+      stored?.buildId,
+    );
+    stats.push(result.stats);
+    if (result.replaced) return { folded: foldedDays, fromScratch: !keep, stats };
+    // Another run replaced the state meanwhile: fold this run's days into that one.
+  }
+  throw new Error(
+    `The per-user state (${USER_STATE}) was replaced by other runs ${MAX_FOLD_ATTEMPTS} times while this run folded user_day into it: run the report again.`,
   );
-  return { folded: foldedDays, fromScratch: !keep, stats: [stats] };
 }
 
 /** `user_state` as an inlined CTE: the facts of these `user_day` days alone. */
