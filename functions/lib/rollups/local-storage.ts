@@ -34,6 +34,9 @@ import {
   sameInputs,
 } from "./storage.ts";
 
+/** The one data file of an unpartitioned state rollup (replaced by a rename). */
+const STATE_FILE = "state.parquet";
+
 /** Where builds stage their output, relative to the lake root (never read as a table). */
 export const ROLLUP_STAGING_DIR = join("rollups", "_staging");
 
@@ -102,25 +105,30 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
 
     async replaceState(rollup, query, params, manifest, expected) {
       const staging = join(lakeDir, ROLLUP_STAGING_DIR, `${manifest.buildId}-${rollup}`);
-      const staged = join(staging, "state");
-      mkdirSync(staged, { recursive: true });
+      mkdirSync(staging, { recursive: true });
       try {
         // The state's own view, and user_day's, may have been bound while empty.
         await options.bind?.(rollup);
         await options.bind?.("user_day");
         const bind = options.bindQuery ?? bindParams;
+        const stagedFile = join(staging, STATE_FILE);
         const result = await options.run(
           query.name,
           () =>
-            `COPY (\n${bind(query, params).trimEnd()}\n) TO '${escapeSql(join(staged, `part-${manifest.buildId.replaceAll("'", "")}.parquet`))}' (FORMAT parquet)`,
+            `COPY (\n${bind(query, params).trimEnd()}\n) TO '${escapeSql(stagedFile)}' (FORMAT parquet)`,
         );
-        writeFileSync(join(staged, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+        const stagedManifest = join(staging, MANIFEST_FILE);
+        writeFileSync(stagedManifest, `${JSON.stringify(manifest, null, 2)}\n`);
         const target = folderOf(rollup);
         let replaced = false;
         await withSwapLock(join(lakeDir, ROLLUP_STAGING_DIR, `_swap-${rollup}.lock`), () => {
           const current = readStateManifest(join(target, MANIFEST_FILE), rollup);
           if (current?.buildId !== expected) return;
-          swapIn(staged, target, join(staging, "_replaced"));
+          mkdirSync(target, { recursive: true });
+          // One data file, replaced by a rename: a query of another process reading the
+          // state meanwhile sees the old file or the new one, never none and never both.
+          renameSync(stagedFile, join(target, STATE_FILE));
+          renameSync(stagedManifest, join(target, MANIFEST_FILE));
           replaced = true;
         });
         await options.bind?.(rollup);
