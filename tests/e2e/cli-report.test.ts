@@ -275,5 +275,5 @@ describe("opspulse demo", () => {
     ]);
     expect(again.code, again.stderr).toBe(0);
     expect(readdirSync(join(out, "outbox")).sort()).toEqual(runs.sort());
-  });
+  }, 240_000); // two spawned demos, each allowed 120 s (their own timeout)
 });

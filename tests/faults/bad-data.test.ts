@@ -147,7 +147,7 @@ describe("rows that break the contract: counted as invalid, no breach caused by 
     const lake = await world.lakeCopy("negative", (dir) =>
       writeLake(
         dir,
-        { orders: [order("refund-as-negative", { amount: "-100000.00" })] },
+        { orders: [order("paid-as-negative", { amount: "-100000.00" })] },
         {
           fileStem: "bad-{i}",
         },

@@ -18,6 +18,7 @@ import { join, resolve } from "node:path";
 import type { CampaignRow, ContentRow } from "../contract/schema.ts";
 import { parseIsoDate } from "../kpi/windows.ts";
 import { cumulate, pickCumulative, Random } from "./random.ts";
+import { ReSignups } from "./resignups.ts";
 import { type LakeRow, LakeWriter } from "./writer.ts";
 
 /** What to generate. */
@@ -137,6 +138,11 @@ const ORDER_PROBABILITY = 0.036;
 const CANCEL_SHARE = 0.03;
 const REFUND_SHARE = 0.06;
 const DUPLICATE_RECORD_SHARE = 0.015;
+/**
+ * Of refund records: written with a negative amount, as many order systems record refunds
+ * (valid: the sign of a refund's amount does not matter, shared/kpi-spec.md).
+ */
+const NEGATIVE_REFUND_SHARE = 0.3;
 const AUTOMATED_MESSAGE_SHARE = 0.71;
 
 const INVALID = {
@@ -144,8 +150,6 @@ const INVALID = {
   unknownEventType: 0.001,
   duplicateEventId: 0.002,
   nullUserOrder: 0.001,
-  /** Of refund records: written with a negative amount (a common upstream mistake). */
-  negativeRefund: 0.05,
   /** An extra record whose updated_at is a year ahead (a device clock bug). */
   futureUpdatedAt: 0.002,
 } as const;
@@ -309,6 +313,9 @@ function validate(options: GenerateLakeOptions): void {
   } catch (error) {
     throw new GenerateOptionsError(`end date ${(error as Error).message}`, { cause: error });
   }
+  // The simulation writes days before the end (history) and after it (refunds, campaigns).
+  if (options.endDate < "1971-01-01" || options.endDate > "9998-12-31")
+    throw new GenerateOptionsError("end date must be from 1971-01-01 to 9998-12-31");
 }
 
 /**
@@ -325,6 +332,7 @@ class SampleWorld {
 
   readonly #days: number;
   readonly #firstDayMs: number;
+  readonly #reSignups: ReSignups;
   readonly #lakeEndMs: number;
   readonly #random: Random;
   readonly #contentRandom: Random;
@@ -354,6 +362,7 @@ class SampleWorld {
     const endMs = Date.parse(`${options.endDate}T00:00:00Z`);
     this.#firstDayMs = endMs - (options.days - 1) * DAY_MS;
     this.#lakeEndMs = endMs + DAY_MS;
+    this.#reSignups = new ReSignups(options.seed);
     const root = new Random(options.seed);
     this.#random = root.fork("activity");
     const usersRandom = root.fork("users");
@@ -477,6 +486,10 @@ class SampleWorld {
       const channel = this.#sessionChannel(user, member);
       if (session === 0 && age === 0) {
         this.#signup(user, day, time, sink);
+        time += 1000;
+      } else if (session === 0 && this.#reSignups.signsUpAgain(age)) {
+        // A user signing up again: a plain signup event (no invite, no draw from `random`).
+        sink.event(time, userId, "signup", channel, null, null, null, null);
         time += 1000;
       }
       if (time < lastSession) time = lastSession + random.between(60, 600) * 1000;
@@ -614,7 +627,7 @@ class SampleWorld {
         updated_at: time + random.between(600, 6 * 3600) * 1000,
       });
     } else if (outcome < CANCEL_SHARE + REFUND_SHARE) {
-      const negative = random.chance(INVALID.negativeRefund);
+      const negative = random.chance(NEGATIVE_REFUND_SHARE);
       const refund: OrderRecord = {
         ...base,
         status: "refunded",
@@ -624,7 +637,6 @@ class SampleWorld {
       // A refund that would happen after the lake's last day has not happened yet.
       if (refund.updated_at < this.#lakeEndMs) {
         records.push(refund);
-        if (negative) sink.counts.invalidOrders++;
       }
     }
     if (random.chance(DUPLICATE_RECORD_SHARE)) records.push(records[records.length - 1]!);

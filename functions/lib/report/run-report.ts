@@ -24,7 +24,9 @@
  */
 import type { ChartRasterizer } from "../charts/raster.ts";
 import type { OpsConfig } from "../config/load.ts";
+import { firstFullLocalDay } from "../kpi/baseline.ts";
 import { countStatuses } from "../kpi/evaluate.ts";
+import { runAsOf } from "../kpi/run-time.ts";
 import {
   type Period,
   parseIsoDate,
@@ -258,6 +260,11 @@ async function computeModules(
       period: plan.period,
       settings: deps.config.kpi,
       now: run.startedAt,
+      // A re-run of a past period measures freshness as of that period's scheduled run.
+      asOf: runAsOf(plan.period, run.startedAt, {
+        cron: deps.config.schedules[request.report].cron,
+        timeZone: plan.period.timeZone,
+      }),
     },
     deps.modules ?? REPORT_MODULES[request.report],
   );
@@ -278,11 +285,18 @@ async function loadComparisons(
     request,
     periodKeyOf(samePeriodLastYear(plan.period)),
   );
-  const [previous, yearEarlier] = await Promise.all([
+  const [previous, yearEarlier, firstPartition] = await Promise.all([
     deps.snapshots.latest(request.report, previousKey),
     deps.snapshots.latest(request.report, yearEarlierKey),
+    deps.engine.lakeFirstDay?.(),
   ]);
-  return { previous, yearEarlier };
+  // The lake's first partition, or the first the engine can see when that is later.
+  const firstDt = [firstPartition, deps.engine.visibleFrom]
+    .filter((dt): dt is string => dt !== undefined)
+    .sort()
+    .at(-1);
+  const lakeFirstDay = firstDt ? firstFullLocalDay(firstDt, plan.period.timeZone) : undefined;
+  return { previous, yearEarlier, ...(lakeFirstDay ? { lakeFirstDay } : {}) };
 }
 
 /** Stage 4, gate: before any judgement, which tables' data for the period is incomplete. */

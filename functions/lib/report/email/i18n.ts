@@ -26,6 +26,8 @@ export interface EmailStrings {
   readonly value: string;
   readonly vsPrevious: Readonly<Record<"day" | "week", string>>;
   readonly vsYearEarlier: string;
+  /** In place of a delta whose comparison window starts before the lake's first day. */
+  readonly noFullBaseline: string;
   readonly statusHeader: string;
   readonly target: string;
   readonly targetPerMonth: (threshold: string, monthly: string) => string;
@@ -101,6 +103,7 @@ const EN: EmailStrings = {
   value: "Value",
   vsPrevious: { day: "vs prev. day", week: "vs prev. week" },
   vsYearEarlier: "vs last year",
+  noFullBaseline: "no full baseline",
   statusHeader: "Status",
   target: "Target",
   targetPerMonth: (threshold, monthly) => `Target ${threshold} to date (${monthly} a month)`,
@@ -111,6 +114,8 @@ const EN: EmailStrings = {
         return `sample ${sample ?? "?"} below the minimum ${min ?? "?"}`;
       case "no_year_earlier_value":
         return "no value a year earlier to compare with";
+      case "no_full_baseline":
+        return "no full baseline a year earlier (the lake starts inside that window)";
       case "no_month_share":
         return "no month-to-date basis";
       default:
@@ -180,6 +185,7 @@ const ZH: EmailStrings = {
   value: "数值",
   vsPrevious: { day: "较前一日", week: "较上周" },
   vsYearEarlier: "较去年同期",
+  noFullBaseline: "无完整基期",
   statusHeader: "状态",
   target: "目标",
   targetPerMonth: (threshold, monthly) => `目标 截至当日 ${threshold}（每月 ${monthly}）`,
@@ -190,6 +196,8 @@ const ZH: EmailStrings = {
         return `样本量 ${sample ?? "?"} 低于最低要求 ${min ?? "?"}`;
       case "no_year_earlier_value":
         return "无去年同期数据可比";
+      case "no_full_baseline":
+        return "去年同期无完整基期（数据湖始于该窗口之内）";
       case "no_month_share":
         return "无本月累计基准";
       default:

@@ -244,7 +244,12 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
       value: format.value(m.def.unit, m.evaluation.value),
       target: view.targetLine(m) ?? "",
       status: view.status(m.evaluation.status),
-      change: view.change(m.def, m.evaluation.vsPrevious, strings.vsPrevious[kind]),
+      change: view.change(
+        m.def,
+        m.evaluation.vsPrevious,
+        strings.vsPrevious[kind],
+        m.evaluation.noFullBaseline?.includes("previous"),
+      ),
       chart: imageView(input.charts?.headline[m.def.id]),
     }));
   const headlineRows = [];
@@ -264,8 +269,18 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
           label: m.def.label[locale],
           value: format.value(m.def.unit, m.evaluation.value),
           target: view.targetLine(m),
-          vsPrevious: view.change(m.def, m.evaluation.vsPrevious),
-          vsYearEarlier: view.change(m.def, m.evaluation.vsYearEarlier),
+          vsPrevious: view.change(
+            m.def,
+            m.evaluation.vsPrevious,
+            undefined,
+            m.evaluation.noFullBaseline?.includes("previous"),
+          ),
+          vsYearEarlier: view.change(
+            m.def,
+            m.evaluation.vsYearEarlier,
+            undefined,
+            m.evaluation.noFullBaseline?.includes("yearEarlier"),
+          ),
           status: view.status(m.evaluation.status),
         }));
       const sectionTables = [
@@ -408,7 +423,13 @@ function metricViewer(
   defaultMinSample: number,
 ) {
   const status = (s: Status): StatusView => ({ label: strings.status[s], ...STATUS_COLORS[s] });
-  const change = (def: MetricDef, delta: Evaluation["vsPrevious"], suffix?: string): ChangeView => {
+  const change = (
+    def: MetricDef,
+    delta: Evaluation["vsPrevious"],
+    suffix?: string,
+    noFullBaseline = false,
+  ): ChangeView => {
+    if (noFullBaseline) return { text: strings.noFullBaseline, color: CHANGE_COLORS.neutral };
     if (!delta) return { text: EMPTY_VALUE, color: CHANGE_COLORS.neutral };
     // Percent metrics move in points, others by a share of the reference (absolute when
     // the reference is 0). A change that rounds to zero at the shown precision is flat.
