@@ -8,6 +8,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
+import { createCompletenessGate } from "../alerts/completeness-check.ts";
+import { requireSomeData } from "../alerts/no-data.ts";
 import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
@@ -176,7 +178,12 @@ export async function runScheduledReport(
   const fireTime = new Date(fire.scheduledTime ?? fire.time ?? clock.now().toISOString());
   const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
   const period = periodDueAt(report, fireTime, timeZone);
-  return runReportWithAlerts(deps, { report: kind, date: period.start, timeZone });
+  // A period without any data pages on-call (the run fails) instead of mailing zeros.
+  const gate = requireSomeData(deps.completenessGate ?? createCompletenessGate(deps));
+  return runReportWithAlerts(
+    { ...deps, completenessGate: gate },
+    { report: kind, date: period.start, timeZone },
+  );
 }
 
 /** The use case's name of a configured report, or a clear error when it makes no such report. */

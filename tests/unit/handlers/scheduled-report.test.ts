@@ -168,6 +168,22 @@ describe("scheduled-report handler", () => {
     expect(result.period).toMatchObject({ kind: "week", start: "2026-03-02", end: "2026-03-08" });
   });
 
+  it("pages on-call instead of mailing managers zeros when the period has no data at all", async () => {
+    // The lake ends on 2026-03-06: a run on 1 April finds nothing for 31 March.
+    const before = (await world.sentEmails()).length;
+
+    await expect(fire(dailyAt("2026-04-01T00:00:00Z"))).rejects.toThrow(
+      /No data at all for the daily report 2026-03-31: every table is empty in partitions 2026-03-30, 2026-03-31/,
+    );
+
+    const sent = (await world.sentEmails()).slice(before);
+    expect(sent.map((email) => email.destination.to.join())).toEqual(["oncall@example.com"]);
+    expect(sent[0]?.body.text).toContain("No data at all");
+    // Nothing judged, nothing stored, no manager delivery claimed.
+    expect(world.bucket.keys("snapshots/daily/2026-03-31/")).toEqual([]);
+    expect(world.bucket.keys("deliveries/report%3Adaily%3A2026-03-31")).toEqual([]);
+  });
+
   it("refuses an event that is not a schedule's input, and runs nothing", async () => {
     const queriesBefore = world.started.length;
     await expect(
