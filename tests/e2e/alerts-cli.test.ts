@@ -59,11 +59,13 @@ function sent(out: string): string[] {
 describe("opspulse run with on-call alerts, in separate processes", () => {
   it("sends one start alert and one report when three processes run the same day", async () => {
     const out = join(tmp, "concurrent");
-    expect((await opspulse(["run", "daily", "--date", "2026-03-01", ...folders(out)])).code).toBe(
-      0,
-    );
+    expect(
+      (await opspulse(["run", "daily", "--date", "2026-03-01", "--send", ...folders(out)])).code,
+    ).toBe(0);
     const runs = await Promise.all(
-      [1, 2, 3].map(() => opspulse(["run", "daily", "--date", "2026-03-02", ...folders(out)])),
+      [1, 2, 3].map(() =>
+        opspulse(["run", "daily", "--date", "2026-03-02", "--send", ...folders(out)]),
+      ),
     );
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
     expect(sent(out)).toEqual(["managers", "managers", "on-call.start.gmv"]);
@@ -97,7 +99,14 @@ describe("opspulse run with on-call alerts, in separate processes", () => {
     const partition = join(lake, "orders", "dt=2026-03-02");
     for (const file of readdirSync(partition)) writeFileSync(join(partition, file), "not parquet");
     const out = join(tmp, "failure");
-    const run = await opspulse(["run", "daily", "--date", "2026-03-02", ...folders(out, lake)]);
+    const run = await opspulse([
+      "run",
+      "daily",
+      "--date",
+      "2026-03-02",
+      "--send",
+      ...folders(out, lake),
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^opspulse: .*failed/m);
     expect(sent(out)).toEqual(["on-call.failure"]);

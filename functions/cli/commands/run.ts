@@ -197,7 +197,11 @@ export async function runReportCommand(
   }
 }
 
-/** Writes the rendered emails of a dry run to `<out>/preview/<runId>/`; returns their paths. */
+/**
+ * Writes the rendered emails of a dry run to `<out>/preview/<runId>/`; returns their paths.
+ * A browser cannot resolve the email's `cid:` images, so each inline image is written beside
+ * the preview (`<list>.<file name>`) and the preview's HTML points at that file.
+ */
 export function writePreviews(outDir: string, summary: RunReportSummary): string[] {
   const folder = join(outDir, "preview", summary.runId);
   const paths: string[] = [];
@@ -205,7 +209,13 @@ export function writePreviews(outDir: string, summary: RunReportSummary): string
     if (!email.rendered) continue;
     mkdirSync(folder, { recursive: true });
     const base = join(folder, email.list);
-    writeFileSync(`${base}.html`, email.rendered.html);
+    let html = email.rendered.html;
+    for (const attachment of email.rendered.attachments ?? []) {
+      const file = `${email.list}.${attachment.filename}`;
+      writeFileSync(join(folder, file), attachment.content);
+      if (attachment.cid) html = html.replaceAll(`cid:${attachment.cid}`, encodeURI(file));
+    }
+    writeFileSync(`${base}.html`, html);
     writeFileSync(`${base}.txt`, `Subject: ${email.rendered.subject}\n\n${email.rendered.text}`);
     paths.push(`${base}.html`);
   }

@@ -227,9 +227,9 @@ describe("report email", () => {
       templates,
     );
     expect(email.html).toContain("RFM segments");
-    expect(email.html).toContain("segment 14");
-    expect(email.html).not.toContain("segment 15");
-    expect(email.html).toContain("… and 45 more rows in the snapshot");
+    expect(email.html).toContain("segment 9");
+    expect(email.html).not.toContain("segment 10");
+    expect(email.html).toContain("… and 50 more on the dashboard");
     expect(email.html).toContain("CN¥21.00"); // money column formatted: 14 × 1.5
     expect(email.html).toContain("More details"); // a table without section
     expect(email.html).toContain("Summary counts");
