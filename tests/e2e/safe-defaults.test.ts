@@ -117,6 +117,32 @@ describe("opspulse run of a period other than the latest one due", () => {
   });
 });
 
+describe("opspulse run --to (a test send)", () => {
+  it("reuses the latest snapshot revision, and a second send names --resend", async () => {
+    const out = join(root, "test-send");
+    const first = await runCli(["run", "daily", "--date", "2026-03-08", ...folders(out)]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(stored(out, "daily")).toEqual(["2026-03-08/r001.json"]);
+
+    const to = ["--to", "me@example.com"];
+    const test = await runCli(["run", "daily", "--date", "2026-03-08", ...to, ...folders(out)]);
+    expect(test.code, test.stderr).toBe(0);
+    expect(test.stdout).toContain("snapshot  ");
+    expect(test.stdout).toContain("r001.json");
+    expect(sent(out).filter((file) => file === "direct.eml")).toHaveLength(1);
+    expect(stored(out, "daily")).toEqual(["2026-03-08/r001.json"]);
+
+    const again = await runCli(["run", "daily", "--date", "2026-03-08", ...to, ...folders(out)]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/direct\s+already delivered/);
+    expect(again.stdout).toContain(
+      "already delivered: add --resend to send it again as a marked correction",
+    );
+    expect(sent(out).filter((file) => file === "direct.eml")).toHaveLength(1);
+    expect(stored(out, "daily")).toEqual(["2026-03-08/r001.json"]);
+  });
+});
+
 describe("opspulse backfill", () => {
   it("stores the snapshots and sends nothing without --send", async () => {
     const out = join(root, "backfill");

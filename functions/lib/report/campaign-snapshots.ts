@@ -130,7 +130,9 @@ export function createCampaignSnapshotsHook(store: SnapshotStore): AfterSnapshot
       const snapshots = context.computed.details.campaigns as
         | readonly CampaignSnapshot[]
         | undefined;
-      if (context.dryRun || !snapshots || snapshots.length === 0) return undefined;
+      // A test send to one address stores nothing new (it shows the latest revisions).
+      if (context.dryRun || context.request.to || !snapshots || snapshots.length === 0)
+        return undefined;
       const drafts = campaignSnapshotDrafts({
         runId: context.runId,
         createdAt: context.now,

@@ -230,7 +230,7 @@ describe("report email", () => {
     expect(email.html).toContain("segment 9");
     expect(email.html).not.toContain("segment 10");
     expect(email.html).toContain("… and 50 more on the dashboard");
-    expect(email.html).toContain("CN¥21.00"); // money column formatted: 14 × 1.5
+    expect(email.html).toContain("CN¥13.50"); // money column formatted: 9 × 1.5
     expect(email.html).toContain("More details"); // a table without section
     expect(email.html).toContain("Summary counts");
     expect(email.html).not.toContain("Not a table");
