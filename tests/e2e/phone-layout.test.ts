@@ -79,52 +79,66 @@ interface Layout {
 }
 
 /**
- * Runs in the page: every visible table cell whose content is wider than the cell, every
- * Latin word or number (no CJK) whose glyphs fall on two lines, the headline cards' widths
- * and how many cells marked for small screens are still shown.
+ * The page is laid out in an iframe of the screen's width (headless Chromium's window is at
+ * least 500 px wide); once loaded, the parent measures it: every visible table cell whose
+ * content is wider than the cell, every Latin word or number (no CJK; a break after a hyphen
+ * is allowed) whose glyphs fall on two lines, the headline cards' widths and how many cells
+ * marked for small screens are still shown.
  */
-const MEASURE = `<script>
-addEventListener("load", () => {
+function measuringPage(html: string, width: number): string {
+  const srcdoc = html.replaceAll("&", "&amp;").replaceAll('"', "&quot;");
+  return `<!doctype html><html><body style="margin:0">
+<iframe id="email" style="width:${width}px;height:900px;border:0" srcdoc="${srcdoc}"></iframe>
+<script>
+document.getElementById("email").addEventListener("load", (event) => {
+  const doc = event.target.contentDocument;
   const visible = (el) => el.getClientRects().length > 0;
-  const cells = [...document.querySelectorAll("td, th")].filter(visible);
+  const cells = [...doc.querySelectorAll("td, th")].filter(visible);
   const overflowing = cells
     .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
     .map((cell) => cell.textContent.trim().slice(0, 40));
   const brokenWords = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     if (!node.parentElement || !visible(node.parentElement)) continue;
-    for (const match of node.data.matchAll(/[^\\s\\u2e80-\\uffff]{2,}/g)) {
-      const range = document.createRange();
+    for (const match of node.data.matchAll(/[^\\s\\u2e80-\\uffff-]{2,}/g)) {
+      const range = doc.createRange();
       range.setStart(node, match.index);
       range.setEnd(node, match.index + match[0].length);
       const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
       if (tops.size > 1) brokenWords.push(match[0]);
     }
   }
-  const cardWidths = [...document.querySelectorAll("table[style*='border-left:4px']")]
+  const cardWidths = [...doc.querySelectorAll("table[style*='border-left:4px']")]
     .filter(visible).map((card) => Math.round(card.getBoundingClientRect().width));
-  const shownNarrow = [...document.querySelectorAll(".op-hide-narrow")].filter(visible).length;
+  const shownNarrow = [...doc.querySelectorAll(".op-hide-narrow")].filter(visible).length;
   const out = document.createElement("pre");
   out.id = "layout";
-  out.textContent = JSON.stringify({ pageWidth: document.documentElement.scrollWidth, overflowing, brokenWords, cardWidths, shownNarrow });
+  out.textContent = JSON.stringify({ pageWidth: doc.documentElement.scrollWidth, overflowing, brokenWords, cardWidths, shownNarrow });
   document.body.append(out);
 });
-</script>`;
+</script></body></html>`;
+}
 
 let pages = 0;
 async function layoutOf(html: string, width: number): Promise<Layout> {
   const file = join(root, `page-${pages++}.html`);
-  writeFileSync(file, html.replace("</body>", `${MEASURE}</body>`));
+  writeFileSync(file, measuringPage(html, width));
   const dom = await chromiumDumpDom({
     file,
-    width,
-    height: 900,
+    width: Math.max(width, 500),
+    height: 1000,
     profileDir: join(root, "chromium-profile"),
   });
   const json = /<pre id="layout">([^<]*)<\/pre>/.exec(dom)?.[1];
   if (!json) throw new Error(`the page did not measure itself: ${dom.slice(0, 200)}`);
-  return JSON.parse(json.replaceAll("&amp;", "&").replaceAll("&lt;", "<").replaceAll("&gt;", ">"));
+  return JSON.parse(
+    json
+      .replaceAll("&quot;", '"')
+      .replaceAll("&lt;", "<")
+      .replaceAll("&gt;", ">")
+      .replaceAll("&amp;", "&"),
+  );
 }
 
 describe.skipIf(!chromiumAvailable)("report emails laid out by Chromium", () => {
