@@ -117,6 +117,17 @@ describe("opspulse run of a period other than the latest one due", () => {
   });
 });
 
+describe("opspulse run --help", () => {
+  it("names every report and the safe-default options", async () => {
+    const help = await runCli(["run", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("daily, weekly or campaigns");
+    for (const option of ["--send", "--allow-incomplete", "--to <address>", "--resend"]) {
+      expect(help.stdout).toContain(option);
+    }
+  });
+});
+
 describe("opspulse run --to (a test send)", () => {
   it("reuses the latest snapshot revision, and a second send names --resend", async () => {
     const out = join(root, "test-send");

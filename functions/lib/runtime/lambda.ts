@@ -46,11 +46,9 @@ export interface LambdaDepsOptions {
    */
   readonly logger?: WarningLogger;
   /** The dashboard's CloudFront distribution: links valid for its days (else S3 pre-signed). */
-  readonly dashboardLinks?: DashboardLinkEnv & {
-    /** Reads the PEM private key (default: Secrets Manager through the Lambda extension). */
-    readonly privateKey?: () => Promise<string>;
-    readonly sessionToken?: string;
-  };
+  readonly dashboardLinks?: DashboardLinkEnv & { readonly sessionToken?: string };
+  /** Reads the links' PEM private key (default: Secrets Manager through the Lambda extension). */
+  readonly dashboardPrivateKey?: () => Promise<string>;
 }
 
 /** Takes a warning and its details (a Powertools `Logger` does). */
@@ -97,6 +95,7 @@ export async function openLambdaDeps(
             // The distribution's origin path is the dashboard's prefix: URLs start below it.
             "",
             clock,
+            options.dashboardPrivateKey,
           ),
           ...(links ? { linkSeconds: links.linkSeconds } : {}),
         })
@@ -171,7 +170,6 @@ export function lazyLambdaDeps(
           dashboardLinks: {
             ...dashboardLinks,
             ...(source.AWS_SESSION_TOKEN ? { sessionToken: source.AWS_SESSION_TOKEN } : {}),
-            ...options.dashboardLinks,
           },
         }
       : options;
@@ -192,13 +190,14 @@ function cloudFrontOr(
   links: LambdaDepsOptions["dashboardLinks"],
   pathPrefix: string,
   clock: Clock,
+  privateKey?: () => Promise<string>,
 ): ArtifactStore {
   if (!links) return store;
   return withCloudFrontLinks(store, {
     domain: links.domain,
     pathPrefix,
     keyPairId: links.keyPairId,
-    privateKey: links.privateKey ?? (() => readSecretString(links.keySecret, links.sessionToken)),
+    privateKey: privateKey ?? (() => readSecretString(links.keySecret, links.sessionToken)),
     now: () => clock.now(),
   });
 }

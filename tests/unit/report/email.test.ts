@@ -236,6 +236,35 @@ describe("report email", () => {
     expect(email.html).not.toContain("Not a table");
   });
 
+  it("marks each campaign's breach in its table, so that every counted item can be found", () => {
+    const participants = METRICS.find((m) => m.id === "participants")!;
+    const judged = (value: number) => ({
+      def: participants,
+      value: { value },
+      evaluation: evaluate({
+        metric: participants,
+        value: { value },
+        target: { value: 1000, basis: "value", warningBand: 0.1, minSample: 100 },
+      }),
+    });
+    const email = renderReportEmail(
+      input({
+        report: "campaigns",
+        metrics: [],
+        scoped: { cmp_1: [judged(20)], cmp_2: [judged(950)], cmp_3: [judged(5000)] },
+        scopeNames: { cmp_1: "Spring sale", cmp_2: "Member week", cmp_3: "Double 11" },
+      }),
+      templates,
+    );
+    const table = email.html.slice(email.html.indexOf("Spring sale"));
+    expect(table).toContain("● Breach");
+    expect(table).toContain("● Warning");
+    expect(email.text).toMatch(/20 \(● Breach\)/);
+    // A report without headline metrics has no empty "Headline KPIs" heading.
+    expect(email.html).not.toContain("HEADLINE KPIS");
+    expect(renderReportEmail(input(), templates).html).toContain("HEADLINE KPIS");
+  });
+
   it("stays under Gmail's 102 KB clip with every metric, campaigns and details", () => {
     const weekMetrics = evaluatedMetrics("week", sampleValue);
     const campaignDefs = METRICS.filter((m) => m.scope === "campaign");
