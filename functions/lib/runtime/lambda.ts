@@ -9,6 +9,7 @@ import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import { withCloudFrontLinks } from "../adapters/cloudfront-links.ts";
 import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
+import { assertConditionalWrites } from "../adapters/s3-conditional-probe.ts";
 import { createCompletenessGate } from "../alerts/completeness-check.ts";
 import { requireSomeData } from "../alerts/no-data.ts";
 import type { OnCallDeps } from "../alerts/on-call.ts";
@@ -31,6 +32,8 @@ import {
 import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
 import { REPORT_KINDS } from "./events.ts";
+import { assertPeriodInLake } from "./lake-range.ts";
+import { depsWithDeadline } from "./run-deadline.ts";
 import { periodDueAt } from "./scheduled-period.ts";
 
 /** Options of {@link openLambdaDeps}. */
@@ -66,6 +69,9 @@ export async function openLambdaDeps(
 ): Promise<OnCallDeps> {
   const clock = options.clock ?? systemClock;
   const config = loadConfig(env.configDir);
+  // The SDK clients come from the Lambda runtime, not the bundle: make sure its S3 client
+  // sends the conditional writes the delivery log and the alert state rely on.
+  if (env.store.kind === "s3") await assertConditionalWrites();
   const adapters = await createAdapters(env, [awsAdapterFactories(options.clients)], {
     clock,
     ...(options.instrument ? { instrument: options.instrument } : {}),
@@ -226,18 +232,22 @@ export async function runScheduledReport(
   report: ReportName,
   fire: ScheduledFire,
   clock: Clock,
+  deadline?: Date,
 ): Promise<RunReportSummary> {
   const kind = reportKind(report);
   const deps = await openDeps();
   const fireTime = new Date(fire.scheduledTime ?? fire.time ?? clock.now().toISOString());
   const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
   const period = periodDueAt(report, fireTime, timeZone);
+  assertPeriodInLake(deps.engine, { report: kind, date: period.start, timeZone }, deps.config);
   // A period without any data pages on-call (the run fails) instead of mailing zeros.
   const gate = requireSomeData(deps.completenessGate ?? createCompletenessGate(deps));
-  return runReportWithAlerts(
-    { ...deps, completenessGate: gate },
-    { report: kind, date: period.start, timeZone },
-  );
+  return runReportWithAlerts(depsWithDeadline({ ...deps, completenessGate: gate }, deadline), {
+    report: kind,
+    date: period.start,
+    timeZone,
+    ...(deadline ? { deadline } : {}),
+  });
 }
 
 /** The use case's name of a configured report, or a clear error when it makes no such report. */
