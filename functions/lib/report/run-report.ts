@@ -195,6 +195,7 @@ export async function runReport(
       document,
       snapshot,
       additions,
+      previous: stored.previous,
     });
     if (dryRun) {
       run.emails = rendered.map(previewSummary);
@@ -436,6 +437,8 @@ async function renderStage(
     readonly document: ReportSnapshotDraft;
     readonly snapshot: ReportSnapshot | undefined;
     readonly additions: HookAdditions;
+    /** The previous period's snapshot: what was already flagged (needs-attention order). */
+    readonly previous: SnapshotDocument | undefined;
   },
 ): Promise<RenderedDelivery[]> {
   const rasterizer = deps.charts;
@@ -468,6 +471,7 @@ async function renderStage(
         evaluated: run.evaluated,
         computed: made.computed,
         document: made.document,
+        previous: made.previous,
         snapshot: made.snapshot,
         notices: made.additions.notices,
         links: made.additions.links,

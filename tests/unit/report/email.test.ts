@@ -139,6 +139,39 @@ describe("report email", () => {
     expect(lines.slice(breaches.length).every((line) => line.includes("Warning"))).toBe(true);
   });
 
+  it("orders needs attention as the contract says: new before ongoing, then severity, then distance", () => {
+    const judged = (id: string, value: number, target: number) => {
+      const def = METRICS.find((m) => m.id === id)!;
+      return {
+        def,
+        value: { value },
+        evaluation: evaluate({
+          metric: def,
+          value: { value },
+          target: { value: target, basis: "value", warningBand: 0.1, minSample: 100 },
+        }),
+      };
+    };
+    const metrics = [
+      judged("stickiness", 0.1, 0.3), // breach, 67 % off, already breached yesterday
+      judged("retention_d7", 0.3, 0.4), // breach, 25 % off, new
+      judged("retention_d1", 0.2, 0.55), // breach, 64 % off, new
+      judged("retention_d30", 0.24, 0.25), // warning, new
+    ];
+    const email = renderReportEmail(
+      input({ metrics, previous: { metrics: { stickiness: { status: "breach" } } } }),
+      templates,
+    );
+    const start = email.text.indexOf("NEEDS ATTENTION");
+    const lines = email.text.slice(start, email.text.indexOf("\n\n", start)).split("\n").slice(1);
+    expect(lines.map((line) => line.replace(/:.*/, "").replace(/^\s*\S+\s/, ""))).toEqual([
+      "D1 retention",
+      "D7 retention",
+      "D30 retention",
+      "Stickiness (DAU/MAU)",
+    ]);
+  });
+
   it("says when every target is met", () => {
     const allMet = evaluatedMetrics("day", (id) => {
       const def = METRICS.find((m) => m.id === id);

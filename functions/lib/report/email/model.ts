@@ -6,6 +6,7 @@
  */
 
 import type { EmailCharts } from "../../charts/email-charts.ts";
+import { orderNeedsAttention } from "../../kpi/attention.ts";
 import {
   countStatuses,
   type EvaluatedMetric,
@@ -74,6 +75,8 @@ export interface ReportEmailInput {
   readonly scoped: Readonly<Record<string, readonly EvaluatedMetric[]>>;
   /** What each scope is called (campaign id → campaign name); the id when absent. */
   readonly scopeNames?: Readonly<Record<string, string>>;
+  /** The previous period's statuses: what was flagged then is not new today. */
+  readonly previous?: PreviousStatuses;
   readonly details: Readonly<Record<string, unknown>>;
   readonly notices: readonly ReportNotice[];
   readonly currency: string;
@@ -190,6 +193,14 @@ export interface EmailViewModel {
   readonly footnotes: readonly { readonly text: string }[];
 }
 
+/** The statuses of a stored snapshot (the previous period's), report-wide and per scope. */
+export interface PreviousStatuses {
+  readonly metrics?: Readonly<Record<string, { readonly status?: string }>>;
+  readonly scoped?: Readonly<
+    Record<string, Readonly<Record<string, { readonly status?: string }>>>
+  >;
+}
+
 /** A headline KPI card. */
 interface HeadlineCard {
   readonly label: string;
@@ -247,12 +258,28 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
     }),
   );
 
-  const attention = [
-    ...input.metrics.map((m) => ({ ...m, scope: undefined as string | undefined })),
-    ...scopedMetrics,
-  ]
+  // The contract's order (kpi/attention.ts): new before ongoing, breach before warning, then
+  // the farthest from its target.
+  const flaggedBefore = (id: string, scope: string | undefined) => {
+    const before = scope
+      ? input.previous?.scoped?.[scope]?.[id]?.status
+      : input.previous?.metrics?.[id]?.status;
+    return before === "breach" || before === "warning" || before === "anomaly";
+  };
+  const attention = orderNeedsAttention(
+    [
+      ...input.metrics.map((m) => ({ ...m, scope: undefined as string | undefined })),
+      ...scopedMetrics,
+    ],
+    (m) => ({
+      status: m.evaluation.status,
+      isNew: !flaggedBefore(m.def.id, m.scope),
+      measured: m.evaluation.measured,
+      threshold: m.evaluation.threshold,
+      id: `${m.def.id}|${m.scope ?? ""}`,
+    }),
+  )
     .filter((m) => m.evaluation.status === "breach" || m.evaluation.status === "warning")
-    .sort((a, b) => rank(a.evaluation.status) - rank(b.evaluation.status))
     .map((m) => ({
       severity: m.evaluation.status === "breach" ? ("breach" as const) : ("warning" as const),
       label: m.scope ? `${scopeName(m.scope)} · ${m.def.label[locale]}` : m.def.label[locale],
@@ -404,10 +431,6 @@ function imageView(
   return image
     ? { src: `cid:${image.cid}`, width: image.width, height: image.height, alt: image.alt }
     : null;
-}
-
-function rank(status: Status): number {
-  return STATUS_ORDER.indexOf(status);
 }
 
 function periodText(
