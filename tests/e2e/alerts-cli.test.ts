@@ -98,7 +98,9 @@ describe("opspulse run with on-call alerts, in separate processes", () => {
   it("acknowledges and silences from the command line, listed by alerts status", async () => {
     const out = join(tmp, "acks");
     for (const date of ["2026-03-01", "2026-03-02"]) {
-      expect((await opspulse(["run", "daily", "--date", date, ...folders(out)])).code).toBe(0);
+      expect(
+        (await opspulse(["run", "daily", "--date", date, "--send", ...folders(out)])).code,
+      ).toBe(0);
     }
     const ack = await opspulse(["alerts", "ack", "gmv", "--by", "li.wei", ...folders(out)]);
     expect(ack.stdout).toBe("Acknowledged gmv by li.wei (daily/gmv/all).\n");

@@ -443,7 +443,7 @@ export function registerRun(program: Command): void {
         const now = new Date();
         const preview = previewsByDefault(report, period, now, runIntent(opts, resend));
         process.stdout.write(
-          `${report} report ${reportPeriodKey(period, config.schedules[report].timeZone)} (${period.timeZone}): UTC ${window.fromUtc.toISOString()} .. ${window.toUtc.toISOString()}, partitions ${window.partitions.join(", ")}; lists ${lists.join(", ") || "none"}${preview ? ` (preview only: ${previewNotice(report, period, now)})` : ""}; nothing was run\n`,
+          `${report} report ${reportPeriodKey(period, config.schedules[report].timeZone)} (${period.timeZone}): UTC ${window.fromUtc.toISOString()} .. ${window.toUtc.toISOString()}, partitions ${window.partitions.join(", ")}; lists ${lists.join(", ") || "none"}${preview ? `; preview only: ${previewNotice(report, period, now)}` : ""}; nothing was run\n`,
         );
         return;
       }

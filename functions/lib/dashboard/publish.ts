@@ -88,34 +88,34 @@ export async function publishDashboard(
   const locales = [...new Set([input.locale, ...(input.locales ?? [])])];
   const keys = new Map(locales.map((locale, i) => [locale, keysOf(input.madeBy, locale, i === 0)]));
   const seconds = input.linkSeconds ?? DEFAULT_LINK_SECONDS;
-  /** The switch of a page (or of an index) to its siblings in the other languages. */
-  const switchOf = async (locale: Locale, which: "pageKey" | "indexKey") => {
-    const alternates = [];
-    for (const other of locales) {
-      const key = keys.get(other)?.[which] ?? "";
-      // Locally the pages are siblings: a relative link; elsewhere a link of the store.
-      const href = other === locale ? "" : await siblingHref(input.artifacts, key, seconds);
-      alternates.push({ locale: other, label: LOCALE_NAMES[other], href });
-    }
-    return alternates;
-  };
+  // The switch of a page: the latest page (index) of each other language, by a link of the
+  // store (a file: URL locally, a signed URL in AWS), so that the page and the index are the
+  // same document.
+  const alternates =
+    locales.length > 1
+      ? await Promise.all(
+          locales.map(async (other) => ({
+            locale: other,
+            label: LOCALE_NAMES[other],
+            href: (await input.artifacts.link(keys.get(other)?.indexKey ?? "", seconds)) ?? "",
+          })),
+        )
+      : undefined;
   const pages: Partial<Record<Locale, PublishedLocalePage>> = {};
   let bytes = 0;
   for (const locale of locales) {
     const { pageKey, indexKey } = keys.get(locale) ?? keysOf(input.madeBy, locale, true);
-    const render = async (which: "pageKey" | "indexKey") =>
-      renderDashboardPage(data, {
-        locale,
-        currency: input.currency,
-        generatedAt: input.now,
-        madeBy: input.madeBy,
-        ...(locales.length > 1 ? { alternates: await switchOf(locale, which) } : {}),
-      });
-    const html = await render("pageKey");
-    // One language: the index is the page; several: each switches to its own siblings.
-    const indexHtml = locales.length > 1 ? await render("indexKey") : html;
+    const html = await renderDashboardPage(data, {
+      locale,
+      currency: input.currency,
+      generatedAt: input.now,
+      madeBy: input.madeBy,
+      ...(alternates
+        ? { alternates: alternates.map((a) => (a.locale === locale ? { ...a, href: "" } : a)) }
+        : {}),
+    });
     const page = await input.artifacts.put(pageKey, html, HTML);
-    const index = await input.artifacts.put(indexKey, indexHtml, HTML);
+    const index = await input.artifacts.put(indexKey, html, HTML);
     pages[locale] = {
       pageKey,
       pageLocation: page.location,
@@ -133,17 +133,6 @@ export async function publishDashboard(
     ...range,
     bytes,
   };
-}
-
-/** A link to `key` from a page of the same store: its file name locally, else the store's link. */
-async function siblingHref(
-  artifacts: ArtifactStore,
-  key: string,
-  seconds: number,
-): Promise<string> {
-  const link = await artifacts.link(key, seconds);
-  if (!link || link.startsWith("file:")) return key.split("/").at(-1) ?? key;
-  return link;
 }
 
 /** Options of the dashboard hook. */
