@@ -48,7 +48,7 @@ describe("the demo's daily report", () => {
     expect(daily.metrics.data_quality?.status).toBe("met");
     // What the README names as the demo's real problems, and what it names as healthy.
     expect(daily.metrics.users_per_ops_head?.status).toBe("breach");
-    for (const healthy of ["ops_cost_ratio", "retention_d1", "retention_d7", "new_users"]) {
+    for (const healthy of ["ops_cost_ratio", "retention_d1", "retention_d7", "data_quality"]) {
       expect(daily.metrics[healthy]?.status, healthy).toBe("met");
     }
     // The line the demo prints says the same.
