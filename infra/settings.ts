@@ -24,6 +24,8 @@ export const CONTEXT_KEYS = {
   sesSandbox: "opspulse:sesSandbox",
   onCallEmail: "opspulse:onCallEmail",
   chatSecretName: "opspulse:chatSecretName",
+  dashboardPublicKey: "opspulse:dashboardPublicKey",
+  dashboardLinkDays: "opspulse:dashboardLinkDays",
 } as const;
 
 const GIB = 1024 ** 3;
@@ -106,6 +108,20 @@ const settingsSchema = z
         .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "expected a Secrets Manager secret name")
         .optional(),
     ),
+    /**
+     * PEM public key of the dashboard's CloudFront key pair: with it, the dashboard is served
+     * by CloudFront with signed links valid for `dashboardLinkDays` (without it: S3 links).
+     */
+    dashboardPublicKey: optionalText.pipe(
+      z
+        .string()
+        .regex(
+          /^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----$/,
+          "expected a PEM public key (-----BEGIN PUBLIC KEY----- …)",
+        )
+        .optional(),
+    ),
+    dashboardLinkDays: positiveInteger.max(365).default(7),
   })
   .superRefine((settings, context) => {
     // A shared bucket without a prefix would let the functions read (and Athena scan) all of it.

@@ -366,6 +366,7 @@ describe("files that do not match the contract", () => {
       out,
       "--config",
       world.configDir,
+      "--send",
     ]);
 
     expect(code).toBe(1);

@@ -184,7 +184,9 @@ export async function runReport(
     const document = snapshotDraft(request, plan, run, computed, stored, completeness, deps.config);
     const snapshot = dryRun
       ? undefined
-      : await run.stage("snapshot", () => storeSnapshot(deps.snapshots, document, run));
+      : await run.stage("snapshot", () =>
+          storeSnapshot(deps.snapshots, document, run, request.to !== undefined),
+        );
     const additions = await run.stage("hooks", () =>
       runHooks(deps, request, plan, run, { computed, completeness, document, snapshot, dryRun }),
     );
@@ -195,6 +197,7 @@ export async function runReport(
       document,
       snapshot,
       additions,
+      previous: stored.previous,
     });
     if (dryRun) {
       run.emails = rendered.map(previewSummary);
@@ -370,13 +373,20 @@ function snapshotDraft(
   };
 }
 
-/** Stage 6b, snapshot: a new revision in the store (never in a dry run). */
+/**
+ * Stage 6b, snapshot: a new revision in the store (never in a dry run). A test send to one
+ * address (`reuseLatest`) stores none when the period has one: it shows the latest.
+ */
 async function storeSnapshot(
   snapshots: SnapshotStore,
   document: ReportSnapshotDraft,
   run: RunRecord,
+  reuseLatest = false,
 ): Promise<ReportSnapshot> {
-  const snapshot = (await snapshots.put(document)) as ReportSnapshot;
+  const latest = reuseLatest
+    ? ((await snapshots.latest(document.report, document.periodKey)) as ReportSnapshot | undefined)
+    : undefined;
+  const snapshot = latest ?? ((await snapshots.put(document)) as ReportSnapshot);
   run.snapshot = { periodKey: snapshot.periodKey, revision: snapshot.revision };
   return snapshot;
 }
@@ -441,6 +451,8 @@ async function renderStage(
     readonly document: ReportSnapshotDraft;
     readonly snapshot: ReportSnapshot | undefined;
     readonly additions: HookAdditions;
+    /** The previous period's snapshot: what was already flagged (needs-attention order). */
+    readonly previous: SnapshotDocument | undefined;
   },
 ): Promise<RenderedDelivery[]> {
   const rasterizer = deps.charts;
@@ -473,6 +485,7 @@ async function renderStage(
         evaluated: run.evaluated,
         computed: made.computed,
         document: made.document,
+        previous: made.previous,
         snapshot: made.snapshot,
         notices: made.additions.notices,
         links: made.additions.links,

@@ -32,6 +32,8 @@ export interface EmailStrings {
   readonly target: string;
   readonly targetPerMonth: (threshold: string, monthly: string) => string;
   readonly yearOnYear: string;
+  /** A `yoy_growth` target's measure: "YoY growth". */
+  readonly yoyGrowth: string;
   readonly insufficient: (
     reason: InsufficientReason | "no_data",
     sample?: string,
@@ -108,6 +110,7 @@ const EN: EmailStrings = {
   target: "Target",
   targetPerMonth: (threshold, monthly) => `Target ${threshold} to date (${monthly} a month)`,
   yearOnYear: "YoY",
+  yoyGrowth: "YoY growth",
   insufficient: (reason, sample, min) => {
     switch (reason) {
       case "below_min_sample":
@@ -127,7 +130,7 @@ const EN: EmailStrings = {
   dataIncomplete: (tables) =>
     `not judged: its input data (${tables}) is incomplete for this period`,
   moreDetails: "More details",
-  moreRows: (count) => `… and ${count} more rows in the snapshot`,
+  moreRows: (count) => `… and ${count} more on the dashboard`,
   moreAttention: (count) => `… and ${count} more in the tables below`,
   scope: "Scope",
   week: "Week",
@@ -190,6 +193,7 @@ const ZH: EmailStrings = {
   target: "目标",
   targetPerMonth: (threshold, monthly) => `目标 截至当日 ${threshold}（每月 ${monthly}）`,
   yearOnYear: "同比",
+  yoyGrowth: "同比增长",
   insufficient: (reason, sample, min) => {
     switch (reason) {
       case "below_min_sample":
@@ -206,7 +210,7 @@ const ZH: EmailStrings = {
   },
   dataIncomplete: (tables) => `未评判：本周期输入数据（${tables}）不完整`,
   moreDetails: "更多明细",
-  moreRows: (count) => `… 另有 ${count} 行，见快照`,
+  moreRows: (count) => `… 另有 ${count} 行，见运营看板`,
   moreAttention: (count) => `… 另有 ${count} 项，见下方表格`,
   scope: "范围",
   week: "周",
