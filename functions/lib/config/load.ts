@@ -7,12 +7,14 @@
  * target (registry default unless overridden), the KPI settings, schedules, recipients,
  * and a version (hash of the files) that snapshots record.
  */
+
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type * as z from "zod";
 import { type AlertSettings, toAlertSettings } from "../alerts/config.ts";
+import type { ChatCommandsConfig } from "../chatops/access.ts";
 import type { ResolvedTarget } from "../kpi/evaluate.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
@@ -62,6 +64,8 @@ export interface OpsConfig {
   readonly owners?: Readonly<Partial<Record<Owner, Omit<RecipientList, "name">>>>;
   /** On-call alert rules and the data-completeness gate (`alerts.yaml`). */
   readonly alerts?: AlertSettings;
+  /** Who may run chat commands (`chat_commands` of recipients.yaml). */
+  readonly chatCommands?: ChatCommandsConfig;
 }
 
 /** The config is invalid; `problems` holds one line per problem. */
@@ -139,6 +143,7 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
     recipients: toRecipients(recipients),
     ...(recipients.on_call ? { onCall: recipients.on_call } : {}),
     ...(Object.keys(recipients.owners).length > 0 ? { owners: recipients.owners } : {}),
+    chatCommands: recipients.chat_commands,
     alerts: toAlertSettings(alerts, resolvedTargets.data_freshness_minutes?.value),
   };
 }
