@@ -410,6 +410,7 @@ export async function runReport(
       periodKey = storedKey(periodKeyOf(period));
       window = periodWindow(period);
       const lists = recipientLists(deps.config, request);
+      if (deliver && lists.length === 0) throw noRecipients(request.report, deps.config);
       const planned: PlannedDelivery[] = [];
       const unconfirmed: DeliveryRecord[] = [];
       for (const list of lists) {
@@ -829,6 +830,20 @@ function assertKnownMetrics(computed: ComputedKpis): void {
     }
     metric(id);
   }
+}
+
+/**
+ * A delivering run with no one to deliver to: it would store a snapshot and send nothing,
+ * which must not pass for "ok" (`loadConfig` refuses such a deployment up front).
+ */
+export class NoRecipientsError extends Error {
+  override name = "NoRecipientsError";
+}
+
+function noRecipients(report: ReportKind, config: OpsConfig): NoRecipientsError {
+  return new NoRecipientsError(
+    `no recipient list for the ${report} report: add one under reports.${report} in ${config.dir}/recipients.yaml, or run with --to ADDRESS or --no-email`,
+  );
 }
 
 /** The lists of a run: the configured ones (locale overridable), or just the `--to` address. */

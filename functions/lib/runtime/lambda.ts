@@ -12,7 +12,7 @@ import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
 import { type ChartRasterizer, createResvgRasterizer } from "../charts/raster.ts";
-import { loadConfig } from "../config/load.ts";
+import { loadDeploymentConfig } from "../config/load.ts";
 import type { ReportName } from "../config/schema.ts";
 import { createDashboardHook } from "../dashboard/publish.ts";
 import { type Clock, systemClock } from "../ports.ts";
@@ -53,7 +53,7 @@ export async function openLambdaDeps(
   options: LambdaDepsOptions = {},
 ): Promise<OnCallDeps> {
   const clock = options.clock ?? systemClock;
-  const config = loadConfig(env.configDir);
+  const config = loadDeploymentConfig(env.configDir);
   const adapters = await createAdapters(env, [awsAdapterFactories(options.clients)], {
     clock,
     ...(options.instrument ? { instrument: options.instrument } : {}),
