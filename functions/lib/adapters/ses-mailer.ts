@@ -8,7 +8,6 @@
  * throttled send is retried a bounded number of times with backoff (a report is a handful
  * of emails, so waiting is cheaper than failing the run).
  */
-import { randomUUID } from "node:crypto";
 import { type MessageTag, type SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import {
   type Clock,
@@ -17,7 +16,7 @@ import {
   type SentEmail,
   systemClock,
 } from "../ports.ts";
-import { buildMime } from "../report/mime.ts";
+import { buildMime, deliveryMessageId } from "../report/mime.ts";
 import {
   errorMessage,
   errorName,
@@ -90,7 +89,8 @@ export function createSesMailer(options: SesMailerOptions): Mailer {
 
   return {
     async send(email: OutgoingEmail, context: { readonly runId: string }): Promise<SentEmail> {
-      const rfcMessageId = `<${randomUUID()}@${domainOf(email.from)}>`;
+      // The same for every send of this delivery (see deliveryMessageId).
+      const rfcMessageId = deliveryMessageId(email);
       const raw = await buildMime(email, rfcMessageId, clock.now());
       const tags: MessageTag[] = [
         ...fixedTags,
@@ -191,10 +191,4 @@ function isQuotaExceeded(error: unknown): boolean {
 function tagValue(text: string): string {
   const value = text.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 255);
   return value || "_";
-}
-
-/** The domain of an address such as `Opspulse <reports@example.com>`, for the Message-ID. */
-function domainOf(address: string): string {
-  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(address)?.[1];
-  return domain ?? "opspulse.invalid";
 }

@@ -16,7 +16,10 @@
  * 6. snapshot  — a new revision in the SnapshotStore (never in a dry run)
  * 7. hooks     — `afterSnapshot` extensions (alerts): may add notices to the email
  * 8. render    — every email, fully, before any is sent
- * 9. deliver   — per list: claim the idempotency key, send, record (or release on failure)
+ * 9. deliver   — per list: claim the idempotency key (owner: the run; lease: its deadline),
+ *                send, record (or release on failure); another run's claim within its lease
+ *                fails the run ("delivery in progress or interrupted"), one past it is taken
+ *                over (functions/lib/delivery/claims.ts)
  *
  * Whatever happens, one line goes to the run log: the request, timings, queries with rows,
  * bytes and partitions, the gate's findings, snapshot revision, recipients, message ids and
@@ -30,6 +33,16 @@ import {
 } from "../charts/email-charts.ts";
 import type { ChartRasterizer } from "../charts/raster.ts";
 import type { OpsConfig, RecipientList } from "../config/load.ts";
+import {
+  claimDelivery,
+  claimState,
+  DeliveryInProgressError,
+  inProgressMessage,
+  leaseFor,
+  runDeadline,
+  type SettleWait,
+  settledRecord,
+} from "../delivery/claims.ts";
 import { metricTableAttachment } from "../export/metric-table.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
 import { countStatuses, elapsedShareOfMonth, evaluate, type Status } from "../kpi/evaluate.ts";
@@ -49,7 +62,6 @@ import {
 import type {
   Clock,
   DeliveryLog,
-  DeliveryRecord,
   Mailer,
   QueryEngine,
   QueryStats,
@@ -97,32 +109,6 @@ export function periodKindOf(report: ReportKind): Period["kind"] {
 }
 
 /**
- * A delivery claimed longer ago than this and never confirmed was lost mid-send (a crash
- * between the claim and the mailer's answer): a run lasts at most 15 minutes on Lambda.
- */
-export const UNCONFIRMED_CLAIM_MS = 30 * 60_000;
-
-/** Whether a delivery record is a claim whose send was never confirmed. */
-export function isUnconfirmedClaim(
-  record: { readonly state?: unknown; readonly deliveredAt: string } | undefined,
-  now: Date,
-): boolean {
-  return (
-    record?.state === "sending" &&
-    now.getTime() - Date.parse(record.deliveredAt) > UNCONFIRMED_CLAIM_MS
-  );
-}
-
-/**
- * A delivery was claimed but never confirmed, so whether the email went out is unknown.
- * The run stops (on-call gets its failure notice) rather than guess: a blind re-send could
- * duplicate the email, treating it as sent could lose it.
- */
-export class UnconfirmedDeliveryError extends Error {
-  override name = "UnconfirmedDeliveryError";
-}
-
-/**
  * A report's modules when the caller passes none: every module for daily and weekly; the
  * campaigns module alone for `campaigns` (one ROI snapshot per running campaign a day, and
  * a final one the day after a campaign ends).
@@ -150,6 +136,11 @@ export interface RunReportRequest {
   readonly deliver?: boolean;
   /** Caller-chosen run id (the Lambda request id, a test's fixed id). */
   readonly runId?: string;
+  /**
+   * When the run is stopped at the latest (a Lambda's deadline): the lease of its delivery
+   * claims. Default: its start plus `RunReportDeps.maxRunMs`.
+   */
+  readonly deadline?: Date | string;
 }
 
 /** What a completeness gate is told about the run. */
@@ -249,6 +240,13 @@ export interface RunReportDeps {
   /** Extension point after the snapshot (alerts). */
   readonly afterSnapshot?: readonly AfterSnapshotHook[];
   /**
+   * The longest a run may take when the request names no deadline: its delivery claims
+   * hold until its start plus this (default 15 minutes, a Lambda's maximum).
+   */
+  readonly maxRunMs?: number;
+  /** How long a run waits for another run's delivery claim to settle (default 20 s). */
+  readonly claimWait?: SettleWait;
+  /**
    * Draws the emails' charts (headline sparklines from the snapshot history, weekly RFM
    * bars) as inline PNGs; without it the emails have no pictures. A failure to draw leaves
    * the emails without charts and is recorded in the run's `warnings`.
@@ -258,7 +256,7 @@ export interface RunReportDeps {
 
 export type RunOutcome = "ok" | "dry_run" | "skipped_already_delivered" | "failed";
 
-export type EmailStatus = "sent" | "already_delivered" | "preview" | "failed";
+export type EmailStatus = "sent" | "already_delivered" | "in_progress" | "preview" | "failed";
 
 /** One email of the run. */
 export interface EmailSummary {
@@ -412,11 +410,15 @@ export async function runReport(
       const lists = recipientLists(deps.config, request);
       if (deliver && lists.length === 0) throw noRecipients(request.report, deps.config);
       const planned: PlannedDelivery[] = [];
-      const unconfirmed: DeliveryRecord[] = [];
       for (const list of lists) {
         const baseKey = deliveryKey(request.report, periodKey, list, request.to);
-        const record = deliver ? await deps.deliveries.get(baseKey) : undefined;
-        if (record && isUnconfirmedClaim(record, deps.clock.now())) unconfirmed.push(record);
+        // Another run's claim within its lease is waited for, then fails the run; a claim
+        // past it (or whose process is gone) is owed again and taken over when sending.
+        const settled = deliver
+          ? await settledRecord(deps.deliveries, baseKey, () => deps.clock.now(), deps.claimWait)
+          : undefined;
+        const record =
+          settled && claimState(settled, deps.clock.now()) === "delivered" ? settled : undefined;
         planned.push({
           list,
           baseKey,
@@ -428,14 +430,8 @@ export async function runReport(
             : undefined,
         });
       }
-      return { period, periodKey, window, planned, unconfirmed };
+      return { period, periodKey, window, planned };
     });
-
-    if (deliver && !request.force && plan.unconfirmed.length > 0) {
-      throw new UnconfirmedDeliveryError(
-        `${plan.unconfirmed.map((u) => `${u.idempotencyKey} (claimed by run ${u.runId} at ${u.deliveredAt})`).join(", ")} never confirmed its send: check the mail log (outbox or SES) for it, then, if it is missing, run ${rerunCommand(request, plan.period, deps.config)} --resend`,
-      );
-    }
 
     if (
       deliver &&
@@ -656,6 +652,10 @@ export async function runReport(
     }
 
     // 9. deliver: claim, send, record; a failed send releases its claim for a later retry
+    const deadline = runDeadline(startedAt, {
+      deadline: request.deadline,
+      maxRunMs: deps.maxRunMs,
+    });
     const delivered = await stage("deliver", async () => {
       const results: EmailSummary[] = [];
       for (const { planned, email } of rendered) {
@@ -668,21 +668,33 @@ export async function runReport(
           subject: email.subject,
           htmlBytes: Buffer.byteLength(email.html),
         };
-        const claimed = await deps.deliveries.claim({
-          idempotencyKey: key,
-          runId,
-          deliveredAt: deps.clock.now().toISOString(),
-          state: "sending",
-          list: planned.list.name,
-          to: planned.list.to,
-        });
-        if (!claimed) {
-          const record = await deps.deliveries.get(key);
+        const claimedAt = deps.clock.now();
+        const claim = await claimDelivery(
+          deps.deliveries,
+          {
+            idempotencyKey: key,
+            runId,
+            deliveredAt: claimedAt.toISOString(),
+            state: "sending",
+            leaseUntil: leaseFor(deadline, claimedAt),
+            list: planned.list.name,
+            to: planned.list.to,
+          },
+          () => deps.clock.now(),
+          deps.claimWait,
+        );
+        if (claim.kind === "in_progress") {
+          const error = inProgressMessage(claim.record);
+          results.push({ ...summary, status: "in_progress", error });
+          continue;
+        }
+        if (claim.kind === "delivered") {
+          const { record } = claim;
           results.push({
             ...summary,
             status: "already_delivered",
-            ...(record?.messageId ? { messageId: record.messageId } : {}),
-            ...(typeof record?.location === "string" ? { location: record.location } : {}),
+            ...(record.messageId ? { messageId: record.messageId } : {}),
+            ...(typeof record.location === "string" ? { location: record.location } : {}),
           });
           continue;
         }
@@ -733,6 +745,8 @@ export async function runReport(
         `${failed.length} of ${delivered.length} emails failed to send (${failed.map((e) => `${e.list}: ${e.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
       );
     }
+    const held = delivered.filter((e) => e.status === "in_progress");
+    if (held.length > 0) throw new DeliveryInProgressError(held.map((e) => e.error).join("; "));
     const outcome =
       delivered.length > 0 && delivered.every((e) => e.status === "already_delivered")
         ? "skipped_already_delivered"
