@@ -155,3 +155,29 @@ export async function settledRecord(
     waitLeft -= pollMs;
   }
 }
+
+/**
+ * Runs `work` (the sends of one period's lists) while holding the period's delivery lock,
+ * a claim of `lock.idempotencyKey` like any other: two runs of one period then deliver one
+ * after the other, never interleaved, so all the lists a period's emails went to were
+ * sent by one run, from its one snapshot revision. The later run finds them delivered. The
+ * lock is released when `work` ends; one left by a killed run is taken over after its
+ * lease (or at once when its local process is gone), like any claim.
+ */
+export async function withDeliveryLock<T>(
+  log: DeliveryLog,
+  lock: DeliveryRecord & { readonly leaseUntil: string },
+  now: () => Date,
+  wait: SettleWait,
+  work: () => Promise<T>,
+): Promise<T> {
+  const claim = await claimDelivery(log, { ...lock, state: "sending" }, now, wait);
+  if (claim.kind === "in_progress") {
+    throw new DeliveryInProgressError(inProgressMessage(claim.record));
+  }
+  try {
+    return await work();
+  } finally {
+    await log.release(lock.idempotencyKey);
+  }
+}

@@ -42,10 +42,12 @@ import {
   runDeadline,
   type SettleWait,
   settledRecord,
+  withDeliveryLock,
 } from "../delivery/claims.ts";
 import { metricTableAttachment } from "../export/metric-table.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
 import { countStatuses, elapsedShareOfMonth, evaluate, type Status } from "../kpi/evaluate.ts";
+import { incompleteTablesOf, type TableDays } from "../kpi/read-windows.ts";
 import { isMetricId, type Locale, METRICS, metric } from "../kpi/registry.ts";
 import {
   type IsoDate,
@@ -152,12 +154,25 @@ export interface CompletenessGateContext {
   readonly window: UtcWindow;
   readonly config: OpsConfig;
   readonly now: Date;
+  /**
+   * The local days of the fact tables each computed metric reads (its module's
+   * `readWindows`): the gate checks the partitions inside them too, not only the period's.
+   */
+  readonly reads?: Readonly<Record<string, TableDays>>;
 }
 
 /** What a completeness gate found: nothing wrong when `issues` is empty. */
 export interface CompletenessGateResult {
-  /** One per (table, partition, problem), naming the counts; empty: the data is complete. */
+  /**
+   * One per (table, partition, problem), naming the counts; empty: the data is complete.
+   * A `window` issue (a partition before the period) names the metrics it makes incomplete.
+   */
   readonly issues: readonly CompletenessIssue[];
+  /**
+   * Every partition checked, per table (the period's and those inside the metrics'
+   * windows): what a scheduler re-checks to learn whether the data is complete yet.
+   */
+  readonly partitions?: Readonly<Record<string, readonly IsoDate[]>>;
   /** Shown first in every email of the run (what is incomplete, what to do). */
   readonly notices?: readonly ReportNotice[];
   /** Every partition checked with its counts, for the run log. */
@@ -482,15 +497,16 @@ export async function runReport(
           window: plan.window,
           config: deps.config,
           now: startedAt,
+          reads: computed.windows,
         }),
       );
       queries.push(...(completeness.builds ?? []), ...(completeness.stats ?? []));
     }
-    const incomplete = new Set((completeness?.issues ?? []).map((issue) => issue.table));
+    const issues = completeness?.issues ?? [];
 
     // 5. evaluate
     evaluated = await stage("evaluate", () =>
-      evaluateAll(computed, stored, plan.period, deps.config, incomplete),
+      evaluateAll(computed, stored, plan.period, deps.config, issues),
     );
 
     // 6. snapshot
@@ -656,87 +672,97 @@ export async function runReport(
       deadline: request.deadline,
       maxRunMs: deps.maxRunMs,
     });
-    const delivered = await stage("deliver", async () => {
-      const results: EmailSummary[] = [];
-      for (const { planned, email } of rendered) {
-        const key =
-          request.force && planned.previous
-            ? `${planned.baseKey}:rev${snapshot?.revision ?? 0}`
-            : planned.baseKey;
-        const summary = {
-          ...base(planned, key),
-          subject: email.subject,
-          htmlBytes: Buffer.byteLength(email.html),
-        };
-        const claimedAt = deps.clock.now();
-        const claim = await claimDelivery(
-          deps.deliveries,
-          {
-            idempotencyKey: key,
-            runId,
-            deliveredAt: claimedAt.toISOString(),
-            state: "sending",
-            leaseUntil: leaseFor(deadline, claimedAt),
-            list: planned.list.name,
-            to: planned.list.to,
-          },
-          () => deps.clock.now(),
-          deps.claimWait,
-        );
-        if (claim.kind === "in_progress") {
-          const error = inProgressMessage(claim.record);
-          results.push({ ...summary, status: "in_progress", error });
-          continue;
-        }
-        if (claim.kind === "delivered") {
-          const { record } = claim;
-          results.push({
-            ...summary,
-            status: "already_delivered",
-            ...(record.messageId ? { messageId: record.messageId } : {}),
-            ...(typeof record.location === "string" ? { location: record.location } : {}),
-          });
-          continue;
-        }
-        try {
-          const sent = await deps.mailer.send(
+    // One run at a time delivers a period's lists (all from its one snapshot revision).
+    const lock = {
+      idempotencyKey: `lock:report:${request.report}:${plan.periodKey}`,
+      runId,
+      deliveredAt: deps.clock.now().toISOString(),
+      leaseUntil: leaseFor(deadline, deps.clock.now()),
+    };
+    const now = () => deps.clock.now();
+    const delivered = await stage("deliver", () =>
+      withDeliveryLock(deps.deliveries, lock, now, deps.claimWait ?? {}, async () => {
+        const results: EmailSummary[] = [];
+        for (const { planned, email } of rendered) {
+          const key =
+            request.force && planned.previous
+              ? `${planned.baseKey}:rev${snapshot?.revision ?? 0}`
+              : planned.baseKey;
+          const summary = {
+            ...base(planned, key),
+            subject: email.subject,
+            htmlBytes: Buffer.byteLength(email.html),
+          };
+          const claimedAt = deps.clock.now();
+          const claim = await claimDelivery(
+            deps.deliveries,
             {
               idempotencyKey: key,
-              listName: planned.list.name,
-              from: deps.config.sender,
+              runId,
+              deliveredAt: claimedAt.toISOString(),
+              state: "sending",
+              leaseUntil: leaseFor(deadline, claimedAt),
+              list: planned.list.name,
               to: planned.list.to,
-              subject: email.subject,
-              html: email.html,
-              text: email.text,
-              attachments: email.attachments,
-              headers: { "X-Opspulse-Run-Id": runId },
             },
-            { runId },
+            () => deps.clock.now(),
+            deps.claimWait,
           );
-          await deps.deliveries.complete({
-            idempotencyKey: key,
-            runId,
-            deliveredAt: deps.clock.now().toISOString(),
-            messageId: sent.messageId,
-            state: "delivered",
-            list: planned.list.name,
-            to: planned.list.to,
-            location: sent.location,
-            snapshotRevision: snapshot?.revision ?? null,
-          });
-          results.push({
-            ...summary,
-            status: "sent",
-            messageId: sent.messageId,
-            location: sent.location,
-          });
-        } catch (error) {
-          await deps.deliveries.release(key);
-          results.push({ ...summary, status: "failed", error: oneLine(error) });
+          if (claim.kind === "in_progress") {
+            const error = inProgressMessage(claim.record);
+            results.push({ ...summary, status: "in_progress", error });
+            continue;
+          }
+          if (claim.kind === "delivered") {
+            const { record } = claim;
+            results.push({
+              ...summary,
+              status: "already_delivered",
+              ...(record.messageId ? { messageId: record.messageId } : {}),
+              ...(typeof record.location === "string" ? { location: record.location } : {}),
+            });
+            continue;
+          }
+          try {
+            const sent = await deps.mailer.send(
+              {
+                idempotencyKey: key,
+                listName: planned.list.name,
+                from: deps.config.sender,
+                to: planned.list.to,
+                subject: email.subject,
+                html: email.html,
+                text: email.text,
+                attachments: email.attachments,
+                headers: { "X-Opspulse-Run-Id": runId },
+              },
+              { runId },
+            );
+            await deps.deliveries.complete({
+              idempotencyKey: key,
+              runId,
+              deliveredAt: deps.clock.now().toISOString(),
+              messageId: sent.messageId,
+              state: "delivered",
+              list: planned.list.name,
+              to: planned.list.to,
+              location: sent.location,
+              snapshotRevision: snapshot?.revision ?? null,
+            });
+            results.push({
+              ...summary,
+              status: "sent",
+              messageId: sent.messageId,
+              location: sent.location,
+            });
+          } catch (error) {
+            await deps.deliveries.release(key);
+            results.push({ ...summary, status: "failed", error: oneLine(error) });
+          }
         }
-      }
-      return results;
-    });
+        return results;
+      }),
+    );
     emails = [...delivered, ...skipped];
 
     const failed = delivered.filter((e) => e.status === "failed");
@@ -773,21 +799,20 @@ export async function runReport(
 
 /**
  * Status and deltas of every computed metric, report-wide and per scope, in registry order.
- * A metric whose module reads a table in `incomplete` (all of them, when the module declared
- * none) is `data_incomplete`.
+ * A metric is `data_incomplete` when its module reads a table with an issue of the period
+ * (every table, when the module declared none), or when a partition inside one of its own
+ * windows is missing or thin (`incompleteTablesOf`).
  */
 function evaluateAll(
   computed: ComputedKpis,
   stored: { previous: SnapshotDocument | undefined; yearEarlier: SnapshotDocument | undefined },
   period: Period,
   config: OpsConfig,
-  incomplete: ReadonlySet<string>,
+  issues: readonly CompletenessIssue[],
 ): { metrics: EvaluatedMetric[]; scoped: Record<string, EvaluatedMetric[]> } {
   const monthShare = elapsedShareOfMonth(period.end);
-  const incompleteInputs = (id: string): string[] => {
-    const reads: readonly string[] = computed.inputs[id] ?? [...incomplete];
-    return reads.filter((table: string) => incomplete.has(table)).sort();
-  };
+  const incompleteInputs = (id: string): string[] =>
+    incompleteTablesOf(issues, computed.inputs[id], computed.windows[id], period.timeZone);
   const judge = (
     values: Readonly<Record<string, MetricValue>>,
     previousOf: (id: string) => number | null,
