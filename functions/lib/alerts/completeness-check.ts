@@ -25,7 +25,7 @@ import {
 } from "../kpi/completeness.ts";
 import { type FactTable, partitionsOf, type TableDays } from "../kpi/read-windows.ts";
 import type { Locale } from "../kpi/registry.ts";
-import { type IsoDate, type Period, periodWindow } from "../kpi/windows.ts";
+import { type IsoDate, localDateOf, type Period, periodWindow } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats, Row } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { valueFormatter } from "../report/email/i18n.ts";
@@ -118,6 +118,36 @@ export function windowTargets(
   return targets;
 }
 
+type PartitionReads = ReturnType<typeof windowPartitionReads>;
+
+/**
+ * The reads without the partitions before each table's first one, when the engine's rollup
+ * storage can list them (the listing the profiles' refresh makes anyway): a 372-day window
+ * over a lake of 40 days then reads 40 days of profiles, not 400. Without storage (rollups
+ * inlined) the reads are kept whole.
+ */
+async function sinceLakeBegan(
+  engine: QueryEngine,
+  reads: PartitionReads,
+  timeZone: string,
+): Promise<PartitionReads> {
+  const storage = engine.rollups;
+  if (!storage) return reads;
+  const trimmed: Record<string, { dts: IsoDate[]; days: IsoDate[] }> = {};
+  for (const [table, { dts, days }] of Object.entries(reads)) {
+    const fingerprints = await storage.fingerprints(table, dts);
+    const first = dts.find((dt) => (fingerprints[dt] ?? "") !== "");
+    if (first === undefined) continue;
+    // The first local day holding any of that partition's hours.
+    const firstDay = localDateOf(new Date(`${first}T00:00:00Z`), timeZone);
+    trimmed[table] = {
+      dts: dts.filter((dt) => dt >= first),
+      days: days.filter((day) => day >= firstDay),
+    };
+  }
+  return trimmed;
+}
+
 /** The window check's issues, what it read and what that cost. */
 export interface WindowCheck {
   readonly issues: readonly CompletenessIssue[];
@@ -143,7 +173,11 @@ export async function checkWindowPartitions(
 ): Promise<WindowCheck> {
   if (Object.keys(targets).length === 0)
     return { issues: [], records: [], stats: null, builds: [] };
-  const reads = windowPartitionReads(targets, rules.baselineWeeks, period.timeZone);
+  const reads = await sinceLakeBegan(
+    engine,
+    windowPartitionReads(targets, rules.baselineWeeks, period.timeZone),
+    period.timeZone,
+  );
   // A table without targets still needs a day and a partition for the query to be valid;
   // the period's last day holds no target partition, and its counts are not judged.
   const filler = { dts: [period.end], days: [period.end] };

@@ -97,6 +97,9 @@ export interface SettleWait {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** Races one claim may lose in a row before the run gives up (a storm of runs). */
+const MAX_CLAIM_RACES = 100;
+
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -114,16 +117,27 @@ export async function claimDelivery(
   const sleep = wait.sleep ?? realSleep;
   const pollMs = wait.pollMs ?? 100;
   let waitLeft = wait.timeoutMs ?? DEFAULT_SETTLE_WAIT_MS;
+  // Rounds that did not wait: a claim released, or taken over by another run, meanwhile.
+  let races = 0;
   for (;;) {
+    if (races > MAX_CLAIM_RACES) {
+      throw new DeliveryInProgressError(
+        `${record.idempotencyKey}: the claim changed hands ${MAX_CLAIM_RACES} times while this run tried to take it: too many runs at once; re-run later`,
+      );
+    }
     if (await log.claim(record)) return { kind: "claimed" };
     const current = await log.get(record.idempotencyKey);
-    if (!current) continue; // released between our claim and our look: claim again
+    if (!current) {
+      races++; // released between our claim and our look: claim again
+      continue;
+    }
     const state = claimState(current, now());
     if (state === "delivered") return { kind: "delivered", record: current };
     if (current.runId === record.runId) return { kind: "claimed" };
     if (state === "expired" || (await log.ownerGone?.(current))) {
       if (await log.takeOver(record, current)) return { kind: "claimed", takenOver: current };
-      continue; // another run took it over first: look again
+      races++; // another run took it over first: look again
+      continue;
     }
     if (waitLeft <= 0) return { kind: "in_progress", record: current };
     await sleep(pollMs);

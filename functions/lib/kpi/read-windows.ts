@@ -130,7 +130,8 @@ export function incompleteTablesOf(
   timeZone: string,
 ): string[] {
   const reads = (table: string) => tables === undefined || tables.includes(table);
-  const partitions = days ? partitionsOf(days, timeZone) : undefined;
+  // Drawn only when a window issue needs them: most runs have none.
+  let partitions: Record<FactTable, IsoDate[]> | undefined;
   const hit = new Set<string>();
   for (const issue of issues) {
     if (!reads(issue.table)) continue;
@@ -138,8 +139,9 @@ export function incompleteTablesOf(
       hit.add(issue.table);
       continue;
     }
-    const own = partitions?.[issue.table as FactTable];
-    if (own?.includes(issue.partition)) hit.add(issue.table);
+    if (!days) continue;
+    partitions ??= partitionsOf(days, timeZone);
+    if (partitions[issue.table as FactTable]?.includes(issue.partition)) hit.add(issue.table);
   }
   return [...hit].sort();
 }
