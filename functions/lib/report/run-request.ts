@@ -41,10 +41,12 @@ export interface RunReportRequest {
   /** Caller-chosen run id (the Lambda request id, a test's fixed id). */
   readonly runId?: string;
   /**
-   * When the run is stopped at the latest (a Lambda's deadline): the lease of its delivery
-   * claims. Default: its start plus `RunReportDeps.maxRunMs`.
+   * When the run must have stopped (a Lambda's remaining time minus a margin, see
+   * runtime/run-deadline.ts); its engine stops queries still running then. None: no limit.
+   * It is also the lease of the run's delivery claims (without it: the run's start plus
+   * `RunReportDeps.maxRunMs`).
    */
-  readonly deadline?: Date | string;
+  readonly deadline?: Date;
 }
 
 /** The command that re-runs `request` for `period` (shown in emails and alerts). */
