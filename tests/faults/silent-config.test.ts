@@ -83,7 +83,7 @@ describe("configuration that says nothing", () => {
       area: "Bad config",
       fault: "an empty config folder; one without recipients.yaml",
       expected: "validate and run refuse it, naming the missing file; nothing sent",
-      observed: `validate exit 2 for both: "${(results[0] ?? "").replace(join(empty, ""), "…/").slice(0, 80)}…"; run exit 2, no output folder`,
+      observed: `validate exit 2 for both: "${(results[0] ?? "").replace(empty, "…").slice(0, 80)}…"; run exit 2, no output folder`,
     });
   });
 
@@ -138,7 +138,7 @@ describe("configuration that says nothing", () => {
       area: "Bad config",
       fault: "recipients.yaml without a list for a scheduled report, without on_call",
       expected: "refused naming reports.<report> and on_call; a disabled schedule needs none",
-      observed: `exit 2, ${result.stderr.trim().split("\n").length - 0} lines: reports.weekly, on_call; weekly disabled → valid; shipped config valid`,
+      observed: `exit 2, ${result.stderr.trim().split("\n").length} lines: reports.weekly, on_call; weekly disabled → valid; shipped config valid`,
     });
   });
 
