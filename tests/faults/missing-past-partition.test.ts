@@ -24,7 +24,7 @@ import {
   localOnCallDeps,
   scheduledClock,
 } from "../support/local-deps.ts";
-import { countByList, outbox } from "./support/local-world.ts";
+import { countByList, outbox, runLog } from "./support/local-world.ts";
 import { recordFault } from "./support/record.ts";
 import { thinPartition } from "./support/thin-partition.ts";
 
@@ -96,10 +96,23 @@ describe("a missing partition inside the metrics' windows", () => {
     ]);
     expect(damaged.dataIssues[0]?.readBy).toEqual(expect.arrayContaining(["wau", "mau"]));
     expect(damaged.dataIssues[0]?.readBy).not.toContain("dau");
-    // On-call: one data alert per table, no KPI alert for a metric that is data incomplete.
+    // On-call: one message carrying one data alert per table; no KPI alert for a metric
+    // that is data incomplete.
     const lists = countByList(outbox(out));
-    expect(lists["on-call.data.events"]).toBe(1);
-    expect(lists["on-call.data.orders"]).toBe(1);
+    expect(lists["on-call"]).toBe(1);
+    const notifications = runLog(out)
+      .filter((line) => line.type === "alerts")
+      .flatMap((line) => line.notifications as { key: string; kind: string; status: string }[]);
+    const dataAlerts = notifications.filter((n) => n.kind === "data_incomplete");
+    expect(dataAlerts.map((n) => [n.key.split(":").at(-1), n.status])).toEqual([
+      ["events", "sent"],
+      ["orders", "sent"],
+    ]);
+    for (const id of [...WINDOW_METRICS, "repurchase_rate"]) {
+      expect(notifications.filter((n) => n.key.includes(`:${id}:`))).toEqual([]);
+    }
+    const onCall = outbox(out).find((e) => e.list === "on-call");
+    expect(onCall?.text).toContain(`events dt=${GONE} missing: 0 rows`);
     const managers = outbox(out).find((e) => e.list === "managers");
     expect(managers?.text).toContain(`events dt=${GONE} missing: 0 rows`);
     expect(managers?.text).toContain(
@@ -111,7 +124,7 @@ describe("a missing partition inside the metrics' windows", () => {
       fault: `events and orders partitions of ${GONE} deleted (4 days before the report day)`,
       expected:
         "the metrics whose windows cover it are data incomplete, one data alert per table; the day's metrics judged as usual",
-      observed: `WAU ${complete.metrics.wau?.value} → ${damaged.metrics.wau?.value} marked data incomplete, with ${WINDOW_METRICS.length - 1} more and repurchase_rate; DAU, orders, GMV unchanged and judged; data alerts ${JSON.stringify({ events: lists["on-call.data.events"], orders: lists["on-call.data.orders"] })}`,
+      observed: `WAU ${complete.metrics.wau?.value} → ${damaged.metrics.wau?.value} marked data incomplete, with ${WINDOW_METRICS.length - 1} more and repurchase_rate; DAU, orders, GMV unchanged and judged; on-call: 1 message, data alerts for ${dataAlerts.map((n) => n.key.split(":").at(-1)).join(" and ")}`,
     });
   });
 
