@@ -104,7 +104,8 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 
 /**
  * Claims `record.idempotencyKey` for `record.runId` (see the module comment): a fresh
- * claim, our own earlier claim, or a takeover of an expired or orphaned one is `claimed`;
+ * claim, or a takeover of an expired or orphaned one, is `claimed` (a claim of the same
+ * run id is no exception: two offers of one message must not both send);
  * a completed delivery is `delivered`; another run's claim that stays within its lease for
  * the whole wait is `in_progress`.
  */
@@ -133,7 +134,6 @@ export async function claimDelivery(
     }
     const state = claimState(current, now());
     if (state === "delivered") return { kind: "delivered", record: current };
-    if (current.runId === record.runId) return { kind: "claimed" };
     if (state === "expired" || (await log.ownerGone?.(current))) {
       if (await log.takeOver(record, current)) return { kind: "claimed", takenOver: current };
       races++; // another run took it over first: look again

@@ -56,11 +56,14 @@ describe("leases", () => {
 });
 
 describe("claimDelivery", () => {
-  it("claims a fresh key, and again for the same run; another run within the lease is in progress", async () => {
+  it("claims a fresh key once; any other claim within the lease is in progress", async () => {
     const log = freshLog();
     const now = at("2026-03-02T00:05:00Z");
     expect(await claimDelivery(log, claim("a"), now, noWait)).toEqual({ kind: "claimed" });
-    expect(await claimDelivery(log, claim("a"), now, noWait)).toEqual({ kind: "claimed" });
+    // Not even the same run id claims it twice (two offers of one message).
+    expect(await claimDelivery(log, claim("a"), now, noWait)).toMatchObject({
+      kind: "in_progress",
+    });
     expect(await claimDelivery(log, claim("b"), now, noWait)).toMatchObject({
       kind: "in_progress",
       record: { runId: "a" },
