@@ -53,6 +53,12 @@ export function registerBackfill(program: Command): void {
       const report = reportArgument(reportName);
       const { from, to } = dateRangeOptions(opts);
       const timeZone = timeZoneOption(opts.tz);
+      // Told before the periods are listed: a range of centuries would take a while to list.
+      if (Date.parse(to) - Date.parse(from) > (MAX_PERIODS + 1) * 7 * 86_400_000) {
+        throw new UserError(
+          `${from} … ${to} holds more than ${MAX_PERIODS} periods for one backfill: split the range`,
+        );
+      }
       const dates = periodDates(report, from, to);
       if (dates.length > MAX_PERIODS) {
         throw new UserError(

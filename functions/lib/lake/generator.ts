@@ -309,6 +309,9 @@ function validate(options: GenerateLakeOptions): void {
   } catch (error) {
     throw new GenerateOptionsError(`end date ${(error as Error).message}`, { cause: error });
   }
+  // The simulation writes days before the end (history) and after it (refunds, campaigns).
+  if (options.endDate < "1971-01-01" || options.endDate > "9998-12-31")
+    throw new GenerateOptionsError("end date must be from 1971-01-01 to 9998-12-31");
 }
 
 /**

@@ -7,6 +7,7 @@
  * same way. Values never reach SQL as raw text: dates, instants and numbers are checked by
  * shape, strings are quoted with quotes doubled and control characters rejected.
  */
+import { sqlString } from "./sql-literal.ts";
 
 /** Parameter types a query header may declare. */
 export const PARAM_TYPES = [
@@ -320,7 +321,7 @@ function timestampLiteral(instant: Date): string {
 function stringLiteral(text: string, fail: (expected: string) => never): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f]/.test(text)) return fail("a string without control characters");
-  return `'${text.replaceAll("'", "''")}'`;
+  return sqlString(text);
 }
 
 /** Walks the SQL, calling back with each run of code or of comment/string text. */

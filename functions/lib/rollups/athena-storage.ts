@@ -39,6 +39,7 @@ import { isNotFound } from "../adapters/aws-errors.ts";
 import { mapLimited } from "../adapters/map-limited.ts";
 import type { QueryEngine } from "../ports.ts";
 import type { SourceDecl } from "../query/catalog.ts";
+import { sqlString } from "../query/sql-literal.ts";
 import { type BuildLockOptions, lockDays } from "./s3-build-lock.ts";
 import { ROLLUP_PARTITION_COLUMN } from "./schema.ts";
 import {
@@ -295,7 +296,7 @@ export function unloadSql(buildSql: string, target: string): string {
   return [
     "UNLOAD (SELECT * FROM (",
     buildSql.trimEnd(),
-    `) AS build) TO '${target.replaceAll("'", "''")}'`,
+    `) AS build) TO ${sqlString(target)}`,
     `WITH (format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY['${ROLLUP_PARTITION_COLUMN}'])`,
   ].join("\n");
 }

@@ -24,6 +24,7 @@ import {
 import { join } from "node:path";
 import type { SourceDecl } from "../query/catalog.ts";
 import { bindParams, type QueryFile, type QueryParams } from "../query/query-file.ts";
+import { sqlString } from "../query/sql-literal.ts";
 import { ROLLUP_PARTITION_COLUMN, rollupSpec } from "./schema.ts";
 import {
   MANIFEST_FILE,
@@ -92,7 +93,7 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
         const result = await options.run(
           query.name,
           () =>
-            `COPY (\n${bind(query, params).trimEnd()}\n) TO '${escapeSql(staging)}' (FORMAT parquet, PARTITION_BY (${ROLLUP_PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-${buildId.replaceAll("'", "")}-{i}')`,
+            `COPY (\n${bind(query, params).trimEnd()}\n) TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (${ROLLUP_PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE, FILENAME_PATTERN ${sqlString(`part-${buildId}-{i}`)})`,
         );
         const replaced = join(staging, "_replaced");
         mkdirSync(replaced);
@@ -204,8 +205,4 @@ function readManifest(file: string): RollupManifest | undefined {
 
 function codeOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function escapeSql(text: string): string {
-  return text.replaceAll("'", "''");
 }
