@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { Command } from "commander";
 import { createDuckDbEngine, LakePathError } from "../../lib/adapters/duckdb.ts";
 import { DEFAULT_TIME_ZONE } from "../../lib/config/schema.ts";
@@ -10,7 +10,7 @@ import {
   parseTimeZone,
   partitionsFor,
 } from "../../lib/kpi/windows.ts";
-import { loadSources } from "../../lib/query/catalog.ts";
+import { loadSources, readQueryText } from "../../lib/query/catalog.ts";
 import {
   bindParams,
   type CalendarParamRow,
@@ -75,8 +75,9 @@ export function registerSql(program: Command): void {
 async function runSql(opts: SqlOptions): Promise<void> {
   let text: string;
   try {
-    text = readFileSync(opts.file, "utf8");
-  } catch {
+    text = readQueryText(dirname(opts.file), basename(opts.file));
+  } catch (error) {
+    if (error instanceof QueryParamError) throw error;
     throw new UserError(
       `cannot read ${opts.file}: give the path of a .sql file, e.g. --file queries/user_kpis.sql`,
     );

@@ -18,7 +18,15 @@
  * reads (`-- @partitions events :events_dts`) reads that table through a CTE over just
  * those partitions' files instead, so its cost stays flat as history grows.
  */
-import { existsSync, globSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  globSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import {
@@ -42,6 +50,7 @@ import {
 import { globPathProblem, sqlString } from "../query/sql-literal.ts";
 import { createLocalRollupStorage, ROLLUP_STAGING_DIR } from "../rollups/local-storage.ts";
 import { type RollupColumnType, rollupSpec } from "../rollups/schema.ts";
+import { USER_STATE, USER_STATE_COLUMNS } from "../rollups/user-state.ts";
 
 /** Options of {@link createDuckDbEngine}. */
 export interface DuckDbEngineOptions {
@@ -241,6 +250,9 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     connection,
     raw,
     ...(rollups ? { rollups } : {}),
+    async lakeFirstDay() {
+      return firstPartition(lakeDir, sources);
+    },
     run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
       // Parameters are bound now (a bad call rejects at once); files are listed in turn.
       let sql: string;
@@ -358,6 +370,23 @@ async function unreadableFile(
   return undefined;
 }
 
+/** The first `dt` partition (with a data file) of the raw events and orders tables. */
+function firstPartition(lakeDir: string, sources: readonly SourceDecl[]): string | undefined {
+  const firsts = sources
+    .filter((source) => source.partitioned_by === "dt")
+    .flatMap((source) => {
+      const folder = join(lakeDir, source.location);
+      if (!existsSync(folder)) return [];
+      const dts = readdirSync(folder)
+        .map((name) => /^dt=(\d{4}-\d{2}-\d{2})$/.exec(name)?.[1])
+        .filter((dt): dt is string => dt !== undefined)
+        .sort();
+      const first = dts.find((dt) => globSync(join(folder, `dt=${dt}`, "*.parquet")).length > 0);
+      return first ? [first] : [];
+    });
+  return firsts.sort()[0];
+}
+
 /** The files a partitioned source holds for the given `dt` values (for stats and tests). */
 export function partitionFiles(
   lakeDir: string,
@@ -386,6 +415,7 @@ function sourceColumns(
   name: string,
 ): readonly { name: string; type: SqlType | RollupColumnType }[] {
   const table: TableSpec | undefined = TABLES[name as TableSpec["name"]];
+  if (name === USER_STATE) return USER_STATE_COLUMNS;
   return table?.columns ?? rollupSpec(name)?.columns ?? [];
 }
 

@@ -177,18 +177,29 @@ export const eventRowSchema = z.strictObject({
   automated: booleanish,
 });
 
-export const orderRowSchema = z.strictObject({
-  order_id: z.string().min(1),
-  user_id: z.string().min(1, "user_id is required"),
-  order_time: instant,
-  updated_at: instant,
-  amount: money.refine((text) => !text.startsWith("-"), "amount must not be negative"),
-  currency: z.string().regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as CNY"),
-  status: z.enum(ORDER_STATUSES),
-  channel: optionalText,
-  campaign_id: optionalText,
-  content_id: optionalText,
-});
+/**
+ * An order record. The sign of a `refunded` or `cancelled` record's amount does not matter
+ * (many sources record a refund as a negative amount); a negative amount is invalid only on
+ * a `paid` record (shared/kpi-spec.md, "Paid order").
+ */
+export const orderRowSchema = z
+  .strictObject({
+    order_id: z.string().min(1),
+    user_id: z.string().min(1, "user_id is required"),
+    order_time: instant,
+    updated_at: instant,
+    amount: money,
+    currency: z.string().regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as CNY"),
+    status: z.enum(ORDER_STATUSES),
+    channel: optionalText,
+    campaign_id: optionalText,
+    content_id: optionalText,
+  })
+  .refine((row) => !(row.status === "paid" && /^-(?!0*(\.0*)?$)/.test(row.amount)), {
+    message:
+      "a paid record's amount must not be negative (only refunded and cancelled records may carry a negative amount)",
+    path: ["amount"],
+  });
 
 /** A money amount that must not be negative (costs). */
 const cost = money.refine((text) => !text.startsWith("-"), "a cost must not be negative");

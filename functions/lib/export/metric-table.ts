@@ -16,6 +16,7 @@ import { toCsvText } from "./csv.ts";
 export const METRIC_TABLE_COLUMNS = [
   "period",
   "scope",
+  "scope_name",
   "metric",
   "label",
   "unit",
@@ -34,6 +35,8 @@ export interface MetricTableRow {
   readonly period: string;
   /** Empty for report-wide metrics; the campaign id for per-campaign ones. */
   readonly scope: string;
+  /** What the scope is called (the campaign's name); empty for report-wide metrics. */
+  readonly scope_name: string;
   readonly metric: string;
   readonly label: string;
   readonly unit: string;
@@ -55,6 +58,8 @@ export interface MetricTableSource {
   readonly revision?: number | null;
   readonly metrics?: Readonly<Record<string, MetricSnapshot>>;
   readonly scoped?: Readonly<Record<string, Readonly<Record<string, MetricSnapshot>>>>;
+  /** Campaign id → name; the id when absent. */
+  readonly scopeNames?: Readonly<Record<string, string>>;
 }
 
 /** The rows of one snapshot: report-wide metrics first, then each scope's. */
@@ -66,6 +71,7 @@ export function metricTableRows(source: MetricTableSource, locale: Locale): Metr
       rows.push({
         period: source.periodKey,
         scope,
+        scope_name: scope ? (source.scopeNames?.[scope] ?? scope) : "",
         metric: id,
         label: def?.label[locale] ?? id,
         unit: def?.unit ?? "",
@@ -96,6 +102,7 @@ export function historyRows(docs: readonly SnapshotDocument[], locale: Locale): 
         revision: doc.revision,
         ...(snapshot.metrics ? { metrics: snapshot.metrics } : {}),
         ...(snapshot.scoped ? { scoped: snapshot.scoped } : {}),
+        ...(snapshot.scopeNames ? { scopeNames: snapshot.scopeNames } : {}),
       },
       locale,
     );

@@ -140,6 +140,39 @@ function parsePartitionScopes(
   return scopes;
 }
 
+const INCLUDE_LINE = /^\s*--\s*@include\s+([a-z_][a-z0-9_]*)\s*$/;
+
+/**
+ * `sql` with each line `-- @include <fragment>` replaced by that fragment's CTEs (its text
+ * without its leading comment block), so that a rule shared by several queries — the latest
+ * record of an order — is written once (`queries/_fragments/<fragment>.sql`). The line
+ * goes in the including query's `with` list, after the CTEs the fragment reads.
+ */
+export function expandIncludes(
+  queryName: string,
+  sql: string,
+  readFragment: (fragment: string) => string | undefined,
+): string {
+  if (!sql.includes("@include")) return sql;
+  return sql
+    .split("\n")
+    .map((line) => {
+      const match = INCLUDE_LINE.exec(line);
+      if (!match) return line;
+      const fragment = match[1] ?? "";
+      const text = readFragment(fragment);
+      if (text === undefined) {
+        throw new QueryParamError(
+          `queries/${queryName}.sql includes "${fragment}", which is not a file of queries/_fragments/: create queries/_fragments/${fragment}.sql or fix the name.`,
+        );
+      }
+      const lines = text.trimEnd().split("\n");
+      const body = lines.findIndex((l) => l.trim() !== "" && !l.trim().startsWith("--"));
+      return `-- (included from queries/_fragments/${fragment}.sql)\n${lines.slice(body).join("\n")}`;
+    })
+    .join("\n");
+}
+
 /**
  * `sql` (a query that starts with `with`) with `ctes` put first in its `with` list: a CTE
  * named like a table shadows it for the whole query.

@@ -149,7 +149,9 @@ export function createCampaignSnapshotsHook(store: SnapshotStore): AfterSnapshot
       const leftOut = leftOutResult(
         context.computed.details.campaigns_left_out as readonly LeftOutCampaign[] | undefined,
       );
-      if (context.dryRun || !snapshots || snapshots.length === 0) return leftOut;
+      // A test send to one address stores nothing new (it shows the latest revisions).
+      if (context.dryRun || context.request.to || !snapshots || snapshots.length === 0)
+        return leftOut;
       const drafts = campaignSnapshotDrafts({
         runId: context.runId,
         createdAt: context.now,
