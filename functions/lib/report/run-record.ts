@@ -17,7 +17,7 @@ import { type SnapshotReference, storedWindow } from "./snapshot.ts";
 
 export type RunOutcome = "ok" | "dry_run" | "skipped_already_delivered" | "failed";
 
-export type EmailStatus = "sent" | "already_delivered" | "preview" | "failed";
+export type EmailStatus = "sent" | "already_delivered" | "in_progress" | "preview" | "failed";
 
 /** One email of the run. */
 export interface EmailSummary {
