@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type * as z from "zod";
 import { type AlertSettings, toAlertSettings } from "../alerts/config.ts";
+import type { ContactPointConfig } from "../chat/config.ts";
 import type { ResolvedTarget } from "../kpi/evaluate.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
 import type { KpiSettings } from "../report/modules.ts";
@@ -39,6 +40,8 @@ export interface RecipientList {
   readonly name: string;
   readonly locale: Locale;
   readonly to: readonly string[];
+  /** Chat contact points (by name) that get this audience's messages too. */
+  readonly chat?: readonly string[];
 }
 
 /** The validated, resolved configuration of a deployment. */
@@ -59,6 +62,8 @@ export interface OpsConfig {
   readonly onCall?: Omit<RecipientList, "name">;
   /** On-call alert rules and the data-completeness gate (`alerts.yaml`). */
   readonly alerts?: AlertSettings;
+  /** Chat and incident webhooks (`recipients.yaml` contact_points), by reference only. */
+  readonly contactPoints?: readonly ContactPointConfig[];
 }
 
 /** The config is invalid; `problems` holds one line per problem. */
@@ -136,6 +141,7 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
     recipients: toRecipients(recipients),
     ...(recipients.on_call ? { onCall: recipients.on_call } : {}),
     alerts: toAlertSettings(alerts, resolvedTargets.data_freshness_minutes?.value),
+    ...(recipients.contact_points.length > 0 ? { contactPoints: recipients.contact_points } : {}),
   };
 }
 

@@ -8,6 +8,12 @@
  */
 import * as z from "zod";
 import { alertsFileSchema } from "../alerts/config.ts";
+import {
+  CHECK_CHAT_NAMES_ALWAYS,
+  chatListSchema,
+  checkChatNames,
+  contactPointsSchema,
+} from "../chat/config.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
 
 /** The scheduled reports. */
@@ -177,6 +183,8 @@ export const recipientListSchema = z
       .regex(/^[a-z0-9][a-z0-9-]*$/, "expected a name of lowercase letters, digits and dashes"),
     locale: z.enum(LOCALES, { error: 'expected "en" or "zh-CN"' }).default("en"),
     to: z.array(address).min(1, "expected at least one address"),
+    /** Chat contact points (names in `contact_points`) that this audience also gets. */
+    chat: chatListSchema.optional(),
   })
   .strict();
 
@@ -214,8 +222,11 @@ export const recipientsFileSchema = z
       .prefault({}),
     /** Who gets alerts and failure notices. */
     on_call: recipientListSchema.omit({ name: true }).optional(),
+    /** Chat and incident webhooks (functions/lib/chat/config.ts); audiences name them. */
+    contact_points: contactPointsSchema,
   })
-  .strict();
+  .strict()
+  .superRefine(checkChatNames, CHECK_CHAT_NAMES_ALWAYS);
 
 /** The config files, their schemas, in the order they are read and hashed. */
 export const CONFIG_FILES = {
