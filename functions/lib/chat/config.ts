@@ -153,7 +153,9 @@ export function checkChatNames(file: unknown, context: z.RefinementCtx): void {
   );
   const visit = (value: unknown, path: (string | number)[]): void => {
     if (Array.isArray(value)) {
-      value.forEach((item, index) => visit(item, [...path, index]));
+      value.forEach((item, index) => {
+        visit(item, [...path, index]);
+      });
       return;
     }
     if (typeof value !== "object" || value === null) return;
