@@ -115,7 +115,7 @@ export function buildAlertCard(input: AlertCardInput): ChatCard {
     severity: input.severity,
     locale: input.locale,
     tone: worstTone(items.map((i) => i.tone)),
-    title: `[${strings.severity[input.severity]}] ${strings.alertTitle(items.length, report, periodText(input.periodKey, format))}`,
+    title: `${strings.severity[input.severity]} ${strings.alertTitle(items.length, report, periodText(input.periodKey, format))}`,
     summary: "",
     items: shown,
     more: items.length > shown.length ? strings.more(items.length - shown.length) : "",

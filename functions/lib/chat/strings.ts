@@ -6,6 +6,7 @@
 import type { Locale } from "../kpi/registry.ts";
 
 export interface ChatStrings {
+  /** The tag before an alert card's title: `[PAGE]`, `【紧急】`. */
   readonly severity: Readonly<Record<"page" | "notify", string>>;
   readonly report: Readonly<Record<string, string>>;
   readonly alertTitle: (count: number, report: string, period: string) => string;
@@ -33,7 +34,7 @@ export interface ChatStrings {
 }
 
 const EN: ChatStrings = {
-  severity: { page: "PAGE", notify: "Digest" },
+  severity: { page: "[PAGE]", notify: "[Digest]" },
   report: { daily: "Daily report", weekly: "Weekly report", campaigns: "Campaigns report" },
   alertTitle: (count, report, period) =>
     `${count} alert${count === 1 ? "" : "s"} · ${report} · ${period}`,
@@ -62,7 +63,7 @@ const EN: ChatStrings = {
 };
 
 const ZH: ChatStrings = {
-  severity: { page: "紧急", notify: "汇总" },
+  severity: { page: "【紧急】", notify: "【汇总】" },
   report: { daily: "日报", weekly: "周报", campaigns: "活动报告" },
   alertTitle: (count, report, period) => `${count} 条告警 · ${report} · ${period}`,
   kind: {

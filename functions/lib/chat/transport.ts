@@ -72,7 +72,7 @@ function toTransportError(error: unknown, timeoutMs: number): Error {
   if (name === "TimeoutError" || name === "AbortError") {
     return new ChatTimeoutError(`no answer within ${timeoutMs} ms`, { cause: error });
   }
-  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  const code = errorCode(error);
   if (typeof code === "string" && NOT_SENT.has(code)) {
     return new ChatConnectionError(`could not connect (${code})`, { cause: error });
   }
@@ -81,6 +81,14 @@ function toTransportError(error: unknown, timeoutMs: number): Error {
   return new ChatTimeoutError(`the connection broke before an answer (${reason})`, {
     cause: error,
   });
+}
+
+/** The system error code of a failed `fetch` (its cause, or the cause's first error). */
+function errorCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown; errors?: unknown } } | null)?.cause;
+  if (typeof cause?.code === "string") return cause.code;
+  const first = Array.isArray(cause?.errors) ? (cause.errors[0] as { code?: unknown }) : undefined;
+  return typeof first?.code === "string" ? first.code : undefined;
 }
 
 /** How hard to try. */

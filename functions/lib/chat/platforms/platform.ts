@@ -120,9 +120,13 @@ export function classifyCodedAnswer(
     : { outcome: "rejected", detail };
 }
 
-/** Escapes what the markdown dialects of WeCom and DingTalk would read as markup. */
+/**
+ * Neutralises what the markdown dialects of WeCom and DingTalk would read as markup in a text
+ * from data (a campaign name): neither documents a backslash escape, so the few characters
+ * that matter mid-line become look-alikes (`<` `>` of HTML tags, `*` of bold, a backquote).
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_[\]<>#])/g, "\\$1");
+  return text.replace(/[<>*`]/g, (c) => ({ "<": "＜", ">": "＞", "*": "∗", "`": "'" })[c] ?? c);
 }
 
 /** The emoji of a tone, for platforms without coloured text. */
