@@ -12,14 +12,21 @@ import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
 import { type ChartRasterizer, createResvgRasterizer } from "../charts/raster.ts";
+import { createChatReportHook } from "../chat/channel.ts";
+import type { SecretSource } from "../chat/secrets.ts";
 import { loadConfig } from "../config/load.ts";
 import type { ReportName } from "../config/schema.ts";
-import { createDashboardHook } from "../dashboard/publish.ts";
+import {
+  createDashboardHook,
+  DEFAULT_LINK_SECONDS,
+  type PublishedDashboard,
+} from "../dashboard/publish.ts";
 import { type Clock, systemClock } from "../ports.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
 import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
+import { openRuntimeChat } from "./chat.ts";
 import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
 import { REPORT_KINDS } from "./events.ts";
@@ -29,6 +36,8 @@ import { periodDueAt } from "./scheduled-period.ts";
 export interface LambdaDepsOptions {
   /** SDK clients to use instead of new ones. */
   readonly clients?: AwsClients;
+  /** Where `ssm:` / `secretsmanager:` references are read (default: the runtime's SDK clients). */
+  readonly chatSecrets?: SecretSource;
   /** Wraps each new SDK client (the handlers pass the tracer's `captureAWSv3Client`). */
   readonly instrument?: <T>(client: T) => T;
   readonly clock?: Clock;
@@ -58,23 +67,43 @@ export async function openLambdaDeps(
     clock,
     ...(options.instrument ? { instrument: options.instrument } : {}),
   });
+  // Chat contact points: their URLs and secrets read from SSM / Secrets Manager, once.
+  const chat = await openRuntimeChat(config, {
+    ...(options.instrument ? { instrument: options.instrument } : {}),
+    ...(options.chatSecrets ? { aws: options.chatSecrets } : {}),
+  });
   // The dashboard goes to the state bucket (private) under dashboard/, linked from the emails
-  // by a pre-signed URL.
-  const dashboard =
+  // (and the chat cards) by a pre-signed URL.
+  let published: PublishedDashboard | undefined;
+  const artifacts =
     env.store.kind === "s3"
-      ? createDashboardHook({
-          snapshots: adapters.snapshots,
-          artifacts: createS3ArtifactStore({
-            client:
-              options.clients?.s3 ??
-              (options.instrument ?? ((client) => client))(
-                new S3Client({ forcePathStyle: env.s3PathStyle }),
-              ),
-            bucket: env.store.bucket,
-            prefix: [env.store.prefix.replace(/\/+$/, ""), "dashboard"].filter(Boolean).join("/"),
-          }),
+      ? createS3ArtifactStore({
+          client:
+            options.clients?.s3 ??
+            (options.instrument ?? ((client) => client))(
+              new S3Client({ forcePathStyle: env.s3PathStyle }),
+            ),
+          bucket: env.store.bucket,
+          prefix: [env.store.prefix.replace(/\/+$/, ""), "dashboard"].filter(Boolean).join("/"),
         })
       : undefined;
+  const dashboard = artifacts
+    ? createDashboardHook({
+        snapshots: adapters.snapshots,
+        artifacts,
+        onPublished: (page) => {
+          published = page;
+        },
+      })
+    : undefined;
+  const chatHook = chat
+    ? createChatReportHook({ ...adapters, config }, chat, {
+        dashboardLink: async () =>
+          published && artifacts
+            ? artifacts.link(published.pageKey, DEFAULT_LINK_SECONDS)
+            : undefined,
+      })
+    : undefined;
   const charts = await openChartRasterizer(env, options.logger ?? new Logger());
   return {
     engine: adapters.engine,
@@ -88,7 +117,7 @@ export async function openLambdaDeps(
     config,
     templates: loadReportTemplates(env.templatesDir),
     alertTemplate: loadAlertTemplate(env.templatesDir),
-    ...(dashboard ? { afterSnapshot: [dashboard] } : {}),
+    afterSnapshot: [...(dashboard ? [dashboard] : []), ...(chatHook ? [chatHook] : [])],
     ...(charts ? { charts } : {}),
   };
 }

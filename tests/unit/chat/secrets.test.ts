@@ -95,7 +95,10 @@ describe("resolving contact points at start", () => {
 /** An SDK v3 client as far as `send` goes: answers by command input, records the calls. */
 class FakeClient {
   readonly sent: unknown[] = [];
-  constructor(private readonly answer: (input: Record<string, unknown>) => unknown) {}
+  private readonly answer: (input: Record<string, unknown>) => unknown;
+  constructor(answer: (input: Record<string, unknown>) => unknown) {
+    this.answer = answer;
+  }
   async send(command: { input: Record<string, unknown> }) {
     this.sent.push(command.input);
     const result = this.answer(command.input);
@@ -104,7 +107,10 @@ class FakeClient {
   }
 }
 class Command {
-  constructor(readonly input: Record<string, unknown>) {}
+  readonly input: Record<string, unknown>;
+  constructor(input: Record<string, unknown>) {
+    this.input = input;
+  }
 }
 const named = (name: string) => Object.assign(new Error(name), { name });
 
