@@ -12,10 +12,10 @@
  * The platform renderers (`platforms.ts`) turn a card into WeCom markdown, a DingTalk
  * actionCard, a Feishu interactive card, Slack Block Kit or the generic webhook's JSON.
  */
-import type { Status } from "../kpi/evaluate.ts";
+import type { EvaluatedMetric, Status } from "../kpi/evaluate.ts";
 import { type Locale, type MetricDef, metric as metricDef } from "../kpi/registry.ts";
 import { EMPTY_VALUE, type ValueFormatter, valueFormatter } from "../report/email/i18n.ts";
-import type { EvaluatedMetric } from "../report/email/model.ts";
+
 import { CHAT_STRINGS } from "./strings.ts";
 
 /** How urgent a message is: `page` (on-call, now), `notify` (a digest), `report`. */

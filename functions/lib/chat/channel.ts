@@ -11,7 +11,8 @@
 import type { OpsConfig, RecipientList } from "../config/load.ts";
 import type { Locale } from "../kpi/registry.ts";
 import type { Clock, DeliveryLog, Mailer, RunLog } from "../ports.ts";
-import { type AfterSnapshotHook, rerunCommand } from "../report/run-report.ts";
+import type { AfterSnapshotHook } from "../report/run-hooks.ts";
+import { rerunCommand } from "../report/run-request.ts";
 import { type AlertCardInput, buildAlertCard, buildSummaryCard } from "./card.ts";
 import { type ChatChannelDeps, type ChatOutcome, deliverChat } from "./deliver.ts";
 import { type ResolvedContactPoint, resolveContactPoints, type SecretSource } from "./secrets.ts";

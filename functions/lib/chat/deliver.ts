@@ -20,7 +20,7 @@
  */
 import type { Locale } from "../kpi/registry.ts";
 import type { Clock, DeliveryLog, DeliveryRecord, Mailer } from "../ports.ts";
-import { isUnconfirmedClaim } from "../report/run-report.ts";
+import { isUnconfirmedClaim } from "../report/deliveries.ts";
 import { type ChatCard, type ChatSeverity, chatFailureText } from "./card.ts";
 import { PLATFORMS } from "./platforms/index.ts";
 import type { ResolvedContactPoint } from "./secrets.ts";
