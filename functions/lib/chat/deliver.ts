@@ -189,7 +189,7 @@ async function deliverToPoint(
     ...(result.detail ? { detail: result.detail } : {}),
   };
   if (result.status !== "rejected") return outcome;
-  return { ...outcome, notice: await sendFailureNotice(deps, point, key, result, runId) };
+  return { ...outcome, notice: await notifyRefused(deps, point, key, result, runId) };
 }
 
 const STATE_OF: Readonly<Record<Exclude<SendResult["status"], "failed">, string>> = {
@@ -211,7 +211,7 @@ function recorded(
 }
 
 /** One email to on-call per refused message (its own delivery key); never throws. */
-async function sendFailureNotice(
+export async function notifyRefused(
   deps: ChatChannelDeps,
   point: ResolvedContactPoint,
   key: string,
