@@ -11,6 +11,7 @@ import type { ReportName } from "../functions/lib/config/schema.ts";
 import type { SourceDecl } from "../functions/lib/query/catalog.ts";
 import { AthenaWorkgroup } from "./constructs/athena.ts";
 import { LakeCatalog } from "./constructs/catalog.ts";
+import { ChatSecrets } from "./constructs/chat-secrets.ts";
 import { deadLetterQueue } from "./constructs/dead-letters.ts";
 import { Lake } from "./constructs/lake.ts";
 import { Mail } from "./constructs/mail.ts";
@@ -94,6 +95,13 @@ export class OpsPulseStack extends Stack {
       deadLetters,
       configDir: settings.configDir,
       bundling,
+    });
+
+    // Each function reads the chat contact points' URLs and secrets it is configured with.
+    new ChatSecrets(this, "ChatSecrets", {
+      grantees: Object.values(this.functions.functions).flatMap((f) => (f.role ? [f.role] : [])),
+      contactPoints: config.contactPoints ?? [],
+      file: join(config.dir, "recipients.yaml"),
     });
 
     this.schedules = new ReportSchedules(this, "Schedules", {
