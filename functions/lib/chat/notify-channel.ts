@@ -110,7 +110,8 @@ export function notificationCard(message: PolicyMessage): ChatCard {
     more: items.length > shown.length ? MORE[message.locale](items.length - shown.length) : "",
     ...(link ? { link: { label: link.label, url: link.url } } : {}),
     commands: message.commands.slice(0, MAX_COMMANDS),
-    footer: message.runId,
+    // "OpsPulse" in every card: a robot's keyword check (DingTalk, Feishu) can require it.
+    footer: `OpsPulse · ${message.runId}`,
   };
 }
 

@@ -56,7 +56,7 @@ const EN: ChatStrings = {
   dashboard: "Open the dashboard",
   rerun: "Re-run",
   ack: "Ack",
-  run: (runId) => `run ${runId}`,
+  run: (runId) => `OpsPulse · run ${runId}`,
   failureTitle: (contactPoint) => `Chat message refused by ${contactPoint}`,
   failureIntro: (contactPoint, type, key) =>
     `The ${type} contact point "${contactPoint}" refused message ${key} as malformed; it is not retried. Check the robot's settings (keywords, signing, IP allow-list) and the run log.`,
@@ -84,7 +84,7 @@ const ZH: ChatStrings = {
   dashboard: "打开看板",
   rerun: "重新运行",
   ack: "确认",
-  run: (runId) => `运行 ${runId}`,
+  run: (runId) => `OpsPulse · 运行 ${runId}`,
   failureTitle: (contactPoint) => `聊天消息被 ${contactPoint} 拒收`,
   failureIntro: (contactPoint, type, key) =>
     `${type} 联系点“${contactPoint}”以格式错误拒收了消息 ${key}，不会重试。请检查机器人的设置（关键词、加签、IP 白名单）和运行日志。`,
