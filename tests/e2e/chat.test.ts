@@ -248,14 +248,26 @@ describe("chat delivery rules in a run", () => {
     expect(chat?.deliveries?.find((d) => d.contactPoint === "ops-wecom")?.status).toBe("unknown");
   }, 60_000);
 
-  it("a platform that stays down never blocks the email", async () => {
+  it("a platform that stays down never blocks the email, and a re-run posts only its card", async () => {
     server.script("slack", "server_error", "server_error", "server_error", "server_error");
-    const summary = await runInProcess(join(tmp, "down"), "2026-03-05");
+    const out = join(tmp, "down");
+    const summary = await runInProcess(out, "2026-03-05");
     expect(summary.outcome).toBe("ok");
     expect(summary.emails.map((e) => e.status)).toEqual(["sent"]);
     expect(summary.warnings?.some((w) => w.startsWith("chat ops-slack (slack): failed"))).toBe(
       true,
     );
     expect(perPlatform()).toMatchObject({ slack: 0, wecom: 1 });
+
+    // The email went, the Slack card did not: the re-run is not skipped, and posts only it.
+    const again = await runInProcess(out, "2026-03-05");
+    expect(again.outcome).toBe("ok");
+    expect(again.emails.map((e) => e.status)).toEqual(["already_delivered"]);
+    expect(perPlatform()).toEqual({ wecom: 1, dingtalk: 1, feishu: 1, slack: 1, webhook: 1 });
+    // Now everything is recorded complete: the next re-run is skipped before computing.
+    const third = await runInProcess(out, "2026-03-05");
+    expect(third.outcome).toBe("skipped_already_delivered");
+    expect(third.timingsMs.compute).toBeUndefined();
+    expect(server.posted).toHaveLength(5);
   }, 60_000);
 });

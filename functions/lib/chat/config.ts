@@ -178,3 +178,8 @@ export function checkChatNames(file: unknown, context: z.RefinementCtx): void {
   };
   visit(file, []);
 }
+
+/** The delivery key of a message (`messageKey`) at one contact point. */
+export function chatKey(messageKey: string, contactPoint: string): string {
+  return `${messageKey}:chat:${contactPoint}`;
+}

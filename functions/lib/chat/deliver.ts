@@ -22,6 +22,7 @@ import type { Locale } from "../kpi/registry.ts";
 import type { Clock, DeliveryLog, DeliveryRecord, Mailer } from "../ports.ts";
 import { isUnconfirmedClaim } from "../report/deliveries.ts";
 import { type ChatCard, type ChatSeverity, chatFailureText } from "./card.ts";
+import { chatKey } from "./config.ts";
 import { PLATFORMS } from "./platforms/index.ts";
 import type { ResolvedContactPoint } from "./secrets.ts";
 import { type HttpPoster, type RetryPolicy, type SendResult, sendChat } from "./transport.ts";
@@ -73,10 +74,7 @@ export interface ChatOutcome {
   readonly notice?: "sent" | "already_delivered" | "failed" | "no_on_call";
 }
 
-/** The delivery key of `messageKey` at a contact point. */
-export function chatKey(messageKey: string, contactPoint: string): string {
-  return `${messageKey}:chat:${contactPoint}`;
-}
+export { chatKey } from "./config.ts";
 
 /** Most take-overs in a row of one key (each by a run that died in turn). */
 const MAX_TAKEOVERS = 5;

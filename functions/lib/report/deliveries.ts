@@ -4,6 +4,7 @@
  * or releases the claim when the send fails, so that a re-run retries it. A claim never
  * confirmed stops the run instead of guessing.
  */
+import { chatKey } from "../chat/config.ts";
 import type { OpsConfig, RecipientList } from "../config/load.ts";
 import type { Period } from "../kpi/windows.ts";
 import type { Clock, DeliveryLog, DeliveryRecord, Mailer } from "../ports.ts";
@@ -42,6 +43,8 @@ export interface PlannedDelivery {
   readonly list: RecipientList;
   readonly baseKey: string;
   readonly previous: { readonly location?: string; readonly messageId?: string } | undefined;
+  /** Chat contact points of the list whose summary card is not recorded complete yet. */
+  readonly chatPending?: readonly string[];
 }
 
 /** The deliveries a run owes, and the claims of earlier runs never confirmed. */
@@ -93,7 +96,10 @@ export async function planDeliveries(
     const baseKey = deliveryKey(request.report, periodKey, list, request.to);
     const record = deliver ? await deps.deliveries.get(baseKey) : undefined;
     if (record && isUnconfirmedClaim(record, deps.clock.now())) unconfirmed.push(record);
+    const chatPending =
+      deliver && !request.to ? await pendingChat(deps, baseKey, list.chat ?? []) : [];
     planned.push({
+      ...(chatPending.length > 0 ? { chatPending } : {}),
       list,
       baseKey,
       previous: record
@@ -105,6 +111,23 @@ export async function planDeliveries(
     });
   }
   return { planned, unconfirmed };
+}
+
+/**
+ * The contact points whose card of `baseKey` no run recorded complete (none, a released claim,
+ * or a claim whose run died): a re-run posts them, even when the email went.
+ */
+async function pendingChat(
+  deps: { readonly deliveries: DeliveryLog; readonly clock: Clock },
+  baseKey: string,
+  contactPoints: readonly string[],
+): Promise<string[]> {
+  const pending: string[] = [];
+  for (const name of contactPoints) {
+    const record = await deps.deliveries.get(chatKey(baseKey, name));
+    if (!record || isUnconfirmedClaim(record, deps.clock.now())) pending.push(name);
+  }
+  return pending;
 }
 
 /** Stops the run when an earlier run's claim was never confirmed (see the error). */
