@@ -160,6 +160,14 @@ describe("a demo run with all five contact points", () => {
     expect(() => readdirSync(join(out, "outbox"))).toThrow();
   }, 60_000);
 
+  it("opspulse validate lists the contact points of a valid config", async () => {
+    const result = await opspulse(["validate", "--config", CONFIG], {});
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "5 chat contact points (ops-wecom: wecom, ops-dingtalk: dingtalk, ops-feishu: feishu, ops-slack: slack, ops-webhook: webhook)",
+    );
+  }, 60_000);
+
   it("opspulse validate refuses an unknown type and a malformed reference, naming file and path", async () => {
     const bad = join(tmp, "bad-config");
     writeAlertConfig(bad, "");
