@@ -196,3 +196,18 @@ export function createChatChannels(deps: ChatRunDeps, channel: ChatChannel): Pol
     },
   }));
 }
+
+/**
+ * The chat contact points of an audience's list (`chat:` names in recipients.yaml), as the
+ * notifier's contact points: the notifier adds them to the list's email one.
+ */
+export function chatContactPointsOf(
+  list: { readonly locale: Locale; readonly chat?: readonly string[] } | undefined,
+  config: { readonly contactPoints?: readonly { readonly name: string; readonly type: string }[] },
+): PolicyContactPoint[] {
+  const types = new Map((config.contactPoints ?? []).map((p) => [p.name, p.type]));
+  return (list?.chat ?? []).flatMap((name) => {
+    const type = types.get(name);
+    return type ? [{ channel: type, name, locale: list?.locale ?? "en" }] : [];
+  });
+}

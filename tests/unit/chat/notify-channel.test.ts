@@ -177,3 +177,24 @@ describe("chat channels of the notification port", () => {
     ).rejects.toThrow('no slack contact point "oc-wecom" was resolved at start');
   });
 });
+
+describe("an audience's chat contact points", () => {
+  it("are the list's chat names with their types, in the list's locale", async () => {
+    const { chatContactPointsOf } = await import("../../../functions/lib/chat/notify-channel.ts");
+    expect(
+      chatContactPointsOf(
+        { locale: "zh-CN", chat: ["oc-dingtalk", "pager"] },
+        {
+          contactPoints: [
+            { name: "pager", type: "webhook" },
+            { name: "oc-dingtalk", type: "dingtalk" },
+          ],
+        },
+      ),
+    ).toEqual([
+      { channel: "dingtalk", name: "oc-dingtalk", locale: "zh-CN" },
+      { channel: "webhook", name: "pager", locale: "zh-CN" },
+    ]);
+    expect(chatContactPointsOf(undefined, {})).toEqual([]);
+  });
+});
