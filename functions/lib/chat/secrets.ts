@@ -51,7 +51,7 @@ export function secretSources(
       const source = byKind[reference.source];
       if (!source) {
         throw new ContactPointError(
-          `${reference.text}: ${reference.source}: references cannot be read here (${
+          `${reference.source}: references cannot be read here (${
             reference.source === "env"
               ? "a Lambda reads chat URLs and secrets from SSM Parameter Store or Secrets Manager, not its environment: store the value there and write ssm:NAME or secretsmanager:NAME"
               : "only env: references are read locally: export the value and write env:NAME, or run against AWS"
