@@ -98,10 +98,13 @@ export async function openLambdaDeps(
     : undefined;
   const chatHook = chat
     ? createChatReportHook({ ...adapters, config }, chat, {
-        dashboardLink: async () =>
-          published && artifacts
-            ? artifacts.link(published.pageKey, DEFAULT_LINK_SECONDS)
-            : undefined,
+        // The page this run's dashboard hook published (taken, so that a later run whose
+        // dashboard failed links nothing rather than an older page).
+        dashboardLink: async () => {
+          const page = published;
+          published = undefined;
+          return page && artifacts ? artifacts.link(page.pageKey, DEFAULT_LINK_SECONDS) : undefined;
+        },
       })
     : undefined;
   const charts = await openChartRasterizer(env, options.logger ?? new Logger());
