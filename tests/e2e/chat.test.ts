@@ -207,7 +207,9 @@ async function runInProcess(out: string, day: string, waits: number[] = []) {
       {
         ...base,
         afterSnapshot: [
-          createChatReportHook({ ...base, clock: { now: () => new Date() } }, channel),
+          createChatReportHook({ ...base, clock: { now: () => new Date() } }, channel, {
+            dashboardLink: async () => "https://dashboard.example.com/pages/daily.html",
+          }),
         ],
       },
       { report: "daily", date: day },
@@ -229,6 +231,11 @@ describe("chat delivery rules in a run", () => {
       expect(answers, p).toEqual(["rate_limit", "ok"]);
     }
     expect(waits).toHaveLength(5);
+    // The dashboard link becomes each platform's button.
+    expect(server.posted.find((m) => m.platform === "dingtalk")?.body).toMatchObject({
+      msgtype: "actionCard",
+      actionCard: { singleURL: "https://dashboard.example.com/pages/daily.html" },
+    });
   }, 60_000);
 
   it("a timeout of the report card is not retried: unknown in the run log, and the email still goes", async () => {
