@@ -207,8 +207,19 @@ export function buildSummaryCard(input: SummaryCardInput): ChatCard {
   const format = valueFormatter(input.locale, input.currency);
   const count = (status: Status) =>
     input.metrics.filter((m) => m.evaluation.status === status).length;
+  // The contract's "needs attention" order: breach before warning, then the farther from
+  // the target (as a share of it) first. (kpi/attention.ts of the alert policy replaces
+  // this once it lands.)
+  const distance = (m: EvaluatedMetric) => {
+    const { measured, threshold } = m.evaluation;
+    return measured === null || threshold === null || threshold === 0
+      ? 0
+      : Math.abs(measured - threshold) / Math.abs(threshold);
+  };
   const attention = ATTENTION.flatMap((status) =>
-    input.metrics.filter((m) => m.evaluation.status === status),
+    input.metrics
+      .filter((m) => m.evaluation.status === status)
+      .sort((a, b) => distance(b) - distance(a)),
   );
   const items: ChatItem[] = attention.map((m) => {
     const figures = valueVersusTarget(

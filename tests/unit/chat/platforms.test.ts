@@ -37,9 +37,10 @@ function evaluated(id: string, value: number, target: number, previous?: number)
 }
 
 const METRICS = [
-  evaluated("gmv", 12_000, 20_000, 15_000),
   evaluated("dau", 950, 1000),
+  evaluated("gmv", 12_000, 20_000, 15_000),
   evaluated("orders", 500, 100),
+  evaluated("paying_users", 50, 100),
 ];
 
 const summary = (locale: "en" | "zh-CN") =>
@@ -62,11 +63,13 @@ describe("cards", () => {
       severity: "report",
       tone: "breach",
       title: "Daily report · Nov 22, 2026",
-      summary: "1 breached · 1 warning · 1 met",
+      summary: "2 breached · 1 warning · 1 met",
       commands: [{ label: "Re-run", command: "opspulse run daily --date 2026-11-22" }],
       footer: "OpsPulse · run r1",
     });
+    // Breaches before warnings, the farther from the target first (GMV 40 % off after 50 %).
     expect(card.items.map((i) => [i.tone, i.headline, i.detail])).toEqual([
+      ["breach", "Paying users", "50 vs target ≥ 100"],
       ["breach", "GMV", "CN¥12,000.00 vs target ≥ CN¥20,000.00 · -20.0%"],
       ["warning", "DAU", "950 vs target ≥ 1,000"],
     ]);
@@ -75,8 +78,8 @@ describe("cards", () => {
   it("speaks Chinese to a zh-CN audience", () => {
     const card = summary("zh-CN");
     expect(card.title).toBe("日报 · 2026年11月22日");
-    expect(card.summary).toBe("未达标 1 · 预警 1 · 达标 1");
-    expect(card.items[0]?.detail).toContain("目标 ≥ ¥20,000.00");
+    expect(card.summary).toBe("未达标 2 · 预警 1 · 达标 1");
+    expect(card.items[1]?.detail).toContain("目标 ≥ ¥20,000.00");
   });
 
   it("an alert card says new vs day N, since when, the driver and the ack command; long lists are cut", () => {
