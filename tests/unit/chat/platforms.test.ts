@@ -194,6 +194,7 @@ describe("renderers", () => {
       "div",
       "div",
       "div",
+      "div",
       "action",
       "note",
     ]);
@@ -206,6 +207,7 @@ describe("renderers", () => {
     };
     expect(payload.blocks.map((b) => b.type)).toEqual([
       "header",
+      "section",
       "section",
       "section",
       "section",
