@@ -131,9 +131,8 @@ describe("chat delivery to the five platforms", () => {
     await deliverChat(deps(), message("notify"), "run-1");
     const body = (platform: Platform) => server.posted.find((p) => p.platform === platform)?.body;
     expect(body("wecom")).toMatchObject({ msgtype: "markdown" });
-    expect(String((body("wecom")?.markdown as { content: string }).content)).toContain(
-      "成交额 (GMV) — 今日新增",
-    );
+    const markdown = body("wecom")?.markdown as { content: string } | undefined;
+    expect(markdown?.content).toContain("成交额 (GMV) — 今日新增");
     expect(body("dingtalk")).toMatchObject({
       msgtype: "actionCard",
       actionCard: { singleURL: "https://dashboard.example.com/" },
