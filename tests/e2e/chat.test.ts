@@ -187,7 +187,12 @@ describe("a demo run with all five contact points", () => {
 });
 
 /** A run in this process, its chat channel on the local server with fast waits. */
-async function runInProcess(out: string, day: string, waits: number[] = []) {
+async function runInProcess(
+  out: string,
+  day: string,
+  waits: number[] = [],
+  request: { readonly dryRun?: boolean; readonly deliver?: boolean } = {},
+) {
   const clock = scheduledClock(day);
   const engine = await createDuckDbEngine({ lakeDir: LAKE, threads: 1 });
   const config = loadConfig(CONFIG);
@@ -196,7 +201,6 @@ async function runInProcess(out: string, day: string, waits: number[] = []) {
   if (!opened) throw new Error("expected contact points");
   const channel = {
     ...opened,
-    // The platforms check timestamps against the real clock, the run's clock is the scheduled one.
     sleep: async (ms: number) => {
       waits.push(ms);
     },
@@ -207,12 +211,13 @@ async function runInProcess(out: string, day: string, waits: number[] = []) {
       {
         ...base,
         afterSnapshot: [
+          // Signed with the real clock (the platforms check it), not the run's scheduled one.
           createChatReportHook({ ...base, clock: { now: () => new Date() } }, channel, {
             dashboardLink: async () => "https://dashboard.example.com/pages/daily.html",
           }),
         ],
       },
-      { report: "daily", date: day },
+      { report: "daily", date: day, ...request },
     );
   } finally {
     await engine.close();
@@ -236,6 +241,13 @@ describe("chat delivery rules in a run", () => {
       msgtype: "actionCard",
       actionCard: { singleURL: "https://dashboard.example.com/pages/daily.html" },
     });
+  }, 60_000);
+
+  it("a dry run and a history backfill post nothing", async () => {
+    const out = join(tmp, "quiet");
+    expect((await runInProcess(out, "2026-03-02", [], { dryRun: true })).outcome).toBe("dry_run");
+    expect((await runInProcess(out, "2026-03-02", [], { deliver: false })).outcome).toBe("ok");
+    expect(server.received).toHaveLength(0);
   }, 60_000);
 
   it("a timeout of the report card is not retried: unknown in the run log, and the email still goes", async () => {
