@@ -11,7 +11,9 @@ import {
   WHOLE_BUSINESS,
 } from "../../lib/kpi/alerts.ts";
 import { metric } from "../../lib/kpi/registry.ts";
+import type { Mailer } from "../../lib/ports.ts";
 import { EMPTY_VALUE, valueFormatter } from "../../lib/report/email/i18n.ts";
+import { configuredRecipients, describeSuppressed } from "../../lib/runtime/mail-feedback.ts";
 import { UserError } from "../errors.ts";
 import {
   dateRangeOptions,
@@ -58,6 +60,9 @@ export function registerAlerts(program: Command): void {
         process.stdout.write(
           `${describeStatus(Object.values(state.records), version, opts.all)}\n`,
         );
+        // Bounces and complaints: recipients SES now drops silently (SES mailer only).
+        const feedback = await suppressedLines(runtime.deps);
+        if (feedback.length > 0) process.stdout.write(`${feedback.join("\n")}\n`);
       } finally {
         await runtime.close();
       }
@@ -65,6 +70,18 @@ export function registerAlerts(program: Command): void {
 
   // `opspulse replay` too: the name the issue and the README use.
   for (const parent of [alerts, program]) registerReplay(parent);
+}
+
+async function suppressedLines(deps: {
+  readonly mailer: Mailer;
+  readonly config: Parameters<typeof configuredRecipients>[0];
+}): Promise<string[]> {
+  if (!deps.mailer.suppressed) return [];
+  try {
+    return describeSuppressed(await deps.mailer.suppressed(configuredRecipients(deps.config)));
+  } catch (error) {
+    return [`Could not read SES's suppression list: ${(error as Error).message.split("\n")[0]}`];
+  }
 }
 
 function registerReplay(parent: Command): void {

@@ -21,6 +21,8 @@
  * on-call one failure notice per run (query error, timeout, a failed send…): managers get
  * nothing.
  */
+
+import { isDeadlineExceeded } from "../deadline.ts";
 import {
   type AlertNotification,
   type AlertRules,
@@ -242,7 +244,10 @@ async function deliverNotifications(
         const result = await queryChannelActivity(deps.engine, deps.catalog, context.period);
         stats.push(result.stats);
         activity = result.rows;
-      } catch {
+      } catch (error) {
+        // Past the run's deadline nothing more is sent: the claim is released (deliverOnce)
+        // and the run fails with one failure notice, so that a re-run sends the alert whole.
+        if (isDeadlineExceeded(error)) throw error;
         activity = null; // the alert goes out without its breakdown rather than not at all
       }
     }

@@ -175,6 +175,9 @@ export const schedulesFileSchema = z
 // ---------------------------------------------------------------------------------------------
 // recipients.yaml
 
+/** SES accepts at most this many recipients (To, Cc and Bcc together) in one message. */
+export const SES_MAX_RECIPIENTS = 50;
+
 export const recipientListSchema = z
   .object({
     /** Name of the list: the outbox file name and part of the delivery key. */
@@ -182,7 +185,13 @@ export const recipientListSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]*$/, "expected a name of lowercase letters, digits and dashes"),
     locale: z.enum(LOCALES, { error: 'expected "en" or "zh-CN"' }).default("en"),
-    to: z.array(address).min(1, "expected at least one address"),
+    to: z
+      .array(address)
+      .min(1, "expected at least one address")
+      .max(
+        SES_MAX_RECIPIENTS,
+        `expected at most ${SES_MAX_RECIPIENTS} addresses (SES sends one message to at most ${SES_MAX_RECIPIENTS} recipients): split the list in two`,
+      ),
     /** Chat contact points (names in `contact_points`) that this audience also gets. */
     chat: chatListSchema.optional(),
   })
