@@ -64,7 +64,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 beforeEach(async () => {
-  server = await startChatServer({ secrets: SECRETS, holdMs: 1000 });
+  server = await startChatServer({ secrets: SECRETS, holdMs: 6000 });
 });
 afterEach(() => server.close());
 
@@ -204,7 +204,7 @@ async function runInProcess(
     sleep: async (ms: number) => {
       waits.push(ms);
     },
-    policy: { timeoutMs: 300 },
+    policy: { timeoutMs: 2500 },
   };
   try {
     return await runReportWithAlerts(

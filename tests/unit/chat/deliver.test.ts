@@ -32,7 +32,7 @@ let deliveries: DeliveryLog;
 let waits: number[];
 
 beforeEach(async () => {
-  server = await startChatServer({ secrets: SECRETS, holdMs: 1000 });
+  server = await startChatServer({ secrets: SECRETS, holdMs: 6000 });
   dir = mkdtempSync(join(tmpdir(), "opspulse-chat-"));
   deliveries = createFsDeliveryLog({ dir: join(dir, "deliveries") });
   waits = [];
@@ -70,7 +70,7 @@ function deps(overrides: Partial<ChatChannelDeps> = {}): ChatChannelDeps {
     sleep: async (ms) => {
       waits.push(ms);
     },
-    policy: { timeoutMs: 300 },
+    policy: { timeoutMs: 2500 },
     failureNotice: {
       mailer: createOutboxMailer({ dir: join(dir, "outbox"), clock: systemClock }),
       from: "OpsPulse Reports <reports@example.com>",
@@ -183,7 +183,7 @@ describe("chat delivery to the five platforms", () => {
     server.script("dingtalk", "timeout_after_post");
     const [outcome] = await deliverChat(deps(), message("page", ["ops-dingtalk"]), "run-1");
     expect(outcome).toMatchObject({ status: "sent", attempts: 2 });
-    expect(outcome?.detail).toMatch(/no answer within 300 ms, sent again \(a page\)/);
+    expect(outcome?.detail).toMatch(/no answer within 2500 ms, sent again \(a page\)/);
     expect(count("dingtalk")).toBe(2);
   });
 
@@ -288,7 +288,7 @@ describe("chat delivery to the five platforms", () => {
       ["ops-slack", { name: "ops-slack", type: "slack" as const, url, urlReference: "env:X" }],
     ]);
     const outcomes = await deliverChat(
-      deps({ contactPoints: unreachable, policy: { maxAttempts: 2, timeoutMs: 300 } }),
+      deps({ contactPoints: unreachable, policy: { maxAttempts: 2, timeoutMs: 2500 } }),
       message("notify", ["ops-slack"]),
       "run-1",
     );

@@ -59,13 +59,13 @@ const MESSAGE: PolicyMessage = {
 };
 
 beforeEach(async () => {
-  server = await startChatServer({ secrets: SECRETS, holdMs: 1000 });
+  server = await startChatServer({ secrets: SECRETS, holdMs: 6000 });
   dir = mkdtempSync(join(tmpdir(), "opspulse-notify-"));
   const urls = server.urls();
   const chat: ChatChannel = {
     poster: fetchPoster(),
     sleep: async () => {},
-    policy: { timeoutMs: 300 },
+    policy: { timeoutMs: 2500 },
     contactPoints: new Map(
       (["wecom", "dingtalk", "feishu", "slack", "webhook"] as const).map((type) => [
         `oc-${type}`,
