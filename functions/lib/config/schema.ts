@@ -14,6 +14,7 @@ import {
   checkChatNames,
   contactPointsSchema,
 } from "../chat/config.ts";
+import type { Owner } from "../kpi/owners.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
 
 /** The scheduled reports. */
@@ -220,6 +221,18 @@ const recipientLists = z
     { when: (payload) => Array.isArray(payload.value) },
   );
 
+/** The owner teams' lists: owner (kpi/owners.ts) → recipients. */
+const ownerList = recipientListSchema.omit({ name: true }).optional();
+const ownerListsSchema = z
+  .object({
+    user_operations: ownerList,
+    content_operations: ownerList,
+    campaign_operations: ownerList,
+    data_operations: ownerList,
+  } satisfies Record<Owner, typeof ownerList>)
+  .strict()
+  .default({});
+
 /** `config/recipients.yaml`: who gets which report, in which language. */
 export const recipientsFileSchema = z
   .object({
@@ -231,6 +244,8 @@ export const recipientsFileSchema = z
       .prefault({}),
     /** Who gets alerts and failure notices. */
     on_call: recipientListSchema.omit({ name: true }).optional(),
+    /** Each owner team's list, for its alert digest (alerts.yaml `severity`: notify). */
+    owners: ownerListsSchema,
     /** Chat and incident webhooks (functions/lib/chat/config.ts); audiences name them. */
     contact_points: contactPointsSchema,
   })
