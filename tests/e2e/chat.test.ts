@@ -40,7 +40,8 @@ beforeAll(async () => {
   compiled = await compileTemplatesFromMjml();
   await buildTemplates(undefined, TEMPLATES);
   await writeAlertLake(LAKE);
-  writeAlertConfig(CONFIG, "");
+  // GMV pages on-call: its alerts go to on-call's chat groups with its email.
+  writeAlertConfig(CONFIG, "severity:\n  metrics:\n    gmv: page\n");
   writeFileSync(
     join(CONFIG, "recipients.yaml"),
     [
@@ -57,6 +58,7 @@ beforeAll(async () => {
       `      chat: [${PLATFORMS.map((p) => `ops-${p}`).join(", ")}]`,
       "on_call:",
       "  to: [oncall@example.com]",
+      `  chat: [${PLATFORMS.map((p) => `ops-${p}`).join(", ")}]`,
       "",
     ].join("\n"),
   );
@@ -105,7 +107,7 @@ const perPlatform = () =>
   );
 
 describe("a demo run with all five contact points", () => {
-  it("delivers the daily summary card once to each, signed, and a re-run posts nothing", async () => {
+  it("delivers the summary card and on-call's alert once to each, signed; a re-run posts nothing", async () => {
     const out = join(tmp, "cli");
     const args = [
       "run",
@@ -122,20 +124,32 @@ describe("a demo run with all five contact points", () => {
     const first = await opspulse(args, chatEnv());
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(perPlatform()).toEqual({ wecom: 1, dingtalk: 1, feishu: 1, slack: 1, webhook: 1 });
+    // Two messages per platform: the managers' summary card and on-call's alert (GMV pages).
+    expect(perPlatform()).toEqual({ wecom: 2, dingtalk: 2, feishu: 2, slack: 2, webhook: 2 });
     // Every request passed the server's own signature and shape checks.
-    expect(server.received.map((r) => r.behaviour)).toEqual(PLATFORMS.map(() => "ok"));
-    const card = server.posted.find((m) => m.platform === "feishu")?.body.card as {
-      header: { title: { content: string }; template: string };
-    };
-    expect(card.header.title.content).toBe("日报 · 2026年3月2日");
-    expect(card.header.template).toBe("red");
-    // The email went too.
+    expect(server.received.map((r) => r.behaviour)).toEqual(
+      [...PLATFORMS, ...PLATFORMS].map(() => "ok"),
+    );
+    const webhooks = server.posted
+      .filter((m) => m.platform === "webhook")
+      .map((m) => [m.body.kind, m.body.severity, m.body.locale])
+      .sort();
+    expect(webhooks).toEqual([
+      ["alert", "page", "en"],
+      ["summary", "report", "zh-CN"],
+    ]);
+    const titles = server.posted
+      .filter((m) => m.platform === "feishu")
+      .map((m) => (m.body.card as { header: { title: { content: string } } }).header.title.content)
+      .sort();
+    expect(titles[0]).toMatch(/^\[PAGE\] /);
+    expect(titles[1]).toBe("日报 · 2026年3月2日");
+    // The emails went too (the managers' report and on-call's alert).
     expect(readdirSync(join(out, "outbox")).length).toBe(1);
 
     const again = await opspulse(args, chatEnv());
     expect(again.code).toBe(0);
-    expect(server.posted).toHaveLength(5);
+    expect(server.posted).toHaveLength(10);
     const log = readFileSync(join(out, "runs", "runs.jsonl"), "utf8")
       .trim()
       .split("\n");

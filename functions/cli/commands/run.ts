@@ -29,7 +29,7 @@ import {
   type RunReportSummary,
 } from "../../lib/report/run-report.ts";
 import { reportPeriodKey } from "../../lib/report/snapshot.ts";
-import { openRuntimeChat } from "../../lib/runtime/chat.ts";
+import { alertChannels, openRuntimeChat } from "../../lib/runtime/chat.ts";
 import { type AdapterFactories, type Adapters, createAdapters } from "../../lib/runtime/deps.ts";
 import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env.ts";
 import { localAdapterFactories } from "../../lib/runtime/local-adapters.ts";
@@ -122,6 +122,7 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
         }),
         ...(chat ? [createChatReportHook({ ...adapters, config }, chat)] : []),
       ],
+      ...optionalChannels(alertChannels({ ...adapters, config }, alertTemplate, chat)),
     },
     dashboard,
     env,
@@ -178,6 +179,10 @@ async function openCliChat(
     if (error instanceof ContactPointError) throw new UserError(error.message, { cause: error });
     throw error;
   }
+}
+
+function optionalChannels<T>(channels: T | undefined): { channels?: T } {
+  return channels ? { channels } : {};
 }
 
 /** Loads config; an invalid one is a UserError naming the first problem. */

@@ -170,12 +170,20 @@ async function alertAfterSnapshot(
     messages,
   });
   const failed = messages.filter((o): o is MessageOutcome => o.status === "failed");
-  if (failed.length > 0) {
+  // A chat contact point that failed never blocks the email: it is a warning of the run.
+  const failedEmails = failed.filter((o) => o.channel === "email");
+  if (failedEmails.length > 0) {
     throw new Error(
-      `${failed.length} alert message(s) failed to send (${failed.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
+      `${failedEmails.length} alert message(s) failed to send (${failedEmails.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
     );
   }
-  return { stats };
+  const failedChats = failed.filter((o) => o.channel !== "email");
+  return {
+    stats,
+    ...(failedChats.length > 0
+      ? { warnings: failedChats.map((o) => `chat ${o.key}: ${o.error ?? "failed"}`) }
+      : {}),
+  };
 }
 
 /**

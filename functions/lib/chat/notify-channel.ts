@@ -13,11 +13,10 @@
  *   (not retried), after on-call got one notice by email;
  * - throws when the platform stayed rate-limited or down (released: a later run retries).
  *
- * The port's types are declared here by shape ({@link PolicyMessage} and friends) until the
- * policy lands on main; they are a subset of `NotificationMessage`, `ContactPoint`,
- * `ChannelReceipt` and `Channel`, so these channels are the port's `Channel`s as they are.
+ * The cards read only the message's own texts (already in the audience's locale).
  */
 import type { Locale } from "../kpi/registry.ts";
+import type { Channel, ContactPoint, NoticeItem, NotificationMessage } from "../notify/ports.ts";
 import type { ChatCard, ChatItem, ChatSeverity, ChatTone } from "./card.ts";
 import { type ChatChannel, type ChatRunDeps, chatDeliveryDeps } from "./channel.ts";
 import { CONTACT_POINT_TYPES, type ContactPointType } from "./config.ts";
@@ -25,53 +24,8 @@ import { notifyRefused } from "./deliver.ts";
 import { PLATFORMS } from "./platforms/index.ts";
 import { sendChat } from "./transport.ts";
 
-/** The part of the port's `NoticeItem` a card shows. */
-export interface PolicyItem {
-  readonly kind: string;
-  readonly status: string;
-  readonly driver?: { readonly rows: readonly { readonly text: string }[] };
-  readonly text: {
-    readonly title: string;
-    readonly figures: string;
-    readonly status: string;
-    readonly ack?: string;
-  };
-}
-
-/** The part of the port's `NotificationMessage` a card shows. */
-export interface PolicyMessage {
-  readonly key: string;
-  readonly locale: Locale;
-  readonly kind: "alerts" | "digest" | "failure";
-  readonly runId: string;
-  readonly subject: string;
-  readonly items: readonly PolicyItem[];
-  readonly links: readonly { readonly label: string; readonly url: string }[];
-  readonly commands: readonly { readonly label: string; readonly command: string }[];
-}
-
-/** The port's `ContactPoint` as far as a chat channel reads it. */
-export interface PolicyContactPoint {
-  readonly channel: string;
-  readonly name: string;
-  readonly locale: Locale;
-}
-
-/** The port's `ChannelReceipt`. */
-export interface PolicyReceipt {
-  readonly messageId: string;
-  readonly location?: string;
-}
-
-/** The port's `Channel`. */
-export interface PolicyChannel {
-  readonly type: string;
-  send(
-    message: PolicyMessage,
-    contact: PolicyContactPoint,
-    context: { readonly runId: string; readonly idempotencyKey: string },
-  ): Promise<PolicyReceipt>;
-}
+type PolicyItem = NoticeItem;
+type PolicyMessage = NotificationMessage;
 
 /** Most commands a card shows (re-run, ack, silence). */
 const MAX_COMMANDS = 3;
@@ -141,7 +95,7 @@ function worst(tones: readonly ChatTone[]): ChatTone {
  * The five chat channels of the port, over the contact points resolved at start. A contact
  * point the channel does not know (not in `recipients.yaml`, or of another type) throws.
  */
-export function createChatChannels(deps: ChatRunDeps, channel: ChatChannel): PolicyChannel[] {
+export function createChatChannels(deps: ChatRunDeps, channel: ChatChannel): Channel[] {
   const delivery = chatDeliveryDeps(deps, channel);
   return CONTACT_POINT_TYPES.map((type) => ({
     type,
@@ -204,7 +158,7 @@ export function createChatChannels(deps: ChatRunDeps, channel: ChatChannel): Pol
 export function chatContactPointsOf(
   list: { readonly locale: Locale; readonly chat?: readonly string[] } | undefined,
   config: { readonly contactPoints?: readonly { readonly name: string; readonly type: string }[] },
-): PolicyContactPoint[] {
+): ContactPoint[] {
   const types = new Map((config.contactPoints ?? []).map((p) => [p.name, p.type]));
   return (list?.chat ?? []).flatMap((name) => {
     const type = types.get(name);

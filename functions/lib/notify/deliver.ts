@@ -4,6 +4,7 @@
  * point's channel, record the receipt; a failed send releases the claim so that a re-run
  * retries it. A key another run claimed first is "already delivered".
  */
+import { chatContactPointsOf } from "../chat/notify-channel.ts";
 import type { OpsConfig } from "../config/load.ts";
 import type { Clock, DeliveryLog } from "../ports.ts";
 import {
@@ -32,10 +33,16 @@ export interface MessageOutcome {
 /** Where an audience is reached: on-call's list, or its owner team's list (recipients.yaml). */
 export function contactPointsOf(
   audience: Audience,
-  config: Pick<OpsConfig, "onCall" | "owners">,
+  config: Pick<OpsConfig, "onCall" | "owners" | "contactPoints">,
 ): ContactPoint[] {
   const list = audience.kind === "on_call" ? config.onCall : config.owners?.[audience.owner];
-  return list ? [{ channel: "email", name: "email", locale: list.locale, to: list.to }] : [];
+  return list
+    ? [
+        { channel: "email", name: "email", locale: list.locale, to: list.to },
+        // The list's chat groups and incident webhooks (`chat:` in recipients.yaml).
+        ...chatContactPointsOf(list, config),
+      ]
+    : [];
 }
 
 /** Claims, sends and records one message to one contact point. */

@@ -5,9 +5,13 @@
  * only SSM and Secrets Manager are read (its environment is no place for a token).
  */
 import { awsSecretSource, loadAwsSecretReaders } from "../chat/aws-secret-source.ts";
-import { type ChatChannel, openChatChannel } from "../chat/channel.ts";
+import { type ChatChannel, type ChatRunDeps, openChatChannel } from "../chat/channel.ts";
+import { createChatChannels } from "../chat/notify-channel.ts";
 import { envSecretSource, type SecretSource, secretSources } from "../chat/secrets.ts";
 import type { OpsConfig } from "../config/load.ts";
+import { createEmailChannel } from "../notify/email-channel.ts";
+import type { Channel } from "../notify/ports.ts";
+import type { CompiledTemplate } from "../report/email/template.ts";
 import type { EnvSource } from "./env.ts";
 
 /** Where references are read. */
@@ -41,4 +45,20 @@ export async function openRuntimeChat(
     ...(aws ? { ssm: aws, secretsmanager: aws } : {}),
   });
   return openChatChannel(config, source);
+}
+
+/**
+ * The channels of the alert messages when the config has chat contact points: email (as by
+ * default) and the five chat platforms; undefined without any (email alone, the default).
+ */
+export function alertChannels(
+  deps: ChatRunDeps,
+  template: CompiledTemplate,
+  chat: ChatChannel | undefined,
+): Channel[] | undefined {
+  if (!chat) return undefined;
+  return [
+    createEmailChannel({ mailer: deps.mailer, sender: deps.config.sender, template }),
+    ...createChatChannels(deps, chat),
+  ];
 }

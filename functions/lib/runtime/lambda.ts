@@ -27,7 +27,7 @@ import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
 import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
-import { openRuntimeChat } from "./chat.ts";
+import { alertChannels, openRuntimeChat } from "./chat.ts";
 import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
 import { REPORT_KINDS } from "./events.ts";
@@ -114,6 +114,8 @@ export async function openLambdaDeps(
       })
     : undefined;
   const charts = await openChartRasterizer(env, options.logger ?? new Logger());
+  const alertTemplate = loadAlertTemplate(env.templatesDir);
+  const channels = alertChannels({ ...adapters, config }, alertTemplate, chat);
   return {
     engine: adapters.engine,
     catalog: new QueryCatalog(env.queriesDir),
@@ -125,8 +127,9 @@ export async function openLambdaDeps(
     clock,
     config,
     templates: loadReportTemplates(env.templatesDir),
-    alertTemplate: loadAlertTemplate(env.templatesDir),
+    alertTemplate,
     afterSnapshot: [...(dashboard ? [dashboard] : []), ...(chatHook ? [chatHook] : [])],
+    ...(channels ? { channels } : {}),
     ...(charts ? { charts } : {}),
   };
 }

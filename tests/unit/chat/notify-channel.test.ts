@@ -14,11 +14,13 @@ import type { ChatChannel } from "../../../functions/lib/chat/channel.ts";
 import {
   createChatChannels,
   notificationCard,
-  type PolicyChannel,
-  type PolicyMessage,
 } from "../../../functions/lib/chat/notify-channel.ts";
 import { fetchPoster } from "../../../functions/lib/chat/transport.ts";
 import { defaultConfig } from "../../../functions/lib/config/load.ts";
+import type {
+  Channel as PolicyChannel,
+  NotificationMessage as PolicyMessage,
+} from "../../../functions/lib/notify/ports.ts";
 import { systemClock } from "../../../functions/lib/ports.ts";
 import { type ChatServer, startChatServer } from "../../support/chat-server.ts";
 
@@ -27,20 +29,49 @@ let server: ChatServer;
 let dir: string;
 let channels: Map<string, PolicyChannel>;
 
+const ITEM = {
+  severity: "page",
+  report: "daily",
+  periodKey: "2026-11-22",
+  value: 12_000,
+  target: 20_000,
+} as const;
+
 const MESSAGE: PolicyMessage = {
   key: "notify:daily:2026-11-22:on-call",
+  audience: { kind: "on_call", id: "on-call" },
   locale: "zh-CN",
   kind: "alerts",
+  report: "daily",
+  periodKey: "2026-11-22",
   runId: "20261123T000000Z-daily-abc",
   subject: "新增 1 · 持续 1 · 日报 2026-11-22",
   items: [
     {
+      ...ITEM,
+      key: "alert:daily:gmv:all:2026-11-22:start",
+      metric: "gmv",
       kind: "start",
       status: "breach",
       text: { title: "成交额 (GMV)", figures: "¥1.2万，目标 ≥ ¥2万", status: "今日新增" },
-      driver: { rows: [{ text: "app 1,204 → 980 (−18.6%)" }] },
+      driver: {
+        dimension: "channel",
+        title: "按渠道",
+        rows: [
+          {
+            name: "app",
+            value: 980,
+            previous: 1204,
+            change: -224,
+            text: "app 1,204 → 980 (−18.6%)",
+          },
+        ],
+      },
     },
     {
+      ...ITEM,
+      key: "alert:daily:retention_d1:all:2026-11-09:reminder",
+      metric: "retention_d1",
       kind: "reminder",
       status: "breach",
       text: {
