@@ -12,6 +12,7 @@
  * The platform renderers (`platforms.ts`) turn a card into WeCom markdown, a DingTalk
  * actionCard, a Feishu interactive card, Slack Block Kit or the generic webhook's JSON.
  */
+import { orderNeedsAttention } from "../kpi/attention.ts";
 import type { EvaluatedMetric, Status } from "../kpi/evaluate.ts";
 import { type Locale, type MetricDef, metric as metricDef } from "../kpi/registry.ts";
 import { EMPTY_VALUE, type ValueFormatter, valueFormatter } from "../report/email/i18n.ts";
@@ -198,29 +199,20 @@ export interface SummaryCardInput {
   readonly dashboardUrl?: string;
 }
 
-/** Statuses that need attention, worst first. */
-const ATTENTION: readonly Status[] = ["breach", "warning"];
-
 /** The compact card of a report run: counts, what needs attention, the dashboard. */
 export function buildSummaryCard(input: SummaryCardInput): ChatCard {
   const strings = CHAT_STRINGS[input.locale];
   const format = valueFormatter(input.locale, input.currency);
   const count = (status: Status) =>
     input.metrics.filter((m) => m.evaluation.status === status).length;
-  // The contract's "needs attention" order: breach before warning, then the farther from
-  // the target (as a share of it) first. (kpi/attention.ts of the alert policy replaces
-  // this once it lands.)
-  const distance = (m: EvaluatedMetric) => {
-    const { measured, threshold } = m.evaluation;
-    return measured === null || threshold === null || threshold === 0
-      ? 0
-      : Math.abs(measured - threshold) / Math.abs(threshold);
-  };
-  const attention = ATTENTION.flatMap((status) =>
-    input.metrics
-      .filter((m) => m.evaluation.status === status)
-      .sort((a, b) => distance(b) - distance(a)),
-  );
+  // The contract's one "needs attention" order (kpi/attention.ts), as in the emails.
+  const attention = orderNeedsAttention(input.metrics, (m) => ({
+    status: m.evaluation.status,
+    isNew: false,
+    measured: m.evaluation.measured,
+    threshold: m.evaluation.threshold,
+    id: m.def.id,
+  }));
   const items: ChatItem[] = attention.map((m) => {
     const figures = valueVersusTarget(
       m.def,
