@@ -5,7 +5,7 @@
  * (tests/support/chat-server.ts: it checks signatures and payload shapes on its own).
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -173,6 +173,37 @@ describe("a demo run with all five contact points", () => {
     expect(server.received).toHaveLength(0);
     expect(() => readdirSync(join(out, "outbox"))).toThrow();
   }, 60_000);
+
+  it("a failed run pages on-call's chat groups once each, with the email notice", async () => {
+    const lake = join(tmp, "lake-corrupt");
+    cpSync(LAKE, lake, { recursive: true });
+    const partition = join(lake, "orders", "dt=2026-03-02");
+    for (const file of readdirSync(partition)) writeFileSync(join(partition, file), "not parquet");
+    const out = join(tmp, "failed-run");
+    const args = [
+      "run",
+      "daily",
+      "--date",
+      "2026-03-02",
+      "--lake",
+      lake,
+      "--out",
+      out,
+      "--config",
+      CONFIG,
+    ];
+    const run = await opspulse(args, chatEnv());
+    expect(run.code).toBe(1);
+    expect(perPlatform()).toEqual({ wecom: 1, dingtalk: 1, feishu: 1, slack: 1, webhook: 1 });
+    const notice = server.posted.find((m) => m.platform === "webhook")?.body;
+    expect(notice).toMatchObject({
+      kind: "notice",
+      severity: "page",
+      title: expect.stringMatching(/^\[FAILED\] The daily report failed · 2026-03-02$/),
+    });
+    const [run1] = readdirSync(join(out, "outbox"));
+    expect(readdirSync(join(out, "outbox", run1 ?? ""))).toContain("on-call.failure.eml");
+  }, 120_000);
 
   it("opspulse validate lists the contact points of a valid config", async () => {
     const result = await opspulse(["validate", "--config", CONFIG], {});

@@ -26,6 +26,11 @@
  * nothing.
  */
 
+import {
+  chatContactPointsOf,
+  type FailureNoticeFacts,
+  failureNoticeMessage,
+} from "../chat/notify-channel.ts";
 import { silenceRules } from "../kpi/alert-acks.ts";
 import {
   type AlertRules,
@@ -37,8 +42,9 @@ import {
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
+import type { Locale } from "../kpi/registry.ts";
 import { InvalidPeriodError, type Period, sameZone } from "../kpi/windows.ts";
-import type { MessageOutcome } from "../notify/deliver.ts";
+import { deliverMessage, type MessageOutcome } from "../notify/deliver.ts";
 import { planNotifications } from "../notify/policy.ts";
 import type { AlertStateStore, OutgoingEmail, QueryStats } from "../ports.ts";
 import {
@@ -352,6 +358,19 @@ async function sendFailureNotice(
       outcome = { key, kind: "failure", status: "failed", error: oneLine(noticeError) };
     }
   }
+  // On-call's chat groups get the notice too (failed runs page); never thrown either.
+  const chat = onCall
+    ? await failureNoticeToChat(deps, key, onCall, {
+        report: request.report,
+        periodKind: summary.period.kind,
+        periodKey,
+        runId: summary.runId,
+        error: summary.error ?? error.message,
+        ...(stage ? { stage } : {}),
+        locale: onCall.locale,
+        rerunCommand: failedRunCommand(request, summary.period, deps),
+      })
+    : [];
   try {
     await deps.runLog.append({
       type: "failure_notice",
@@ -360,11 +379,41 @@ async function sendFailureNotice(
       periodKey,
       error: summary.error ?? error.message,
       notice: outcome,
+      ...(chat.length > 0 ? { chat } : {}),
     });
   } catch {
     // The run log is what failed, most likely; the report's error is the one to surface.
   }
   return outcome;
+}
+
+/** Posts a failed run's notice to on-call's chat contact points, once each; never throws. */
+async function failureNoticeToChat(
+  deps: OnCallDeps,
+  key: string,
+  onCall: { readonly locale: Locale; readonly chat?: readonly string[] },
+  facts: FailureNoticeFacts,
+): Promise<MessageOutcome[]> {
+  const contacts = chatContactPointsOf(onCall, deps.config);
+  if (contacts.length === 0 || !deps.channels) return [];
+  const outcomes: MessageOutcome[] = [];
+  for (const contact of contacts) {
+    const message = failureNoticeMessage(key, { ...facts, locale: contact.locale });
+    try {
+      outcomes.push(await deliverMessage(deps, deps.channels, message, contact));
+    } catch (error) {
+      outcomes.push({
+        key,
+        audience: message.audience.id,
+        kind: "failure",
+        channel: contact.channel,
+        status: "failed",
+        items: [key],
+        error: oneLine(error),
+      });
+    }
+  }
+  return outcomes;
 }
 
 function failedRunCommand(request: RunReportRequest, period: Period, deps: OnCallDeps): string {

@@ -15,6 +15,7 @@
  *
  * The cards read only the message's own texts (already in the audience's locale).
  */
+import { ALERT_STRINGS } from "../alerts/strings.ts";
 import type { Locale } from "../kpi/registry.ts";
 import type { Channel, ContactPoint, NoticeItem, NotificationMessage } from "../notify/ports.ts";
 import type { ChatCard, ChatItem, ChatSeverity, ChatTone } from "./card.ts";
@@ -22,6 +23,7 @@ import { type ChatChannel, type ChatRunDeps, chatDeliveryDeps } from "./channel.
 import { CONTACT_POINT_TYPES, type ContactPointType } from "./config.ts";
 import { notifyRefused } from "./deliver.ts";
 import { PLATFORMS } from "./platforms/index.ts";
+import { CHAT_STRINGS } from "./strings.ts";
 import { sendChat } from "./transport.ts";
 
 type PolicyItem = NoticeItem;
@@ -164,4 +166,57 @@ export function chatContactPointsOf(
     const type = types.get(name);
     return type ? [{ channel: type, name, locale: list?.locale ?? "en" }] : [];
   });
+}
+
+/** What a failed run's notice to chat is made of (the email notice's facts). */
+export interface FailureNoticeFacts {
+  readonly report: string;
+  readonly periodKind: "day" | "week";
+  readonly periodKey: string;
+  readonly runId: string;
+  /** One line: what failed and why. */
+  readonly error: string;
+  readonly stage?: string;
+  readonly locale: Locale;
+  readonly rerunCommand: string;
+}
+
+/**
+ * The notice of a failed run as a policy message for on-call's chat contact points (its key
+ * is the email notice's, so each contact point gets it once per failed run).
+ */
+export function failureNoticeMessage(key: string, facts: FailureNoticeFacts): NotificationMessage {
+  const strings = ALERT_STRINGS[facts.locale];
+  const report = strings.reportTitle[facts.periodKind];
+  const title = strings.title.failure(report);
+  return {
+    key,
+    audience: { kind: "on_call", id: "on-call" },
+    locale: facts.locale,
+    kind: "failure",
+    report: facts.report,
+    periodKey: facts.periodKey,
+    runId: facts.runId,
+    subject: `${title} · ${facts.periodKey}`,
+    items: [
+      {
+        key,
+        kind: "failure",
+        severity: "page",
+        report: facts.report,
+        periodKey: facts.periodKey,
+        status: "failed",
+        value: null,
+        target: null,
+        error: facts.error,
+        text: {
+          title,
+          figures: facts.error,
+          status: facts.stage ? `${strings.fact.stage}: ${facts.stage}` : strings.badge.failure,
+        },
+      },
+    ],
+    links: [],
+    commands: [{ label: CHAT_STRINGS[facts.locale].rerun, command: facts.rerunCommand }],
+  };
 }
