@@ -193,7 +193,7 @@ describe("a demo run with all five contact points", () => {
       CONFIG,
     ];
     const run = await opspulse(args, chatEnv());
-    expect(run.code).toBe(1);
+    expect(run.code, run.stderr).toBe(1);
     expect(perPlatform()).toEqual({ wecom: 1, dingtalk: 1, feishu: 1, slack: 1, webhook: 1 });
     const notice = server.posted.find((m) => m.platform === "webhook")?.body;
     expect(notice).toMatchObject({
