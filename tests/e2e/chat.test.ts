@@ -114,6 +114,7 @@ describe("a demo run with all five contact points", () => {
       "daily",
       "--date",
       "2026-03-02",
+      "--send",
       "--lake",
       LAKE,
       "--out",
@@ -125,7 +126,13 @@ describe("a demo run with all five contact points", () => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     // Two messages per platform: the managers' summary card and on-call's alert (GMV pages).
-    expect(perPlatform()).toEqual({ wecom: 2, dingtalk: 2, feishu: 2, slack: 2, webhook: 2 });
+    expect(perPlatform(), first.stdout).toEqual({
+      wecom: 2,
+      dingtalk: 2,
+      feishu: 2,
+      slack: 2,
+      webhook: 2,
+    });
     // Every request passed the server's own signature and shape checks.
     expect(server.received.map((r) => r.behaviour)).toEqual(
       [...PLATFORMS, ...PLATFORMS].map(() => "ok"),
@@ -185,6 +192,7 @@ describe("a demo run with all five contact points", () => {
       "daily",
       "--date",
       "2026-03-02",
+      "--send",
       "--lake",
       lake,
       "--out",
