@@ -12,6 +12,7 @@ import type { SourceDecl } from "../functions/lib/query/catalog.ts";
 import { AthenaWorkgroup } from "./constructs/athena.ts";
 import { LakeCatalog } from "./constructs/catalog.ts";
 import { ChatCommands } from "./constructs/chat-commands.ts";
+import { ChatSecrets } from "./constructs/chat-secrets.ts";
 import { DashboardDistribution } from "./constructs/dashboard-distribution.ts";
 import { deadLetterQueue } from "./constructs/dead-letters.ts";
 import { Lake } from "./constructs/lake.ts";
@@ -117,6 +118,13 @@ export class OpsPulseStack extends Stack {
       ...(this.dashboard ? { paramsAndSecrets: this.dashboard.paramsAndSecrets } : {}),
     });
     for (const fn of Object.values(this.functions.functions)) this.dashboard?.attach(fn);
+
+    // Each function reads the chat contact points' URLs and secrets it is configured with.
+    new ChatSecrets(this, "ChatSecrets", {
+      grantees: Object.values(this.functions.functions).flatMap((f) => (f.role ? [f.role] : [])),
+      contactPoints: config.contactPoints ?? [],
+      file: join(config.dir, "recipients.yaml"),
+    });
 
     this.schedules = new ReportSchedules(this, "Schedules", {
       deadLetters,

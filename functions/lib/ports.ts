@@ -150,7 +150,9 @@ export interface Mailer {
 /**
  * A record that one delivery happened, so that it happens once: first a claim
  * (`state: "sending"`, owned by `runId` until `leaseUntil`), then the delivery
- * (`state: "delivered"`, with the message id). See `functions/lib/delivery/claims.ts`.
+ * (`state: "delivered"`, with the message id). A chat post can also end `unknown` (it timed
+ * out, and is not re-sent) or `rejected` (the platform refused its payload); both are final.
+ * See `functions/lib/delivery/claims.ts`.
  */
 export interface DeliveryRecord {
   readonly idempotencyKey: string;
@@ -158,7 +160,7 @@ export interface DeliveryRecord {
   readonly runId: string;
   /** When the claim, or the delivery, was recorded (ISO 8601). */
   readonly deliveredAt: string;
-  readonly state?: "sending" | "delivered";
+  readonly state?: "sending" | "delivered" | "unknown" | "rejected";
   /** Until when the claim holds (ISO 8601): the owning run's deadline. */
   readonly leaseUntil?: string;
   readonly messageId?: string;

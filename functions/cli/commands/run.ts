@@ -6,6 +6,8 @@ import { createFsSnapshotStore } from "../../lib/adapters/fs-store.ts";
 import { type OnCallDeps, runReportWithAlerts } from "../../lib/alerts/on-call.ts";
 import { loadAlertTemplate } from "../../lib/alerts/render.ts";
 import { createResvgRasterizer } from "../../lib/charts/raster.ts";
+import { type ChatChannel, createChatReportHook } from "../../lib/chat/channel.ts";
+import { ContactPointError } from "../../lib/chat/secrets.ts";
 import { ConfigError, loadConfig, loadDeploymentConfig } from "../../lib/config/load.ts";
 import { LOCALES } from "../../lib/config/schema.ts";
 import { createDashboardHook, type PublishedDashboard } from "../../lib/dashboard/publish.ts";
@@ -27,6 +29,7 @@ import {
   type RunReportSummary,
 } from "../../lib/report/run-report.ts";
 import { reportPeriodKey } from "../../lib/report/snapshot.ts";
+import { alertChannels, openRuntimeChat } from "../../lib/runtime/chat.ts";
 import { type AdapterFactories, type Adapters, createAdapters } from "../../lib/runtime/deps.ts";
 import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env.ts";
 import { localAdapterFactories } from "../../lib/runtime/local-adapters.ts";
@@ -73,6 +76,7 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
       throw new UserError(error.message, { cause: error });
     throw error;
   }
+  const chat = await openCliChat(config, source);
   const catalog = new QueryCatalog(env.queriesDir);
   const factories: AdapterFactories[] = [localAdapterFactories()];
   if (env.engine.kind === "athena" || env.store.kind === "s3" || env.mailer.kind === "ses") {
@@ -117,7 +121,9 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
             dashboard.last = published;
           },
         }),
+        ...(chat ? [createChatReportHook({ ...adapters, config }, chat)] : []),
       ],
+      ...optionalChannels(alertChannels({ ...adapters, config }, alertTemplate, chat)),
     },
     dashboard,
     env,
@@ -161,6 +167,23 @@ export function reportEnv(folders: FolderOptions): {
     );
   }
   return { source, env };
+}
+
+/** The chat channel of the config's contact points; a reference that fails is a UserError. */
+async function openCliChat(
+  config: ReturnType<typeof loadConfig>,
+  source: Record<string, string | undefined>,
+): Promise<ChatChannel | undefined> {
+  try {
+    return await openRuntimeChat(config, { env: source });
+  } catch (error) {
+    if (error instanceof ContactPointError) throw new UserError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+function optionalChannels<T>(channels: T | undefined): { channels?: T } {
+  return channels ? { channels } : {};
 }
 
 /**

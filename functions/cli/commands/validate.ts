@@ -24,7 +24,7 @@ export function registerValidate(program: Command): void {
         const lists = REPORT_NAMES.flatMap((report) => config.recipients[report]);
         const schedules = REPORT_NAMES.filter((report) => config.schedules[report].enabled);
         process.stdout.write(
-          `${dir} is valid (version ${config.version}): ${Object.keys(config.targets).length} targets, ${schedules.length} schedules (${schedules.join(", ")}) in ${config.timeZone}, ${lists.length} recipient lists${config.onCall ? " and on-call" : ""}\n`,
+          `${dir} is valid (version ${config.version}): ${Object.keys(config.targets).length} targets, ${schedules.length} schedules (${schedules.join(", ")}) in ${config.timeZone}, ${lists.length} recipient lists${config.onCall ? " and on-call" : ""}${config.contactPoints ? `, ${config.contactPoints.length} chat contact points (${config.contactPoints.map((p) => `${p.name}: ${p.type}`).join(", ")})` : ""}\n`,
         );
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;

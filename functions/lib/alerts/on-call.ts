@@ -27,6 +27,11 @@
  */
 
 import {
+  chatContactPointsOf,
+  type FailureNoticeFacts,
+  failureNoticeMessage,
+} from "../chat/notify-channel.ts";
+import {
   claimDelivery,
   DeliveryInProgressError,
   inProgressMessage,
@@ -44,8 +49,9 @@ import {
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
+import type { Locale } from "../kpi/registry.ts";
 import { InvalidPeriodError, type Period, sameZone } from "../kpi/windows.ts";
-import type { MessageOutcome } from "../notify/deliver.ts";
+import { deliverMessage, type MessageOutcome } from "../notify/deliver.ts";
 import { planNotifications } from "../notify/policy.ts";
 import type { AlertStateStore, OutgoingEmail, QueryStats } from "../ports.ts";
 import {
@@ -177,14 +183,22 @@ async function alertAfterSnapshot(
     messages,
   });
   const failed = messages.filter((o): o is MessageOutcome => o.status === "failed");
-  if (failed.length > 0) {
+  // A chat contact point that failed never blocks the email: it is a warning of the run.
+  const failedEmails = failed.filter((o) => o.channel === "email");
+  if (failedEmails.length > 0) {
     throw new Error(
-      `${failed.length} alert message(s) failed to send (${failed.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
+      `${failedEmails.length} alert message(s) failed to send (${failedEmails.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
     );
   }
   const held = messages.filter((o): o is MessageOutcome => o.status === "in_progress");
   if (held.length > 0) throw new DeliveryInProgressError(held.map((o) => o.error).join("; "));
-  return { stats };
+  const failedChats = failed.filter((o) => o.channel !== "email");
+  return {
+    stats,
+    ...(failedChats.length > 0
+      ? { warnings: failedChats.map((o) => `chat ${o.key}: ${o.error ?? "failed"}`) }
+      : {}),
+  };
 }
 
 /**
@@ -373,6 +387,19 @@ async function sendFailureNotice(
       outcome = { key, kind: "failure", status: "failed", error: oneLine(noticeError) };
     }
   }
+  // On-call's chat groups get the notice too (failed runs page); never thrown either.
+  const chat = onCall
+    ? await failureNoticeToChat(deps, key, onCall, {
+        report: request.report,
+        periodKind: summary.period.kind,
+        periodKey,
+        runId: summary.runId,
+        error: summary.error ?? error.message,
+        ...(stage ? { stage } : {}),
+        locale: onCall.locale,
+        rerunCommand: failedRunCommand(request, summary.period, deps),
+      })
+    : [];
   try {
     await deps.runLog.append({
       type: "failure_notice",
@@ -381,11 +408,41 @@ async function sendFailureNotice(
       periodKey,
       error: summary.error ?? error.message,
       notice: outcome,
+      ...(chat.length > 0 ? { chat } : {}),
     });
   } catch {
     // The run log is what failed, most likely; the report's error is the one to surface.
   }
   return outcome;
+}
+
+/** Posts a failed run's notice to on-call's chat contact points, once each; never throws. */
+async function failureNoticeToChat(
+  deps: OnCallDeps,
+  key: string,
+  onCall: { readonly locale: Locale; readonly chat?: readonly string[] },
+  facts: FailureNoticeFacts,
+): Promise<MessageOutcome[]> {
+  const contacts = chatContactPointsOf(onCall, deps.config);
+  if (contacts.length === 0 || !deps.channels) return [];
+  const outcomes: MessageOutcome[] = [];
+  for (const contact of contacts) {
+    const message = failureNoticeMessage(key, { ...facts, locale: contact.locale });
+    try {
+      outcomes.push(await deliverMessage(deps, deps.channels, message, contact));
+    } catch (error) {
+      outcomes.push({
+        key,
+        audience: message.audience.id,
+        kind: "failure",
+        channel: contact.channel,
+        status: "failed",
+        items: [key],
+        error: oneLine(error),
+      });
+    }
+  }
+  return outcomes;
 }
 
 function failedRunCommand(request: RunReportRequest, period: Period, deps: OnCallDeps): string {

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type * as z from "zod";
 import { type AlertSettings, toAlertSettings } from "../alerts/config.ts";
+import type { ContactPointConfig } from "../chat/config.ts";
 import type { ChatCommandsConfig } from "../chatops/access.ts";
 import type { ResolvedTarget } from "../kpi/evaluate.ts";
 import type { Owner } from "../kpi/owners.ts";
@@ -42,6 +43,8 @@ export interface RecipientList {
   readonly name: string;
   readonly locale: Locale;
   readonly to: readonly string[];
+  /** Chat contact points (by name) that get this audience's messages too. */
+  readonly chat?: readonly string[];
 }
 
 /** The validated, resolved configuration of a deployment. */
@@ -66,6 +69,8 @@ export interface OpsConfig {
   readonly alerts?: AlertSettings;
   /** Who may run chat commands (`chat_commands` of recipients.yaml). */
   readonly chatCommands?: ChatCommandsConfig;
+  /** Chat and incident webhooks (`recipients.yaml` contact_points), by reference only. */
+  readonly contactPoints?: readonly ContactPointConfig[];
 }
 
 /** The config is invalid; `problems` holds one line per problem. */
@@ -195,6 +200,7 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
     ...(Object.keys(recipients.owners).length > 0 ? { owners: recipients.owners } : {}),
     chatCommands: recipients.chat_commands,
     alerts: toAlertSettings(alerts, resolvedTargets.data_freshness_minutes?.value),
+    ...(recipients.contact_points.length > 0 ? { contactPoints: recipients.contact_points } : {}),
   };
 }
 

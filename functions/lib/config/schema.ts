@@ -8,6 +8,12 @@
  */
 import * as z from "zod";
 import { alertsFileSchema } from "../alerts/config.ts";
+import {
+  CHECK_CHAT_NAMES_ALWAYS,
+  chatListSchema,
+  checkChatNames,
+  contactPointsSchema,
+} from "../chat/config.ts";
 import { chatCommandsSchema } from "../chatops/access.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
@@ -188,6 +194,8 @@ export const recipientListSchema = z
         SES_MAX_RECIPIENTS,
         `expected at most ${SES_MAX_RECIPIENTS} addresses (SES sends one message to at most ${SES_MAX_RECIPIENTS} recipients): split the list in two`,
       ),
+    /** Chat contact points (names in `contact_points`) that this audience also gets. */
+    chat: chatListSchema.optional(),
   })
   .strict();
 
@@ -241,8 +249,11 @@ export const recipientsFileSchema = z
     owners: ownerListsSchema,
     /** Who may run chat commands (functions/lib/chatops/access.ts): viewers and senders. */
     chat_commands: chatCommandsSchema,
+    /** Chat and incident webhooks (functions/lib/chat/config.ts); audiences name them. */
+    contact_points: contactPointsSchema,
   })
-  .strict();
+  .strict()
+  .superRefine(checkChatNames, CHECK_CHAT_NAMES_ALWAYS);
 
 /** The config files, their schemas, in the order they are read and hashed. */
 export const CONFIG_FILES = {

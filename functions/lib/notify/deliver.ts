@@ -6,6 +6,7 @@
  * another run delivered is "already delivered"; one another run holds within its lease is
  * "in_progress" (the run fails); one past its lease is taken over and sent.
  */
+import { chatContactPointsOf } from "../chat/notify-channel.ts";
 import type { OpsConfig } from "../config/load.ts";
 import {
   claimDelivery,
@@ -41,10 +42,16 @@ export interface MessageOutcome {
 /** Where an audience is reached: on-call's list, or its owner team's list (recipients.yaml). */
 export function contactPointsOf(
   audience: Audience,
-  config: Pick<OpsConfig, "onCall" | "owners">,
+  config: Pick<OpsConfig, "onCall" | "owners" | "contactPoints">,
 ): ContactPoint[] {
   const list = audience.kind === "on_call" ? config.onCall : config.owners?.[audience.owner];
-  return list ? [{ channel: "email", name: "email", locale: list.locale, to: list.to }] : [];
+  return list
+    ? [
+        { channel: "email", name: "email", locale: list.locale, to: list.to },
+        // The list's chat groups and incident webhooks (`chat:` in recipients.yaml).
+        ...chatContactPointsOf(list, config),
+      ]
+    : [];
 }
 
 /** Claims, sends and records one message to one contact point. */

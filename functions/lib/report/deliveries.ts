@@ -7,6 +7,7 @@
  * (functions/lib/delivery/claims.ts). A period's lists are delivered under one lock, by
  * one run at a time, so that all of them carry one snapshot revision.
  */
+import { chatKey } from "../chat/config.ts";
 import type { OpsConfig, RecipientList } from "../config/load.ts";
 import {
   claimDelivery,
@@ -36,6 +37,8 @@ export interface PlannedDelivery {
   readonly list: RecipientList;
   readonly baseKey: string;
   readonly previous: { readonly location?: string; readonly messageId?: string } | undefined;
+  /** Chat contact points of the list whose summary card is not recorded complete yet. */
+  readonly chatPending?: readonly string[];
 }
 
 /** The deliveries a run owes. */
@@ -102,7 +105,10 @@ export async function planDeliveries(
       ? await settledRecord(deps.deliveries, baseKey, now, deps.claimWait)
       : undefined;
     const record = settled && claimState(settled, now()) === "delivered" ? settled : undefined;
+    const chatPending =
+      deliver && !request.to ? await pendingChat(deps, baseKey, list.chat ?? []) : [];
     planned.push({
+      ...(chatPending.length > 0 ? { chatPending } : {}),
       list,
       baseKey,
       previous: record
@@ -114,6 +120,23 @@ export async function planDeliveries(
     });
   }
   return { planned };
+}
+
+/**
+ * The contact points whose card of `baseKey` no run recorded complete (none, a released claim,
+ * or a claim whose lease ran out): a re-run posts them, even when the email went.
+ */
+async function pendingChat(
+  deps: { readonly deliveries: DeliveryLog; readonly clock: Clock },
+  baseKey: string,
+  contactPoints: readonly string[],
+): Promise<string[]> {
+  const pending: string[] = [];
+  for (const name of contactPoints) {
+    const record = await deps.deliveries.get(chatKey(baseKey, name));
+    if (!record || claimState(record, deps.clock.now()) === "expired") pending.push(name);
+  }
+  return pending;
 }
 
 /** The summary fields every email of a planned delivery has. */

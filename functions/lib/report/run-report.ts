@@ -177,7 +177,8 @@ export async function runReport(
   try {
     const plan = await run.stage("resolve", () => resolvePlan(deps, request, run, deliver));
     if (deliver && !request.force) {
-      if (plan.planned.length > 0 && plan.planned.every((p) => p.previous)) {
+      // A list's chat card not recorded complete (a platform was down) is still owed.
+      if (plan.planned.length > 0 && plan.planned.every((p) => p.previous && !p.chatPending)) {
         run.emails = plan.planned.map((p) => alreadyDelivered(p));
         return await run.finish("skipped_already_delivered");
       }

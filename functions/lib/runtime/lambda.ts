@@ -16,14 +16,21 @@ import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
 import { type ChartRasterizer, createResvgRasterizer } from "../charts/raster.ts";
+import { createChatReportHook } from "../chat/channel.ts";
+import type { SecretSource } from "../chat/secrets.ts";
 import { loadDeploymentConfig } from "../config/load.ts";
 import type { ReportName } from "../config/schema.ts";
-import { createDashboardHook } from "../dashboard/publish.ts";
+import {
+  createDashboardHook,
+  DEFAULT_LINK_SECONDS,
+  type PublishedDashboard,
+} from "../dashboard/publish.ts";
 import { type ArtifactStore, type Clock, systemClock } from "../ports.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
 import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
+import { alertChannels, openRuntimeChat } from "./chat.ts";
 import {
   type DashboardLinkEnv,
   readDashboardLinkEnv,
@@ -40,6 +47,8 @@ import { periodDueAt } from "./scheduled-period.ts";
 export interface LambdaDepsOptions {
   /** SDK clients to use instead of new ones. */
   readonly clients?: AwsClients;
+  /** Where `ssm:` / `secretsmanager:` references are read (default: the runtime's SDK clients). */
+  readonly chatSecrets?: SecretSource;
   /** Wraps each new SDK client (the handlers pass the tracer's `captureAWSv3Client`). */
   readonly instrument?: <T>(client: T) => T;
   readonly clock?: Clock;
@@ -76,37 +85,63 @@ export async function openLambdaDeps(
     clock,
     ...(options.instrument ? { instrument: options.instrument } : {}),
   });
+  // Chat contact points: their URLs and secrets read from SSM / Secrets Manager, once.
+  const chat = await openRuntimeChat(config, {
+    ...(options.instrument ? { instrument: options.instrument } : {}),
+    ...(options.chatSecrets ? { aws: options.chatSecrets } : {}),
+  });
   // The dashboard goes to the state bucket (private) under dashboard/, linked from the emails
-  // by a pre-signed URL.
+  // (and the chat cards) by a pre-signed URL.
   const dashboardPrefix =
     env.store.kind === "s3"
       ? [env.store.prefix.replace(/\/+$/, ""), "dashboard"].filter(Boolean).join("/")
       : "";
   const links = options.dashboardLinks;
-  const dashboard =
+  let published: PublishedDashboard | undefined;
+  const artifacts =
     env.store.kind === "s3"
-      ? createDashboardHook({
-          snapshots: adapters.snapshots,
-          artifacts: cloudFrontOr(
-            createS3ArtifactStore({
-              client:
-                options.clients?.s3 ??
-                (options.instrument ?? ((client) => client))(
-                  new S3Client({ forcePathStyle: env.s3PathStyle }),
-                ),
-              bucket: env.store.bucket,
-              prefix: dashboardPrefix,
-            }),
-            links,
-            // The distribution's origin path is the dashboard's prefix: URLs start below it.
-            "",
-            clock,
-            options.dashboardPrivateKey,
-          ),
-          ...(links ? { linkSeconds: links.linkSeconds } : {}),
-        })
+      ? cloudFrontOr(
+          createS3ArtifactStore({
+            client:
+              options.clients?.s3 ??
+              (options.instrument ?? ((client) => client))(
+                new S3Client({ forcePathStyle: env.s3PathStyle }),
+              ),
+            bucket: env.store.bucket,
+            prefix: dashboardPrefix,
+          }),
+          links,
+          // The distribution's origin path is the dashboard's prefix: URLs start below it.
+          "",
+          clock,
+          options.dashboardPrivateKey,
+        )
       : undefined;
+  const linkSeconds = links?.linkSeconds ?? DEFAULT_LINK_SECONDS;
+  const dashboard = artifacts
+    ? createDashboardHook({
+        snapshots: adapters.snapshots,
+        artifacts,
+        ...(links ? { linkSeconds: links.linkSeconds } : {}),
+        onPublished: (page) => {
+          published = page;
+        },
+      })
+    : undefined;
+  const chatHook = chat
+    ? createChatReportHook({ ...adapters, config }, chat, {
+        // The page this run's dashboard hook published (taken, so that a later run whose
+        // dashboard failed links nothing rather than an older page).
+        dashboardLink: async () => {
+          const page = published;
+          published = undefined;
+          return page && artifacts ? artifacts.link(page.pageKey, linkSeconds) : undefined;
+        },
+      })
+    : undefined;
   const charts = await openChartRasterizer(env, options.logger ?? new Logger());
+  const alertTemplate = loadAlertTemplate(env.templatesDir);
+  const channels = alertChannels({ ...adapters, config }, alertTemplate, chat);
   return {
     engine: adapters.engine,
     catalog: new QueryCatalog(env.queriesDir),
@@ -118,8 +153,9 @@ export async function openLambdaDeps(
     clock,
     config,
     templates: loadReportTemplates(env.templatesDir),
-    alertTemplate: loadAlertTemplate(env.templatesDir),
-    ...(dashboard ? { afterSnapshot: [dashboard] } : {}),
+    alertTemplate,
+    afterSnapshot: [...(dashboard ? [dashboard] : []), ...(chatHook ? [chatHook] : [])],
+    ...(channels ? { channels } : {}),
     ...(charts ? { charts } : {}),
   };
 }
