@@ -56,6 +56,9 @@ beforeAll(async () => {
       "      locale: zh-CN",
       "      to: [ops-director@example.com]",
       `      chat: [${PLATFORMS.map((p) => `ops-${p}`).join(", ")}]`,
+      // A deployment names a list for every scheduled report (issue 18).
+      "  weekly: [{ name: managers, to: [ops-director@example.com] }]",
+      "  campaigns: [{ name: campaign-team, to: [campaigns@example.com] }]",
       "on_call:",
       "  to: [oncall@example.com]",
       `  chat: [${PLATFORMS.map((p) => `ops-${p}`).join(", ")}]`,

@@ -26,6 +26,8 @@ const RECIPIENTS = [
   "reports:",
   "  daily:",
   "    - { name: managers, to: [ops-director@example.com], chat: [ops-wecom, ops-slack] }",
+  "  weekly: [{ name: managers, to: [ops-director@example.com] }]",
+  "  campaigns: [{ name: campaign-team, to: [campaigns@example.com] }]",
   "on_call:",
   "  to: [oncall@example.com]",
   "  chat: [oncall-dingtalk]",
@@ -101,7 +103,7 @@ describe("chat secrets in the stack", () => {
 
   it("stops synth on a local env: reference, naming the contact point", () => {
     const configDir = configWith(
-      "contact_points:\n  - { name: ops-slack, type: slack, url: 'env:SLACK_URL' }\n",
+      RECIPIENTS.replace("url: 'secretsmanager:opspulse/slack-url'", "url: 'env:SLACK_URL'"),
     );
     expect(() => synthOpsPulse({ context: { "opspulse:configDir": configDir } })).toThrow(
       /recipients\.yaml: contact point "ops-slack": env:SLACK_URL is a local reference; a deployment reads chat URLs and secrets from SSM Parameter Store or Secrets Manager/,
