@@ -299,7 +299,8 @@ async function deliverNotifications(
   return outcomes;
 }
 
-interface Delivery {
+/** One on-call message to deliver once (see {@link deliverOnce}). */
+export interface Delivery {
   readonly key: string;
   readonly kind: NotificationOutcome["kind"];
   readonly runId: string;
@@ -309,8 +310,14 @@ interface Delivery {
   render(): Promise<RenderedAlert>;
 }
 
-/** Claim → render → send → record; a failure releases the claim for a later retry. */
-async function deliverOnce(deps: OnCallDeps, delivery: Delivery): Promise<NotificationOutcome> {
+/**
+ * Claim → render → send → record; a failure releases the claim for a later retry. Other
+ * on-call notices (waiting for data, `waiting/`) go out through it too.
+ */
+export async function deliverOnce(
+  deps: OnCallDeps,
+  delivery: Delivery,
+): Promise<NotificationOutcome> {
   const { key, kind, runId } = delivery;
   const claimed = await deps.deliveries.claim({
     idempotencyKey: key,

@@ -11,7 +11,8 @@
  * 3. compare   — the stored snapshots of the previous period and of a year earlier
  * 4. gate      — the optional `completenessGate`: which tables' data for the period is
  *                missing, thin or stale; the metrics of modules that read one of them are
- *                "data incomplete" (shown, never judged) and the gate's notice heads the email
+ *                "data incomplete" (shown, never judged) and the gate's notice heads the email;
+ *                a run that waits for complete data (`holdIfIncomplete`) stops here instead
  * 5. evaluate  — status and deltas per metric (pure, `kpi/evaluate.ts`)
  * 6. snapshot  — a new revision in the SnapshotStore (never in a dry run)
  * 7. hooks     — `afterSnapshot` extensions (alerts): may add notices to the email
@@ -176,6 +177,8 @@ export async function runReport(
     const computed = await run.stage("compute", () => computeModules(deps, request, plan, run));
     const stored = await run.stage("compare", () => loadComparisons(deps, request, plan));
     const completeness = await checkCompleteness(deps, request, plan, run);
+    // Waiting for complete data: nothing is judged, stored or sent until it is (waiting/).
+    if (holdsForData(request, deliver, completeness)) return await run.finish("waiting_for_data");
     run.evaluated = await run.stage("evaluate", () =>
       evaluateAll(computed, stored, plan.period, deps.config, incompleteTables(completeness)),
     );
@@ -308,6 +311,14 @@ async function checkCompleteness(
   run.completeness = completeness;
   run.queries.push(...(completeness.builds ?? []), ...(completeness.stats ?? []));
   return completeness;
+}
+
+function holdsForData(
+  request: RunReportRequest,
+  deliver: boolean,
+  completeness: CompletenessGateResult | undefined,
+): boolean {
+  return request.holdIfIncomplete === true && deliver && (completeness?.issues.length ?? 0) > 0;
 }
 
 function incompleteTables(completeness: CompletenessGateResult | undefined): Set<string> {

@@ -45,6 +45,11 @@ export interface RunReportRequest {
    * runtime/run-deadline.ts); its engine stops queries still running then. None: no limit.
    */
   readonly deadline?: Date;
+  /**
+   * Wait for complete data (`waiting/`): when the completeness gate finds the period's data
+   * incomplete, stop before anything is judged, stored or sent (outcome `waiting_for_data`).
+   */
+  readonly holdIfIncomplete?: boolean;
 }
 
 /** The command that re-runs `request` for `period` (shown in emails and alerts). */
