@@ -11,15 +11,12 @@
  * Through the real pipeline in-process (DuckDB over the small lake, the filesystem stores,
  * the outbox), with a clock the sleeper advances instead of sleeping.
  */
-import { cpSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addDays } from "../../functions/lib/kpi/windows.ts";
-import { type LakeRow, writeLake } from "../../functions/lib/lake/writer.ts";
 import type { Clock } from "../../functions/lib/ports.ts";
 import type { WaitCheck } from "../../functions/lib/waiting/check.ts";
 import { runWaitingLocally } from "../../functions/lib/waiting/local-wait.ts";
 import { DEFAULT_WAIT_POLICY } from "../../functions/lib/waiting/policy.ts";
+import { lateOrdersLake } from "./support/late-orders.ts";
 import {
   countByList,
   createLocalWorld,
@@ -34,45 +31,11 @@ const DAY = "2026-03-02";
 const SCHEDULED = Date.parse("2026-03-03T00:00:00Z");
 
 let world: LocalWorld;
-let partition: string;
 
 beforeAll(async () => {
   world = await createLocalWorld();
-  partition = join(world.root, "orders-dt-2026-03-02");
-  // Keep the day's orders aside: each case's lake starts without them.
-  cpSync(join(world.lakeDir, "orders", `dt=${DAY}`), partition, { recursive: true });
 });
 afterAll(() => world?.close());
-
-/**
- * A lake without the day's orders partition; orders on the same weekday of the four weeks
- * before give the gate its baseline (a day with orders usually has some).
- */
-const lateLake = (name: string) =>
-  world.lakeCopy(name, async (dir) => {
-    rmSync(join(dir, "orders", `dt=${DAY}`), { recursive: true });
-    await writeLake(
-      dir,
-      { orders: [7, 14, 21, 28].map((days) => baselineOrder(days)) },
-      {
-        fileStem: "baseline-{i}",
-      },
-    );
-  });
-
-function baselineOrder(daysBefore: number): LakeRow {
-  const day = addDays(DAY, -daysBefore);
-  return {
-    order_id: `o-baseline-${day}`,
-    user_id: "u1",
-    order_time: new Date(`${day}T04:00:00Z`),
-    updated_at: new Date(`${day}T04:00:00Z`),
-    amount: "800.00",
-    currency: "CNY",
-    status: "paid",
-    channel: "app",
-  };
-}
 
 /** A clock that only the sleeper moves, and the sleeper. */
 function virtualTime(onSleep: (sleeps: number) => void = () => {}) {
@@ -105,11 +68,11 @@ async function waitFor(lake: string, out: string, onSleep?: (sleeps: number) => 
 
 describe("orders data late at report time, waiting for it", () => {
   it("sends one complete report after the third check, and one waiting notice", async () => {
-    const lake = await lateLake("late-orders");
+    const lake = await lateOrdersLake(world, "late-orders", DAY);
     const out = world.newOut("late-orders");
     // The partition lands while the run sleeps after its second check.
-    const { summary, checks } = await waitFor(lake, out, (sleeps) => {
-      if (sleeps === 2) cpSync(partition, join(lake, "orders", `dt=${DAY}`), { recursive: true });
+    const { summary, checks } = await waitFor(lake.lakeDir, out, (sleeps) => {
+      if (sleeps === 2) lake.land();
     });
 
     expect(checks.map((c) => c.kind)).toEqual(["waiting", "waiting", "done"]);
@@ -156,9 +119,9 @@ describe("orders data late at report time, waiting for it", () => {
   });
 
   it("sends the report marked incomplete at the deadline, and pages on-call once", async () => {
-    const lake = await lateLake("never");
+    const lake = await lateOrdersLake(world, "never", DAY);
     const out = world.newOut("never");
-    const { summary, checks } = await waitFor(lake, out);
+    const { summary, checks } = await waitFor(lake.lakeDir, out);
 
     // Checks at 08:00, 08:15 … 09:45 hold; the one at 10:00 (the deadline) sends.
     expect(checks.length).toBe(9);

@@ -20,6 +20,7 @@ import { type Clock, systemClock } from "../ports.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
+import type { RecheckScheduler } from "../waiting/rechecks.ts";
 import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
 import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
@@ -27,6 +28,7 @@ import { REPORT_KINDS } from "./events.ts";
 import { assertPeriodInLake } from "./lake-range.ts";
 import { depsWithDeadline } from "./run-deadline.ts";
 import { periodDueAt } from "./scheduled-period.ts";
+import { type RecheckFire, runScheduledCheck } from "./scheduled-wait.ts";
 
 /** Options of {@link openLambdaDeps}. */
 export interface LambdaDepsOptions {
@@ -159,6 +161,8 @@ export interface ScheduledFire {
   readonly scheduledTime?: string | undefined;
   /** `time` of an EventBridge rule's event. */
   readonly time?: string | undefined;
+  /** A re-check of a report waiting for complete data (`scheduled-wait.ts`). */
+  readonly recheck?: RecheckFire | undefined;
 }
 
 /** The report `report` cannot be run by the use case (yet); nothing was run. */
@@ -177,6 +181,7 @@ export async function runScheduledReport(
   fire: ScheduledFire,
   clock: Clock,
   deadline?: Date,
+  rechecks?: RecheckScheduler,
 ): Promise<RunReportSummary> {
   const kind = reportKind(report);
   const deps = await openDeps();
@@ -184,12 +189,17 @@ export async function runScheduledReport(
   const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
   const period = periodDueAt(report, fireTime, timeZone);
   assertPeriodInLake(deps.engine, { report: kind, date: period.start, timeZone }, deps.config);
-  return runReportWithAlerts(depsWithDeadline(deps, deadline), {
-    report: kind,
-    date: period.start,
-    timeZone,
-    ...(deadline ? { deadline } : {}),
-  });
+  const request = { report: kind, date: period.start, timeZone, ...(deadline ? { deadline } : {}) };
+  const policy = deps.config.schedules[report].waitForCompleteData;
+  if (policy && rechecks) {
+    return runScheduledCheck(depsWithDeadline(deps, deadline), request, {
+      policy,
+      scheduledAt: fireTime,
+      recheck: fire.recheck,
+      rechecks,
+    });
+  }
+  return runReportWithAlerts(depsWithDeadline(deps, deadline), request);
 }
 
 /** The use case's name of a configured report, or a clear error when it makes no such report. */
