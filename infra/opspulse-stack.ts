@@ -11,6 +11,7 @@ import type { ReportName } from "../functions/lib/config/schema.ts";
 import type { SourceDecl } from "../functions/lib/query/catalog.ts";
 import { AthenaWorkgroup } from "./constructs/athena.ts";
 import { LakeCatalog } from "./constructs/catalog.ts";
+import { DataWaitRechecks } from "./constructs/data-wait-rechecks.ts";
 import { deadLetterQueue } from "./constructs/dead-letters.ts";
 import { Lake } from "./constructs/lake.ts";
 import { Mail } from "./constructs/mail.ts";
@@ -110,6 +111,12 @@ export class OpsPulseStack extends Stack {
         target: this.functions.functions[REPORT_HANDLER[report]],
         origin: `${join(config.dir, "schedules.yaml")}: schedules.${report}.cron`,
       })),
+    });
+
+    // Reports that wait for complete data re-invoke their function by one-time schedules.
+    new DataWaitRechecks(this, "Rechecks", {
+      functions: [this.functions.functions.scheduledReport, this.functions.functions.campaigns],
+      deadLetters,
     });
 
     this.onCall = new OnCallAlarms(this, "OnCall", {
