@@ -161,7 +161,7 @@ export const scheduleSchema = z
             deadline: duration.default("2h"),
           })
           .strict()
-          .refine((wait) => parseDuration(wait.deadline) >= parseDuration(wait.recheck_every), {
+          .refine((wait) => !(durationMs(wait.deadline) < durationMs(wait.recheck_every)), {
             path: ["deadline"],
             message: "must not be shorter than recheck_every",
           }),
@@ -293,11 +293,15 @@ function isCron(expression: string): boolean {
 }
 
 function isDuration(text: string): boolean {
+  return !Number.isNaN(durationMs(text));
+}
+
+/** The duration in milliseconds; NaN when it is not one (its own issue says so). */
+function durationMs(text: string): number {
   try {
-    parseDuration(text);
-    return true;
+    return parseDuration(text);
   } catch (error) {
-    if (error instanceof InvalidDurationError) return false;
+    if (error instanceof InvalidDurationError) return Number.NaN;
     throw error;
   }
 }

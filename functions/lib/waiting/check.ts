@@ -78,7 +78,7 @@ export async function runWaitingCheck(
   if (summary.outcome !== "waiting_for_data") {
     if (state.waitedFor.length > 0) {
       await deps.runLog.append({
-        ...waitLogEntry(request, summary, state),
+        ...waitLogEntry(request, summary, state, now),
         state: summary.dataIssues.length > 0 ? "sent_incomplete" : "sent_complete",
         waitedMinutes: Math.round((now.getTime() - state.scheduledAt.getTime()) / 60_000),
         waitedFor: state.waitedFor,
@@ -101,7 +101,7 @@ export async function runWaitingCheck(
     intervalMs: state.policy.intervalMs,
   });
   await deps.runLog.append({
-    ...waitLogEntry(request, summary, state),
+    ...waitLogEntry(request, summary, state, now),
     state: "waiting",
     missing,
     nextCheckAt: at.toISOString(),
@@ -125,9 +125,15 @@ function withWaitedNotice(deps: OnCallDeps, state: WaitState): OnCallDeps {
 }
 
 /** The run log line of a check (`type: data_wait`), read by `opspulse alerts status`. */
-function waitLogEntry(request: RunReportRequest, summary: RunReportSummary, state: WaitState) {
+function waitLogEntry(
+  request: RunReportRequest,
+  summary: RunReportSummary,
+  state: WaitState,
+  now: Date,
+) {
   return {
     type: "data_wait",
+    at: now.toISOString(),
     runId: summary.runId,
     report: request.report,
     periodKey: summary.periodKey,

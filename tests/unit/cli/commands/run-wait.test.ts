@@ -92,5 +92,20 @@ describe("opspulse run --wait", () => {
     expect(result.stdout).toMatch(/daily report 2026-03-02 .*: ok/);
     const emails = countByList(outbox(out));
     expect(emails).toMatchObject({ managers: 1, "on-call.waiting": 1 });
+
+    // alerts status lists the period that waited.
+    const status = await runCli([
+      "alerts",
+      "status",
+      "--lake",
+      lake.lakeDir,
+      "--out",
+      out,
+      "--config",
+      world.configDir,
+    ]);
+    expect(status.stdout).toMatch(
+      /^ {2}SENT AFTER WAIT {2}daily 2026-03-02: sent marked incomplete \(deadline\) at .* after waiting \d+ min for orders data \(check \d\)$/m,
+    );
   }, 60_000);
 });
