@@ -14,6 +14,7 @@ import { LineCounter, parseDocument } from "yaml";
 import type * as z from "zod";
 import { type AlertSettings, toAlertSettings } from "../alerts/config.ts";
 import type { ResolvedTarget } from "../kpi/evaluate.ts";
+import type { Owner } from "../kpi/owners.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
 import type { KpiSettings } from "../report/modules.ts";
 import { DEFAULT_WAIT_POLICY, parseDuration, type WaitPolicy } from "../waiting/policy.ts";
@@ -60,6 +61,8 @@ export interface OpsConfig {
   readonly sender: string;
   readonly recipients: Readonly<Record<ReportName, readonly RecipientList[]>>;
   readonly onCall?: Omit<RecipientList, "name">;
+  /** Each owner team's list for its alert digest (`owners` of recipients.yaml). */
+  readonly owners?: Readonly<Partial<Record<Owner, Omit<RecipientList, "name">>>>;
   /** On-call alert rules and the data-completeness gate (`alerts.yaml`). */
   readonly alerts?: AlertSettings;
 }
@@ -138,6 +141,7 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
     sender: recipients.sender,
     recipients: toRecipients(recipients),
     ...(recipients.on_call ? { onCall: recipients.on_call } : {}),
+    ...(Object.keys(recipients.owners).length > 0 ? { owners: recipients.owners } : {}),
     alerts: toAlertSettings(alerts, resolvedTargets.data_freshness_minutes?.value),
   };
 }

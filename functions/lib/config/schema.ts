@@ -8,6 +8,7 @@
  */
 import * as z from "zod";
 import { alertsFileSchema } from "../alerts/config.ts";
+import type { Owner } from "../kpi/owners.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
 import { InvalidDurationError, parseDuration } from "../waiting/policy.ts";
 
@@ -238,6 +239,18 @@ const recipientLists = z
     { when: (payload) => Array.isArray(payload.value) },
   );
 
+/** The owner teams' lists: owner (kpi/owners.ts) → recipients. */
+const ownerList = recipientListSchema.omit({ name: true }).optional();
+const ownerListsSchema = z
+  .object({
+    user_operations: ownerList,
+    content_operations: ownerList,
+    campaign_operations: ownerList,
+    data_operations: ownerList,
+  } satisfies Record<Owner, typeof ownerList>)
+  .strict()
+  .default({});
+
 /** `config/recipients.yaml`: who gets which report, in which language. */
 export const recipientsFileSchema = z
   .object({
@@ -249,6 +262,8 @@ export const recipientsFileSchema = z
       .prefault({}),
     /** Who gets alerts and failure notices. */
     on_call: recipientListSchema.omit({ name: true }).optional(),
+    /** Each owner team's list, for its alert digest (alerts.yaml `severity`: notify). */
+    owners: ownerListsSchema,
   })
   .strict();
 

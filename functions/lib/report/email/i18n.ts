@@ -76,6 +76,7 @@ const EN: EmailStrings = {
     data_incomplete: "Data incomplete",
     insufficient_data: "Insufficient data",
     no_target: "",
+    tracking: "Tracking",
   },
   statusCount: (status, count) => {
     const noun: Record<Status, [string, string]> = {
@@ -85,6 +86,7 @@ const EN: EmailStrings = {
       data_incomplete: ["data incomplete", "data incomplete"],
       insufficient_data: ["insufficient data", "insufficient data"],
       no_target: ["without target", "without target"],
+      tracking: ["tracking", "tracking"],
     };
     return `${count} ${noun[status][count === 1 ? 0 : 1]}`;
   },
@@ -153,6 +155,7 @@ const ZH: EmailStrings = {
     data_incomplete: "数据不完整",
     insufficient_data: "数据不足",
     no_target: "",
+    tracking: "跟踪中",
   },
   statusCount: (status, count) => {
     const noun: Record<Status, string> = {
@@ -162,6 +165,7 @@ const ZH: EmailStrings = {
       data_incomplete: "数据不完整",
       insufficient_data: "数据不足",
       no_target: "无目标",
+      tracking: "跟踪中",
     };
     return `${count} 项${noun[status]}`;
   },
@@ -226,6 +230,7 @@ export const STATUS_COLORS: Readonly<Record<Status, { color: string; background:
   data_incomplete: { color: "#6d28d9", background: "#ede9fe" },
   insufficient_data: { color: "#64748b", background: "#f1f5f9" },
   no_target: { color: "#94a3b8", background: "#f1f5f9" },
+  tracking: { color: "#0369a1", background: "#e0f2fe" },
 };
 
 /** Colours of a change: good news, bad news, neither. */
