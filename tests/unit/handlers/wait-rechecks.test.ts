@@ -186,7 +186,7 @@ describe("scheduled report waiting for complete data", () => {
       });
       const result = await handler(scheduleFire, context);
       expect(result.outcome).toBe("ok");
-      expect(countByList(outbox(out))).toMatchObject({ managers: 1, "on-call.data.orders": 1 });
+      expect(countByList(outbox(out))).toMatchObject({ managers: 1, "on-call": 1 });
     } finally {
       await opened.close();
     }
