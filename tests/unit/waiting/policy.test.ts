@@ -3,6 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../functions/lib/config/load.ts";
+import {
+  campaignsEventSchema,
+  scheduledEventSchema,
+} from "../../../functions/lib/runtime/events.ts";
 import { waitedNotice } from "../../../functions/lib/waiting/notice.ts";
 import {
   DEFAULT_WAIT_POLICY,
@@ -109,5 +113,31 @@ describe("wait_for_complete_data in schedules.yaml", () => {
     ).toThrow(
       /schedules\.daily\.wait_for_complete_data\.deadline.*must not be shorter than recheck_every/,
     );
+  });
+});
+
+describe("a re-check's event", () => {
+  const base = {
+    report: "daily",
+    timeZone: "Asia/Shanghai",
+    scheduledTime: "2026-03-03T00:00:00.000Z",
+  };
+
+  it("is accepted by the scheduled handlers with its check number and the tables waited for", () => {
+    const event = { ...base, recheck: { check: 3, waitedFor: ["orders"] } };
+    expect(scheduledEventSchema.parse(event)).toEqual(event);
+    expect(campaignsEventSchema.parse({ ...event, report: "campaigns" }).recheck).toEqual(
+      event.recheck,
+    );
+  });
+
+  it("is refused with a check before 2 or an unknown field", () => {
+    expect(
+      scheduledEventSchema.safeParse({ ...base, recheck: { check: 1, waitedFor: [] } }).success,
+    ).toBe(false);
+    expect(
+      scheduledEventSchema.safeParse({ ...base, recheck: { check: 2, waitedFor: [], extra: 1 } })
+        .success,
+    ).toBe(false);
   });
 });
