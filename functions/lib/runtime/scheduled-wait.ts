@@ -4,17 +4,13 @@
  * next check as a one-time EventBridge Scheduler schedule (`waiting/rechecks.ts`) instead of
  * sleeping, and a check that sends removes a re-check still pending.
  */
-import { loadSchedulerSdk } from "../adapters/scheduler-sdk.ts";
+import { createSchedulerRechecks, loadSchedulerSdk } from "../adapters/scheduler-rechecks.ts";
 import type { OnCallDeps } from "../alerts/on-call.ts";
 import type { RunReportSummary } from "../report/run-record.ts";
 import type { RunReportRequest } from "../report/run-request.ts";
 import { firstCheck, runWaitingCheck, type WaitState } from "../waiting/check.ts";
 import type { WaitPolicy } from "../waiting/policy.ts";
-import {
-  createSchedulerRechecks,
-  type RecheckScheduler,
-  recheckScheduleName,
-} from "../waiting/rechecks.ts";
+import { type RecheckScheduler, recheckScheduleName } from "../waiting/rechecks.ts";
 import type { EnvSource } from "./env.ts";
 
 /** Where a fire stands in its period's checks (absent: the schedule's own fire, check 1). */

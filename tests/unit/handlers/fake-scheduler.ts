@@ -10,7 +10,7 @@ import type {
   CreateScheduleInput,
   DeleteScheduleInput,
   SchedulerSdk,
-} from "../../../functions/lib/waiting/rechecks.ts";
+} from "../../../functions/lib/adapters/scheduler-rechecks.ts";
 
 class CreateScheduleCommand {
   readonly input: CreateScheduleInput;

@@ -10,9 +10,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createSchedulerRechecks } from "../../../functions/lib/adapters/scheduler-rechecks.ts";
 import { loadConfig } from "../../../functions/lib/config/load.ts";
 import { createObservability } from "../../../functions/lib/runtime/observability.ts";
-import { createSchedulerRechecks } from "../../../functions/lib/waiting/rechecks.ts";
 import { createScheduledReportHandler } from "../../../functions/scheduled-report/index.ts";
 import { lateOrdersLake } from "../../faults/support/late-orders.ts";
 import {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { atExpression } from "../../../functions/lib/adapters/scheduler-rechecks.ts";
 import { loadConfig } from "../../../functions/lib/config/load.ts";
 import {
   campaignsEventSchema,
@@ -15,7 +16,7 @@ import {
   nextCheckAt,
   parseDuration,
 } from "../../../functions/lib/waiting/policy.ts";
-import { atExpression, recheckScheduleName } from "../../../functions/lib/waiting/rechecks.ts";
+import { recheckScheduleName } from "../../../functions/lib/waiting/rechecks.ts";
 
 const at = (iso: string) => new Date(iso);
 const SCHEDULED = at("2026-03-03T00:00:00Z");
