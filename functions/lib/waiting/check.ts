@@ -71,12 +71,13 @@ export async function runWaitingCheck(
 ): Promise<WaitCheck> {
   const now = deps.clock.now();
   const last = isPastDeadline(state.scheduledAt, state.policy, now);
-  const summary = await runReportWithAlerts(withWaitedNotice(deps, state), {
-    ...request,
-    ...(last ? {} : { holdIfIncomplete: true }),
-  });
+  const waited = waitedNoticeHook(deps, state);
+  const summary = await runReportWithAlerts(
+    { ...deps, afterSnapshot: [...(deps.afterSnapshot ?? []), waited.hook] },
+    { ...request, ...(last ? {} : { holdIfIncomplete: true }) },
+  );
   if (summary.outcome !== "waiting_for_data") {
-    if (state.waitedFor.length > 0) {
+    if (waited.didWait()) {
       await deps.runLog.append({
         ...waitLogEntry(request, summary, state, now),
         state: summary.dataIssues.length > 0 ? "sent_incomplete" : "sent_complete",
@@ -110,18 +111,30 @@ export async function runWaitingCheck(
   return { kind: "waiting", summary, missing, next, nextCheckAt: at, deadline, notice };
 }
 
-/** The deps of a check: after waiting, the emails say for how long and for which data. */
-function withWaitedNotice(deps: OnCallDeps, state: WaitState): OnCallDeps {
-  if (state.waitedFor.length === 0) return deps;
+/**
+ * The hook that heads the emails with how long the report waited and for which data. A
+ * check after the first knows it waited; a late duplicate of the first (a retry that finds
+ * the data complete) learns it from the period's waiting notice in the delivery log.
+ */
+function waitedNoticeHook(deps: OnCallDeps, state: WaitState) {
+  let waited = false;
   const hook: AfterSnapshotHook = {
     name: "waited",
-    run: async (context) => ({
-      notices: [
-        waitedNotice(context.now, state.scheduledAt, state.waitedFor, context.period.timeZone),
-      ],
-    }),
+    async run(context) {
+      waited =
+        state.waitedFor.length > 0 ||
+        (await deps.deliveries.get(
+          `${waitingNoticeKey(context.request.report, context.periodKey)}:${ON_CALL_LIST}`,
+        )) !== undefined;
+      if (!waited) return undefined;
+      return {
+        notices: [
+          waitedNotice(context.now, state.scheduledAt, state.waitedFor, context.period.timeZone),
+        ],
+      };
+    },
   };
-  return { ...deps, afterSnapshot: [...(deps.afterSnapshot ?? []), hook] };
+  return { hook, didWait: () => waited };
 }
 
 /** The run log line of a check (`type: data_wait`), read by `opspulse alerts status`. */

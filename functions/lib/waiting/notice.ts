@@ -37,6 +37,7 @@ interface WaitingStrings {
   deadline: string;
   interval: string;
   note: string;
+  /** `tables` empty: which data is not known (a late duplicate of the first check). */
   waited(sentAt: string, minutes: number, tables: string): string;
 }
 
@@ -54,7 +55,7 @@ const STRINGS: Readonly<Record<Locale, WaitingStrings>> = {
     interval: "Checks every",
     note: "You get this notice once per period. If the data is still incomplete at the deadline, the report goes out marked incomplete and you are paged with what is missing.",
     waited: (sentAt, minutes, tables) =>
-      `Sent at ${sentAt} after waiting ${minutes} min for ${tables} data.`,
+      `Sent at ${sentAt} after waiting ${minutes} min for ${tables || "complete"} data.`,
   },
   "zh-CN": {
     subject: (report, period, tables, deadline) =>
@@ -69,7 +70,7 @@ const STRINGS: Readonly<Record<Locale, WaitingStrings>> = {
     interval: "检查间隔",
     note: "每个周期只发送一次此通知。若截止时数据仍不完整，报告将标注“数据不完整”发出，并向值班人员发送缺失内容的告警。",
     waited: (sentAt, minutes, tables) =>
-      `因等待 ${tables} 数据 ${minutes} 分钟，于 ${sentAt} 发送。`,
+      `因等待${tables ? ` ${tables} ` : "完整"}数据 ${minutes} 分钟，于 ${sentAt} 发送。`,
   },
 };
 

@@ -166,6 +166,10 @@ describe("scheduled report waiting for complete data", () => {
       expect(sent.outcome).toBe("ok");
       expect(w.scheduler.pending.size).toBe(0);
       expect(countByList(outbox(w.out)).managers).toBe(1);
+      // It knows it waited from the period's waiting notice, not which data it waited for.
+      expect(outbox(w.out).find((e) => e.list === "managers")?.text).toContain(
+        "Sent at 08:10 after waiting 10 min for complete data.",
+      );
     } finally {
       await w.close();
     }

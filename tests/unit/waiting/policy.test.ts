@@ -73,6 +73,11 @@ describe("the managers' line after a wait", () => {
     const notice = waitedNotice(at("2026-03-03T01:10:00Z"), SCHEDULED, ["orders"], "Asia/Shanghai");
     expect(notice.text.en).toBe("Sent at 09:10 after waiting 70 min for orders data.");
     expect(notice.text["zh-CN"]).toBe("因等待 orders 数据 70 分钟，于 09:10 发送。");
+    const unknown = waitedNotice(at("2026-03-03T00:10:00Z"), SCHEDULED, [], "Asia/Shanghai");
+    expect(unknown.text).toEqual({
+      en: "Sent at 08:10 after waiting 10 min for complete data.",
+      "zh-CN": "因等待完整数据 10 分钟，于 08:10 发送。",
+    });
   });
 });
 
