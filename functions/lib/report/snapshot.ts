@@ -36,6 +36,8 @@ export interface MetricSnapshot {
   readonly threshold: number | null;
   readonly previous: number | null;
   readonly yearEarlier: number | null;
+  /** Comparisons whose window starts before the lake's first day: "no full baseline". */
+  readonly noFullBaseline?: Evaluation["noFullBaseline"];
 }
 
 /** Which stored snapshots the deltas were computed from. */
@@ -160,6 +162,7 @@ export function metricSnapshot(value: MetricValue, evaluation: Evaluation): Metr
     threshold: evaluation.threshold,
     previous: evaluation.vsPrevious?.reference ?? null,
     yearEarlier: evaluation.vsYearEarlier?.reference ?? null,
+    ...(evaluation.noFullBaseline ? { noFullBaseline: evaluation.noFullBaseline } : {}),
   };
 }
 

@@ -8,7 +8,12 @@ import { createSchedulerRechecks, loadSchedulerSdk } from "../adapters/scheduler
 import type { OnCallDeps } from "../alerts/on-call.ts";
 import type { RunReportSummary } from "../report/run-record.ts";
 import type { RunReportRequest } from "../report/run-request.ts";
-import { firstCheck, runWaitingCheck, type WaitState } from "../waiting/check.ts";
+import {
+  firstCheck,
+  runWaitingCheck,
+  type WaitCheckOptions,
+  type WaitState,
+} from "../waiting/check.ts";
 import type { WaitPolicy } from "../waiting/policy.ts";
 import { type RecheckScheduler, recheckScheduleName } from "../waiting/rechecks.ts";
 import type { EnvSource } from "./env.ts";
@@ -52,6 +57,8 @@ export interface ScheduledCheck {
   readonly scheduledAt: Date;
   readonly recheck?: RecheckFire | undefined;
   readonly rechecks: RecheckScheduler;
+  /** Wraps the completeness gate of the check at the deadline (see `WaitCheckOptions`). */
+  readonly atDeadline?: WaitCheckOptions["atDeadline"];
 }
 
 /**
@@ -67,7 +74,12 @@ export async function runScheduledCheck(
   const state: WaitState = recheck
     ? { scheduledAt, check: recheck.check, waitedFor: recheck.waitedFor, policy }
     : firstCheck(scheduledAt, policy);
-  const result = await runWaitingCheck(deps, request, state);
+  const result = await runWaitingCheck(
+    deps,
+    request,
+    state,
+    options.atDeadline ? { atDeadline: options.atDeadline } : {},
+  );
   const periodKey = result.summary.periodKey;
   if (result.kind === "done") {
     // Sent (or found sent): a re-check still pending, of this chain or a duplicate's, is moot.

@@ -16,9 +16,10 @@ import {
   type OnCallDeps,
   runReportWithAlerts,
 } from "../alerts/on-call.ts";
+import { createCompletenessGate } from "../alerts/completeness-check.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
-import type { AfterSnapshotHook } from "../report/run-hooks.ts";
+import type { AfterSnapshotHook, CompletenessGate } from "../report/run-hooks.ts";
 import { oneLine, type RunReportSummary } from "../report/run-record.ts";
 import { type RunReportRequest, rerunCommand } from "../report/run-request.ts";
 import { renderWaitingNotice, tablesOf, waitedNotice, waitingNoticeKey } from "./notice.ts";
@@ -54,6 +55,16 @@ export type WaitCheck =
       readonly notice: NotificationOutcome;
     };
 
+/** Options of {@link runWaitingCheck}. */
+export interface WaitCheckOptions {
+  /**
+   * Wraps the completeness gate of the check at the deadline only: the scheduled Lambda's
+   * `requireSomeData`, so that a period still without any data then fails the run (on-call
+   * is paged by its failure notice) instead of mailing zeros, while earlier checks hold it.
+   */
+  readonly atDeadline?: (gate: CompletenessGate) => CompletenessGate;
+}
+
 /** The first check of a period: the scheduled run itself. */
 export function firstCheck(scheduledAt: Date, policy: WaitPolicy): WaitState {
   return { scheduledAt, check: 1, waitedFor: [], policy };
@@ -68,12 +79,18 @@ export async function runWaitingCheck(
   deps: OnCallDeps,
   request: RunReportRequest,
   state: WaitState,
+  options: WaitCheckOptions = {},
 ): Promise<WaitCheck> {
   const now = deps.clock.now();
   const last = isPastDeadline(state.scheduledAt, state.policy, now);
   const waited = waitedNoticeHook(deps, state);
+  const gate = deps.completenessGate ?? createCompletenessGate(deps);
   const summary = await runReportWithAlerts(
-    { ...deps, afterSnapshot: [...(deps.afterSnapshot ?? []), waited.hook] },
+    {
+      ...deps,
+      completenessGate: last && options.atDeadline ? options.atDeadline(gate) : gate,
+      afterSnapshot: [...(deps.afterSnapshot ?? []), waited.hook],
+    },
     { ...request, ...(last ? {} : { holdIfIncomplete: true }) },
   );
   if (summary.outcome !== "waiting_for_data") {
