@@ -477,6 +477,11 @@ export function registerRun(program: Command): void {
           assertLakeHasData(report, period, runtime.env.engine.lakeDir);
         const now = runtime.deps.clock.now();
         const preview = previewsByDefault(report, period, now, runIntent(opts, resend));
+        if (preview && opts.wait) {
+          throw new UserError(
+            `--wait holds a run that delivers, but ${previewNotice(report, period, now)}`,
+          );
+        }
         if (preview && !opts.json) process.stdout.write(`${previewNotice(report, period, now)}\n`);
         let summary: RunReportSummary;
         try {

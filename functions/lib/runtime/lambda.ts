@@ -250,13 +250,17 @@ export async function runScheduledReport(
   const policy = deps.config.schedules[report].waitForCompleteData;
   if (policy && rechecks) {
     // Waiting: a period without any data is held like any incomplete one, until the deadline.
-    return runScheduledCheck(depsWithDeadline({ ...deps, completenessGate: gate }, deadline), request, {
-      policy,
-      scheduledAt: fireTime,
-      recheck: fire.recheck,
-      rechecks,
-      atDeadline: requireSomeData,
-    });
+    return runScheduledCheck(
+      depsWithDeadline({ ...deps, completenessGate: gate }, deadline),
+      request,
+      {
+        policy,
+        scheduledAt: fireTime,
+        recheck: fire.recheck,
+        rechecks,
+        atDeadline: requireSomeData,
+      },
+    );
   }
   // A period without any data pages on-call (the run fails) instead of mailing zeros.
   return runReportWithAlerts(

@@ -9,6 +9,8 @@
  * EventBridge Scheduler schedule (`rechecks.ts`), `opspulse run --wait` sleeps in-process
  * (`local-wait.ts`).
  */
+
+import { createCompletenessGate } from "../alerts/completeness-check.ts";
 import {
   deliverOnce,
   type NotificationOutcome,
@@ -16,7 +18,6 @@ import {
   type OnCallDeps,
   runReportWithAlerts,
 } from "../alerts/on-call.ts";
-import { createCompletenessGate } from "../alerts/completeness-check.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
 import type { AfterSnapshotHook, CompletenessGate } from "../report/run-hooks.ts";

@@ -7,7 +7,7 @@
  * Real DuckDB over the fault world's lake with the day's orders late, the filesystem
  * stores and the outbox; Scheduler is `fake-scheduler.ts` (see there why).
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createSchedulerRechecks } from "../../../functions/lib/adapters/scheduler-rechecks.ts";
@@ -49,8 +49,9 @@ beforeAll(async () => {
 afterAll(() => world?.close());
 
 /** A handler on a lake whose orders are late, a clock the test moves, and Scheduler. */
-async function waitingWorld(name: string) {
+async function waitingWorld(name: string, damage?: (lakeDir: string) => void) {
   const lake = await lateOrdersLake(world, name, DAY);
+  damage?.(lake.lakeDir);
   const out = world.newOut(name);
   let now = Date.parse(SCHEDULED);
   const clock = { now: () => new Date(now) };
@@ -170,6 +171,34 @@ describe("scheduled report waiting for complete data", () => {
       expect(outbox(w.out).find((e) => e.list === "managers")?.text).toContain(
         "Sent at 08:10 after waiting 10 min for complete data.",
       );
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("holds a period without any data too, and at the deadline fails it (on-call paged) rather than mail zeros", async () => {
+    const w = await waitingWorld("no-data", (dir) => {
+      for (const table of ["events", "orders"]) {
+        for (const dt of ["2026-03-01", DAY]) {
+          rmSync(join(dir, table, `dt=${dt}`), { recursive: true, force: true });
+        }
+      }
+    });
+    try {
+      const held = await w.fire(scheduleFire);
+      expect(held.outcome).toBe("waiting_for_data");
+      w.at("2026-03-03T02:00:00Z");
+      await expect(
+        w.fire({ ...scheduleFire, recheck: { check: 9, waitedFor: ["events", "orders"] } }),
+      ).rejects.toThrow(/No data at all for the daily report 2026-03-02/);
+      const emails = countByList(outbox(w.out));
+      expect(emails.managers).toBeUndefined();
+      expect(emails["on-call.waiting"]).toBe(1);
+      expect(emails["on-call.failure"]).toBe(1);
+      // The failed deadline check schedules nothing more (check 1 left check 2 pending).
+      expect([...w.scheduler.pending.keys()]).toEqual([
+        `${GROUP}/opspulse-wait-daily-2026-03-02-c2`,
+      ]);
     } finally {
       await w.close();
     }

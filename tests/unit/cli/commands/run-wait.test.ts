@@ -74,6 +74,7 @@ describe("opspulse run --wait", () => {
       out,
       "--config",
       world.configDir,
+      "--send",
       "--wait",
       "--wait-interval",
       "1s",
@@ -106,6 +107,26 @@ describe("opspulse run --wait", () => {
     ]);
     expect(status.stdout).toMatch(
       /^ {2}SENT AFTER WAIT {2}daily 2026-03-02: sent marked incomplete \(deadline\) at .* after waiting \d+ min for orders data \(check \d\)$/m,
+    );
+  }, 60_000);
+
+  it("refuses --wait on a period that would only be previewed, naming --send", async () => {
+    const result = await runCli([
+      "run",
+      "daily",
+      "--date",
+      "2026-03-02",
+      "--lake",
+      world.lakeDir,
+      "--out",
+      world.newOut("cli-preview"),
+      "--config",
+      world.configDir,
+      "--wait",
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /--wait holds a run that delivers, but daily 2026-03-02 is not the latest period due .*add --send to deliver it/,
     );
   }, 60_000);
 });
