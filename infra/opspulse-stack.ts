@@ -11,6 +11,7 @@ import type { ReportName } from "../functions/lib/config/schema.ts";
 import type { SourceDecl } from "../functions/lib/query/catalog.ts";
 import { AthenaWorkgroup } from "./constructs/athena.ts";
 import { LakeCatalog } from "./constructs/catalog.ts";
+import { ChatCommands } from "./constructs/chat-commands.ts";
 import { DashboardDistribution } from "./constructs/dashboard-distribution.ts";
 import { DataWaitRechecks } from "./constructs/data-wait-rechecks.ts";
 import { deadLetterQueue } from "./constructs/dead-letters.ts";
@@ -51,6 +52,8 @@ export class OpsPulseStack extends Stack {
   readonly state: StateStore;
   readonly mail: Mail;
   readonly functions: ReportFunctions;
+  /** The chat command endpoint, when opspulse:chatSecretName is set. */
+  readonly chat?: ChatCommands;
   readonly schedules: ReportSchedules;
   readonly onCall: OnCallAlarms;
   /** The dashboard's CloudFront distribution, when a signing key is configured. */
@@ -145,6 +148,17 @@ export class OpsPulseStack extends Stack {
       dailyBytesScannedThreshold: settings.dailyBytesScannedAlarm,
       onCallEmail: settings.onCallEmail,
     });
+
+    if (settings.chatSecretName) {
+      this.chat = new ChatCommands(this, "Chat", {
+        state: this.state,
+        adhoc: this.functions.functions.adhocRun,
+        secretName: settings.chatSecretName,
+        access: config.chatCommands ?? { viewers: [], senders: [] },
+        timeZone: config.schedules.daily.timeZone,
+        ...(bundling ? { bundling } : {}),
+      });
+    }
 
     this.#outputs();
   }

@@ -121,6 +121,7 @@ describe("unusual but fine inputs", () => {
       out,
       "--config",
       world.configDir,
+      "--send", // a past period: a manual run previews unless asked to send
       "--json",
     ]);
     expect(run.code, run.stderr).toBe(0);

@@ -6,7 +6,7 @@ import { createFsSnapshotStore } from "../../lib/adapters/fs-store.ts";
 import { type OnCallDeps, runReportWithAlerts } from "../../lib/alerts/on-call.ts";
 import { loadAlertTemplate } from "../../lib/alerts/render.ts";
 import { createResvgRasterizer } from "../../lib/charts/raster.ts";
-import { ConfigError, loadConfig } from "../../lib/config/load.ts";
+import { ConfigError, loadConfig, loadDeploymentConfig } from "../../lib/config/load.ts";
 import { LOCALES } from "../../lib/config/schema.ts";
 import { createDashboardHook, type PublishedDashboard } from "../../lib/dashboard/publish.ts";
 import type { Locale } from "../../lib/kpi/registry.ts";
@@ -63,7 +63,7 @@ export interface ReportRuntime {
  */
 export async function openReportRuntime(folders: FolderOptions): Promise<ReportRuntime> {
   const { source, env } = reportEnv(folders);
-  const config = loadUserConfig(env.configDir);
+  const config = loadUserConfig(env.configDir, { deployment: true });
   let templates: ReturnType<typeof loadReportTemplates>;
   let alertTemplate: ReturnType<typeof loadAlertTemplate>;
   try {
@@ -164,10 +164,16 @@ export function reportEnv(folders: FolderOptions): {
   return { source, env };
 }
 
-/** Loads config; an invalid one is a UserError naming the first problem. */
-export function loadUserConfig(dir: string): ReturnType<typeof loadConfig> {
+/**
+ * Loads config; an invalid one is a UserError naming the first problem. A `deployment`
+ * (what runs and delivers reports) must also name its audience (`loadDeploymentConfig`).
+ */
+export function loadUserConfig(
+  dir: string,
+  options: { readonly deployment?: boolean } = {},
+): ReturnType<typeof loadConfig> {
   try {
-    return loadConfig(dir);
+    return options.deployment ? loadDeploymentConfig(dir) : loadConfig(dir);
   } catch (error) {
     if (error instanceof ConfigError) {
       const more =
@@ -446,7 +452,7 @@ export function registerRun(program: Command): void {
       }
       if (opts.check) {
         const { env } = reportEnv(opts);
-        const config = loadUserConfig(env.configDir);
+        const config = loadUserConfig(env.configDir, { deployment: true });
         const period = periodContaining(
           periodKindOf(report),
           date,

@@ -26,6 +26,13 @@
  * nothing.
  */
 
+import {
+  claimDelivery,
+  DeliveryInProgressError,
+  inProgressMessage,
+  leaseFor,
+  runDeadline,
+} from "../delivery/claims.ts";
 import { silenceRules } from "../kpi/alert-acks.ts";
 import {
   type AlertRules,
@@ -175,6 +182,8 @@ async function alertAfterSnapshot(
       `${failed.length} alert message(s) failed to send (${failed.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
     );
   }
+  const held = messages.filter((o): o is MessageOutcome => o.status === "in_progress");
+  if (held.length > 0) throw new DeliveryInProgressError(held.map((o) => o.error).join("; "));
   return { stats };
 }
 
@@ -229,6 +238,8 @@ export interface Delivery {
   readonly key: string;
   readonly kind: NotificationOutcome["kind"];
   readonly runId: string;
+  /** The run's deadline: the claim's lease. */
+  readonly deadline: Date;
   readonly listName: string;
   readonly to: readonly string[];
   readonly from: string;
@@ -236,30 +247,42 @@ export interface Delivery {
 }
 
 /**
- * Claim → render → send → record; a failure releases the claim for a later retry. Other
- * on-call notices (waiting for data, `waiting/`) go out through it too.
+ * Claim → render → send → record; a failure releases the claim for a later retry. A claim
+ * another run holds within its lease is `in_progress`; one past its lease is taken over
+ * (functions/lib/delivery/claims.ts). Other on-call notices (waiting for data, `waiting/`)
+ * go out through it too.
  */
 export async function deliverOnce(
   deps: OnCallDeps,
   delivery: Delivery,
 ): Promise<NotificationOutcome> {
   const { key, kind, runId } = delivery;
-  const claimed = await deps.deliveries.claim({
-    idempotencyKey: key,
-    runId,
-    deliveredAt: deps.clock.now().toISOString(),
-    state: "sending",
-    list: ON_CALL_LIST,
-    to: delivery.to,
-  });
-  if (!claimed) {
-    const record = await deps.deliveries.get(key);
+  const now = deps.clock.now();
+  const claim = await claimDelivery(
+    deps.deliveries,
+    {
+      idempotencyKey: key,
+      runId,
+      deliveredAt: now.toISOString(),
+      state: "sending",
+      leaseUntil: leaseFor(delivery.deadline, now),
+      list: ON_CALL_LIST,
+      to: delivery.to,
+    },
+    () => deps.clock.now(),
+    deps.claimWait,
+  );
+  if (claim.kind === "in_progress") {
+    return { key, kind, status: "in_progress", error: inProgressMessage(claim.record) };
+  }
+  if (claim.kind === "delivered") {
+    const { record } = claim;
     return {
       key,
       kind,
       status: "already_delivered",
-      ...(record?.messageId ? { messageId: record.messageId } : {}),
-      ...(typeof record?.location === "string" ? { location: record.location } : {}),
+      ...(record.messageId ? { messageId: record.messageId } : {}),
+      ...(typeof record.location === "string" ? { location: record.location } : {}),
     };
   }
   let subject: string | undefined;
@@ -329,6 +352,10 @@ async function sendFailureNotice(
         key,
         kind: "failure",
         runId: summary.runId,
+        deadline: runDeadline(deps.clock.now(), {
+          deadline: request.deadline,
+          maxRunMs: deps.maxRunMs,
+        }),
         listName: `${ON_CALL_LIST}.failure`,
         to: onCall.to,
         from: deps.config.sender,

@@ -8,6 +8,7 @@
  */
 import * as z from "zod";
 import { alertsFileSchema } from "../alerts/config.ts";
+import { chatCommandsSchema } from "../chatops/access.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
 import { InvalidDurationError, parseDuration } from "../waiting/policy.ts";
@@ -264,6 +265,8 @@ export const recipientsFileSchema = z
     on_call: recipientListSchema.omit({ name: true }).optional(),
     /** Each owner team's list, for its alert digest (alerts.yaml `severity`: notify). */
     owners: ownerListsSchema,
+    /** Who may run chat commands (functions/lib/chatops/access.ts): viewers and senders. */
+    chat_commands: chatCommandsSchema,
   })
   .strict();
 

@@ -22,7 +22,7 @@ export type RunOutcome =
   | "waiting_for_data"
   | "failed";
 
-export type EmailStatus = "sent" | "already_delivered" | "preview" | "failed";
+export type EmailStatus = "sent" | "already_delivered" | "in_progress" | "preview" | "failed";
 
 /** One email of the run. */
 export interface EmailSummary {

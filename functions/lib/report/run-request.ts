@@ -43,6 +43,8 @@ export interface RunReportRequest {
   /**
    * When the run must have stopped (a Lambda's remaining time minus a margin, see
    * runtime/run-deadline.ts); its engine stops queries still running then. None: no limit.
+   * It is also the lease of the run's delivery claims (without it: the run's start plus
+   * `RunReportDeps.maxRunMs`).
    */
   readonly deadline?: Date;
   /**

@@ -3,7 +3,9 @@
  * (the schedule's input, see `infra/constructs/report-schedules.ts`) and what an ad-hoc
  * invocation (`opspulse invoke`, the console) may ask for.
  */
+
 import * as z from "zod";
+import { chatContextSchema } from "../chatops/context.ts";
 import { LOCALES } from "../config/schema.ts";
 import {
   addDays,
@@ -77,6 +79,8 @@ export const adhocPayloadSchema = z
     to: z.email({ message: "expected one email address" }).optional(),
     locale: z.enum(LOCALES).optional(),
     timeZone: timeZone.optional(),
+    /** Who asked in the chat and where to reply (read by the reply function, not the run). */
+    chat: chatContextSchema.optional(),
   })
   .superRefine((payload, context) => {
     if ((payload.date === undefined) === (payload.range === undefined)) {

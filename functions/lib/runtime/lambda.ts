@@ -16,7 +16,7 @@ import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
 import { type ChartRasterizer, createResvgRasterizer } from "../charts/raster.ts";
-import { loadConfig } from "../config/load.ts";
+import { loadDeploymentConfig } from "../config/load.ts";
 import type { ReportName } from "../config/schema.ts";
 import { createDashboardHook } from "../dashboard/publish.ts";
 import { type ArtifactStore, type Clock, systemClock } from "../ports.ts";
@@ -70,7 +70,7 @@ export async function openLambdaDeps(
   options: LambdaDepsOptions = {},
 ): Promise<OnCallDeps> {
   const clock = options.clock ?? systemClock;
-  const config = loadConfig(env.configDir);
+  const config = loadDeploymentConfig(env.configDir);
   // The SDK clients come from the Lambda runtime, not the bundle: make sure its S3 client
   // sends the conditional writes the delivery log and the alert state rely on.
   if (env.store.kind === "s3") await assertConditionalWrites();

@@ -19,6 +19,7 @@ import {
   runReportWithAlerts,
 } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
+import { runDeadline } from "../delivery/claims.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
 import type { AfterSnapshotHook, CompletenessGate } from "../report/run-hooks.ts";
 import { oneLine, type RunReportSummary } from "../report/run-record.ts";
@@ -194,6 +195,10 @@ async function sendWaitingNotice(
       key,
       kind: "data_incomplete",
       runId: summary.runId,
+      deadline: runDeadline(deps.clock.now(), {
+        deadline: request.deadline,
+        maxRunMs: deps.maxRunMs,
+      }),
       listName: `${ON_CALL_LIST}.waiting`,
       to: onCall.to,
       from: deps.config.sender,
