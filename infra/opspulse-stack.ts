@@ -14,6 +14,7 @@ import { LakeCatalog } from "./constructs/catalog.ts";
 import { ChatCommands } from "./constructs/chat-commands.ts";
 import { ChatSecrets } from "./constructs/chat-secrets.ts";
 import { DashboardDistribution } from "./constructs/dashboard-distribution.ts";
+import { DataWaitRechecks } from "./constructs/data-wait-rechecks.ts";
 import { deadLetterQueue } from "./constructs/dead-letters.ts";
 import { Lake } from "./constructs/lake.ts";
 import { Mail } from "./constructs/mail.ts";
@@ -136,6 +137,12 @@ export class OpsPulseStack extends Stack {
         target: this.functions.functions[REPORT_HANDLER[report]],
         origin: `${join(config.dir, "schedules.yaml")}: schedules.${report}.cron`,
       })),
+    });
+
+    // Reports that wait for complete data re-invoke their function by one-time schedules.
+    new DataWaitRechecks(this, "Rechecks", {
+      functions: [this.functions.functions.scheduledReport, this.functions.functions.campaigns],
+      deadLetters,
     });
 
     this.onCall = new OnCallAlarms(this, "OnCall", {

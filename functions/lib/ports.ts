@@ -198,6 +198,11 @@ export interface DeliveryLog {
 /** Appends one JSON line per run. */
 export interface RunLog {
   append(entry: Readonly<Record<string, unknown>>): Promise<void>;
+  /**
+   * The entries appended since `from` at least (a store may return some older ones too), in
+   * order; for status commands (`opspulse alerts status`), never for a run's decisions.
+   */
+  since?(from: Date): Promise<Record<string, unknown>[]>;
 }
 
 /** Alert state per (metric, scope), with optimistic concurrency. */

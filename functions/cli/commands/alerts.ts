@@ -13,9 +13,10 @@ import {
   WHOLE_BUSINESS,
 } from "../../lib/kpi/alerts.ts";
 import { metric } from "../../lib/kpi/registry.ts";
-import type { Mailer } from "../../lib/ports.ts";
+import type { Clock, Mailer, RunLog } from "../../lib/ports.ts";
 import { EMPTY_VALUE, valueFormatter } from "../../lib/report/email/i18n.ts";
 import { configuredRecipients, describeSuppressed } from "../../lib/runtime/mail-feedback.ts";
+import { describeWaits, periodWaits } from "../../lib/waiting/status.ts";
 import { UserError } from "../errors.ts";
 import { registerAlertAcks } from "./alert-acks.ts";
 import {
@@ -63,6 +64,9 @@ export function registerAlerts(program: Command): void {
         process.stdout.write(
           `${describeStatus(Object.values(state.records), version, opts.all, activeSilences(state, new Date()))}\n`,
         );
+        // Periods held for late data, and those sent after a wait, over the last two days.
+        const waits = await waitLines(runtime.deps);
+        if (waits.length > 0) process.stdout.write(`${waits.join("\n")}\n`);
         // Bounces and complaints: recipients SES now drops silently (SES mailer only).
         const feedback = await suppressedLines(runtime.deps);
         if (feedback.length > 0) process.stdout.write(`${feedback.join("\n")}\n`);
@@ -75,6 +79,21 @@ export function registerAlerts(program: Command): void {
 
   // `opspulse replay` too: the name the issue and the README use.
   for (const parent of [alerts, program]) registerReplay(parent);
+}
+
+/** How far back `alerts status` looks for waits: a wait lasts hours, not days. */
+const WAIT_LOOKBACK_MS = 2 * 86_400_000;
+
+async function waitLines(deps: {
+  readonly runLog: RunLog;
+  readonly clock: Clock;
+}): Promise<string[]> {
+  if (!deps.runLog.since) return [];
+  const from = new Date(deps.clock.now().getTime() - WAIT_LOOKBACK_MS);
+  const entries = await deps.runLog.since(from);
+  return describeWaits(
+    periodWaits(entries.filter((e) => String(e.at ?? "") >= from.toISOString())),
+  );
 }
 
 async function suppressedLines(deps: {

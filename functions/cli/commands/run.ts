@@ -37,6 +37,7 @@ import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR, DEFAULT_OUT_DIR } from "../defaul
 import { UserError } from "../errors.ts";
 import { assertLakeHasData, previewNotice, previewsByDefault } from "../run-guards.ts";
 import { describeStatusCounts } from "../status-counts.ts";
+import { runWaitingCommand, waitPolicyOption } from "./run-wait.ts";
 
 /** Folder options shared by run, backfill and demo (flags win over OPSPULSE_* variables). */
 export interface FolderOptions {
@@ -374,6 +375,9 @@ interface RunOptions extends FolderOptions {
   readonly allowIncomplete?: boolean;
   readonly check?: boolean;
   readonly json?: boolean;
+  readonly wait?: boolean;
+  readonly waitInterval?: string;
+  readonly waitDeadline?: string;
 }
 
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
@@ -444,6 +448,18 @@ export function registerRun(program: Command): void {
       "check the arguments, config and lake, print the period the run covers; run nothing",
     )
     .option("--json", "print the run summary as JSON")
+    .option(
+      "--wait",
+      "data incomplete? hold the report, re-check until complete, or send at the deadline",
+    )
+    .option(
+      "--wait-interval <duration>",
+      "with --wait: time between checks, e.g. 10s, 15m (default: config, else 15m)",
+    )
+    .option(
+      "--wait-deadline <duration>",
+      "with --wait: send anyway this long after the start, e.g. 2h (default: config, else 2h)",
+    )
     .action(async (reportName: string, opts: RunOptions) => {
       const report = reportArgument(reportName);
       const date = dateOption("--date", opts.date);
@@ -476,6 +492,7 @@ export function registerRun(program: Command): void {
         );
         return;
       }
+      waitPolicyOption(opts, undefined); // flags checked before anything is opened
       const runtime = await openReportRuntime(opts);
       try {
         const period = periodOrUserError(() =>
@@ -489,17 +506,29 @@ export function registerRun(program: Command): void {
           assertLakeHasData(report, period, runtime.env.engine.lakeDir);
         const now = runtime.deps.clock.now();
         const preview = previewsByDefault(report, period, now, runIntent(opts, resend));
+        if (preview && opts.wait) {
+          throw new UserError(
+            `--wait holds a run that delivers, but ${previewNotice(report, period, now)}`,
+          );
+        }
         if (preview && !opts.json) process.stdout.write(`${previewNotice(report, period, now)}\n`);
         let summary: RunReportSummary;
         try {
-          summary = await runReportCommand(runtime, {
+          const request: RunReportRequest = {
             report,
             date,
             ...runRequestOptions(timeZone, opts),
             ...(opts.dryRun || preview ? { dryRun: true } : {}),
             ...(opts.to ? { to: opts.to } : {}),
             ...(resend ? { force: true } : {}),
-          });
+          };
+          const wait = waitPolicyOption(
+            opts,
+            runtime.deps.config.schedules[report].waitForCompleteData,
+          );
+          summary = wait
+            ? await runWaitingCommand(runtime, request, wait, process.stderr)
+            : await runReportCommand(runtime, request);
         } catch (error) {
           if (opts.json && error instanceof ReportRunError) {
             process.stdout.write(`${JSON.stringify(jsonSummary(error.summary), null, 2)}\n`);

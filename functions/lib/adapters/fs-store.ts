@@ -198,6 +198,20 @@ export function createFsRunLog(options: { readonly file: string }): RunLog {
       await mkdir(dirname(options.file), { recursive: true });
       await appendFile(options.file, `${JSON.stringify(entry)}\n`);
     },
+    // The whole file: a local run log is small, and its lines carry no common time field.
+    async since() {
+      let text: string;
+      try {
+        text = await readFile(options.file, "utf8");
+      } catch (error) {
+        if (isCode(error, "ENOENT")) return [];
+        throw error;
+      }
+      return text
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
   };
 }
 

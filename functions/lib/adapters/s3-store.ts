@@ -190,10 +190,32 @@ export function createS3RunLog(options: S3StoreOptions): RunLog {
   return {
     async append(entry) {
       const at = clock.now();
-      const key = `runs/dt=${utcDate(at)}/${at.toISOString().replace(/[-:]/g, "")}-${randomUUID()}.json`;
+      const key = `runs/dt=${utcDate(at)}/${runStamp(at)}-${randomUUID()}.json`;
       await s3.create(key, `${JSON.stringify(entry)}\n`);
     },
+    // The objects of each UTC day from `from` to now, from `from`'s stamp on.
+    async since(from) {
+      const entries: Record<string, unknown>[] = [];
+      const today = utcDate(clock.now());
+      for (let day = utcDate(from); day <= today; day = nextUtcDate(day)) {
+        const keys = await s3.list(`runs/dt=${day}/`, `runs/dt=${day}/${runStamp(from)}`);
+        for (const key of keys) {
+          const text = await s3.get(key);
+          if (text) entries.push(JSON.parse(text) as Record<string, unknown>);
+        }
+      }
+      return entries;
+    },
   };
+}
+
+/** `20260303T001500.000Z`: the start of a run log object's name, sortable. */
+function runStamp(at: Date): string {
+  return at.toISOString().replace(/[-:]/g, "");
+}
+
+function nextUtcDate(day: string): string {
+  return utcDate(new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000));
 }
 
 /**

@@ -247,7 +247,8 @@ export function observationsOf(
   ];
 }
 
-interface Delivery {
+/** One on-call message to deliver once (see {@link deliverOnce}). */
+export interface Delivery {
   readonly key: string;
   readonly kind: NotificationOutcome["kind"];
   readonly runId: string;
@@ -262,9 +263,13 @@ interface Delivery {
 /**
  * Claim → render → send → record; a failure releases the claim for a later retry. A claim
  * another run holds within its lease is `in_progress`; one past its lease is taken over
- * (functions/lib/delivery/claims.ts).
+ * (functions/lib/delivery/claims.ts). Other on-call notices (waiting for data, `waiting/`)
+ * go out through it too.
  */
-async function deliverOnce(deps: OnCallDeps, delivery: Delivery): Promise<NotificationOutcome> {
+export async function deliverOnce(
+  deps: OnCallDeps,
+  delivery: Delivery,
+): Promise<NotificationOutcome> {
   const { key, kind, runId } = delivery;
   const now = deps.clock.now();
   const claim = await claimDelivery(

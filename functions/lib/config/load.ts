@@ -20,6 +20,7 @@ import type { ResolvedTarget } from "../kpi/evaluate.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
 import type { KpiSettings } from "../report/modules.ts";
+import { DEFAULT_WAIT_POLICY, parseDuration, type WaitPolicy } from "../waiting/policy.ts";
 import {
   CONFIG_FILES,
   REPORT_NAMES,
@@ -36,6 +37,8 @@ export interface Schedule {
   readonly cron: string;
   readonly timeZone: string;
   readonly enabled: boolean;
+  /** Hold the scheduled run while its data is incomplete (see `waiting/policy.ts`). */
+  readonly waitForCompleteData?: WaitPolicy;
 }
 
 /** A named list of recipients and the language they read. */
@@ -447,9 +450,23 @@ function toSchedules(file: SchedulesFile): Record<ReportName, Schedule> {
       cron: schedule.cron,
       timeZone: schedule.time_zone ?? file.time_zone,
       enabled: schedule.enabled,
+      ...waitPolicyOf(schedule.wait_for_complete_data),
     };
   }
   return schedules;
+}
+
+function waitPolicyOf(wait: SchedulesFile["schedules"][ReportName]["wait_for_complete_data"]): {
+  waitForCompleteData?: WaitPolicy;
+} {
+  if (wait === undefined || wait === false) return {};
+  if (wait === true) return { waitForCompleteData: DEFAULT_WAIT_POLICY };
+  return {
+    waitForCompleteData: {
+      intervalMs: parseDuration(wait.recheck_every),
+      deadlineMs: parseDuration(wait.deadline),
+    },
+  };
 }
 
 function toRecipients(file: RecipientsFile): Record<ReportName, RecipientList[]> {

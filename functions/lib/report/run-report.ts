@@ -12,7 +12,8 @@
  * 4. gate      — the optional `completenessGate`: which tables' data for the period is
  *                missing, thin or stale, and which partitions inside the windows the
  *                metrics read are missing or thin; the metrics reading them are "data
- *                incomplete" (shown, never judged) and the gate's notice heads the email
+ *                incomplete" (shown, never judged) and the gate's notice heads the email;
+ *                a run that waits for complete data (`holdIfIncomplete`) stops here instead
  * 5. evaluate  — status and deltas per metric (pure, `kpi/evaluate.ts`)
  * 6. snapshot  — a new revision in the SnapshotStore (never in a dry run)
  * 7. hooks     — `afterSnapshot` extensions (alerts): may add notices to the email
@@ -186,6 +187,8 @@ export async function runReport(
     const computed = await run.stage("compute", () => computeModules(deps, request, plan, run));
     const stored = await run.stage("compare", () => loadComparisons(deps, request, plan));
     const completeness = await checkCompleteness(deps, request, plan, run, computed);
+    // Waiting for complete data: nothing is judged, stored or sent until it is (waiting/).
+    if (holdsForData(request, deliver, completeness)) return await run.finish("waiting_for_data");
     run.evaluated = await run.stage("evaluate", () =>
       evaluateAll(computed, stored, plan.period, deps.config, completeness?.issues ?? []),
     );
@@ -340,6 +343,14 @@ async function checkCompleteness(
   run.completeness = completeness;
   run.queries.push(...(completeness.builds ?? []), ...(completeness.stats ?? []));
   return completeness;
+}
+
+function holdsForData(
+  request: RunReportRequest,
+  deliver: boolean,
+  completeness: CompletenessGateResult | undefined,
+): boolean {
+  return request.holdIfIncomplete === true && deliver && (completeness?.issues.length ?? 0) > 0;
 }
 
 /** Stage 6a: the snapshot document of the run, as it is (or would be) stored. */

@@ -47,6 +47,11 @@ export interface RunReportRequest {
    * `RunReportDeps.maxRunMs`).
    */
   readonly deadline?: Date;
+  /**
+   * Wait for complete data (`waiting/`): when the completeness gate finds the period's data
+   * incomplete, stop before anything is judged, stored or sent (outcome `waiting_for_data`).
+   */
+  readonly holdIfIncomplete?: boolean;
 }
 
 /** The command that re-runs `request` for `period` (shown in emails and alerts). */

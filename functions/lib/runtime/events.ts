@@ -36,6 +36,12 @@ const timeZone = z.string().refine(isTimeZone, {
 });
 const instant = z.iso.datetime({ offset: true, message: "expected an ISO 8601 date-time" });
 
+/** A re-check's part of the event (`waiting/rechecks.ts`): absent in the schedule's own. */
+const recheck = z.strictObject({
+  check: z.number().int().min(2),
+  waitedFor: z.array(z.string()),
+});
+
 /**
  * A schedule's event: the report, its time zone and the time it was due
  * (`<aws.scheduler.scheduled-time>`); `time` is the same for an EventBridge rule's event.
@@ -46,6 +52,7 @@ export const scheduledEventSchema = z.object({
   timeZone: timeZone.optional(),
   scheduledTime: instant.optional(),
   time: instant.optional(),
+  recheck: recheck.optional(),
 });
 export type ScheduledEvent = z.output<typeof scheduledEventSchema>;
 
@@ -55,6 +62,7 @@ export const campaignsEventSchema = z.object({
   timeZone: timeZone.optional(),
   scheduledTime: instant.optional(),
   time: instant.optional(),
+  recheck: recheck.optional(),
 });
 export type CampaignsEvent = z.output<typeof campaignsEventSchema>;
 

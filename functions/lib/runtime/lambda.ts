@@ -29,6 +29,7 @@ import { type ArtifactStore, type Clock, systemClock } from "../ports.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
+import type { RecheckScheduler } from "../waiting/rechecks.ts";
 import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
 import { alertChannels, openRuntimeChat } from "./chat.ts";
 import {
@@ -42,6 +43,7 @@ import { REPORT_KINDS } from "./events.ts";
 import { assertPeriodInLake } from "./lake-range.ts";
 import { depsWithDeadline } from "./run-deadline.ts";
 import { periodDueAt } from "./scheduled-period.ts";
+import { type RecheckFire, runScheduledCheck } from "./scheduled-wait.ts";
 
 /** Options of {@link openLambdaDeps}. */
 export interface LambdaDepsOptions {
@@ -251,6 +253,8 @@ export interface ScheduledFire {
   readonly scheduledTime?: string | undefined;
   /** `time` of an EventBridge rule's event. */
   readonly time?: string | undefined;
+  /** A re-check of a report waiting for complete data (`scheduled-wait.ts`). */
+  readonly recheck?: RecheckFire | undefined;
 }
 
 /** The report `report` cannot be run by the use case (yet); nothing was run. */
@@ -269,6 +273,7 @@ export async function runScheduledReport(
   fire: ScheduledFire,
   clock: Clock,
   deadline?: Date,
+  rechecks?: RecheckScheduler,
 ): Promise<RunReportSummary> {
   const kind = reportKind(report);
   const deps = await openDeps();
@@ -276,14 +281,28 @@ export async function runScheduledReport(
   const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
   const period = periodDueAt(report, fireTime, timeZone);
   assertPeriodInLake(deps.engine, { report: kind, date: period.start, timeZone }, deps.config);
+  const request = { report: kind, date: period.start, timeZone, ...(deadline ? { deadline } : {}) };
+  const gate = deps.completenessGate ?? createCompletenessGate(deps);
+  const policy = deps.config.schedules[report].waitForCompleteData;
+  if (policy && rechecks) {
+    // Waiting: a period without any data is held like any incomplete one, until the deadline.
+    return runScheduledCheck(
+      depsWithDeadline({ ...deps, completenessGate: gate }, deadline),
+      request,
+      {
+        policy,
+        scheduledAt: fireTime,
+        recheck: fire.recheck,
+        rechecks,
+        atDeadline: requireSomeData,
+      },
+    );
+  }
   // A period without any data pages on-call (the run fails) instead of mailing zeros.
-  const gate = requireSomeData(deps.completenessGate ?? createCompletenessGate(deps));
-  return runReportWithAlerts(depsWithDeadline({ ...deps, completenessGate: gate }, deadline), {
-    report: kind,
-    date: period.start,
-    timeZone,
-    ...(deadline ? { deadline } : {}),
-  });
+  return runReportWithAlerts(
+    depsWithDeadline({ ...deps, completenessGate: requireSomeData(gate) }, deadline),
+    request,
+  );
 }
 
 /** The use case's name of a configured report, or a clear error when it makes no such report. */

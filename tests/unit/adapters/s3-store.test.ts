@@ -283,6 +283,28 @@ describe("createS3RunLog", () => {
     const puts = bucket.mock.commandCalls(PutObjectCommand);
     expect(puts.every((call) => call.args[0].input.IfNoneMatch === "*")).toBe(true);
   });
+
+  it("reads back the entries since a time, across UTC days, in order", async () => {
+    const bucket = fakeBucket();
+    let now = Date.parse("2026-03-01T22:00:00Z");
+    const runLog = createS3RunLog({
+      client: bucket.client,
+      bucket: "opspulse-state.example.com",
+      prefix: "opspulse",
+      clock: { now: () => new Date(now) },
+      sleep: noWait,
+    });
+    for (const [at, runId] of [
+      ["2026-03-01T20:00:00Z", "too-early"],
+      ["2026-03-01T23:00:00Z", "evening"],
+      ["2026-03-02T00:15:00Z", "morning"],
+    ] as const) {
+      now = Date.parse(at);
+      await runLog.append({ runId });
+    }
+    const entries = await runLog.since?.(new Date("2026-03-01T22:00:00Z"));
+    expect(entries?.map((e) => e.runId)).toEqual(["evening", "morning"]);
+  });
 });
 
 describe("createS3AlertStateStore", () => {
