@@ -357,6 +357,17 @@ async function sendFailureNotice(
   const stage = Object.keys(summary.timingsMs)
     .filter((name) => name !== "total")
     .at(-1);
+  // The notice's facts, the same for the email and the chat groups.
+  const facts = (locale: FailureNoticeFacts["locale"]): FailureNoticeFacts => ({
+    report: request.report,
+    periodKind: summary.period.kind,
+    periodKey,
+    runId: summary.runId,
+    error: summary.error ?? error.message,
+    ...(stage ? { stage } : {}),
+    locale,
+    rerunCommand: failedRunCommand(request, summary.period, deps),
+  });
   let outcome: NotificationOutcome;
   if (!onCall) {
     outcome = { key, kind: "failure", status: "no_on_call_list" };
@@ -374,37 +385,14 @@ async function sendFailureNotice(
         to: onCall.to,
         from: deps.config.sender,
         render: async () =>
-          renderFailureNotice(
-            {
-              report: request.report,
-              periodKind: summary.period.kind,
-              periodKey,
-              runId: summary.runId,
-              error: summary.error ?? error.message,
-              ...(stage ? { stage } : {}),
-              locale: onCall.locale,
-              rerunCommand: failedRunCommand(request, summary.period, deps),
-            },
-            deps.alertTemplate ?? loadAlertTemplate(),
-          ),
+          renderFailureNotice(facts(onCall.locale), deps.alertTemplate ?? loadAlertTemplate()),
       });
     } catch (noticeError) {
       outcome = { key, kind: "failure", status: "failed", error: oneLine(noticeError) };
     }
   }
   // On-call's chat groups get the notice too (failed runs page); never thrown either.
-  const chat = onCall
-    ? await failureNoticeToChat(deps, key, onCall, {
-        report: request.report,
-        periodKind: summary.period.kind,
-        periodKey,
-        runId: summary.runId,
-        error: summary.error ?? error.message,
-        ...(stage ? { stage } : {}),
-        locale: onCall.locale,
-        rerunCommand: failedRunCommand(request, summary.period, deps),
-      })
-    : [];
+  const chat = onCall ? await failureNoticeToChat(deps, key, onCall, facts(onCall.locale)) : [];
   try {
     await deps.runLog.append({
       type: "failure_notice",
