@@ -261,6 +261,27 @@ export interface Delivery {
 }
 
 /**
+ * Sends on-call one notice of a run (`<on-call list>.<list>`, from the configured sender)
+ * exactly once, its claim leased until the run's deadline.
+ */
+export function deliverOnCallNotice(
+  deps: OnCallDeps,
+  request: Pick<RunReportRequest, "deadline">,
+  notice: Omit<Delivery, "deadline" | "listName" | "from"> & { readonly list: string },
+): Promise<NotificationOutcome> {
+  const { list, ...delivery } = notice;
+  return deliverOnce(deps, {
+    ...delivery,
+    deadline: runDeadline(deps.clock.now(), {
+      deadline: request.deadline,
+      maxRunMs: deps.maxRunMs,
+    }),
+    listName: `${ON_CALL_LIST}.${list}`,
+    from: deps.config.sender,
+  });
+}
+
+/**
  * Claim → render → send → record; a failure releases the claim for a later retry. A claim
  * another run holds within its lease is `in_progress`; one past its lease is taken over
  * (functions/lib/delivery/claims.ts). Other on-call notices (waiting for data, `waiting/`)
@@ -373,17 +394,12 @@ async function sendFailureNotice(
     outcome = { key, kind: "failure", status: "no_on_call_list" };
   } else {
     try {
-      outcome = await deliverOnce(deps, {
+      outcome = await deliverOnCallNotice(deps, request, {
         key,
         kind: "failure",
         runId: summary.runId,
-        deadline: runDeadline(deps.clock.now(), {
-          deadline: request.deadline,
-          maxRunMs: deps.maxRunMs,
-        }),
-        listName: `${ON_CALL_LIST}.failure`,
+        list: "failure",
         to: onCall.to,
-        from: deps.config.sender,
         render: async () =>
           renderFailureNotice(facts(onCall.locale), deps.alertTemplate ?? loadAlertTemplate()),
       });
