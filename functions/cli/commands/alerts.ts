@@ -13,8 +13,9 @@ import {
   WHOLE_BUSINESS,
 } from "../../lib/kpi/alerts.ts";
 import { metric } from "../../lib/kpi/registry.ts";
+import { targetFigures } from "../../lib/notify/target-figures.ts";
 import type { Clock, Mailer, RunLog } from "../../lib/ports.ts";
-import { EMPTY_VALUE, valueFormatter } from "../../lib/report/email/i18n.ts";
+import { valueFormatter } from "../../lib/report/email/i18n.ts";
 import { configuredRecipients, describeSuppressed } from "../../lib/runtime/mail-feedback.ts";
 import { describeWaits, periodWaits } from "../../lib/waiting/status.ts";
 import { UserError } from "../errors.ts";
@@ -243,15 +244,8 @@ function describeNotification(
   const def = metric(n.metric);
   const name = n.scope === WHOLE_BUSINESS ? def.id : `${def.id} [${n.scope}]`;
   if (n.kind === "error") return `${name}: ${n.error ?? "error"}`;
-  const growth = def.targetBasis === "yoy_growth";
-  const shown = (value: number | null | undefined) =>
-    value === null || value === undefined
-      ? EMPTY_VALUE
-      : growth
-        ? format.signedPercent(value)
-        : format.value(def.unit, value);
-  const comparator = def.direction === "higher" ? "≥" : "≤";
-  return `${name} ${shown(n.measured ?? n.value)} vs ${comparator} ${shown(n.target)}${n.since ? ` (since ${n.since})` : ""}`;
+  const shown = targetFigures(def, format, n.measured ?? n.value, n.target);
+  return `${name} ${shown.measured} vs ${shown.comparator} ${shown.target}${n.since ? ` (since ${n.since})` : ""}`;
 }
 
 /** The human form of the alert state. */

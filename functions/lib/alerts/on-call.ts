@@ -261,6 +261,27 @@ export interface Delivery {
 }
 
 /**
+ * Sends on-call one notice of a run (`<on-call list>.<list>`, from the configured sender)
+ * exactly once, its claim leased until the run's deadline.
+ */
+export function deliverOnCallNotice(
+  deps: OnCallDeps,
+  request: Pick<RunReportRequest, "deadline">,
+  notice: Omit<Delivery, "deadline" | "listName" | "from"> & { readonly list: string },
+): Promise<NotificationOutcome> {
+  const { list, ...delivery } = notice;
+  return deliverOnce(deps, {
+    ...delivery,
+    deadline: runDeadline(deps.clock.now(), {
+      deadline: request.deadline,
+      maxRunMs: deps.maxRunMs,
+    }),
+    listName: `${ON_CALL_LIST}.${list}`,
+    from: deps.config.sender,
+  });
+}
+
+/**
  * Claim → render → send → record; a failure releases the claim for a later retry. A claim
  * another run holds within its lease is `in_progress`; one past its lease is taken over
  * (functions/lib/delivery/claims.ts). Other on-call notices (waiting for data, `waiting/`)
@@ -357,54 +378,37 @@ async function sendFailureNotice(
   const stage = Object.keys(summary.timingsMs)
     .filter((name) => name !== "total")
     .at(-1);
+  // The notice's facts, the same for the email and the chat groups.
+  const facts = (locale: FailureNoticeFacts["locale"]): FailureNoticeFacts => ({
+    report: request.report,
+    periodKind: summary.period.kind,
+    periodKey,
+    runId: summary.runId,
+    error: summary.error ?? error.message,
+    ...(stage ? { stage } : {}),
+    locale,
+    rerunCommand: failedRunCommand(request, summary.period, deps),
+  });
   let outcome: NotificationOutcome;
   if (!onCall) {
     outcome = { key, kind: "failure", status: "no_on_call_list" };
   } else {
     try {
-      outcome = await deliverOnce(deps, {
+      outcome = await deliverOnCallNotice(deps, request, {
         key,
         kind: "failure",
         runId: summary.runId,
-        deadline: runDeadline(deps.clock.now(), {
-          deadline: request.deadline,
-          maxRunMs: deps.maxRunMs,
-        }),
-        listName: `${ON_CALL_LIST}.failure`,
+        list: "failure",
         to: onCall.to,
-        from: deps.config.sender,
         render: async () =>
-          renderFailureNotice(
-            {
-              report: request.report,
-              periodKind: summary.period.kind,
-              periodKey,
-              runId: summary.runId,
-              error: summary.error ?? error.message,
-              ...(stage ? { stage } : {}),
-              locale: onCall.locale,
-              rerunCommand: failedRunCommand(request, summary.period, deps),
-            },
-            deps.alertTemplate ?? loadAlertTemplate(),
-          ),
+          renderFailureNotice(facts(onCall.locale), deps.alertTemplate ?? loadAlertTemplate()),
       });
     } catch (noticeError) {
       outcome = { key, kind: "failure", status: "failed", error: oneLine(noticeError) };
     }
   }
   // On-call's chat groups get the notice too (failed runs page); never thrown either.
-  const chat = onCall
-    ? await failureNoticeToChat(deps, key, onCall, {
-        report: request.report,
-        periodKind: summary.period.kind,
-        periodKey,
-        runId: summary.runId,
-        error: summary.error ?? error.message,
-        ...(stage ? { stage } : {}),
-        locale: onCall.locale,
-        rerunCommand: failedRunCommand(request, summary.period, deps),
-      })
-    : [];
+  const chat = onCall ? await failureNoticeToChat(deps, key, onCall, facts(onCall.locale)) : [];
   try {
     await deps.runLog.append({
       type: "failure_notice",

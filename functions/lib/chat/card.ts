@@ -88,9 +88,8 @@ export interface ChatAlertItem {
   readonly ackCommand?: string;
 }
 
-/** Everything an alert card is made from. */
-export interface AlertCardInput {
-  readonly severity: "page" | "notify";
+/** What every card of a report run names: the run, its period, and how to act on it. */
+export interface RunCardInput {
   readonly locale: Locale;
   readonly currency: string;
   /** `daily`, `weekly` or `campaigns`. */
@@ -98,10 +97,15 @@ export interface AlertCardInput {
   /** The period key the run judged (`2026-11-22`, `2026-W47`). */
   readonly periodKey: string;
   readonly runId: string;
-  /** Worst first, as the policy ordered them. */
-  readonly items: readonly ChatAlertItem[];
   readonly rerunCommand: string;
   readonly dashboardUrl?: string;
+}
+
+/** Everything an alert card is made from. */
+export interface AlertCardInput extends RunCardInput {
+  readonly severity: "page" | "notify";
+  /** Worst first, as the policy ordered them. */
+  readonly items: readonly ChatAlertItem[];
 }
 
 /** A card of a run's alerts for one audience. */
@@ -187,16 +191,9 @@ function valueVersusTarget(
 }
 
 /** Everything a report's summary card is made from (a run's summary has all of it). */
-export interface SummaryCardInput {
-  readonly report: string;
-  readonly periodKey: string;
-  readonly locale: Locale;
-  readonly currency: string;
-  readonly runId: string;
+export interface SummaryCardInput extends RunCardInput {
   /** The run's evaluated metrics, report-wide. */
   readonly metrics: readonly EvaluatedMetric[];
-  readonly rerunCommand: string;
-  readonly dashboardUrl?: string;
 }
 
 /** The compact card of a report run: counts, what needs attention, the dashboard. */

@@ -255,22 +255,12 @@ export function judgeCompleteness(
           issues.push({
             table,
             partition: current.dt,
-            kind: "missing_partition",
-            rows: 0,
-            ...(expected !== null ? { expectedRows: expected } : {}),
-            message:
-              expected !== null
-                ? `${where} is missing (0 rows; ${history}).`
-                : `${where} is missing (0 rows).`,
+            ...missingPartition(where, expected, history),
           });
         }
         continue;
       }
-      if (
-        expected !== null &&
-        expected >= rules.minBaselineRows &&
-        found.sliceRows < rules.minShareOfMedian * expected
-      ) {
+      if (expected !== null && isThin(found.sliceRows, expected, rules)) {
         issues.push({
           table,
           partition: current.dt,
@@ -302,6 +292,28 @@ export function judgeCompleteness(
     }
   }
   return { complete: issues.length === 0, issues, checked };
+}
+
+/** The missing-partition issue (0 rows), with the baseline's median when there is history. */
+function missingPartition(
+  where: string,
+  expected: number | null,
+  history: string,
+): Pick<CompletenessIssue, "kind" | "rows" | "expectedRows" | "message"> {
+  return {
+    kind: "missing_partition",
+    rows: 0,
+    ...(expected !== null ? { expectedRows: expected } : {}),
+    message:
+      expected !== null
+        ? `${where} is missing (0 rows; ${history}).`
+        : `${where} is missing (0 rows).`,
+  };
+}
+
+/** Whether `rows` is below the thin share of a baseline median large enough to judge. */
+function isThin(rows: number, expected: number, rules: CompletenessRules): boolean {
+  return expected >= rules.minBaselineRows && rows < rules.minShareOfMedian * expected;
 }
 
 function formatCount(value: number): string {
@@ -400,23 +412,10 @@ export function judgeWindowPartitions(
       if (rows === 0) {
         const evidence = required || (expected ?? 0) >= rules.minBaselineRows;
         if (first === undefined || dt < first || !evidence) continue;
-        issues.push({
-          ...base,
-          kind: "missing_partition",
-          rows: 0,
-          ...(expected !== null ? { expectedRows: expected } : {}),
-          message:
-            expected !== null
-              ? `${where} is missing (0 rows; ${history}).`
-              : `${where} is missing (0 rows).`,
-        });
+        issues.push({ ...base, ...missingPartition(where, expected, history) });
         continue;
       }
-      if (
-        expected !== null &&
-        expected >= rules.minBaselineRows &&
-        rows < rules.minShareOfMedian * expected
-      ) {
+      if (expected !== null && isThin(rows, expected, rules)) {
         issues.push({
           ...base,
           kind: "thin_partition",

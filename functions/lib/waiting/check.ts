@@ -12,14 +12,13 @@
 
 import { createCompletenessGate } from "../alerts/completeness-check.ts";
 import {
-  deliverOnce,
+  deliverOnCallNotice,
   type NotificationOutcome,
   ON_CALL_LIST,
   type OnCallDeps,
   runReportWithAlerts,
 } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
-import { runDeadline } from "../delivery/claims.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
 import type { AfterSnapshotHook, CompletenessGate } from "../report/run-hooks.ts";
 import { oneLine, type RunReportSummary } from "../report/run-record.ts";
@@ -191,17 +190,12 @@ async function sendWaitingNotice(
   const onCall = deps.config.onCall;
   if (!onCall) return { key, kind: "data_incomplete", status: "no_on_call_list" };
   try {
-    return await deliverOnce(deps, {
+    return await deliverOnCallNotice(deps, request, {
       key,
       kind: "data_incomplete",
       runId: summary.runId,
-      deadline: runDeadline(deps.clock.now(), {
-        deadline: request.deadline,
-        maxRunMs: deps.maxRunMs,
-      }),
-      listName: `${ON_CALL_LIST}.waiting`,
+      list: "waiting",
       to: onCall.to,
-      from: deps.config.sender,
       render: async () =>
         renderWaitingNotice(
           {

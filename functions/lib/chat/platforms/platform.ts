@@ -85,6 +85,22 @@ export function retryAfterMs(answer: ChatAnswer, now: Date = new Date()): number
   return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }
 
+/** The verdict from the HTTP status alone: 429 rate limited, 5xx server error, 2xx delivered, else rejected. */
+export function classifyHttpAnswer(answer: ChatAnswer): Verdict {
+  const detail = `HTTP ${answer.status} ${answer.body.slice(0, 200)}`.trim();
+  if (answer.status === 429) {
+    const after = retryAfterMs(answer);
+    return {
+      outcome: "rate_limited",
+      detail,
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+    };
+  }
+  if (answer.status >= 500) return { outcome: "server_error", detail };
+  if (answer.status >= 200 && answer.status < 300) return { outcome: "delivered" };
+  return { outcome: "rejected", detail };
+}
+
 /**
  * The verdict of a platform that answers errors in an HTTP 200 body (`errcode`/`code`):
  * HTTP 429 and 5xx first, then the body's code.
@@ -97,17 +113,9 @@ export function classifyCodedAnswer(
     readonly rateLimited: (code: number, message: string) => boolean;
   },
 ): Verdict {
+  const byStatus = classifyHttpAnswer(answer);
+  if (byStatus.outcome !== "delivered") return byStatus;
   const detail = `HTTP ${answer.status} ${answer.body.slice(0, 200)}`.trim();
-  if (answer.status === 429) {
-    const after = retryAfterMs(answer);
-    return {
-      outcome: "rate_limited",
-      detail,
-      ...(after !== undefined ? { retryAfterMs: after } : {}),
-    };
-  }
-  if (answer.status >= 500) return { outcome: "server_error", detail };
-  if (answer.status < 200 || answer.status >= 300) return { outcome: "rejected", detail };
   const body = jsonBody(answer);
   const code = body?.[options.codeField];
   if (typeof code !== "number") {

@@ -11,9 +11,9 @@
 import type { ChatCard } from "../card.ts";
 import {
   type ChatPlatform,
+  classifyHttpAnswer,
   JSON_HEADERS,
   type Json,
-  retryAfterMs,
   TONE_EMOJI,
 } from "./platform.ts";
 
@@ -76,18 +76,5 @@ export const slack: ChatPlatform = {
   type: "slack",
   render: (card) => ({ text: `${TONE_EMOJI[card.tone]} ${card.title}`, blocks: slackBlocks(card) }),
   request: (url, payload) => ({ url, headers: JSON_HEADERS, body: JSON.stringify(payload) }),
-  classify: (answer) => {
-    const detail = `HTTP ${answer.status} ${answer.body.slice(0, 200)}`.trim();
-    if (answer.status === 429) {
-      const after = retryAfterMs(answer);
-      return {
-        outcome: "rate_limited",
-        detail,
-        ...(after !== undefined ? { retryAfterMs: after } : {}),
-      };
-    }
-    if (answer.status >= 500) return { outcome: "server_error", detail };
-    if (answer.status >= 200 && answer.status < 300) return { outcome: "delivered" };
-    return { outcome: "rejected", detail };
-  },
+  classify: classifyHttpAnswer,
 };

@@ -8,7 +8,7 @@
  * any other answer means the receiver refused the message.
  */
 import type { ChatCard } from "../card.ts";
-import { type ChatPlatform, JSON_HEADERS, type Json, retryAfterMs } from "./platform.ts";
+import { type ChatPlatform, classifyHttpAnswer, JSON_HEADERS, type Json } from "./platform.ts";
 
 /** The version of the generic webhook's document; a breaking change gets a new one. */
 export const WEBHOOK_SCHEMA = "opspulse.chat/v1";
@@ -47,18 +47,5 @@ export const webhook: ChatPlatform = {
         : payload,
     ),
   }),
-  classify: (answer) => {
-    const detail = `HTTP ${answer.status} ${answer.body.slice(0, 200)}`.trim();
-    if (answer.status === 429) {
-      const after = retryAfterMs(answer);
-      return {
-        outcome: "rate_limited",
-        detail,
-        ...(after !== undefined ? { retryAfterMs: after } : {}),
-      };
-    }
-    if (answer.status >= 500) return { outcome: "server_error", detail };
-    if (answer.status >= 200 && answer.status < 300) return { outcome: "delivered" };
-    return { outcome: "rejected", detail };
-  },
+  classify: classifyHttpAnswer,
 };

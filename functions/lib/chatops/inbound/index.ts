@@ -7,7 +7,7 @@ import type { ChatPlatformName } from "../access.ts";
 import { type DingtalkSecrets, readDingtalk } from "./dingtalk.ts";
 import { type FeishuSecrets, readFeishu } from "./feishu.ts";
 import { readSlack, type SlackSecrets } from "./slack.ts";
-import type { InboundRequest, InboundVerdict } from "./verdict.ts";
+import { type InboundRequest, type InboundVerdict, refused } from "./verdict.ts";
 import { readWecom, type WecomSecrets } from "./wecom.ts";
 
 export type { InboundRequest, InboundVerdict, ReplyTarget } from "./verdict.ts";
@@ -26,22 +26,15 @@ export function readInbound(
   secrets: InboundSecrets,
   now: Date,
 ): InboundVerdict {
+  const notConfigured = refused(`${platform} is not configured`);
   switch (platform) {
     case "slack":
-      return secrets.slack
-        ? readSlack(request, secrets.slack, now)
-        : { kind: "refused", reason: "slack is not configured" };
+      return secrets.slack ? readSlack(request, secrets.slack, now) : notConfigured;
     case "feishu":
-      return secrets.feishu
-        ? readFeishu(request, secrets.feishu, now)
-        : { kind: "refused", reason: "feishu is not configured" };
+      return secrets.feishu ? readFeishu(request, secrets.feishu, now) : notConfigured;
     case "dingtalk":
-      return secrets.dingtalk
-        ? readDingtalk(request, secrets.dingtalk, now)
-        : { kind: "refused", reason: "dingtalk is not configured" };
+      return secrets.dingtalk ? readDingtalk(request, secrets.dingtalk, now) : notConfigured;
     case "wecom":
-      return secrets.wecom
-        ? readWecom(request, secrets.wecom, now)
-        : { kind: "refused", reason: "wecom is not configured" };
+      return secrets.wecom ? readWecom(request, secrets.wecom, now) : notConfigured;
   }
 }
