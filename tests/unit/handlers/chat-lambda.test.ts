@@ -57,6 +57,9 @@ function writeRecipients(contactPoints: string): void {
       "    - name: managers",
       "      to: [ops-director@example.com]",
       "      chat: [ops-feishu]",
+      // A deployment names a list for every scheduled report (issue 18).
+      "  weekly: [{ name: managers, to: [ops-director@example.com] }]",
+      "  campaigns: [{ name: campaign-team, to: [campaigns@example.com] }]",
       "on_call:",
       "  to: [oncall@example.com]",
       "",
