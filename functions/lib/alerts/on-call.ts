@@ -65,6 +65,7 @@ import {
   rerunCommand,
   runReport,
 } from "../report/run-report.ts";
+import { AlertStateConflictError } from "./acks.ts";
 import { createCompletenessGate } from "./completeness-check.ts";
 import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
 import {
@@ -86,11 +87,6 @@ export interface OnCallDeps extends RunReportDeps, NotifyRunDeps {
   readonly alertState: AlertStateStore;
   /** Attempts at saving the alert state against concurrent writers (default 20). */
   readonly stateAttempts?: number;
-}
-
-/** The alert state kept changing under this run; nothing was sent. */
-export class AlertStateConflictError extends Error {
-  override name = "AlertStateConflictError";
 }
 
 /**

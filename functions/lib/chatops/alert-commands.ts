@@ -3,6 +3,8 @@
  * with its compare-and-swap, as `opspulse alerts status|ack|silence` do. Status is short, for
  * a chat: the last period judged per report, the alerts that need attention, the silences.
  */
+
+import { AlertStateConflictError, changeAlertState as changeAlertStateOf } from "../alerts/acks.ts";
 import {
   type AlertTarget,
   ackAlert,
@@ -97,22 +99,15 @@ function metricTarget(text: string, wildcard: boolean): AlertTarget {
   return target;
 }
 
-/**
- * The compare-and-swap of `alerts/acks.ts` (changeAlertState), here without its import of
- * the on-call use case, which would bring the report renderer and charts into the chat
- * function's bundle: load, change, save with the version read; again on a conflict.
- */
+/** `alerts/acks.ts`'s compare-and-swap, its conflict worded for a person in the chat. */
 async function changeAlertState<T>(
   store: AlertStateStore,
   change: (state: AlertState) => { readonly state: AlertState; readonly result: T },
-  attempts = 20,
 ): Promise<{ readonly result: T }> {
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const loaded = await store.load();
-    const { state, result } = change(parseAlertState(loaded.state));
-    if (await store.save(state, loaded.version)) return { result };
+  try {
+    return await changeAlertStateOf(store, change);
+  } catch (error) {
+    if (!(error instanceof AlertStateConflictError)) throw error;
+    throw new Error(error.message.replace("run it again", "send it again"), { cause: error });
   }
-  throw new Error(
-    `The alert state changed under this command ${attempts} times in a row: send it again.`,
-  );
 }
