@@ -36,8 +36,19 @@ import {
   type QueryParams,
 } from "../query/query-file.ts";
 import type { KpiSettings } from "../report/modules.ts";
-import { ROLLUPS, type RollupName, type RollupSpec } from "./schema.ts";
-import { BuildTooLargeError, type RollupManifest, type RollupStorage } from "./storage.ts";
+import {
+  RAW_READ_QUERIES,
+  ROLLUPS,
+  type RollupName,
+  type RollupSpec,
+  rollupsReading,
+} from "./schema.ts";
+import {
+  BuildTooLargeError,
+  type RollupManifest,
+  type RollupStorage,
+  type StagedRead,
+} from "./storage.ts";
 import {
   inlineUserState,
   refreshUserState,
@@ -215,39 +226,93 @@ async function refreshNow(
 ): Promise<RollupRefresh> {
   const spec = ROLLUPS[rollup];
   const { states, expected } = await assess(storage, context, spec, window);
-  const toBuild = states
-    .filter((state) =>
-      options.force
-        ? state.status !== "no_data"
-        : state.status === "missing" || state.status === "stale",
-    )
-    .map((state) => state.localDate);
+  const toBuild = daysToBuild(states, options.force === true);
   const stats: QueryStats[] = [];
+  const built = new Set<RollupName>([rollup]);
   // One query for all of them, unless the storage caps the partitions or the bytes one
   // query may take; a build cancelled for reading too much is split in two and retried.
   const queue = await buildChunks(storage, spec, toBuild, expected);
   for (let days = queue.shift(); days; days = queue.shift()) {
-    const buildId = `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
-    const manifests = days.map((day) => ({
-      ...(expected.get(day) as UnbuiltManifest),
-      builtAt: context.now.toISOString(),
-      buildId,
-    }));
-    const build = context.catalog.get(spec.buildQuery);
     try {
-      stats.push(
-        await storage.replace(rollup, build, buildParams(spec, days, context), manifests, {
-          replaceFresh: options.force === true,
-        }),
-      );
+      const chunk = await buildDays(storage, context, { spec, days, expected }, options);
+      stats.push(...chunk.stats);
+      for (const name of chunk.rollups) built.add(name);
     } catch (error) {
       if (!(error instanceof BuildTooLargeError) || days.length === 1) throw error;
       const half = Math.ceil(days.length / 2);
       queue.unshift(days.slice(0, half), days.slice(half));
     }
   }
-  await storage.ready?.(rollup);
+  for (const name of built) await storage.ready?.(name);
   return { rollup, built: toBuild, stats };
+}
+
+/** The days of a rollup to build: missing or stale ones (every day with data when forced). */
+function daysToBuild(states: readonly RollupDayState[], force: boolean): IsoDate[] {
+  return states
+    .filter((state) =>
+      force ? state.status !== "no_data" : state.status === "missing" || state.status === "stale",
+    )
+    .map((state) => state.localDate);
+}
+
+/** Some days of one rollup to build, with what their manifests must say. */
+interface BuildPlan {
+  readonly spec: RollupSpec;
+  readonly days: readonly IsoDate[];
+  readonly expected: ReadonlyMap<IsoDate, UnbuiltManifest>;
+}
+
+/**
+ * Builds `primary`'s days. On a storage that stages raw reads, the raw partitions of those
+ * days are read once, and every other rollup of the same raw table that is missing or
+ * stale on any of those days is built from the same rows (issue 25: one read of each raw
+ * file feeds every day rollup); otherwise the one rollup reads its raw partitions itself.
+ */
+async function buildDays(
+  storage: RollupStorage,
+  context: RollupContext,
+  primary: BuildPlan,
+  options: { readonly force?: boolean },
+): Promise<{ readonly stats: readonly QueryStats[]; readonly rollups: readonly RollupName[] }> {
+  const buildId = `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
+  const replace = (plan: BuildPlan, staged?: StagedRead, replaceFresh = false) =>
+    storage.replace(
+      plan.spec.name,
+      context.catalog.get(plan.spec.buildQuery),
+      buildParams(plan.spec, plan.days, context),
+      plan.days.map((day) => ({
+        ...(plan.expected.get(day) as UnbuiltManifest),
+        builtAt: context.now.toISOString(),
+        buildId,
+      })),
+      { replaceFresh, ...(staged ? { staged } : {}) },
+    );
+  if (!storage.stageRaw) {
+    return { stats: [await replace(primary, undefined, options.force === true)], rollups: [] };
+  }
+  const plans: BuildPlan[] = [primary];
+  for (const sibling of rollupsReading(primary.spec.rawTable)) {
+    if (sibling.name === primary.spec.name || !settingsKnown(sibling, context.settings)) continue;
+    const assessed = await assess(storage, context, sibling, rollupDays(primary.days));
+    const days = daysToBuild(assessed.states, false);
+    if (days.length > 0) plans.push({ spec: sibling, days, expected: assessed.expected });
+  }
+  const rawTable = primary.spec.rawTable;
+  const read = context.catalog.get(RAW_READ_QUERIES[rawTable]);
+  const { cal: _cal, ...dts } = buildParams(primary.spec, primary.days, context);
+  const staged = await storage.stageRaw(rawTable, read, {
+    [primary.spec.dtsParam]: dts[primary.spec.dtsParam] as readonly string[],
+  });
+  try {
+    const stats: QueryStats[] = [staged.stats];
+    for (const plan of plans) {
+      stats.push(await replace(plan, staged, plan === primary && options.force === true));
+    }
+    return { stats, rollups: plans.map((plan) => plan.spec.name) };
+  } finally {
+    await staged.release();
+  }
 }
 
 /**
@@ -411,6 +476,8 @@ export function definitionHash(
       JSON.stringify({
         layout: LAYOUT_VERSION,
         sql: context.catalog.get(spec.buildQuery).sql,
+        // How the build reads its raw table (one place for every rollup of the table).
+        source: context.catalog.get(RAW_READ_QUERIES[spec.rawTable]).sql,
         // The zone, not its spelling: asia/shanghai reads what Asia/Shanghai built.
         timeZone: zoneKey(context.timeZone),
         settings: settingParams(spec, context.settings),
@@ -440,6 +507,18 @@ export function buildParams(
     );
   const dts = [...new Set(cal.map((row) => row.dt))].sort();
   return { cal, [spec.dtsParam]: dts, ...settingParams(spec, context.settings) };
+}
+
+/**
+ * Whether the context carries the settings a rollup's build reads. The completeness gate's
+ * context has no KPI settings (the profiles read none): a build of its raw read then
+ * leaves `user_day` to the next reader that has them, rather than build it wrongly.
+ */
+function settingsKnown(
+  spec: RollupSpec,
+  settings: Pick<KpiSettings, "privateDomainChannels">,
+): boolean {
+  return spec.name !== "user_day" || settings.privateDomainChannels.length > 0;
 }
 
 /** The settings a build query reads, as its parameters. */

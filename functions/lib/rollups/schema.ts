@@ -40,6 +40,21 @@ export type RollupName =
   | "event_profile"
   | "order_profile";
 
+/**
+ * The query that reads a raw table's partitions for the rollup builds
+ * (`queries/rollup_source_<table>.sql`): the one place a build reads raw data, read once
+ * for every rollup of the table built for the same days.
+ */
+export const RAW_READ_QUERIES: Readonly<Record<RollupSpec["rawTable"], string>> = {
+  events: "rollup_source_events",
+  orders: "rollup_source_orders",
+};
+
+/** The rollups built from a raw table (one read of its partitions builds them all). */
+export function rollupsReading(rawTable: RollupSpec["rawTable"]): RollupSpec[] {
+  return Object.values(ROLLUPS).filter((spec) => spec.rawTable === rawTable);
+}
+
 /** The partition column of every rollup: the report-zone local date, `YYYY-MM-DD`. */
 export const ROLLUP_PARTITION_COLUMN = "local_date";
 

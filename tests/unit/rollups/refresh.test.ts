@@ -85,14 +85,21 @@ const userDays = (): Promise<Row[]> =>
   engine.raw("select local_date, user_id, events from user_day order by local_date, user_id");
 
 describe("refreshRollup", () => {
-  it("builds every missing day of the window in one query; days without raw data need none", async () => {
+  it("builds every missing day of the window from one read of the raw partitions; days without raw data need none", async () => {
     // Raw events exist in dt 28 Feb, 1 and 2 March; local 4 and 5 March overlap none of them.
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} missing`), ...NO_DATA]);
     const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
     expect(refresh.built).toEqual(BUILT_DAYS);
-    expect(refresh.stats).toHaveLength(1);
-    // The build read the raw partitions of those days only: dt 28 Feb … 3 Mar, 3 with files.
+    // One read of the raw partitions, then one build per rollup of events, reading none.
+    expect(refresh.stats.map((s) => s.query)).toEqual([
+      "rollup_source_events",
+      "rollup_user_day",
+      "rollup_campaign_user_day",
+      "rollup_event_profile",
+    ]);
+    // The read took the raw partitions of those days only: dt 28 Feb … 3 Mar, 3 with files.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
+    expect(refresh.stats.slice(1).map((s) => s.partitionsRead?.events ?? 0)).toEqual([0, 0, 0]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
     for (const day of WINDOW_DAYS) {
       expect(
@@ -120,7 +127,40 @@ describe("refreshRollup", () => {
     });
     // 28 Feb overlaps dt 28 Feb, which has events; 27 Feb and 6 March have no raw data.
     expect(wider.built).toEqual(["2026-02-28"]);
-    expect(wider.stats).toHaveLength(1);
+    // The other rollups of events were built with user_day: only user_day misses 28 Feb.
+    expect(wider.stats.map((s) => s.query)).toEqual([
+      "rollup_source_events",
+      "rollup_user_day",
+      "rollup_campaign_user_day",
+      "rollup_event_profile",
+    ]);
+  });
+
+  it("builds the other rollups of the raw table for the same days from the same read", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    // campaign_user_day and event_profile were built by user_day's read: nothing to do.
+    const campaigns = await refreshRollup(storage(), context, "campaign_user_day", WINDOW);
+    expect(campaigns).toEqual({ rollup: "campaign_user_day", built: [], stats: [] });
+    const profile = await refreshRollup(storage(), context, "event_profile", WINDOW);
+    expect(profile.stats).toEqual([]);
+    // A rollup of orders is another read.
+    const orders = await refreshRollup(storage(), context, "order_day", WINDOW);
+    expect(orders.stats.map((s) => s.query)).toEqual([
+      "rollup_source_orders",
+      "rollup_order_day",
+      "rollup_order_profile",
+    ]);
+  });
+
+  it("leaves user_day to a reader with the KPI settings (the gate has none)", async () => {
+    const gate = { ...context, settings: { privateDomainChannels: [] } };
+    const profile = await refreshRollup(storage(), gate, "event_profile", WINDOW);
+    expect(profile.stats.map((s) => s.query)).toEqual([
+      "rollup_source_events",
+      "rollup_event_profile",
+      "rollup_campaign_user_day",
+    ]);
+    expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} missing`), ...NO_DATA]);
   });
 
   it("rebuilds the days whose raw partition got a late file, and the rows change", async () => {
@@ -350,7 +390,7 @@ describe("queryOverRollups", () => {
   it("reads the same rows from stored rollups as from rollups inlined from raw data", async () => {
     const catalog = probe(new QueryCatalog());
     const stored = await queryOverRollups({ ...context, catalog }, "probe", { user_day: WINDOW });
-    expect(stored.stats).toHaveLength(1);
+    expect(stored.stats.map((s) => s.query)).toContain("rollup_user_day");
     const fromStored = await engine.run(stored.query, {});
     expect(fromStored.stats.partitionsRead).toMatchObject({ events: 0, user_day: 2 });
 
