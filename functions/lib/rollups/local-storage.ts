@@ -169,9 +169,12 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       const staging = join(lakeDir, ROLLUP_STAGING_DIR, `${buildId}-${rollup}`);
       mkdirSync(staging, { recursive: true });
       try {
-        const rawTable = rollupSpec(rollup)?.rawTable;
+        const spec = rollupSpec(rollup);
+        const rawTable = spec?.rawTable;
         const staged = replaceOptions.staged;
         if (rawTable && !staged) await options.bind?.(rawTable);
+        // A build with a look-back reads the rollup's stored days (a view bound empty sees none).
+        if (spec?.lookbackDays !== undefined) await options.bind?.(rollup);
         const bind = options.bindQuery ?? bindParams;
         // A staged read stands in for the raw table: the build reads no raw file.
         const render = () =>

@@ -18,6 +18,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { KNOWN_EVENT_TYPES } from "../kpi/efficiency.ts";
 import {
+  addDays,
   calendar,
   dateRange,
   type IsoDate,
@@ -157,7 +158,12 @@ export async function queryOverRollups(
       ([name, window]) => {
         const spec = ROLLUPS[name];
         const build = context.catalog.get(spec.buildQuery);
-        return { name, sql: bindParams(build, buildParams(spec, windowDays(window), context)) };
+        // Inlined, a day's look-back is built along with it (there is no stored rollup).
+        const days = withLookback(spec, windowDays(window));
+        return {
+          name,
+          sql: bindParams(build, buildParams(spec, days, context, { inlined: true })),
+        };
       },
     );
     if (stateWindow) inlined.push(inlineUserState(context.catalog, windowDays(stateWindow)));
@@ -225,13 +231,19 @@ async function refreshNow(
   options: { readonly force?: boolean },
 ): Promise<RollupRefresh> {
   const spec = ROLLUPS[rollup];
-  const { states, expected } = await assess(storage, context, spec, window);
+  // A day is built after its look-back days, which must be up to date first.
+  const { states, expected } = await assess(
+    storage,
+    context,
+    spec,
+    rollupDays(withLookback(spec, windowDays(window))),
+  );
   const toBuild = daysToBuild(states, options.force === true);
   const stats: QueryStats[] = [];
   const built = new Set<RollupName>([rollup]);
   // One query for all of them, unless the storage caps the partitions or the bytes one
   // query may take; a build cancelled for reading too much is split in two and retried.
-  const queue = await buildChunks(storage, spec, toBuild, expected);
+  const queue = await buildChunks(storage, context, spec, toBuild);
   for (let days = queue.shift(); days; days = queue.shift()) {
     try {
       const chunk = await buildDays(storage, context, { spec, days, expected }, options);
@@ -293,7 +305,12 @@ async function buildDays(
   }
   const plans: BuildPlan[] = [primary];
   for (const sibling of rollupsReading(primary.spec.rawTable)) {
-    if (sibling.name === primary.spec.name || !settingsKnown(sibling, context.settings)) continue;
+    // A rollup with a look-back is built as the primary only, after its look-back days.
+    const along =
+      sibling.name !== primary.spec.name &&
+      sibling.lookbackDays === undefined &&
+      settingsKnown(sibling, context.settings);
+    if (!along) continue;
     const assessed = await assess(storage, context, sibling, rollupDays(primary.days));
     const days = daysToBuild(assessed.states, false);
     if (days.length > 0) plans.push({ spec: sibling, days, expected: assessed.expected });
@@ -347,14 +364,14 @@ export function refreshState(
  */
 async function buildChunks(
   storage: RollupStorage,
+  context: Pick<RollupContext, "timeZone" | "settings">,
   spec: RollupSpec,
   days: readonly IsoDate[],
-  expected: ReadonlyMap<IsoDate, UnbuiltManifest>,
 ): Promise<IsoDate[][]> {
   const maxDays = Math.max(storage.maxDaysPerBuild ?? days.length, 1);
   const maxBytes = storage.maxBytesPerBuild;
-  const dtsOf = (day: IsoDate) =>
-    Object.keys(expected.get(day)?.sources ?? {}).map((key) => key.slice(key.indexOf("=") + 1));
+  // The raw partitions a day's build reads (not those of its look-back, read from the rollup).
+  const dtsOf = (day: IsoDate) => partitionsOfDays(context.timeZone, [day]);
   const sizes =
     maxBytes !== undefined && storage.partitionBytes && days.length > 0
       ? await storage.partitionBytes(spec.rawTable, [...new Set(days.flatMap(dtsOf))].sort())
@@ -407,7 +424,11 @@ async function assess(
     const manifest = byDay.get(localDate);
     const wanted = expected.get(localDate) as UnbuiltManifest;
     if (!manifest) {
-      const noRawData = Object.values(wanted.sources).every((fingerprint) => fingerprint === "");
+      // Judged on the day's own partitions: a look-back with data gives it no rows.
+      const own = partitionsOfDays(context.timeZone, [localDate]);
+      const noRawData = own.every(
+        (dt) => (wanted.sources[`${spec.rawTable}/dt=${dt}`] ?? "") === "",
+      );
       return { rollup, localDate, status: noRawData ? "no_data" : "missing" };
     }
     const reason = staleness(manifest, wanted);
@@ -440,10 +461,20 @@ async function expectedManifests(
   spec: RollupSpec,
   days: readonly IsoDate[],
 ): Promise<Map<IsoDate, UnbuiltManifest>> {
+  const lookback = spec.lookbackDays ?? 0;
+  const first = days[0] ?? "";
+  const byDay = new Map(
+    calendar(first && addDays(first, -lookback), days.at(-1) ?? "", context.timeZone).map(
+      (day) => [day.localDate, partitionsFor(day.fromUtc, day.toUtc)] as const,
+    ),
+  );
+  // A day with a look-back depends on the raw partitions of the days before it as well.
   const dtsByDay = new Map(
-    calendar(days[0] ?? "", days.at(-1) ?? "", context.timeZone)
-      .filter((day) => days.includes(day.localDate))
-      .map((day) => [day.localDate, partitionsFor(day.fromUtc, day.toUtc)] as const),
+    days.map((day) => {
+      const span = lookback ? dateRange(addDays(day, -lookback), day) : [day];
+      const dts = [...new Set(span.flatMap((d) => byDay.get(d) ?? []))].sort();
+      return [day, dts] as const;
+    }),
   );
   const allDts = [...new Set([...dtsByDay.values()].flat())].sort();
   const fingerprints = days.length ? await storage.fingerprints(spec.rawTable, allDts) : {};
@@ -492,6 +523,7 @@ export function buildParams(
   spec: RollupSpec,
   days: readonly IsoDate[],
   context: Pick<RollupContext, "timeZone" | "settings">,
+  options: { readonly inlined?: boolean } = {},
 ): QueryParams {
   const wanted = new Set(days);
   const sorted = [...wanted].sort();
@@ -506,7 +538,39 @@ export function buildParams(
       })),
     );
   const dts = [...new Set(cal.map((row) => row.dt))].sort();
-  return { cal, [spec.dtsParam]: dts, ...settingParams(spec, context.settings) };
+  return {
+    cal,
+    [spec.dtsParam]: dts,
+    ...settingParams(spec, context.settings),
+    ...(spec.lookbackDays === undefined ? {} : historyParams(spec.lookbackDays, sorted, options)),
+  };
+}
+
+/**
+ * What a build with a look-back reads of the stored rollup: the days from the first built
+ * day's look-back to the day before the last built one, but the built days themselves.
+ * Inlined (no stored rollup), nothing: its days include their look-back.
+ */
+function historyParams(
+  lookbackDays: number,
+  sorted: readonly IsoDate[],
+  options: { readonly inlined?: boolean },
+): QueryParams {
+  const first = sorted[0] ?? "";
+  const last = sorted.at(-1) ?? "";
+  return {
+    use_history: options.inlined ? 0 : 1,
+    history_from: first && addDays(first, -lookbackDays),
+    history_to: last && addDays(last, -1),
+    built_days: sorted.length ? sorted : [""],
+  };
+}
+
+/** `days` and, for a rollup with a look-back, every day of each one's look-back. */
+function withLookback(spec: RollupSpec, days: readonly IsoDate[]): IsoDate[] {
+  const lookback = spec.lookbackDays;
+  if (!lookback) return [...days];
+  return [...new Set(days.flatMap((day) => dateRange(addDays(day, -lookback), day)))].sort();
 }
 
 /**
@@ -519,6 +583,19 @@ function settingsKnown(
   settings: Pick<KpiSettings, "privateDomainChannels">,
 ): boolean {
   return spec.name !== "user_day" || settings.privateDomainChannels.length > 0;
+}
+
+/** The `dt` partitions the local `days` overlap. */
+function partitionsOfDays(timeZone: string, days: readonly IsoDate[]): string[] {
+  const wanted = new Set(days);
+  const sorted = [...wanted].sort();
+  return [
+    ...new Set(
+      calendar(sorted[0] ?? "", sorted.at(-1) ?? "", timeZone)
+        .filter((day) => wanted.has(day.localDate))
+        .flatMap((day) => partitionsFor(day.fromUtc, day.toUtc)),
+    ),
+  ].sort();
 }
 
 /** The settings a build query reads, as its parameters. */
