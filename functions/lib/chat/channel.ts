@@ -11,8 +11,8 @@
 import type { OpsConfig, RecipientList } from "../config/load.ts";
 import type { Locale } from "../kpi/registry.ts";
 import type { Clock, DeliveryLog, Mailer, RunLog } from "../ports.ts";
+import { runCardFacts } from "../report/card-facts.ts";
 import type { AfterSnapshotHook } from "../report/run-hooks.ts";
-import { rerunCommand } from "../report/run-request.ts";
 import { type AlertCardInput, buildAlertCard, buildSummaryCard } from "./card.ts";
 import { type ChatChannelDeps, type ChatOutcome, deliverChat } from "./deliver.ts";
 import { type ResolvedContactPoint, resolveContactPoints, type SecretSource } from "./secrets.ts";
@@ -116,10 +116,8 @@ export function createChatReportHook(
           report: request.report,
           periodKey: context.periodKey,
           locale: list.locale,
-          currency: context.config.kpi.currency,
           runId: context.runId,
-          metrics: context.metrics,
-          rerunCommand: rerunCommand(request, context.period, context.config),
+          ...runCardFacts(context.metrics, request, context.period, context.config),
           ...(dashboardUrl ? { dashboardUrl } : {}),
         });
         outcomes.push(

@@ -5,6 +5,8 @@
  * no SDK client in the bundle).
  */
 import { z } from "zod";
+import { withCloudFrontLinks } from "../adapters/cloudfront-links.ts";
+import type { ArtifactStore } from "../ports.ts";
 import { EnvError, type EnvSource } from "./env.ts";
 
 /** What the stack tells the functions about the dashboard's distribution. */
@@ -80,4 +82,26 @@ export async function readSecretString(
     throw new Error(`The secret ${secretId} holds no string: put the PEM private key in it`);
   }
   return body.SecretString;
+}
+
+/**
+ * The dashboard store with CloudFront signed links when the stack made a distribution
+ * (`links`; the distribution's origin path is the dashboard's prefix, so URLs start below
+ * it), else as it is (S3 pre-signed links). The private key is read on the first link
+ * (default: Secrets Manager through the Lambda extension).
+ */
+export function dashboardLinkStore(
+  store: ArtifactStore,
+  links: (DashboardLinkEnv & { readonly sessionToken?: string }) | undefined,
+  now: () => Date,
+  privateKey?: () => Promise<string>,
+): ArtifactStore {
+  if (!links) return store;
+  return withCloudFrontLinks(store, {
+    domain: links.domain,
+    pathPrefix: "",
+    keyPairId: links.keyPairId,
+    privateKey: privateKey ?? (() => readSecretString(links.keySecret, links.sessionToken)),
+    now,
+  });
 }

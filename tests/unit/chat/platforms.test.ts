@@ -20,6 +20,7 @@ import {
   wecomMarkdown,
 } from "../../../functions/lib/chat/platforms/wecom.ts";
 import { type EvaluatedMetric, evaluate } from "../../../functions/lib/kpi/evaluate.ts";
+import { judgedMetrics } from "../../../functions/lib/kpi/judged.ts";
 import { metric } from "../../../functions/lib/kpi/registry.ts";
 
 function evaluated(id: string, value: number, target: number, previous?: number): EvaluatedMetric {
@@ -50,7 +51,7 @@ const summary = (locale: "en" | "zh-CN") =>
     locale,
     currency: "CNY",
     runId: "r1",
-    metrics: METRICS,
+    metrics: judgedMetrics(METRICS, "day"),
     rerunCommand: "opspulse run daily --date 2026-11-22",
     dashboardUrl: "https://dashboard.example.com/",
   });
