@@ -55,12 +55,20 @@ export interface ChatRunDeps {
   readonly config: OpsConfig;
 }
 
-/** The channel's delivery deps, with refused messages noticed to on-call by email. */
-export function chatDeliveryDeps(deps: ChatRunDeps, channel: ChatChannel): ChatChannelDeps {
+/**
+ * The channel's delivery deps, with refused messages noticed to on-call by email; `deadline`
+ * (the run's) is the lease of its claims.
+ */
+export function chatDeliveryDeps(
+  deps: ChatRunDeps,
+  channel: ChatChannel,
+  deadline?: Date,
+): ChatChannelDeps {
   const onCall = deps.config.onCall;
   return {
     deliveries: deps.deliveries,
     clock: deps.clock,
+    ...(deadline ? { deadline } : {}),
     contactPoints: channel.contactPoints,
     poster: channel.poster,
     ...(channel.sleep ? { sleep: channel.sleep } : {}),
@@ -109,7 +117,7 @@ export function createChatReportHook(
       } catch {
         dashboardUrl = undefined; // the card goes without its button rather than not at all
       }
-      const delivery = chatDeliveryDeps(deps, channel);
+      const delivery = chatDeliveryDeps(deps, channel, request.deadline);
       const outcomes: ChatOutcome[] = [];
       for (const list of lists) {
         const card = buildSummaryCard({
