@@ -2,11 +2,11 @@
  * On-call alerts through the command line, in separate processes: concurrent runs of one
  * day, `opspulse alerts status`, `opspulse replay`, and a failing run's exit code and notice.
  */
-import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { minimalEnv, spawnOpspulse } from "../support/cli.ts";
 import { writeAlertConfig, writeAlertLake } from "./alerts-fixture.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
@@ -15,33 +15,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const LAKE = join(tmp, "lake");
 const CONFIG = join(tmp, "config");
 const NODE = resolve("node_modules/.bin/node");
-const CLI = resolve("bin/opspulse.js");
 
 beforeAll(async () => {
   await writeAlertLake(LAKE);
   writeAlertConfig(CONFIG, "reminder_every_hours: 24\nseverity:\n  metrics: { gmv: page }\n");
 });
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `opspulse …` in its own process, with the local runtime only. */
-function opspulse(args: readonly string[]): Promise<Result> {
-  return new Promise((done) => {
-    execFile(
-      NODE,
-      [CLI, ...args],
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const opspulse = (args: readonly string[]) =>
+  spawnOpspulse(args, { node: NODE, env: minimalEnv(), timeoutMs: 60_000 });
 
 const folders = (out: string, lake = LAKE) => ["--lake", lake, "--out", out, "--config", CONFIG];
 

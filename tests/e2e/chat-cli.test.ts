@@ -3,7 +3,6 @@
  * and Chinese through the real parser, allow-lists, runner (DuckDB, the local stores, the
  * outbox) and run log, with the reply the chat would get.
  */
-import { execFile } from "node:child_process";
 import {
   appendFileSync,
   existsSync,
@@ -15,6 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliOutcome, minimalEnv, spawnOpspulse } from "../support/cli.ts";
 import { writeAlertConfig, writeAlertLake } from "./alerts-fixture.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-chat-"));
@@ -24,7 +24,6 @@ const LAKE = join(tmp, "lake");
 const CONFIG = join(tmp, "config");
 const OUT = join(tmp, "out");
 const NODE = resolve("node_modules/.bin/node");
-const CLI = resolve("bin/opspulse.js");
 /** The fixture's lake ends 2026-03-06; "today" for relative dates. */
 const TODAY = "2026-03-06";
 
@@ -37,37 +36,10 @@ beforeAll(async () => {
   );
 });
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function chat(text: string, user: string, platform = "slack"): Promise<Result> {
-  const args = [
-    CLI,
-    "chat",
-    "--text",
-    text,
-    "--user",
-    user,
-    "--platform",
-    platform,
-    "--today",
-    TODAY,
-  ];
+function chat(text: string, user: string, platform = "slack"): Promise<CliOutcome> {
+  const args = ["chat", "--text", text, "--user", user, "--platform", platform, "--today", TODAY];
   args.push("--lake", LAKE, "--out", OUT, "--config", CONFIG);
-  return new Promise((done) => {
-    execFile(
-      NODE,
-      args,
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
+  return spawnOpspulse(args, { node: NODE, env: minimalEnv(), timeoutMs: 60_000 });
 }
 
 function outboxEmails(): string[] {

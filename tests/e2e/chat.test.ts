@@ -4,11 +4,9 @@
  * local server standing in for WeCom, DingTalk, Feishu, Slack and an incident webhook
  * (tests/support/chat-server.ts: it checks signatures and payload shapes on its own).
  */
-import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAdhocRunHandler } from "../../functions/adhoc-run/index.ts";
 import { createChatReplyHandler } from "../../functions/chat-reply/index.ts";
@@ -22,6 +20,7 @@ import { openRuntimeChat } from "../../functions/lib/runtime/chat.ts";
 import { createObservability } from "../../functions/lib/runtime/observability.ts";
 import { buildTemplates } from "../../scripts/build-templates.ts";
 import { type ChatServer, type Platform, startChatServer } from "../support/chat-server.ts";
+import { envWithoutSettings, spawnOpspulse } from "../support/cli.ts";
 import {
   type CompiledTemplates,
   compileTemplatesFromMjml,
@@ -36,7 +35,6 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 });
 
-const repo = resolve(import.meta.dirname, "../..");
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-chat-"));
 const LAKE = join(tmp, "lake");
 const CONFIG = join(tmp, "config");
@@ -95,25 +93,8 @@ function chatEnv(overrides: Record<string, string> = {}): Record<string, string>
   };
 }
 
-async function opspulse(args: readonly string[], extra: Record<string, string>) {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith("OPSPULSE_") && !key.startsWith("AWS_"))
-      env[key] = value;
-  }
-  Object.assign(env, { OPSPULSE_TEMPLATES_DIR: TEMPLATES }, extra);
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [join(repo, "bin", "opspulse.js"), ...args],
-      { cwd: repo, env, timeout: 120_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
-}
+const opspulse = (args: readonly string[], extra: Record<string, string>) =>
+  spawnOpspulse(args, { env: envWithoutSettings({ OPSPULSE_TEMPLATES_DIR: TEMPLATES, ...extra }) });
 
 const perPlatform = () =>
   Object.fromEntries(
