@@ -22,6 +22,7 @@
  */
 
 import {
+  type ClaimOutcome,
   claimDelivery,
   DEFAULT_MAX_RUN_MS,
   inProgressMessage,
@@ -134,20 +135,12 @@ async function deliverToPoint(
   runId: string,
 ): Promise<ChatOutcome> {
   const base = { key, contactPoint: point.name, type: point.type };
-  const claim = await claimDelivery(
-    deps.deliveries,
-    {
-      idempotencyKey: key,
-      runId,
-      deliveredAt: deps.clock.now().toISOString(),
-      state: "sending",
-      leaseUntil: leaseOf(deps),
-      list: point.name,
-      channel: point.type,
-    },
-    () => deps.clock.now(),
-    deps.claimWait ?? { timeoutMs: 0 },
-  );
+  const claim = await claimFor(deps, {
+    idempotencyKey: key,
+    runId,
+    list: point.name,
+    channel: point.type,
+  });
   if (claim.kind === "in_progress") {
     return { ...base, status: "in_progress", detail: inProgressMessage(claim.record) };
   }
@@ -195,10 +188,27 @@ async function deliverToPoint(
   return { ...outcome, notice: await notifyRefused(deps, point, key, result, runId) };
 }
 
-/** The lease of a claim made now: the run's deadline (default: 15 minutes from now). */
-function leaseOf(deps: Pick<ChatChannelDeps, "clock" | "deadline">): string {
+/**
+ * Claims a delivery for the run, now, until the run's deadline (default: 15 minutes from
+ * now), taking over a claim past its lease or of a gone process (`claimDelivery`).
+ */
+function claimFor(
+  deps: ChatChannelDeps,
+  record: Pick<DeliveryRecord, "idempotencyKey" | "runId"> & Readonly<Record<string, unknown>>,
+): Promise<ClaimOutcome> {
   const now = deps.clock.now();
-  return leaseFor(deps.deadline ?? new Date(now.getTime() + DEFAULT_MAX_RUN_MS), now);
+  const deadline = deps.deadline ?? new Date(now.getTime() + DEFAULT_MAX_RUN_MS);
+  return claimDelivery(
+    deps.deliveries,
+    {
+      ...record,
+      deliveredAt: now.toISOString(),
+      state: "sending",
+      leaseUntil: leaseFor(deadline, now),
+    },
+    () => deps.clock.now(),
+    deps.claimWait ?? { timeoutMs: 0 },
+  );
 }
 
 const STATE_OF: Readonly<
@@ -232,20 +242,12 @@ export async function notifyRefused(
   if (!notice) return "no_on_call";
   const noticeKey = `${key}:refused-notice`;
   try {
-    const claim = await claimDelivery(
-      deps.deliveries,
-      {
-        idempotencyKey: noticeKey,
-        runId,
-        deliveredAt: deps.clock.now().toISOString(),
-        state: "sending",
-        leaseUntil: leaseOf(deps),
-        list: "on-call",
-        to: notice.to,
-      },
-      () => deps.clock.now(),
-      deps.claimWait ?? { timeoutMs: 0 },
-    );
+    const claim = await claimFor(deps, {
+      idempotencyKey: noticeKey,
+      runId,
+      list: "on-call",
+      to: notice.to,
+    });
     if (claim.kind === "delivered") return "already_delivered";
     if (claim.kind === "in_progress") return "in_progress";
     const text = chatFailureText(notice.locale, point.name, point.type, key, result.detail ?? "");

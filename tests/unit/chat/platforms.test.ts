@@ -19,23 +19,11 @@ import {
   wecom,
   wecomMarkdown,
 } from "../../../functions/lib/chat/platforms/wecom.ts";
-import { type EvaluatedMetric, evaluate } from "../../../functions/lib/kpi/evaluate.ts";
 import { judgedMetrics } from "../../../functions/lib/kpi/judged.ts";
-import { metric } from "../../../functions/lib/kpi/registry.ts";
+import { evaluatedMetric } from "../../support/evaluated.ts";
 
-function evaluated(id: string, value: number, target: number, previous?: number): EvaluatedMetric {
-  const def = metric(id);
-  return {
-    def,
-    value: { value },
-    evaluation: evaluate({
-      metric: def,
-      value: { value },
-      target: { value: target, basis: def.targetBasis, warningBand: 0.1, minSample: 1 },
-      ...(previous !== undefined ? { previous } : {}),
-    }),
-  };
-}
+const evaluated = (id: string, value: number, target: number, previous?: number) =>
+  evaluatedMetric(id, value, target, previous !== undefined ? { previous } : {});
 
 const METRICS = [
   evaluated("dau", 950, 1000),

@@ -10,10 +10,9 @@ import { describe, expect, it, vi } from "vitest";
 import { createChatReplyHandler, dashboardLinks } from "../../../functions/chat-reply/index.ts";
 import { createS3ArtifactStore } from "../../../functions/lib/adapters/s3-artifacts.ts";
 import { createS3RunLog } from "../../../functions/lib/adapters/s3-store.ts";
-import { evaluate } from "../../../functions/lib/kpi/evaluate.ts";
 import { judgedMetrics } from "../../../functions/lib/kpi/judged.ts";
-import { metric } from "../../../functions/lib/kpi/registry.ts";
 import { createObservability } from "../../../functions/lib/runtime/observability.ts";
+import { evaluatedMetric } from "../../support/evaluated.ts";
 import { fakeBucket } from "../adapters/fake-s3.ts";
 import { lambdaContext } from "./aws-world.ts";
 
@@ -81,20 +80,6 @@ function setup() {
   return { run, posted, log };
 }
 
-const judged = (id: string, value: number, target: number, previous?: number) => {
-  const def = metric(id);
-  return {
-    def,
-    value: { value },
-    evaluation: evaluate({
-      metric: def,
-      value: { value },
-      target: { value: target, basis: def.targetBasis, warningBand: 0.1, minSample: 1 },
-      ...(previous !== undefined ? { previous } : {}),
-    }),
-  };
-};
-
 const view = {
   runId: "run-42",
   report: "daily",
@@ -106,7 +91,10 @@ const view = {
     currency: "CNY",
     rerunCommand: "opspulse run daily --date 2026-11-20",
     metrics: judgedMetrics(
-      [judged("gmv", 12_000, 20_000, 15_000), judged("dau", 1200, 1000)],
+      [
+        evaluatedMetric("gmv", 12_000, 20_000, { previous: 15_000 }),
+        evaluatedMetric("dau", 1200, 1000),
+      ],
       "day",
     ),
   },
