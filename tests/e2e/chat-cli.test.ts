@@ -5,16 +5,14 @@
  */
 import {
   appendFileSync,
-  existsSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliOutcome, minimalEnv, spawnOpspulse } from "../support/cli.ts";
+import { type CliOutcome, minimalEnv, sentEmails, spawnOpspulse } from "../support/cli.ts";
 import { writeAlertConfig, writeAlertLake } from "./alerts-fixture.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-chat-"));
@@ -42,14 +40,6 @@ function chat(text: string, user: string, platform = "slack"): Promise<CliOutcom
   return spawnOpspulse(args, { node: NODE, env: minimalEnv(), timeoutMs: 60_000 });
 }
 
-function outboxEmails(): string[] {
-  const dir = join(OUT, "outbox");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((run) =>
-    readdirSync(join(dir, run)).filter((file) => file.endsWith(".eml")),
-  );
-}
-
 function chatLog(): Record<string, unknown>[] {
   return readFileSync(join(OUT, "runs", "runs.jsonl"), "utf8")
     .split("\n")
@@ -70,22 +60,22 @@ describe("opspulse chat", () => {
     expect(zh.code).toBe(0);
     expect(zh.stdout).toMatch(/^日报 2026-03-04 \(预览\)/);
     expect(zh.stdout).toMatch(/未达标 1/);
-    expect(outboxEmails()).toEqual([]);
+    expect(sentEmails(OUT)).toEqual([]);
   }, 120_000);
 
   it("sends the report for a sender only; a viewer's send is refused and runs nothing", async () => {
     const refused = await chat("send daily 2026-03-03", "UVIEW");
     expect(refused.code).toBe(2);
     expect(refused.stdout).toMatch(/may preview but not send/);
-    expect(outboxEmails()).toEqual([]);
+    expect(sentEmails(OUT)).toEqual([]);
     const sent = await chat("发送 日报 2026-03-03", "send01", "dingtalk");
     expect(sent.code).toBe(0);
     expect(sent.stdout).toMatch(/已发送给 managers/);
-    expect(outboxEmails()).toContain("managers.eml");
+    expect(sentEmails(OUT)).toContain("managers");
   }, 120_000);
 
   it("refuses an unknown user, a malformed command and a date with no data, running nothing", async () => {
-    const before = outboxEmails().length;
+    const before = sentEmails(OUT).length;
     const stranger = await chat("report daily yesterday", "USTRANGER");
     expect(stranger.code).toBe(2);
     expect(stranger.stdout).toMatch(/slack:USTRANGER may not run reports.*chat_commands\.viewers/);
@@ -99,7 +89,7 @@ describe("opspulse chat", () => {
     );
     const future = await chat("周报 2026-04-01", "UVIEW");
     expect(future.stdout).toMatch(/还没有数据/);
-    expect(outboxEmails().length).toBe(before);
+    expect(sentEmails(OUT).length).toBe(before);
     const outcomes = chatLog().map((entry) => [entry.user, entry.outcome]);
     expect(outcomes).toEqual(
       expect.arrayContaining([

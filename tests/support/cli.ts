@@ -3,6 +3,7 @@
  * stderr, never a thrown error (a refused command is an outcome the tests read).
  */
 import { execFile } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 export const REPO = resolve(import.meta.dirname, "../..");
@@ -63,4 +64,15 @@ export function minimalEnv(): Record<string, string> {
     ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
     ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
   };
+}
+
+/** The list of each email a local run sent to `out` (`<list>.eml` in the outbox), across runs, sorted. */
+export function sentEmails(out: string): string[] {
+  const outbox = join(out, "outbox");
+  if (!existsSync(outbox)) return [];
+  return readdirSync(outbox)
+    .flatMap((run) => readdirSync(join(outbox, run)))
+    .filter((file) => file.endsWith(".eml"))
+    .map((file) => file.replace(/\.eml$/, ""))
+    .sort();
 }
