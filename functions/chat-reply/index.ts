@@ -16,11 +16,10 @@ import {
   parseChatSecrets,
   readSecretsManagerString,
 } from "../lib/chatops/secrets.ts";
-import { dashboardIndexKey } from "../lib/dashboard/keys.ts";
 import type { Locale } from "../lib/kpi/registry.ts";
-import type { ArtifactStore, RunLog } from "../lib/ports.ts";
-import { dashboardLinkStore, readDashboardLinkEnv } from "../lib/runtime/dashboard-links.ts";
-import { type EnvSource, requireEnv } from "../lib/runtime/env.ts";
+import type { RunLog } from "../lib/ports.ts";
+import { dashboardIndexLinks } from "../lib/runtime/dashboard-links.ts";
+import { requireEnv } from "../lib/runtime/env.ts";
 import {
   createObservability,
   type Observability,
@@ -71,35 +70,6 @@ export function createChatReplyHandler(options: {
   });
 }
 
-/** S3 pre-signed links die with the function's session: a reply's link works this long. */
-const PRESIGNED_LINK_SECONDS = 12 * 3600;
-
-/**
- * The link to the dashboard the runs publish to the state bucket (runtime/lambda.ts) in the
- * asker's language (`index.zh-CN.html` for a Chinese asker): a CloudFront signed link for
- * the distribution's days when the stack made one (`OPSPULSE_DASHBOARD_*`, the key read
- * from Secrets Manager through the Lambda extension unless `privateKey` is given), else an
- * S3 pre-signed link.
- */
-export function dashboardLinks(
-  store: ArtifactStore,
-  env: EnvSource,
-  options: { readonly privateKey?: () => Promise<string>; readonly now?: () => Date } = {},
-): (locale: Locale) => Promise<string | undefined> {
-  const links = readDashboardLinkEnv(env);
-  const signed = dashboardLinkStore(
-    store,
-    links && {
-      ...links,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-    },
-    options.now ?? (() => new Date()),
-    options.privateKey,
-  );
-  return (locale) =>
-    signed.link(dashboardIndexKey(locale), links?.linkSeconds ?? PRESIGNED_LINK_SECONDS);
-}
-
 const observability = createObservability("opspulse-chat-reply");
 
 export const handler = createChatReplyHandler({
@@ -119,7 +89,7 @@ export const handler = createChatReplyHandler({
     return {
       secrets: parseChatSecrets(secretId, await readSecretsManagerString(secretId)),
       runLog: createS3RunLog({ client: s3, bucket }),
-      dashboardLink: dashboardLinks(
+      dashboardLink: dashboardIndexLinks(
         createS3ArtifactStore({ client: s3, bucket, prefix: "dashboard" }),
         process.env,
       ),

@@ -7,10 +7,11 @@
  */
 import { createVerify, generateKeyPairSync } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
-import { createChatReplyHandler, dashboardLinks } from "../../../functions/chat-reply/index.ts";
+import { createChatReplyHandler } from "../../../functions/chat-reply/index.ts";
 import { createS3ArtifactStore } from "../../../functions/lib/adapters/s3-artifacts.ts";
 import { createS3RunLog } from "../../../functions/lib/adapters/s3-store.ts";
 import { judgedMetrics } from "../../../functions/lib/kpi/judged.ts";
+import { dashboardIndexLinks } from "../../../functions/lib/runtime/dashboard-links.ts";
 import { createObservability } from "../../../functions/lib/runtime/observability.ts";
 import { evaluatedMetric } from "../../support/evaluated.ts";
 import { fakeBucket } from "../adapters/fake-s3.ts";
@@ -241,7 +242,7 @@ describe("chat reply", () => {
       OPSPULSE_DASHBOARD_LINK_DAYS: "10",
     };
     const now = () => new Date("2026-11-21T02:00:00Z");
-    const link = dashboardLinks(store, env, { privateKey: async () => pem, now });
+    const link = dashboardIndexLinks(store, env, { privateKey: async () => pem, now });
     const zh = new URL((await link("zh-CN")) ?? "");
     expect(`${zh.origin}${zh.pathname}`).toBe(
       "https://d111111abcdef8.cloudfront.net/index.zh-CN.html",
@@ -266,7 +267,7 @@ describe("chat reply", () => {
     expect(new URL((await link("en")) ?? "").pathname).toBe("/index.html");
     // Without a distribution: the store's own (pre-signed) link of the same page, for 12 hours.
     const asked: [string, number][] = [];
-    const plain = dashboardLinks(
+    const plain = dashboardIndexLinks(
       {
         put: store.put,
         link: async (key, seconds) => {
