@@ -3,12 +3,7 @@
  * and Chinese through the real parser, allow-lists, runner (DuckDB, the local stores, the
  * outbox) and run log, with the reply the chat would get.
  */
-import {
-  appendFileSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-} from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,8 +29,14 @@ beforeAll(async () => {
   );
 });
 
-function chat(text: string, user: string, platform = "slack"): Promise<CliOutcome> {
-  const args = ["chat", "--text", text, "--user", user, "--platform", platform, "--today", TODAY];
+function chat(
+  text: string,
+  user: string,
+  platform = "slack",
+  extra: readonly string[] = [],
+): Promise<CliOutcome> {
+  const args = ["chat", ...extra, "--text", text, "--user", user, "--platform", platform];
+  args.push("--today", TODAY);
   args.push("--lake", LAKE, "--out", OUT, "--config", CONFIG);
   return spawnOpspulse(args, { node: NODE, env: minimalEnv(), timeoutMs: 60_000 });
 }
@@ -60,6 +61,21 @@ describe("opspulse chat", () => {
     expect(zh.code).toBe(0);
     expect(zh.stdout).toMatch(/^日报 2026-03-04 \(预览\)/);
     expect(zh.stdout).toMatch(/未达标 1/);
+    // --json: the reply as Feishu gets it, the report's summary card in the asker's language.
+    const card = await chat("日报 2026-03-04", "ou_view", "feishu", ["--json"]);
+    expect(card.code, card.stderr).toBe(0);
+    const payload = JSON.parse(card.stdout) as { msg_type: string; content: string };
+    expect(payload.msg_type).toBe("interactive");
+    const feishu = JSON.parse(payload.content) as {
+      header: { title: { content: string }; template: string };
+      elements: { tag: string; text?: { content: string } }[];
+    };
+    expect(feishu.header).toMatchObject({
+      title: { content: "日报 · 2026年3月4日" },
+      template: "red",
+    });
+    expect(feishu.elements[0]?.text?.content).toMatch(/^未达标 1 · /);
+    expect(JSON.stringify(feishu.elements)).toContain("opspulse run daily --date 2026-03-04`");
     expect(sentEmails(OUT)).toEqual([]);
   }, 120_000);
 

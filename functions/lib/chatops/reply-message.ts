@@ -11,6 +11,7 @@ import { feishuCard } from "../chat/platforms/feishu.ts";
 import type { Json } from "../chat/platforms/platform.ts";
 import { slackBlocks } from "../chat/platforms/slack.ts";
 import { wecomMarkdown } from "../chat/platforms/wecom.ts";
+import type { ChatPlatformName } from "./access.ts";
 
 /** What the asker is told: always a text, and the card when there is one. */
 export interface ReplyMessage {
@@ -46,12 +47,37 @@ export const WECOM_APP_MARKDOWN_BYTES = 2048;
 
 /** A WeCom application message (`message/send`) to `user` from the app `agentId`. */
 export function wecomReply(message: ReplyMessage, user: string, agentId: string): Json {
-  const to = { touser: user, agentid: Number(agentId) };
+  return { touser: user, agentid: Number(agentId), ...wecomContent(message) };
+}
+
+/** What a WeCom application message says: markdown within its limit, else text. */
+function wecomContent(message: ReplyMessage): { readonly [key: string]: Json } {
   return message.card
     ? {
-        ...to,
         msgtype: "markdown",
         markdown: { content: wecomMarkdown(message.card, WECOM_APP_MARKDOWN_BYTES) },
       }
-    : { ...to, msgtype: "text", text: { content: message.text } };
+    : { msgtype: "text", text: { content: message.text } };
+}
+
+/**
+ * The reply as `platform` takes it, for showing locally (`opspulse chat --json`): Slack's
+ * and DingTalk's answer, Feishu's reply body, a WeCom application message to `user` (its
+ * app's agent id comes from the callback, so it is left out here).
+ */
+export function replyPayload(
+  platform: ChatPlatformName,
+  message: ReplyMessage,
+  user: string,
+): Json {
+  switch (platform) {
+    case "slack":
+      return slackReply(message, "in_channel");
+    case "dingtalk":
+      return dingtalkReply(message);
+    case "feishu":
+      return feishuReply(message);
+    case "wecom":
+      return { touser: user, ...wecomContent(message) };
+  }
 }
