@@ -150,5 +150,11 @@ describe("chat commands in the stack", () => {
       .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(role))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Resource: unknown }[]);
     expect(JSON.stringify(statements)).toMatch(/DashboardSigningKey/);
+    const violations = new AwsSolutionsChecks()
+      .validateScope(signed.app)
+      .violations.flatMap((v) =>
+        v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+      );
+    expect(violations).toEqual([]);
   });
 });
