@@ -5,7 +5,7 @@
  * the dashboard link is the asker's language's index, CloudFront-signed when the stack made
  * a distribution; records no chat asked for post nothing.
  */
-import { createVerify, generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
 import { createChatReplyHandler } from "../../../functions/chat-reply/index.ts";
 import { createS3ArtifactStore } from "../../../functions/lib/adapters/s3-artifacts.ts";
@@ -13,6 +13,7 @@ import { createS3RunLog } from "../../../functions/lib/adapters/s3-store.ts";
 import { judgedMetrics } from "../../../functions/lib/kpi/judged.ts";
 import { dashboardIndexLinks } from "../../../functions/lib/runtime/dashboard-links.ts";
 import { createObservability } from "../../../functions/lib/runtime/observability.ts";
+import { cloudFrontSignatureValid } from "../../support/cloudfront.ts";
 import { evaluatedMetric } from "../../support/evaluated.ts";
 import { fakeBucket } from "../adapters/fake-s3.ts";
 import { lambdaContext } from "./aws-world.ts";
@@ -249,21 +250,7 @@ describe("chat reply", () => {
     );
     const expires = Number(zh.searchParams.get("Expires"));
     expect(expires).toBe(Date.parse("2026-12-01T02:00:00Z") / 1000);
-    const policy = JSON.stringify({
-      Statement: [
-        {
-          Resource: `${zh.origin}${zh.pathname}`,
-          Condition: { DateLessThan: { "AWS:EpochTime": expires } },
-        },
-      ],
-    });
-    const signature = (zh.searchParams.get("Signature") ?? "")
-      .replaceAll("-", "+")
-      .replaceAll("_", "=")
-      .replaceAll("~", "/");
-    expect(createVerify("RSA-SHA1").update(policy).verify(publicKey, signature, "base64")).toBe(
-      true,
-    );
+    expect(cloudFrontSignatureValid(zh, publicKey)).toBe(true);
     expect(new URL((await link("en")) ?? "").pathname).toBe("/index.html");
     // Without a distribution: the store's own (pre-signed) link of the same page, for 12 hours.
     const asked: [string, number][] = [];
