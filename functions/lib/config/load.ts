@@ -13,9 +13,11 @@ import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type * as z from "zod";
 import { type AlertSettings, toAlertSettings } from "../alerts/config.ts";
+import type { AnomalySettings } from "../kpi/anomaly.ts";
 import type { ResolvedTarget } from "../kpi/evaluate.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
 import type { KpiSettings } from "../report/modules.ts";
+import { toAnomalySettings } from "./anomalies.ts";
 import {
   CONFIG_FILES,
   REPORT_NAMES,
@@ -59,6 +61,8 @@ export interface OpsConfig {
   readonly onCall?: Omit<RecipientList, "name">;
   /** On-call alert rules and the data-completeness gate (`alerts.yaml`). */
   readonly alerts?: AlertSettings;
+  /** Baseline bands and the holiday/promotion calendar (`anomalies.yaml`). */
+  readonly anomalies?: AnomalySettings;
 }
 
 /** The config is invalid; `problems` holds one line per problem. */
@@ -120,8 +124,17 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
   const schedules = read(CONFIG_FILES.schedules.file, CONFIG_FILES.schedules.schema).data;
   const recipients = read(CONFIG_FILES.recipients.file, CONFIG_FILES.recipients.schema).data;
   const alerts = read(CONFIG_FILES.alerts.file, CONFIG_FILES.alerts.schema).data;
+  const anomalies = read(CONFIG_FILES.anomalies.file, CONFIG_FILES.anomalies.schema).data;
   const targets = targetsFile.data;
-  if (problems.length > 0 || !targets || !settings || !schedules || !recipients || !alerts) {
+  if (
+    problems.length > 0 ||
+    !targets ||
+    !settings ||
+    !schedules ||
+    !recipients ||
+    !alerts ||
+    !anomalies
+  ) {
     throw new ConfigError(problems);
   }
   const resolvedTargets = resolveTargets(targets, settings);
@@ -136,6 +149,7 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
     recipients: toRecipients(recipients),
     ...(recipients.on_call ? { onCall: recipients.on_call } : {}),
     alerts: toAlertSettings(alerts, resolvedTargets.data_freshness_minutes?.value),
+    anomalies: toAnomalySettings(anomalies),
   };
 }
 

@@ -9,6 +9,7 @@
 import * as z from "zod";
 import { alertsFileSchema } from "../alerts/config.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
+import { anomaliesFileSchema } from "./anomalies.ts";
 
 /** The scheduled reports. */
 export const REPORT_NAMES = ["daily", "weekly", "campaigns"] as const;
@@ -224,6 +225,7 @@ export const CONFIG_FILES = {
   schedules: { file: "schedules.yaml", schema: schedulesFileSchema },
   recipients: { file: "recipients.yaml", schema: recipientsFileSchema },
   alerts: { file: "alerts.yaml", schema: alertsFileSchema },
+  anomalies: { file: "anomalies.yaml", schema: anomaliesFileSchema },
 } as const;
 
 export type TargetsFile = z.output<typeof targetsFileSchema>;

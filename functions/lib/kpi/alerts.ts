@@ -28,6 +28,8 @@ export type ObservedStatus =
   | "met"
   | "warning"
   | "breach"
+  /** Outside the baseline band: not a breach (the target, if any, is not missed). */
+  | "anomaly"
   | "insufficient_data"
   | "no_target"
   | "data_incomplete"
@@ -170,6 +172,7 @@ const statusSchema = z.enum([
   "met",
   "warning",
   "breach",
+  "anomaly",
   "insufficient_data",
   "no_target",
   "data_incomplete",
@@ -416,7 +419,8 @@ function transition(
       };
     }
     case "met":
-    case "warning": {
+    case "warning":
+    case "anomaly": {
       const base: RecordCore = {
         ...core,
         ...judged,

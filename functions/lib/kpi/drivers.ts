@@ -82,6 +82,8 @@ export const DEFAULT_DRIVER_OPTIONS: DriverOptions = {
 /** The metric as a whole: its actual value and its forecast (the band's median). */
 export interface MetricChange {
   readonly kind: MeasureKind;
+  /** Dimensions whose elements overlap: measured as `distinct` whatever `kind` says. */
+  readonly overlapping?: readonly string[];
   readonly actual: number;
   readonly forecast: number;
 }
@@ -113,7 +115,9 @@ export function findDrivers(
 
 /** Every element of one dimension with its EP and surprise (before selection). */
 export function scoreDimension(change: MetricChange, list: readonly ElementChange[]): Driver[] {
-  if (change.kind === "ratio") return scoreRatio(list);
+  const dimension = list[0]?.dimension ?? "";
+  const kind = change.overlapping?.includes(dimension) ? "distinct" : change.kind;
+  if (kind === "ratio") return scoreRatio(list);
   const total = change.actual - change.forecast;
   const actualSum = sum(list.map((e) => e.actual));
   const forecastSum = sum(list.map((e) => e.forecast));
@@ -127,10 +131,7 @@ export function scoreDimension(change: MetricChange, list: readonly ElementChang
       forecast,
       relative: forecast === 0 ? null : e.actual / forecast - 1,
       share: total === 0 ? 0 : (e.actual - forecast) / total,
-      surprise: jsDivergence(
-        forecastSum > 0 ? (e.forecast * scale) / (forecastSum * scale) : 0,
-        actualSum > 0 ? e.actual / actualSum : 0,
-      ),
+      surprise: jsDivergence(share(e.forecast, forecastSum), share(e.actual, actualSum)),
     };
   });
 }

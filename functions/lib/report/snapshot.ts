@@ -7,7 +7,10 @@
  * and partitions), the run id and when it was made. Later runs read the previous period's
  * snapshot for deltas, alerts read it for transitions and the dashboard reads the history.
  */
+import type { AnomalyFinding, BandedEvaluation } from "../kpi/anomaly.ts";
+import type { Band } from "../kpi/baseline.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
+import type { Driver } from "../kpi/drivers.ts";
 import type { Evaluation, ResolvedTarget, Status } from "../kpi/evaluate.ts";
 import { isoWeekLabel, type Period, type UtcWindow, zoneKey } from "../kpi/windows.ts";
 import type { SnapshotDocument, SnapshotDraft } from "../ports.ts";
@@ -36,6 +39,10 @@ export interface MetricSnapshot {
   readonly threshold: number | null;
   readonly previous: number | null;
   readonly yearEarlier: number | null;
+  /** The baseline band the value was judged against (kpi/baseline.ts), when it has one. */
+  readonly band?: Band;
+  /** Set when the value is outside its band on a watched side. */
+  readonly anomaly?: AnomalyFinding;
 }
 
 /** Which stored snapshots the deltas were computed from. */
@@ -68,6 +75,8 @@ export interface ReportSnapshotFields {
    * gate ran. Metrics reading a table named here have the status `data_incomplete`.
    */
   readonly dataCompleteness?: { readonly issues: readonly CompletenessIssue[] };
+  /** The drivers of each anomalous or breaching metric, best first (kpi/drivers.ts). */
+  readonly drivers?: Readonly<Record<string, readonly Driver[]>>;
   /** The modules' tables beside the metrics (RFM matrix, breakdowns). */
   readonly details: Readonly<Record<string, unknown>>;
   readonly statusCounts: Readonly<Record<Status, number>>;
@@ -160,6 +169,14 @@ export function metricSnapshot(value: MetricValue, evaluation: Evaluation): Metr
     threshold: evaluation.threshold,
     previous: evaluation.vsPrevious?.reference ?? null,
     yearEarlier: evaluation.vsYearEarlier?.reference ?? null,
+    ...bandFields(evaluation),
+  };
+}
+
+function bandFields(evaluation: BandedEvaluation): Pick<MetricSnapshot, "band" | "anomaly"> {
+  return {
+    ...(evaluation.band ? { band: evaluation.band } : {}),
+    ...(evaluation.anomaly ? { anomaly: evaluation.anomaly } : {}),
   };
 }
 

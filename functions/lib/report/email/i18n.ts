@@ -73,6 +73,7 @@ const EN: EmailStrings = {
     met: "Met",
     warning: "Warning",
     breach: "Breach",
+    anomaly: "Unusual",
     data_incomplete: "Data incomplete",
     insufficient_data: "Insufficient data",
     no_target: "",
@@ -81,6 +82,7 @@ const EN: EmailStrings = {
     const noun: Record<Status, [string, string]> = {
       breach: ["breach", "breaches"],
       warning: ["warning", "warnings"],
+      anomaly: ["unusual", "unusual"],
       met: ["met", "met"],
       data_incomplete: ["data incomplete", "data incomplete"],
       insufficient_data: ["insufficient data", "insufficient data"],
@@ -150,6 +152,7 @@ const ZH: EmailStrings = {
     met: "达标",
     warning: "预警",
     breach: "未达标",
+    anomaly: "异常",
     data_incomplete: "数据不完整",
     insufficient_data: "数据不足",
     no_target: "",
@@ -158,6 +161,7 @@ const ZH: EmailStrings = {
     const noun: Record<Status, string> = {
       breach: "未达标",
       warning: "预警",
+      anomaly: "异常",
       met: "达标",
       data_incomplete: "数据不完整",
       insufficient_data: "数据不足",
@@ -222,6 +226,8 @@ export const STATUS_COLORS: Readonly<Record<Status, { color: string; background:
   met: { color: "#15803d", background: "#dcfce7" },
   warning: { color: "#b45309", background: "#fef3c7" },
   breach: { color: "#b91c1c", background: "#fee2e2" },
+  // Outside the baseline band: orange, between a breach and a warning.
+  anomaly: { color: "#c2410c", background: "#ffedd5" },
   // Not a judgement of the KPI: a colour of its own, apart from the red-amber-green scale.
   data_incomplete: { color: "#6d28d9", background: "#ede9fe" },
   insufficient_data: { color: "#64748b", background: "#f1f5f9" },
