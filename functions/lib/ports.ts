@@ -4,29 +4,11 @@
  * folders, an outbox) and for AWS (Athena, S3, SES).
  */
 import type { QueryFile, QueryParams } from "./query/query-file.ts";
+import type { QueryResult } from "./query/result.ts";
 import type { RollupStorage } from "./rollups/storage.ts";
 
-/** A value of a result cell: decimals arrive as exact strings, dates as `YYYY-MM-DD`,
- * timestamps as ISO 8601 UTC strings, integers as numbers. */
-export type Cell = string | number | boolean | null;
-export type Row = Readonly<Record<string, Cell>>;
-
-/** What one query cost, for the run log and the benchmark. */
-export interface QueryStats {
-  readonly query: string;
-  readonly engineQueryId?: string;
-  readonly elapsedMs: number;
-  readonly rows: number;
-  /** Bytes the engine read (Athena: DataScannedInBytes; DuckDB: size of the files read). */
-  readonly bytesScanned?: number;
-  /** `dt` partitions read per table, when the engine can tell. */
-  readonly partitionsRead?: Readonly<Record<string, number>>;
-}
-
-export interface QueryResult {
-  readonly rows: readonly Row[];
-  readonly stats: QueryStats;
-}
+export type { Cell, Row } from "./kpi/values.ts";
+export type { QueryResult, QueryStats } from "./query/result.ts";
 
 /** Runs the portable `.sql` files of `queries/` on an engine. */
 export interface QueryEngine {

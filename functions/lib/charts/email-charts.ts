@@ -4,11 +4,11 @@
  * as bars. Each is a small PNG attached inline and referenced as `cid:` from the HTML: mail
  * clients show neither SVG nor remote images.
  */
+import type { EvaluatedMetric } from "../kpi/evaluate.ts";
 import type { Locale } from "../kpi/registry.ts";
 import { RFM_SEGMENTS, type RfmSummary } from "../kpi/rfm.ts";
 import { addDays, isoWeekLabel, type Period } from "../kpi/windows.ts";
 import type { SnapshotDocument } from "../ports.ts";
-import type { EvaluatedMetric } from "../report/email/model.ts";
 import { periodKeyOf, storedValue, unzonedKey } from "../report/snapshot.ts";
 import type { ChartRasterizer } from "./raster.ts";
 import { type SparkPoint, sparklineSvg } from "./sparkline.ts";

@@ -18,9 +18,10 @@
  *
  * Pure: no clock, no I/O.
  */
-import type { Row } from "../ports.ts";
-import { amount, type KpiSettings, type MetricValue, ratio } from "../report/modules.ts";
+
 import { centsCell, countCell } from "./cells.ts";
+import type { Row } from "./values.ts";
+import { amount, type KpiSettings, type MetricValue, ratio } from "./values.ts";
 import { addDays, daysBetween, type IsoDate } from "./windows.ts";
 
 /** The AOV baseline: unattributed paid orders in the 28 local days before the start. */

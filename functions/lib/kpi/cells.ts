@@ -2,7 +2,7 @@
  * Reading typed cells of a query's row, with an error naming the row (`source`, e.g.
  * `campaign row`) and the column when a cell is not what the query promises.
  */
-import type { Row } from "../ports.ts";
+import type { Row } from "./values.ts";
 
 /** A non-negative whole count (a BIGINT may arrive as a string). */
 export function countCell(row: Row, column: string, source: string): number {

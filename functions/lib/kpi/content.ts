@@ -15,9 +15,10 @@
  *
  * Pure: no clock, no I/O.
  */
-import type { Row } from "../ports.ts";
-import { amount, type KpiSettings, type MetricValue, ratio } from "../report/modules.ts";
+
 import { centsCell, countCell } from "./cells.ts";
+import type { Row } from "./values.ts";
+import { amount, type KpiSettings, type MetricValue, ratio } from "./values.ts";
 import { addDays, daysBetween, type IsoDate, type Period } from "./windows.ts";
 
 /** Items listed in each of the top and bottom tables. */

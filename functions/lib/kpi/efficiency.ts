@@ -23,9 +23,9 @@
  * Pure: no clock, no I/O (the run time comes in as an argument).
  */
 import { EVENT_TYPES, ORDER_STATUSES } from "../contract/schema.ts";
-import type { Row } from "../ports.ts";
-import { type KpiSettings, type MetricValue, ratio } from "../report/modules.ts";
 import { centsCell, countCell } from "./cells.ts";
+import type { Row } from "./values.ts";
+import { type KpiSettings, type MetricValue, ratio } from "./values.ts";
 import { addDays, dateRange, daysBetween, type IsoDate, type Period } from "./windows.ts";
 
 /** How far before the run the freshness query looks for the newest event. */

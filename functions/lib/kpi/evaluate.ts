@@ -9,6 +9,14 @@
  * the metric registry and the resolved targets; nothing here reads config, clock or data.
  */
 import type { MetricDef, TargetBasis } from "./registry.ts";
+import type { MetricValue } from "./values.ts";
+
+/** A metric of a report: its definition, computed value and evaluation. */
+export interface EvaluatedMetric {
+  readonly def: MetricDef;
+  readonly value: MetricValue;
+  readonly evaluation: Evaluation;
+}
 
 /** The outcome of comparing one value with its target. */
 export type Status =

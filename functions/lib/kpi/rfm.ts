@@ -10,9 +10,10 @@
  *
  * Pure: no clock, no I/O.
  */
-import type { Row } from "../ports.ts";
+
 import { centsCell, countCell } from "./cells.ts";
 import { SIGNUP_LOOKBACK_DAYS } from "./user-kpis.ts";
+import type { Row } from "./values.ts";
 import { addDays, type IsoDate, type Period } from "./windows.ts";
 
 /** RFM looks at the paid orders of the 365 local days ending the report week's Sunday. */

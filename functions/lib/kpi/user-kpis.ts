@@ -8,8 +8,8 @@
  * spec leaves open are named constants here and stated where they are used.
  */
 
-import type { Row } from "../ports.ts";
-import { amount, type KpiSettings, type MetricValue, ratio } from "../report/modules.ts";
+import type { Row } from "./values.ts";
+import { amount, type KpiSettings, type MetricValue, ratio } from "./values.ts";
 import { addDays, daysBetween, type IsoDate, type Period } from "./windows.ts";
 
 /**

@@ -21,11 +21,11 @@
  * metrics against the targets, so they hold exactly what the report judged.
  */
 import type { CampaignSnapshot } from "../kpi/campaigns.ts";
+import type { EvaluatedMetric } from "../kpi/evaluate.ts";
 import { countStatuses } from "../kpi/evaluate.ts";
 import type { Period } from "../kpi/windows.ts";
 import type { SnapshotDocument, SnapshotDraft, SnapshotStore } from "../ports.ts";
-import type { EvaluatedMetric } from "./email/model.ts";
-import type { AfterSnapshotHook } from "./run-report.ts";
+import type { AfterSnapshotHook } from "./run-hooks.ts";
 import {
   type MetricSnapshot,
   metricSnapshot,

@@ -7,48 +7,18 @@
  * metrics for the period, then evaluates, stores, renders and delivers.
  */
 import type { TableSpec } from "../contract/schema.ts";
+import type { KpiSettings, MetricValue } from "../kpi/values.ts";
 import type { Period } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 
-/** A metric's value: a number, or null with the reason (never a fake number). */
-export interface MetricValue {
-  readonly value: number | null;
-  /** Why the value is null. */
-  readonly reason?: "insufficient_sample" | "no_data";
-  /** The denominator (sample size) of a ratio, shown next to "insufficient data". */
-  readonly sample?: number;
-  /** Numerator and denominator for ratios, kept for audits and the CSV export. */
-  readonly numerator?: number;
-  readonly denominator?: number;
-}
-
-/** Settings of the KPI definitions that the plan leaves to configuration. */
-export interface KpiSettings {
-  /** A ratio with a smaller denominator is "insufficient data" (default 100). */
-  readonly minSample: number;
-  /** Channels that count as private domain (default wecom, community, miniprogram). */
-  readonly privateDomainChannels: readonly string[];
-  /** Currency of all money values (default CNY). */
-  readonly currency: string;
-  /** Operations team: monthly cost and headcount (efficiency KPIs). */
-  readonly teamMonthlyCost: number;
-  readonly opsHeadcount: number;
-  /** RFM: optional fixed cut-offs instead of the population medians. */
-  readonly rfmCutoffs?: {
-    readonly recencyDays?: number;
-    readonly frequency?: number;
-    readonly monetary?: number;
-  };
-}
-
-export const DEFAULT_KPI_SETTINGS: KpiSettings = {
-  minSample: 100,
-  privateDomainChannels: ["wecom", "community", "miniprogram"],
-  currency: "CNY",
-  teamMonthlyCost: 300_000,
-  opsHeadcount: 10,
-};
+export {
+  amount,
+  DEFAULT_KPI_SETTINGS,
+  type KpiSettings,
+  type MetricValue,
+  ratio,
+} from "../kpi/values.ts";
 
 /** What a module gets: the engine, the queries, the period and the settings. */
 export interface ModuleContext {
@@ -92,23 +62,4 @@ export interface KpiModule {
    */
   readonly reads?: readonly LakeTable[];
   compute(context: ModuleContext): Promise<ModuleResult>;
-}
-
-/** Divides with the min-sample rule: below `minSample` the value is "insufficient data". */
-export function ratio(numerator: number, denominator: number, minSample: number): MetricValue {
-  if (denominator < minSample || denominator === 0) {
-    return {
-      value: null,
-      reason: "insufficient_sample",
-      sample: denominator,
-      numerator,
-      denominator,
-    };
-  }
-  return { value: numerator / denominator, sample: denominator, numerator, denominator };
-}
-
-/** A plain count or amount. */
-export function amount(value: number): MetricValue {
-  return { value };
 }

@@ -22,20 +22,10 @@
  * bytes and partitions, the gate's findings, snapshot revision, recipients, message ids and
  * the outcome.
  */
-import { randomUUID } from "node:crypto";
-import {
-  chartAttachments,
-  renderEmailCharts,
-  sparklineHistoryRange,
-} from "../charts/email-charts.ts";
 import type { ChartRasterizer } from "../charts/raster.ts";
-import type { OpsConfig, RecipientList } from "../config/load.ts";
-import { metricTableAttachment } from "../export/metric-table.ts";
-import type { CompletenessIssue } from "../kpi/completeness.ts";
-import { countStatuses, elapsedShareOfMonth, evaluate, type Status } from "../kpi/evaluate.ts";
-import { isMetricId, type Locale, METRICS, metric } from "../kpi/registry.ts";
+import type { OpsConfig } from "../config/load.ts";
+import { countStatuses } from "../kpi/evaluate.ts";
 import {
-  type IsoDate,
   type Period,
   parseIsoDate,
   parseTimeZone,
@@ -49,10 +39,8 @@ import {
 import type {
   Clock,
   DeliveryLog,
-  DeliveryRecord,
   Mailer,
   QueryEngine,
-  QueryStats,
   RunLog,
   SnapshotDocument,
   SnapshotStore,
@@ -61,15 +49,25 @@ import type { QueryCatalog } from "../query/catalog.ts";
 import { withoutRollups } from "../rollups/refresh.ts";
 import { createCampaignSnapshotsHook } from "./campaign-snapshots.ts";
 import { type ComputedKpis, computeKpis } from "./compute.ts";
-import type { EvaluatedMetric, ReportLink, ReportNotice } from "./email/model.ts";
 import {
-  loadReportTemplates,
-  type RenderedEmail,
-  type ReportTemplates,
-  renderReportEmail,
-} from "./email/render.ts";
+  alreadyDelivered,
+  type DeliveryPlan,
+  deliveryOutcome,
+  deliverySummary,
+  planDeliveries,
+  type RenderedDelivery,
+  refuseUnconfirmedClaims,
+  sendClaimed,
+} from "./deliveries.ts";
+import type { ReportLink, ReportNotice } from "./email/model.ts";
+import { loadReportTemplates, type ReportTemplates } from "./email/render.ts";
+import { assertKnownMetrics, evaluateAll, type StoredComparisons } from "./evaluate-run.ts";
 import { campaignsModule } from "./modules/campaigns.ts";
-import type { KpiModule, MetricValue } from "./modules.ts";
+import type { KpiModule } from "./modules.ts";
+import { drawCharts, renderEmails } from "./render-emails.ts";
+import type { AfterSnapshotHook, CompletenessGate, CompletenessGateResult } from "./run-hooks.ts";
+import { RunRecord, type RunReportSummary } from "./run-record.ts";
+import { periodKindOf, type ReportKind, type RunReportRequest } from "./run-request.ts";
 import {
   metricSnapshot,
   periodKeyOf,
@@ -77,50 +75,38 @@ import {
   type ReportSnapshotDraft,
   SNAPSHOT_SCHEMA_VERSION,
   type SnapshotReference,
-  storedValue,
   storedWindow,
   zonedKey,
 } from "./snapshot.ts";
 
-/** The reports this use case makes. */
-export type ReportKind = "daily" | "weekly" | "campaigns";
-
-const PERIOD_OF: Readonly<Record<ReportKind, Period["kind"]>> = {
-  daily: "day",
-  weekly: "week",
-  campaigns: "day",
-};
-
-/** The period a report covers: the weekly report an ISO week, the others a day. */
-export function periodKindOf(report: ReportKind): Period["kind"] {
-  return PERIOD_OF[report];
-}
-
-/**
- * A delivery claimed longer ago than this and never confirmed was lost mid-send (a crash
- * between the claim and the mailer's answer): a run lasts at most 15 minutes on Lambda.
- */
-export const UNCONFIRMED_CLAIM_MS = 30 * 60_000;
-
-/** Whether a delivery record is a claim whose send was never confirmed. */
-export function isUnconfirmedClaim(
-  record: { readonly state?: unknown; readonly deliveredAt: string } | undefined,
-  now: Date,
-): boolean {
-  return (
-    record?.state === "sending" &&
-    now.getTime() - Date.parse(record.deliveredAt) > UNCONFIRMED_CLAIM_MS
-  );
-}
-
-/**
- * A delivery was claimed but never confirmed, so whether the email went out is unknown.
- * The run stops (on-call gets its failure notice) rather than guess: a blind re-send could
- * duplicate the email, treating it as sent could lose it.
- */
-export class UnconfirmedDeliveryError extends Error {
-  override name = "UnconfirmedDeliveryError";
-}
+export {
+  deliveryKey,
+  isUnconfirmedClaim,
+  UNCONFIRMED_CLAIM_MS,
+  UnconfirmedDeliveryError,
+} from "./deliveries.ts";
+export type {
+  AfterSnapshotContext,
+  AfterSnapshotHook,
+  AfterSnapshotResult,
+  CompletenessGate,
+  CompletenessGateContext,
+  CompletenessGateResult,
+} from "./run-hooks.ts";
+export {
+  type EmailStatus,
+  type EmailSummary,
+  ReportRunError,
+  type RunOutcome,
+  type RunReportSummary,
+} from "./run-record.ts";
+export {
+  newRunId,
+  periodKindOf,
+  type ReportKind,
+  type RunReportRequest,
+  rerunCommand,
+} from "./run-request.ts";
 
 /**
  * A report's modules when the caller passes none: every module for daily and weekly; the
@@ -130,105 +116,6 @@ export class UnconfirmedDeliveryError extends Error {
 const REPORT_MODULES: Readonly<Partial<Record<ReportKind, readonly KpiModule[]>>> = {
   campaigns: [campaignsModule],
 };
-
-/** What to run. */
-export interface RunReportRequest {
-  readonly report: ReportKind;
-  /** Any date of the period: the day itself, or a day of the ISO week. */
-  readonly date: IsoDate;
-  /** IANA zone of local days and weeks; default: the report's schedule zone in config. */
-  readonly timeZone?: string;
-  /** Language of every email of this run; default: each recipient list's own. */
-  readonly locale?: Locale;
-  /** Compute, evaluate and render; store nothing, send nothing. */
-  readonly dryRun?: boolean;
-  /** Send only to this address (for testing), under its own delivery key. */
-  readonly to?: string;
-  /** Deliver again even when already delivered: the email is marked as a correction. */
-  readonly force?: boolean;
-  /** False: compute and store the snapshot, send no email (history backfills). */
-  readonly deliver?: boolean;
-  /** Caller-chosen run id (the Lambda request id, a test's fixed id). */
-  readonly runId?: string;
-}
-
-/** What a completeness gate is told about the run. */
-export interface CompletenessGateContext {
-  readonly request: RunReportRequest;
-  readonly runId: string;
-  readonly period: Period;
-  readonly periodKey: string;
-  readonly window: UtcWindow;
-  readonly config: OpsConfig;
-  readonly now: Date;
-}
-
-/** What a completeness gate found: nothing wrong when `issues` is empty. */
-export interface CompletenessGateResult {
-  /** One per (table, partition, problem), naming the counts; empty: the data is complete. */
-  readonly issues: readonly CompletenessIssue[];
-  /** Shown first in every email of the run (what is incomplete, what to do). */
-  readonly notices?: readonly ReportNotice[];
-  /** Every partition checked with its counts, for the run log. */
-  readonly checked?: readonly unknown[];
-  /** Queries the gate ran, for the run log. */
-  readonly stats?: readonly QueryStats[];
-  /** Rollup builds its queries needed first (fresh days cost none), for the run log. */
-  readonly builds?: readonly QueryStats[];
-}
-
-/**
- * Decides, before any metric is judged, whether the period's input data is complete. The
- * metrics read from a table with an issue get the status `data_incomplete`: never a breach,
- * never counted in the subject, never judged by the alerts. An error fails the run.
- */
-export interface CompletenessGate {
-  readonly name: string;
-  check(context: CompletenessGateContext): Promise<CompletenessGateResult>;
-}
-
-/** What a run found about what has been delivered, for an `afterSnapshot` hook. */
-export interface AfterSnapshotContext {
-  readonly request: RunReportRequest;
-  readonly runId: string;
-  readonly period: Period;
-  readonly periodKey: string;
-  readonly window: UtcWindow;
-  /** The stored snapshot; undefined in a dry run (nothing is stored). */
-  readonly snapshot: ReportSnapshot | undefined;
-  /** The snapshot as it would be stored (also in a dry run). */
-  readonly document: ReportSnapshotDraft;
-  readonly metrics: readonly EvaluatedMetric[];
-  readonly scoped: Readonly<Record<string, readonly EvaluatedMetric[]>>;
-  readonly computed: ComputedKpis;
-  /** What the completeness gate found; undefined when the run has no gate. */
-  readonly completeness: CompletenessGateResult | undefined;
-  readonly config: OpsConfig;
-  readonly now: Date;
-  readonly dryRun: boolean;
-}
-
-/** What a hook adds to the run. */
-export interface AfterSnapshotResult {
-  /** Shown first in every email of the run ("data incomplete: …"). */
-  readonly notices?: readonly ReportNotice[];
-  /** Links for the emails' footer (the dashboard the hook published). */
-  readonly links?: readonly ReportLink[];
-  /** What went wrong in the hook without failing the run, for the run log. */
-  readonly warnings?: readonly string[];
-  /** Queries the hook ran, for the run log. */
-  readonly stats?: readonly QueryStats[];
-}
-
-/**
- * An extension that runs after the snapshot is stored and before the emails are rendered:
- * alert evaluation and on-call notification hook in here. An error fails the run (no email
- * is sent); a hook must not send manager emails itself.
- */
-export interface AfterSnapshotHook {
-  readonly name: string;
-  run(context: AfterSnapshotContext): Promise<AfterSnapshotResult | undefined>;
-}
 
 /** Everything the use case needs from outside; the CLI and the Lambda wire different adapters. */
 export interface RunReportDeps {
@@ -256,67 +143,17 @@ export interface RunReportDeps {
   readonly charts?: ChartRasterizer;
 }
 
-export type RunOutcome = "ok" | "dry_run" | "skipped_already_delivered" | "failed";
-
-export type EmailStatus = "sent" | "already_delivered" | "preview" | "failed";
-
-/** One email of the run. */
-export interface EmailSummary {
-  readonly list: string;
-  readonly locale: Locale;
-  readonly to: readonly string[];
-  readonly idempotencyKey: string;
-  readonly status: EmailStatus;
-  readonly subject?: string;
-  readonly htmlBytes?: number;
-  readonly messageId?: string;
-  /** Where to look at it: outbox path (or SES id); for an earlier delivery, its record's. */
-  readonly location?: string;
-  readonly error?: string;
-  /** The rendered email, in a dry run only (the CLI writes it as a preview). */
-  readonly rendered?: RenderedEmail;
-}
-
-/** What a run did. */
-export interface RunReportSummary {
-  readonly runId: string;
-  readonly report: ReportKind;
+/** The period of a run, its stored key and UTC window, and the deliveries it owes. */
+interface RunPlan extends DeliveryPlan {
   readonly period: Period;
   readonly periodKey: string;
-  readonly outcome: RunOutcome;
-  readonly configVersion: string;
-  readonly statusCounts: Readonly<Record<Status, number>>;
-  readonly metrics: Readonly<
-    Record<string, { readonly value: number | null; readonly status: Status }>
-  >;
-  /** Null in a dry run, and when the run was skipped. */
-  readonly snapshot: SnapshotReference | null;
-  /** What the completeness gate found wrong (empty: complete, or no gate ran). */
-  readonly dataIssues: readonly CompletenessIssue[];
-  readonly emails: readonly EmailSummary[];
-  readonly timingsMs: Readonly<Record<string, number>>;
-  readonly queries: readonly QueryStats[];
-  readonly error?: string;
-  /** What went wrong without failing the run (charts that could not be drawn). */
-  readonly warnings?: readonly string[];
+  readonly window: UtcWindow;
 }
 
-/** A run failed; `summary` says how far it got (the run log has the same). */
-export class ReportRunError extends Error {
-  override name = "ReportRunError";
-  readonly summary: RunReportSummary;
-
-  constructor(message: string, summary: RunReportSummary, options?: { cause?: unknown }) {
-    super(message, options);
-    this.summary = summary;
-  }
-}
-
-/** A planned delivery: one recipient list (or the `--to` address) and its key. */
-interface PlannedDelivery {
-  readonly list: RecipientList;
-  readonly baseKey: string;
-  readonly previous: { readonly location?: string; readonly messageId?: string } | undefined;
+/** What the hooks add to the run's emails. */
+interface HookAdditions {
+  readonly notices: ReportNotice[];
+  readonly links: ReportLink[];
 }
 
 /** Runs one report for one period. See the module comment for the stages. */
@@ -324,639 +161,328 @@ export async function runReport(
   deps: RunReportDeps,
   request: RunReportRequest,
 ): Promise<RunReportSummary> {
-  const startedAt = deps.clock.now();
-  const runId = request.runId ?? newRunId(request.report, startedAt);
-  const timings: Record<string, number> = {};
-  const stage = async <T>(name: string, work: () => Promise<T> | T): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await work();
-    } finally {
-      timings[name] = Math.round((performance.now() - started) * 10) / 10;
-    }
-  };
+  const run = new RunRecord(deps, request);
   const dryRun = request.dryRun === true;
   const deliver = request.deliver !== false && !dryRun;
-  // Snapshots and deliveries of a zone other than the configured one are keyed apart.
-  const storedKey = (key: string) => {
-    const configuredZone = deps.config.schedules[request.report].timeZone;
-    return zonedKey(key, request.timeZone ?? configuredZone, configuredZone);
-  };
-
-  // Filled in as the run goes, so that a failure logs how far it got.
-  let period: Period | undefined;
-  let periodKey = "";
-  let window: UtcWindow | undefined;
-  let queries: QueryStats[] = [];
-  let snapshotRef: SnapshotReference | null = null;
-  let completeness: CompletenessGateResult | undefined;
-  let emails: EmailSummary[] = [];
-  const warnings: string[] = [];
-  let evaluated: { metrics: EvaluatedMetric[]; scoped: Record<string, EvaluatedMetric[]> } = {
-    metrics: [],
-    scoped: {},
-  };
-
-  const summarize = (outcome: RunOutcome, error?: string): RunReportSummary => {
-    const all = [...evaluated.metrics, ...Object.values(evaluated.scoped).flat()];
-    return {
-      runId,
-      report: request.report,
-      period: period ?? {
-        kind: PERIOD_OF[request.report],
-        start: request.date,
-        end: request.date,
-        timeZone: request.timeZone ?? "",
-      },
-      periodKey,
-      outcome,
-      configVersion: deps.config.version,
-      statusCounts: countStatuses(all.map((m) => m.evaluation)),
-      metrics: Object.fromEntries(
-        evaluated.metrics.map((m) => [
-          m.def.id,
-          { value: m.evaluation.value, status: m.evaluation.status },
-        ]),
-      ),
-      snapshot: snapshotRef,
-      dataIssues: completeness?.issues ?? [],
-      emails,
-      timingsMs: timings,
-      queries,
-      ...(error ? { error } : {}),
-      ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
-    };
-  };
-  const log = async (summary: RunReportSummary) => {
-    await deps.runLog.append(
-      runLogEntry(summary, request, startedAt, deps.clock.now(), window, completeness),
-    );
-  };
-  const runStarted = performance.now();
-  const finish = async (outcome: RunOutcome): Promise<RunReportSummary> => {
-    timings.total = Math.round((performance.now() - runStarted) * 10) / 10;
-    const summary = summarize(outcome);
-    await log(summary);
-    return summary;
-  };
-
   try {
-    // 1. resolve
-    const plan = await stage("resolve", async () => {
-      const timeZone = parseTimeZone(
-        request.timeZone ?? deps.config.schedules[request.report].timeZone,
-      );
-      period = periodContaining(PERIOD_OF[request.report], parseIsoDate(request.date), timeZone);
-      periodKey = storedKey(periodKeyOf(period));
-      window = periodWindow(period);
-      const lists = recipientLists(deps.config, request);
-      const planned: PlannedDelivery[] = [];
-      const unconfirmed: DeliveryRecord[] = [];
-      for (const list of lists) {
-        const baseKey = deliveryKey(request.report, periodKey, list, request.to);
-        const record = deliver ? await deps.deliveries.get(baseKey) : undefined;
-        if (record && isUnconfirmedClaim(record, deps.clock.now())) unconfirmed.push(record);
-        planned.push({
-          list,
-          baseKey,
-          previous: record
-            ? {
-                ...(typeof record.location === "string" ? { location: record.location } : {}),
-                ...(record.messageId ? { messageId: record.messageId } : {}),
-              }
-            : undefined,
-        });
+    const plan = await run.stage("resolve", () => resolvePlan(deps, request, run, deliver));
+    if (deliver && !request.force) {
+      refuseUnconfirmedClaims(plan, request, plan.period, deps.config);
+      if (plan.planned.length > 0 && plan.planned.every((p) => p.previous)) {
+        run.emails = plan.planned.map((p) => alreadyDelivered(p));
+        return await run.finish("skipped_already_delivered");
       }
-      return { period, periodKey, window, planned, unconfirmed };
-    });
-
-    if (deliver && !request.force && plan.unconfirmed.length > 0) {
-      throw new UnconfirmedDeliveryError(
-        `${plan.unconfirmed.map((u) => `${u.idempotencyKey} (claimed by run ${u.runId} at ${u.deliveredAt})`).join(", ")} never confirmed its send: check the mail log (outbox or SES) for it, then, if it is missing, run ${rerunCommand(request, plan.period, deps.config)} --resend`,
-      );
     }
-
-    if (
-      deliver &&
-      !request.force &&
-      plan.planned.length > 0 &&
-      plan.planned.every((p) => p.previous)
-    ) {
-      emails = plan.planned.map((p) => alreadyDelivered(p));
-      return await finish("skipped_already_delivered");
-    }
-
-    // 2. compute
-    const computed = await stage("compute", () =>
-      computeKpis(
-        {
-          engine: engineForZone(deps.engine, plan.period.timeZone, deps.config),
-          catalog: deps.catalog,
-          period: plan.period,
-          settings: deps.config.kpi,
-          now: startedAt,
-        },
-        deps.modules ?? REPORT_MODULES[request.report],
-      ),
+    const computed = await run.stage("compute", () => computeModules(deps, request, plan, run));
+    const stored = await run.stage("compare", () => loadComparisons(deps, request, plan));
+    const completeness = await checkCompleteness(deps, request, plan, run);
+    run.evaluated = await run.stage("evaluate", () =>
+      evaluateAll(computed, stored, plan.period, deps.config, incompleteTables(completeness)),
     );
-    queries = [...computed.stats];
-    assertKnownMetrics(computed);
-
-    // 3. compare
-    const stored = await stage("compare", async () => {
-      const previousKey = storedKey(periodKeyOf(previousPeriod(plan.period)));
-      const yearEarlierKey = storedKey(periodKeyOf(samePeriodLastYear(plan.period)));
-      const [previous, yearEarlier] = await Promise.all([
-        deps.snapshots.latest(request.report, previousKey),
-        deps.snapshots.latest(request.report, yearEarlierKey),
-      ]);
-      return { previous, yearEarlier };
-    });
-
-    // 4. gate: before any judgement
-    const gate = deps.completenessGate;
-    if (gate) {
-      completeness = await stage("gate", () =>
-        gate.check({
-          request,
-          runId,
-          period: plan.period,
-          periodKey: plan.periodKey,
-          window: plan.window,
-          config: deps.config,
-          now: startedAt,
-        }),
-      );
-      queries.push(...(completeness.builds ?? []), ...(completeness.stats ?? []));
-    }
-    const incomplete = new Set((completeness?.issues ?? []).map((issue) => issue.table));
-
-    // 5. evaluate
-    evaluated = await stage("evaluate", () =>
-      evaluateAll(computed, stored, plan.period, deps.config, incomplete),
-    );
-
-    // 6. snapshot
-    const document: ReportSnapshotDraft = {
-      report: request.report,
-      periodKey: plan.periodKey,
-      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
-      runId,
-      createdAt: startedAt.toISOString(),
-      configVersion: deps.config.version,
-      period: plan.period,
-      dataWindow: storedWindow(plan.window),
-      metrics: Object.fromEntries(
-        evaluated.metrics.map((m) => [m.def.id, metricSnapshot(m.value, m.evaluation)]),
-      ),
-      scoped: Object.fromEntries(
-        Object.entries(evaluated.scoped).map(([scope, metrics]) => [
-          scope,
-          Object.fromEntries(metrics.map((m) => [m.def.id, metricSnapshot(m.value, m.evaluation)])),
-        ]),
-      ),
-      ...(Object.keys(computed.scopeNames).length > 0 ? { scopeNames: computed.scopeNames } : {}),
-      ...(completeness ? { dataCompleteness: { issues: completeness.issues } } : {}),
-      details: computed.details,
-      statusCounts: countStatuses(
-        [...evaluated.metrics, ...Object.values(evaluated.scoped).flat()].map((m) => m.evaluation),
-      ),
-      comparedWith: {
-        previous: reference(stored.previous),
-        yearEarlier: reference(stored.yearEarlier),
-      },
-    };
+    const document = snapshotDraft(request, plan, run, computed, stored, completeness, deps.config);
     const snapshot = dryRun
       ? undefined
-      : await stage("snapshot", async () => (await deps.snapshots.put(document)) as ReportSnapshot);
-    if (snapshot) snapshotRef = { periodKey: snapshot.periodKey, revision: snapshot.revision };
-
-    // 7. hooks (alerts)
-    const notices: ReportNotice[] = [...(completeness?.notices ?? [])];
-    const links: ReportLink[] = [];
-    await stage("hooks", async () => {
-      const hooks = [
-        // The campaigns report also keeps one immutable document per campaign and day.
-        ...(request.report === "campaigns" ? [createCampaignSnapshotsHook(deps.snapshots)] : []),
-        ...(deps.afterSnapshot ?? []),
-      ];
-      for (const hook of hooks) {
-        const result = await hook.run({
-          request,
-          runId,
-          period: plan.period,
-          periodKey: plan.periodKey,
-          window: plan.window,
-          snapshot,
-          document,
-          metrics: evaluated.metrics,
-          scoped: evaluated.scoped,
-          computed,
-          completeness,
-          config: deps.config,
-          now: startedAt,
-          dryRun,
-        });
-        notices.push(...(result?.notices ?? []));
-        links.push(...(result?.links ?? []));
-        warnings.push(...(result?.warnings ?? []));
-        queries.push(...(result?.stats ?? []));
-      }
-    });
-
-    if (!deliver && !dryRun) return await finish("ok");
-
-    // 8. render: every email, before any is sent (charts first: one drawing per locale)
-    const rasterizer = deps.charts;
-    const charts = rasterizer
-      ? await stage("charts", async () => {
-          try {
-            const range = sparklineHistoryRange(plan.period);
-            return await renderEmailCharts(
-              {
-                period: plan.period,
-                metrics: evaluated.metrics,
-                history: await deps.snapshots.history(
-                  request.report,
-                  storedKey(range.fromKey),
-                  storedKey(range.toKey),
-                ),
-                details: computed.details,
-                locales: plan.planned.map((p) => p.list.locale),
-              },
-              rasterizer,
-            );
-          } catch (error) {
-            warnings.push(`charts were not drawn: ${oneLine(error)}`);
-            return {};
-          }
-        })
-      : {};
-    const templates = deps.templates ?? loadReportTemplates();
-    const rendered = await stage("render", () =>
-      plan.planned
-        .filter((p) => dryRun || request.force || !p.previous)
-        .map((p) => {
-          const correctionOfRevision =
-            request.force && p.previous ? (snapshot?.revision ?? 0) : undefined;
-          const email = renderReportEmail(
-            {
-              ...(request.report === "campaigns" ? { report: "campaigns" as const } : {}),
-              period: plan.period,
-              locale: p.list.locale,
-              listName: p.list.name,
-              metrics: evaluated.metrics,
-              scoped: evaluated.scoped,
-              scopeNames: computed.scopeNames,
-              details: computed.details,
-              notices,
-              currency: deps.config.kpi.currency,
-              minSample: deps.config.kpi.minSample,
-              provenance: {
-                runId,
-                configVersion: deps.config.version,
-                window: plan.window,
-                periodKey: plan.periodKey,
-                revision: snapshot?.revision ?? null,
-                comparedWith: document.comparedWith,
-                rerunCommand: rerunCommand(request, plan.period, deps.config),
-              },
-              ...(correctionOfRevision !== undefined ? { correctionOfRevision } : {}),
-              ...(charts[p.list.locale] ? { charts: charts[p.list.locale] } : {}),
-              links,
-            },
-            templates,
-          );
-          const listCharts = charts[p.list.locale];
-          const attachments = [
-            ...(listCharts ? chartAttachments(listCharts) : []),
-            metricTableAttachment(
-              request.report,
-              { ...document, revision: snapshot?.revision ?? null },
-              p.list.locale,
-            ),
-          ];
-          return { planned: p, email: { ...email, attachments } };
-        }),
+      : await run.stage("snapshot", () => storeSnapshot(deps.snapshots, document, run));
+    const additions = await run.stage("hooks", () =>
+      runHooks(deps, request, plan, run, { computed, completeness, document, snapshot, dryRun }),
     );
-    const skipped = plan.planned
-      .filter((p) => !dryRun && !request.force && p.previous)
-      .map(alreadyDelivered);
+    if (!deliver && !dryRun) return await run.finish("ok");
 
+    const rendered = await renderStage(deps, request, plan, run, {
+      computed,
+      document,
+      snapshot,
+      additions,
+    });
     if (dryRun) {
-      emails = rendered.map(({ planned, email }) => ({
-        ...base(planned, planned.baseKey),
-        status: "preview" as const,
-        subject: email.subject,
-        htmlBytes: Buffer.byteLength(email.html),
-        rendered: email,
-      }));
-      return await finish("dry_run");
+      run.emails = rendered.map(previewSummary);
+      return await run.finish("dry_run");
     }
-
-    // 9. deliver: claim, send, record; a failed send releases its claim for a later retry
-    const delivered = await stage("deliver", async () => {
-      const results: EmailSummary[] = [];
-      for (const { planned, email } of rendered) {
-        const key =
-          request.force && planned.previous
-            ? `${planned.baseKey}:rev${snapshot?.revision ?? 0}`
-            : planned.baseKey;
-        const summary = {
-          ...base(planned, key),
-          subject: email.subject,
-          htmlBytes: Buffer.byteLength(email.html),
-        };
-        const claimed = await deps.deliveries.claim({
-          idempotencyKey: key,
-          runId,
-          deliveredAt: deps.clock.now().toISOString(),
-          state: "sending",
-          list: planned.list.name,
-          to: planned.list.to,
-        });
-        if (!claimed) {
-          const record = await deps.deliveries.get(key);
-          results.push({
-            ...summary,
-            status: "already_delivered",
-            ...(record?.messageId ? { messageId: record.messageId } : {}),
-            ...(typeof record?.location === "string" ? { location: record.location } : {}),
-          });
-          continue;
-        }
-        try {
-          const sent = await deps.mailer.send(
-            {
-              idempotencyKey: key,
-              listName: planned.list.name,
-              from: deps.config.sender,
-              to: planned.list.to,
-              subject: email.subject,
-              html: email.html,
-              text: email.text,
-              attachments: email.attachments,
-              headers: { "X-Opspulse-Run-Id": runId },
-            },
-            { runId },
-          );
-          await deps.deliveries.complete({
-            idempotencyKey: key,
-            runId,
-            deliveredAt: deps.clock.now().toISOString(),
-            messageId: sent.messageId,
-            state: "delivered",
-            list: planned.list.name,
-            to: planned.list.to,
-            location: sent.location,
-            snapshotRevision: snapshot?.revision ?? null,
-          });
-          results.push({
-            ...summary,
-            status: "sent",
-            messageId: sent.messageId,
-            location: sent.location,
-          });
-        } catch (error) {
-          await deps.deliveries.release(key);
-          results.push({ ...summary, status: "failed", error: oneLine(error) });
-        }
-      }
-      return results;
-    });
-    emails = [...delivered, ...skipped];
-
-    const failed = delivered.filter((e) => e.status === "failed");
-    if (failed.length > 0) {
-      throw new Error(
-        `${failed.length} of ${delivered.length} emails failed to send (${failed.map((e) => `${e.list}: ${e.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
-      );
-    }
-    const outcome =
-      delivered.length > 0 && delivered.every((e) => e.status === "already_delivered")
-        ? "skipped_already_delivered"
-        : "ok";
-    return await finish(outcome);
-  } catch (error) {
-    if (error instanceof ReportRunError) throw error;
-    timings.total = Math.round((performance.now() - runStarted) * 10) / 10;
-    const summary = summarize("failed", oneLine(error));
-    try {
-      await log(summary);
-    } catch (logError) {
-      throw new ReportRunError(
-        `${oneLine(error)} (and the run log failed: ${oneLine(logError)})`,
-        summary,
-        {
-          cause: error,
-        },
-      );
-    }
-    throw new ReportRunError(oneLine(error), summary, { cause: error });
-  }
-}
-
-/**
- * Status and deltas of every computed metric, report-wide and per scope, in registry order.
- * A metric whose module reads a table in `incomplete` (all of them, when the module declared
- * none) is `data_incomplete`.
- */
-function evaluateAll(
-  computed: ComputedKpis,
-  stored: { previous: SnapshotDocument | undefined; yearEarlier: SnapshotDocument | undefined },
-  period: Period,
-  config: OpsConfig,
-  incomplete: ReadonlySet<string>,
-): { metrics: EvaluatedMetric[]; scoped: Record<string, EvaluatedMetric[]> } {
-  const monthShare = elapsedShareOfMonth(period.end);
-  const incompleteInputs = (id: string): string[] => {
-    const reads: readonly string[] = computed.inputs[id] ?? [...incomplete];
-    return reads.filter((table: string) => incomplete.has(table)).sort();
-  };
-  const judge = (
-    values: Readonly<Record<string, MetricValue>>,
-    previousOf: (id: string) => number | null,
-    yearEarlierOf: (id: string) => number | null,
-  ): EvaluatedMetric[] =>
-    METRICS.filter((def) => values[def.id] !== undefined).map((def) => {
-      const value = values[def.id] as MetricValue;
-      const target = config.targets[def.id];
-      const unreliable = incompleteInputs(def.id);
-      return {
-        def,
-        value,
-        evaluation: evaluate({
-          metric: def,
-          value,
-          ...(target ? { target } : {}),
-          previous: previousOf(def.id),
-          yearEarlier: yearEarlierOf(def.id),
-          monthShare,
-          ...(unreliable.length > 0 ? { incompleteInputs: unreliable } : {}),
-        }),
-      };
-    });
-  const metrics = judge(
-    computed.values,
-    (id) => storedValue(stored.previous, id),
-    (id) => storedValue(stored.yearEarlier, id),
-  );
-  const scoped: Record<string, EvaluatedMetric[]> = {};
-  for (const [scope, values] of Object.entries(computed.scoped)) {
-    const scopedValue = (doc: SnapshotDocument | undefined, id: string) => {
-      const value = (doc as Partial<ReportSnapshot> | undefined)?.scoped?.[scope]?.[id]?.value;
-      return typeof value === "number" ? value : null;
-    };
-    scoped[scope] = judge(
-      values,
-      (id) => scopedValue(stored.previous, id),
-      (id) => scopedValue(stored.yearEarlier, id),
+    const skipped = plan.planned.filter((p) => !request.force && p.previous).map(alreadyDelivered);
+    const delivered = await run.stage("deliver", () =>
+      sendClaimed(deps, rendered, {
+        runId: run.runId,
+        force: request.force === true,
+        revision: snapshot?.revision ?? null,
+      }),
     );
-  }
-  return { metrics, scoped };
-}
-
-function assertKnownMetrics(computed: ComputedKpis): void {
-  const ids = [
-    ...Object.keys(computed.values),
-    ...Object.values(computed.scoped).flatMap((v) => Object.keys(v)),
-  ];
-  for (const id of ids) {
-    if (!isMetricId(id)) {
-      throw new Error(
-        `A KPI module returned the unknown metric "${id}": add it to functions/lib/kpi/registry.ts.`,
-      );
-    }
-    metric(id);
+    run.emails = [...delivered, ...skipped];
+    return await run.finish(deliveryOutcome(delivered));
+  } catch (error) {
+    return await run.fail(error);
   }
 }
 
-/** The lists of a run: the configured ones (locale overridable), or just the `--to` address. */
-function recipientLists(config: OpsConfig, request: RunReportRequest): RecipientList[] {
-  const configured = config.recipients[request.report];
-  if (request.to) {
-    return [
-      { name: "direct", locale: request.locale ?? configured[0]?.locale ?? "en", to: [request.to] },
-    ];
-  }
-  return configured.map((list) => (request.locale ? { ...list, locale: request.locale } : list));
+/** Stage 1, resolve: the period, its stored key and UTC window; the deliveries it owes. */
+async function resolvePlan(
+  deps: RunReportDeps,
+  request: RunReportRequest,
+  run: RunRecord,
+  deliver: boolean,
+): Promise<RunPlan> {
+  const timeZone = parseTimeZone(
+    request.timeZone ?? deps.config.schedules[request.report].timeZone,
+  );
+  const period = periodContaining(
+    periodKindOf(request.report),
+    parseIsoDate(request.date),
+    timeZone,
+  );
+  run.period = period;
+  run.periodKey = storedKey(deps.config, request, periodKeyOf(period));
+  run.window = periodWindow(period);
+  const deliveries = await planDeliveries(deps, request, run.periodKey, deliver);
+  return { period, periodKey: run.periodKey, window: run.window, ...deliveries };
 }
 
 /**
- * `report:<report>:<periodKey>:<list>`, or `…:to:<address>` for a `--to` run; the period key
- * is the stored one, with its zone segment when the run's zone is not the configured one
- * (`report:daily:tz=America.New_York/2026-03-01:managers`).
+ * The stored form of a period key: snapshots and deliveries of a zone other than the
+ * configured one are keyed apart.
  */
-export function deliveryKey(
-  report: ReportKind,
-  periodKey: string,
-  list: RecipientList,
-  to?: string,
-): string {
-  return to
-    ? `report:${report}:${periodKey}:to:${to.trim().toLowerCase()}`
-    : `report:${report}:${periodKey}:${list.name}`;
+function storedKey(config: OpsConfig, request: RunReportRequest, key: string): string {
+  const configuredZone = config.schedules[request.report].timeZone;
+  return zonedKey(key, request.timeZone ?? configuredZone, configuredZone);
 }
 
-function base(planned: PlannedDelivery, key: string) {
+/** Stage 2, compute: the KPI modules run their queries. */
+async function computeModules(
+  deps: RunReportDeps,
+  request: RunReportRequest,
+  plan: RunPlan,
+  run: RunRecord,
+): Promise<ComputedKpis> {
+  const computed = await computeKpis(
+    {
+      engine: engineForZone(deps.engine, plan.period.timeZone, deps.config),
+      catalog: deps.catalog,
+      period: plan.period,
+      settings: deps.config.kpi,
+      now: run.startedAt,
+    },
+    deps.modules ?? REPORT_MODULES[request.report],
+  );
+  run.queries = [...computed.stats];
+  assertKnownMetrics(computed);
+  return computed;
+}
+
+/** Stage 3, compare: the stored snapshots of the previous period and of a year earlier. */
+async function loadComparisons(
+  deps: RunReportDeps,
+  request: RunReportRequest,
+  plan: RunPlan,
+): Promise<StoredComparisons> {
+  const previousKey = storedKey(deps.config, request, periodKeyOf(previousPeriod(plan.period)));
+  const yearEarlierKey = storedKey(
+    deps.config,
+    request,
+    periodKeyOf(samePeriodLastYear(plan.period)),
+  );
+  const [previous, yearEarlier] = await Promise.all([
+    deps.snapshots.latest(request.report, previousKey),
+    deps.snapshots.latest(request.report, yearEarlierKey),
+  ]);
+  return { previous, yearEarlier };
+}
+
+/** Stage 4, gate: before any judgement, which tables' data for the period is incomplete. */
+async function checkCompleteness(
+  deps: RunReportDeps,
+  request: RunReportRequest,
+  plan: RunPlan,
+  run: RunRecord,
+): Promise<CompletenessGateResult | undefined> {
+  const gate = deps.completenessGate;
+  if (!gate) return undefined;
+  const completeness = await run.stage("gate", () =>
+    gate.check({
+      request,
+      runId: run.runId,
+      period: plan.period,
+      periodKey: plan.periodKey,
+      window: plan.window,
+      config: deps.config,
+      now: run.startedAt,
+    }),
+  );
+  run.completeness = completeness;
+  run.queries.push(...(completeness.builds ?? []), ...(completeness.stats ?? []));
+  return completeness;
+}
+
+function incompleteTables(completeness: CompletenessGateResult | undefined): Set<string> {
+  return new Set((completeness?.issues ?? []).map((issue) => issue.table));
+}
+
+/** Stage 6a: the snapshot document of the run, as it is (or would be) stored. */
+function snapshotDraft(
+  request: RunReportRequest,
+  plan: RunPlan,
+  run: RunRecord,
+  computed: ComputedKpis,
+  stored: StoredComparisons,
+  completeness: CompletenessGateResult | undefined,
+  config: OpsConfig,
+): ReportSnapshotDraft {
+  const { metrics, scoped } = run.evaluated;
   return {
-    list: planned.list.name,
-    locale: planned.list.locale,
-    to: planned.list.to,
-    idempotencyKey: key,
+    report: request.report,
+    periodKey: plan.periodKey,
+    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+    runId: run.runId,
+    createdAt: run.startedAt.toISOString(),
+    configVersion: config.version,
+    period: plan.period,
+    dataWindow: storedWindow(plan.window),
+    metrics: Object.fromEntries(
+      metrics.map((m) => [m.def.id, metricSnapshot(m.value, m.evaluation)]),
+    ),
+    scoped: Object.fromEntries(
+      Object.entries(scoped).map(([scope, list]) => [
+        scope,
+        Object.fromEntries(list.map((m) => [m.def.id, metricSnapshot(m.value, m.evaluation)])),
+      ]),
+    ),
+    ...(Object.keys(computed.scopeNames).length > 0 ? { scopeNames: computed.scopeNames } : {}),
+    ...(completeness ? { dataCompleteness: { issues: completeness.issues } } : {}),
+    details: computed.details,
+    statusCounts: countStatuses(
+      [...metrics, ...Object.values(scoped).flat()].map((m) => m.evaluation),
+    ),
+    comparedWith: {
+      previous: reference(stored.previous),
+      yearEarlier: reference(stored.yearEarlier),
+    },
   };
 }
 
-function alreadyDelivered(planned: PlannedDelivery): EmailSummary {
+/** Stage 6b, snapshot: a new revision in the store (never in a dry run). */
+async function storeSnapshot(
+  snapshots: SnapshotStore,
+  document: ReportSnapshotDraft,
+  run: RunRecord,
+): Promise<ReportSnapshot> {
+  const snapshot = (await snapshots.put(document)) as ReportSnapshot;
+  run.snapshot = { periodKey: snapshot.periodKey, revision: snapshot.revision };
+  return snapshot;
+}
+
+/**
+ * Stage 7, hooks: the per-campaign snapshots (campaigns report) and the `afterSnapshot`
+ * extensions (alerts, dashboard), in order; what they add heads or ends the emails.
+ */
+async function runHooks(
+  deps: RunReportDeps,
+  request: RunReportRequest,
+  plan: RunPlan,
+  run: RunRecord,
+  made: {
+    readonly computed: ComputedKpis;
+    readonly completeness: CompletenessGateResult | undefined;
+    readonly document: ReportSnapshotDraft;
+    readonly snapshot: ReportSnapshot | undefined;
+    readonly dryRun: boolean;
+  },
+): Promise<HookAdditions> {
+  const notices: ReportNotice[] = [...(made.completeness?.notices ?? [])];
+  const links: ReportLink[] = [];
+  const hooks = [
+    // The campaigns report also keeps one immutable document per campaign and day.
+    ...(request.report === "campaigns" ? [createCampaignSnapshotsHook(deps.snapshots)] : []),
+    ...(deps.afterSnapshot ?? []),
+  ];
+  for (const hook of hooks) {
+    const result = await hook.run({
+      request,
+      runId: run.runId,
+      period: plan.period,
+      periodKey: plan.periodKey,
+      window: plan.window,
+      snapshot: made.snapshot,
+      document: made.document,
+      metrics: run.evaluated.metrics,
+      scoped: run.evaluated.scoped,
+      computed: made.computed,
+      completeness: made.completeness,
+      config: deps.config,
+      now: run.startedAt,
+      dryRun: made.dryRun,
+    });
+    notices.push(...(result?.notices ?? []));
+    links.push(...(result?.links ?? []));
+    run.warnings.push(...(result?.warnings ?? []));
+    run.queries.push(...(result?.stats ?? []));
+  }
+  return { notices, links };
+}
+
+/** Stage 8, charts and render: every email, fully, before any is sent. */
+async function renderStage(
+  deps: RunReportDeps,
+  request: RunReportRequest,
+  plan: RunPlan,
+  run: RunRecord,
+  made: {
+    readonly computed: ComputedKpis;
+    readonly document: ReportSnapshotDraft;
+    readonly snapshot: ReportSnapshot | undefined;
+    readonly additions: HookAdditions;
+  },
+): Promise<RenderedDelivery[]> {
+  const rasterizer = deps.charts;
+  const charts = rasterizer
+    ? await run.stage("charts", () =>
+        drawCharts(
+          { snapshots: deps.snapshots, charts: rasterizer },
+          {
+            report: request.report,
+            period: plan.period,
+            evaluated: run.evaluated,
+            details: made.computed.details,
+            locales: plan.planned.map((p) => p.list.locale),
+            storedKey: (key) => storedKey(deps.config, request, key),
+          },
+          run.warnings,
+        ),
+      )
+    : {};
+  const templates = deps.templates ?? loadReportTemplates();
+  return await run.stage("render", () =>
+    renderEmails(
+      plan.planned,
+      {
+        request,
+        runId: run.runId,
+        period: plan.period,
+        periodKey: plan.periodKey,
+        window: plan.window,
+        evaluated: run.evaluated,
+        computed: made.computed,
+        document: made.document,
+        snapshot: made.snapshot,
+        notices: made.additions.notices,
+        links: made.additions.links,
+        charts,
+      },
+      deps.config,
+      templates,
+    ),
+  );
+}
+
+/** A dry run's email: rendered, not sent (the CLI writes it as a preview). */
+function previewSummary({ planned, email }: RenderedDelivery) {
   return {
-    ...base(planned, planned.baseKey),
-    status: "already_delivered",
-    ...(planned.previous?.messageId ? { messageId: planned.previous.messageId } : {}),
-    ...(planned.previous?.location ? { location: planned.previous.location } : {}),
+    ...deliverySummary(planned, planned.baseKey),
+    status: "preview" as const,
+    subject: email.subject,
+    htmlBytes: Buffer.byteLength(email.html),
+    rendered: email,
   };
 }
 
 function reference(doc: SnapshotDocument | undefined): SnapshotReference | null {
   return doc ? { periodKey: doc.periodKey, revision: doc.revision } : null;
-}
-
-/** The command that re-runs `request` for `period` (shown in emails and alerts). */
-export function rerunCommand(request: RunReportRequest, period: Period, config: OpsConfig): string {
-  const zone = sameZone(period.timeZone, config.schedules[request.report].timeZone)
-    ? ""
-    : ` --tz ${period.timeZone}`;
-  return `opspulse run ${request.report} --date ${period.start}${zone}`;
-}
-
-/** `20260302T000102Z-daily-1a2b3c4d`: sortable by time, unique by suffix. */
-export function newRunId(report: string, at: Date): string {
-  const stamp = at
-    .toISOString()
-    .replaceAll(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
-  return `${stamp}-${report}-${randomUUID().slice(0, 8)}`;
-}
-
-function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0] ?? message;
-}
-
-/** The run log line of a run. */
-function runLogEntry(
-  summary: RunReportSummary,
-  request: RunReportRequest,
-  startedAt: Date,
-  finishedAt: Date,
-  window: UtcWindow | undefined,
-  completeness: CompletenessGateResult | undefined,
-): Record<string, unknown> {
-  const partitionsRead: Record<string, number> = {};
-  for (const query of summary.queries) {
-    for (const [table, count] of Object.entries(query.partitionsRead ?? {})) {
-      partitionsRead[table] = (partitionsRead[table] ?? 0) + count;
-    }
-  }
-  return {
-    type: "report_run",
-    runId: summary.runId,
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    request,
-    report: summary.report,
-    periodKey: summary.periodKey,
-    period: summary.period,
-    dataWindow: window ? storedWindow(window) : null,
-    configVersion: summary.configVersion,
-    outcome: summary.outcome,
-    ...(summary.error ? { error: summary.error } : {}),
-    ...(summary.warnings ? { warnings: summary.warnings } : {}),
-    timingsMs: summary.timingsMs,
-    queries: summary.queries,
-    rowsReturned: summary.queries.reduce((sum, q) => sum + q.rows, 0),
-    bytesScanned: summary.queries.reduce((sum, q) => sum + (q.bytesScanned ?? 0), 0),
-    // Partitions opened per table, summed over the queries (one partition read by two
-    // queries counts twice: it is what the run paid for).
-    partitionsRead,
-    completeness: completeness
-      ? {
-          complete: completeness.issues.length === 0,
-          issues: completeness.issues,
-          ...(completeness.checked ? { checked: completeness.checked } : {}),
-        }
-      : null,
-    snapshot: summary.snapshot,
-    statusCounts: summary.statusCounts,
-    recipients: summary.emails.map((e) => ({
-      list: e.list,
-      to: e.to,
-      idempotencyKey: e.idempotencyKey,
-      status: e.status,
-    })),
-    messageIds: summary.emails.flatMap((e) =>
-      e.status === "sent" && e.messageId ? [e.messageId] : [],
-    ),
-  };
 }
 
 /**

@@ -7,8 +7,8 @@
  * fingerprint of every raw `dt` partition it was built from. A partition is fresh while its
  * manifest matches; otherwise the next run that reads it rebuilds it first.
  */
-import type { QueryResult, QueryStats } from "../ports.ts";
 import type { QueryFile, QueryParams } from "../query/query-file.ts";
+import type { QueryResult, QueryStats } from "../query/result.ts";
 
 /** File name of a partition's manifest: the leading `_` keeps Athena and DuckDB from reading it as data. */
 export const MANIFEST_FILE = "_manifest.json";

@@ -6,7 +6,13 @@
  */
 
 import type { EmailCharts } from "../../charts/email-charts.ts";
-import { countStatuses, type Evaluation, STATUS_ORDER, type Status } from "../../kpi/evaluate.ts";
+import {
+  countStatuses,
+  type EvaluatedMetric,
+  type Evaluation,
+  STATUS_ORDER,
+  type Status,
+} from "../../kpi/evaluate.ts";
 import {
   type Locale,
   METRICS,
@@ -18,7 +24,6 @@ import {
 import type { Period, UtcWindow } from "../../kpi/windows.ts";
 import type { Cell } from "../../ports.ts";
 import { columnLabel, localize, type NormalizedTable, normalizeDetail } from "../details.ts";
-import type { MetricValue } from "../modules.ts";
 import type { SnapshotReference } from "../snapshot.ts";
 import {
   CHANGE_COLORS,
@@ -30,12 +35,7 @@ import {
   valueFormatter,
 } from "./i18n.ts";
 
-/** A metric of the report: its definition, computed value and evaluation. */
-export interface EvaluatedMetric {
-  readonly def: MetricDef;
-  readonly value: MetricValue;
-  readonly evaluation: Evaluation;
-}
+export type { EvaluatedMetric } from "../../kpi/evaluate.ts";
 
 /** A message shown first in the email, e.g. "data incomplete" from the completeness gate. */
 export interface ReportNotice {

@@ -1,0 +1,95 @@
+/**
+ * The evaluate stage of a report run: every computed metric judged against its target,
+ * report-wide and per scope, with its deltas to the stored earlier periods (pure).
+ */
+import type { OpsConfig } from "../config/load.ts";
+import { type EvaluatedMetric, elapsedShareOfMonth, evaluate } from "../kpi/evaluate.ts";
+import { isMetricId, METRICS, metric } from "../kpi/registry.ts";
+import type { MetricValue } from "../kpi/values.ts";
+import type { Period } from "../kpi/windows.ts";
+import type { SnapshotDocument } from "../ports.ts";
+import type { ComputedKpis } from "./compute.ts";
+import type { EvaluatedRun } from "./run-record.ts";
+import { type ReportSnapshot, storedValue } from "./snapshot.ts";
+
+/** The stored snapshots a run compares with. */
+export interface StoredComparisons {
+  readonly previous: SnapshotDocument | undefined;
+  readonly yearEarlier: SnapshotDocument | undefined;
+}
+
+/**
+ * Status and deltas of every computed metric, report-wide and per scope, in registry order.
+ * A metric whose module reads a table in `incomplete` (all of them, when the module declared
+ * none) is `data_incomplete`.
+ */
+export function evaluateAll(
+  computed: ComputedKpis,
+  stored: StoredComparisons,
+  period: Period,
+  config: OpsConfig,
+  incomplete: ReadonlySet<string>,
+): EvaluatedRun {
+  const monthShare = elapsedShareOfMonth(period.end);
+  const incompleteInputs = (id: string): string[] => {
+    const reads: readonly string[] = computed.inputs[id] ?? [...incomplete];
+    return reads.filter((table: string) => incomplete.has(table)).sort();
+  };
+  const judge = (
+    values: Readonly<Record<string, MetricValue>>,
+    previousOf: (id: string) => number | null,
+    yearEarlierOf: (id: string) => number | null,
+  ): EvaluatedMetric[] =>
+    METRICS.filter((def) => values[def.id] !== undefined).map((def) => {
+      const value = values[def.id] as MetricValue;
+      const target = config.targets[def.id];
+      const unreliable = incompleteInputs(def.id);
+      return {
+        def,
+        value,
+        evaluation: evaluate({
+          metric: def,
+          value,
+          ...(target ? { target } : {}),
+          previous: previousOf(def.id),
+          yearEarlier: yearEarlierOf(def.id),
+          monthShare,
+          ...(unreliable.length > 0 ? { incompleteInputs: unreliable } : {}),
+        }),
+      };
+    });
+  const metrics = judge(
+    computed.values,
+    (id) => storedValue(stored.previous, id),
+    (id) => storedValue(stored.yearEarlier, id),
+  );
+  const scoped: Record<string, EvaluatedMetric[]> = {};
+  for (const [scope, values] of Object.entries(computed.scoped)) {
+    const scopedValue = (doc: SnapshotDocument | undefined, id: string) => {
+      const value = (doc as Partial<ReportSnapshot> | undefined)?.scoped?.[scope]?.[id]?.value;
+      return typeof value === "number" ? value : null;
+    };
+    scoped[scope] = judge(
+      values,
+      (id) => scopedValue(stored.previous, id),
+      (id) => scopedValue(stored.yearEarlier, id),
+    );
+  }
+  return { metrics, scoped };
+}
+
+/** Fails on a metric id a module returned that the registry does not know. */
+export function assertKnownMetrics(computed: ComputedKpis): void {
+  const ids = [
+    ...Object.keys(computed.values),
+    ...Object.values(computed.scoped).flatMap((v) => Object.keys(v)),
+  ];
+  for (const id of ids) {
+    if (!isMetricId(id)) {
+      throw new Error(
+        `A KPI module returned the unknown metric "${id}": add it to functions/lib/kpi/registry.ts.`,
+      );
+    }
+    metric(id);
+  }
+}

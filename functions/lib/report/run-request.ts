@@ -1,0 +1,60 @@
+/**
+ * What a report run is asked to do: the report, the period's date and zone, the locale, and
+ * whether to store and send. Shared by the use case and its extension points (hooks, gate).
+ */
+import { randomUUID } from "node:crypto";
+import type { OpsConfig } from "../config/load.ts";
+import type { Locale } from "../kpi/registry.ts";
+import { type IsoDate, type Period, sameZone } from "../kpi/windows.ts";
+
+/** The reports this use case makes. */
+export type ReportKind = "daily" | "weekly" | "campaigns";
+
+const PERIOD_OF: Readonly<Record<ReportKind, Period["kind"]>> = {
+  daily: "day",
+  weekly: "week",
+  campaigns: "day",
+};
+
+/** The period a report covers: the weekly report an ISO week, the others a day. */
+export function periodKindOf(report: ReportKind): Period["kind"] {
+  return PERIOD_OF[report];
+}
+
+/** What to run. */
+export interface RunReportRequest {
+  readonly report: ReportKind;
+  /** Any date of the period: the day itself, or a day of the ISO week. */
+  readonly date: IsoDate;
+  /** IANA zone of local days and weeks; default: the report's schedule zone in config. */
+  readonly timeZone?: string;
+  /** Language of every email of this run; default: each recipient list's own. */
+  readonly locale?: Locale;
+  /** Compute, evaluate and render; store nothing, send nothing. */
+  readonly dryRun?: boolean;
+  /** Send only to this address (for testing), under its own delivery key. */
+  readonly to?: string;
+  /** Deliver again even when already delivered: the email is marked as a correction. */
+  readonly force?: boolean;
+  /** False: compute and store the snapshot, send no email (history backfills). */
+  readonly deliver?: boolean;
+  /** Caller-chosen run id (the Lambda request id, a test's fixed id). */
+  readonly runId?: string;
+}
+
+/** The command that re-runs `request` for `period` (shown in emails and alerts). */
+export function rerunCommand(request: RunReportRequest, period: Period, config: OpsConfig): string {
+  const zone = sameZone(period.timeZone, config.schedules[request.report].timeZone)
+    ? ""
+    : ` --tz ${period.timeZone}`;
+  return `opspulse run ${request.report} --date ${period.start}${zone}`;
+}
+
+/** `20260302T000102Z-daily-1a2b3c4d`: sortable by time, unique by suffix. */
+export function newRunId(report: string, at: Date): string {
+  const stamp = at
+    .toISOString()
+    .replaceAll(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${report}-${randomUUID().slice(0, 8)}`;
+}
