@@ -25,11 +25,11 @@ import {
   type PastValue,
 } from "../kpi/baseline.ts";
 import { type Driver, type ElementChange, findDrivers } from "../kpi/drivers.ts";
+import type { EvaluatedMetric } from "../kpi/evaluate.ts";
 import { isoWeekLabel, type Period } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats, Row, SnapshotStore } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { queryOverRollups, rollupDays } from "../rollups/refresh.ts";
-import type { EvaluatedMetric } from "./email/model.ts";
 import type { KpiSettings } from "./modules.ts";
 import type { ReportSnapshot } from "./snapshot.ts";
 
@@ -46,7 +46,7 @@ export interface BandSource {
   readonly period: Period;
   /** The stored key of a period key (with the zone segment of a run in another zone). */
   readonly storedKey: (periodKey: string) => string;
-  readonly settings: AnomalySettings | undefined;
+  readonly anomalies: AnomalySettings | undefined;
 }
 
 /**
@@ -54,7 +54,7 @@ export interface BandSource {
  * the period's past periods (their latest revisions, read in one history call).
  */
 export async function loadBands(source: BandSource, metricIds: readonly string[]): Promise<Bands> {
-  const { period, settings } = source;
+  const { period, anomalies: settings } = source;
   const watched = metricIds
     .map((id) => ({ id, settings: baselineSettingsOf(settings, id) }))
     .filter((m) => m.settings.enabled);
@@ -215,7 +215,7 @@ function forecastOfFirstDimension(elements: readonly ElementChange[]): number {
 }
 
 /** What {@link judgeAnomalies} needs: the band source and the drivers' query context. */
-export type AnomalyStageDeps = BandSource & Omit<DriverContext, "period" | "anomalies">;
+export type AnomalyStageDeps = BandSource & DriverContext;
 
 /**
  * The anomaly stage of a run: bands from the stored history, status `anomaly` where a value
@@ -233,7 +233,7 @@ export async function judgeAnomalies(
     deps,
     metrics.map((m) => m.def.id),
   );
-  const banded = applyBands(metrics, bands, deps.period, deps.settings);
-  const explained = await explainFlagged({ ...deps, anomalies: deps.settings }, banded);
+  const banded = applyBands(metrics, bands, deps.period, deps.anomalies);
+  const explained = await explainFlagged(deps, banded);
   return { metrics: banded, ...explained };
 }

@@ -104,6 +104,7 @@ export function renderEmails(
           scoped: input.evaluated.scoped,
           scopeNames: input.computed.scopeNames,
           details: input.computed.details,
+          ...(document.drivers ? { drivers: document.drivers } : {}),
           notices: input.notices,
           currency: config.kpi.currency,
           minSample: config.kpi.minSample,

@@ -12,7 +12,9 @@
  * 4. gate      — the optional `completenessGate`: which tables' data for the period is
  *                missing, thin or stale; the metrics of modules that read one of them are
  *                "data incomplete" (shown, never judged) and the gate's notice heads the email
- * 5. evaluate  — status and deltas per metric (pure, `kpi/evaluate.ts`)
+ * 5. evaluate  — status and deltas per metric (pure, `kpi/evaluate.ts`); then each watched
+ *                metric's baseline band (status `anomaly` outside it) and the drivers of
+ *                what is anomalous or breaching (`anomalies.ts`)
  * 6. snapshot  — a new revision in the SnapshotStore (never in a dry run)
  * 7. hooks     — `afterSnapshot` extensions (alerts): may add notices to the email
  * 8. render    — every email, fully, before any is sent
@@ -47,6 +49,7 @@ import type {
 } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { withoutRollups } from "../rollups/refresh.ts";
+import { type DriversByMetric, judgeAnomalies } from "./anomalies.ts";
 import { createCampaignSnapshotsHook } from "./campaign-snapshots.ts";
 import { type ComputedKpis, computeKpis } from "./compute.ts";
 import {
@@ -179,7 +182,11 @@ export async function runReport(
     run.evaluated = await run.stage("evaluate", () =>
       evaluateAll(computed, stored, plan.period, deps.config, incompleteTables(completeness)),
     );
-    const document = snapshotDraft(request, plan, run, computed, stored, completeness, deps.config);
+    const drivers = await run.stage("anomalies", () => anomalyStage(deps, request, plan, run));
+    const document = {
+      ...snapshotDraft(request, plan, run, computed, stored, completeness, deps.config),
+      ...(Object.keys(drivers).length > 0 ? { drivers } : {}),
+    };
     const snapshot = dryRun
       ? undefined
       : await run.stage("snapshot", () => storeSnapshot(deps.snapshots, document, run));
@@ -354,6 +361,35 @@ function snapshotDraft(
       yearEarlier: reference(stored.yearEarlier),
     },
   };
+}
+
+/**
+ * Stage 5b, anomalies: each watched metric's baseline band from the stored history (status
+ * `anomaly` outside it), then the drivers of every anomalous or breaching metric.
+ */
+async function anomalyStage(
+  deps: RunReportDeps,
+  request: RunReportRequest,
+  plan: RunPlan,
+  run: RunRecord,
+): Promise<DriversByMetric> {
+  const judged = await judgeAnomalies(
+    {
+      snapshots: deps.snapshots,
+      report: request.report,
+      period: plan.period,
+      storedKey: (key) => storedKey(deps.config, request, key),
+      anomalies: deps.config.anomalies,
+      engine: engineForZone(deps.engine, plan.period.timeZone, deps.config),
+      catalog: deps.catalog,
+      settings: deps.config.kpi,
+      now: run.startedAt,
+    },
+    run.evaluated.metrics,
+  );
+  run.evaluated = { ...run.evaluated, metrics: judged.metrics };
+  run.queries.push(...judged.stats);
+  return judged.drivers;
 }
 
 /** Stage 6b, snapshot: a new revision in the store (never in a dry run). */

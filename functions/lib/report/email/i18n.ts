@@ -58,6 +58,18 @@ export interface EmailStrings {
     readonly dryRun: string;
   };
   readonly correction: (revision: number) => string;
+  /** "unusual for a Tuesday: normal 340–381" (`when`: an English weekday, week, recent days). */
+  readonly unusual: (when: string, value: string, lower: string, upper: string) => string;
+  /** "app channel: −41 % and 78 % of the drop". */
+  readonly driver: (
+    element: string,
+    change: string,
+    share: string,
+    direction: "higher" | "lower",
+    fell: boolean,
+  ) => string;
+  /** A segment with no baseline (its change is not a percentage). */
+  readonly newSegment: string;
   readonly generatedBy: (listName: string) => string;
   readonly units: {
     readonly minutes: string;
@@ -66,7 +78,24 @@ export interface EmailStrings {
   };
 }
 
+const ZH_WHEN: Readonly<Record<string, string>> = {
+  Monday: "周一",
+  Tuesday: "周二",
+  Wednesday: "周三",
+  Thursday: "周四",
+  Friday: "周五",
+  Saturday: "周六",
+  Sunday: "周日",
+  week: "近几周",
+  "recent days": "近几日",
+};
+
 const EN: EmailStrings = {
+  unusual: (when, value, lower, upper) =>
+    `unusual for ${when === "recent days" ? "the recent days" : `a ${when}`}: ${value}, normal ${lower}–${upper}`,
+  driver: (element, change, share, _direction, fell) =>
+    `${element}: ${change} and ${share} of the ${fell ? "drop" : "rise"}`,
+  newSegment: "new",
   reportTitle: { day: "Daily KPI report", week: "Weekly KPI report" },
   campaignsReportTitle: "Campaign ROI report",
   status: {
@@ -146,6 +175,11 @@ const EN: EmailStrings = {
 };
 
 const ZH: EmailStrings = {
+  unusual: (when, value, lower, upper) =>
+    `${ZH_WHEN[when] ?? when}异常：${value}，正常范围 ${lower}–${upper}`,
+  driver: (element, change, share, _direction, fell) =>
+    `${element}：${change}，占${fell ? "降幅" : "增幅"} ${share}`,
+  newSegment: "新增",
   reportTitle: { day: "每日 KPI 报告", week: "每周 KPI 报告" },
   campaignsReportTitle: "活动 ROI 报告",
   status: {

@@ -6,6 +6,10 @@
  */
 
 import type { EmailCharts } from "../../charts/email-charts.ts";
+import type { BandedEvaluation } from "../../kpi/anomaly.ts";
+import { weekdayOf } from "../../kpi/baseline.ts";
+import { elementLabel } from "../../kpi/dimensions.ts";
+import type { Driver } from "../../kpi/drivers.ts";
 import {
   countStatuses,
   type EvaluatedMetric,
@@ -95,6 +99,8 @@ export interface ReportEmailInput {
   readonly charts?: EmailCharts;
   /** Links for the footer (the dashboard). */
   readonly links?: readonly ReportLink[];
+  /** The drivers of anomalous or breaching metrics, by metric id (top 3 are shown). */
+  readonly drivers?: Readonly<Record<string, readonly Driver[]>>;
 }
 
 interface StatusView {
@@ -149,12 +155,14 @@ export interface EmailViewModel {
   /** "… and N more", when the list is cut at {@link MAX_ATTENTION_ITEMS}. */
   readonly attentionMore: string | null;
   readonly attention: readonly {
-    readonly severity: "breach" | "warning";
+    readonly severity: "breach" | "anomaly" | "warning";
     readonly label: string;
     readonly value: string;
     readonly target: string;
     readonly note: string | null;
     readonly status: StatusView;
+    /** "app channel: −41 % and 78 % of the drop", best first (anomalies and breaches). */
+    readonly drivers: readonly string[];
   }[];
   readonly headlineRows: readonly {
     readonly cards: readonly {
@@ -222,20 +230,25 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
     }),
   );
 
-  const attention = [
+  const attention = needsAttention([
     ...input.metrics.map((m) => ({ ...m, scope: undefined as string | undefined })),
     ...scopedMetrics,
-  ]
-    .filter((m) => m.evaluation.status === "breach" || m.evaluation.status === "warning")
-    .sort((a, b) => rank(a.evaluation.status) - rank(b.evaluation.status))
-    .map((m) => ({
-      severity: m.evaluation.status === "breach" ? ("breach" as const) : ("warning" as const),
-      label: m.scope ? `${scopeName(m.scope)} · ${m.def.label[locale]}` : m.def.label[locale],
-      value: format.value(m.def.unit, m.evaluation.value),
-      target: view.target(m) ?? "",
-      note: view.changeNote(m),
-      status: view.status(m.evaluation.status),
-    }));
+  ]).map((m) => ({
+    severity: m.evaluation.status as "breach" | "anomaly" | "warning",
+    label: m.scope ? `${scopeName(m.scope)} · ${m.def.label[locale]}` : m.def.label[locale],
+    value: format.value(m.def.unit, m.evaluation.value),
+    target:
+      m.evaluation.status === "anomaly"
+        ? anomalyLine(m, period, strings, format)
+        : (view.target(m) ?? ""),
+    note: view.changeNote(m),
+    status: view.status(m.evaluation.status),
+    drivers: m.scope
+      ? []
+      : (input.drivers?.[m.def.id] ?? [])
+          .slice(0, MAX_DRIVERS)
+          .map((d) => driverLine(d, m.def, locale, format, input.scopeNames)),
+  }));
 
   const headlineCards = input.metrics
     .filter((m) => m.def.headline)
@@ -377,6 +390,76 @@ function imageView(
 
 function rank(status: Status): number {
   return STATUS_ORDER.indexOf(status);
+}
+
+/** Drivers shown per metric in emails, alerts and the dashboard. */
+export const MAX_DRIVERS = 3;
+
+/**
+ * The needs-attention items in the contract's order: breach, anomaly, warning; then by
+ * distance — from the target as a share of it for breaches and warnings, in band widths
+ * for anomalies. (New before ongoing needs the alert state: the alert policy orders that.)
+ */
+function needsAttention<M extends EvaluatedMetric>(metrics: readonly M[]): M[] {
+  const distance = (m: M): number => {
+    const e = m.evaluation as BandedEvaluation;
+    if (e.status === "anomaly") return e.anomaly?.distance ?? 0;
+    if (e.measured === null || e.threshold === null) return 0;
+    return Math.abs(e.measured - e.threshold) / Math.max(Math.abs(e.threshold), 1e-12);
+  };
+  return metrics
+    .filter((m) => ["breach", "anomaly", "warning"].includes(m.evaluation.status))
+    .map((m, order) => ({ m, order, distance: distance(m) }))
+    .sort(
+      (a, b) =>
+        rank(a.m.evaluation.status) - rank(b.m.evaluation.status) ||
+        b.distance - a.distance ||
+        a.order - b.order,
+    )
+    .map(({ m }) => m);
+}
+
+/** "unusual for a Tuesday: normal 340–381" (daily), "… for a week" (weekly). */
+function anomalyLine(
+  m: EvaluatedMetric,
+  period: Period,
+  strings: EmailStrings,
+  format: ValueFormatter,
+): string {
+  const band = (m.evaluation as BandedEvaluation).band;
+  if (!band) return "";
+  const when =
+    period.kind === "week"
+      ? "week"
+      : band.method === "trailing"
+        ? "recent days"
+        : weekdayOf(period.start);
+  return strings.unusual(
+    when,
+    format.value(m.def.unit, m.evaluation.value),
+    format.value(m.def.unit, Math.max(0, band.lower)),
+    format.value(m.def.unit, band.upper),
+  );
+}
+
+/** "app channel: −41 % and 78 % of the drop". */
+function driverLine(
+  driver: Driver,
+  def: MetricDef,
+  locale: Locale,
+  format: ValueFormatter,
+  names: Readonly<Record<string, string>> | undefined,
+): string {
+  const strings = STRINGS[locale];
+  const change =
+    driver.relative === null ? strings.newSegment : format.signedPercent(driver.relative);
+  return strings.driver(
+    elementLabel(driver.dimension, driver.element, locale, names ?? {}),
+    change,
+    format.signedPercent(driver.share).replace(/^\+/, ""),
+    def.direction,
+    driver.actual < driver.forecast,
+  );
 }
 
 function periodText(
