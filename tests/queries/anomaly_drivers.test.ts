@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
-import type { QueryEngine, Row } from "../../functions/lib/ports.ts";
+import type { QueryEngine } from "../../functions/lib/ports.ts";
 import { loadSources, QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { elementChange } from "../../functions/lib/report/anomalies.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
@@ -87,7 +87,7 @@ afterAll(async () => {
 });
 
 /** The query's rows for `metrics`, each with the same baseline days. */
-async function drivers(metrics: readonly string[]): Promise<Row[]> {
+async function drivers(metrics: readonly string[]): Promise<Record<string, unknown>[]> {
   const days = rollupDays([D, ...BASELINE]);
   const window = { from: days.from, to: days.to, days: days.days ?? [] };
   const prepared = await queryOverRollups(

@@ -69,7 +69,7 @@ describe("IncidentInjector: the plan", () => {
     const { incidents } = plannedInjector();
     expect(incidents.map((i) => i.kind).sort()).toEqual([...INCIDENT_KINDS].sort());
     for (const incident of incidents) {
-      expect(incident.days[0] >= "2026-03-12").toBe(true); // 1 Jan + 70 days
+      expect((incident.days[0] as string) >= "2026-03-12").toBe(true); // 1 Jan + 70 days
       expect((incident.days.at(-1) as string) <= "2026-04-27").toBe(true);
     }
     expect(of(incidents, "campaign_id_loss")).toMatchObject({
