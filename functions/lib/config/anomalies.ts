@@ -9,6 +9,7 @@
  *   orders: { k: 4 }                  # over the metric's defaults
  *   mau: { enabled: true, method: trailing, periods: 14, direction: drops }
  *   data_freshness_minutes: { enabled: false }
+ *   aov: { typical_mad_floor: false, sampling_floor: false }   # the bare median ± k · 1.4826 · MAD
  * ```
  */
 import * as z from "zod";
@@ -56,6 +57,8 @@ const metricBaseline = z
     direction: z
       .enum(["drops", "rises", "both"], { error: "expected drops, rises or both" })
       .optional(),
+    typical_mad_floor: z.boolean({ error: "expected true or false" }).optional(),
+    sampling_floor: z.boolean({ error: "expected true or false" }).optional(),
   })
   .strict();
 
@@ -93,6 +96,10 @@ export function toAnomalySettings(file: AnomaliesFile): AnomalySettings {
           ...(own.min_history !== undefined ? { minHistory: own.min_history } : {}),
           ...(own.min_width !== undefined ? { minWidthShare: own.min_width } : {}),
           ...(own.direction ? { direction: own.direction } : {}),
+          ...(own.typical_mad_floor !== undefined
+            ? { typicalMadFloor: own.typical_mad_floor }
+            : {}),
+          ...(own.sampling_floor !== undefined ? { samplingFloor: own.sampling_floor } : {}),
         }
       : base;
   }

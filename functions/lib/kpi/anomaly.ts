@@ -88,6 +88,20 @@ export type BandedEvaluation = Evaluation & {
 const BANDABLE = new Set<Evaluation["status"]>(["met", "warning", "no_target"]);
 
 /**
+ * Whether a value is a number worth comparing with its band: judged, or not judged against
+ * its target only for want of a reference (no value a year earlier, no month share) — the
+ * value itself is sound. A value below its minimum sample is not.
+ */
+function bandable(evaluation: Evaluation): boolean {
+  if (BANDABLE.has(evaluation.status)) return true;
+  return (
+    evaluation.status === "insufficient_data" &&
+    (evaluation.insufficientReason === "no_year_earlier_value" ||
+      evaluation.insufficientReason === "no_month_share")
+  );
+}
+
+/**
  * `evaluation` judged against `band` too: the band is attached (when there is one), and a
  * value outside it on a watched side becomes `anomaly` unless the status says otherwise
  * (see the module comment). `onCalendar`: the period has a holiday or promotion day.
@@ -110,6 +124,6 @@ export function judgeAgainstBand(
       : undefined;
   if (!anomaly) return { ...evaluation, band };
   if (evaluation.status === "breach") return { ...evaluation, band, anomaly };
-  if (!BANDABLE.has(evaluation.status)) return { ...evaluation, band };
+  if (!bandable(evaluation)) return { ...evaluation, band };
   return { ...evaluation, status: "anomaly", band, anomaly };
 }

@@ -10,6 +10,18 @@
  * Periods that were data-incomplete and days on the configured calendar of holidays and
  * promotions are skipped (the search goes back up to 2N periods to find N usable ones).
  *
+ * Two more floors keep the band from being narrower than the noise it is meant to ignore
+ * (both on by default, each can be switched off per metric):
+ *
+ * - the **typical MAD**: the median of the MADs stored with the past periods' own bands. The
+ *   MAD of only 8 values is itself noisy, and when it comes out small by chance the band is
+ *   too tight: for normally distributed values, median ± 3 · 1.4826 · MAD of 8 of them
+ *   leaves out about 7 % of the next values, 2 false alarms a month for every metric; with
+ *   this floor about 0.8 (simulated; bench/backtest.md has the measured rates);
+ * - the **sampling noise** of the value: √median for a count (Poisson), √(p(1 − p) / n) for
+ *   a share of a sample of n (binomial), k times over: a small count or a small sample moves
+ *   by chance more than its history may have shown.
+ *
  * Nothing here reads a store: the use case gives the history (stored snapshots) and stores
  * the band in the new snapshot, so a replay or the dashboard never recomputes it.
  */
@@ -39,7 +51,18 @@ export interface BaselineSettings {
   readonly direction: AnomalyDirection;
   /** False: the metric gets no band at all. */
   readonly enabled: boolean;
+  /** The band is at least as wide as with the median MAD of the past periods' stored bands. */
+  readonly typicalMadFloor: boolean;
+  /** The band is at least k times the value's sampling noise (see {@link SamplingNoise}). */
+  readonly samplingFloor: boolean;
 }
+
+/**
+ * How a metric's value varies by chance alone: `count` (Poisson: standard deviation
+ * √value), `share` (binomial: √(p(1 − p) / n) for a share p of a sample of n), or `none`
+ * (unknown, e.g. money).
+ */
+export type SamplingNoise = "count" | "share" | "none";
 
 /** The defaults of the issue: same weekday, 8 weeks, k = 3, ≥ ± 2 %, both directions. */
 export const DEFAULT_BASELINE_SETTINGS: BaselineSettings = {
@@ -50,6 +73,8 @@ export const DEFAULT_BASELINE_SETTINGS: BaselineSettings = {
   minWidthShare: 0.02,
   direction: "both",
   enabled: true,
+  typicalMadFloor: true,
+  samplingFloor: true,
 };
 
 /** 1.4826 · MAD is the standard deviation of normally distributed values. */
@@ -66,6 +91,8 @@ export interface Band {
   readonly upper: number;
   /** The past periods used (their keys, oldest first). */
   readonly basis: readonly string[];
+  /** What set the half-width: k · 1.4826 · MAD, or one of the floors. */
+  readonly widthFrom?: "mad" | "typical_mad" | "sampling_noise" | "min_width";
 }
 
 /** One past period of a metric, as the use case read it from a stored snapshot. */
@@ -77,6 +104,10 @@ export interface PastValue {
   readonly value: number | null;
   /** False when the period was data-incomplete (its value says nothing about normal). */
   readonly complete: boolean;
+  /** The MAD of the band stored with that period, if it had one. */
+  readonly mad?: number;
+  /** The sample (denominator) of the value, for a share. */
+  readonly sample?: number;
 }
 
 /** Where a value lies against its band. */
@@ -119,6 +150,7 @@ export function baselineBand(
   past: readonly PastValue[],
   settings: BaselineSettings,
   calendar: ReadonlySet<IsoDate> = new Set(),
+  noise: SamplingNoise = "none",
 ): Band | null {
   if (!settings.enabled) return null;
   const byStart = new Map(past.map((p) => [p.start, p]));
@@ -135,10 +167,18 @@ export function baselineBand(
   const values = used.map((p) => p.value as number);
   const mid = median(values);
   const mad = median(values.map((v) => Math.abs(v - mid)));
-  const halfWidth = Math.max(
-    settings.k * MAD_TO_SIGMA * mad,
-    settings.minWidthShare * Math.abs(mid),
-  );
+  const mads = used.flatMap((p) => (p.mad === undefined ? [] : [p.mad]));
+  const typicalMad =
+    settings.typicalMadFloor && mads.length >= Math.max(1, settings.minHistory) ? median(mads) : 0;
+  const samples = used.flatMap((p) => (p.sample === undefined ? [] : [p.sample]));
+  const sampling = settings.samplingFloor ? samplingDeviation(noise, mid, samples) : 0;
+  const widths: [NonNullable<Band["widthFrom"]>, number][] = [
+    ["mad", settings.k * MAD_TO_SIGMA * mad],
+    ["typical_mad", settings.k * MAD_TO_SIGMA * typicalMad],
+    ["sampling_noise", settings.k * sampling],
+    ["min_width", settings.minWidthShare * Math.abs(mid)],
+  ];
+  const [widthFrom, halfWidth] = widths.reduce((widest, w) => (w[1] > widest[1] ? w : widest));
   return {
     method: settings.method,
     median: mid,
@@ -146,7 +186,23 @@ export function baselineBand(
     lower: mid - halfWidth,
     upper: mid + halfWidth,
     basis: used.map((p) => p.periodKey).reverse(),
+    widthFrom,
   };
+}
+
+/** The standard deviation of a value by chance alone (see {@link SamplingNoise}). */
+export function samplingDeviation(
+  noise: SamplingNoise,
+  value: number,
+  samples: readonly number[],
+): number {
+  if (noise === "count") return Math.sqrt(Math.max(0, value));
+  if (noise === "share" && samples.length > 0) {
+    const n = median(samples);
+    const p = Math.min(1, Math.max(0, value));
+    return n > 0 ? Math.sqrt((p * (1 - p)) / n) : 0;
+  }
+  return 0;
 }
 
 /** Float noise allowance: a value exactly on an edge is inside. */

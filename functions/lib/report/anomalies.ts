@@ -23,9 +23,11 @@ import {
   candidatePeriodStarts,
   onCalendar,
   type PastValue,
+  type SamplingNoise,
 } from "../kpi/baseline.ts";
 import { type Driver, type ElementChange, findDrivers } from "../kpi/drivers.ts";
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
+import { metric } from "../kpi/registry.ts";
 import { isoWeekLabel, type Period } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats, Row, SnapshotStore } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
@@ -79,13 +81,21 @@ export async function loadBands(source: BandSource, metricIds: readonly string[]
           start: doc.period.start,
           value: stored.value,
           complete: stored.status !== "data_incomplete",
+          ...(stored.band ? { mad: stored.band.mad } : {}),
+          ...(stored.sample !== undefined ? { sample: stored.sample } : {}),
         },
       ];
     });
-    const band = baselineBand(period, past, metric.settings, calendar);
+    const band = baselineBand(period, past, metric.settings, calendar, noiseOf(metric.id));
     if (band) bands[metric.id] = band;
   }
   return bands;
+}
+
+/** How a metric varies by chance: counts are Poisson, percentages binomial shares. */
+export function noiseOf(metricId: string): SamplingNoise {
+  const unit = metric(metricId).unit;
+  return unit === "count" ? "count" : unit === "percent" ? "share" : "none";
 }
 
 /** The metrics with their bands applied (status `anomaly` where a value is outside). */

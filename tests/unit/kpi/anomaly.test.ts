@@ -61,6 +61,19 @@ describe("judgeAgainstBand", () => {
     expect(judgeAgainstBand(incomplete, band, settings, false).status).toBe("data_incomplete");
   });
 
+  it("judges a sound value whose target lacks a reference (no value a year earlier)", () => {
+    const newUsers = evaluate({
+      metric: metric("new_users"),
+      value: { value: 250 },
+      target: { value: 0.3, basis: "yoy_growth", warningBand: 0.1, minSample: 1 },
+      yearEarlier: null,
+    });
+    expect(newUsers.status).toBe("insufficient_data");
+    const judged = judgeAgainstBand(newUsers, { ...band, lower: 150, upper: 210 }, settings, false);
+    expect(judged.status).toBe("anomaly");
+    expect(judged.anomaly?.side).toBe("above");
+  });
+
   it("does not judge a holiday or promotion day against its band", () => {
     const judged = judgeAgainstBand(orders(900), band, settings, true);
     expect(judged.status).toBe("no_target");

@@ -8,6 +8,7 @@ import {
   median,
   onCalendar,
   type PastValue,
+  samplingDeviation,
   weekdayOf,
 } from "../../../functions/lib/kpi/baseline.ts";
 import { addDays, type Period } from "../../../functions/lib/kpi/windows.ts";
@@ -154,6 +155,57 @@ describe("baselineBand: same weekday over the last 8 weeks, median ± 3 · 1.482
     expect(
       baselineBand(tuesday, tuesdays(Array(8).fill(1)), settings({ enabled: false })),
     ).toBeNull();
+  });
+});
+
+describe("baselineBand: floors against noise", () => {
+  it("is at least as wide as the past periods' typical MAD", () => {
+    // Values: median 100; |x − 100| sorted 0 0 0 0 1 1 2 2 → MAD 0.5 (a calm stretch).
+    // The past bands' MADs 4 4 4 4 5 5 5 5 → typical 4.5 → half-width 3 × 1.4826 × 4.5.
+    const past = tuesdays([100, 101, 99, 100, 100, 102, 98, 100]).map((p, i) => ({
+      ...p,
+      mad: i < 4 ? 4 : 5,
+    }));
+    const band = baselineBand(tuesday, past, settings());
+    expect(band?.mad).toBe(0.5);
+    expect(band?.widthFrom).toBe("typical_mad");
+    expect(band?.upper).toBeCloseTo(100 + 20.0151, 9);
+    const bare = baselineBand(tuesday, past, settings({ typicalMadFloor: false }));
+    expect(bare?.widthFrom).toBe("mad");
+    expect(bare?.upper).toBeCloseTo(100 + 2.2239, 9);
+  });
+
+  it("is at least k times a count's Poisson noise, √median", () => {
+    // 400 every week (MAD 0): by chance alone a count of 400 moves by √400 = 20.
+    const band = baselineBand(
+      tuesday,
+      tuesdays(Array(8).fill(400)),
+      settings(),
+      new Set(),
+      "count",
+    );
+    expect(band).toMatchObject({ lower: 340, upper: 460, widthFrom: "sampling_noise" });
+    const without = baselineBand(
+      tuesday,
+      tuesdays(Array(8).fill(400)),
+      settings({ samplingFloor: false }),
+      new Set(),
+      "count",
+    );
+    expect(without).toMatchObject({ lower: 392, upper: 408, widthFrom: "min_width" });
+  });
+
+  it("is at least k times a share's binomial noise, √(p(1 − p) / n)", () => {
+    // 40 % of 1 000 every week: √(0.4 × 0.6 / 1000) = 0.0154919…, × 3 = 0.0464758.
+    const past = tuesdays(Array(8).fill(0.4)).map((p) => ({ ...p, sample: 1000 }));
+    const band = baselineBand(tuesday, past, settings(), new Set(), "share");
+    expect(band?.widthFrom).toBe("sampling_noise");
+    expect(band?.lower).toBeCloseTo(0.4 - 0.0464758, 6);
+    expect(samplingDeviation("share", 0.4, [900, 1000, 1100])).toBeCloseTo(
+      Math.sqrt(0.24 / 1000),
+      12,
+    );
+    expect(samplingDeviation("none", 0.4, [1000])).toBe(0);
   });
 });
 
