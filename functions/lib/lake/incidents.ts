@@ -109,7 +109,24 @@ export interface IncidentOptions {
   readonly cleanStartDays: number;
   /** Days at the end of the lake left clean (data of the last days is not complete). */
   readonly cleanEndDays: number;
+  /** These incidents instead of random ones (the demo's documented incident). */
+  readonly planned?: readonly PlannedIncident[];
 }
+
+/** An incident at chosen days (`campaign_id_loss` picks a campaign running then). */
+export interface PlannedIncident {
+  readonly kind: IncidentKind;
+  readonly start: IsoDate;
+}
+
+/**
+ * The demo lake's documented incident: on its last full day, Sunday 2026-11-22, the app
+ * channel's events fall 60 % (60 % of app installs stop sending); the daily email shows DAU
+ * as unusual for a Sunday, explained by the app channel.
+ */
+export const DEMO_INCIDENTS: Partial<Omit<IncidentOptions, "seed">> = {
+  planned: [{ kind: "app_events_drop", start: "2026-11-22" }],
+};
 
 export const DEFAULT_INCIDENT_OPTIONS: Omit<IncidentOptions, "seed"> = {
   perKind: 2,
@@ -273,7 +290,36 @@ export class IncidentInjector {
     void date;
   }
 
+  #incident(kind: IncidentKind, n: number, start: IsoDate, campaignId?: string): Incident {
+    const expected = EXPECTED[kind];
+    return {
+      id: `${kind}-${n + 1}`,
+      kind,
+      days: Array.from({ length: expected.length }, (_, i) => addDays(start, i)),
+      description: expected.text,
+      metrics: expected.metrics,
+      driver: { dimension: expected.dimension, element: expected.element ?? String(campaignId) },
+      ...(campaignId ? { campaignId } : {}),
+      effect: {},
+    };
+  }
+
+  #campaignAt(day: SimulatedDay, start: IsoDate): string {
+    const last = addDays(start, EXPECTED.campaign_id_loss.length - 1);
+    const running = day.campaigns.find((c) => c.start_date <= start && c.end_date >= last);
+    if (!running) throw new Error(`no campaign runs from ${start} to ${last} to lose its id`);
+    return running.id;
+  }
+
   #plan(day: SimulatedDay): Incident[] {
+    const planned = this.#options.planned;
+    if (planned) {
+      return planned.map((p, n) => {
+        const campaignId =
+          p.kind === "campaign_id_loss" ? this.#campaignAt(day, p.start) : undefined;
+        return this.#incident(p.kind, n, p.start, campaignId);
+      });
+    }
     const { perKind, cleanStartDays, cleanEndDays } = this.#options;
     const first = addDays(day.firstDate, cleanStartDays);
     const last = addDays(day.endDate, -cleanEndDays);
@@ -302,19 +348,7 @@ export class IncidentInjector {
             campaignId = this.#random.pick(running).id;
           }
           for (const d of days) taken.add(d);
-          incidents.push({
-            id: `${kind}-${n + 1}`,
-            kind,
-            days,
-            description: expected.text,
-            metrics: expected.metrics,
-            driver: {
-              dimension: expected.dimension,
-              element: expected.element ?? (campaignId as string),
-            },
-            ...(campaignId ? { campaignId } : {}),
-            effect: {},
-          });
+          incidents.push(this.#incident(kind, n, start, campaignId));
           break;
         }
       }
