@@ -2,6 +2,8 @@
  * The words and number formats of the report emails, in English and Simplified Chinese.
  * Metric and section names are not here: they come from the metric registry.
  */
+import { elementLabel } from "../../kpi/dimensions.ts";
+import type { Driver } from "../../kpi/drivers.ts";
 import type { InsufficientReason, Status } from "../../kpi/evaluate.ts";
 import type { Locale, Unit } from "../../kpi/registry.ts";
 
@@ -61,13 +63,7 @@ export interface EmailStrings {
   /** "unusual for a Tuesday: normal 340–381" (`when`: an English weekday, week, recent days). */
   readonly unusual: (when: string, value: string, lower: string, upper: string) => string;
   /** "app channel: −41 % and 78 % of the drop". */
-  readonly driver: (
-    element: string,
-    change: string,
-    share: string,
-    direction: "higher" | "lower",
-    fell: boolean,
-  ) => string;
+  readonly driver: (element: string, change: string, share: string, fell: boolean) => string;
   /** A segment with no baseline (its change is not a percentage). */
   readonly newSegment: string;
   readonly generatedBy: (listName: string) => string;
@@ -93,7 +89,7 @@ const ZH_WHEN: Readonly<Record<string, string>> = {
 const EN: EmailStrings = {
   unusual: (when, value, lower, upper) =>
     `unusual for ${when === "recent days" ? "the recent days" : `a ${when}`}: ${value}, normal ${lower}–${upper}`,
-  driver: (element, change, share, _direction, fell) =>
+  driver: (element, change, share, fell) =>
     `${element}: ${change} and ${share} of the ${fell ? "drop" : "rise"}`,
   newSegment: "new",
   reportTitle: { day: "Daily KPI report", week: "Weekly KPI report" },
@@ -177,7 +173,7 @@ const EN: EmailStrings = {
 const ZH: EmailStrings = {
   unusual: (when, value, lower, upper) =>
     `${ZH_WHEN[when] ?? when}异常：${value}，正常范围 ${lower}–${upper}`,
-  driver: (element, change, share, _direction, fell) =>
+  driver: (element, change, share, fell) =>
     `${element}：${change}，占${fell ? "降幅" : "增幅"} ${share}`,
   newSegment: "新增",
   reportTitle: { day: "每日 KPI 报告", week: "每周 KPI 报告" },
@@ -377,4 +373,22 @@ export function valueFormatter(locale: Locale, currency: string): ValueFormatter
     longDate: (date) => dateLong.format(asDate(date)),
     shortDate: (date) => dateShort.format(asDate(date)),
   };
+}
+
+/** "app channel: −41 % and 78 % of the drop": one driver, in emails, alerts and the dashboard. */
+export function driverText(
+  driver: Driver,
+  locale: Locale,
+  format: Pick<ValueFormatter, "signedPercent">,
+  names: Readonly<Record<string, string>> = {},
+): string {
+  const strings = STRINGS[locale];
+  const change =
+    driver.relative === null ? strings.newSegment : format.signedPercent(driver.relative);
+  return strings.driver(
+    elementLabel(driver.dimension, driver.element, locale, names),
+    change,
+    format.signedPercent(driver.share).replace(/^\+/, ""),
+    driver.actual < driver.forecast,
+  );
 }

@@ -8,8 +8,7 @@
 import type { EmailCharts } from "../../charts/email-charts.ts";
 import type { BandedEvaluation } from "../../kpi/anomaly.ts";
 import { weekdayOf } from "../../kpi/baseline.ts";
-import { elementLabel } from "../../kpi/dimensions.ts";
-import type { Driver } from "../../kpi/drivers.ts";
+import { DEFAULT_DRIVER_OPTIONS, type Driver } from "../../kpi/drivers.ts";
 import {
   countStatuses,
   type EvaluatedMetric,
@@ -31,6 +30,7 @@ import { columnLabel, localize, type NormalizedTable, normalizeDetail } from "..
 import type { SnapshotReference } from "../snapshot.ts";
 import {
   CHANGE_COLORS,
+  driverText,
   EMPTY_VALUE,
   type EmailStrings,
   STATUS_COLORS,
@@ -246,8 +246,8 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
     drivers: m.scope
       ? []
       : (input.drivers?.[m.def.id] ?? [])
-          .slice(0, MAX_DRIVERS)
-          .map((d) => driverLine(d, m.def, locale, format, input.scopeNames)),
+          .slice(0, DEFAULT_DRIVER_OPTIONS.limit)
+          .map((d) => driverText(d, locale, format, input.scopeNames)),
   }));
 
   const headlineCards = input.metrics
@@ -392,9 +392,6 @@ function rank(status: Status): number {
   return STATUS_ORDER.indexOf(status);
 }
 
-/** Drivers shown per metric in emails, alerts and the dashboard. */
-export const MAX_DRIVERS = 3;
-
 /**
  * The needs-attention items in the contract's order: breach, anomaly, warning; then by
  * distance — from the target as a share of it for breaches and warnings, in band widths
@@ -439,26 +436,6 @@ function anomalyLine(
     format.value(m.def.unit, m.evaluation.value),
     format.value(m.def.unit, Math.max(0, band.lower)),
     format.value(m.def.unit, band.upper),
-  );
-}
-
-/** "app channel: −41 % and 78 % of the drop". */
-function driverLine(
-  driver: Driver,
-  def: MetricDef,
-  locale: Locale,
-  format: ValueFormatter,
-  names: Readonly<Record<string, string>> | undefined,
-): string {
-  const strings = STRINGS[locale];
-  const change =
-    driver.relative === null ? strings.newSegment : format.signedPercent(driver.relative);
-  return strings.driver(
-    elementLabel(driver.dimension, driver.element, locale, names ?? {}),
-    change,
-    format.signedPercent(driver.share).replace(/^\+/, ""),
-    def.direction,
-    driver.actual < driver.forecast,
   );
 }
 
