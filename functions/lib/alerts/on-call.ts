@@ -21,6 +21,7 @@
  * on-call one failure notice per run (query error, timeout, a failed send…): managers get
  * nothing.
  */
+
 import {
   type AlertNotification,
   type AlertRules,
@@ -31,6 +32,7 @@ import {
   stepAlerts,
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
+import type { Driver } from "../kpi/drivers.ts";
 import { InvalidPeriodError, type Period, sameZone } from "../kpi/windows.ts";
 import type { AlertStateStore, OutgoingEmail, QueryStats } from "../ports.ts";
 import type { EvaluatedMetric } from "../report/email/model.ts";
@@ -282,6 +284,7 @@ async function deliverNotifications(
                       notification.scope,
                     ),
                     breakdown: await breakdownFor(notification.metric),
+                    ...driversOf(context.document, notification),
                   }
                 : {}),
             },
@@ -445,4 +448,14 @@ function slug(n: AlertNotification): string {
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split("\n")[0] ?? message;
+}
+
+/** The drivers the run found for a report-wide metric's breach (stored in its snapshot). */
+function driversOf(
+  document: { readonly drivers?: Readonly<Record<string, readonly Driver[]>> },
+  notification: { readonly metric: string; readonly scope: string },
+): { drivers?: readonly Driver[] } {
+  const found =
+    notification.scope === WHOLE_BUSINESS ? document.drivers?.[notification.metric] : [];
+  return found && found.length > 0 ? { drivers: found } : {};
 }
