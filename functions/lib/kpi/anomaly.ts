@@ -82,6 +82,11 @@ export interface AnomalyFinding {
 export type BandedEvaluation = Evaluation & {
   readonly band?: Band;
   readonly anomaly?: AnomalyFinding;
+  /**
+   * True when the previous period's stored snapshot had the same status (breach, anomaly or
+   * warning): "needs attention" lists new items before ongoing ones.
+   */
+  readonly ongoing?: boolean;
 };
 
 /** Statuses a band may turn into `anomaly`: judged values that are not a breach. */

@@ -29,7 +29,7 @@ import { type Driver, type ElementChange, findDrivers } from "../kpi/drivers.ts"
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
 import { metric } from "../kpi/registry.ts";
 import { isoWeekLabel, type Period } from "../kpi/windows.ts";
-import type { QueryEngine, QueryStats, Row, SnapshotStore } from "../ports.ts";
+import type { QueryEngine, QueryStats, Row, SnapshotDocument, SnapshotStore } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { queryOverRollups, rollupDays } from "../rollups/refresh.ts";
 import type { KpiSettings } from "./modules.ts";
@@ -246,4 +246,27 @@ export async function judgeAnomalies(
   const banded = applyBands(metrics, bands, deps.period, deps.anomalies);
   const explained = await explainFlagged(deps, banded);
   return { metrics: banded, ...explained };
+}
+
+/** The statuses "needs attention" lists, which can be new or ongoing. */
+const ATTENTION = new Set(["breach", "anomaly", "warning"]);
+
+/**
+ * The metrics with `ongoing` set where the previous period's stored snapshot had the same
+ * attention status (report-wide metrics, or those of `scope`), so that "needs attention"
+ * can list what is new first.
+ */
+export function markOngoing(
+  metrics: readonly EvaluatedMetric[],
+  previous: SnapshotDocument | undefined,
+  scope?: string,
+): EvaluatedMetric[] {
+  const doc = previous as Partial<ReportSnapshot> | undefined;
+  const stored = scope === undefined ? doc?.metrics : doc?.scoped?.[scope];
+  return metrics.map((m) => {
+    const status = m.evaluation.status;
+    if (!ATTENTION.has(status) || stored?.[m.def.id]?.status !== status) return m;
+    const evaluation: BandedEvaluation = { ...m.evaluation, ongoing: true };
+    return { ...m, evaluation };
+  });
 }

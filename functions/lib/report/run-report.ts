@@ -49,7 +49,7 @@ import type {
 } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { withoutRollups } from "../rollups/refresh.ts";
-import { type DriversByMetric, judgeAnomalies } from "./anomalies.ts";
+import { type DriversByMetric, judgeAnomalies, markOngoing } from "./anomalies.ts";
 import { createCampaignSnapshotsHook } from "./campaign-snapshots.ts";
 import { type ComputedKpis, computeKpis } from "./compute.ts";
 import {
@@ -182,7 +182,9 @@ export async function runReport(
     run.evaluated = await run.stage("evaluate", () =>
       evaluateAll(computed, stored, plan.period, deps.config, incompleteTables(completeness)),
     );
-    const drivers = await run.stage("anomalies", () => anomalyStage(deps, request, plan, run));
+    const drivers = await run.stage("anomalies", () =>
+      anomalyStage(deps, request, plan, run, stored),
+    );
     const document = {
       ...snapshotDraft(request, plan, run, computed, stored, completeness, deps.config),
       ...(Object.keys(drivers).length > 0 ? { drivers } : {}),
@@ -372,6 +374,7 @@ async function anomalyStage(
   request: RunReportRequest,
   plan: RunPlan,
   run: RunRecord,
+  stored: StoredComparisons,
 ): Promise<DriversByMetric> {
   const judged = await judgeAnomalies(
     {
@@ -387,7 +390,15 @@ async function anomalyStage(
     },
     run.evaluated.metrics,
   );
-  run.evaluated = { ...run.evaluated, metrics: judged.metrics };
+  run.evaluated = {
+    metrics: markOngoing(judged.metrics, stored.previous),
+    scoped: Object.fromEntries(
+      Object.entries(run.evaluated.scoped).map(([scope, list]) => [
+        scope,
+        markOngoing(list, stored.previous, scope),
+      ]),
+    ),
+  };
   run.queries.push(...judged.stats);
   return judged.drivers;
 }

@@ -12,7 +12,12 @@ import { defaultBaselineSettings } from "../../../functions/lib/kpi/anomaly.ts";
 import { evaluate } from "../../../functions/lib/kpi/evaluate.ts";
 import { METRICS, metric } from "../../../functions/lib/kpi/registry.ts";
 import { addDays, periodContaining } from "../../../functions/lib/kpi/windows.ts";
-import { applyBands, loadBands, noiseOf } from "../../../functions/lib/report/anomalies.ts";
+import {
+  applyBands,
+  loadBands,
+  markOngoing,
+  noiseOf,
+} from "../../../functions/lib/report/anomalies.ts";
 
 const root = mkdtempSync(join(tmpdir(), "opspulse-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -113,6 +118,27 @@ describe("loadBands", () => {
       anomalies,
     );
     expect(judged.map((m) => m.evaluation.status)).toEqual(["anomaly", "no_target"]);
+  });
+
+  it("marks a metric ongoing when the previous snapshot had the same attention status", () => {
+    const dau = {
+      def: metric("dau"),
+      value: { value: 700 },
+      evaluation: {
+        ...evaluate({ metric: metric("dau"), value: { value: 700 } }),
+        status: "anomaly" as const,
+      },
+    };
+    const previous = (status: string) => ({
+      report: "daily",
+      periodKey: "2026-03-23",
+      revision: 1,
+      metrics: { dau: { status } },
+    });
+    const ongoing = (m: { evaluation: object }) => (m.evaluation as { ongoing?: boolean }).ongoing;
+    expect(ongoing(markOngoing([dau], previous("anomaly"))[0] as typeof dau)).toBe(true);
+    expect(ongoing(markOngoing([dau], previous("met"))[0] as typeof dau)).toBeUndefined();
+    expect(ongoing(markOngoing([dau], undefined)[0] as typeof dau)).toBeUndefined();
   });
 
   it("treats counts as Poisson and percentages as binomial shares", () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { judgeAgainstBand } from "../../../functions/lib/kpi/anomaly.ts";
+import { type BandedEvaluation, judgeAgainstBand } from "../../../functions/lib/kpi/anomaly.ts";
 import { DEFAULT_BASELINE_SETTINGS } from "../../../functions/lib/kpi/baseline.ts";
 import type { Driver } from "../../../functions/lib/kpi/drivers.ts";
 import { type EvaluatedMetric, evaluate } from "../../../functions/lib/kpi/evaluate.ts";
@@ -132,6 +132,24 @@ describe("anomalies in the report email", () => {
       ["DAU", "anomaly"],
       ["Paid orders", "anomaly"],
       ["Repurchase rate (90d)", "warning"],
+    ]);
+  });
+
+  it("lists what is new before what is ongoing (the previous period had the same status)", () => {
+    const base = input();
+    const [breach, ...rest] = base.metrics as [EvaluatedMetric, ...EvaluatedMetric[]];
+    const model = buildEmailModel({
+      ...base,
+      metrics: [
+        { ...breach, evaluation: { ...breach.evaluation, ongoing: true } as BandedEvaluation },
+        ...rest,
+      ],
+    });
+    expect(model.attention.map((a) => a.label)).toEqual([
+      "DAU",
+      "Paid orders",
+      "Repurchase rate (90d)",
+      "D1 retention",
     ]);
   });
 

@@ -393,9 +393,9 @@ function rank(status: Status): number {
 }
 
 /**
- * The needs-attention items in the contract's order: breach, anomaly, warning; then by
- * distance — from the target as a share of it for breaches and warnings, in band widths
- * for anomalies. (New before ongoing needs the alert state: the alert policy orders that.)
+ * The needs-attention items in the contract's order: new before ongoing (the previous
+ * period's snapshot had the same status); then breach, anomaly, warning; then by distance —
+ * from the target as a share of it for breaches and warnings, in band widths for anomalies.
  */
 function needsAttention<M extends EvaluatedMetric>(metrics: readonly M[]): M[] {
   const distance = (m: M): number => {
@@ -404,11 +404,13 @@ function needsAttention<M extends EvaluatedMetric>(metrics: readonly M[]): M[] {
     if (e.measured === null || e.threshold === null) return 0;
     return Math.abs(e.measured - e.threshold) / Math.max(Math.abs(e.threshold), 1e-12);
   };
+  const ongoing = (m: M) => (m.evaluation as BandedEvaluation).ongoing === true;
   return metrics
     .filter((m) => ["breach", "anomaly", "warning"].includes(m.evaluation.status))
     .map((m, order) => ({ m, order, distance: distance(m) }))
     .sort(
       (a, b) =>
+        Number(ongoing(a.m)) - Number(ongoing(b.m)) ||
         rank(a.m.evaluation.status) - rank(b.m.evaluation.status) ||
         b.distance - a.distance ||
         a.order - b.order,
