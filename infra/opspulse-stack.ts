@@ -64,6 +64,7 @@ export class OpsPulseStack extends Stack {
       existingBucketName: settings.lakeBucketName,
       prefix: settings.lakePrefix,
       accessLogs: { bucket: logs, prefix: "lake/" },
+      ...(settings.lakeKmsKeyArn ? { kmsKeyArn: settings.lakeKmsKeyArn } : {}),
     });
     this.catalog = new LakeCatalog(this, "Catalog", {
       databaseName: settings.glueDatabase,
@@ -82,6 +83,9 @@ export class OpsPulseStack extends Stack {
     });
     this.mail = new Mail(this, "Mail", {
       identity: settings.sesIdentity ?? senderDomain(config.sender),
+      sandbox: settings.sesSandbox,
+      fromAddress: senderAddress(config.sender),
+      feedbackEmail: settings.onCallEmail,
     });
 
     const deadLetters = deadLetterQueue(this, "DeadLetters");
@@ -141,7 +145,17 @@ export class OpsPulseStack extends Stack {
       "SES configuration set",
     );
     output("OnCallTopicArn", this.onCall.topic.topicArn, "Subscribe on-call to this topic");
+    output(
+      "MailFeedbackTopicArn",
+      this.mail.feedbackTopic.topicArn,
+      "SES bounces, complaints and rejections of the reports",
+    );
   }
+}
+
+/** `OpsPulse Reports <reports@example.com>` → `reports@example.com`. */
+export function senderAddress(sender: string): string {
+  return (/<([^>]+)>/.exec(sender)?.[1] ?? sender).trim().toLowerCase();
 }
 
 /** `OpsPulse Reports <reports@example.com>` → `example.com`. */

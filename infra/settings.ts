@@ -13,6 +13,7 @@ export const CONTEXT_KEYS = {
   configDir: "opspulse:configDir",
   lakeBucketName: "opspulse:lakeBucketName",
   lakePrefix: "opspulse:lakePrefix",
+  lakeKmsKeyArn: "opspulse:lakeKmsKeyArn",
   lakeFirstDay: "opspulse:lakeFirstDay",
   glueDatabase: "opspulse:glueDatabase",
   workgroup: "opspulse:athenaWorkgroup",
@@ -20,6 +21,7 @@ export const CONTEXT_KEYS = {
   dailyBytesScannedAlarm: "opspulse:athenaDailyBytesScannedAlarm",
   resultsExpirationDays: "opspulse:athenaResultsExpirationDays",
   sesIdentity: "opspulse:sesIdentity",
+  sesSandbox: "opspulse:sesSandbox",
   onCallEmail: "opspulse:onCallEmail",
 } as const;
 
@@ -32,45 +34,89 @@ const optionalText = z
   .optional()
   .transform((value) => (value ? value : undefined));
 
-const settingsSchema = z.strictObject({
-  configDir: z.string().min(1).default("config"),
-  lakeBucketName: optionalText.pipe(
-    z
+/** `true`/`false` as booleans or as `-c key=true` passes them. */
+const flag = z
+  .union([z.boolean(), z.enum(["true", "false"], "expected true or false")])
+  .transform((value) => value === true || value === "true");
+
+const settingsSchema = z
+  .strictObject({
+    configDir: z.string().min(1).default("config"),
+    lakeBucketName: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name")
+        .optional(),
+    ),
+    lakePrefix: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name")
-      .optional(),
-  ),
-  lakePrefix: z
-    .string()
-    .default("")
-    .transform((prefix) => prefix.replace(/^\/+|\/+$/g, ""))
-    .pipe(z.string().regex(/^[a-zA-Z0-9_/.-]*$/, "expected a key prefix such as lake or data/lake"))
-    .transform((prefix) => (prefix ? `${prefix}/` : "")),
-  lakeFirstDay: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date YYYY-MM-DD")
-    .default("2024-01-01"),
-  glueDatabase: z
-    .string()
-    .regex(/^[a-z0-9_]{1,255}$/, "expected lower-case letters, digits and underscores")
-    .default("opspulse"),
-  workgroup: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]{1,128}$/, "expected letters, digits, '.', '_' or '-'")
-    .default("opspulse"),
-  // Athena's own minimum cutoff is 10 MB.
-  bytesScannedCutoff: positiveInteger.min(10_000_000).default(10 * GIB),
-  dailyBytesScannedAlarm: positiveInteger.default(50 * GIB),
-  resultsExpirationDays: positiveInteger.default(7),
-  /** SES identity to send from; default: the domain of the config's sender address. */
-  sesIdentity: optionalText.pipe(
-    z
+      .default("")
+      .transform((prefix) => prefix.replace(/^\/+|\/+$/g, ""))
+      .pipe(
+        z.string().regex(/^[a-zA-Z0-9_/.-]*$/, "expected a key prefix such as lake or data/lake"),
+      )
+      .transform((prefix) => (prefix ? `${prefix}/` : "")),
+    /**
+     * The KMS key of an existing lake bucket encrypted with SSE-KMS: the functions may then
+     * decrypt its objects and encrypt the rollups they write, through S3 only.
+     */
+    lakeKmsKeyArn: optionalText.pipe(
+      z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+          "expected a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/…",
+        )
+        .optional(),
+    ),
+    lakeFirstDay: z
       .string()
-      .regex(/^([^\s@]+@)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, "expected a domain or an email address")
-      .optional(),
-  ),
-  onCallEmail: optionalText.pipe(z.email("expected an email address").optional()),
-});
+      .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date YYYY-MM-DD")
+      .default("2024-01-01"),
+    glueDatabase: z
+      .string()
+      .regex(/^[a-z0-9_]{1,255}$/, "expected lower-case letters, digits and underscores")
+      .default("opspulse"),
+    workgroup: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{1,128}$/, "expected letters, digits, '.', '_' or '-'")
+      .default("opspulse"),
+    // Athena's own minimum cutoff is 10 MB.
+    bytesScannedCutoff: positiveInteger.min(10_000_000).default(10 * GIB),
+    dailyBytesScannedAlarm: positiveInteger.default(50 * GIB),
+    resultsExpirationDays: positiveInteger.default(7),
+    /** SES identity to send from; default: the domain of the config's sender address. */
+    sesIdentity: optionalText.pipe(
+      z
+        .string()
+        .regex(/^([^\s@]+@)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, "expected a domain or an email address")
+        .optional(),
+    ),
+    /**
+     * The account's SES is in the sandbox: SES then also authorizes every recipient's
+     * identity, so the send grant covers `identity/*`, limited to the sender's address.
+     */
+    sesSandbox: flag.default(false),
+    onCallEmail: optionalText.pipe(z.email("expected an email address").optional()),
+  })
+  .superRefine((settings, context) => {
+    // A shared bucket without a prefix would let the functions read (and Athena scan) all of it.
+    if (settings.lakeBucketName && !settings.lakePrefix) {
+      context.addIssue({
+        code: "custom",
+        path: ["lakePrefix"],
+        message: `an existing lake bucket (${settings.lakeBucketName}) needs the key prefix of the lake in it, e.g. warehouse/opspulse, so that the functions read that prefix only`,
+      });
+    }
+    if (settings.lakeKmsKeyArn && !settings.lakeBucketName) {
+      context.addIssue({
+        code: "custom",
+        path: ["lakeKmsKeyArn"],
+        message:
+          "a KMS key is for an existing lake bucket (set opspulse:lakeBucketName too); the bucket the stack creates uses SSE-S3",
+      });
+    }
+  });
 
 /** The resolved deployment settings (defaults filled in). */
 export type DeploymentSettings = z.output<typeof settingsSchema>;

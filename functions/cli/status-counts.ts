@@ -12,6 +12,7 @@ const LABELS: Readonly<Partial<Record<Status, (count: number) => string>>> = {
   data_incomplete: (n) => `${n} data incomplete`,
   insufficient_data: (n) => `${n} insufficient data`,
   met: (n) => `${n} met`,
+  tracking: (n) => `${n} tracking`,
 };
 
 /**

@@ -20,6 +20,18 @@ export interface QueryEngine {
    * when rollups are off, and then queries read them inlined from the raw data.
    */
   readonly rollups?: RollupStorage;
+  /**
+   * The same engine for one run that must stop by `deadline`: a query still running then
+   * is stopped (Athena: StopQueryExecution) and fails with the deadline as its cause, and
+   * none is started after it. Absent: the engine cannot stop a query (DuckDB runs in the
+   * process, which ends with the run).
+   */
+  withDeadline?(deadline: Date): QueryEngine;
+  /**
+   * First `dt` partition the engine can see, when it cannot see older ones (Athena: where
+   * the tables' partition projection starts); a period reading before it would count zeros.
+   */
+  readonly visibleFrom?: string;
   close(): Promise<void>;
 }
 
@@ -110,9 +122,23 @@ export interface SentEmail {
   readonly location: string;
 }
 
+/** A recipient the mail service no longer delivers to, after a bounce or a complaint. */
+export interface SuppressedRecipient {
+  readonly address: string;
+  /** Why: `BOUNCE` or `COMPLAINT` (SES's reasons). */
+  readonly reason: string;
+  /** When the service last recorded it (ISO 8601). */
+  readonly since: string;
+}
+
 /** Sends rendered emails (outbox folder locally, SES in AWS). */
 export interface Mailer {
   send(email: OutgoingEmail, context: { readonly runId: string }): Promise<SentEmail>;
+  /**
+   * Which of `addresses` the service suppresses (SES: the account's suppression list, fed
+   * by the bounces and complaints of earlier sends); absent when it keeps no such list.
+   */
+  suppressed?(addresses: readonly string[]): Promise<readonly SuppressedRecipient[]>;
 }
 
 /** A record that one delivery happened, so that it happens once. */

@@ -21,11 +21,18 @@ export interface AthenaWorkgroupProps {
   readonly accessLogs: AccessLogging;
 }
 
+/** The values of the QueryState dimension of Athena's query metrics. */
+export const ATHENA_QUERY_STATES = ["SUCCEEDED", "FAILED", "CANCELED"] as const;
+/** The values of the QueryType dimension of Athena's query metrics. */
+export const ATHENA_QUERY_TYPES = ["DML", "DDL", "UTILITY"] as const;
+
 /** Key prefix of query results in the results bucket. */
 export const RESULTS_PREFIX = "results/";
 
 export class AthenaWorkgroup extends Construct {
   readonly workgroupName: string;
+  /** A query that would scan more is cancelled (the runs size their rollup builds under it). */
+  readonly bytesScannedCutoffPerQuery: number;
   readonly workgroupArn: string;
   readonly resultsBucket: s3.Bucket;
   readonly workgroup: athena.CfnWorkGroup;
@@ -34,6 +41,7 @@ export class AthenaWorkgroup extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.workgroupName = props.workgroupName;
+    this.bytesScannedCutoffPerQuery = props.bytesScannedCutoffPerQuery;
     this.resultsBucket = secureBucket(this, "ResultsBucket", {
       accessLogs: props.accessLogs,
       lifecycleRules: [
@@ -116,13 +124,32 @@ export class AthenaWorkgroup extends Construct {
     );
   }
 
-  /** Bytes scanned by all queries of the workgroup (Athena's `ProcessedBytes`). */
-  metricBytesScanned(period: Duration): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: "AWS/Athena",
-      metricName: "ProcessedBytes",
-      dimensionsMap: { WorkGroup: this.workgroupName },
-      statistic: cloudwatch.Stats.SUM,
+  /**
+   * Bytes scanned by all queries of the workgroup. Athena publishes `ProcessedBytes` per
+   * query under the dimensions QueryState, QueryType and WorkGroup together (never under
+   * WorkGroup alone, and CloudWatch matches a metric's whole dimension set), so this is
+   * the sum of every state and type of the workgroup. Spelled out rather than a SEARCH
+   * expression: CloudWatch cannot alarm on SEARCH.
+   */
+  metricBytesScanned(period: Duration): cloudwatch.MathExpression {
+    const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+    for (const [s, state] of ATHENA_QUERY_STATES.entries()) {
+      for (const [t, type] of ATHENA_QUERY_TYPES.entries()) {
+        usingMetrics[`b${s}${t}`] = new cloudwatch.Metric({
+          namespace: "AWS/Athena",
+          metricName: "ProcessedBytes",
+          dimensionsMap: { QueryState: state, QueryType: type, WorkGroup: this.workgroupName },
+          statistic: cloudwatch.Stats.SUM,
+          period,
+        });
+      }
+    }
+    return new cloudwatch.MathExpression({
+      expression: Object.keys(usingMetrics)
+        .map((id) => `FILL(${id}, 0)`)
+        .join(" + "),
+      usingMetrics,
+      label: `Bytes scanned in workgroup ${this.workgroupName}`,
       period,
     });
   }

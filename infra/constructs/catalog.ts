@@ -58,6 +58,8 @@ const STORAGE_FORMATS = {
 /** The Glue database and one table per logical source. */
 export class LakeCatalog extends Construct {
   readonly databaseName: string;
+  /** First `dt` partition the projection covers: Athena sees no data before it. */
+  readonly firstDay: string;
   readonly tableNames: readonly string[];
   readonly #database: glue.CfnDatabase;
 
@@ -65,6 +67,7 @@ export class LakeCatalog extends Construct {
     super(scope, id);
     const account = Stack.of(this).account;
     this.databaseName = props.databaseName;
+    this.firstDay = props.firstDay;
     this.#database = new glue.CfnDatabase(this, "Database", {
       catalogId: account,
       databaseInput: {

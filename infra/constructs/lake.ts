@@ -3,7 +3,7 @@
  * case when a data team already lands events there). Everything opspulse reads lives under
  * one key prefix, and read access is granted on that prefix only.
  */
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
@@ -17,7 +17,15 @@ export interface LakeProps {
   readonly prefix: string;
   /** Access logging for a new bucket (an existing bucket keeps its own settings). */
   readonly accessLogs: AccessLogging;
+  /** The KMS key an existing bucket encrypts its objects with (SSE-KMS), if any. */
+  readonly kmsKeyArn?: string;
 }
+
+/** Key prefix, under the lake root, of the files a rollup build stages (rollups/_staging/). */
+export const ROLLUP_STAGING_PREFIX = "rollups/_staging/";
+
+/** Key prefix, under the lake root, of the per-day rollup build locks (rollups/_locks/). */
+export const ROLLUP_LOCKS_PREFIX = "rollups/_locks/";
 
 /** The lake: `s3://<bucket>/<prefix>` with `events/`, `orders/` and `dims/` below it. */
 export class Lake extends Construct {
@@ -25,11 +33,14 @@ export class Lake extends Construct {
   readonly prefix: string;
   /** Whether the stack created (and so owns) the bucket. */
   readonly created: boolean;
+  /** The bucket's SSE-KMS key (an existing bucket's, from the settings). */
+  readonly kmsKeyArn: string | undefined;
 
   constructor(scope: Construct, id: string, props: LakeProps) {
     super(scope, id);
     this.prefix = props.prefix;
     this.created = props.existingBucketName === undefined;
+    this.kmsKeyArn = props.kmsKeyArn;
     this.bucket = props.existingBucketName
       ? s3.Bucket.fromBucketName(this, "Bucket", props.existingBucketName)
       : secureBucket(this, "Bucket", {
@@ -40,6 +51,18 @@ export class Lake extends Construct {
             {
               id: "abort-incomplete-uploads",
               abortIncompleteMultipartUploadAfter: Duration.days(7),
+            },
+            // What a killed build leaves (its cleanup never ran): staged UNLOAD output and
+            // lock objects, all short-lived by design.
+            {
+              id: "expire-rollup-staging",
+              prefix: `${props.prefix}${ROLLUP_STAGING_PREFIX}`,
+              expiration: Duration.days(2),
+            },
+            {
+              id: "expire-rollup-locks",
+              prefix: `${props.prefix}${ROLLUP_LOCKS_PREFIX}`,
+              expiration: Duration.days(2),
             },
           ],
         });
@@ -76,6 +99,7 @@ export class Lake extends Construct {
         conditions: this.prefix ? { StringLike: { "s3:prefix": [`${this.prefix}*`] } } : undefined,
       }),
     );
+    this.#grantKey(grantee, "DecryptLakeObjects", ["kms:Decrypt"]);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: "LocateLakeBucket",
@@ -104,6 +128,26 @@ export class Lake extends Construct {
       grantee,
       objects,
       "The report runs rewrite the rollup partitions (one folder per local day, file names chosen by Athena's UNLOAD) under the lake's rollups/ prefix only; the raw tables stay read-only.",
+    );
+    this.#grantKey(grantee, "EncryptLakeRollups", ["kms:GenerateDataKey"]);
+  }
+
+  /**
+   * Lets `grantee` use the bucket's SSE-KMS key for `actions`, only as S3 calls it on its
+   * behalf (reads of Athena and the copies, UNLOAD's and the copies' writes); nothing
+   * without a key.
+   */
+  #grantKey(grantee: iam.IGrantable, sid: string, actions: string[]): void {
+    if (!this.kmsKeyArn) return;
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid,
+        actions,
+        resources: [this.kmsKeyArn],
+        conditions: {
+          StringEquals: { "kms:ViaService": `s3.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
     );
   }
 }

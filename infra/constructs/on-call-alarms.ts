@@ -26,7 +26,7 @@ export interface MonitoredFunction {
 export interface OnCallAlarmsProps {
   readonly functions: readonly MonitoredFunction[];
   readonly deadLetters: sqs.IQueue;
-  /** Athena `ProcessedBytes` summed over a day. */
+  /** Athena `ProcessedBytes` of the workgroup summed over a day (every dimension set). */
   readonly bytesScanned: cloudwatch.IMetric;
   readonly dailyBytesScannedThreshold: number;
   /** Email address subscribed to the topic at deploy (it must confirm the subscription). */

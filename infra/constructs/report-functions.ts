@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Duration, Stack } from "aws-cdk-lib";
+import { Duration, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
@@ -22,7 +22,6 @@ import {
   RUNTIME_FOLDERS,
   RUNTIME_PACKAGES,
 } from "../handlers.ts";
-import { acknowledgeWildcardResource } from "../nag.ts";
 import type { AthenaWorkgroup } from "./athena.ts";
 import type { LakeCatalog } from "./catalog.ts";
 import type { Lake } from "./lake.ts";
@@ -71,6 +70,10 @@ export class ReportFunctions extends Construct {
       OPSPULSE_RUNTIME: "aws",
       OPSPULSE_ATHENA_WORKGROUP: props.athena.workgroupName,
       OPSPULSE_ATHENA_DATABASE: props.catalog.databaseName,
+      // Partition projection starts there: a period before it would read no data.
+      OPSPULSE_LAKE_FIRST_DAY: props.catalog.firstDay,
+      // Rollup builds are sized to stay under the workgroup's per-query cutoff.
+      OPSPULSE_ATHENA_BYTES_CUTOFF: String(props.athena.bytesScannedCutoffPerQuery),
       // Where the runs keep the rollups they build (functions/lib/rollups/).
       OPSPULSE_LAKE_URI: props.lake.uri(),
       OPSPULSE_STATE_BUCKET: props.state.bucket.bucketName,
@@ -102,8 +105,9 @@ export class ReportFunctions extends Construct {
       props.athena.grantQuery(role);
       props.state.grantReadWrite(role);
       props.mail.grantSend(role);
+      props.mail.grantReadSuppressions(role);
 
-      acknowledgeTracing(role);
+      const tracing = grantTracing(this, handler.id, role);
       const scheduled = SCHEDULED_HANDLERS.includes(name);
       created[name] = new nodejs.NodejsFunction(this, handler.id, {
         description: handler.description,
@@ -115,7 +119,8 @@ export class ReportFunctions extends Construct {
         timeout: sizing.timeout,
         role,
         logGroup,
-        tracing: lambda.Tracing.ACTIVE,
+        // Active tracing is set on the function below; Tracing.ACTIVE would also add the
+        // X-Ray statement to the role's own policy (see grantTracing).
         environment: { ...environment, POWERTOOLS_SERVICE_NAME: `opspulse-${handler.id}` },
         projectRoot: REPO_ROOT,
         depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
@@ -129,18 +134,35 @@ export class ReportFunctions extends Construct {
             }
           : {}),
       });
+      (created[name].node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: "Active" };
+      created[name].node.addDependency(tracing);
     }
     this.functions = created;
   }
 }
 
-/** Lambda's active tracing needs X-Ray writes, which IAM cannot scope to a resource. */
-function acknowledgeTracing(role: iam.IRole): void {
-  acknowledgeWildcardResource(
-    role,
-    "*",
-    "Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (the Lambda service adds this statement).",
-  );
+/**
+ * Lambda's active tracing needs X-Ray writes, which IAM cannot scope to a resource. They go
+ * in a policy of their own, and the `Resource::*` finding is acknowledged on that policy
+ * only: any other statement with `*` in the role's policy is still a finding.
+ */
+function grantTracing(scope: Construct, id: string, role: iam.IRole): iam.Policy {
+  const policy = new iam.Policy(scope, `${id}Tracing`, {
+    roles: [role],
+    statements: [
+      new iam.PolicyStatement({
+        sid: "WriteTraces",
+        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        resources: ["*"],
+      }),
+    ],
+  });
+  Validations.of(policy).acknowledge({
+    id: "AwsSolutions-IAM5[Resource::*]",
+    reason:
+      "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; this policy holds nothing else.",
+  });
+  return policy;
 }
 
 /** Folders inside each bundle (under /var/task). */

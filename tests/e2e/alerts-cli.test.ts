@@ -19,7 +19,7 @@ const CLI = resolve("bin/opspulse.js");
 
 beforeAll(async () => {
   await writeAlertLake(LAKE);
-  writeAlertConfig(CONFIG, "reminder_every_hours: 24\n");
+  writeAlertConfig(CONFIG, "reminder_every_hours: 24\nseverity:\n  metrics: { gmv: page }\n");
 });
 
 interface Result {
@@ -66,7 +66,7 @@ describe("opspulse run with on-call alerts, in separate processes", () => {
       [1, 2, 3].map(() => opspulse(["run", "daily", "--date", "2026-03-02", ...folders(out)])),
     );
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
-    expect(sent(out)).toEqual(["managers", "managers", "on-call.start.gmv"]);
+    expect(sent(out)).toEqual(["managers", "managers", "on-call"]);
 
     const status = await opspulse(["alerts", "status", ...folders(out)]);
     expect(status.code).toBe(0);
@@ -88,7 +88,50 @@ describe("opspulse run with on-call alerts, in separate processes", () => {
       "2026-03-03 00:00      2026-03-02  start            gmv CN¥500.00 vs ≥ CN¥1,000.00 (since 2026-03-02)",
     );
     expect(replay.stdout).toContain("gmv: breached 1 of 2 periods · 1 start");
+    expect(replay.stdout).toContain("1 of 1 alerts accounted for");
+    expect(replay.stdout).toMatch(/on-call +1 messages · 0\.50\/period · at most 1\/run/);
     expect(sent(out)).toHaveLength(3); // the replay sent nothing
+  });
+
+  it("acknowledges and silences from the command line, listed by alerts status", async () => {
+    const out = join(tmp, "acks");
+    for (const date of ["2026-03-01", "2026-03-02"]) {
+      expect((await opspulse(["run", "daily", "--date", date, ...folders(out)])).code).toBe(0);
+    }
+    const ack = await opspulse(["alerts", "ack", "gmv", "--by", "li.wei", ...folders(out)]);
+    expect(ack.stdout).toBe("Acknowledged gmv by li.wei (daily/gmv/all).\n");
+    const silence = await opspulse([
+      "alerts",
+      "silence",
+      "participants/cmp_0014",
+      "--until",
+      "2099-01-01T00:00:00Z",
+      "--reason",
+      "launch week",
+      "--by",
+      "chen.jie",
+      ...folders(out),
+    ]);
+    expect(silence.code).toBe(0);
+    const status = await opspulse(["alerts", "status", ...folders(out)]);
+    expect(status.stdout).toMatch(/daily gmv: breached since 2026-03-02 · acked by li\.wei at /);
+    expect(status.stdout).toMatch(
+      /SILENCED +participants\/cmp_0014 until 2099-01-01 00:00 UTC by chen\.jie: launch week/,
+    );
+
+    const unknown = await opspulse(["alerts", "ack", "dau", ...folders(out)]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain(
+      'No open alert for dau: "opspulse alerts status" lists the open ones.',
+    );
+
+    expect((await opspulse(["alerts", "unack", "gmv", ...folders(out)])).code).toBe(0);
+    expect(
+      (await opspulse(["alerts", "unsilence", "participants/cmp_0014", ...folders(out)])).code,
+    ).toBe(0);
+    const after = await opspulse(["alerts", "status", ...folders(out)]);
+    expect(after.stdout).not.toContain("acked by");
+    expect(after.stdout).not.toContain("SILENCED");
   });
 
   it("exits non-zero with one failure notice and no report email when a query fails", async () => {

@@ -82,5 +82,11 @@ export function writeAlertConfig(configDir: string, alerts: string): void {
       "",
     ].join("\n"),
   );
-  writeFileSync(join(configDir, "alerts.yaml"), alerts);
+  // GMV, the fixture's one target, pages on-call (its default severity, notify, would go to
+  // its owner's digest, and the fixture's recipients have no owner lists).
+  const severity = alerts.includes("severity:") ? "" : "severity:\n  metrics: { gmv: page }\n";
+  writeFileSync(
+    join(configDir, "alerts.yaml"),
+    `${alerts}${alerts.endsWith("\n") || !alerts ? "" : "\n"}${severity}`,
+  );
 }

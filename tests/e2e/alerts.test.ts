@@ -1,7 +1,8 @@
 /**
  * On-call alerts through the real pipeline: DuckDB over a small Parquet lake, the
  * filesystem stores, the outbox mailer and `runReportWithAlerts`, one daily run per day.
- * Only GMV has a target (1 000), so each day's GMV decides what on-call gets.
+ * Only GMV has a target (1 000), so each day's GMV decides what on-call gets; GMV is set to
+ * page (its default severity, notify, would go to its owner's digest).
  */
 import {
   cpSync,
@@ -42,7 +43,7 @@ beforeAll(async () => {
 
   await writeAlertLake(LAKE);
   // Reminders every 36 h: the day after a start is too early, the day after that is due.
-  writeAlertConfig(CONFIG, "reminder_every_hours: 36\n");
+  writeAlertConfig(CONFIG, "reminder_every_hours: 36\nseverity:\n  metrics: { gmv: page }\n");
 });
 
 /** Opens fresh adapters on `outDir` (a run of its own, as a separate process would). */
@@ -62,7 +63,7 @@ async function open(outDir: string, day: string, lakeDir = LAKE) {
 async function runDay(
   outDir: string,
   day: string,
-  options: { force?: boolean; lakeDir?: string; timeZone?: string } = {},
+  options: { force?: boolean; lakeDir?: string; timeZone?: string; deliver?: boolean } = {},
 ): Promise<RunReportSummary> {
   const { deps, close } = await open(outDir, day, options.lakeDir);
   try {
@@ -71,6 +72,7 @@ async function runDay(
       date: day,
       ...(options.force ? { force: true } : {}),
       ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+      ...(options.deliver === false ? { deliver: false } : {}),
     });
   } finally {
     await close();
@@ -139,8 +141,10 @@ describe("on-call alerts over a sequence of days", () => {
     expect(sent(0)).toEqual([]);
 
     await runDay(out, "2026-03-02");
-    expect(sent(0)).toEqual(["on-call.start.gmv"]);
-    expect(onCall(out)[0]?.subject).toContain("GMV breached");
+    expect(sent(0)).toEqual(["on-call"]); // one grouped message for the run
+    expect(onCall(out)[0]?.subject).toBe(
+      "[OpsPulse] on-call · daily report 2026-03-02: 1 new — GMV: new today",
+    );
 
     // The same run again: the report is already delivered, nothing is sent.
     const again = await runDay(out, "2026-03-02");
@@ -153,19 +157,39 @@ describe("on-call alerts over a sequence of days", () => {
     await runDay(out, "2026-03-03"); // 24 h after the start: within the 36 h interval
     expect(sent(1)).toEqual([]);
 
-    await runDay(out, "2026-03-04"); // 48 h after the start: one reminder
-    expect(sent(1)).toEqual(["on-call.reminder.gmv"]);
+    await runDay(out, "2026-03-04"); // 48 h after the start: one reminder, as "day 3"
+    expect(sent(1)).toEqual(["on-call"]);
+    expect(onCall(out)[1]?.subject).toBe(
+      "[OpsPulse] on-call · daily report 2026-03-04: 1 ongoing — GMV: day 3 (since 2026-03-02)",
+    );
 
     await runDay(out, "2026-03-05"); // back above target
-    expect(sent(2)).toEqual(["on-call.resolved.gmv"]);
+    expect(sent(2)).toEqual(["on-call"]);
+    expect(onCall(out)[2]?.subject).toBe(
+      "[OpsPulse] on-call · daily report 2026-03-05: 1 resolved — GMV: resolved after 3 days",
+    );
 
     const managers = outbox(out).filter((e) => e.list === "managers");
     expect(managers).toHaveLength(6); // five days, plus the marked correction
-    const deliveries = readdirSync(join(out, "deliveries")).filter((f) => f.startsWith("alert"));
+    // One delivery per (run period, audience, contact point).
+    const deliveries = readdirSync(join(out, "deliveries")).filter((f) => f.startsWith("notify"));
     expect(deliveries.sort()).toEqual([
-      "alert%3Adaily%3Agmv%3Aall%3A2026-03-02%3Areminder%3A1%3Aon-call.json",
-      "alert%3Adaily%3Agmv%3Aall%3A2026-03-02%3Aresolved%3Aon-call.json",
-      "alert%3Adaily%3Agmv%3Aall%3A2026-03-02%3Astart%3Aon-call.json",
+      "notify%3Adaily%3A2026-03-02%3Aon-call%3Aemail%3Aemail.json",
+      "notify%3Adaily%3A2026-03-04%3Aon-call%3Aemail%3Aemail.json",
+      "notify%3Adaily%3A2026-03-05%3Aon-call%3Aemail%3Aemail.json",
+    ]);
+  });
+
+  it("dates a breach from its first breached period in the history, not from the first alert", async () => {
+    const out = join(tmp, "since");
+    // History stored without alerts (a backfill): GMV breached on 03-02 and 03-03 already.
+    for (const day of ["2026-03-01", "2026-03-02", "2026-03-03"]) {
+      await runDay(out, day, { deliver: false });
+    }
+    expect(onCall(out)).toEqual([]);
+    await runDay(out, "2026-03-04"); // the first run with alerts
+    expect(onCall(out).map((e) => e.subject)).toEqual([
+      "[OpsPulse] on-call · daily report 2026-03-04: 1 ongoing — GMV: day 3 (since 2026-03-02)",
     ]);
   });
 
@@ -179,25 +203,20 @@ describe("on-call alerts over a sequence of days", () => {
     expect(onCall(out)).toEqual([]);
     // The configured zone's run of that day still starts the alert.
     await runDay(out, "2026-03-02");
-    expect(onCall(out).map((e) => e.list)).toEqual(["on-call.start.gmv"]);
+    expect(onCall(out).map((e) => e.list)).toEqual(["on-call"]);
   });
 
-  it("puts the trend, the channel breakdown and the re-run command in the start alert", async () => {
+  it("puts the figures, the streak, why it moved and the commands in the grouped message", async () => {
     const out = join(tmp, "content");
     await runDay(out, "2026-03-01");
     await runDay(out, "2026-03-02");
-    const [start] = onCall(out);
-    const html = readFileSync(
-      join(out, "outbox", start?.run ?? "", "on-call.start.gmv.html"),
-      "utf8",
-    );
-    expect(start?.subject).toBe(
-      "[OpsPulse alert] GMV breached: CN¥500.00 vs target ≥ CN¥1,000.00 since Mar 2, 2026",
-    );
-    expect(html).toContain("Trend, last 14 days");
-    expect(html).toContain("CN¥1,200.00"); // the day before, from its snapshot
-    expect(html).toContain("GMV by channel, Mar 2, 2026 vs Mar 1, 2026");
-    expect(html).toContain("Moved most: app");
+    const [message] = onCall(out);
+    const html = readFileSync(join(out, "outbox", message?.run ?? "", "on-call.html"), "utf8");
+    expect(html).toContain("GMV");
+    expect(html).toContain("new today · CN¥500.00 vs target ≥ CN¥1,000.00");
+    // GMV's registry breakdown is orders by channel: the channel that moved most first.
+    expect(html).toMatch(/GMV — GMV · orders by channel: app CN¥[\d,.]+ → CN¥[\d,.]+/);
+    expect(html).toContain("opspulse alerts ack gmv --by NAME");
     expect(html).toContain("opspulse run daily --date 2026-03-02");
   });
 
@@ -210,7 +229,7 @@ describe("on-call alerts over a sequence of days", () => {
       runDay(out, "2026-03-02"),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
-    expect(onCall(out).map((e) => e.list)).toEqual(["on-call.start.gmv"]);
+    expect(onCall(out).map((e) => e.list)).toEqual(["on-call"]);
     expect(outbox(out).filter((e) => e.list === "managers")).toHaveLength(2); // 03-01 and 03-02
     // Each run judged the day and offered the start alert; the delivery log let one out.
     const judged = runLog(out).filter((e) => e.type === "alerts" && e.periodKey === "2026-03-02");
@@ -235,7 +254,7 @@ describe("the data-completeness gate", () => {
     // GMV reads events and orders: not judged, so no breach in the email and no KPI alert.
     expect(summary.metrics.gmv?.status).toBe("data_incomplete");
     const alerts = onCall(out);
-    expect(alerts.map((e) => e.list)).toEqual(["on-call.data.events"]);
+    expect(alerts.map((e) => e.list)).toEqual(["on-call"]);
     expect(alerts[0]?.subject).toContain("events dt=2026-03-02 missing: 0 rows");
     const managers = outbox(out).filter((e) => e.list === "managers");
     const html = readFileSync(join(out, "outbox", managers[1]?.run ?? "", "managers.html"), "utf8");

@@ -121,7 +121,7 @@ describe("a thin events partition", () => {
     expect(Object.keys(emailsOf(out, "run-2026-03-02")).sort()).toEqual([
       "managers",
       "managers-zh",
-      "on-call.start.gmv",
+      "on-call",
     ]);
   });
 
@@ -140,7 +140,7 @@ describe("a thin events partition", () => {
 
     const emails = emailsOf(out, "run-2026-03-02");
     // On-call: exactly one data alert, no start alert for GMV.
-    expect(Object.keys(emails).sort()).toEqual(["managers", "managers-zh", "on-call.data.events"]);
+    expect(Object.keys(emails).sort()).toEqual(["managers", "managers-zh", "on-call"]);
 
     const en = emails.managers;
     const subject = summary.emails.find((e) => e.list === "managers")?.subject;
@@ -181,7 +181,7 @@ describe("a thin events partition", () => {
     expect(report[0]?.completeness).toMatchObject({ complete: false });
     const alerts = runLog(out).filter((e) => e.type === "alerts" && e.periodKey === "2026-03-02");
     expect(alerts[0]?.notifications).toEqual([
-      expect.objectContaining({ kind: "data_incomplete", status: "sent" }),
+      expect.objectContaining({ kind: "data_incomplete", status: "sent", audience: "on-call" }),
     ]);
 
     // The next day is complete again and still below target: its breach opens the episode,
@@ -190,9 +190,12 @@ describe("a thin events partition", () => {
     expect(Object.keys(emailsOf(out, "run-2026-03-03")).sort()).toEqual([
       "managers",
       "managers-zh",
-      "on-call.start.gmv",
+      "on-call",
     ]);
-    const deliveries = readdirSync(join(out, "deliveries")).filter((f) => f.startsWith("alert"));
-    expect(deliveries).toEqual(["alert%3Adaily%3Agmv%3Aall%3A2026-03-03%3Astart%3Aon-call.json"]);
+    const deliveries = readdirSync(join(out, "deliveries")).filter((f) => f.startsWith("notify"));
+    expect(deliveries).toEqual([
+      "notify%3Adaily%3A2026-03-02%3Aon-call%3Aemail%3Aemail.json", // the data alert
+      "notify%3Adaily%3A2026-03-03%3Aon-call%3Aemail%3Aemail.json", // GMV's start
+    ]);
   });
 });

@@ -67,7 +67,7 @@ describe("duplicate and concurrent scheduled events (embedded runtime)", () => {
     expect(second.outcome).toBe("skipped_already_delivered");
     expect(second.queries).toBe(0);
     // One managers email, one GMV breach alert: nothing lost, nothing twice.
-    expect(countByList(outbox(out))).toEqual({ managers: 1, "on-call.start.gmv": 1 });
+    expect(countByList(outbox(out))).toEqual({ managers: 1, "on-call": 1 });
     const emailed = outbox(out).find((e) => e.list === "managers");
     expect(emailed?.to).toBe("ops-director@example.com");
     expect(emailed?.subject).toContain("1 breach");
@@ -94,11 +94,11 @@ describe("duplicate and concurrent scheduled events (embedded runtime)", () => {
     );
     expect(managerStatuses.filter((s) => s === "sent")).toHaveLength(1);
     expect(managerStatuses.filter((s) => s === "already_delivered")).toHaveLength(19);
-    expect(countByList(outbox(out))).toEqual({ managers: 1, "on-call.start.gmv": 1 });
+    expect(countByList(outbox(out))).toEqual({ managers: 1, "on-call": 1 });
     // One delivery record per key, each completed with the message id of the one email.
     const records = deliveryRecords(out);
     expect(Object.keys(records).sort()).toEqual([
-      "alert:daily:gmv:all:2026-03-02:start:on-call",
+      "notify:daily:2026-03-02:on-call:email:email",
       "report:daily:2026-03-02:managers",
     ]);
     for (const record of Object.values(records)) expect(record.state).toBe("delivered");

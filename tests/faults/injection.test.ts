@@ -135,7 +135,7 @@ describe("hostile names in the data", () => {
   it("are escaped in every HTML part and still shown", () => {
     expect(summary.outcome).toBe("ok");
     const managers = emails.find((e) => e.list === "managers");
-    const alert = emails.find((e) => e.list === "on-call.start.gmv");
+    const alert = emails.find((e) => e.list === "on-call");
     expect(managers && alert).toBeTruthy();
     for (const email of emails) {
       for (const markup of RAW_MARKUP)

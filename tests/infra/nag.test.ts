@@ -54,6 +54,18 @@ describe("cdk-nag AwsSolutionsChecks", () => {
     for (const { id } of iam5) expect(id).toMatch(/AwsSolutions-IAM5\[Resource::.+\]$/);
   });
 
+  it("acknowledges X-Ray's `*` on its own policy only: another `*` in a role is a finding", () => {
+    const fresh = buildApp({ context: { ...cdkJsonContext(), "aws:cdk:bundling-stacks": [] } });
+    fresh.stack.functions.functions.scheduledReport.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["ses:SendEmail"], resources: ["*"] }),
+    );
+    expect(findings(fresh.app)).toEqual([
+      expect.stringMatching(
+        /^AwsSolutions-IAM5\[Resource::\*\] at OpsPulse\/Functions\/ScheduledReportRole/,
+      ),
+    ]);
+  });
+
   it("catches an unacknowledged wildcard, and synth then fails", () => {
     const fresh = buildApp({ context: { ...cdkJsonContext(), "aws:cdk:bundling-stacks": [] } });
     fresh.stack.functions.functions.adhocRun.addToRolePolicy(

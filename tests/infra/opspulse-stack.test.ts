@@ -114,6 +114,27 @@ describe("buckets", () => {
     }
   });
 
+  it("expires what a killed rollup build leaves in the lake: staged UNLOAD files and locks", () => {
+    const lifecycle = buckets()[logicalId(stack.lake.bucket)]?.Properties.LifecycleConfiguration as
+      | { Rules: { Id: string; Prefix?: string; ExpirationInDays?: number; Status: string }[] }
+      | undefined;
+    const rules = lifecycle?.Rules;
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Prefix: "rollups/_staging/",
+          ExpirationInDays: 2,
+          Status: "Enabled",
+        }),
+        expect.objectContaining({
+          Prefix: "rollups/_locks/",
+          ExpirationInDays: 2,
+          Status: "Enabled",
+        }),
+      ]),
+    );
+  });
+
   it("keeps the state bucket versioned and retained", () => {
     const state = template.findResources("AWS::S3::Bucket")[logicalId(stack.state.bucket)] as
       | (Resource & { DeletionPolicy?: string })
@@ -272,6 +293,8 @@ describe("Lambda functions", () => {
         OPSPULSE_STATE_BUCKET: ref(logicalId(stack.state.bucket)),
         OPSPULSE_ATHENA_WORKGROUP: "opspulse",
         OPSPULSE_ATHENA_DATABASE: "opspulse",
+        OPSPULSE_LAKE_FIRST_DAY: "2024-01-01",
+        OPSPULSE_ATHENA_BYTES_CUTOFF: String(10 * 1024 ** 3),
         OPSPULSE_SES_CONFIGURATION_SET: ref(logicalId(stack.mail.configurationSet)),
         OPSPULSE_CONFIG_DIR: "/var/task/config",
         OPSPULSE_QUERIES_DIR: "/var/task/queries",
@@ -385,6 +408,38 @@ describe("least-privilege IAM of the functions", () => {
     ]);
   });
 
+  it("SES: bounces, complaints and rejections go to an encrypted topic; the runs may read suppressions", () => {
+    const topic = stack.mail.feedbackTopic;
+    template.hasResourceProperties("AWS::SES::ConfigurationSetEventDestination", {
+      ConfigurationSetName: ref(logicalId(stack.mail.configurationSet)),
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: ["bounce", "complaint", "reject"],
+        SnsDestination: { TopicARN: ref(logicalId(topic)) },
+      }),
+    });
+    expect(
+      template.findResources("AWS::SNS::Topic")[logicalId(topic)]?.Properties.KmsMasterKeyId,
+    ).toBeDefined();
+    // SES may publish to it, for this configuration set only.
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: "sns:Publish",
+            Principal: { Service: "ses.amazonaws.com" },
+            Condition: Match.objectLike({
+              StringEquals: Match.objectLike({ "AWS:SourceArn": Match.anyValue() }),
+            }),
+          }),
+        ]),
+      },
+    });
+    for (const name of ["scheduledReport", "campaigns", "adhocRun"] as const) {
+      expect(resourcesFor(roleOf(name), "ses:GetSuppressedDestination")).toEqual(["*"]);
+    }
+  });
+
   it("SES: send from the sender's domain identity through the configuration set only", () => {
     const resources = resourcesFor(roleOf("adhocRun"), "ses:SendRawEmail").map((r) =>
       JSON.stringify(stack.resolve(r)),
@@ -394,10 +449,11 @@ describe("least-privilege IAM of the functions", () => {
     expect(resources.some((r) => r.includes(":configuration-set/"))).toBe(true);
   });
 
-  it("uses no wildcard resource but X-Ray's, which has no resource-level permissions", () => {
+  it("uses no wildcard resource but those of actions without resource-level permissions", () => {
     for (const name of ["scheduledReport", "campaigns", "adhocRun"] as const) {
       const wildcard = statementsOf(roleOf(name)).filter((s) => s.Resource.includes("*"));
       expect(wildcard.flatMap((s) => s.Action).sort()).toEqual([
+        "ses:GetSuppressedDestination",
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
       ]);
@@ -523,15 +579,57 @@ describe("on-call alarms", () => {
     });
   });
 
-  it("alarms when Athena scans more than the daily budget in the workgroup", () => {
-    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      MetricName: "ProcessedBytes",
-      Namespace: "AWS/Athena",
-      Dimensions: [{ Name: "WorkGroup", Value: "opspulse" }],
-      Statistic: "Sum",
-      Period: 86_400,
+  it("alarms when Athena scans more than the daily budget, on the dimensions Athena publishes", () => {
+    // Athena publishes ProcessedBytes under QueryState + QueryType + WorkGroup together; an
+    // alarm on {WorkGroup} alone watches a metric that never exists and never fires.
+    const [alarm] = alarms().filter((a) =>
+      JSON.stringify(a.Properties.Metrics ?? "").includes("ProcessedBytes"),
+    );
+    expect(alarm?.Properties).toMatchObject({
       Threshold: 50 * 1024 ** 3,
+      ComparisonOperator: "GreaterThanThreshold",
     });
+    type Query = {
+      Id: string;
+      Expression?: string;
+      ReturnData?: boolean;
+      MetricStat?: {
+        Metric: {
+          MetricName: string;
+          Namespace: string;
+          Dimensions: { Name: string; Value: string }[];
+        };
+        Period: number;
+        Stat: string;
+      };
+    };
+    const queries = (alarm?.Properties.Metrics ?? []) as Query[];
+    const stats = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat);
+    const [sum] = queries.filter((q) => q.Expression);
+    expect(stats).toHaveLength(9);
+    for (const stat of stats) {
+      expect(stat).toMatchObject({ Period: 86_400, Stat: "Sum" });
+      expect(stat?.Metric.Namespace).toBe("AWS/Athena");
+      expect(stat?.Metric.MetricName).toBe("ProcessedBytes");
+      expect(stat?.Metric.Dimensions.map((d) => d.Name).sort()).toEqual([
+        "QueryState",
+        "QueryType",
+        "WorkGroup",
+      ]);
+      expect(stat?.Metric.Dimensions.find((d) => d.Name === "WorkGroup")?.Value).toBe("opspulse");
+    }
+    const combos = stats.map((stat) =>
+      ["QueryState", "QueryType"]
+        .map((n) => stat?.Metric.Dimensions.find((d) => d.Name === n)?.Value)
+        .join("/"),
+    );
+    expect(new Set(combos).size).toBe(9);
+    expect(combos).toEqual(expect.arrayContaining(["SUCCEEDED/DML", "FAILED/DML", "CANCELED/DML"]));
+    // The alarm is on the sum of all of them (a missing series counts 0), never on SEARCH.
+    expect(sum).toMatchObject({ ReturnData: true });
+    for (const q of queries.filter((q) => q.MetricStat))
+      expect(sum?.Expression).toContain(`FILL(${q.Id}, 0)`);
+    expect(sum?.Expression).not.toMatch(/SEARCH/);
   });
 
   it("sends every alarm (and its recovery) to the on-call topic", () => {
@@ -578,6 +676,7 @@ describe("outputs", () => {
       "AthenaWorkgroupName",
       "GlueDatabaseName",
       "LakeRoot",
+      "MailFeedbackTopicArn",
       "OnCallTopicArn",
       "SesConfigurationSetName",
       "StateBucketName",

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import type { CfnElement } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
@@ -63,6 +64,86 @@ describe("an existing lake bucket", () => {
           Match.objectLike({
             Sid: "ListLakePrefix",
             Condition: { StringLike: { "s3:prefix": ["warehouse/opspulse/*"] } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("stays cdk-nag clean", () => {
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+});
+
+describe("an existing lake bucket encrypted with SSE-KMS", () => {
+  const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const { template, app, stack } = synthOpsPulse({
+    context: {
+      "opspulse:lakeBucketName": "acme-data-lake",
+      "opspulse:lakePrefix": "warehouse/opspulse",
+      "opspulse:lakeKmsKeyArn": key,
+    },
+  });
+
+  it("lets every function decrypt the lake and encrypt its rollups with that key, through S3 only", () => {
+    for (const fn of Object.values(stack.functions.functions)) {
+      const role = stack.getLogicalId(fn.role?.node.defaultChild as CfnElement);
+      const policies = template.findResources("AWS::IAM::Policy", {
+        Properties: { Roles: [{ Ref: role }] },
+      });
+      const statements = Object.values(policies).flatMap(
+        (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      );
+      const viaS3 = {
+        StringEquals: {
+          "kms:ViaService": { "Fn::Join": ["", ["s3.", { Ref: "AWS::Region" }, ".amazonaws.com"]] },
+        },
+      };
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Action: "kms:Decrypt", Resource: key, Condition: viaS3 }),
+          expect.objectContaining({
+            Action: "kms:GenerateDataKey",
+            Resource: key,
+            Condition: viaS3,
+          }),
+        ]),
+      );
+    }
+  });
+
+  it("stays cdk-nag clean", () => {
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+
+  it("is refused for the bucket the stack creates, and an existing bucket needs a prefix", () => {
+    expect(() => synthOpsPulse({ context: { "opspulse:lakeKmsKeyArn": key } })).toThrow(
+      /opspulse:lakeKmsKeyArn: a KMS key is for an existing lake bucket/,
+    );
+    expect(() =>
+      synthOpsPulse({ context: { "opspulse:lakeBucketName": "acme-data-lake" } }),
+    ).toThrow(
+      /context opspulse:lakePrefix: an existing lake bucket \(acme-data-lake\) needs the key prefix/,
+    );
+  });
+});
+
+describe("SES in the sandbox", () => {
+  const { template, app } = synthOpsPulse({ context: { "opspulse:sesSandbox": "true" } });
+
+  it("grants sends to any verified identity, only From the configured sender", () => {
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: "SendReportMailSandbox",
+            Action: ["ses:SendEmail", "ses:SendRawEmail"],
+            Resource: Match.arrayWith([
+              {
+                "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":identity/\\*$")])],
+              },
+            ]),
+            Condition: { StringEquals: { "ses:FromAddress": "reports@example.com" } },
           }),
         ]),
       },

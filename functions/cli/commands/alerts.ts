@@ -4,15 +4,20 @@
  */
 import type { Command } from "commander";
 import { type ReplayReport, replayStoredAlerts } from "../../lib/alerts/replay.ts";
+import { activeSilences } from "../../lib/kpi/alert-acks.ts";
 import {
   type AlertNotification,
   type AlertRecord,
   parseAlertState,
+  type StoredSilence,
   WHOLE_BUSINESS,
 } from "../../lib/kpi/alerts.ts";
 import { metric } from "../../lib/kpi/registry.ts";
+import type { Mailer } from "../../lib/ports.ts";
 import { EMPTY_VALUE, valueFormatter } from "../../lib/report/email/i18n.ts";
+import { configuredRecipients, describeSuppressed } from "../../lib/runtime/mail-feedback.ts";
 import { UserError } from "../errors.ts";
+import { registerAlertAcks } from "./alert-acks.ts";
 import {
   dateRangeOptions,
   type FolderOptions,
@@ -56,15 +61,32 @@ export function registerAlerts(program: Command): void {
           return;
         }
         process.stdout.write(
-          `${describeStatus(Object.values(state.records), version, opts.all)}\n`,
+          `${describeStatus(Object.values(state.records), version, opts.all, activeSilences(state, new Date()))}\n`,
         );
+        // Bounces and complaints: recipients SES now drops silently (SES mailer only).
+        const feedback = await suppressedLines(runtime.deps);
+        if (feedback.length > 0) process.stdout.write(`${feedback.join("\n")}\n`);
       } finally {
         await runtime.close();
       }
     });
 
+  registerAlertAcks(alerts);
+
   // `opspulse replay` too: the name the issue and the README use.
   for (const parent of [alerts, program]) registerReplay(parent);
+}
+
+async function suppressedLines(deps: {
+  readonly mailer: Mailer;
+  readonly config: Parameters<typeof configuredRecipients>[0];
+}): Promise<string[]> {
+  if (!deps.mailer.suppressed) return [];
+  try {
+    return describeSuppressed(await deps.mailer.suppressed(configuredRecipients(deps.config)));
+  } catch (error) {
+    return [`Could not read SES's suppression list: ${(error as Error).message.split("\n")[0]}`];
+  }
 }
 
 function registerReplay(parent: Command): void {
@@ -157,6 +179,34 @@ export function describeReplay(
   if (replay.suppressed.length > 0) {
     lines.push("", `${replay.suppressed.length} alert(s) muted by silences.`);
   }
+  lines.push("", ...describeVolume(replay));
+  return lines;
+}
+
+/** Messages per audience and per person: one message per run and audience. */
+export function describeVolume(replay: ReplayReport): string[] {
+  const { volume } = replay;
+  const lines = [
+    `Messages (one per run and audience) over ${volume.periods} periods: ${volume.accounted} of ${volume.notifications} alerts accounted for (${volume.off} with severity off).`,
+  ];
+  for (const a of volume.audiences) {
+    const items = Object.entries(a.items)
+      .map(([kind, count]) => `${count} ${kind}`)
+      .join(", ");
+    lines.push(
+      `  ${a.audience.padEnd(30)} ${String(a.messages).padStart(3)} messages · ${a.perPeriod.toFixed(2)}/period · at most ${a.maxPerRun}/run · ${a.recipients} recipient(s) · ${items}`,
+    );
+  }
+  const people = Object.entries(volume.perPerson).sort((a, b) => b[1] - a[1]);
+  if (people.length > 0) {
+    lines.push(
+      "Per person:",
+      ...people.map(
+        ([address, count]) =>
+          `  ${address.padEnd(30)} ${count} messages · ${(count / Math.max(1, volume.periods)).toFixed(2)}/period`,
+      ),
+    );
+  }
   return lines;
 }
 
@@ -190,6 +240,7 @@ export function describeStatus(
   records: readonly AlertRecord[],
   version: string | undefined,
   all = false,
+  silences: readonly StoredSilence[] = [],
 ): string {
   if (version === undefined) return "No alert state yet: no report has been judged for on-call.";
   const order = { breaching: 0, error: 1, data_incomplete: 2, ok: 3 } as const;
@@ -211,6 +262,9 @@ export function describeStatus(
     const details = [
       r.episode ? `breached since ${r.episode.start}` : "",
       r.episode && !r.episode.notified ? "start alert not sent yet (silenced)" : "",
+      r.episode?.ack
+        ? `acked by ${r.episode.ack.by} at ${r.episode.ack.at.slice(0, 16).replace("T", " ")} UTC`
+        : "",
       r.episode?.reminders ? `${r.episode.reminders} reminder(s)` : "",
       r.episode?.lastNotifiedAt
         ? `last alert ${r.episode.lastNotifiedAt.slice(0, 16).replace("T", " ")} UTC`
@@ -223,6 +277,11 @@ export function describeStatus(
     ].filter(Boolean);
     lines.push(
       `  ${r.state.replaceAll("_", " ").toUpperCase().padEnd(16)} ${what}: ${details.join(" · ")}`,
+    );
+  }
+  for (const s of silences) {
+    lines.push(
+      `  ${"SILENCED".padEnd(16)} ${s.metric}${s.scope ? `/${s.scope}` : ""} until ${s.until.slice(0, 16).replace("T", " ")} UTC by ${s.by}${s.reason ? `: ${s.reason}` : ""}`,
     );
   }
   return lines.join("\n");

@@ -2,7 +2,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Command } from "commander";
 import {
   InvokeInputError,
-  invokeAdhoc,
+  invokeAdhocRange,
   parseAdhocPayload,
   resolveFunctionName,
 } from "../../lib/runtime/invoke.ts";
@@ -69,7 +69,13 @@ export function registerInvoke(program: Command): void {
         throw error;
       }
       process.stderr.write(`invoking ${functionName} …\n`);
-      const result = await invokeAdhoc(new LambdaClient({}), functionName, payload);
+      // A long range comes back in parts: each invocation stops before its deadline and
+      // leaves the rest of the range to the next one.
+      const result = await invokeAdhocRange(new LambdaClient({}), functionName, payload, (part) => {
+        if (part.ok && part.next?.range) {
+          process.stderr.write(`continuing from ${part.next.range.from} in a new invocation …\n`);
+        }
+      });
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else {
         for (const run of result.runs) {

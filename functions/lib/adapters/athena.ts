@@ -9,7 +9,8 @@
  *
  * A run is: StartQueryExecution (with a client request token, so that a retried start
  * does not start a second query) → GetQueryExecution polled with exponential backoff until
- * the query ends or the total timeout passes (then StopQueryExecution) → GetQueryResults
+ * the query ends, the total timeout passes or the run's deadline comes (then
+ * StopQueryExecution: a query is never left running behind a run that gave up) → GetQueryResults
  * page by page, each value converted from Athena's text to the `Cell` form the DuckDB
  * adapter also returns. Throttled calls are retried, boundedly, with backoff.
  */
@@ -24,6 +25,7 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
+import { DeadlineExceededError, msUntil } from "../deadline.ts";
 import type { Cell, QueryEngine, QueryResult, Row } from "../ports.ts";
 import { bindParams, type QueryFile, type QueryParams } from "../query/query-file.ts";
 import {
@@ -63,27 +65,50 @@ export interface AthenaEngineOptions {
   readonly now?: () => number;
   /** Makes the idempotency token of one query start (default a random UUID). */
   readonly requestToken?: () => string;
+  /** First `dt` the tables' partition projection covers; the engine reports it as `visibleFrom`. */
+  readonly firstDay?: string;
 }
+
+/**
+ * How a query ended without rows: `failed` and `cancelled` as Athena says (a query over the
+ * workgroup's bytes-scanned cutoff is cancelled), `timeout` after the engine's own limit,
+ * `deadline` when the run's deadline came first, `api` when a call itself failed.
+ */
+export type AthenaFailureKind = "failed" | "cancelled" | "timeout" | "deadline" | "api";
 
 /** A query failed, was cancelled or timed out in Athena; the message says which and why. */
 export class AthenaQueryError extends Error {
   override name = "AthenaQueryError";
   readonly queryName: string;
   readonly queryExecutionId: string | undefined;
+  readonly kind: AthenaFailureKind;
   constructor(
     message: string,
-    details: { queryName: string; queryExecutionId?: string | undefined; cause?: unknown },
+    details: {
+      queryName: string;
+      queryExecutionId?: string | undefined;
+      cause?: unknown;
+      kind?: AthenaFailureKind;
+    },
   ) {
     super(message, { cause: details.cause });
     this.queryName = details.queryName;
     this.queryExecutionId = details.queryExecutionId;
+    this.kind = details.kind ?? "api";
   }
 }
 
 const RESULTS_PAGE_SIZE = 1000;
 
-/** Creates the Athena engine. `close()` leaves the client to its owner. */
+/**
+ * Creates the Athena engine. `close()` leaves the client to its owner; `withDeadline(d)`
+ * is the same engine for one run that must stop by `d`.
+ */
 export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
+  return athenaEngine(options, undefined);
+}
+
+function athenaEngine(options: AthenaEngineOptions, deadline: Date | undefined): QueryEngine {
   const client = options.client;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
@@ -122,6 +147,12 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
   }
 
   async function start(query: QueryFile, sql: string): Promise<string> {
+    if (deadline && msUntil(deadline, now()) <= 0) {
+      throw new DeadlineExceededError(
+        `Query ${query.name} was not started: the run's deadline (${deadline.toISOString()}) has passed.`,
+        deadline,
+      );
+    }
     // One token for every attempt of this start: a retried start returns the same query.
     const token = requestToken();
     const started = await call("StartQueryExecution", query, undefined, () =>
@@ -171,19 +202,27 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
           "Athena gave no reason";
         throw new AthenaQueryError(
           `Query ${query.name} ${state === "FAILED" ? "failed" : "was cancelled"} in Athena (${id}): ${reason}`,
-          { queryName: query.name, queryExecutionId: id },
+          {
+            queryName: query.name,
+            queryExecutionId: id,
+            kind: state === "FAILED" ? "failed" : "cancelled",
+          },
         );
       }
-      const remaining = startedAt + timeoutMs - now();
+      const remaining = Math.min(startedAt + timeoutMs - now(), msUntil(deadline, now()));
       if (remaining <= 0) {
-        await stopAfterTimeout(query, id);
+        await stopRunning(query, id, msUntil(deadline, now()) <= 0 ? "deadline" : "timeout");
       }
       await sleep(Math.min(wait, remaining));
       wait = Math.min(wait * 2, maxPollMs);
     }
   }
 
-  async function stopAfterTimeout(query: QueryFile, id: string): Promise<never> {
+  async function stopRunning(
+    query: QueryFile,
+    id: string,
+    why: "timeout" | "deadline",
+  ): Promise<never> {
     let stopNote = "stopped it";
     try {
       await withRetry(
@@ -194,9 +233,20 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
     } catch (error) {
       stopNote = `could not stop it (${errorName(error)}: ${errorMessage(error)}); stop it in the console`;
     }
+    if (why === "deadline" && deadline) {
+      throw new AthenaQueryError(
+        `Query ${query.name} (${id}) was still running at the run's deadline (${deadline.toISOString()}, kept before the Lambda's timeout), so opspulse ${stopNote}. Re-run the period; if it recurs, raise the function's timeout or check the query's partition pruning.`,
+        {
+          queryName: query.name,
+          queryExecutionId: id,
+          kind: "deadline",
+          cause: new DeadlineExceededError("the run's deadline passed", deadline),
+        },
+      );
+    }
     throw new AthenaQueryError(
       `Query ${query.name} (${id}) did not finish within ${Math.round(timeoutMs / 1000)} s, so opspulse ${stopNote}. Check the workgroup's queue and the query's partition pruning, or raise the timeout.`,
-      { queryName: query.name, queryExecutionId: id },
+      { queryName: query.name, queryExecutionId: id, kind: "timeout" },
     );
   }
 
@@ -254,6 +304,8 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
       };
     },
     async close() {},
+    withDeadline: (runDeadline: Date) => athenaEngine(options, runDeadline),
+    ...(options.firstDay ? { visibleFrom: options.firstDay } : {}),
   };
 }
 

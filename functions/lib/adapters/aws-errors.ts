@@ -86,10 +86,15 @@ export function isConditionalConflict(error: unknown): boolean {
   return errorName(error) === "ConditionalRequestConflict" || httpStatusOf(error) === 409;
 }
 
-/** Whether S3 says the object does not exist. */
+/** Whether S3 says the object does not exist (SES v2: the resource, e.g. a suppression). */
 export function isNotFound(error: unknown): boolean {
   const name = errorName(error);
-  return name === "NoSuchKey" || name === "NotFound" || httpStatusOf(error) === 404;
+  return (
+    name === "NoSuchKey" ||
+    name === "NotFound" ||
+    name === "NotFoundException" ||
+    httpStatusOf(error) === 404
+  );
 }
 
 /** How often and how long to retry. */

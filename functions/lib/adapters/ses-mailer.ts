@@ -9,18 +9,25 @@
  * of emails, so waiting is cheaper than failing the run).
  */
 import { randomUUID } from "node:crypto";
-import { type MessageTag, type SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import {
+  GetSuppressedDestinationCommand,
+  type MessageTag,
+  type SESv2Client,
+  SendEmailCommand,
+} from "@aws-sdk/client-sesv2";
 import {
   type Clock,
   type Mailer,
   type OutgoingEmail,
   type SentEmail,
+  type SuppressedRecipient,
   systemClock,
 } from "../ports.ts";
 import { buildMime } from "../report/mime.ts";
 import {
   errorMessage,
   errorName,
+  isNotFound,
   isThrottling,
   type RetryPolicy,
   realSleep,
@@ -47,6 +54,8 @@ export interface SesMailerOptions {
 /** Why SES did not send; `retryable` says whether the same send may succeed later. */
 export type SesFailure =
   | "rejected"
+  | "sandbox"
+  | "not-authorized"
   | "sender-not-verified"
   | "sending-paused"
   | "throttled"
@@ -117,6 +126,31 @@ export function createSesMailer(options: SesMailerOptions): Mailer {
         throw describeSesError(error, email, options.configurationSetName, retry.maxRetries);
       }
     },
+
+    async suppressed(addresses) {
+      const found: SuppressedRecipient[] = [];
+      for (const address of new Set(addresses.map((a) => a.trim().toLowerCase()))) {
+        try {
+          const answer = await withRetry(
+            () =>
+              options.client.send(new GetSuppressedDestinationCommand({ EmailAddress: address })),
+            isThrottling,
+            retry,
+          );
+          const destination = answer.SuppressedDestination;
+          if (destination) {
+            found.push({
+              address,
+              reason: destination.Reason ?? "UNKNOWN",
+              since: destination.LastUpdateTime?.toISOString() ?? "",
+            });
+          }
+        } catch (error) {
+          if (!isNotFound(error)) throw error; // NotFoundException: not suppressed
+        }
+      }
+      return found;
+    },
   };
 }
 
@@ -147,10 +181,25 @@ function describeSesError(
   }
   switch (errorName(error)) {
     case "MessageRejected":
+      // The sandbox's answer for a recipient that is not a verified identity.
+      if (/not verified/i.test(said)) {
+        return fail(
+          "sandbox",
+          false,
+          `SES is in the sandbox and a recipient of ${email.to.join(", ")} is not a verified identity (${said}). Verify each recipient in SES, or request production access; while in the sandbox deploy with -c opspulse:sesSandbox=true.`,
+        );
+      }
       return fail(
         "rejected",
         false,
-        `the message was rejected (${said}). If the account is in the SES sandbox, every recipient must be verified; otherwise check the content and attachments.`,
+        `the message was rejected (${said}). Check the content and attachments.`,
+      );
+    case "AccessDeniedException":
+    case "AccessDenied":
+      return fail(
+        "not-authorized",
+        false,
+        `the function may not send it (${said}). In the SES sandbox SES also authorizes each recipient's identity: deploy with -c opspulse:sesSandbox=true, or request production access; otherwise check that opspulse:sesIdentity is the sender's verified identity.`,
       );
     case "MailFromDomainNotVerifiedException":
       return fail(

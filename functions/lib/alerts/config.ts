@@ -7,6 +7,9 @@ import * as z from "zod";
 import { type AlertRules, DEFAULT_ALERT_RULES } from "../kpi/alerts.ts";
 import { type CompletenessRules, DEFAULT_COMPLETENESS_RULES } from "../kpi/completeness.ts";
 import { isMetricId } from "../kpi/registry.ts";
+import type { RoutingRules } from "../notify/policy.ts";
+
+export type { RoutingRules } from "../notify/policy.ts";
 
 const HOUR_MS = 3_600_000;
 const FACT_TABLES = ["events", "orders"] as const;
@@ -40,6 +43,24 @@ export const silenceSchema = z
   })
   .strict();
 
+const severity = z.enum(["page", "notify", "off"], {
+  error: 'expected "page" (on-call, now), "notify" (the owner\'s digest) or "off"',
+});
+
+/** Who is alerted, per kind of alert and per metric (kpi-spec "Who is alerted"). */
+const severitySchema = z
+  .object({
+    /** A KPI breach (its start, reminders, resolution): the owner's digest by default. */
+    kpi_breach: severity.default("notify"),
+    /** Data incomplete or stale (the completeness gate): on-call by default. */
+    data: severity.default("page"),
+    /** A metric that could not be computed: on-call by default. */
+    metric_error: severity.default("page"),
+    /** Per-metric overrides of `kpi_breach` (any metric can be set to page, or off). */
+    metrics: z.record(metricId, severity).default({ data_freshness_minutes: "page" }),
+  })
+  .strict();
+
 /** `config/alerts.yaml`. Every key is optional. */
 export const alertsFileSchema = z
   .object({
@@ -62,6 +83,15 @@ export const alertsFileSchema = z
       .record(metricId, z.int().min(1, "expected a whole number ≥ 1"))
       .default({}),
     silences: z.array(silenceSchema).default([]),
+    /**
+     * An acked alert sends no reminders unless its distance from the target grows past this
+     * many times its distance when it was acked.
+     */
+    reack_factor: z
+      .number({ error: "expected a number ≥ 1" })
+      .min(1, "expected a number ≥ 1")
+      .default(DEFAULT_ALERT_RULES.reackFactor ?? 1.5),
+    severity: severitySchema.prefault({}),
     completeness: z
       .object({
         enabled: z.boolean({ error: "expected true or false" }).default(true),
@@ -87,9 +117,18 @@ export const alertsFileSchema = z
 
 export type AlertsFile = z.output<typeof alertsFileSchema>;
 
+export const DEFAULT_ROUTING: RoutingRules = {
+  kpiBreach: "notify",
+  data: "page",
+  metricError: "page",
+  metrics: { data_freshness_minutes: "page" },
+};
+
 /** The alert rules and gate settings of a deployment. */
 export interface AlertSettings {
   readonly rules: AlertRules;
+  /** Who gets which alert; default {@link DEFAULT_ROUTING}. */
+  readonly routing?: RoutingRules;
   /** Null when the gate is switched off. */
   readonly completeness: CompletenessRules | null;
 }
@@ -97,6 +136,7 @@ export interface AlertSettings {
 /** The settings with every file absent. */
 export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
   rules: DEFAULT_ALERT_RULES,
+  routing: DEFAULT_ROUTING,
   completeness: DEFAULT_COMPLETENESS_RULES,
 };
 
@@ -121,6 +161,13 @@ export function toAlertSettings(
         ...(s.scope !== undefined ? { scope: s.scope } : {}),
         ...(s.reason !== undefined ? { reason: s.reason } : {}),
       })),
+      reackFactor: file.reack_factor,
+    },
+    routing: {
+      kpiBreach: file.severity.kpi_breach,
+      data: file.severity.data,
+      metricError: file.severity.metric_error,
+      metrics: file.severity.metrics,
     },
     completeness: gate.enabled
       ? {

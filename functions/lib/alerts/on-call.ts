@@ -8,22 +8,26 @@
  * After the report's snapshot is stored, the hook
  * 1. takes the gate's findings: an incomplete period raises one data alert per table and is
  *    not judged by the alerts;
- * 2. applies the period to the alert state (pure `kpi/alerts.ts`) and saves it with a
- *    compare-and-swap, loading again on a conflict;
- * 3. delivers each notification exactly once: claim its key in the delivery log (create if
- *    absent), render and send, record the message id; a failed send releases the claim and
- *    fails the run, so that no manager email goes out and a re-run retries the alert.
+ * 2. applies the period to the alert state (pure `kpi/alerts.ts`, with the silences of
+ *    alerts.yaml and those set from the CLI) and saves it with a compare-and-swap, loading
+ *    again on a conflict;
+ * 3. routes and groups the notifications (pure `notify/policy.ts`: one message per run and
+ *    audience — on-call's page-level alerts, each owner's digest) and delivers each message
+ *    exactly once per (period, audience, contact point) (`notify-run.ts`): claim its key in
+ *    the delivery log, send through the contact point's channel, record the receipt; a
+ *    failed send releases the claim and fails the run, so that no manager email goes out
+ *    and a re-run retries it.
  *
- * Re-running a period, or running it from two processes at once, yields the same keys (see
- * `kpi/alerts.ts`), so the delivery log lets each alert out once.
+ * Re-running a period, or running it from two processes at once, yields the same
+ * notifications and message keys, so the delivery log lets each message out once.
  *
  * {@link runReportWithAlerts} adds the gate and the hook and, when the run fails, sends
  * on-call one failure notice per run (query error, timeout, a failed send…): managers get
  * nothing.
  */
 
+import { silenceRules } from "../kpi/alert-acks.ts";
 import {
-  type AlertNotification,
   type AlertRules,
   type AlertStep,
   judgesScopedMetrics,
@@ -32,11 +36,11 @@ import {
   stepAlerts,
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
-import type { Driver } from "../kpi/drivers.ts";
+import type { EvaluatedMetric } from "../kpi/evaluate.ts";
 import { InvalidPeriodError, type Period, sameZone } from "../kpi/windows.ts";
+import type { MessageOutcome } from "../notify/deliver.ts";
+import { planNotifications } from "../notify/policy.ts";
 import type { AlertStateStore, OutgoingEmail, QueryStats } from "../ports.ts";
-import type { EvaluatedMetric } from "../report/email/model.ts";
-import type { CompiledTemplate } from "../report/email/template.ts";
 import {
   type AfterSnapshotContext,
   type AfterSnapshotHook,
@@ -48,30 +52,25 @@ import {
   rerunCommand,
   runReport,
 } from "../report/run-report.ts";
-import {
-  type ChannelBreakdown,
-  measureFor,
-  queryChannelActivity,
-  rankChannels,
-} from "./breakdown.ts";
 import { createCompletenessGate } from "./completeness-check.ts";
-import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
+import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
 import {
-  loadAlertTemplate,
-  type RenderedAlert,
-  renderAlertEmail,
-  renderFailureNotice,
-} from "./render.ts";
-import { loadTrend } from "./trend.ts";
+  deliverPlan,
+  historyStreaks,
+  type NotificationOutcome,
+  type NotifyRunDeps,
+  notificationOutcomes,
+} from "./notify-run.ts";
+import { loadAlertTemplate, type RenderedAlert, renderFailureNotice } from "./render.ts";
+
+export type { NotificationOutcome } from "./notify-run.ts";
 
 /** The list name of on-call in delivery keys and the outbox. */
 export const ON_CALL_LIST = "on-call";
 
 /** What on-call alerting needs besides the report's own dependencies. */
-export interface OnCallDeps extends RunReportDeps {
+export interface OnCallDeps extends RunReportDeps, NotifyRunDeps {
   readonly alertState: AlertStateStore;
-  /** The compiled alert template; default: `templates/dist/alert.html`. */
-  readonly alertTemplate?: CompiledTemplate;
   /** Attempts at saving the alert state against concurrent writers (default 20). */
   readonly stateAttempts?: number;
 }
@@ -79,17 +78,6 @@ export interface OnCallDeps extends RunReportDeps {
 /** The alert state kept changing under this run; nothing was sent. */
 export class AlertStateConflictError extends Error {
   override name = "AlertStateConflictError";
-}
-
-/** How one notification fared. */
-export interface NotificationOutcome {
-  readonly key: string;
-  readonly kind: AlertNotification["kind"] | "failure";
-  readonly status: "sent" | "already_delivered" | "failed" | "suppressed" | "no_on_call_list";
-  readonly subject?: string;
-  readonly messageId?: string;
-  readonly location?: string;
-  readonly error?: string;
 }
 
 /**
@@ -156,7 +144,14 @@ async function alertAfterSnapshot(
     context.now,
     deps.stateAttempts,
   );
-  const outcomes = await deliverNotifications(deps, context, step.notifications, command, stats);
+  const plan = planNotifications(
+    step.notifications,
+    settings.routing ?? DEFAULT_ROUTING,
+    await historyStreaks(deps, context, [...step.notifications, ...step.acknowledged]),
+    step.acknowledged,
+  );
+  const messages = await deliverPlan(deps, context, plan, command, stats);
+  const outcomes = notificationOutcomes(plan, messages);
   outcomes.push(
     ...step.suppressed.map((n) => ({ key: n.key, kind: n.kind, status: "suppressed" as const })),
   );
@@ -172,11 +167,12 @@ async function alertAfterSnapshot(
     stateAttempts: step.attempts,
     skippedRecords: step.skipped,
     notifications: outcomes,
+    messages,
   });
-  const failed = outcomes.filter((o) => o.status === "failed");
+  const failed = messages.filter((o): o is MessageOutcome => o.status === "failed");
   if (failed.length > 0) {
     throw new Error(
-      `${failed.length} on-call alert(s) failed to send (${failed.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
+      `${failed.length} alert message(s) failed to send (${failed.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
     );
   }
   return { stats };
@@ -195,7 +191,10 @@ export async function advanceAlertState(
 ): Promise<AlertStep & { readonly attempts: number }> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const loaded = await store.load();
-    const step = stepAlerts(parseAlertState(loaded.state), input, rules, at);
+    const state = parseAlertState(loaded.state);
+    // Silences set from the CLI (`opspulse alerts silence`) join those of alerts.yaml.
+    const withSilences = { ...rules, silences: [...rules.silences, ...silenceRules(state, at)] };
+    const step = stepAlerts(state, input, withSilences, at);
     if (await store.save(step.state, loaded.version)) return { ...step, attempts: attempt };
   }
   throw new AlertStateConflictError(
@@ -223,78 +222,6 @@ export function observationsOf(
       ? Object.entries(scoped).flatMap(([scope, list]) => list.map((m) => observe(m, scope)))
       : []),
   ];
-}
-
-async function deliverNotifications(
-  deps: OnCallDeps,
-  context: AfterSnapshotContext,
-  notifications: readonly AlertNotification[],
-  command: string,
-  stats: QueryStats[],
-): Promise<NotificationOutcome[]> {
-  const onCall = context.config.onCall;
-  if (!onCall) {
-    return notifications.map((n) => ({ key: n.key, kind: n.kind, status: "no_on_call_list" }));
-  }
-  const template = deps.alertTemplate ?? loadAlertTemplate();
-  let activity: Awaited<ReturnType<typeof queryChannelActivity>>["rows"] | null | undefined;
-  const breakdownFor = async (metricId: string): Promise<ChannelBreakdown | null> => {
-    if (activity === undefined) {
-      try {
-        const result = await queryChannelActivity(deps.engine, deps.catalog, context.period);
-        stats.push(result.stats);
-        activity = result.rows;
-      } catch {
-        activity = null; // the alert goes out without its breakdown rather than not at all
-      }
-    }
-    return activity ? rankChannels(activity, measureFor(metricId)) : null;
-  };
-
-  const outcomes: NotificationOutcome[] = [];
-  for (const notification of notifications) {
-    outcomes.push(
-      await deliverOnce(deps, {
-        key: `${notification.key}:${ON_CALL_LIST}`,
-        kind: notification.kind,
-        runId: context.runId,
-        listName: `${ON_CALL_LIST}.${slug(notification)}`,
-        to: onCall.to,
-        from: context.config.sender,
-        render: async () => {
-          const withContext =
-            notification.kind === "start" ||
-            notification.kind === "reminder" ||
-            notification.kind === "resolved";
-          return renderAlertEmail(
-            {
-              notification,
-              period: context.period,
-              locale: onCall.locale,
-              currency: context.config.kpi.currency,
-              runId: context.runId,
-              rerunCommand: command,
-              ...(withContext
-                ? {
-                    trend: await loadTrend(
-                      deps.snapshots,
-                      context.request.report,
-                      context.period,
-                      notification.metric,
-                      notification.scope,
-                    ),
-                    breakdown: await breakdownFor(notification.metric),
-                    ...driversOf(context.document, notification),
-                  }
-                : {}),
-            },
-            template,
-          );
-        },
-      }),
-    );
-  }
-  return outcomes;
 }
 
 interface Delivery {
@@ -438,24 +365,7 @@ function failedRunCommand(request: RunReportRequest, period: Period, deps: OnCal
     : `opspulse run ${request.report} --date ${request.date}`;
 }
 
-/** A short, file-safe name of a notification for the outbox (`start.gmv`, `data.events`). */
-function slug(n: AlertNotification): string {
-  return n.kind === "data_incomplete"
-    ? `data.${n.table}`
-    : [n.kind, n.metric, ...(n.scope === WHOLE_BUSINESS ? [] : [n.scope])].join(".");
-}
-
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split("\n")[0] ?? message;
-}
-
-/** The drivers the run found for a report-wide metric's breach (stored in its snapshot). */
-function driversOf(
-  document: { readonly drivers?: Readonly<Record<string, readonly Driver[]>> },
-  notification: { readonly metric: string; readonly scope: string },
-): { drivers?: readonly Driver[] } {
-  const found =
-    notification.scope === WHOLE_BUSINESS ? document.drivers?.[notification.metric] : [];
-  return found && found.length > 0 ? { drivers: found } : {};
 }

@@ -286,7 +286,8 @@ export function renderFailureNotice(
   return renderModel(buildFailureModel(input), template);
 }
 
-function renderModel(model: AlertViewModel, template: CompiledTemplate): RenderedAlert {
+/** Renders any on-call view model (the grouped messages of `notify/email-channel.ts` too). */
+export function renderModel(model: AlertViewModel, template: CompiledTemplate): RenderedAlert {
   return { subject: model.subject, html: template.render(model), text: renderAlertText(model) };
 }
 

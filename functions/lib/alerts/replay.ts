@@ -9,13 +9,12 @@
  * judged. Snapshots stored before the gate ran inside the report are judged like any other.
  */
 import type { OpsConfig, Schedule } from "../config/load.ts";
+import { type ReplayResult, replayAlerts } from "../kpi/alert-replay.ts";
 import {
   type AlertObservation,
   type AlertRules,
   judgesScopedMetrics,
   type PeriodObservations,
-  type ReplayResult,
-  replayAlerts,
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
 import { elapsedShareOfMonth, evaluate } from "../kpi/evaluate.ts";
@@ -27,10 +26,12 @@ import {
   type Period,
   periodContaining,
 } from "../kpi/windows.ts";
+import { type ReplayVolume, replayVolume } from "../notify/volume.ts";
 import type { SnapshotStore } from "../ports.ts";
+import { campaignPaces } from "../report/evaluate-run.ts";
 import { periodKindOf, type ReportKind } from "../report/run-report.ts";
 import { type MetricSnapshot, type ReportSnapshot, reportPeriodKey } from "../report/snapshot.ts";
-import { DEFAULT_ALERT_SETTINGS } from "./config.ts";
+import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
 
 /** What to replay. */
 export interface ReplayRequest {
@@ -52,6 +53,8 @@ export interface ReplayReport extends ReplayResult {
   readonly missing: readonly string[];
   /** Breached periods per metric (`metric` or `metric [scope]`), under the current targets. */
   readonly breachedPeriods: Readonly<Record<string, number>>;
+  /** Messages per audience and per person under the current routing (one per run and audience). */
+  readonly volume: ReplayVolume;
 }
 
 /** Replays the alert rules of `config` over the stored snapshots of a range. */
@@ -114,6 +117,12 @@ export async function replayStoredAlerts(
     periods: inputs.map((p) => p.periodKey),
     missing: keys.filter((key) => !byKey.has(key)),
     breachedPeriods,
+    volume: replayVolume(
+      result.fired,
+      inputs.length,
+      config.alerts?.routing ?? DEFAULT_ROUTING,
+      config,
+    ),
   };
 }
 
@@ -125,6 +134,8 @@ function observationsAgainst(
   config: OpsConfig,
 ): AlertObservation[] {
   const monthShare = elapsedShareOfMonth(period.end);
+  // A campaign's metrics are judged at its pace that day, as the run judged them.
+  const paces = campaignPaces((doc.details ?? {}) as Record<string, unknown>);
   const judge = (id: string, stored: MetricSnapshot, scope: string): AlertObservation[] => {
     if (!isMetricId(id)) return [];
     if (stored.status === "data_incomplete") {
@@ -143,6 +154,7 @@ function observationsAgainst(
       previous: stored.previous,
       yearEarlier: stored.yearEarlier,
       monthShare,
+      ...(paces.has(scope) ? { campaign: paces.get(scope) } : {}),
     });
     return [
       {

@@ -15,6 +15,7 @@ import type * as z from "zod";
 import { type AlertSettings, toAlertSettings } from "../alerts/config.ts";
 import type { AnomalySettings } from "../kpi/anomaly.ts";
 import type { ResolvedTarget } from "../kpi/evaluate.ts";
+import type { Owner } from "../kpi/owners.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
 import type { KpiSettings } from "../report/modules.ts";
 import { toAnomalySettings } from "./anomalies.ts";
@@ -59,6 +60,8 @@ export interface OpsConfig {
   readonly sender: string;
   readonly recipients: Readonly<Record<ReportName, readonly RecipientList[]>>;
   readonly onCall?: Omit<RecipientList, "name">;
+  /** Each owner team's list for its alert digest (`owners` of recipients.yaml). */
+  readonly owners?: Readonly<Partial<Record<Owner, Omit<RecipientList, "name">>>>;
   /** On-call alert rules and the data-completeness gate (`alerts.yaml`). */
   readonly alerts?: AlertSettings;
   /** Baseline bands and the holiday/promotion calendar (`anomalies.yaml`). */
@@ -148,6 +151,7 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
     sender: recipients.sender,
     recipients: toRecipients(recipients),
     ...(recipients.on_call ? { onCall: recipients.on_call } : {}),
+    ...(Object.keys(recipients.owners).length > 0 ? { owners: recipients.owners } : {}),
     alerts: toAlertSettings(alerts, resolvedTargets.data_freshness_minutes?.value),
     anomalies: toAnomalySettings(anomalies),
   };

@@ -8,6 +8,7 @@
  */
 import * as z from "zod";
 import { alertsFileSchema } from "../alerts/config.ts";
+import type { Owner } from "../kpi/owners.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
 import { anomaliesFileSchema } from "./anomalies.ts";
 
@@ -170,6 +171,9 @@ export const schedulesFileSchema = z
 // ---------------------------------------------------------------------------------------------
 // recipients.yaml
 
+/** SES accepts at most this many recipients (To, Cc and Bcc together) in one message. */
+export const SES_MAX_RECIPIENTS = 50;
+
 export const recipientListSchema = z
   .object({
     /** Name of the list: the outbox file name and part of the delivery key. */
@@ -177,7 +181,13 @@ export const recipientListSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]*$/, "expected a name of lowercase letters, digits and dashes"),
     locale: z.enum(LOCALES, { error: 'expected "en" or "zh-CN"' }).default("en"),
-    to: z.array(address).min(1, "expected at least one address"),
+    to: z
+      .array(address)
+      .min(1, "expected at least one address")
+      .max(
+        SES_MAX_RECIPIENTS,
+        `expected at most ${SES_MAX_RECIPIENTS} addresses (SES sends one message to at most ${SES_MAX_RECIPIENTS} recipients): split the list in two`,
+      ),
   })
   .strict();
 
@@ -204,6 +214,18 @@ const recipientLists = z
     { when: (payload) => Array.isArray(payload.value) },
   );
 
+/** The owner teams' lists: owner (kpi/owners.ts) → recipients. */
+const ownerList = recipientListSchema.omit({ name: true }).optional();
+const ownerListsSchema = z
+  .object({
+    user_operations: ownerList,
+    content_operations: ownerList,
+    campaign_operations: ownerList,
+    data_operations: ownerList,
+  } satisfies Record<Owner, typeof ownerList>)
+  .strict()
+  .default({});
+
 /** `config/recipients.yaml`: who gets which report, in which language. */
 export const recipientsFileSchema = z
   .object({
@@ -215,6 +237,8 @@ export const recipientsFileSchema = z
       .prefault({}),
     /** Who gets alerts and failure notices. */
     on_call: recipientListSchema.omit({ name: true }).optional(),
+    /** Each owner team's list, for its alert digest (alerts.yaml `severity`: notify). */
+    owners: ownerListsSchema,
   })
   .strict();
 

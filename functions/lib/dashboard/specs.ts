@@ -18,6 +18,7 @@ const STATUS_DOMAIN: readonly Status[] = [
   "breach",
   "data_incomplete",
   "insufficient_data",
+  "tracking",
   "no_target",
 ];
 const STATUS_RANGE = STATUS_DOMAIN.map((status) => STATUS_COLORS[status].color);

@@ -20,7 +20,27 @@
  * exactly one email. Re-running the period a record last saw re-applies it to the record as
  * it was before that period, at the instant that period was first evaluated.
  */
-import * as z from "zod";
+import {
+  type AlertAck,
+  type AlertRecord,
+  type AlertState,
+  INITIAL_CORE,
+  type RecordCore,
+  recordId,
+} from "./alert-state.ts";
+import { targetDistance } from "./attention.ts";
+
+export {
+  type AlertAck,
+  type AlertRecord,
+  type AlertState,
+  AlertStateError,
+  EMPTY_ALERT_STATE,
+  parseAlertState,
+  recordId,
+  type StoredSilence,
+} from "./alert-state.ts";
+
 import type { CompletenessIssue } from "./completeness.ts";
 
 /** Evaluation statuses (functions/lib/kpi/evaluate.ts) plus the two the pipeline adds. */
@@ -32,6 +52,7 @@ export type ObservedStatus =
   | "anomaly"
   | "insufficient_data"
   | "no_target"
+  | "tracking"
   | "data_incomplete"
   | "error";
 
@@ -102,6 +123,11 @@ export interface AlertRules {
   /** Per-metric overrides of {@link forPeriods}. */
   readonly forPeriodsByMetric?: Readonly<Record<string, number>>;
   readonly silences: readonly Silence[];
+  /**
+   * An acknowledged alert sends no reminders unless it worsens: its distance from the target
+   * grows past this many times its distance when it was acked (default 1.5).
+   */
+  readonly reackFactor?: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -112,6 +138,7 @@ export const DEFAULT_ALERT_RULES: AlertRules = {
   forPeriods: 1,
   forPeriodsByMetric: {},
   silences: [],
+  reackFactor: 1.5,
 };
 
 /** A notification about one metric's breach episode or failure. */
@@ -129,6 +156,15 @@ export interface MetricNotification {
   readonly target: number | null;
   /** First breached period of the episode (start, reminder, resolved). */
   readonly since?: string;
+  /**
+   * The current breach streak: its first breached period and its length in judged periods
+   * (start, reminder); for `resolved`, the streak that ended.
+   */
+  readonly streak?: { readonly start: string; readonly length: number };
+  /** Who acknowledged the episode (a reminder sent because the alert worsened since). */
+  readonly ack?: AlertAck;
+  /** A reminder of an acked alert, sent because it worsened past the re-ack factor. */
+  readonly worsened?: boolean;
   /** When the episode's start alert went out (or would have, when silenced). */
   readonly sinceInstant?: string;
   /** 1, 2, … for reminders. */
@@ -155,89 +191,13 @@ export interface AlertStep {
   readonly notifications: readonly AlertNotification[];
   /** What a silence muted (for the run log and `alerts replay`). */
   readonly suppressed: readonly MetricNotification[];
+  /**
+   * Reminders an acknowledgement held back (with their `ack`): never a message of their own,
+   * shown as "acked by … at …" lines in a message their audience gets anyway.
+   */
+  readonly acknowledged: readonly MetricNotification[];
   /** Records left alone because this period is older than the one they last saw. */
   readonly skipped: readonly string[];
-}
-
-const episodeSchema = z.strictObject({
-  /** First breached period: the episode's identity in keys. */
-  start: z.string(),
-  openedAt: z.string(),
-  notified: z.boolean(),
-  lastNotifiedAt: z.string().optional(),
-  reminders: z.number().int().nonnegative(),
-});
-
-const statusSchema = z.enum([
-  "met",
-  "warning",
-  "breach",
-  "anomaly",
-  "insufficient_data",
-  "no_target",
-  "data_incomplete",
-  "error",
-]);
-
-const coreSchema = z.strictObject({
-  state: z.enum(["ok", "breaching", "data_incomplete", "error"]),
-  /** Consecutive judged periods in breach, and the first of them. */
-  streak: z.strictObject({ start: z.string(), length: z.number().int().positive() }).optional(),
-  episode: episodeSchema.optional(),
-  /** Period in which the current error began. */
-  errorSince: z.string().optional(),
-  lastStatus: statusSchema.optional(),
-  lastValue: z.number().nullable(),
-  lastTarget: z.number().nullable(),
-});
-
-const recordSchema = coreSchema.extend({
-  report: z.string(),
-  metric: z.string(),
-  scope: z.string(),
-  lastPeriod: z.string(),
-  /** When `lastPeriod` was first evaluated; re-runs of it reuse this instant. */
-  lastEvaluatedAt: z.string(),
-  /** The record before `lastPeriod` was applied (null: it did not exist). */
-  before: coreSchema.nullable(),
-});
-
-const stateSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  records: z.record(z.string(), recordSchema),
-});
-
-type RecordCore = z.output<typeof coreSchema>;
-export type AlertRecord = z.output<typeof recordSchema>;
-/** The stored alert state: one record per (report, metric, scope). */
-export type AlertState = z.output<typeof stateSchema>;
-
-export const EMPTY_ALERT_STATE: AlertState = { schemaVersion: 1, records: {} };
-
-const INITIAL_CORE: RecordCore = { state: "ok", lastValue: null, lastTarget: null };
-
-/** The stored alert state document is not what this version writes. */
-export class AlertStateError extends Error {
-  override name = "AlertStateError";
-}
-
-/** Validates a stored state document; `undefined` (nothing stored yet) is the empty state. */
-export function parseAlertState(stored: unknown): AlertState {
-  if (stored === undefined || stored === null) return EMPTY_ALERT_STATE;
-  const parsed = stateSchema.safeParse(stored);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AlertStateError(
-      `The stored alert state is invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "unknown"}. ` +
-        "Restore a previous version of it, or delete it to start over (open alerts are then forgotten).",
-    );
-  }
-  return parsed.data;
-}
-
-/** The record id of (report, metric, scope). */
-export function recordId(report: string, metric: string, scope: string): string {
-  return [report, metric, scope].map(encodeURIComponent).join("/");
 }
 
 /** Whether a silence mutes (metric, scope) at `at`. */
@@ -268,6 +228,7 @@ export function stepAlerts(
   const records: Record<string, AlertRecord> = { ...previous.records };
   const notifications: AlertNotification[] = [];
   const suppressed: MetricNotification[] = [];
+  const acknowledged: MetricNotification[] = [];
   const skipped: string[] = [];
   const dataIncomplete = (input.dataIssues?.length ?? 0) > 0;
 
@@ -313,8 +274,21 @@ export function stepAlerts(
       before: stripRecord(base),
     };
     (outcome.silenced ? suppressed : notifications).push(...outcome.notifications);
+    if (!outcome.silenced) acknowledged.push(...outcome.acknowledged);
   }
-  return { state: { schemaVersion: 1, records }, notifications, suppressed, skipped };
+  // CLI silences are kept until they expire, then dropped from the document.
+  const silences = (previous.silences ?? []).filter((x) => Date.parse(x.until) > at.getTime());
+  return {
+    state: {
+      schemaVersion: 1,
+      records,
+      ...(silences.length > 0 ? { silences } : {}),
+    },
+    notifications,
+    suppressed,
+    acknowledged,
+    skipped,
+  };
 }
 
 interface Step {
@@ -333,9 +307,15 @@ function advance(
   observation: AlertObservation & { readonly scope: string },
   input: PeriodObservations,
   step: Step,
-): { core: RecordCore; notifications: MetricNotification[]; silenced: boolean } {
+): {
+  core: RecordCore;
+  notifications: MetricNotification[];
+  acknowledged: MetricNotification[];
+  silenced: boolean;
+} {
   const silenced = isSilenced(step.rules.silences, observation.metric, observation.scope, step.at);
-  return { ...transition(core, observation, input, step, silenced), silenced };
+  const outcome = transition(core, observation, input, step, silenced);
+  return { acknowledged: [], ...outcome, silenced };
 }
 
 function transition(
@@ -344,12 +324,13 @@ function transition(
   input: PeriodObservations,
   step: Step,
   silenced: boolean,
-): { core: RecordCore; notifications: MetricNotification[] } {
+): { core: RecordCore; notifications: MetricNotification[]; acknowledged?: MetricNotification[] } {
   const at = step.at.toISOString();
   const judged = {
     lastStatus: observation.status,
     lastValue: observation.value,
     lastTarget: observation.target ?? null,
+    lastMeasured: observation.measured ?? observation.value,
   };
   const notify = (
     kind: MetricNotification["kind"],
@@ -391,7 +372,7 @@ function transition(
           return { core: { ...base, state: "ok" }, notifications: [] };
         episode = { start: streak.start, openedAt: at, notified: false, reminders: 0 };
       }
-      const since = { since: episode.start, sinceInstant: episode.openedAt };
+      const since = { since: episode.start, sinceInstant: episode.openedAt, streak };
       if (!episode.notified) {
         const start = notify("start", episode.start, since);
         const next = silenced ? episode : { ...episode, notified: true, lastNotifiedAt: at };
@@ -400,6 +381,21 @@ function transition(
       const last = Date.parse(episode.lastNotifiedAt ?? episode.openedAt);
       const due =
         step.at.getTime() - last >= step.rules.reminderIntervalMs - step.rules.reminderSlackMs;
+      const worsened = episode.ack ? worsenedSinceAck(episode.ack, observation, step.rules) : false;
+      if (due && episode.ack && !worsened) {
+        // Acknowledged and not worse: no reminder, and none counted; the ack is shown in a
+        // message the audience gets anyway.
+        const held = notify("reminder", episode.start, {
+          ...since,
+          reminder: episode.reminders + 1,
+          ack: episode.ack,
+        });
+        return {
+          core: { ...base, state: "breaching", episode },
+          notifications: [],
+          acknowledged: silenced ? [] : [held],
+        };
+      }
       if (!due || silenced) {
         // A muted reminder is not counted: the next one is due as soon as the silence ends.
         const muted = due
@@ -408,12 +404,18 @@ function transition(
         return { core: { ...base, state: "breaching", episode }, notifications: muted };
       }
       const reminders = episode.reminders + 1;
-      const reminder = notify("reminder", episode.start, { ...since, reminder: reminders });
+      const reminder = notify("reminder", episode.start, {
+        ...since,
+        reminder: reminders,
+        ...(worsened && episode.ack ? { ack: episode.ack, worsened: true } : {}),
+      });
+      // A worsened alert is no longer acknowledged: someone has to look again.
+      const { ack: _ended, ...unacked } = episode;
       return {
         core: {
           ...base,
           state: "breaching",
-          episode: { ...episode, reminders, lastNotifiedAt: at },
+          episode: { ...(worsened ? unacked : episode), reminders, lastNotifiedAt: at },
         },
         notifications: [reminder],
       };
@@ -435,11 +437,14 @@ function transition(
       const resolved = notify("resolved", episode.start, {
         since: episode.start,
         sinceInstant: episode.openedAt,
+        ...(core.streak ? { streak: core.streak } : {}),
+        ...(episode.ack ? { ack: episode.ack } : {}),
       });
       return { core: base, notifications: [resolved] };
     }
     case "insufficient_data":
     case "no_target":
+    case "tracking":
       return {
         core: {
           ...core,
@@ -467,8 +472,32 @@ function transition(
 }
 
 function stripRecord(core: RecordCore | AlertRecord): RecordCore {
-  const { state, streak, episode, errorSince, lastStatus, lastValue, lastTarget } = core;
-  return dropUndefined({ state, streak, episode, errorSince, lastStatus, lastValue, lastTarget });
+  const { state, streak, episode, errorSince, lastStatus, lastValue, lastTarget, lastMeasured } =
+    core;
+  return dropUndefined({
+    state,
+    streak,
+    episode,
+    errorSince,
+    lastStatus,
+    lastValue,
+    lastTarget,
+    lastMeasured,
+  });
+}
+
+/**
+ * Whether an acknowledged breach has worsened: its distance from the target grew past
+ * `reackFactor` times its distance when it was acked (a distance unknown then or now: no).
+ */
+function worsenedSinceAck(
+  ack: AlertAck,
+  observation: AlertObservation,
+  rules: AlertRules,
+): boolean {
+  const now = targetDistance(observation.measured ?? observation.value, observation.target);
+  if (now === null || ack.distance === null) return false;
+  return now > ack.distance * (rules.reackFactor ?? DEFAULT_ALERT_RULES.reackFactor ?? 1.5);
 }
 
 function dropUndefined<T extends object>(value: T): T {
@@ -481,47 +510,4 @@ function sortedObservations(observations: readonly AlertObservation[]): AlertObs
       a.metric.localeCompare(b.metric) ||
       (a.scope ?? WHOLE_BUSINESS).localeCompare(b.scope ?? WHOLE_BUSINESS),
   );
-}
-
-/** What the alert rules would have sent over a history of periods. */
-export interface ReplayResult {
-  readonly state: AlertState;
-  /** Every notification with the period and time it would have gone out. */
-  readonly fired: readonly (AlertNotification & { readonly at: string })[];
-  readonly suppressed: readonly (MetricNotification & { readonly at: string })[];
-  /** Count per metric and kind, for tuning a target. */
-  readonly counts: Readonly<Record<string, Readonly<Record<string, number>>>>;
-}
-
-/**
- * Runs the state machine over stored periods, oldest first, from `initial` (default: no
- * open alerts). `timeOf` gives the instant each period was (or would have been) evaluated.
- */
-export function replayAlerts(
-  periods: readonly PeriodObservations[],
-  rules: AlertRules,
-  timeOf: (period: PeriodObservations) => Date,
-  initial: AlertState = EMPTY_ALERT_STATE,
-): ReplayResult {
-  let state = initial;
-  const fired: (AlertNotification & { at: string })[] = [];
-  const suppressed: (MetricNotification & { at: string })[] = [];
-  const counts: Record<string, Record<string, number>> = {};
-  const ordered = [...periods].sort(
-    (a, b) => a.report.localeCompare(b.report) || a.periodKey.localeCompare(b.periodKey),
-  );
-  for (const period of ordered) {
-    const at = timeOf(period);
-    const step = stepAlerts(state, period, rules, at);
-    state = step.state;
-    for (const n of step.notifications) {
-      fired.push({ ...n, at: at.toISOString() });
-      const subject = n.kind === "data_incomplete" ? `data:${n.table}` : n.metric;
-      const perKind = counts[subject] ?? {};
-      perKind[n.kind] = (perKind[n.kind] ?? 0) + 1;
-      counts[subject] = perKind;
-    }
-    for (const n of step.suppressed) suppressed.push({ ...n, at: at.toISOString() });
-  }
-  return { state, fired, suppressed, counts };
 }

@@ -27,7 +27,9 @@ export type Status =
   | "anomaly"
   | "data_incomplete"
   | "insufficient_data"
-  | "no_target";
+  | "no_target"
+  /** A running campaign's rate or ROI: shown, judged only in its final snapshot. */
+  | "tracking";
 
 /** Statuses in the order the email lists them (worst first). */
 export const STATUS_ORDER: readonly Status[] = [
@@ -37,6 +39,7 @@ export const STATUS_ORDER: readonly Status[] = [
   "data_incomplete",
   "insufficient_data",
   "met",
+  "tracking",
   "no_target",
 ];
 
@@ -121,6 +124,20 @@ export interface EvaluationInput {
    * any, the value is not judged: the status is `data_incomplete`, whatever the value.
    */
   readonly incompleteInputs?: readonly string[];
+  /**
+   * For a per-campaign metric with a registry `pacing`: where its campaign stands. A running
+   * campaign's `prorated` metric is compared with the target × `elapsedShare`; its `final`
+   * metric is `tracking`. The final snapshot judges both against the whole target.
+   */
+  readonly campaign?: CampaignPace;
+}
+
+/** Where a campaign stands on its snapshot day. */
+export interface CampaignPace {
+  /** Days covered / the campaign's days (day 3 of 10 → 0.3); 1 in the final snapshot. */
+  readonly elapsedShare: number;
+  /** The final snapshot, written the day after the campaign ended. */
+  readonly final: boolean;
 }
 
 /** Float noise allowance, so that a value exactly on a band edge lands on the right side. */
@@ -160,6 +177,16 @@ export function evaluate(input: EvaluationInput): Evaluation {
     };
   }
   if (value.value === null || !Number.isFinite(value.value)) return insufficient("no_value");
+  if (target && input.campaign && !input.campaign.final && metric.pacing === "final") {
+    return {
+      ...base,
+      status: "tracking",
+      target,
+      measured: value.value,
+      threshold: target.value,
+      warningThreshold: null,
+    };
+  }
   if (!target) {
     return {
       ...base,
@@ -179,7 +206,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
     if (growth === null) return insufficient("no_year_earlier_value");
     measured = growth;
   }
-  const threshold = thresholdOf(target, input.monthShare);
+  const threshold = pacedThreshold(metric, input.campaign, thresholdOf(target, input.monthShare));
   if (threshold === null) return insufficient("no_month_share");
 
   const band = Math.abs(threshold) * target.warningBand;
@@ -214,6 +241,7 @@ export function countStatuses(
     data_incomplete: 0,
     insufficient_data: 0,
     no_target: 0,
+    tracking: 0,
   };
   for (const evaluation of evaluations) counts[evaluation.status]++;
   return counts;
@@ -236,6 +264,18 @@ export function growthRate(value: number, reference: number | null | undefined):
   if (reference === null || reference === undefined || !Number.isFinite(reference)) return null;
   if (reference <= 0) return null;
   return value / reference - 1;
+}
+
+/** A running campaign's cumulative count is judged against the target pro-rated by its days. */
+function pacedThreshold(
+  metric: MetricDef,
+  campaign: CampaignPace | undefined,
+  threshold: number | null,
+): number | null {
+  if (threshold === null || !campaign || campaign.final || metric.pacing !== "prorated") {
+    return threshold;
+  }
+  return threshold * Math.min(1, Math.max(0, campaign.elapsedShare));
 }
 
 function thresholdOf(target: ResolvedTarget, monthShare: number | undefined): number | null {

@@ -40,6 +40,12 @@ export interface MetricDef {
   readonly scope?: "campaign";
   /** The dimensions its anomalies and breaches are explained by (kpi/drivers.ts). */
   readonly drivers?: MetricDrivers;
+  /**
+   * How a running campaign's daily snapshot judges it (kpi-spec "Pacing"): `prorated`, a
+   * cumulative count against the whole-campaign target × elapsed share of its days;
+   * `final`, a rate or ROI shown as "tracking" and judged only in the final snapshot.
+   */
+  readonly pacing?: "prorated" | "final";
 }
 
 type Def = Omit<MetricDef, "targetBasis" | "direction"> &
@@ -351,6 +357,7 @@ const defs: readonly Def[] = [
     section: "campaigns",
     defaultTarget: 10_000,
     scope: "campaign",
+    pacing: "prorated",
   },
   {
     id: "campaign_conversion",
@@ -361,6 +368,7 @@ const defs: readonly Def[] = [
     section: "campaigns",
     defaultTarget: 0.1,
     scope: "campaign",
+    pacing: "final",
   },
   {
     id: "campaign_aov_lift",
@@ -372,6 +380,7 @@ const defs: readonly Def[] = [
     section: "campaigns",
     defaultTarget: 0.2,
     scope: "campaign",
+    pacing: "final",
   },
   {
     id: "viral_k",
@@ -382,6 +391,7 @@ const defs: readonly Def[] = [
     section: "campaigns",
     defaultTarget: 1.5,
     scope: "campaign",
+    pacing: "final",
   },
   {
     id: "campaign_revenue",
@@ -410,6 +420,7 @@ const defs: readonly Def[] = [
     section: "campaigns",
     defaultTarget: 3,
     scope: "campaign",
+    pacing: "final",
   },
   // Efficiency and data operations
   {
@@ -497,3 +508,62 @@ export const SECTION_LABELS: Readonly<Record<Section, Readonly<Record<Locale, st
   campaigns: { en: "Campaigns", "zh-CN": "活动运营" },
   efficiency: { en: "Efficiency and data", "zh-CN": "效率与数据运营" },
 };
+
+/**
+ * What can explain a metric's move, the "why" of an alert: activity by `channel`, `user_type`
+ * (new vs returning users), `campaign`, `content_format`, `order_channel` (orders and revenue
+ * by channel) or `cost_component` (campaigns, content, team). An alert shows the first one
+ * it can draw; a metric with none listed shows no breakdown rather than an unrelated one.
+ */
+export type Breakdown =
+  | "channel"
+  | "user_type"
+  | "campaign"
+  | "content_format"
+  | "order_channel"
+  | "cost_component";
+
+const USERS: readonly Breakdown[] = ["channel", "user_type"];
+const ORDERS: readonly Breakdown[] = ["order_channel", "campaign"];
+const CONTENT: readonly Breakdown[] = ["content_format", "channel"];
+
+const BREAKDOWNS: Readonly<Record<string, readonly Breakdown[]>> = {
+  new_users: ["channel", "campaign"],
+  dau: USERS,
+  wau: USERS,
+  mau: USERS,
+  stickiness: ["user_type", "channel"],
+  retention_d1: ["channel"],
+  retention_d7: ["channel"],
+  retention_d30: ["channel"],
+  first_order_conversion: ["channel", "campaign"],
+  private_domain_share: ["channel"],
+  private_domain_repurchase_multiple: ["order_channel"],
+  orders: ORDERS,
+  gmv: ORDERS,
+  aov: ORDERS,
+  paying_users: ORDERS,
+  arpu: ORDERS,
+  repurchase_rate: ["order_channel"],
+  ltv_30: ["order_channel"],
+  content_published_article: ["content_format"],
+  content_published_video: ["content_format"],
+  avg_reach: CONTENT,
+  interaction_rate: CONTENT,
+  content_conversion_rate: CONTENT,
+  content_roi: ["content_format", "cost_component"],
+  participants: ["channel"],
+  campaign_conversion: ["order_channel"],
+  campaign_aov_lift: ["order_channel"],
+  viral_k: ["channel"],
+  campaign_roi: ["order_channel", "cost_component"],
+  data_freshness_minutes: ["channel"],
+  data_quality: ["channel"],
+  ops_cost_ratio: ["cost_component"],
+  users_per_ops_head: ["user_type"],
+};
+
+/** The breakdowns that explain a metric, most telling first (none: show no breakdown). */
+export function breakdownsOf(id: string): readonly Breakdown[] {
+  return BREAKDOWNS[id] ?? [];
+}

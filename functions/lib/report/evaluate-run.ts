@@ -3,10 +3,16 @@
  * report-wide and per scope, with its deltas to the stored earlier periods (pure).
  */
 import type { OpsConfig } from "../config/load.ts";
-import { type EvaluatedMetric, elapsedShareOfMonth, evaluate } from "../kpi/evaluate.ts";
+import type { CampaignSnapshot } from "../kpi/campaigns.ts";
+import {
+  type CampaignPace,
+  type EvaluatedMetric,
+  elapsedShareOfMonth,
+  evaluate,
+} from "../kpi/evaluate.ts";
 import { isMetricId, METRICS, metric } from "../kpi/registry.ts";
 import type { MetricValue } from "../kpi/values.ts";
-import type { Period } from "../kpi/windows.ts";
+import { daysBetween, type Period } from "../kpi/windows.ts";
 import type { SnapshotDocument } from "../ports.ts";
 import type { ComputedKpis } from "./compute.ts";
 import type { EvaluatedRun } from "./run-record.ts";
@@ -39,6 +45,7 @@ export function evaluateAll(
     values: Readonly<Record<string, MetricValue>>,
     previousOf: (id: string) => number | null,
     yearEarlierOf: (id: string) => number | null,
+    campaign?: CampaignPace,
   ): EvaluatedMetric[] =>
     METRICS.filter((def) => values[def.id] !== undefined).map((def) => {
       const value = values[def.id] as MetricValue;
@@ -55,6 +62,7 @@ export function evaluateAll(
           yearEarlier: yearEarlierOf(def.id),
           monthShare,
           ...(unreliable.length > 0 ? { incompleteInputs: unreliable } : {}),
+          ...(campaign ? { campaign } : {}),
         }),
       };
     });
@@ -64,6 +72,7 @@ export function evaluateAll(
     (id) => storedValue(stored.yearEarlier, id),
   );
   const scoped: Record<string, EvaluatedMetric[]> = {};
+  const paces = campaignPaces(computed.details);
   for (const [scope, values] of Object.entries(computed.scoped)) {
     const scopedValue = (doc: SnapshotDocument | undefined, id: string) => {
       const value = (doc as Partial<ReportSnapshot> | undefined)?.scoped?.[scope]?.[id]?.value;
@@ -73,9 +82,27 @@ export function evaluateAll(
       values,
       (id) => scopedValue(stored.previous, id),
       (id) => scopedValue(stored.yearEarlier, id),
+      paces.get(scope),
     );
   }
   return { metrics, scoped };
+}
+
+/**
+ * Where each campaign of the run's snapshots stands (campaign id → pace), from the campaigns
+ * module's `details.campaigns`: day N of its days while running, the whole in the final one.
+ */
+export function campaignPaces(
+  details: Readonly<Record<string, unknown>>,
+): Map<string, CampaignPace> {
+  const snapshots = (details.campaigns ?? []) as readonly CampaignSnapshot[];
+  return new Map(
+    snapshots.map((s) => {
+      const days = daysBetween(s.startDate, s.endDate) + 1;
+      const elapsedShare = s.final || days <= 0 ? 1 : Math.min(1, s.campaignDay / days);
+      return [s.campaignId, { elapsedShare, final: s.final }];
+    }),
+  );
 }
 
 /** Fails on a metric id a module returned that the registry does not know. */

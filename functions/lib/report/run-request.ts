@@ -40,6 +40,11 @@ export interface RunReportRequest {
   readonly deliver?: boolean;
   /** Caller-chosen run id (the Lambda request id, a test's fixed id). */
   readonly runId?: string;
+  /**
+   * When the run must have stopped (a Lambda's remaining time minus a margin, see
+   * runtime/run-deadline.ts); its engine stops queries still running then. None: no limit.
+   */
+  readonly deadline?: Date;
 }
 
 /** The command that re-runs `request` for `period` (shown in emails and alerts). */

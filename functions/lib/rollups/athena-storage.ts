@@ -13,6 +13,14 @@
  * the report runs refresh a day before they read it, so they never do. Raw partitions are
  * fingerprinted by their objects' keys, sizes and ETags.
  *
+ * Two Lambdas may need the same day at once (the daily and the campaigns report both start
+ * at 08:00): a build first takes each day's lock object in S3 (s3-build-lock.ts), then
+ * skips the days another builder finished meanwhile. Builds are sized to stay under the
+ * workgroup's bytes-scanned cutoff (by the raw partitions' sizes, as listed for the
+ * fingerprints), and one cancelled for scanning too much is split, not retried as it was.
+ * Whatever an UNLOAD staged is removed afterwards, also when it failed (Athena leaves its
+ * files), and the lake bucket's lifecycle rule expires what a killed build left.
+ *
  * Tested against aws-sdk-client-mock (S3 and the Athena API); the UNLOAD statement itself
  * has not been run on a real Athena here.
  */
@@ -26,12 +34,20 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { AthenaQueryError } from "../adapters/athena.ts";
 import { isNotFound } from "../adapters/aws-errors.ts";
 import { mapLimited } from "../adapters/map-limited.ts";
 import type { QueryEngine } from "../ports.ts";
 import type { SourceDecl } from "../query/catalog.ts";
+import { type BuildLockOptions, lockDays } from "./s3-build-lock.ts";
 import { ROLLUP_PARTITION_COLUMN } from "./schema.ts";
-import { MANIFEST_FILE, type RollupManifest, type RollupStorage, sameInputs } from "./storage.ts";
+import {
+  BuildTooLargeError,
+  MANIFEST_FILE,
+  type RollupManifest,
+  type RollupStorage,
+  sameInputs,
+} from "./storage.ts";
 
 /** UNLOAD writes at most this many partitions per query. */
 export const UNLOAD_MAX_PARTITIONS = 100;
@@ -41,6 +57,15 @@ const CONCURRENCY = 8;
 export interface AthenaRollupStorageOptions {
   /** The Athena engine: it runs the UNLOAD statements. */
   readonly engine: QueryEngine;
+  /**
+   * Most bytes of raw files one build may read: the workgroup's per-query cutoff (with a
+   * margin). A build over the cutoff would be cancelled by Athena, every time.
+   */
+  readonly maxBytesPerBuild?: number;
+  /** The run's deadline: waiting for another builder's lock stops there. */
+  readonly deadline?: Date;
+  /** Lock timing (tests): TTL, poll interval, clock, sleep. */
+  readonly locks?: Pick<BuildLockOptions, "ttlMs" | "pollMs" | "now" | "sleep">;
   readonly s3: S3Client;
   /** The lake root, `s3://bucket/` or `s3://bucket/prefix/`. */
   readonly lakeUri: string;
@@ -118,16 +143,41 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
     return found.filter((manifest): manifest is RollupManifest => manifest !== undefined);
   };
 
+  // Bytes of each raw partition's data files, as the last listing found them.
+  const partitionSizes = new Map<string, number>();
+  const dataFiles = async (table: string, dt: string) => {
+    const folder = `${locationOf(table)}dt=${dt}/`;
+    const files = (await list(folder))
+      .map((object) => ({ ...object, name: object.key.slice(folder.length) }))
+      .filter(({ name }) => !name.startsWith("_") && !name.startsWith("."));
+    partitionSizes.set(
+      `${table}/${dt}`,
+      files.reduce((sum, file) => sum + file.size, 0),
+    );
+    return files;
+  };
+  const lockOptions = {
+    ...(options.deadline ? { deadline: options.deadline } : {}),
+    ...(options.locks ?? {}),
+  };
+
   return {
     maxDaysPerBuild: UNLOAD_MAX_PARTITIONS,
+    ...(options.maxBytesPerBuild ? { maxBytesPerBuild: options.maxBytesPerBuild } : {}),
+
+    async partitionBytes(table, dts) {
+      const entries = await mapLimited(dts, CONCURRENCY, async (dt) => {
+        const known = partitionSizes.get(`${table}/${dt}`);
+        if (known !== undefined) return [dt, known] as const;
+        await dataFiles(table, dt);
+        return [dt, partitionSizes.get(`${table}/${dt}`) ?? 0] as const;
+      });
+      return Object.fromEntries(entries);
+    },
 
     async fingerprints(table, dts) {
-      const location = locationOf(table);
       const entries = await mapLimited(dts, CONCURRENCY, async (dt) => {
-        const folder = `${location}dt=${dt}/`;
-        const lines = (await list(folder))
-          .map((object) => ({ ...object, name: object.key.slice(folder.length) }))
-          .filter(({ name }) => !name.startsWith("_") && !name.startsWith("."))
+        const lines = (await dataFiles(table, dt))
           .sort((a, b) => (a.name < b.name ? -1 : 1))
           .map(({ name, size, etag }) => `${name}\t${size}\t${etag}`);
         const fingerprint = lines.length
@@ -148,20 +198,38 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
       }
       const buildId = manifests[0]?.buildId ?? "build";
       const staging = `${prefix}rollups/_staging/${buildId}-${rollup}/`;
-      const result = await options.engine.run(
-        { ...query, sql: unloadSql(query.sql, `s3://${bucket}/${staging}`) },
-        params,
+      const days = manifests.map((m) => m.localDate);
+      // No two builders of a day at once (another Lambda may be building it right now).
+      const locks = await lockDays(
+        { ...lockOptions, s3, bucket, prefix: `${prefix}rollups/_locks/` },
+        rollup,
+        days,
+        buildId,
       );
-      const staged = await list(staging);
       try {
-        const current = replaceOptions.replaceFresh
-          ? []
-          : await readManifests(
-              rollup,
-              manifests.map((m) => m.localDate),
+        // What another builder finished while this one waited is left as it is.
+        const current = replaceOptions.replaceFresh ? [] : await readManifests(rollup, days);
+        const todo = manifests.filter((m) => !current.some((stored) => sameInputs(stored, m)));
+        if (todo.length === 0) {
+          return { query: query.name, elapsedMs: 0, rows: 0, bytesScanned: 0 };
+        }
+        let result: Awaited<ReturnType<QueryEngine["run"]>>;
+        try {
+          result = await options.engine.run(
+            { ...query, sql: unloadSql(query.sql, `s3://${bucket}/${staging}`) },
+            params,
+          );
+        } catch (error) {
+          if (error instanceof AthenaQueryError && error.kind === "cancelled") {
+            throw new BuildTooLargeError(
+              `The ${rollup} rollup build of ${days[0]}…${days.at(-1)} was cancelled in Athena (over the workgroup's bytes-scanned cutoff, opspulse:athenaBytesScannedCutoffPerQuery): build fewer days at once, or raise the cutoff.`,
+              { cause: error },
             );
-        for (const manifest of manifests) {
-          if (current.some((stored) => sameInputs(stored, manifest))) continue;
+          }
+          throw error;
+        }
+        const staged = await list(staging);
+        for (const manifest of todo) {
           const day = `${ROLLUP_PARTITION_COLUMN}=${manifest.localDate}/`;
           const target = partitionPrefix(rollup, manifest.localDate);
           const manifestKey = `${target}${MANIFEST_FILE}`;
@@ -186,10 +254,15 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
             }),
           );
         }
+        return result.stats;
       } finally {
-        await remove(staged.map((object) => object.key));
+        // Also after a failed or cancelled UNLOAD: Athena leaves what it wrote.
+        try {
+          await remove((await list(staging)).map((object) => object.key));
+        } finally {
+          await locks.release();
+        }
       }
-      return result.stats;
     },
   };
 }
@@ -199,7 +272,18 @@ export function withAthenaRollups(
   engine: QueryEngine,
   options: Omit<AthenaRollupStorageOptions, "engine">,
 ): QueryEngine {
-  return { ...engine, rollups: createAthenaRollupStorage({ ...options, engine }) };
+  const withDeadline = engine.withDeadline?.bind(engine);
+  return {
+    ...engine,
+    rollups: createAthenaRollupStorage({ ...options, engine }),
+    // A run's deadline binds its rollup builds too (their UNLOADs run on the bound engine).
+    ...(withDeadline
+      ? {
+          withDeadline: (deadline: Date) =>
+            withAthenaRollups(withDeadline(deadline), { ...options, deadline }),
+        }
+      : {}),
+  };
 }
 
 /**

@@ -37,7 +37,7 @@ import {
 } from "../query/query-file.ts";
 import type { KpiSettings } from "../report/modules.ts";
 import { ROLLUPS, type RollupName, type RollupSpec } from "./schema.ts";
-import type { RollupManifest, RollupStorage } from "./storage.ts";
+import { BuildTooLargeError, type RollupManifest, type RollupStorage } from "./storage.ts";
 
 /** Bump to rebuild every rollup partition (a change in how partitions are written). */
 const LAYOUT_VERSION = 1;
@@ -192,10 +192,10 @@ async function refreshNow(
     )
     .map((state) => state.localDate);
   const stats: QueryStats[] = [];
-  // One query for all of them, unless the storage caps the partitions one query may write.
-  const chunk = Math.max(storage.maxDaysPerBuild ?? toBuild.length, 1);
-  for (let i = 0; i < toBuild.length; i += chunk) {
-    const days = toBuild.slice(i, i + chunk);
+  // One query for all of them, unless the storage caps the partitions or the bytes one
+  // query may take; a build cancelled for reading too much is split in two and retried.
+  const queue = await buildChunks(storage, spec, toBuild, expected);
+  for (let days = queue.shift(); days; days = queue.shift()) {
     const buildId = `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
     const manifests = days.map((day) => ({
       ...(expected.get(day) as UnbuiltManifest),
@@ -203,14 +203,61 @@ async function refreshNow(
       buildId,
     }));
     const build = context.catalog.get(spec.buildQuery);
-    stats.push(
-      await storage.replace(rollup, build, buildParams(spec, days, context), manifests, {
-        replaceFresh: options.force === true,
-      }),
-    );
+    try {
+      stats.push(
+        await storage.replace(rollup, build, buildParams(spec, days, context), manifests, {
+          replaceFresh: options.force === true,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof BuildTooLargeError) || days.length === 1) throw error;
+      const half = Math.ceil(days.length / 2);
+      queue.unshift(days.slice(0, half), days.slice(half));
+    }
   }
   await storage.ready?.(rollup);
   return { rollup, built: toBuild, stats };
+}
+
+/**
+ * The days to build, in order, cut into builds of at most `maxDaysPerBuild` days and, when
+ * the storage knows its raw partitions' sizes, at most `maxBytesPerBuild` bytes of raw
+ * files (a day counts every `dt` partition it overlaps). A day larger than the limit alone
+ * is a build of its own.
+ */
+async function buildChunks(
+  storage: RollupStorage,
+  spec: RollupSpec,
+  days: readonly IsoDate[],
+  expected: ReadonlyMap<IsoDate, UnbuiltManifest>,
+): Promise<IsoDate[][]> {
+  const maxDays = Math.max(storage.maxDaysPerBuild ?? days.length, 1);
+  const maxBytes = storage.maxBytesPerBuild;
+  const dtsOf = (day: IsoDate) =>
+    Object.keys(expected.get(day)?.sources ?? {}).map((key) => key.slice(key.indexOf("=") + 1));
+  const sizes =
+    maxBytes !== undefined && storage.partitionBytes && days.length > 0
+      ? await storage.partitionBytes(spec.rawTable, [...new Set(days.flatMap(dtsOf))].sort())
+      : undefined;
+  const bytesOf = (day: IsoDate) => dtsOf(day).reduce((sum, dt) => sum + (sizes?.[dt] ?? 0), 0);
+  const chunks: IsoDate[][] = [];
+  let current: IsoDate[] = [];
+  let currentBytes = 0;
+  for (const day of days) {
+    const bytes = bytesOf(day);
+    const full =
+      current.length >= maxDays ||
+      (maxBytes !== undefined && current.length > 0 && currentBytes + bytes > maxBytes);
+    if (full) {
+      chunks.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(day);
+    currentBytes += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /** The freshness of every day of `window` of a rollup (nothing is built). */

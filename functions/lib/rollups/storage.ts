@@ -31,10 +31,25 @@ export interface RollupManifest {
   readonly buildId: string;
 }
 
+/**
+ * A build query was cancelled for reading too much (Athena's per-query bytes-scanned
+ * cutoff): the same days in smaller builds may pass, the same build again never will.
+ */
+export class BuildTooLargeError extends Error {
+  override name = "BuildTooLargeError";
+}
+
 /** Where rollups are stored and how their partitions are (re)written. */
 export interface RollupStorage {
   /** Most days one build query may write (Athena's UNLOAD writes at most 100 partitions). */
   readonly maxDaysPerBuild?: number;
+  /**
+   * Most bytes of raw files one build query may read (Athena: under the workgroup's
+   * per-query cutoff); builds are sized by {@link partitionBytes}. None: no limit.
+   */
+  readonly maxBytesPerBuild?: number;
+  /** Bytes of each `dt` partition's files of a raw table (0 for a partition without files). */
+  partitionBytes?(table: string, dts: readonly string[]): Promise<Readonly<Record<string, number>>>;
   /**
    * A fingerprint of each `dt` partition of a raw table: a hash of its files' names and
    * sizes (and modification times, or S3 ETags), or `""` when the partition has no files.

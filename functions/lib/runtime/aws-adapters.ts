@@ -18,6 +18,9 @@ import { loadSources } from "../query/catalog.ts";
 import { withAthenaRollups } from "../rollups/athena-storage.ts";
 import type { AdapterFactories } from "./deps.ts";
 
+/** Share of the workgroup's bytes-scanned cutoff one rollup build's raw files may take. */
+export const BUILD_SHARE_OF_CUTOFF = 0.9;
+
 /** SDK clients to use instead of new ones (tests pass mocked ones; tracing wraps them). */
 export interface AwsClients {
   readonly athena?: AthenaClient;
@@ -38,6 +41,7 @@ export function awsAdapterFactories(clients: AwsClients = {}): AdapterFactories 
           ...(env.catalog ? { catalog: env.catalog } : {}),
           ...(env.outputLocation ? { outputLocation: env.outputLocation } : {}),
           timeoutMs: env.timeoutMs,
+          ...(env.firstDay ? { firstDay: env.firstDay } : {}),
         });
         // Rollups kept in the lake need its location; without it, queries inline them.
         if (env.rollups === false || !env.lakeUri) return engine;
@@ -46,6 +50,11 @@ export function awsAdapterFactories(clients: AwsClients = {}): AdapterFactories 
             clients.s3 ?? context.instrument(new S3Client({ forcePathStyle: context.s3PathStyle })),
           lakeUri: env.lakeUri,
           sources: loadSources(context.queriesDir),
+          // Raw file bytes bound what a build scans (Parquet reads only some columns of
+          // them); the margin covers footers and the calendar's own bytes.
+          ...(env.bytesCutoff
+            ? { maxBytesPerBuild: Math.floor(env.bytesCutoff * BUILD_SHARE_OF_CUTOFF) }
+            : {}),
         });
       },
     },

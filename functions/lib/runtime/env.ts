@@ -42,6 +42,10 @@ export type EngineEnv =
       readonly rollups?: false;
       /** The lake root, where the rollups are kept (without it Athena runs without them). */
       readonly lakeUri?: string;
+      /** First `dt` the tables' partition projection covers (`opspulse:lakeFirstDay`). */
+      readonly firstDay?: string;
+      /** The workgroup's per-query bytes-scanned cutoff, which rollup builds stay under. */
+      readonly bytesCutoff?: number;
     };
 
 /** Where snapshots, deliveries, runs and alert state live. */
@@ -138,6 +142,13 @@ export function readRuntimeEnv(
             timeoutMs: positiveInteger(env, "OPSPULSE_ATHENA_TIMEOUT_SECONDS", 300) * 1000,
             ...optionalField("rollups", rollupsOff(env)),
             ...optionalField("lakeUri", s3Url(env, "OPSPULSE_LAKE_URI")),
+            ...optionalField("firstDay", isoDate(env, "OPSPULSE_LAKE_FIRST_DAY")),
+            ...optionalField(
+              "bytesCutoff",
+              optional(env, "OPSPULSE_ATHENA_BYTES_CUTOFF") === undefined
+                ? undefined
+                : positiveInteger(env, "OPSPULSE_ATHENA_BYTES_CUTOFF", 1),
+            ),
           }
         : {
             kind: "duckdb",
@@ -232,6 +243,14 @@ function positiveInteger(env: EnvSource, name: string, fallback: number): number
     throw new EnvError(`Environment variable ${name} is "${value}": use a whole number above 0.`);
   }
   return Number(value);
+}
+
+function isoDate(env: EnvSource, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    throw new EnvError(`Environment variable ${name} is "${value}": use a date YYYY-MM-DD.`);
+  }
+  return value;
 }
 
 function s3Url(env: EnvSource, name: string): string | undefined {

@@ -89,3 +89,34 @@ export async function invokeAdhoc(
   }
   return result as AdhocResult;
 }
+
+/** Most invocations one `opspulse invoke` makes for a range (31 periods, at least one each). */
+const MAX_CONTINUATIONS = 31;
+
+/**
+ * Invokes the ad-hoc function, then again with its `next` payload for as long as it leaves
+ * periods for another invocation (each stops before its own deadline); returns every run,
+ * in order, as one result. `onPart` hears of each invocation's result as it arrives.
+ */
+export async function invokeAdhocRange(
+  client: LambdaClient,
+  functionName: string,
+  payload: AdhocPayload,
+  onPart: (result: AdhocResult) => void = () => {},
+): Promise<AdhocResult> {
+  const runs: AdhocResult["runs"][number][] = [];
+  let request: AdhocPayload | undefined = payload;
+  for (let invocation = 0; request && invocation < MAX_CONTINUATIONS; invocation++) {
+    const result = await invokeAdhoc(client, functionName, request);
+    onPart(result);
+    runs.push(...result.runs);
+    if (!result.ok) return { ...result, runs };
+    request = result.next;
+  }
+  if (request) {
+    throw new InvokeFailedError(
+      `${functionName} still had periods left after ${MAX_CONTINUATIONS} invocations (from ${request.range?.from}): run the rest with --from ${request.range?.from}`,
+    );
+  }
+  return { ok: true, statusCode: 200, runs };
+}

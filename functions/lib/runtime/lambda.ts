@@ -8,6 +8,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
+import { assertConditionalWrites } from "../adapters/s3-conditional-probe.ts";
 import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
@@ -23,6 +24,8 @@ import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
 import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
 import { REPORT_KINDS } from "./events.ts";
+import { assertPeriodInLake } from "./lake-range.ts";
+import { depsWithDeadline } from "./run-deadline.ts";
 import { periodDueAt } from "./scheduled-period.ts";
 
 /** Options of {@link openLambdaDeps}. */
@@ -54,6 +57,9 @@ export async function openLambdaDeps(
 ): Promise<OnCallDeps> {
   const clock = options.clock ?? systemClock;
   const config = loadConfig(env.configDir);
+  // The SDK clients come from the Lambda runtime, not the bundle: make sure its S3 client
+  // sends the conditional writes the delivery log and the alert state rely on.
+  if (env.store.kind === "s3") await assertConditionalWrites();
   const adapters = await createAdapters(env, [awsAdapterFactories(options.clients)], {
     clock,
     ...(options.instrument ? { instrument: options.instrument } : {}),
@@ -170,13 +176,20 @@ export async function runScheduledReport(
   report: ReportName,
   fire: ScheduledFire,
   clock: Clock,
+  deadline?: Date,
 ): Promise<RunReportSummary> {
   const kind = reportKind(report);
   const deps = await openDeps();
   const fireTime = new Date(fire.scheduledTime ?? fire.time ?? clock.now().toISOString());
   const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
   const period = periodDueAt(report, fireTime, timeZone);
-  return runReportWithAlerts(deps, { report: kind, date: period.start, timeZone });
+  assertPeriodInLake(deps.engine, { report: kind, date: period.start, timeZone }, deps.config);
+  return runReportWithAlerts(depsWithDeadline(deps, deadline), {
+    report: kind,
+    date: period.start,
+    timeZone,
+    ...(deadline ? { deadline } : {}),
+  });
 }
 
 /** The use case's name of a configured report, or a clear error when it makes no such report. */

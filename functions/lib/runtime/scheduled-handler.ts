@@ -17,7 +17,9 @@ import {
   type ScheduledFire,
   summaryView,
 } from "./lambda.ts";
+import { noteSuppressedRecipients } from "./mail-feedback.ts";
 import { type Observability, observedHandler } from "./observability.ts";
+import { invocationDeadline } from "./run-deadline.ts";
 
 /** What a scheduled handler is made of; tests pass their own. */
 export interface ScheduledHandlerOptions {
@@ -47,9 +49,10 @@ export function createScheduledHandler<TFire extends ScheduledFire>(
   const clock = options.clock ?? systemClock;
   return observedHandler(
     options.observability,
-    async (event: unknown, _context: Context): Promise<RunSummaryView> => {
+    async (event: unknown, context: Context): Promise<RunSummaryView> => {
       const fire = spec.parse(event);
-      return runAndRecordScheduled(options, clock, spec.report(fire), fire, spec.label);
+      const deadline = invocationDeadline(context);
+      return runAndRecordScheduled(options, clock, spec.report(fire), fire, spec.label, deadline);
     },
   );
 }
@@ -64,19 +67,44 @@ async function runAndRecordScheduled(
   report: ReportName,
   fire: ScheduledFire,
   label: string,
+  deadline: Date | undefined,
 ): Promise<RunSummaryView> {
   const { logger, metrics } = options.observability;
   try {
-    const summary = await runScheduledReport(options.deps, report, fire, clock);
+    const summary = await runScheduledReport(options.deps, report, fire, clock, deadline);
     recordRunMetrics(metrics, summary);
     logger.info(label, { run: summaryView(summary) });
+    await logMailFeedback(options, summary.runId);
     return summaryView(summary);
   } catch (error) {
     if (error instanceof ReportRunError) {
       recordRunMetrics(metrics, error.summary);
       logger.error(`${label} failed`, { run: summaryView(error.summary), error });
+      await logMailFeedback(options, error.summary.runId);
     }
     throw error;
+  }
+}
+
+/**
+ * Notes the configured recipients SES suppresses (bounced or complained) in the run log and
+ * the function's log; a failure to ask is a warning, never the run's failure.
+ */
+export async function logMailFeedback(
+  options: Pick<ScheduledHandlerOptions, "deps" | "observability">,
+  runId: string | undefined,
+): Promise<void> {
+  const { logger } = options.observability;
+  try {
+    const deps = await options.deps();
+    const suppressed = await noteSuppressedRecipients(deps, deps.config, runId);
+    if (suppressed.length > 0) {
+      logger.warn("recipients SES no longer delivers to (bounced or complained)", { suppressed });
+    }
+  } catch (error) {
+    logger.warn("could not read SES's suppression list", {
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 

@@ -121,7 +121,7 @@ export async function createLocalWorld(
 /** One email the outbox holds. */
 export interface OutboxEmail {
   readonly run: string;
-  /** The outbox list name: `managers`, `on-call.start.gmv`, `on-call.failure`… */
+  /** The outbox list name: `managers`, `on-call`, `on-call.failure`… */
   readonly list: string;
   readonly subject: string;
   readonly to: string;
@@ -170,7 +170,7 @@ export function outboxLists(outDir: string): string[] {
   );
 }
 
-/** How many emails each outbox list holds, e.g. `{ managers: 1, "on-call.start.gmv": 1 }`. */
+/** How many emails each outbox list holds, e.g. `{ managers: 1, "on-call": 1 }`. */
 export function countByList(emails: readonly { list: string }[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const email of [...emails].sort((a, b) => a.list.localeCompare(b.list))) {

@@ -14,6 +14,7 @@ import {
   type AthenaEngineOptions,
   createAthenaEngine,
 } from "../../../functions/lib/adapters/athena.ts";
+import { isDeadlineExceeded } from "../../../functions/lib/deadline.ts";
 import { parseQueryFile, QueryParamError } from "../../../functions/lib/query/query-file.ts";
 
 const athena = mockClient(AthenaClient);
@@ -205,6 +206,29 @@ describe("createAthenaEngine", () => {
     expect(time.clock.sleeps.slice(0, 5)).toEqual([200, 400, 800, 1600, 2000]);
     expect(time.clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(10_000);
     expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
+  });
+
+  it("stops a running query at the run's deadline, before its own timeout", async () => {
+    athena.on(GetQueryExecutionCommand).resolves(state("RUNNING"));
+    athena.on(StopQueryExecutionCommand).resolves({});
+    const { engine: base, time } = engine({ timeoutMs: 300_000 });
+    const deadline = new Date(time.clock.ms + 7_000);
+    const bound = base.withDeadline?.(deadline);
+    if (!bound) throw new Error("the Athena engine takes a deadline");
+
+    const failure = await bound.run(QUERY, PARAMS).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: "AthenaQueryError", kind: "deadline" });
+    expect(String(failure)).toMatch(
+      /q-1\) was still running at the run's deadline \(.*\), so opspulse stopped it/,
+    );
+    expect(isDeadlineExceeded(failure)).toBe(true);
+    expect(athena.commandCalls(StopQueryExecutionCommand)).toHaveLength(1);
+    // It waited until the deadline, not a poll longer.
+    expect(time.clock.ms).toBe(deadline.getTime());
+
+    // Past the deadline no query starts; the unbound engine keeps its own limits.
+    await expect(bound.run(QUERY, PARAMS)).rejects.toThrow(/was not started: the run's deadline/);
+    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
   });
 
   it("still reports the timeout when StopQueryExecution itself fails", async () => {

@@ -2,13 +2,16 @@
  * A stateful stand-in for S3, behind aws-sdk-client-mock: one in-memory bucket that honours
  * conditional writes the way S3 does (If-None-Match: * → 412 when the key exists; If-Match
  * → 412 when the ETag changed, 404 when the object is gone), lists keys in byte order with
- * StartAfter and continuation tokens, and answers each call after a turn of the event loop
+ * StartAfter and continuation tokens (with each object's size and ETag), copies objects and
+ * deletes them in batches, and answers each call after a turn of the event loop
  * so that concurrent callers interleave. Each check-and-write happens within one turn,
  * which is the atomicity S3 guarantees for a conditional write.
  */
 import { createHash } from "node:crypto";
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -88,6 +91,20 @@ export function fakeBucket(options: { pageSize?: number; everyClient?: boolean }
     objects.delete(String(input.Key));
     return {};
   });
+  mock.on(DeleteObjectsCommand).callsFake(async (input) => {
+    await turn();
+    for (const { Key } of input.Delete?.Objects ?? []) objects.delete(String(Key));
+    return {};
+  });
+  mock.on(CopyObjectCommand).callsFake(async (input) => {
+    await turn();
+    // CopySource is "<bucket>/<key>", URL-encoded; this fake holds one bucket.
+    const source = decodeURI(String(input.CopySource)).replace(/^[^/]+\//, "");
+    const object = objects.get(source);
+    if (!object) throw s3Error("NoSuchKey", 404, "The specified key does not exist.");
+    objects.set(String(input.Key), { ...object });
+    return { CopyObjectResult: { ETag: object.etag } };
+  });
   mock.on(ListObjectsV2Command).callsFake(async (input) => {
     await turn();
     const prefix = input.Prefix ?? "";
@@ -96,7 +113,11 @@ export function fakeBucket(options: { pageSize?: number; everyClient?: boolean }
     const page = matching.slice(0, pageSize);
     const truncated = matching.length > page.length;
     return {
-      Contents: page.map((Key) => ({ Key })),
+      Contents: page.map((Key) => ({
+        Key,
+        Size: Buffer.byteLength(objects.get(Key)?.body ?? ""),
+        ETag: objects.get(Key)?.etag,
+      })),
       IsTruncated: truncated,
       ...(truncated ? { NextContinuationToken: page.at(-1) } : {}),
     };

@@ -182,9 +182,28 @@ describe("createSesMailer requests and errors", () => {
 
   it.each([
     [
-      new MessageRejected({ message: "Email address is not verified.", $metadata: {} }),
+      new MessageRejected({
+        message:
+          "Email address is not verified. The following identities failed the check in region EU-WEST-1: boss@example.com",
+        $metadata: {},
+      }),
+      "sandbox",
+      /: SES is in the sandbox and a recipient of ops-lead@example\.com, cfo@example\.com is not a verified identity \(Email address is not verified\. The following identities failed the check in region EU-WEST-1: boss@example\.com\)\. Verify each recipient in SES, or request production access; while in the sandbox deploy with -c opspulse:sesSandbox=true\.$/,
+    ],
+    [
+      new MessageRejected({ message: "Message contains a virus.", $metadata: {} }),
       "rejected",
-      /was rejected \(Email address is not verified\.\)\. If the account is in the SES sandbox/,
+      /was rejected \(Message contains a virus\.\)\. Check the content/,
+    ],
+    [
+      Object.assign(
+        new Error(
+          "User `arn:aws:sts::123456789012:assumed-role/opspulse/fn' is not authorized to perform `ses:SendEmail' on resource `arn:aws:ses:eu-west-1:123456789012:identity/boss@example.com'",
+        ),
+        { name: "AccessDeniedException", $metadata: { httpStatusCode: 403 } },
+      ),
+      "not-authorized",
+      /: the function may not send it \(User .*:identity\/boss@example\.com'\)\. In the SES sandbox SES also authorizes each recipient's identity: deploy with -c opspulse:sesSandbox=true/,
     ],
     [
       Object.assign(new Error("Mail from domain not verified"), {

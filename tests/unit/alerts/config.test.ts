@@ -63,8 +63,42 @@ describe("alerts.yaml", () => {
         },
         { metric: "*", until: new Date("2026-03-01T00:00:00Z") },
       ],
+      reackFactor: 1.5,
     });
     expect(settings?.completeness).toBeNull();
+  });
+
+  it("routes KPI breaches to the owner's digest and data alerts to on-call by default", () => {
+    expect(withAlerts("reminder_every_hours: 24").alerts?.routing).toEqual({
+      kpiBreach: "notify",
+      data: "page",
+      metricError: "page",
+      metrics: { data_freshness_minutes: "page" },
+    });
+  });
+
+  it("reads severities per kind and per metric, and the re-ack factor", () => {
+    const settings = withAlerts(
+      [
+        "severity:",
+        "  kpi_breach: off",
+        "  metrics: { gmv: page, ops_cost_ratio: notify }",
+        "reack_factor: 2",
+      ].join("\n"),
+    ).alerts;
+    expect(settings?.routing).toEqual({
+      kpiBreach: "off",
+      data: "page",
+      metricError: "page",
+      metrics: { gmv: "page", ops_cost_ratio: "notify" },
+    });
+    expect(settings?.rules.reackFactor).toBe(2);
+  });
+
+  it("refuses an unknown severity, naming what is expected", () => {
+    expect(problemsOf("severity:\n  metrics: { gmv: loud }\n")[0]).toMatch(
+      /^config\/alerts\.yaml: severity\.metrics\.gmv: expected "page" \(on-call, now\), "notify" \(the owner's digest\) or "off"/,
+    );
   });
 
   it("names the file, the path and what was expected", () => {

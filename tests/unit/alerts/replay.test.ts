@@ -203,3 +203,85 @@ describe("scheduledRunTime", () => {
     ).toEqual(new Date("2026-03-01T16:00:00Z"));
   });
 });
+
+describe("replay of campaign pacing and message volume", () => {
+  /** A 10-day campaign from 2026-03-01 with `participants` cumulative on each day. */
+  async function campaignDays(dir: string, participants: readonly number[], roi: number) {
+    const snapshots = createFsSnapshotStore({ dir });
+    for (const [i, value] of participants.entries()) {
+      const day = addDays("2026-03-01", i);
+      const final = day > "2026-03-10";
+      await snapshots.put({
+        report: "campaigns",
+        periodKey: day,
+        metrics: {},
+        scoped: {
+          spring: {
+            participants: { value, status: "met", previous: null, yearEarlier: null },
+            campaign_roi: { value: roi, status: "tracking", previous: null, yearEarlier: null },
+          },
+        },
+        details: {
+          campaigns: [
+            {
+              campaignId: "spring",
+              startDate: "2026-03-01",
+              endDate: "2026-03-10",
+              campaignDay: Math.min(i + 1, 10),
+              final,
+            },
+          ],
+        },
+      });
+    }
+    return snapshots;
+  }
+
+  it("does not breach a running campaign on pace, and alerts once on the final snapshot", async () => {
+    // 1 100 a day against 10 000 over 10 days: on pace; ROI 1 against 3 ends below target.
+    const participants = [1100, 2200, 3300, 4400, 5500, 6600, 7700, 8800, 9900, 11000, 11000];
+    const snapshots = await campaignDays(join(tmp, "pacing"), participants, 1);
+    const replay = await replayStoredAlerts(snapshots, config(""), {
+      report: "campaigns",
+      from: "2026-03-01",
+      to: "2026-03-11",
+    });
+    expect(replay.fired.map((n) => [n.periodKey, n.kind, "metric" in n ? n.metric : ""])).toEqual([
+      ["2026-03-11", "start", "campaign_roi"],
+    ]);
+  });
+
+  it("counts one message per run and audience, accounting for every alert", async () => {
+    const snapshots = await store(join(tmp, "volume"), [1200, 500, 400, 300, 1500]);
+    const replay = await replayStoredAlerts(
+      snapshots,
+      parseConfig(
+        [
+          {
+            file: "targets.yaml",
+            text: "targets:\n  gmv: { target: 1000 }\n  campaign_roi: { target: null }\n",
+          },
+          {
+            file: "recipients.yaml",
+            text: "owners:\n  user_operations:\n    to: [a@example.com, b@example.com]\n",
+          },
+        ],
+        "config",
+      ),
+      { report: "daily", from: "2026-03-01", to: "2026-03-05" },
+    );
+    expect(replay.volume.notifications).toBe(4); // start, 2 reminders, resolved
+    expect(replay.volume.accounted).toBe(4);
+    expect(replay.volume.audiences).toEqual([
+      {
+        audience: "owner:user_operations",
+        messages: 4,
+        maxPerRun: 1,
+        perPeriod: 4 / 5,
+        items: { start: 1, reminder: 2, resolved: 1 },
+        recipients: 2,
+      },
+    ]);
+    expect(replay.volume.perPerson).toEqual({ "a@example.com": 4, "b@example.com": 4 });
+  });
+});

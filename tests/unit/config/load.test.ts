@@ -201,6 +201,19 @@ describe("errors name the file, the path in it and what was expected", () => {
     ]);
   });
 
+  it("refuses a list of more than 50 addresses, SES's limit for one message", () => {
+    const addresses = (n: number) =>
+      Array.from({ length: n }, (_, i) => `ops-${i}@example.com`).join(", ");
+    const recipients = (n: number) =>
+      ["reports:", "  daily:", "    - name: everyone", `      to: [${addresses(n)}]`, ""].join(
+        "\n",
+      );
+    expect(problemsOf({ "recipients.yaml": recipients(50) })).toEqual([]);
+    expect(problemsOf({ "recipients.yaml": recipients(51) })).toEqual([
+      "config/recipients.yaml: reports.daily[0].to: expected at most 50 addresses (SES sends one message to at most 50 recipients): split the list in two (line 4)",
+    ]);
+  });
+
   it("reports every file's problems at once", () => {
     const problems = problemsOf({
       "targets.yaml": "targets:\n  dau: { target: -1 }\n",

@@ -27,8 +27,9 @@ const context = lambdaContext("opspulse-adhoc-run");
 const clock = { now: () => new Date("2026-03-04T02:00:00Z") };
 const observability = createObservability("opspulse-adhoc-run-test");
 
-function environment(): Record<string, string> {
+function environment(extra: Record<string, string> = {}): Record<string, string> {
   return {
+    ...extra,
     OPSPULSE_RUNTIME: "aws",
     OPSPULSE_ATHENA_WORKGROUP: "opspulse",
     OPSPULSE_ATHENA_DATABASE: "opspulse_lake",
@@ -39,8 +40,12 @@ function environment(): Record<string, string> {
 }
 
 /** The handler over the world, counting how often it opened its dependencies. */
-function adhocHandler(athena: AthenaClient = world.athena) {
-  const open = lazyLambdaDeps(environment(), {
+function adhocHandler(
+  athena: AthenaClient = world.athena,
+  remainingMs = 600_000,
+  env: Record<string, string> = {},
+) {
+  const open = lazyLambdaDeps(environment(env), {
     clients: { athena, s3: world.bucket.client, ses: world.ses },
     clock,
   });
@@ -50,9 +55,10 @@ function adhocHandler(athena: AthenaClient = world.athena) {
     return open();
   };
   const handler = createAdhocRunHandler({ deps, observability });
+  const invocation = lambdaContext("opspulse-adhoc-run", remainingMs);
   return {
     opened,
-    invoke: (payload: unknown) => handler(payload, context) as Promise<AdhocResult>,
+    invoke: (payload: unknown) => handler(payload, invocation) as Promise<AdhocResult>,
   };
 }
 
@@ -120,6 +126,44 @@ describe("adhoc-run handler", () => {
       dryRun: true,
     });
     expect(weekly.runs.map((run) => run.periodKey)).toEqual(["2026-W09", "2026-W10"]);
+  });
+
+  it("leaves the periods it has no time for to the next invocation, as `next`", async () => {
+    // 100 s left: the deadline is 70 s away, less than a period's budget once one has run.
+    const result = await adhocHandler(world.athena, 100_000).invoke({
+      report: "weekly",
+      range: { from: "2026-02-16", to: "2026-03-03" },
+      dryRun: true,
+      locale: "zh-CN",
+    });
+    expect(result).toMatchObject({ ok: true, statusCode: 200 });
+    expect(result.runs.map((run) => run.periodKey)).toEqual(["2026-W08"]);
+    if (!result.ok) return;
+    expect(result.next).toEqual({
+      report: "weekly",
+      range: { from: "2026-02-23", to: "2026-03-03" },
+      dryRun: true,
+      locale: "zh-CN",
+    });
+  });
+
+  it("refuses, whole, a range that starts before the lake's first day, naming the setting", async () => {
+    const startedBefore = world.started.length;
+    const handler = adhocHandler(world.athena, 600_000, { OPSPULSE_LAKE_FIRST_DAY: "2026-02-20" });
+    // 20 February in Shanghai starts at 16:00 UTC on the 19th: dt=2026-02-19 is not projected.
+    const result = await handler.invoke({
+      report: "daily",
+      range: { from: "2026-02-20", to: "2026-02-22" },
+    });
+    expect(result).toMatchObject({ ok: false, statusCode: 400, runs: [] });
+    if (result.ok) return;
+    expect(result.error).toBe(
+      "The daily report of 2026-02-20 reads dt=2026-02-19, before the lake's first day 2026-02-20 (the opspulse:lakeFirstDay setting, where the tables' partition projection starts): Athena would count no data there. Lower opspulse:lakeFirstDay and redeploy, or ask for a later period.",
+    );
+    expect(world.started.length).toBe(startedBefore);
+    // The next day is inside the lake.
+    const inside = await handler.invoke({ report: "daily", date: "2026-02-21", dryRun: true });
+    expect(inside).toMatchObject({ ok: true, runs: [{ periodKey: "2026-02-21" }] });
   });
 
   it("answers 500 with Athena's reason when a query fails, and sends managers nothing", async () => {

@@ -23,6 +23,7 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
   type StartQueryExecutionCommandInput,
+  StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { mockClient } from "aws-sdk-client-mock";
@@ -51,6 +52,13 @@ export interface AwsWorld {
   readonly athenaMock: ReturnType<typeof mockClient>;
   /** Every StartQueryExecution input, in order. */
   readonly started: StartQueryExecutionCommandInput[];
+  /** The query ids StopQueryExecution was called with, in order. */
+  readonly stopped: string[];
+  /**
+   * Queries whose SQL this accepts stay RUNNING while it does (until stopped), and each
+   * poll of them calls it again (a test may move the clock there); default: none.
+   */
+  stall: ((sql: string) => boolean) | undefined;
   readonly bucket: FakeBucket;
   readonly ses: SESv2Client;
   readonly sesEndpoint: string;
@@ -90,8 +98,21 @@ export async function createAwsWorld(options: { everyClient?: boolean } = {}): P
     results.start(id, String(input.QueryString));
     return { QueryExecutionId: id };
   });
+  const stopped: string[] = [];
+  const stalls = { predicate: undefined as ((sql: string) => boolean) | undefined };
+  athenaMock.on(StopQueryExecutionCommand).callsFake(async (input) => {
+    stopped.push(String(input.QueryExecutionId));
+    return {};
+  });
   athenaMock.on(GetQueryExecutionCommand).callsFake(async (input) => {
     const id = String(input.QueryExecutionId);
+    const sql = String(started[Number(id.slice(2)) - 1]?.QueryString);
+    if (stopped.includes(id)) {
+      return { QueryExecution: { QueryExecutionId: id, Status: { State: "CANCELLED" } } };
+    }
+    if (stalls.predicate?.(sql)) {
+      return { QueryExecution: { QueryExecutionId: id, Status: { State: "RUNNING" } } };
+    }
     try {
       await pagesOf(id);
     } catch (error) {
@@ -137,6 +158,13 @@ export async function createAwsWorld(options: { everyClient?: boolean } = {}): P
     athena,
     athenaMock,
     started,
+    stopped,
+    get stall() {
+      return stalls.predicate;
+    },
+    set stall(predicate) {
+      stalls.predicate = predicate;
+    },
     bucket,
     ses,
     sesEndpoint,
@@ -156,7 +184,10 @@ export async function createAwsWorld(options: { everyClient?: boolean } = {}): P
 }
 
 /** A Lambda context as the runtime passes it (the fields Powertools reads). */
-export function lambdaContext(functionName: string): import("aws-lambda").Context {
+export function lambdaContext(
+  functionName: string,
+  remainingMs = 600_000,
+): import("aws-lambda").Context {
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
@@ -166,7 +197,7 @@ export function lambdaContext(functionName: string): import("aws-lambda").Contex
     awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "test",
-    getRemainingTimeInMillis: () => 600_000,
+    getRemainingTimeInMillis: () => remainingMs,
     done: () => {},
     fail: () => {},
     succeed: () => {},

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { replayAlerts } from "../../../functions/lib/kpi/alert-replay.ts";
 import {
   type AlertNotification,
   type AlertRules,
@@ -11,7 +12,6 @@ import {
   type ObservedStatus,
   parseAlertState,
   recordId,
-  replayAlerts,
   stepAlerts,
 } from "../../../functions/lib/kpi/alerts.ts";
 import type { CompletenessIssue } from "../../../functions/lib/kpi/completeness.ts";

@@ -215,6 +215,7 @@ describe("evaluate: context metrics and deltas", () => {
       data_incomplete: 1,
       insufficient_data: 0,
       no_target: 1,
+      tracking: 0,
     });
   });
 });

@@ -14,6 +14,7 @@ import {
 } from "@aws-sdk/client-athena";
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -90,6 +91,10 @@ beforeEach(() => {
     const object = objects.get(source);
     if (!object) throw new Error(`copy of a missing object ${source}`);
     objects.set(String(input.Key), object);
+    return {};
+  });
+  s3Mock.on(DeleteObjectCommand).callsFake(async (input) => {
+    objects.delete(String(input.Key));
     return {};
   });
   s3Mock.on(DeleteObjectsCommand).callsFake(async (input) => {
@@ -219,16 +224,20 @@ describe("Athena rollup storage", () => {
         [{ ...manifest, buildId: "other-run" }],
         { replaceFresh },
       );
+    const unloadsBefore = unloads.length;
     await replace(false);
+    // Fresh once its lock was taken: no UNLOAD at all, nothing moved.
+    expect(unloads).toHaveLength(unloadsBefore);
     expect(keys(`${PREFIX}rollups/user_day/`)).toEqual(before);
     expect(manifestOf("2026-03-02")?.buildId).toBe(manifest.buildId);
     expect(keys(`${PREFIX}rollups/_staging/`)).toEqual([]);
     await replace(true);
     expect(manifestOf("2026-03-02")?.buildId).toBe("other-run");
     expect(keys(`${PREFIX}rollups/user_day/local_date=2026-03-02/`)).toEqual([
-      `${PREFIX}rollups/user_day/local_date=2026-03-02/3_q_0`,
+      `${PREFIX}rollups/user_day/local_date=2026-03-02/2_q_0`,
       `${PREFIX}rollups/user_day/local_date=2026-03-02/_manifest.json`,
     ]);
+    expect(keys(`${PREFIX}rollups/_locks/`)).toEqual([]);
   });
 
   it("splits a first build of more than 100 days into UNLOADs of at most 100", async () => {

@@ -9,6 +9,7 @@ import {
   InvokeFailedError,
   InvokeInputError,
   invokeAdhoc,
+  invokeAdhocRange,
   parseAdhocPayload,
   resolveFunctionName,
 } from "../../../functions/lib/runtime/invoke.ts";
@@ -125,5 +126,74 @@ describe("opspulse invoke", () => {
     expect(errors.join("")).toMatch(/^opspulse: invalid request: date: expected a date YYYY-MM-DD/);
     expect(errors.join("").trim().split("\n")).toHaveLength(1);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+  });
+});
+
+describe("invokeAdhocRange", () => {
+  it("follows `next` until the function has run every period, in order", async () => {
+    const run = (periodKey: string) => ({ ...okResult.runs[0], periodKey });
+    const answers = [
+      {
+        ok: true,
+        statusCode: 200,
+        runs: [run("2026-03-01")],
+        next: { report: "daily", range: { from: "2026-03-02", to: "2026-03-03" }, dryRun: false },
+      },
+      {
+        ok: true,
+        statusCode: 200,
+        runs: [run("2026-03-02")],
+        next: { report: "daily", range: { from: "2026-03-03", to: "2026-03-03" }, dryRun: false },
+      },
+      { ok: true, statusCode: 200, runs: [run("2026-03-03")] },
+    ];
+    let call = 0;
+    lambda
+      .on(InvokeCommand)
+      .callsFake(async () => ({ StatusCode: 200, Payload: encode(answers[call++]) }));
+    const payload = parseAdhocPayload({
+      report: "daily",
+      range: { from: "2026-03-01", to: "2026-03-03" },
+    });
+
+    const result = await invokeAdhocRange(new LambdaClient({}), "fn", payload);
+
+    expect(result.ok).toBe(true);
+    expect(result.runs.map((r) => r.periodKey)).toEqual(["2026-03-01", "2026-03-02", "2026-03-03"]);
+    const sent = lambda
+      .commandCalls(InvokeCommand)
+      .map((c) => JSON.parse(new TextDecoder().decode(c.args[0].input.Payload as Uint8Array)));
+    expect(sent.map((p) => p.range)).toEqual([
+      { from: "2026-03-01", to: "2026-03-03" },
+      { from: "2026-03-02", to: "2026-03-03" },
+      { from: "2026-03-03", to: "2026-03-03" },
+    ]);
+  });
+
+  it("stops at a failed part and returns the runs so far", async () => {
+    const answers = [
+      {
+        ...okResult,
+        next: { report: "daily", range: { from: "2026-03-02", to: "2026-03-03" }, dryRun: false },
+      },
+      {
+        ok: false,
+        statusCode: 500,
+        error: "Query user_kpis failed",
+        runs: [{ ...okResult.runs[0], periodKey: "2026-03-02", outcome: "failed" }],
+      },
+    ];
+    let call = 0;
+    lambda
+      .on(InvokeCommand)
+      .callsFake(async () => ({ StatusCode: 200, Payload: encode(answers[call++]) }));
+    const payload = parseAdhocPayload({
+      report: "daily",
+      range: { from: "2026-03-01", to: "2026-03-03" },
+    });
+    const result = await invokeAdhocRange(new LambdaClient({}), "fn", payload);
+    expect(result).toMatchObject({ ok: false, statusCode: 500 });
+    expect(result.runs.map((r) => r.periodKey)).toEqual(["2026-03-01", "2026-03-02"]);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(2);
   });
 });

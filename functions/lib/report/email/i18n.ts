@@ -102,6 +102,7 @@ const EN: EmailStrings = {
     data_incomplete: "Data incomplete",
     insufficient_data: "Insufficient data",
     no_target: "",
+    tracking: "Tracking",
   },
   statusCount: (status, count) => {
     const noun: Record<Status, [string, string]> = {
@@ -112,6 +113,7 @@ const EN: EmailStrings = {
       data_incomplete: ["data incomplete", "data incomplete"],
       insufficient_data: ["insufficient data", "insufficient data"],
       no_target: ["without target", "without target"],
+      tracking: ["tracking", "tracking"],
     };
     return `${count} ${noun[status][count === 1 ? 0 : 1]}`;
   },
@@ -186,6 +188,7 @@ const ZH: EmailStrings = {
     data_incomplete: "数据不完整",
     insufficient_data: "数据不足",
     no_target: "",
+    tracking: "跟踪中",
   },
   statusCount: (status, count) => {
     const noun: Record<Status, string> = {
@@ -196,6 +199,7 @@ const ZH: EmailStrings = {
       data_incomplete: "数据不完整",
       insufficient_data: "数据不足",
       no_target: "无目标",
+      tracking: "跟踪中",
     };
     return `${count} 项${noun[status]}`;
   },
@@ -262,6 +266,7 @@ export const STATUS_COLORS: Readonly<Record<Status, { color: string; background:
   data_incomplete: { color: "#6d28d9", background: "#ede9fe" },
   insufficient_data: { color: "#64748b", background: "#f1f5f9" },
   no_target: { color: "#94a3b8", background: "#f1f5f9" },
+  tracking: { color: "#0369a1", background: "#e0f2fe" },
 };
 
 /** Colours of a change: good news, bad news, neither. */
