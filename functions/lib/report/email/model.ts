@@ -7,6 +7,7 @@
 
 import type { EmailCharts } from "../../charts/email-charts.ts";
 import type { BandedEvaluation } from "../../kpi/anomaly.ts";
+import { orderNeedsAttention } from "../../kpi/attention.ts";
 import { weekdayOf } from "../../kpi/baseline.ts";
 import { DEFAULT_DRIVER_OPTIONS, type Driver } from "../../kpi/drivers.ts";
 import {
@@ -388,34 +389,25 @@ function imageView(
     : null;
 }
 
-function rank(status: Status): number {
-  return STATUS_ORDER.indexOf(status);
-}
-
 /**
- * The needs-attention items in the contract's order: new before ongoing (the previous
- * period's snapshot had the same status); then breach, anomaly, warning; then by distance —
- * from the target as a share of it for breaches and warnings, in band widths for anomalies.
+ * The needs-attention items in the contract's one order (`kpi/attention.ts`): new before
+ * ongoing (the previous period's snapshot had the same status), then breach, anomaly,
+ * warning, then by distance (band widths for anomalies).
  */
-function needsAttention<M extends EvaluatedMetric>(metrics: readonly M[]): M[] {
-  const distance = (m: M): number => {
+function needsAttention<M extends EvaluatedMetric & { readonly scope?: string | undefined }>(
+  metrics: readonly M[],
+): M[] {
+  return orderNeedsAttention(metrics, (m) => {
     const e = m.evaluation as BandedEvaluation;
-    if (e.status === "anomaly") return e.anomaly?.distance ?? 0;
-    if (e.measured === null || e.threshold === null) return 0;
-    return Math.abs(e.measured - e.threshold) / Math.max(Math.abs(e.threshold), 1e-12);
-  };
-  const ongoing = (m: M) => (m.evaluation as BandedEvaluation).ongoing === true;
-  return metrics
-    .filter((m) => ["breach", "anomaly", "warning"].includes(m.evaluation.status))
-    .map((m, order) => ({ m, order, distance: distance(m) }))
-    .sort(
-      (a, b) =>
-        Number(ongoing(a.m)) - Number(ongoing(b.m)) ||
-        rank(a.m.evaluation.status) - rank(b.m.evaluation.status) ||
-        b.distance - a.distance ||
-        a.order - b.order,
-    )
-    .map(({ m }) => m);
+    return {
+      status: e.status,
+      isNew: e.ongoing !== true,
+      measured: e.measured,
+      threshold: e.threshold,
+      bandWidths: e.anomaly?.distance ?? null,
+      id: `${m.def.id}/${m.scope ?? ""}`,
+    };
+  });
 }
 
 /** "unusual for a Tuesday: normal 340–381" (daily), "… for a week" (weekly). */
