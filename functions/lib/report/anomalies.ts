@@ -178,7 +178,12 @@ export async function explainFlagged(
   });
   const drivers: Record<string, readonly Driver[]> = {};
   for (const m of flagged) {
-    const elements = result.rows.filter((row) => row.metric === m.def.id).map(elementChange);
+    // Without enough baseline days holding data, a forecast of 0 would make every element
+    // "new": no drivers rather than meaningless ones.
+    const minHistory = baselineSettingsOf(context.anomalies, m.def.id).minHistory;
+    const elements = result.rows
+      .filter((row) => row.metric === m.def.id && Number(row.baseline_days) >= minHistory)
+      .map(elementChange);
     if (elements.length === 0) continue;
     const band = (m.evaluation as BandedEvaluation).band;
     const spec = m.def.drivers;
