@@ -11,6 +11,7 @@ import type { ReportName } from "../functions/lib/config/schema.ts";
 import type { SourceDecl } from "../functions/lib/query/catalog.ts";
 import { AthenaWorkgroup } from "./constructs/athena.ts";
 import { LakeCatalog } from "./constructs/catalog.ts";
+import { DashboardDistribution } from "./constructs/dashboard-distribution.ts";
 import { deadLetterQueue } from "./constructs/dead-letters.ts";
 import { Lake } from "./constructs/lake.ts";
 import { Mail } from "./constructs/mail.ts";
@@ -51,6 +52,8 @@ export class OpsPulseStack extends Stack {
   readonly functions: ReportFunctions;
   readonly schedules: ReportSchedules;
   readonly onCall: OnCallAlarms;
+  /** The dashboard's CloudFront distribution, when a signing key is configured. */
+  readonly dashboard: DashboardDistribution | undefined;
 
   constructor(scope: Construct, id: string, props: OpsPulseStackProps) {
     const { settings, config, sources, bundling, ...stackProps } = props;
@@ -88,6 +91,16 @@ export class OpsPulseStack extends Stack {
       feedbackEmail: settings.onCallEmail,
     });
 
+    // With a signing key: the dashboard behind CloudFront, links valid for the configured days.
+    this.dashboard = settings.dashboardPublicKey
+      ? new DashboardDistribution(this, "Dashboard", {
+          bucket: this.state.bucket,
+          publicKeyPem: settings.dashboardPublicKey,
+          linkDays: settings.dashboardLinkDays,
+          accessLogs: { bucket: logs, prefix: "dashboard-cdn/" },
+        })
+      : undefined;
+
     const deadLetters = deadLetterQueue(this, "DeadLetters");
     this.functions = new ReportFunctions(this, "Functions", {
       lake: this.lake,
@@ -98,7 +111,9 @@ export class OpsPulseStack extends Stack {
       deadLetters,
       configDir: settings.configDir,
       bundling,
+      ...(this.dashboard ? { paramsAndSecrets: this.dashboard.paramsAndSecrets } : {}),
     });
+    for (const fn of Object.values(this.functions.functions)) this.dashboard?.attach(fn);
 
     this.schedules = new ReportSchedules(this, "Schedules", {
       deadLetters,
@@ -150,6 +165,18 @@ export class OpsPulseStack extends Stack {
       this.mail.feedbackTopic.topicArn,
       "SES bounces, complaints and rejections of the reports",
     );
+    if (this.dashboard) {
+      output(
+        "DashboardSigningKeySecret",
+        this.dashboard.signingKey.secretArn,
+        "Put the dashboard key pair's PEM private key here once",
+      );
+      output(
+        "DashboardDomain",
+        this.dashboard.distribution.distributionDomainName,
+        "CloudFront domain of the dashboard (signed URLs only)",
+      );
+    }
   }
 }
 

@@ -23,6 +23,8 @@ export const CONTEXT_KEYS = {
   sesIdentity: "opspulse:sesIdentity",
   sesSandbox: "opspulse:sesSandbox",
   onCallEmail: "opspulse:onCallEmail",
+  dashboardPublicKey: "opspulse:dashboardPublicKey",
+  dashboardLinkDays: "opspulse:dashboardLinkDays",
 } as const;
 
 const GIB = 1024 ** 3;
@@ -98,6 +100,20 @@ const settingsSchema = z
      */
     sesSandbox: flag.default(false),
     onCallEmail: optionalText.pipe(z.email("expected an email address").optional()),
+    /**
+     * PEM public key of the dashboard's CloudFront key pair: with it, the dashboard is served
+     * by CloudFront with signed links valid for `dashboardLinkDays` (without it: S3 links).
+     */
+    dashboardPublicKey: optionalText.pipe(
+      z
+        .string()
+        .regex(
+          /^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----$/,
+          "expected a PEM public key (-----BEGIN PUBLIC KEY----- …)",
+        )
+        .optional(),
+    ),
+    dashboardLinkDays: positiveInteger.max(365).default(7),
   })
   .superRefine((settings, context) => {
     // A shared bucket without a prefix would let the functions read (and Athena scan) all of it.

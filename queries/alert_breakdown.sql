@@ -5,13 +5,14 @@
 -- is reported as 'unknown'. Counts only; the alert renderer picks the measure that fits
 -- the metric and ranks channels by the size of their change.
 --
--- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
--- wins, then the smaller amount) has status 'paid', as in user_kpis.sql.
+-- Paid order: the latest valid record of an order_id is a paid one, as in every query
+-- (queries/_fragments/latest_order_records.sql).
 --
 -- @param current_from timestamp UTC start of the report period
 -- @param current_to timestamp UTC end (exclusive) of the report period
 -- @param previous_from timestamp UTC start of the period before (it ends at current_from)
 -- @param partitions varchar_list dt partitions of both periods
+-- @param event_types varchar_list the known event types of the data contract (an active user has a valid event)
 -- @partitions events :partitions
 -- @partitions orders :partitions
 --
@@ -35,6 +36,8 @@ period_events as (
   where dt in :partitions
     and event_time >= :previous_from
     and event_time < :current_to
+    and user_id is not null
+    and event_type in :event_types
 ),
 
 event_measures as (
@@ -52,22 +55,23 @@ event_measures as (
   group by channel
 ),
 
-ranked_order_records as (
+order_records as (
   select
     order_id,
+    user_id,
+    updated_at,
     coalesce(channel, 'unknown') as channel,
     order_time,
     amount,
     status,
-    row_number() over (
-      partition by order_id
-      order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
-    ) as recency_rank
+    'window' as order_scope
   from orders
   where dt in :partitions
     and order_time >= :previous_from
     and order_time < :current_to
 ),
+
+-- @include latest_order_records
 
 order_measures as (
   select
@@ -76,9 +80,8 @@ order_measures as (
     count_if(order_time < :current_from) as paid_orders_previous,
     coalesce(sum(case when order_time >= :current_from then amount end), 0) as gmv_current,
     coalesce(sum(case when order_time < :current_from then amount end), 0) as gmv_previous
-  from ranked_order_records
-  where recency_rank = 1
-    and status = 'paid'
+  from latest_order_records
+  where is_paid = 1
   group by channel
 ),
 

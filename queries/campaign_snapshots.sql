@@ -82,25 +82,13 @@ order_records as (
     amount,
     status,
     campaign_id,
-    local_date
+    local_date,
+    'window' as order_scope
   from order_day
   where local_date between :orders_first_day and :last_day
 ),
 
-order_records_latest_first as (
-  select
-    order_id,
-    user_id,
-    amount,
-    status,
-    campaign_id,
-    local_date,
-    row_number() over (
-      partition by order_id
-      order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
-    ) as recency_rank
-  from order_records
-),
+-- @include latest_order_records
 
 paid_orders as (
   select
@@ -109,9 +97,8 @@ paid_orders as (
     amount,
     campaign_id,
     cast(local_date as date) as order_date
-  from order_records_latest_first
-  where recency_rank = 1
-    and status = 'paid'
+  from latest_order_records
+  where is_paid = 1
 ),
 
 campaign_facts as (

@@ -6,12 +6,13 @@
 -- reach events), or published in [:published_from, :period_to); plus one row with a null
 -- content_id for the content events of the period that carry no content id.
 --
--- Events count once per event_id. Paid order: the latest record of an order_id (by
--- updated_at; on a tie a non-paid record wins, then the smaller amount) has status 'paid';
--- it is attributed to content when it carries a content_id. Records that fail validation
--- are left out, so that bad data never moves a KPI (data quality counts them, see
+-- Events count once per event_id. Paid order: the latest valid record of an order_id is a
+-- paid one (queries/_fragments/latest_order_records.sql, shared by every query); it is
+-- attributed to content when it carries a content_id. Records that fail validation are
+-- left out, so that bad data never moves a KPI (data quality counts them, see
 -- efficiency_events.sql and efficiency_orders.sql): events without an event id or a user,
--- order records without an order id or a user, or with a negative amount. Reach of an item published in
+-- order records without an order id, user, status or updated_at, and a paid record with a
+-- negative amount is no paid order. Reach of an item published in
 -- [:reach_published_from, :reach_published_to): its content_view events in
 -- [published_at, published_at + 7 × 24 h). A daily run passes an empty reach range.
 --
@@ -24,6 +25,8 @@
 -- @param reach_published_from timestamp UTC start of the reach cohort's publication range
 -- @param reach_published_to timestamp UTC end (exclusive) of the reach cohort's publication range
 -- @param month_from timestamp UTC start of the month of the period's last day
+-- @param previous_month_from timestamp UTC start of the previous month
+-- @param previous_month_to timestamp UTC end (exclusive) of the same day of the previous month (month-to-date comparison)
 -- @param published_from timestamp earliest publication listed (min of period, month and reach cohort starts)
 -- @param orders_dt_from varchar first dt partition of orders to read
 -- @param orders_dt_to varchar last dt partition of orders to read
@@ -33,6 +36,8 @@
 -- Output columns:
 --   content_id, title, format, published_at, production_cost   from the dimension (null when unknown)
 --   published_in_period, published_month_to_date, in_reach_cohort  1/0 publication flags
+--   published_previous_month_to_date   1/0: published from the previous month's 1st to the
+--                                      same day of that month (the month-to-date comparison)
 --   views, likes, comments, shares   distinct content_* events in the period
 --   reach_views                      content_view events in the item's first 7 × 24 h (cohort items)
 --   attributed_orders, attributed_revenue  paid orders of the period carrying the content id
@@ -99,40 +104,27 @@ event_counts as (
 order_records as (
   select
     order_id,
+    user_id,
     updated_at,
     amount,
     status,
-    content_id
+    content_id,
+    'window' as order_scope
   from orders
   where dt between :orders_dt_from and :orders_dt_to
     and order_time >= :period_from
     and order_time < :period_to
-    and order_id is not null
-    and user_id is not null
-    and amount >= 0
 ),
 
-order_records_latest_first as (
-  select
-    order_id,
-    amount,
-    status,
-    content_id,
-    row_number() over (
-      partition by order_id
-      order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
-    ) as recency_rank
-  from order_records
-),
+-- @include latest_order_records
 
 order_counts as (
   select
     content_id,
     count(*) as attributed_orders,
     sum(amount) as attributed_revenue
-  from order_records_latest_first
-  where recency_rank = 1
-    and status = 'paid'
+  from latest_order_records
+  where is_paid = 1
     and content_id is not null
   group by content_id
 ),
@@ -187,6 +179,10 @@ final as (
       when c.published_at >= :month_from and c.published_at < :period_to then 1 else 0
     end as published_month_to_date,
     case
+      when c.published_at >= :previous_month_from and c.published_at < :previous_month_to then 1
+      else 0
+    end as published_previous_month_to_date,
+    case
       when c.published_at >= :reach_published_from
         and c.published_at < :reach_published_to then 1
       else 0
@@ -203,6 +199,7 @@ final as (
     on c.content_id = a.content_id
   where a.views + a.likes + a.comments + a.shares + a.reach_views + a.attributed_orders > 0
     or (c.published_at >= :published_from and c.published_at < :period_to)
+    or (c.published_at >= :previous_month_from and c.published_at < :previous_month_to)
 )
 
 select * from final

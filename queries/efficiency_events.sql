@@ -14,7 +14,7 @@
 -- its records is otherwise valid (so an id counts at most once).
 -- Messages count once per event_id: an id is a message when a record of it is
 -- `message_sent`, automated when such a record has automated = true.
--- Freshness: the newest event_time in [:freshness_from, :run_time] (null when none): of the
+-- Freshness: the newest event_time in [:freshness_from, :freshness_to] (null when none): of the
 -- local days before the run's, from the event_profile rollup (the newest valid time of each
 -- UTC quarter-hour; those quarter-hours all end before the run, and one whose newest time
 -- is at or after :freshness_from holds the newest of its part of the look-back), and from
@@ -33,6 +33,7 @@
 -- @param profile_first_day varchar first local day of event_profile in the look-back
 -- @param profile_last_day varchar last local day of event_profile read (the day before the run's)
 -- @param raw_freshness_from timestamp UTC start of the look-back read raw (after those days)
+-- @param freshness_to timestamp UTC instant freshness is measured at (a re-run: the period's scheduled run time)
 -- @param run_time timestamp UTC time of the run
 -- @param event_types varchar_list the known event types of the data contract
 -- @partitions events :event_partitions
@@ -61,7 +62,7 @@ scanned_events as (
     end as period_event_id,
     case
       when event_time >= :raw_freshness_from
-        and event_time <= :run_time
+        and event_time <= :freshness_to
         and user_id is not null
         and event_type in :event_types then event_time
     end as fresh_event_time,
@@ -75,7 +76,7 @@ scanned_events as (
   where dt in :event_partitions
     and (
       (event_time >= :period_from and event_time < :period_to)
-      or (event_time >= :raw_freshness_from and event_time <= :run_time)
+      or (event_time >= :raw_freshness_from and event_time <= :freshness_to)
     )
 ),
 
@@ -86,7 +87,7 @@ profiled_freshness as (
     and newest_valid_time >= :freshness_from
     -- A quarter-hour of a day before the run's ends before the run; a stray row holds one
     -- exact time, which may be any.
-    and (bucket_start is not null or newest_valid_time <= :run_time)
+    and (bucket_start is not null or newest_valid_time <= :freshness_to)
 ),
 
 event_ids as (

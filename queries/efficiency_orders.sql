@@ -9,15 +9,15 @@
 -- may have several):
 --   missing_id       no order_id
 --   null_user        no user_id
---   negative_amount  amount below zero
+--   negative_amount  a `paid` record with an amount below zero (a refund or cancellation may
+--                    carry a negative amount: many sources record refunds so)
 --   unknown_status   status null or not one of :order_statuses
 --   future           order_time or updated_at after the run (:run_time)
 --   duplicate        a copy of an (order_id, updated_at) beyond its first record
 -- A record passes when it has none: per (order_id, updated_at), one record passes when at
 -- least one of its copies is otherwise valid.
--- Paid order (for the revenue): as in every KPI, records without a user or with a negative
--- amount are left out; of the others, the latest record of an order_id (by updated_at; on a
--- tie a non-paid record wins, then the smaller amount) has status 'paid'.
+-- Paid order (for the revenue): as in every KPI query, from the latest valid record of each
+-- order (queries/_fragments/latest_order_records.sql).
 --
 -- @param orders_dt_from varchar first dt partition of orders to read
 -- @param orders_dt_to varchar last dt partition of orders to read
@@ -41,28 +41,30 @@ order_records as (
     updated_at,
     amount,
     status,
+    'window' as order_scope,
     case
       when user_id is not null
-        and amount >= 0
+        and not (status = 'paid' and amount < 0)
         and status in :order_statuses
         and order_time <= :run_time
         and updated_at <= :run_time then 1
       else 0
     end as otherwise_valid,
-    case when order_time > :run_time or updated_at > :run_time then 1 else 0 end as is_future,
-    case when user_id is not null and amount >= 0 then 1 else 0 end as kpi_valid,
-    row_number() over (
-      partition by order_id
-      order by
-        case when user_id is not null and amount >= 0 then 0 else 1 end,
-        updated_at desc,
-        case when status = 'paid' then 1 else 0 end,
-        amount
-    ) as recency_rank
+    case when order_time > :run_time or updated_at > :run_time then 1 else 0 end as is_future
   from orders
   where dt between :orders_dt_from and :orders_dt_to
     and order_time >= :period_from
     and order_time < :period_to
+),
+
+-- @include latest_order_records
+
+paid_totals as (
+  select
+    count(*) as paid_orders,
+    sum(amount) as revenue
+  from latest_order_records
+  where is_paid = 1
 ),
 
 record_keys as (
@@ -71,19 +73,11 @@ record_keys as (
     updated_at,
     count(*) as records,
     count(case when user_id is null then 1 end) as null_user,
-    count(case when amount < 0 then 1 end) as negative_amount,
+    count(case when status = 'paid' and amount < 0 then 1 end) as negative_amount,
     count(case when status is null or status not in :order_statuses then 1 end)
       as unknown_status,
     sum(is_future) as future,
-    max(otherwise_valid) as has_valid_record,
-    count(case
-      when order_id is not null and recency_rank = 1 and kpi_valid = 1 and status = 'paid'
-        then 1
-    end) as paid_orders,
-    sum(case
-      when order_id is not null and recency_rank = 1 and kpi_valid = 1 and status = 'paid'
-        then amount
-    end) as revenue
+    max(otherwise_valid) as has_valid_record
   from order_records
   group by order_id, updated_at
 ),
@@ -100,9 +94,10 @@ final as (
     coalesce(sum(future), 0) as future,
     coalesce(sum(case when order_id is not null and records > 1 then records - 1 else 0 end), 0)
       as duplicate,
-    coalesce(sum(paid_orders), 0) as paid_orders,
-    coalesce(sum(revenue), cast('0.00' as decimal(18,2))) as revenue
+    coalesce(max(p.paid_orders), 0) as paid_orders,
+    coalesce(max(p.revenue), cast('0.00' as decimal(18,2))) as revenue
   from record_keys
+  cross join paid_totals as p
 )
 
 select * from final

@@ -9,10 +9,11 @@
 --   dormant  active in R-29 … R, but not in R-6 … R
 --   churned  active in R-89 … R, but not in R-29 … R
 -- (high value, the "important value" RFM segment, comes from rfm_segments.sql.)
--- A user's signup day is a local day with a `signup` event and no `signup` event in the
--- :signup_lookback_days local days before it, as for the new_users KPI (user_kpis.sql).
--- Reads the rollup `user_day` (one row per user and local day with events,
--- rollup_user_day.sql), which the run brings up to date first (functions/lib/rollups/):
+-- A user's signup day is the local day of their first signup ever recorded, from the
+-- per-user state `user_state` (rollup_user_state.sql), as for the new_users KPI: a user who
+-- signs up again is not new again. Activity reads the rollup `user_day` (one row per user
+-- and local day with valid events, rollup_user_day.sql); the run brings both up to date
+-- first (functions/lib/rollups/):
 -- a weekly run reads the raw events of the new or changed days only, not 97 days of them.
 -- Records that fail validation never reach it, so bad data never moves a KPI (data quality
 -- counts them, see efficiency_events.sql): events without a user or of an unknown type are
@@ -20,7 +21,7 @@
 --
 -- @param events_first_day varchar the earliest local day read (D-96), YYYY-MM-DD
 -- @param events_last_day varchar D, YYYY-MM-DD
--- @param signup_lookback_days integer a signup day has no signup in this many local days before it
+-- @param current_end date D
 -- @param current_week_start date D-6
 -- @param current_month_start date D-29
 -- @param current_quarter_start date D-89
@@ -39,32 +40,21 @@ with
 user_days as (
   select
     user_id,
-    cast(local_date as date) as local_date,
-    case when signup_events > 0 then 1 else 0 end as has_signup
+    cast(local_date as date) as local_date
   from user_day
   where local_date between :events_first_day and :events_last_day
-),
-
-signup_days as (
-  select
-    user_id,
-    local_date as signup_date,
-    lag(local_date) over (partition by user_id order by local_date) as earlier_signup_date
-  from user_days
-  where has_signup = 1
 ),
 
 new_users as (
   select
     user_id,
-    max(case when signup_date >= :current_week_start then 1 else 0 end) as new_at_current,
-    max(case
-      when signup_date between :previous_week_start and :previous_end then 1 else 0
-    end) as new_at_previous
-  from signup_days
-  where earlier_signup_date is null
-    or date_diff('day', earlier_signup_date, signup_date) > :signup_lookback_days
-  group by user_id
+    case when first_signup_date between :current_week_start and :current_end then 1 else 0 end
+      as new_at_current,
+    case
+      when first_signup_date between :previous_week_start and :previous_end then 1 else 0
+    end as new_at_previous
+  from user_state
+  where first_signup_date between :previous_week_start and :current_end
 ),
 
 users as (

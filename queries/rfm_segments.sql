@@ -62,24 +62,13 @@ order_records as (
     updated_at,
     amount,
     status,
-    local_date
+    local_date,
+    'window' as order_scope
   from order_day
   where local_date between :orders_first_day and :orders_last_day
 ),
 
-order_records_latest_first as (
-  select
-    order_id,
-    user_id,
-    amount,
-    status,
-    local_date,
-    row_number() over (
-      partition by order_id
-      order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
-    ) as recency_rank
-  from order_records
-),
+-- @include latest_order_records
 
 paid_orders as (
   select
@@ -87,9 +76,8 @@ paid_orders as (
     o.user_id,
     o.amount,
     cast(o.local_date as date) as order_date
-  from order_records_latest_first as o
-  where o.recency_rank = 1
-    and o.status = 'paid'
+  from latest_order_records as o
+  where o.is_paid = 1
 ),
 
 rfm_windows as (

@@ -4,17 +4,21 @@
 -- Every figure is a count or an exact decimal sum; ratios are divided in TypeScript
 -- (functions/lib/kpi/user-kpis.ts), which applies the min-sample rule.
 --
--- Signup day: a user's signup day is a local day with a `signup` event and no `signup` event
--- in the :signup_lookback_days local days before it (so repeated or duplicated signups count
--- once, and the lookback keeps the scan bounded). The events window therefore starts
--- :signup_lookback_days before the earliest cohort day; only the cohort days are judged.
+-- Signup day: the local day of the user's first `signup` event ever recorded, from the
+-- per-user state `user_state` (functions/lib/rollups/user-state.ts): a user who signs up
+-- again, however long after, is new once, and enters each cohort once. The signup instant
+-- (where the conversion and LTV windows start) is that first signup's event_time.
 --
--- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
--- wins, then the smaller amount) has status 'paid'. Deduplicated within the orders window.
+-- Paid order: the latest record of an order_id is a valid `paid` record, as decided in one
+-- place for every query (queries/_fragments/latest_order_records.sql: the latest among the
+-- records with an id, a user, a status and an updated_at, whatever the sign of a refund's
+-- amount). Deduplicated within the orders window.
 --
 -- Reads the rollups, not the raw tables: `user_day` (one row per user and local day with
--- events, rollup_user_day.sql) and `order_day` (each order's final record by local order
--- day, rollup_order_day.sql). The run brings every day of both windows up to date before
+-- valid events, rollup_user_day.sql: an active user is a user with a valid event),
+-- `user_state` (one row per user, their first signup and first active day,
+-- rollup_user_state.sql) and `order_day` (each order's final record by local order day,
+-- rollup_order_day.sql). The run brings every day of both windows up to date before
 -- this query (functions/lib/rollups/refresh.ts), so a daily run reads about one day of raw
 -- partitions; with rollups off the same rows are computed inline from the raw tables.
 -- Records that fail validation never reach the rollups, so bad data never moves a KPI (data
@@ -24,19 +28,18 @@
 -- The day-only cohorts (retention, first-order conversion) are also computed for a weekly
 -- run, relative to its Sunday; the weekly report does not show them.
 --
--- Cost: the user days are read once; the activity flags group only the days they look at
--- (the 30 days ending D, not the signup lookback before them); the signup lookback is a
--- window over the few user days that hold a signup, and only the signups of the period and
--- of the cohorts are kept; the order figures are grouped per buyer. So no step joins every
--- user with every paid order or with every signup (docs/performance.md has the figures).
+-- Cost: the user days of the activity windows are read once (the 30 days ending D, or the
+-- ISO week); the signups come from the per-user state, filtered to the period's and the
+-- cohorts' days; the order figures are grouped per buyer. So no step joins every user with
+-- every paid order or with every signup (docs/performance.md has the figures).
 --
--- @param events_first_day varchar first local day of the events window (YYYY-MM-DD)
--- @param events_last_day varchar last local day of the events window (D)
--- @param signup_lookback_days integer a signup day has no signup in this many local days before it
+-- @param events_first_day varchar first local day of the activity window (YYYY-MM-DD)
+-- @param events_last_day varchar last local day of the activity window (D)
 -- @param period_start date first local day of the period
 -- @param period_end date last local day of the period (D)
 -- @param wau_start date first local day of the WAU window (D-6; weekly: the Monday)
 -- @param mau_start date first local day of the 30 days ending D
+-- @param private_customer_start date first local day in which a private-domain event makes a customer a private-domain one (weekly: the 90 days ending D, as the repurchase window; daily: mau_start, unused)
 -- @param retention_d1_cohort date signup day of the D1 retention cohort (D-1)
 -- @param retention_d7_cohort date signup day of the D7 retention cohort (D-7)
 -- @param retention_d30_cohort date signup day of the D30 retention cohort (D-30)
@@ -67,7 +70,8 @@
 --   paid_orders, gmv, paying_users paid orders of the period, their amounts (decimal), buyers
 --   repurchase_customers           buyers with a paid order in the 90 days ending D
 --   repurchase_repeat_customers    of those, buyers with two or more
---   private_repurchase_customers   repurchase_customers counted in private_mau_users
+--   private_repurchase_customers   repurchase_customers with a private-domain event in
+--                                  [private_customer_start, D] (weekly: the same 90 days)
 --   private_repurchase_repeat_customers  of those, buyers with two or more
 
 with
@@ -76,30 +80,9 @@ user_days as (
   select
     user_id,
     cast(local_date as date) as local_date,
-    first_signup_time,
     case when private_channel_events > 0 then 1 else 0 end as on_private_channel
   from user_day
   where local_date between :events_first_day and :events_last_day
-),
-
-signup_days as (
-  select
-    user_id,
-    local_date,
-    first_signup_time,
-    lag(local_date) over (partition by user_id order by local_date) as previous_signup_date
-  from user_days
-  where first_signup_time is not null
-),
-
-signups as (
-  select
-    user_id,
-    local_date,
-    first_signup_time as signup_time
-  from signup_days
-  where previous_signup_date is null
-    or date_diff('day', previous_signup_date, local_date) > :signup_lookback_days
 ),
 
 user_activity as (
@@ -113,9 +96,14 @@ user_activity as (
     max(case when local_date between :mau_start and :period_end then 1 else 0 end)
       as active_in_mau_window,
     max(case when local_date between :mau_start and :period_end then on_private_channel else 0 end)
-      as private_in_mau_window
+      as private_in_mau_window,
+    max(case
+      when local_date between :private_customer_start and :period_end then on_private_channel
+      else 0
+    end) as private_customer
   from user_days
   where local_date >= :mau_start
+    or local_date >= :private_customer_start
     or local_date >= :wau_start
     or local_date >= :period_start
   group by user_id
@@ -124,21 +112,25 @@ user_activity as (
 user_signups as (
   select
     user_id,
-    max(case when local_date between :period_start and :period_end then 1 else 0 end)
+    case when first_signup_date between :period_start and :period_end then 1 else 0 end
       as signed_up_in_period,
-    max(case when local_date = :retention_d1_cohort then 1 else 0 end) as in_retention_d1_cohort,
-    max(case when local_date = :retention_d7_cohort then 1 else 0 end) as in_retention_d7_cohort,
-    max(case when local_date = :retention_d30_cohort then 1 else 0 end) as in_retention_d30_cohort,
-    min(case when local_date = :conversion_cohort then signup_time end) as conversion_signup_time,
-    min(case when local_date between :ltv_cohort_start and :ltv_cohort_end then signup_time end)
-      as ltv_signup_time
-  from signups
-  where local_date between :period_start and :period_end
-    or local_date in (
+    case when first_signup_date = :retention_d1_cohort then 1 else 0 end
+      as in_retention_d1_cohort,
+    case when first_signup_date = :retention_d7_cohort then 1 else 0 end
+      as in_retention_d7_cohort,
+    case when first_signup_date = :retention_d30_cohort then 1 else 0 end
+      as in_retention_d30_cohort,
+    case when first_signup_date = :conversion_cohort then first_signup_time end
+      as conversion_signup_time,
+    case
+      when first_signup_date between :ltv_cohort_start and :ltv_cohort_end then first_signup_time
+    end as ltv_signup_time
+  from user_state
+  where first_signup_date between :period_start and :period_end
+    or first_signup_date in (
       :retention_d1_cohort, :retention_d7_cohort, :retention_d30_cohort, :conversion_cohort
     )
-    or local_date between :ltv_cohort_start and :ltv_cohort_end
-  group by user_id
+    or first_signup_date between :ltv_cohort_start and :ltv_cohort_end
 ),
 
 order_records as (
@@ -148,26 +140,15 @@ order_records as (
     order_time,
     updated_at,
     amount,
-    status
+    status,
+    'window' as order_scope
   from order_day
   where local_date between :orders_first_day and :orders_last_day
     and order_time >= :orders_from
     and order_time < :orders_to
 ),
 
-order_records_latest_first as (
-  select
-    order_id,
-    user_id,
-    order_time,
-    amount,
-    status,
-    row_number() over (
-      partition by order_id
-      order by updated_at desc, case when status = 'paid' then 1 else 0 end, amount
-    ) as recency_rank
-  from order_records
-),
+-- @include latest_order_records
 
 paid_orders as (
   select
@@ -175,9 +156,8 @@ paid_orders as (
     user_id,
     order_time,
     amount
-  from order_records_latest_first
-  where recency_rank = 1
-    and status = 'paid'
+  from latest_order_records
+  where is_paid = 1
 ),
 
 customers as (
@@ -257,10 +237,10 @@ customer_totals as (
     count(case when o.paid_orders_in_repurchase_window >= 2 then 1 end)
       as repurchase_repeat_customers,
     count(case
-      when o.paid_orders_in_repurchase_window >= 1 and a.private_in_mau_window = 1 then 1
+      when o.paid_orders_in_repurchase_window >= 1 and a.private_customer = 1 then 1
     end) as private_repurchase_customers,
     count(case
-      when o.paid_orders_in_repurchase_window >= 2 and a.private_in_mau_window = 1 then 1
+      when o.paid_orders_in_repurchase_window >= 2 and a.private_customer = 1 then 1
     end) as private_repurchase_repeat_customers
   from customers as o
   left join user_activity as a

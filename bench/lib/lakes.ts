@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { addDays } from "../../functions/lib/kpi/windows.ts";
 import { type GenerateOptions, generateLake } from "../../functions/lib/lake/generator.ts";
+import { sqlString } from "../../functions/lib/query/sql-literal.ts";
 
 /**
  * The generator's options for the long lake. At the generator's order rate (about one
@@ -149,7 +150,7 @@ async function describeLake(dir: string, days: number, endDate: string): Promise
     let files = 0;
     for (const table of FACT_TABLES) {
       const reader = await connection.runAndReadAll(
-        `SELECT count(*) FROM read_parquet('${join(dir, table, "dt=*", "*.parquet")}')`,
+        `SELECT count(*) FROM read_parquet(${sqlString(join(dir, table, "dt=*", "*.parquet"))})`,
       );
       rows[table] = Number(reader.getRowsJson()[0]?.[0] ?? 0);
       for (const file of listFiles(join(dir, table))) {

@@ -6,6 +6,7 @@
 import { statSync } from "node:fs";
 import { relative, sep } from "node:path";
 import type { SourceDecl } from "../../functions/lib/query/catalog.ts";
+import { sqlString } from "../../functions/lib/query/sql-literal.ts";
 
 /** One query's report from the engine. */
 export interface QueryRead {
@@ -92,7 +93,7 @@ export async function describeReads(
         columns = new Set(
           (
             await raw(
-              `SELECT name FROM parquet_schema('${quoteSql(first)}') WHERE num_children IS NULL`,
+              `SELECT name FROM parquet_schema(${sqlString(first)}) WHERE num_children IS NULL`,
             )
           ).map((row) => String(row.name)),
         );
@@ -124,7 +125,7 @@ export async function describeReads(
           chunks = new Map(
             (
               await raw(
-                `SELECT path_in_schema AS name, sum(total_compressed_size)::BIGINT AS bytes FROM parquet_metadata('${quoteSql(file)}') GROUP BY ALL`,
+                `SELECT path_in_schema AS name, sum(total_compressed_size)::BIGINT AS bytes FROM parquet_metadata(${sqlString(file)}) GROUP BY ALL`,
               )
             ).map((row) => [String(row.name), Number(row.bytes)]),
           );
@@ -174,10 +175,6 @@ async function parquetProjections(raw: RawSql, sql: string): Promise<string[][]>
 
 function isPartitionColumn(column: string, sources: readonly SourceDecl[]): boolean {
   return sources.some((source) => source.partitioned_by === column);
-}
-
-function quoteSql(text: string): string {
-  return text.replaceAll("'", "''");
 }
 
 /** A table's reads summed over the queries of a run. */

@@ -13,6 +13,7 @@ import { type OnCallDeps, runReportWithAlerts } from "../../functions/lib/alerts
 import { loadConfig } from "../../functions/lib/config/load.ts";
 import type { Clock } from "../../functions/lib/ports.ts";
 import { loadSources, QueryCatalog, type SourceDecl } from "../../functions/lib/query/catalog.ts";
+import { sqlString } from "../../functions/lib/query/sql-literal.ts";
 import { loadReportTemplates } from "../../functions/lib/report/email/render.ts";
 import type { RunReportRequest, RunReportSummary } from "../../functions/lib/report/run-report.ts";
 import type { QueryRead, RawSql } from "./reads.ts";
@@ -140,11 +141,11 @@ export async function floorScan(
   let cpuTotal = 0;
   for (const table of tables) {
     if (table.files.length === 0) continue;
-    const list = table.files.map((file) => `'${file.replaceAll("'", "''")}'`).join(", ");
+    const list = table.files.map(sqlString).join(", ");
     const types = new Map(
-      (
-        await raw(`DESCRIBE SELECT * FROM read_parquet('${table.files[0]?.replaceAll("'", "''")}')`)
-      ).map((row) => [String(row.column_name), String(row.column_type)]),
+      (await raw(`DESCRIBE SELECT * FROM read_parquet(${sqlString(table.files[0] ?? "")})`)).map(
+        (row) => [String(row.column_name), String(row.column_type)],
+      ),
     );
     const aggregates = table.columns
       .filter((column) => types.has(column))

@@ -21,6 +21,12 @@ export interface QueryEngine {
    */
   readonly rollups?: RollupStorage;
   /**
+   * The UTC date (`dt`) of the lake's first raw partition of events or orders; undefined
+   * when the lake is empty. Comparisons use it: a comparison period whose window starts
+   * before the lake's first day is "no full baseline". Absent: unknown (deltas as stored).
+   */
+  lakeFirstDay?(): Promise<string | undefined>;
+  /**
    * The same engine for one run that must stop by `deadline`: a query still running then
    * is stopped (Athena: StopQueryExecution) and fails with the deadline as its cause, and
    * none is started after it. Absent: the engine cannot stop a query (DuckDB runs in the

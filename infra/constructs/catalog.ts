@@ -18,6 +18,7 @@ import {
   type RollupColumnType,
   rollupSpec,
 } from "../../functions/lib/rollups/schema.ts";
+import { USER_STATE, USER_STATE_COLUMNS } from "../../functions/lib/rollups/user-state.ts";
 import type { Lake } from "./lake.ts";
 
 export interface LakeCatalogProps {
@@ -89,6 +90,15 @@ export class LakeCatalog extends Construct {
 
   #table(source: SourceDecl, props: LakeCatalogProps, account: string): glue.CfnTable {
     if (rollupSpec(source.name)) return this.#rollupTable(source, props, account);
+    if (source.name === USER_STATE) {
+      // The per-user state (functions/lib/rollups/user-state.ts): one unpartitioned table.
+      return this.#externalTable(source, props, account, {
+        format: STORAGE_FORMATS.parquet,
+        columns: USER_STATE_COLUMNS,
+        projection: {},
+        partitionKeys: [],
+      });
+    }
     const spec = contractTable(source.name);
     if (Boolean(source.partitioned_by) !== Boolean(spec.partitionTimeColumn)) {
       throw new Error(

@@ -54,6 +54,8 @@ export interface ReportFunctionsProps {
   /** Folder of the deployment config, relative to the repository, copied into each bundle. */
   readonly configDir: string;
   readonly bundling?: BundlingChoices;
+  /** The Parameters and Secrets extension, when a function reads a secret (dashboard links). */
+  readonly paramsAndSecrets?: lambda.ParamsAndSecretsLayerVersion;
 }
 
 export class ReportFunctions extends Construct {
@@ -125,6 +127,7 @@ export class ReportFunctions extends Construct {
         projectRoot: REPO_ROOT,
         depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
         bundling: bundlingOptions(copied, props.bundling),
+        ...(props.paramsAndSecrets ? { paramsAndSecrets: props.paramsAndSecrets } : {}),
         ...(scheduled
           ? {
               // Scheduler invokes asynchronously: Lambda retries, then parks the event.

@@ -59,11 +59,13 @@ function sent(out: string): string[] {
 describe("opspulse run with on-call alerts, in separate processes", () => {
   it("sends one start alert and one report when three processes run the same day", async () => {
     const out = join(tmp, "concurrent");
-    expect((await opspulse(["run", "daily", "--date", "2026-03-01", ...folders(out)])).code).toBe(
-      0,
-    );
+    expect(
+      (await opspulse(["run", "daily", "--date", "2026-03-01", "--send", ...folders(out)])).code,
+    ).toBe(0);
     const runs = await Promise.all(
-      [1, 2, 3].map(() => opspulse(["run", "daily", "--date", "2026-03-02", ...folders(out)])),
+      [1, 2, 3].map(() =>
+        opspulse(["run", "daily", "--date", "2026-03-02", "--send", ...folders(out)]),
+      ),
     );
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
     expect(sent(out)).toEqual(["managers", "managers", "on-call"]);
@@ -96,7 +98,9 @@ describe("opspulse run with on-call alerts, in separate processes", () => {
   it("acknowledges and silences from the command line, listed by alerts status", async () => {
     const out = join(tmp, "acks");
     for (const date of ["2026-03-01", "2026-03-02"]) {
-      expect((await opspulse(["run", "daily", "--date", date, ...folders(out)])).code).toBe(0);
+      expect(
+        (await opspulse(["run", "daily", "--date", date, "--send", ...folders(out)])).code,
+      ).toBe(0);
     }
     const ack = await opspulse(["alerts", "ack", "gmv", "--by", "li.wei", ...folders(out)]);
     expect(ack.stdout).toBe("Acknowledged gmv by li.wei (daily/gmv/all).\n");
@@ -140,7 +144,14 @@ describe("opspulse run with on-call alerts, in separate processes", () => {
     const partition = join(lake, "orders", "dt=2026-03-02");
     for (const file of readdirSync(partition)) writeFileSync(join(partition, file), "not parquet");
     const out = join(tmp, "failure");
-    const run = await opspulse(["run", "daily", "--date", "2026-03-02", ...folders(out, lake)]);
+    const run = await opspulse([
+      "run",
+      "daily",
+      "--date",
+      "2026-03-02",
+      "--send",
+      ...folders(out, lake),
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^opspulse: .*failed/m);
     expect(sent(out)).toEqual(["on-call.failure"]);

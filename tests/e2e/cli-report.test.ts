@@ -132,6 +132,7 @@ describe("opspulse run", () => {
       "--date",
       "2026-03-08",
       ...folders(out),
+      "--send",
       "--json",
     ]);
     expect(first.code, first.stderr).toBe(0);
@@ -139,7 +140,14 @@ describe("opspulse run", () => {
     expect(summary.outcome).toBe("ok");
     expect(summary.emails.map((e) => e.status)).toEqual(["sent", "sent"]);
 
-    const second = await opspulse(["run", "daily", "--date", "2026-03-08", ...folders(out)]);
+    const second = await opspulse([
+      "run",
+      "daily",
+      "--date",
+      "2026-03-08",
+      "--send",
+      ...folders(out),
+    ]);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain("skipped already delivered");
     expect(readdirSync(join(out, "outbox"))).toHaveLength(1);
@@ -168,6 +176,7 @@ describe("opspulse backfill", () => {
       "2026-03-05",
       "--to",
       "2026-03-07",
+      "--send",
       ...folders(out),
     ]);
     expect(first.code, first.stderr).toBe(0);
@@ -182,6 +191,7 @@ describe("opspulse backfill", () => {
       "2026-03-05",
       "--to",
       "2026-03-07",
+      "--send",
       ...folders(out),
     ]);
     expect(again.stderr).toContain(
@@ -224,7 +234,8 @@ describe("opspulse demo", () => {
       for (const eml of emls) {
         const message = parseEml(readFileSync(join(out, "outbox", run, eml), "utf8"));
         // Report emails carry charts (inline PNGs) and the metric table (CSV): mixed.
-        const report = !eml.startsWith("on-call");
+        // On-call's messages and the owner teams' digests are alerts (no charts, no CSV).
+        const report = !eml.startsWith("on-call") && !eml.startsWith("owner.");
         expect(message.contentType).toBe(report ? "multipart/mixed" : "multipart/alternative");
         const parts = leaves(message);
         const [text, html] = parts;
@@ -278,5 +289,5 @@ describe("opspulse demo", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(readdirSync(join(out, "outbox")).sort()).toEqual(runs.sort());
     // The demo stores the 8 weeks of same-weekday history the anomaly bands learn from.
-  }, 120_000);
+  }, 240_000); // two spawned demos, each allowed 120 s (their own timeout)
 });

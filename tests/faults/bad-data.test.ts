@@ -147,7 +147,7 @@ describe("rows that break the contract: counted as invalid, no breach caused by 
     const lake = await world.lakeCopy("negative", (dir) =>
       writeLake(
         dir,
-        { orders: [order("refund-as-negative", { amount: "-100000.00" })] },
+        { orders: [order("paid-as-negative", { amount: "-100000.00" })] },
         {
           fileStem: "bad-{i}",
         },
@@ -366,6 +366,7 @@ describe("files that do not match the contract", () => {
       out,
       "--config",
       world.configDir,
+      "--send",
     ]);
 
     expect(code).toBe(1);

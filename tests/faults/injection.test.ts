@@ -26,7 +26,9 @@ import { recordFault } from "./support/record.ts";
 
 /** What an attacker would put in a name: markup, a script, MJML, a header on a new line. */
 const HOSTILE = `<script>alert("x")</script><mj-section>MJML</mj-section>"><img src=x onerror=alert(1)>\r\nBcc: intruder@example.org`;
-const CAMPAIGN_ID = "spring'; DROP TABLE events; --";
+const CAMPAIGN_ID = "spring-sale";
+/** Not a campaign id by the contract: written into the lake by another tool. */
+const SQL_ID = "spring'; DROP TABLE events; --";
 const DAY = "2026-03-02";
 /** Inside the local day 2 March (Shanghai). */
 const at = (hour: number) => new Date(`${DAY}T${String(hour).padStart(2, "0")}:00:00Z`);
@@ -68,14 +70,16 @@ beforeAll(async () => {
           });
         }
       }
-      const joins: LakeRow[] = [0, 1, 2].map((i) => ({
-        event_id: `join-${i}`,
-        event_time: at(2),
-        user_id: `u${i}`,
-        event_type: "campaign_join",
-        channel: "app",
-        campaign_id: CAMPAIGN_ID,
-      }));
+      const joins: LakeRow[] = [CAMPAIGN_ID, SQL_ID].flatMap((campaign) =>
+        [0, 1, 2].map((i) => ({
+          event_id: `join-${campaign}-${i}`,
+          event_time: at(2),
+          user_id: `u${i}`,
+          event_type: "campaign_join",
+          channel: "app",
+          campaign_id: campaign,
+        })),
+      );
       await writeLake(
         lakeDir,
         {
@@ -94,16 +98,14 @@ beforeAll(async () => {
               campaign_id: CAMPAIGN_ID,
             },
           ],
-          campaigns: [
-            {
-              id: CAMPAIGN_ID,
-              name: `Spring ${HOSTILE}`,
-              type: "conversion",
-              start_date: "2026-02-20",
-              end_date: "2026-03-10",
-              cost: "1000.00",
-            },
-          ],
+          campaigns: [CAMPAIGN_ID, SQL_ID].map((id) => ({
+            id,
+            name: `Spring ${HOSTILE}`,
+            type: "conversion",
+            start_date: "2026-02-20",
+            end_date: "2026-03-10",
+            cost: "1000.00",
+          })),
           content: ["c1", "c2"].map((id) => ({
             id,
             title: `Title ${id} ${HOSTILE}`,
@@ -173,20 +175,27 @@ describe("hostile names in the data", () => {
     });
   });
 
-  it("a campaign id holding SQL is bound as a literal: the campaign is measured", () => {
+  it("a campaign id holding SQL is never SQL: it is left out (no campaign id), the others are measured", () => {
     const snapshots = summary.queries.find((q) => q.query === "campaign_snapshots");
     expect(snapshots?.rows).toBe(1);
     const stored = JSON.parse(
       readFileSync(join(out, "snapshots", "daily", DAY, "r001.json"), "utf8"),
-    ) as { scoped: Record<string, Record<string, { value: number | null }>> };
+    ) as {
+      scoped: Record<string, Record<string, { value: number | null }>>;
+      details: { campaigns_left_out?: { id: string }[] };
+    };
     // Its three joins and its order of 100 against a cost of 1 000 reached it by that id.
     expect(stored.scoped[CAMPAIGN_ID]?.participants?.value).toBe(3);
     expect(stored.scoped[CAMPAIGN_ID]?.campaign_roi?.value).toBeCloseTo(0.1);
+    expect(stored.scoped[SQL_ID]).toBeUndefined();
+    expect(stored.details.campaigns_left_out?.map((c) => c.id)).toEqual([SQL_ID]);
+    // The events table is still there: the run read it after the campaigns dimension.
+    expect(summary.metrics.dau?.value).toBeGreaterThan(0);
     recordFault({
       area: "Injection",
-      fault: `campaign id \`${CAMPAIGN_ID}\` (bound into campaign_snapshots.sql)`,
-      expected: "bound as a literal; campaign measured",
-      observed: `participants ${stored.scoped[CAMPAIGN_ID]?.participants?.value}, ROI ${stored.scoped[CAMPAIGN_ID]?.campaign_roi?.value} for that id; run ${summary.outcome}`,
+      fault: `campaign id \`${SQL_ID}\` in the lake's campaigns dimension`,
+      expected: "never run as SQL; left out as no campaign id; others measured",
+      observed: `left out (${stored.details.campaigns_left_out?.length} campaign); ${CAMPAIGN_ID}: participants ${stored.scoped[CAMPAIGN_ID]?.participants?.value}, ROI ${stored.scoped[CAMPAIGN_ID]?.campaign_roi?.value}; run ${summary.outcome}`,
     });
   });
 });
@@ -200,11 +209,15 @@ describe("SQL in CLI parameters", () => {
     writeFileSync(
       queryFile,
       [
-        "-- Events of one channel on one UTC day.",
+        "-- Grain: one row, the events of one channel on one UTC day.",
         "-- @param channel varchar the channel",
         "-- @param day date the UTC day",
-        "select count(*) as events from events",
-        "where dt = cast(:day as varchar) and channel = :channel",
+        "-- Output: events",
+        "with final as (",
+        "  select count(*) as events from events",
+        "  where dt = cast(:day as varchar) and channel = :channel",
+        ")",
+        "select * from final",
         "",
       ].join("\n"),
     );

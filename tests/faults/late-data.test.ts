@@ -53,6 +53,8 @@ const run = (...flags: string[]) =>
     out,
     "--config",
     world.configDir,
+    // A past day: delivered only when asked to.
+    "--send",
     ...flags,
   ]);
 

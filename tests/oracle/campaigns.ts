@@ -9,8 +9,8 @@
  *   start_date … min(D, end_date); paid orders as everywhere (latest record by updated_at
  *   is `paid`, ties: a non-paid record wins, then the smaller amount; no order_id → no order);
  * - participants: distinct users (non-null) with an attributed campaign_join; invites:
- *   distinct event ids of attributed invite_accepted events with a user; invalid order
- *   records (no id, no user, negative amount) never count;
+ *   distinct event ids of attributed invite_accepted events with a user; paid orders as
+ *   every KPI (ops-lake.ts `paidOrders`: a negative refund still ends the paid state);
  * - AOV lift needs `minSample` orders on both sides and a baseline with revenue; ROI needs
  *   a cost above 0.
  */

@@ -5,7 +5,8 @@
  *
  * The choices the spec leaves open, stated the same way in the product:
  * - events count once per event_id; records without an event_id or a user do not count;
- *   nor do invalid order records (no id, no user, negative amount);
+ *   paid orders as every KPI (ops-lake.ts `paidOrders`: a negative refund still ends the
+ *   paid state, a negative paid record is no paid order);
  * - paid orders: latest record by updated_at is `paid` (on a tie a non-paid record wins,
  *   then the smaller amount); records without an order_id are not orders; an order is in
  *   the period by the local day of its order_time;

@@ -6,15 +6,15 @@
  *
  * The choices the spec leaves open, stated the same way in the product:
  * - the period's records: events and order records whose time (local day) is in the period;
- *   a record fails for each reason it has (no id, no user, unknown type or status, negative
- *   amount, in the future of the run, a copy beyond the first of an event_id or of an
+ *   a record fails for each reason it has (no id, no user, unknown type or status, a paid
+ *   record's negative amount (a refund's may be negative), in the future of the run, a copy beyond the first of an event_id or of an
  *   (order_id, updated_at)); per id (or order key) one record passes when one of its
  *   records is otherwise valid;
  * - automation: distinct message_sent event ids (with a user) of the period; automated when
  *   one of the id's message_sent records says automated = true;
  * - freshness: whole minutes from the newest valid event (a user, a known type) in
  *   [run − 7 × 24 h, run] to the run;
- * - revenue: paid orders from valid records only (a user, an amount ≥ 0), as every KPI;
+ * - revenue: paid orders as every KPI (ops-lake.ts `paidOrders`);
  * - ops cost: each campaign's cost spread evenly over its days, content published in the
  *   period, the monthly team cost spread over each month's days; divided by the revenue of
  *   the period's paid orders, with at least `minSample` of them;
@@ -97,7 +97,8 @@ export function oracleEfficiency(lake: Lake, request: OracleEfficiencyRequest): 
   const statuses: readonly string[] = ORDER_STATUSES;
   const orderKeys = new Map<string, { copies: number; valid: boolean }>();
   for (const o of records) {
-    const negative = toCents(o.amount) < 0;
+    // The contract: a negative amount is invalid only on a paid record.
+    const negative = o.status === "paid" && toCents(o.amount) < 0;
     const knownStatus = o.status !== null && statuses.includes(o.status);
     const future = o.order_time.getTime() > now || o.updated_at.getTime() > now;
     if (o.order_id === null) orderFailures.missing_id++;

@@ -134,20 +134,22 @@ export function toCents(amount: string): number {
 }
 
 /**
- * Paid orders: per order_id, the latest record by updated_at (on a tie a non-paid record
- * wins, then the smaller amount) when its status is `paid`. Invalid records never count:
- * without an order_id, without a user, or with a negative amount.
+ * Paid orders (shared/kpi-spec.md, "Paid order"): per order_id, the latest record by
+ * updated_at among the records with an order_id, a user_id and a status, whatever the sign
+ * of a refund's or cancellation's amount (on a tie a non-paid record wins, then the smaller
+ * amount), when it is `paid` with an amount ≥ 0: a negative amount is invalid only on a
+ * paid record, and an order whose latest record is one is no paid order.
  */
 export function paidOrders(orders: readonly LakeOrder[]): LakeOrder[] {
   const latest = new Map<string, LakeOrder>();
   for (const record of orders) {
-    if (record.order_id === null || record.user_id === null || toCents(record.amount) < 0) {
-      continue;
-    }
+    if (record.order_id === null || record.user_id === null || record.status === null) continue;
     const current = latest.get(record.order_id);
     if (!current || isLater(record, current)) latest.set(record.order_id, record);
   }
-  return [...latest.values()].filter((order) => order.status === "paid");
+  return [...latest.values()].filter(
+    (order) => order.status === "paid" && toCents(order.amount) >= 0,
+  );
 }
 
 function isLater(a: LakeOrder, b: LakeOrder): boolean {
@@ -176,6 +178,8 @@ interface RecordSpec {
   readonly status: string;
   readonly updatedAfterMinutes: number;
   readonly cents: number;
+  /** A refund or cancellation recorded as a negative amount (as many sources do). */
+  readonly negativeIfNotPaid: boolean;
   readonly copies: number;
 }
 interface OrderSpec {
@@ -296,9 +300,11 @@ export function lakeSpec(shape: LakeShape): fc.Arbitrary<LakeSpec> {
     cents: fc.oneof(
       { arbitrary: fc.constantFrom(0, 1, 100, 100, 9_999), weight: 10 },
       { arbitrary: fc.integer({ min: 0, max: 500_000 }), weight: 10 },
-      // A negative amount: a data-quality flaw.
+      // A negative amount: a data-quality flaw on a paid record (its only fault), none on
+      // a refund or cancellation.
       { arbitrary: fc.integer({ min: -500, max: -1 }), weight: flawRate > 0 ? 1 : 0 },
     ),
+    negativeIfNotPaid: fc.boolean(),
     copies: fc.constantFrom(1, 1, 2),
   });
   const orderSpec: fc.Arbitrary<OrderSpec> = fc.record({
@@ -440,7 +446,9 @@ export function buildLake(spec: LakeSpec, zone: string): Lake & { readonly now: 
       const orderTime = order.flaw === "future" ? future(time) : time;
       for (const record of order.records) {
         const cents = Math.abs(record.cents);
-        const amount = `${record.cents < 0 ? "-" : ""}${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+        const negative =
+          record.cents < 0 || (record.status !== "paid" && record.negativeIfNotPaid && cents > 0);
+        const amount = `${negative ? "-" : ""}${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
         const row: LakeOrder = {
           order_id: order.flaw === "null_id" ? null : `o${u}-${o}`,
           user_id: order.flaw === "null_user" ? null : `u${u}`,

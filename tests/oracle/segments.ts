@@ -9,9 +9,11 @@
  *   is `paid`; on a tie a non-paid record wins, then the smaller amount) whose local date is
  *   in the 365 days ending the Sunday; the week before uses the 365 days ending its Sunday;
  * - configured cut-offs replace the medians of their dimension;
- * - a user's signup day is a local day with a signup event and none in the 30 local days
- *   before (as for new_users); activity is any valid event (a user, a known type);
- * - invalid order records (no id, no user, negative amount) never count.
+ * - a user's signup day is the local day of their first signup event ever recorded (the
+ *   contract: a later signup never makes them new again); activity is any valid event (a
+ *   user, a known type);
+ * - paid orders as every KPI (ops-lake.ts `paidOrders`: a negative refund still ends the
+ *   paid state, a negative paid record is no paid order).
  */
 import {
   dayDiff,
@@ -101,10 +103,7 @@ export function oracleSegments(lake: Lake, request: OracleSegmentsRequest): Orac
   }
   const signupDays = new Map<string, Set<string>>();
   for (const [user, days] of signupEventDays) {
-    const quiet = [...days].filter(
-      (day) => ![...days].some((other) => other < day && dayDiff(other, day) <= 30),
-    );
-    signupDays.set(user, new Set(quiet));
+    signupDays.set(user, new Set([...days].sort().slice(0, 1)));
   }
   const now = layersAt(sunday, current.segments.important_value?.customers ?? 0);
   const before = layersAt(previousSunday, previous.segments.important_value?.customers ?? 0);

@@ -4,33 +4,40 @@
  * `Intl`, every order record looked at, no windows beyond the definitions themselves).
  * It shares no code with the SQL or with `functions/lib/kpi/user-kpis.ts`.
  *
- * The choices the spec leaves open, stated the same way in the product:
- * - a user's signup day is a local day with a signup event and no signup event in the 30
- *   local days before it; the signup instant is that day's first signup event;
- * - a paid order is one whose latest record by updated_at is `paid` (on a tie a non-paid
- *   record wins, then the smaller amount);
+ * The contract's rulings, read from its text (not from the SQL):
+ * - a user's signup instant is the event_time of their first `signup` event ever recorded
+ *   (in the whole lake), their signup day its local day; a later signup never makes them
+ *   new again, however long after;
+ * - an active user on a day has a valid event that day: a user and a known event type (an
+ *   unknown type is a data-quality failure, not activity);
+ * - a paid order is one whose latest record (by updated_at) among the records with an
+ *   order_id, a user_id, a status and an updated_at is `paid` with a non-negative amount:
+ *   the sign of a refund's or cancellation's amount does not matter, a negative amount is
+ *   invalid only on a paid record (the order then is no paid order);
  * - weekly: dau is the mean of the week's daily active users, arpu is gmv / wau, mau and
  *   private-domain share use the 30 days ending Sunday, repurchase the 90 days ending Sunday,
  *   LTV the users who signed up in the ISO week five weeks back;
  * - private-domain customers (for the weekly repurchase multiple) are the buyers with an
- *   event on a private-domain channel in the 30 days ending Sunday.
+ *   event on a private-domain channel in the same 90 days ending Sunday.
+ * A choice the contract leaves open, stated the same way in the product: on a tie of
+ * updated_at a non-paid record wins, then the smaller amount.
  */
 
 export type OracleEvent = {
   readonly event_time: Date;
-  readonly user_id: string;
+  readonly user_id: string | null;
   readonly event_type: string;
   readonly channel: string | null;
 };
 
 export type OracleOrder = {
-  readonly order_id: string;
-  readonly user_id: string;
+  readonly order_id: string | null;
+  readonly user_id: string | null;
   readonly order_time: Date;
   readonly updated_at: Date;
   /** Decimal with at most two places, e.g. "12.30". */
   readonly amount: string;
-  readonly status: string;
+  readonly status: string | null;
 };
 
 export interface OracleRequest {
@@ -43,7 +50,21 @@ export interface OracleRequest {
 }
 
 const HOUR = 3_600_000;
-const SIGNUP_QUIET_DAYS = 30;
+/** The event types of the data contract (shared/kpi-spec.md and docs/data-contract.md). */
+const KNOWN_EVENT_TYPES = new Set([
+  "signup",
+  "session_start",
+  "page_view",
+  "content_view",
+  "content_like",
+  "content_comment",
+  "content_share",
+  "content_click",
+  "campaign_join",
+  "invite_sent",
+  "invite_accepted",
+  "message_sent",
+]);
 
 /** Every user KPI of the period: a number, or null for insufficient data. */
 export function oracleUserKpis(
@@ -61,43 +82,23 @@ export function oracleUserKpis(
   // Activity: user → set of local days, and the days with a private-channel event.
   const activeDays = new Map<string, Set<string>>();
   const privateDays = new Map<string, Set<string>>();
-  const signupTimes = new Map<string, Date[]>();
+  const firstSignup = new Map<string, Date>(); // user → first signup instant ever
   for (const event of events) {
+    if (event.user_id === null || !KNOWN_EVENT_TYPES.has(event.event_type)) continue;
     const day = localDay(event.event_time);
     setOf(activeDays, event.user_id).add(day);
     if (event.channel !== null && request.privateChannels.includes(event.channel)) {
       setOf(privateDays, event.user_id).add(day);
     }
     if (event.event_type === "signup") {
-      const list = signupTimes.get(event.user_id) ?? [];
-      list.push(event.event_time);
-      signupTimes.set(event.user_id, list);
+      const earlier = firstSignup.get(event.user_id);
+      if (!earlier || event.event_time < earlier) firstSignup.set(event.user_id, event.event_time);
     }
-  }
-
-  // Signup days: a day with a signup and none in the 30 days before; instant = first that day.
-  const signups = new Map<string, Map<string, Date>>(); // user → signup day → instant
-  for (const [user, times] of signupTimes) {
-    const daysWithSignup = new Map<string, Date>();
-    for (const time of times) {
-      const day = localDay(time);
-      const earlier = daysWithSignup.get(day);
-      if (!earlier || time < earlier) daysWithSignup.set(day, time);
-    }
-    const result = new Map<string, Date>();
-    for (const [day, instant] of daysWithSignup) {
-      const quietSince = shiftDay(day, -SIGNUP_QUIET_DAYS);
-      const signedUpBefore = [...daysWithSignup.keys()].some((other) =>
-        inDays(other, quietSince, shiftDay(day, -1)),
-      );
-      if (!signedUpBefore) result.set(day, instant);
-    }
-    signups.set(user, result);
   }
   const usersSignedUpOn = (from: string, to: string): Map<string, Date> => {
     const cohort = new Map<string, Date>();
-    for (const [user, days] of signups) {
-      for (const [day, instant] of days) if (inDays(day, from, to)) cohort.set(user, instant);
+    for (const [user, instant] of firstSignup) {
+      if (inDays(localDay(instant), from, to)) cohort.set(user, instant);
     }
     return cohort;
   };
@@ -110,13 +111,14 @@ export function oracleUserKpis(
   };
   const activeOn = (day: string) => activeBetween(day, day);
 
-  // Paid orders: latest record per order_id.
+  // Paid orders: the latest valid record per order_id is paid, with an amount ≥ 0.
   const latest = new Map<string, OracleOrder>();
   for (const record of orders) {
+    if (record.order_id === null || record.user_id === null || record.status === null) continue;
     const current = latest.get(record.order_id);
     if (!current || isLater(record, current)) latest.set(record.order_id, record);
   }
-  const paid = [...latest.values()].filter((o) => o.status === "paid");
+  const paid = [...latest.values()].filter((o) => o.status === "paid" && toCents(o.amount) >= 0);
   const paidOnDays = (from: string, to: string) =>
     paid.filter((o) => inDays(localDay(o.order_time), from, to));
   const cents = (list: readonly OracleOrder[]) =>
@@ -143,7 +145,8 @@ export function oracleUserKpis(
   // Repurchase over the 90 days ending the period's last day.
   const ordersPerCustomer = new Map<string, number>();
   for (const order of paidOnDays(shiftDay(last, -89), last)) {
-    ordersPerCustomer.set(order.user_id, (ordersPerCustomer.get(order.user_id) ?? 0) + 1);
+    const buyer = order.user_id ?? "";
+    ordersPerCustomer.set(buyer, (ordersPerCustomer.get(buyer) ?? 0) + 1);
   }
   const customers = [...ordersPerCustomer.keys()];
   const repeaters = customers.filter((c) => (ordersPerCustomer.get(c) ?? 0) >= 2);
@@ -180,7 +183,9 @@ export function oracleUserKpis(
   };
 
   if (request.kind === "week") {
-    const isPrivate = (user: string) => privateUsers.has(user);
+    const repurchaseStart = shiftDay(last, -89);
+    const isPrivate = (user: string) =>
+      [...(privateDays.get(user) ?? [])].some((day) => inDays(day, repurchaseStart, last));
     const privateRate = share(
       repeaters.filter(isPrivate).length,
       customers.filter(isPrivate).length,
@@ -230,8 +235,10 @@ function isLater(a: OracleOrder, b: OracleOrder): boolean {
 }
 
 function toCents(amount: string): number {
-  const [whole = "0", fraction = ""] = amount.split(".");
-  return Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
+  const negative = amount.startsWith("-");
+  const [whole = "0", fraction = ""] = amount.replace("-", "").split(".");
+  const cents = Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
+  return negative ? -cents : cents;
 }
 
 function setOf(map: Map<string, Set<string>>, key: string): Set<string> {

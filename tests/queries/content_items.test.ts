@@ -48,6 +48,9 @@ beforeAll(async () => {
       item("c4", "live", "2026-03-09T00:00:00", "7.00"), // next week: not listed
       item("c5", "video", "2026-01-15T10:00:00", "3.00"), // old, but viewed this week
       item("c6", "article", "2026-02-28T12:00:00", "1.00"), // last week, never viewed
+      // The month-to-date comparison, 1 … 8 February: c7 in it (its last hour), c8 not.
+      item("c7", "video", "2026-02-08T23:00:00", "2.00"),
+      item("c8", "article", "2026-02-09T00:00:00", "2.00"),
     ],
     events: [
       event("content_view", "c1", "2026-03-04T07:00:00"),
@@ -122,6 +125,7 @@ function expectedRow(fields: Record<string, unknown>) {
     production_cost: null,
     published_in_period: 0,
     published_month_to_date: 0,
+    published_previous_month_to_date: 0,
     in_reach_cohort: 0,
     views: 0,
     likes: 0,
@@ -180,6 +184,10 @@ describe("content_items.sql", () => {
           ...dims("c6", "article", "2026-02-28T04:00:00Z", "1.00"),
           in_reach_cohort: 1,
         }),
+        expectedRow({
+          ...dims("c7", "video", "2026-02-08T15:00:00Z", "2.00"),
+          published_previous_month_to_date: 1,
+        }),
         expectedRow({ content_id: null, views: 1 }),
         expectedRow({
           content_id: "zz",
@@ -198,6 +206,9 @@ describe("content_items.sql", () => {
     expect(values.content_conversion_rate?.value).toBe(2 / 6);
     expect(values.content_published_article?.value).toBe(2); // c1, c3
     expect(values.content_published_video?.value).toBe(0);
+    // Compared with the same day of the previous month: 1 … 8 February.
+    expect(values.content_published_video?.sameDayPreviousMonth).toBe(1); // c7
+    expect(values.content_published_article?.sameDayPreviousMonth).toBe(0);
     expect(values.avg_reach?.value).toBe(1); // (2 + 1 + 0) / 3 items
     expect(values.content_roi?.value).toBe(12); // 120.00 / 10.00
     expect([details.monthToDateDays, details.monthDays]).toEqual([8, 31]);

@@ -175,6 +175,7 @@ describe("efficiency_events.sql", () => {
       profile_first_day: profiled.from,
       profile_last_day: profiled.to,
       raw_freshness_from: local("2026-03-10T00:00:00"),
+      freshness_to: now,
       run_time: now,
       event_types: ["page_view", "message_sent"],
     });

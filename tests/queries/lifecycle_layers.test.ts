@@ -31,10 +31,11 @@ beforeAll(async () => {
       signup("n1", "2026-03-05T10:00:00"), // new now
       signup("n2", "2026-03-02T00:00:00"), // new now: first second of D-6
       signup("n3", "2026-03-01T23:59:59"), // new last week; dormant now
-      signup("r1", "2026-02-10T09:00:00"), // signed up again 22 days later: not a signup day
+      signup("r1", "2026-02-10T09:00:00"), // signed up again 22 days later: not new again
       signup("r1", "2026-03-04T09:00:00"), // → active now, dormant last week
-      signup("r2", "2026-01-20T09:00:00"), // signed up again 42 days later: a signup day
-      signup("r2", "2026-03-03T09:00:00"), // → new now, churned last week
+      // Signed up again 42 days later: still not new again (the first signup ever counts).
+      signup("r2", "2026-01-20T09:00:00"),
+      signup("r2", "2026-03-03T09:00:00"), // → active now, churned last week
       visit("a1", "2026-03-08T23:59:59"), // active now (last second of D)
       visit("d1", "2026-02-10T12:00:00"), // dormant both weeks
       visit("c1", "2025-12-09T00:00:00"), // churned now (first second of D-89) and last week
@@ -63,8 +64,8 @@ describe("lifecycle_layers.sql", () => {
     });
     expect([row]).toEqual([
       {
-        current_new: 3, // n1, n2, r2
-        current_active: 2, // r1, a1
+        current_new: 2, // n1, n2
+        current_active: 3, // r1, a1, r2
         current_dormant: 2, // n3, d1
         current_churned: 1, // c1
         previous_new: 1, // n3

@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
-import { DEFAULT_QUERIES_DIR, loadSources } from "../../functions/lib/query/catalog.ts";
+import {
+  DEFAULT_QUERIES_DIR,
+  loadSources,
+  readQueryText,
+} from "../../functions/lib/query/catalog.ts";
 import {
   checkPortableSql,
   checkQueryFolder,
@@ -86,7 +90,7 @@ describe("queries/ folder", () => {
         for (const file of queryFiles) {
           const query = parseQueryFile(
             file.replace(/\.sql$/, ""),
-            readFileSync(join(DEFAULT_QUERIES_DIR, file), "utf8"),
+            readQueryText(DEFAULT_QUERIES_DIR, file),
           );
           const params: Record<string, ParamValue> = {};
           for (const p of query.params) params[p.name] = sampleParamValue(p.type);

@@ -82,7 +82,8 @@ const ORDERS = [
   // o4: two paid records tied on updated_at: the smaller amount wins.
   order("o4", "a", "2026-03-10T06:00:00Z", "7.00", "paid"),
   order("o4", "a", "2026-03-10T06:00:00Z", "6.00", "paid"),
-  // o5: a later record with a negative amount is invalid: the earlier one stands.
+  // o5: refunded by a later record with a negative amount (the contract: the sign of a
+  // refund does not matter), so its final status is refunded.
   order("o5", "a", "2026-03-10T07:00:00Z", "3.00", "paid"),
   order("o5", "a", "2026-03-10T07:00:00Z", "-3.00", "refunded", "2026-03-10T08:00:00Z"),
   // o6: 8 Mar 23:59:59 local, outside the days; o7: no user (invalid).
@@ -228,7 +229,7 @@ describe("queries/rollup_order_day.sql", () => {
       ["2026-03-09", "o3", "cancelled", "5.00", 2],
       ["2026-03-10", "o2", "paid", "20.00", 2],
       ["2026-03-10", "o4", "paid", "6.00", 2],
-      ["2026-03-10", "o5", "paid", "3.00", 1], // the negative-amount record left out
+      ["2026-03-10", "o5", "refunded", "-3.00", 2], // a negative refund ends the paid state
     ]);
     expect(rows[0]).toMatchObject({
       user_id: "a",

@@ -5,9 +5,14 @@
  *
  * The lakes are built around the report day D so that the edges get hit: events seconds
  * around local midnight, signups on the cohort days (and on the days just outside them),
- * users who sign up again inside and outside the 30-day signup lookback, orders exactly 7 ×
- * 24 h and 30 × 24 h after a signup (± seconds), duplicate records, refunds, cancellations
- * and ties of updated_at, buyers without events, private-domain channels.
+ * users who sign up again within 30 days, beyond 30 days and beyond 365 days of their first
+ * signup, events of an unknown type (no activity), orders exactly 7 × 24 h and 30 × 24 h
+ * after a signup (± seconds), duplicate records, refunds and cancellations (a share of them
+ * recorded with a negative amount), paid records whose only fault is a negative amount,
+ * ties of updated_at, buyers without events, private-domain channels up to 90 days back.
+ *
+ * The lake's rollups are kept from its first day, as a deployment's runs keep them, so the
+ * per-user state knows every user's first signup ever (functions/lib/rollups/user-state.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,8 +27,11 @@ import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { usersModule } from "../../functions/lib/report/modules/users.ts";
 import { DEFAULT_KPI_SETTINGS, type KpiSettings } from "../../functions/lib/report/modules.ts";
 import { type OracleEvent, type OracleOrder, oracleUserKpis } from "../oracle/user-kpis.ts";
+import { runsPerBatch } from "../support/property-coverage.ts";
+import { seedUserState } from "../support/user-state.ts";
 
-const RUNS_PER_ZONE = 100;
+/** 100 lakes per zone, 200 in all (OPSPULSE_PROPERTY_RUNS raises it). */
+const RUNS_PER_ZONE = runsPerBatch(100);
 const tempRoot = mkdtempSync(join(tmpdir(), "opspulse-"));
 const catalog = new QueryCatalog();
 afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
@@ -46,6 +54,8 @@ interface RecordSpec {
   readonly status: string;
   readonly updatedAfterMinutes: number;
   readonly cents: number;
+  /** Negative amount: a refund or cancellation so recorded, or a paid record's only fault. */
+  readonly negative: boolean;
   readonly copies: number;
 }
 interface OrderSpec {
@@ -59,6 +69,8 @@ interface OrderSpec {
 interface UserSpec {
   /** A signup, mostly on a cohort day (null: none besides the random events). */
   readonly signup: { readonly dayOffset: number; readonly second: number } | null;
+  /** An earlier signup of the same user, days before the other one (null: none). */
+  readonly earlierSignupDaysBefore: number | null;
   /** An event on D itself (null: none besides the random events). */
   readonly activeOnReportDay: number | null;
   readonly events: readonly EventSpec[];
@@ -91,16 +103,32 @@ const second = fc.oneof(
 const eventSpec: fc.Arbitrary<EventSpec> = fc.record({
   dayOffset,
   second,
-  type: fc.constantFrom("signup", "signup", "page_view", "session_start", "content_view"),
+  // "teleport" is no event type of the contract: a data-quality failure, not activity.
+  type: fc.constantFrom(
+    "signup",
+    "signup",
+    "page_view",
+    "session_start",
+    "content_view",
+    "teleport",
+  ),
   channel: fc.constantFrom(null, "app", "web", "wecom", "community", "miniprogram", "email"),
 });
 
-const recordSpec: fc.Arbitrary<RecordSpec> = fc.record({
-  status: fc.constantFrom("paid", "paid", "paid", "refunded", "cancelled"),
-  updatedAfterMinutes: fc.integer({ min: 0, max: 3 }),
-  cents: fc.oneof(fc.constantFrom(0, 1, 9_999), fc.integer({ min: 0, max: 5_000_000 })),
-  copies: fc.constantFrom(1, 1, 2),
-});
+const recordSpec: fc.Arbitrary<RecordSpec> = fc
+  .record({
+    status: fc.constantFrom("paid", "paid", "paid", "refunded", "cancelled"),
+    updatedAfterMinutes: fc.integer({ min: 0, max: 3 }),
+    cents: fc.oneof(fc.constantFrom(0, 1, 9_999), fc.integer({ min: 0, max: 5_000_000 })),
+    negative: fc.boolean(),
+    copies: fc.constantFrom(1, 1, 2),
+  })
+  // Half the refunds and cancellations are negative; a paid record rarely (its only fault).
+  .map((record) =>
+    record.status === "paid" && record.negative && record.cents % 8 !== 0
+      ? { ...record, negative: false }
+      : record,
+  );
 
 const orderSpec: fc.Arbitrary<OrderSpec> = fc.record({
   anchor: fc.constantFrom("absolute", "absolute", "conversion_edge", "ltv_edge", "after_signup"),
@@ -112,6 +140,10 @@ const orderSpec: fc.Arbitrary<OrderSpec> = fc.record({
 
 const userSpec: fc.Arbitrary<UserSpec> = fc.record({
   signup: fc.option(fc.record({ dayOffset: signupOffset, second }), { freq: 4 }),
+  // Within 30 days, just beyond, 40 days, and beyond 365 days (the lake reaches back there).
+  earlierSignupDaysBefore: fc.option(fc.constantFrom(3, 29, 30, 31, 40, 366, 400), {
+    freq: 3,
+  }),
   activeOnReportDay: fc.option(second, { freq: 2 }),
   events: fc.array(eventSpec, { minLength: 0, maxLength: 6 }),
   orders: fc.array(orderSpec, { minLength: 0, maxLength: 3 }),
@@ -135,11 +167,20 @@ function buildLake(spec: LakeSpec, zone: string) {
     );
   const events: (OracleEvent & { event_id: string })[] = [];
   const orders: (OracleOrder & { currency: string })[] = [];
+  let firstDay = 0;
   spec.users.forEach((user, u) => {
     const userId = `u${u}`;
     const signups: Date[] = [];
     const extra: EventSpec[] = [];
     if (user.signup) extra.push({ ...user.signup, type: "signup", channel: "app" });
+    if (user.signup && user.earlierSignupDaysBefore !== null) {
+      extra.push({
+        dayOffset: user.signup.dayOffset - user.earlierSignupDaysBefore,
+        second: user.signup.second,
+        type: "signup",
+        channel: "web",
+      });
+    }
     if (user.activeOnReportDay !== null) {
       extra.push({
         dayOffset: 0,
@@ -151,6 +192,7 @@ function buildLake(spec: LakeSpec, zone: string) {
     [...extra, ...user.events].forEach((event, e) => {
       const time = at(event.dayOffset, event.second);
       if (event.type === "signup") signups.push(time);
+      firstDay = Math.min(firstDay, event.dayOffset - 1);
       events.push({
         event_id: `e${u}-${e}`,
         event_time: time,
@@ -169,13 +211,14 @@ function buildLake(spec: LakeSpec, zone: string) {
             ? new Date(signup.getTime() + Math.abs(order.second) * 30_000)
             : new Date(signup.getTime() + hours * 3_600_000 + order.second * 1000);
       for (const record of order.records) {
+        const sign = record.negative && record.cents > 0 ? "-" : "";
         for (let copy = 0; copy < record.copies; copy++) {
           orders.push({
             order_id: `o${u}-${o}`,
             user_id: userId,
             order_time: orderTime,
             updated_at: new Date(orderTime.getTime() + record.updatedAfterMinutes * 60_000),
-            amount: `${Math.floor(record.cents / 100)}.${String(record.cents % 100).padStart(2, "0")}`,
+            amount: `${sign}${Math.floor(record.cents / 100)}.${String(record.cents % 100).padStart(2, "0")}`,
             currency: "CNY",
             status: record.status,
           });
@@ -183,7 +226,7 @@ function buildLake(spec: LakeSpec, zone: string) {
       }
     });
   });
-  return { events, orders };
+  return { events, orders, firstDay: addDays(spec.reportDate, firstDay) };
 }
 
 // ---- running both sides --------------------------------------------------------------
@@ -196,12 +239,14 @@ async function compareOnLake(
   settings: KpiSettings,
   nonZeroSeen: Set<string>,
 ) {
-  const { events, orders } = buildLake(spec, zone);
+  const { events, orders, firstDay } = buildLake(spec, zone);
   const lakeDir = join(tempRoot, `lake-${lakeCounter++}`);
   mkdirSync(lakeDir);
   await writeLake(lakeDir, { events, orders });
   const engine = await createDuckDbEngine({ lakeDir, threads: 1 });
   try {
+    // The rollups as a deployment's runs keep them: from the lake's first day.
+    await seedUserState(engine, catalog, firstDay, addDays(spec.reportDate, 7), zone);
     for (const kind of ["day", "week"] as const) {
       const period = periodContaining(kind, spec.reportDate, zone);
       const { values } = await usersModule.compute({
@@ -271,7 +316,7 @@ describe("user KPIs: SQL on DuckDB vs the independent oracle", () => {
         USER_KPI_IDS[kind].map((id) => `${kind}:${id}`),
       );
       expect(everyMetric.filter((key) => !nonZeroSeen.has(key))).toEqual([]);
-    }, 240_000);
+    }, 600_000);
   }
 
   it("reports every ratio as insufficient below the minimum sample (100)", async () => {

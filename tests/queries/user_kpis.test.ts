@@ -14,9 +14,14 @@ import { periodContaining } from "../../functions/lib/kpi/windows.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
 import type { QueryEngine } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
-import { userKpiParams, userKpiRow } from "../../functions/lib/report/modules/users.ts";
+import {
+  userKpiParams,
+  userKpiRollups,
+  userKpiRow,
+} from "../../functions/lib/report/modules/users.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import * as rows from "../support/rows.ts";
+import { seedUserState } from "../support/user-state.ts";
 
 const ZONE = "Asia/Shanghai";
 let eventCount = 0;
@@ -42,14 +47,17 @@ const EVENTS = [
   event("c", "2026-03-10T05:00:00Z", "session_start", "miniprogram"),
   // d: signs up on D-7 at 12:00 local, nothing since.
   event("d", "2026-03-03T04:00:00Z", "signup"),
-  // e: signs up on 2026-01-09 and again on D-30 (2026-02-08): exactly 30 days apart, so the
-  // second is no signup day and e is in no D-30 cohort.
+  // e: signs up on 2026-01-09 and again on D-30 (2026-02-08): its first signup counts, so
+  // e is in no D-30 cohort.
   event("e", "2026-01-09T02:00:00Z", "signup"),
   event("e", "2026-02-08T01:00:00Z", "signup", "wecom"),
-  // f: signs up on 2026-01-08 (31 days before D-30, and before the events window) and on D-30
-  // at 20:00 local, so D-30 is a signup day; active on D.
-  event("f", "2026-01-08T04:00:00Z", "signup"),
+  // f: signs up on D-30 at 20:00 local, so D-30 is its signup day; active on D.
   event("f", "2026-02-08T12:00:00Z", "signup"),
+  // k: signs up on 2025-10-01 (months before any window of D) and again on D-30: its signup
+  // day is its first signup's, so it is in no cohort and no new user (the per-user state
+  // holds it: the lake's rollups are kept from its first day, see beforeAll).
+  event("k", "2025-10-01T02:00:00Z", "signup"),
+  event("k", "2026-02-08T03:00:00Z", "signup"),
   event("f", "2026-03-10T00:00:00Z", "page_view"),
   // g: signs up on D at 00:00:00 local (a duplicated event) and again at 10:00.
   event("g", "2026-03-09T16:00:00Z", "signup"),
@@ -92,6 +100,9 @@ beforeAll(async () => {
   lakeDir = mkdtempSync(join(tmpdir(), "opspulse-"));
   await writeLake(lakeDir, { events: EVENTS, orders: ORDERS });
   engine = await createDuckDbEngine({ lakeDir, threads: 1 });
+  // As in a deployment whose runs kept the rollups since the lake's first day: user_day
+  // built for every day, and folded into the per-user state.
+  await seedUserState(engine, catalog, "2025-10-01", "2026-03-15", ZONE);
 });
 afterAll(async () => {
   await engine?.close();
@@ -124,7 +135,7 @@ describe("queries/user_kpis.sql", () => {
         retention_d1_retained_users: 1, // a
         retention_d7_cohort_users: 2, // c, d
         retention_d7_retained_users: 1, // c
-        retention_d30_cohort_users: 1, // f (not e)
+        retention_d30_cohort_users: 1, // f (not e, not k: they signed up before)
         retention_d30_retained_users: 1,
         conversion_cohort_users: 2, // c, d
         converted_users: 1, // c
@@ -158,7 +169,7 @@ describe("queries/user_kpis.sql", () => {
         retention_d30_retained_users: 0,
         conversion_cohort_users: 0,
         converted_users: 0,
-        ltv_cohort_users: 1, // f, in the week 2–8 Feb (e's 8 Feb signup is no signup day)
+        ltv_cohort_users: 1, // f, in the week 2–8 Feb (e's and k's 8 Feb signups are not first)
         ltv_revenue: "100.00",
         paid_orders: 5, // + ox5 (11 Mar 00:00:00 local)
         gmv: "95.50",
@@ -172,9 +183,12 @@ describe("queries/user_kpis.sql", () => {
   });
 
   it("reads only the rollup days of its windows", () => {
-    const day = userKpiParams(periodContaining("day", "2026-03-10", ZONE));
-    // Events: the signup lookback of the D-30 cohort (D-60 = 9 Jan).
-    expect([day.events_first_day, day.events_last_day]).toEqual(["2026-01-09", "2026-03-10"]);
+    const period = periodContaining("day", "2026-03-10", ZONE);
+    const day = userKpiParams(period);
+    // Activity: the 30 days ending D.
+    expect([day.events_first_day, day.events_last_day]).toEqual(["2026-02-09", "2026-03-10"]);
+    // The per-user state is kept fresh with user_day back to D-60 (the cohorts' lookback).
+    expect(userKpiRollups(period).user_state).toEqual({ from: "2026-01-09", to: "2026-03-10" });
     // Orders: the 90 days ending D.
     expect([day.orders_first_day, day.orders_last_day]).toEqual(["2025-12-11", "2026-03-10"]);
     expect((day.orders_from as Date).toISOString()).toBe("2025-12-10T16:00:00.000Z");

@@ -45,3 +45,36 @@ export async function chromiumScreenshot(options: {
   );
   return decodePng(readFileSync(png));
 }
+
+/**
+ * Loads `file` at `width`×`height` in headless Chromium, lets its scripts run and returns the
+ * serialised DOM (`--dump-dom`): a page can write what it measured into itself for a test.
+ */
+export async function chromiumDumpDom(options: {
+  readonly file: string;
+  readonly width: number;
+  readonly height: number;
+  readonly profileDir: string;
+}): Promise<string> {
+  const { file, width, height, profileDir } = options;
+  const { stdout } = await promisify(execFile)(
+    CHROMIUM,
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--hide-scrollbars",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      `--user-data-dir=${profileDir}`,
+      `--window-size=${width},${height}`,
+      "--virtual-time-budget=5000",
+      "--dump-dom",
+      `file://${file}`,
+    ],
+    { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+  return stdout;
+}

@@ -1,8 +1,14 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import type { Locale } from "../../lib/kpi/registry.ts";
-import { addDays, isoWeekStart } from "../../lib/kpi/windows.ts";
-import type { ReportKind, RunOutcome, RunReportSummary } from "../../lib/report/run-report.ts";
+import { addDays, isoWeekStart, periodContaining } from "../../lib/kpi/windows.ts";
+import {
+  periodKindOf,
+  type ReportKind,
+  type RunOutcome,
+  type RunReportSummary,
+} from "../../lib/report/run-report.ts";
 import { UserError } from "../errors.ts";
+import { assertLakeHasData } from "../run-guards.ts";
 import {
   dateRangeOptions,
   type FolderOptions,
@@ -22,7 +28,9 @@ interface BackfillOptions extends FolderOptions {
   readonly locale?: Locale;
   readonly tz?: string;
   readonly force?: boolean;
+  readonly send?: boolean;
   readonly email: boolean;
+  readonly allowIncomplete?: boolean;
   readonly json?: boolean;
 }
 
@@ -31,35 +39,69 @@ const MAX_PERIODS = 400;
 
 /**
  * `opspulse backfill daily|weekly --from D --to D`: runs the report for every period in the
- * range, oldest first (so each period finds the previous one's snapshot), skipping periods
- * already delivered unless --force. A failed period does not stop the others; the command
+ * range, oldest first (so each period finds the previous one's snapshot), and stores its
+ * snapshot: history for comparisons and trends. It sends nothing unless `--send` (then it
+ * skips periods already delivered unless `--force`). A range with periods the local lake
+ * holds no data for stops in one line unless `--allow-incomplete`. A failed period does not stop the others; the command
  * exits non-zero when any failed.
  */
 export function registerBackfill(program: Command): void {
   withFolders(
     program
       .command("backfill")
-      .description("run the daily or weekly report for every period of a date range")
+      .description(
+        "store the daily or weekly snapshots of every period of a date range (send nothing unless --send)",
+      )
       .argument("<report>", "daily or weekly")
       .requiredOption("--from <date>", "first day, YYYY-MM-DD")
       .requiredOption("--to <date>", "last day, YYYY-MM-DD (weekly: a day of the last week)"),
   )
     .addOption(localeOption())
     .option("--tz <zone>", "IANA time zone of the periods (default: the schedule's in config)")
-    .option("--force", "deliver again periods already delivered (marked as corrections)")
-    .option("--no-email", "store snapshots only (history for comparisons); send nothing")
+    .option("--send", "also deliver each period's report to its recipient lists")
+    .option("--force", "with --send: deliver again periods already delivered (as corrections)")
+    .addOption(new Option("--no-email", "the default: store snapshots only").hideHelp())
+    .option("--allow-incomplete", "run periods the local lake holds no data for")
     .option("--json", "print one JSON summary per period (JSON Lines)")
     .action(async (reportName: string, opts: BackfillOptions) => {
       const report = reportArgument(reportName);
       const { from, to } = dateRangeOptions(opts);
       const timeZone = timeZoneOption(opts.tz);
+      // Told before the periods are listed: a range of centuries would take a while to list.
+      if (Date.parse(to) - Date.parse(from) > (MAX_PERIODS + 1) * 7 * 86_400_000) {
+        throw new UserError(
+          `${from} … ${to} holds more than ${MAX_PERIODS} periods for one backfill: split the range`,
+        );
+      }
       const dates = periodDates(report, from, to);
       if (dates.length > MAX_PERIODS) {
         throw new UserError(
           `${dates.length} periods is more than ${MAX_PERIODS} in one backfill: split the range`,
         );
       }
+      const send = opts.send === true && opts.email;
+      if (opts.force && !send) {
+        throw new UserError(
+          "--force delivers again, and a backfill without --send delivers nothing: add --send",
+        );
+      }
       const runtime = await openReportRuntime(opts);
+      if (runtime.env.engine.kind === "duckdb" && !opts.allowIncomplete) {
+        const zone = timeZone ?? runtime.deps.config.schedules[report].timeZone;
+        try {
+          for (const date of [dates[0], dates.at(-1)]) {
+            if (date === undefined) continue;
+            assertLakeHasData(
+              report,
+              periodContaining(periodKindOf(report), date, zone),
+              runtime.env.engine.lakeDir,
+            );
+          }
+        } catch (error) {
+          await runtime.close();
+          throw error;
+        }
+      }
       const progress = progressBar(dates.length, process.stderr);
       const outcomes: Record<RunOutcome, number> = {
         ok: 0,
@@ -76,7 +118,7 @@ export function registerBackfill(program: Command): void {
             summary = await runReportCommand(runtime, {
               report,
               date,
-              ...runRequestOptions(timeZone, opts),
+              ...runRequestOptions(timeZone, { ...opts, email: send }),
               ...(opts.force ? { force: true } : {}),
             });
             outcomes[summary.outcome]++;
@@ -101,7 +143,7 @@ export function registerBackfill(program: Command): void {
       }
       const lines = [
         `${report} backfill ${from} … ${to}: ${dates.length} period${dates.length === 1 ? "" : "s"}`,
-        `  ${outcomes.ok} ${opts.email ? `delivered (${emails} email${emails === 1 ? "" : "s"} sent)` : "stored (snapshots only)"}, ${outcomes.skipped_already_delivered} skipped (already delivered), ${outcomes.failed} failed`,
+        `  ${outcomes.ok} ${send ? `delivered (${emails} email${emails === 1 ? "" : "s"} sent)` : "stored (snapshots only, nothing sent: add --send to deliver)"}, ${outcomes.skipped_already_delivered} skipped (already delivered), ${outcomes.failed} failed`,
         ...failures.map((failure) => `  failed ${failure}`),
       ];
       process.stderr.write(`${lines.join("\n")}\n`);

@@ -52,6 +52,8 @@ export function registerDashboard(program: Command): void {
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
         locale: opts.locale,
+        // A page per language, with a switch between them (--locale: the plain index.html).
+        locales: LOCALES,
         currency: config.kpi.currency,
         madeBy: `dashboard-${now
           .toISOString()
@@ -64,8 +66,12 @@ export function registerDashboard(program: Command): void {
           `no daily snapshot under ${join(outDir, "snapshots")}: run "npm run demo" or "opspulse run daily --date D" first, or pass --to`,
         );
       }
+      const others = Object.entries(published.pages)
+        .filter(([locale]) => locale !== opts.locale)
+        .map(([locale, page]) => `\n  ${page?.indexLocation} (${locale})`)
+        .join("");
       process.stdout.write(
-        `dashboard ${published.from} … ${published.to} (${Math.round(published.bytes / 1024)} KB)\n  ${published.indexLocation}\n  ${published.pageLocation}\n`,
+        `dashboard ${published.from} … ${published.to} (${Math.round(published.bytes / 1024)} KB)\n  ${published.indexLocation}\n  ${published.pageLocation}${others}\n`,
       );
     });
 }

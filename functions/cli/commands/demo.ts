@@ -12,6 +12,7 @@ import {
 import { DEFAULT_GENERATE_OPTIONS } from "../../lib/lake/generator.ts";
 import { generateIncidentLake } from "../../lib/lake/incident-lake.ts";
 import { DEMO_INCIDENTS } from "../../lib/lake/incidents.ts";
+import { sqlString } from "../../lib/query/sql-literal.ts";
 import {
   periodKindOf,
   type ReportKind,
@@ -100,7 +101,7 @@ export function registerDemo(program: Command): void {
           `  the snapshots:     ${join(runtime.outDir, "snapshots")}/<report>/<period>/r001.json`,
         );
         say(
-          `  their history:     duckdb -c "select period_key, revision, unnest(metrics, recursive := true) from read_json('${join(runtime.outDir, "snapshots", "history", "daily.jsonl")}')"`,
+          `  their history:     duckdb -c "select period_key, revision, unnest(metrics, recursive := true) from read_json(${sqlString(join(runtime.outDir, "snapshots", "history", "daily.jsonl"))})"`,
         );
         say(`  the run log:       ${join(runtime.outDir, "runs", "runs.jsonl")}`);
       } finally {

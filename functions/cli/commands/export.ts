@@ -1,5 +1,6 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { createFsSnapshotStore } from "../../lib/adapters/fs-store.ts";
 import { LOCALES } from "../../lib/config/schema.ts";
@@ -18,6 +19,27 @@ interface ExportOptions {
   readonly out?: string;
   readonly snapshots?: string;
   readonly locale: Locale;
+}
+
+/**
+ * Writes `content` to `file` whole (a temporary file renamed into place), in a folder that
+ * must exist: a typo in --out is an error, not a new folder.
+ */
+function writeWhole(file: string, content: Buffer): void {
+  const folder = dirname(resolve(file));
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new UserError(`--out ${file}: the folder ${folder} does not exist; create it first`);
+  }
+  const temporary = join(folder, `.opspulse-export-${process.pid}-${randomUUID()}.tmp`);
+  try {
+    writeFileSync(temporary, content, { flag: "wx" });
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new UserError(`--out ${file}: cannot write it (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
 }
 
 /**
@@ -48,7 +70,7 @@ export function registerExport(program: Command): void {
       const from = dateOption("--from", opts.from);
       const to = dateOption("--to", opts.to);
       if (from > to) throw new UserError(`--from ${from} is after --to ${to}: swap them`);
-      if (!/^[A-Za-z0-9][A-Za-z0-9_.=-]*$/.test(opts.report) || opts.report === "history") {
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.=-]{0,63}$/.test(opts.report) || opts.report === "history") {
         throw new UserError(`--report "${opts.report}" is not a report name: e.g. daily or weekly`);
       }
       const dir =
@@ -61,7 +83,7 @@ export function registerExport(program: Command): void {
       });
       const content = opts.format === "csv" ? toCsv(rows) : Buffer.from(toJsonl(rows), "utf8");
       if (opts.out) {
-        writeFileSync(opts.out, content);
+        writeWhole(opts.out, content);
         process.stderr.write(
           `${opts.report} ${from} … ${to}: ${periods} period${periods === 1 ? "" : "s"}, ${rows.length} rows → ${opts.out}\n`,
         );

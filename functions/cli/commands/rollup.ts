@@ -21,9 +21,12 @@ import {
   type RollupDayState,
   type RollupWindow,
   refreshRollup,
+  refreshState,
   rollupStatus,
+  windowDays,
 } from "../../lib/rollups/refresh.ts";
 import { ROLLUPS, type RollupName } from "../../lib/rollups/schema.ts";
+import { USER_STATE } from "../../lib/rollups/user-state.ts";
 import { readConfigOrDefaults } from "../config.ts";
 import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
@@ -78,6 +81,14 @@ export function registerRollup(program: Command): void {
           lines.push(...statusLines(name, states));
         }
       }
+      if (!opts.json && setup.rollups.includes("user_day")) {
+        const state = await setup.storage.stateManifest(USER_STATE);
+        lines.push(
+          state
+            ? `${USER_STATE}: ${Object.keys(state.folded).length} days of user_day folded (last fold ${state.builtAt})`
+            : `${USER_STATE}: not built yet (the next run that reads user_day folds its days)`,
+        );
+      }
       process.stdout.write(lines.length ? `${lines.join("\n")}\n` : "");
     });
   });
@@ -102,6 +113,13 @@ export function registerRollup(program: Command): void {
         process.stdout.write(
           `${name}: rebuilt ${refresh.built.length} days (${setup.window.from} … ${setup.window.to}) in ${refresh.stats.length} ${refresh.stats.length === 1 ? "query" : "queries"}, reading ${read} ${ROLLUPS[name].rawTable} partitions (${formatBytes(bytes)})\n`,
         );
+        if (name === "user_day") {
+          // The per-user state follows user_day: the rebuilt days are folded in again.
+          const state = await refreshState(setup.storage, setup.context, windowDays(setup.window));
+          process.stdout.write(
+            `user_state: folded ${state.folded.length} days of user_day${state.fromScratch ? " (rebuilt from scratch)" : ""}\n`,
+          );
+        }
       }
     });
   });

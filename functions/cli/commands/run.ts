@@ -32,6 +32,7 @@ import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env
 import { localAdapterFactories } from "../../lib/runtime/local-adapters.ts";
 import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR, DEFAULT_OUT_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
+import { assertLakeHasData, previewNotice, previewsByDefault } from "../run-guards.ts";
 import { describeStatusCounts } from "../status-counts.ts";
 
 /** Folder options shared by run, backfill and demo (flags win over OPSPULSE_* variables). */
@@ -196,7 +197,11 @@ export async function runReportCommand(
   }
 }
 
-/** Writes the rendered emails of a dry run to `<out>/preview/<runId>/`; returns their paths. */
+/**
+ * Writes the rendered emails of a dry run to `<out>/preview/<runId>/`; returns their paths.
+ * A browser cannot resolve the email's `cid:` images, so each inline image is written beside
+ * the preview (`<list>.<file name>`) and the preview's HTML points at that file.
+ */
 export function writePreviews(outDir: string, summary: RunReportSummary): string[] {
   const folder = join(outDir, "preview", summary.runId);
   const paths: string[] = [];
@@ -204,7 +209,13 @@ export function writePreviews(outDir: string, summary: RunReportSummary): string
     if (!email.rendered) continue;
     mkdirSync(folder, { recursive: true });
     const base = join(folder, email.list);
-    writeFileSync(`${base}.html`, email.rendered.html);
+    let html = email.rendered.html;
+    for (const attachment of email.rendered.attachments ?? []) {
+      const file = `${email.list}.${attachment.filename}`;
+      writeFileSync(join(folder, file), attachment.content);
+      if (attachment.cid) html = html.replaceAll(`cid:${attachment.cid}`, encodeURI(file));
+    }
+    writeFileSync(`${base}.html`, html);
     writeFileSync(`${base}.txt`, `Subject: ${email.rendered.subject}\n\n${email.rendered.text}`);
     paths.push(`${base}.html`);
   }
@@ -240,6 +251,11 @@ export function describeRun(
     lines.push(`  ${email.list.padEnd(width)}  ${status.padEnd(17)} ${where}`);
   }
   for (const path of previews) lines.push(`  preview   ${path}`);
+  if (summary.emails.some((e) => e.status === "already_delivered")) {
+    lines.push(
+      "  already delivered: add --resend to send it again as a marked correction (a new snapshot revision, once per revision)",
+    );
+  }
   if (summary.emails.some((e) => e.location?.endsWith(".eml"))) {
     lines.push("  open the .html beside each .eml in a browser, or the .eml in a mail client");
   }
@@ -321,19 +337,44 @@ interface RunOptions extends FolderOptions {
   readonly locale?: Locale;
   readonly tz?: string;
   readonly dryRun?: boolean;
+  readonly send?: boolean;
   readonly to?: string;
   readonly resend?: boolean;
   readonly force?: boolean;
   readonly email: boolean;
+  readonly allowIncomplete?: boolean;
   readonly check?: boolean;
   readonly json?: boolean;
 }
 
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
+/** A period, or the reason it is none as a UserError. */
+function periodOrUserError<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof InvalidPeriodError) throw new UserError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/** What the options ask for, as the manual-run safe default reads it. */
+function runIntent(opts: RunOptions, resend: boolean) {
+  return {
+    dryRun: opts.dryRun === true,
+    send: opts.send === true,
+    to: opts.to !== undefined,
+    resend,
+    email: opts.email,
+  };
+}
+
 /**
- * `opspulse run daily|weekly --date D`: computes, evaluates, stores and delivers one
- * report; a report already delivered for the period is not run again. After late data,
+ * `opspulse run daily|weekly|campaigns --date D`: computes, evaluates, stores and delivers
+ * one report; a report already delivered for the period is not run again. A period other
+ * than the latest one due only previews unless `--send` (or `--to`); a period the local lake
+ * holds no data for stops in one line unless `--allow-incomplete`. After late data,
  * `--no-email` stores a new snapshot revision and sends nothing; `--resend` also sends it,
  * marked as a correction, under a delivery key of its own revision (so once).
  * `--check` validates the arguments, config and lake and runs nothing.
@@ -342,8 +383,10 @@ export function registerRun(program: Command): void {
   withFolders(
     program
       .command("run")
-      .description("run the daily or weekly report for one period and deliver it once")
-      .argument("<report>", "daily or weekly")
+      .description(
+        "run the daily, weekly or campaigns report for one period and deliver it once (a past period: preview unless --send)",
+      )
+      .argument("<report>", "daily, weekly or campaigns")
       .requiredOption(
         "--date <date>",
         "a day of the period, YYYY-MM-DD (weekly: any day of the ISO week)",
@@ -352,6 +395,10 @@ export function registerRun(program: Command): void {
     .addOption(localeOption())
     .option("--tz <zone>", "IANA time zone of the period (default: the schedule's in config)")
     .option("--dry-run", "compute and render, write a preview; store and send nothing")
+    .option(
+      "--send",
+      "deliver a period other than the latest one due (without it such a run only previews)",
+    )
     .option("--to <address>", "send only to this address (for testing), under its own delivery key")
     .option(
       "--resend",
@@ -359,6 +406,10 @@ export function registerRun(program: Command): void {
     )
     .option("--force", "the same as --resend")
     .option("--no-email", "store a new snapshot revision (e.g. after late data); send nothing")
+    .option(
+      "--allow-incomplete",
+      "run a period the local lake holds no data for (its report shows no data)",
+    )
     .option(
       "--check",
       "check the arguments, config and lake, print the period the run covers; run nothing",
@@ -387,20 +438,36 @@ export function registerRun(program: Command): void {
         );
         const window = periodWindow(period);
         const lists = opts.to ? ["direct"] : config.recipients[report].map((list) => list.name);
+        if (env.engine.kind === "duckdb" && !opts.allowIncomplete)
+          assertLakeHasData(report, period, env.engine.lakeDir);
+        const now = new Date();
+        const preview = previewsByDefault(report, period, now, runIntent(opts, resend));
         process.stdout.write(
-          `${report} report ${reportPeriodKey(period, config.schedules[report].timeZone)} (${period.timeZone}): UTC ${window.fromUtc.toISOString()} .. ${window.toUtc.toISOString()}, partitions ${window.partitions.join(", ")}; lists ${lists.join(", ") || "none"}; nothing was run\n`,
+          `${report} report ${reportPeriodKey(period, config.schedules[report].timeZone)} (${period.timeZone}): UTC ${window.fromUtc.toISOString()} .. ${window.toUtc.toISOString()}, partitions ${window.partitions.join(", ")}; lists ${lists.join(", ") || "none"}${preview ? `; preview only: ${previewNotice(report, period, now)}` : ""}; nothing was run\n`,
         );
         return;
       }
       const runtime = await openReportRuntime(opts);
       try {
+        const period = periodOrUserError(() =>
+          periodContaining(
+            periodKindOf(report),
+            date,
+            timeZone ?? runtime.deps.config.schedules[report].timeZone,
+          ),
+        );
+        if (runtime.env.engine.kind === "duckdb" && !opts.allowIncomplete)
+          assertLakeHasData(report, period, runtime.env.engine.lakeDir);
+        const now = runtime.deps.clock.now();
+        const preview = previewsByDefault(report, period, now, runIntent(opts, resend));
+        if (preview && !opts.json) process.stdout.write(`${previewNotice(report, period, now)}\n`);
         let summary: RunReportSummary;
         try {
           summary = await runReportCommand(runtime, {
             report,
             date,
             ...runRequestOptions(timeZone, opts),
-            ...(opts.dryRun ? { dryRun: true } : {}),
+            ...(opts.dryRun || preview ? { dryRun: true } : {}),
             ...(opts.to ? { to: opts.to } : {}),
             ...(resend ? { force: true } : {}),
           });

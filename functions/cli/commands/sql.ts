@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { Command } from "commander";
-import { createDuckDbEngine } from "../../lib/adapters/duckdb.ts";
+import { createDuckDbEngine, LakePathError } from "../../lib/adapters/duckdb.ts";
 import { DEFAULT_TIME_ZONE } from "../../lib/config/schema.ts";
 import {
   calendar,
@@ -10,7 +10,9 @@ import {
   parseTimeZone,
   partitionsFor,
 } from "../../lib/kpi/windows.ts";
+import { loadSources, readQueryText } from "../../lib/query/catalog.ts";
 import {
+  bindParams,
   type CalendarParamRow,
   type ParamDecl,
   type ParamValue,
@@ -28,12 +30,22 @@ interface SqlOptions {
   readonly json?: boolean;
 }
 
-/** `opspulse sql --file queries/x.sql --param k=v`: runs one query file and prints its rows. */
+/**
+ * `opspulse sql --file queries/x.sql --param k=v`: runs one query file and prints its rows.
+ * Only a file that passes the portable-SQL check (`query/portable.ts`: a header, logical
+ * tables only, ending in `select * from final`) is run, and it runs read-only: one SELECT,
+ * on an engine that can read the lake's files and nothing else.
+ */
 export function registerSql(program: Command): void {
   program
     .command("sql")
-    .description("run one query file on the local lake and print its rows (for ops and debugging)")
-    .requiredOption("--file <path>", "the .sql file, e.g. queries/user_kpis.sql")
+    .description(
+      "run one portable query file read-only on the local lake and print its rows (for ops and debugging); files that fail the portable-SQL check are refused",
+    )
+    .requiredOption(
+      "--file <path>",
+      "the .sql file, e.g. queries/user_kpis.sql (header, -- @param lines, select * from final)",
+    )
     .option(
       "--param <name=value...>",
       "a parameter: dates YYYY-MM-DD, timestamps ISO 8601, lists comma-separated, calendars FROM..TO (local days)",
@@ -48,7 +60,11 @@ export function registerSql(program: Command): void {
         await runSql(opts);
       } catch (error) {
         // Wrong values and malformed query files are for the person to fix: one line, exit 2.
-        if (error instanceof QueryParamError || error instanceof InvalidPeriodError) {
+        if (
+          error instanceof QueryParamError ||
+          error instanceof InvalidPeriodError ||
+          error instanceof LakePathError
+        ) {
           throw new UserError(error.message, { cause: error });
         }
         throw error;
@@ -59,8 +75,9 @@ export function registerSql(program: Command): void {
 async function runSql(opts: SqlOptions): Promise<void> {
   let text: string;
   try {
-    text = readFileSync(opts.file, "utf8");
-  } catch {
+    text = readQueryText(dirname(opts.file), basename(opts.file));
+  } catch (error) {
+    if (error instanceof QueryParamError) throw error;
     throw new UserError(
       `cannot read ${opts.file}: give the path of a .sql file, e.g. --file queries/user_kpis.sql`,
     );
@@ -86,7 +103,11 @@ async function runSql(opts: SqlOptions): Promise<void> {
       `no lake at ${opts.lake}: run "opspulse generate --lake ${opts.lake}" first, or pass --lake DIR`,
     );
   }
-  const engine = await createDuckDbEngine({ lakeDir: opts.lake });
+  // Every parameter is there and valid (the engine binds them again); then the portable
+  // check, last since it loads a parser.
+  bindParams(query, params);
+  await checkPortable(opts.file, text);
+  const engine = await createDuckDbEngine({ lakeDir: opts.lake, readOnly: true });
   try {
     const result = await engine.run(query, params);
     if (opts.json) {
@@ -139,6 +160,31 @@ function calendarRows(name: string, text: string, timeZone: string): CalendarPar
       dayStartUtc: day.fromUtc,
       dayEndUtc: day.toUtc,
     })),
+  );
+}
+
+/**
+ * Refuses a query file that fails the portable-SQL check, in one line: its first problem
+ * and how many more. The check's parser is a development dependency, loaded only here.
+ */
+async function checkPortable(file: string, text: string): Promise<void> {
+  let portable: typeof import("../../lib/query/portable.ts");
+  try {
+    portable = await import("../../lib/query/portable.ts");
+  } catch (error) {
+    throw new UserError(
+      "opspulse sql needs the portable-SQL check's parser (dt-sql-parser): run npm install in the project",
+      { cause: error },
+    );
+  }
+  const problems = await portable.checkPortableSql(basename(file), text, {
+    sources: loadSources(),
+  });
+  const [first] = problems;
+  if (!first) return;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  throw new UserError(
+    `${file} is not a portable query file, so it is not run: ${portable.formatProblem(first).replaceAll(/\s+/g, " ")}${more}`,
   );
 }
 

@@ -18,13 +18,22 @@
  * reads (`-- @partitions events :events_dts`) reads that table through a CTE over just
  * those partitions' files instead, so its cost stays flat as history grows.
  */
-import { existsSync, globSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  globSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import {
   type DuckDBConnection,
   DuckDBInstance,
   type DuckDBInstance as Instance,
+  StatementType,
 } from "@duckdb/node-api";
 import { type SqlType, TABLES, type TableSpec } from "../contract/schema.ts";
 import { dateRange } from "../kpi/windows.ts";
@@ -38,8 +47,10 @@ import {
   type QueryFile,
   type QueryParams,
 } from "../query/query-file.ts";
+import { globPathProblem, sqlString } from "../query/sql-literal.ts";
 import { createLocalRollupStorage, ROLLUP_STAGING_DIR } from "../rollups/local-storage.ts";
 import { type RollupColumnType, rollupSpec } from "../rollups/schema.ts";
+import { USER_STATE, USER_STATE_COLUMNS } from "../rollups/user-state.ts";
 
 /** Options of {@link createDuckDbEngine}. */
 export interface DuckDbEngineOptions {
@@ -54,6 +65,13 @@ export interface DuckDbEngineOptions {
    * true). Off, queries read the rollups inlined from the raw data of their whole window.
    */
   readonly rollups?: boolean;
+  /**
+   * Read-only: the engine reads files under the lake only (DuckDB's `allowed_directories`,
+   * then `enable_external_access = false` and `lock_configuration`, so no statement can
+   * turn them back), runs only single `SELECT` statements, and keeps no rollups (building
+   * one writes). For `opspulse sql --file`, which runs a person's query file.
+   */
+  readonly readOnly?: boolean;
   /**
    * Called after each query with its bound SQL and the lake files it opened: the benchmark
    * reads bytes per table and the columns read from them (`QueryStats` keeps totals only).
@@ -70,6 +88,11 @@ export class DuckDbQueryError extends Error {
   override name = "DuckDbQueryError";
 }
 
+/** A lake folder DuckDB cannot read safely (its path holds a glob character). */
+export class LakePathError extends Error {
+  override name = "LakePathError";
+}
+
 /** Creates a DuckDB engine over `lakeDir`. Close it when done. */
 export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   QueryEngine & {
@@ -79,6 +102,8 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   }
 > {
   const lakeDir = resolve(options.lakeDir);
+  const pathProblem = globPathProblem(lakeDir);
+  if (pathProblem) throw new LakePathError(`cannot read the lake: ${pathProblem}`);
   const config: Record<string, string> = {};
   if (options.threads) config.threads = String(options.threads);
   const instance: Instance = await DuckDBInstance.create(":memory:", config);
@@ -94,6 +119,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   };
   try {
     for (const source of sources) await bindView(source);
+    if (options.readOnly) await lockDown(connection, [lakeDir, schemaDir]);
   } catch (error) {
     connection.closeSync();
     instance.closeSync();
@@ -148,6 +174,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
       // Rendered in its turn: a scoped query lists its partitions' files now, after the
       // statements ahead of it (a rollup build swapping a day in) have run.
       const sql = typeof statement === "string" ? statement : statement();
+      if (options.readOnly) await assertOneSelect(connection, name, sql);
       const started = performance.now();
       let outcome: { rows: Row[]; opened: string[] };
       try {
@@ -196,7 +223,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     sources.filter((source) => !sourceFiles(lakeDir, source).hasFiles).map((s) => s.name),
   );
   const rollups =
-    options.rollups !== false && rollupSources.length > 0
+    options.rollups !== false && !options.readOnly && rollupSources.length > 0
       ? createLocalRollupStorage({
           lakeDir,
           sources,
@@ -223,6 +250,9 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     connection,
     raw,
     ...(rollups ? { rollups } : {}),
+    async lakeFirstDay() {
+      return firstPartition(lakeDir, sources);
+    },
     run(query: QueryFile, params: QueryParams): Promise<QueryResult> {
       // Parameters are bound now (a bad call rejects at once); files are listed in turn.
       let sql: string;
@@ -240,6 +270,38 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
       rmSync(schemaDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Locks the instance down to reading files under `folders` (DuckDB's documented way to
+ * run untrusted SQL: allowed directories, external access off, configuration locked).
+ */
+async function lockDown(connection: DuckDBConnection, folders: readonly string[]): Promise<void> {
+  const allowed = folders.map((folder) => sqlString(`${folder}${sep}`)).join(", ");
+  await connection.run(`SET allowed_directories = [${allowed}]`);
+  await connection.run("SET enable_external_access = false");
+  await connection.run("SET lock_configuration = true");
+}
+
+/** Refuses anything but one `SELECT` statement (no COPY, ATTACH, SET, CREATE…). */
+async function assertOneSelect(
+  connection: DuckDBConnection,
+  name: string,
+  sql: string,
+): Promise<void> {
+  let type: StatementType | undefined;
+  try {
+    const statements = await connection.extractStatements(sql);
+    type = statements.count === 1 ? (await statements.prepare(0)).statementType : undefined;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new DuckDbQueryError(`Query ${name} failed in DuckDB: ${reason}`, { cause: error });
+  }
+  if (type !== StatementType.SELECT) {
+    throw new DuckDbQueryError(
+      `Query ${name} is not one SELECT statement: only queries run here (no COPY, ATTACH, SET or other statements)`,
+    );
+  }
 }
 
 /**
@@ -300,12 +362,29 @@ async function unreadableFile(
     if (!table) continue;
     const casts = table.columns.map((c) => `count(CAST(${c.name} AS ${DUCKDB_TYPES[c.type]}))`);
     try {
-      await connection.run(`SELECT ${casts.join(", ")} FROM read_parquet('${escapeSql(file)}')`);
+      await connection.run(`SELECT ${casts.join(", ")} FROM read_parquet(${sqlString(file)})`);
     } catch {
       return file;
     }
   }
   return undefined;
+}
+
+/** The first `dt` partition (with a data file) of the raw events and orders tables. */
+function firstPartition(lakeDir: string, sources: readonly SourceDecl[]): string | undefined {
+  const firsts = sources
+    .filter((source) => source.partitioned_by === "dt")
+    .flatMap((source) => {
+      const folder = join(lakeDir, source.location);
+      if (!existsSync(folder)) return [];
+      const dts = readdirSync(folder)
+        .map((name) => /^dt=(\d{4}-\d{2}-\d{2})$/.exec(name)?.[1])
+        .filter((dt): dt is string => dt !== undefined)
+        .sort();
+      const first = dts.find((dt) => globSync(join(folder, `dt=${dt}`, "*.parquet")).length > 0);
+      return first ? [first] : [];
+    });
+  return firsts.sort()[0];
 }
 
 /** The files a partitioned source holds for the given `dt` values (for stats and tests). */
@@ -336,6 +415,7 @@ function sourceColumns(
   name: string,
 ): readonly { name: string; type: SqlType | RollupColumnType }[] {
   const table: TableSpec | undefined = TABLES[name as TableSpec["name"]];
+  if (name === USER_STATE) return USER_STATE_COLUMNS;
   return table?.columns ?? rollupSpec(name)?.columns ?? [];
 }
 
@@ -358,7 +438,7 @@ async function writeSchemaFile(
   const file = join(folder, "schema.parquet");
   const nulls = columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS ${c.name}`);
   await connection.run(
-    `COPY (SELECT ${nulls.join(", ")} WHERE false) TO '${escapeSql(file)}' (FORMAT parquet)`,
+    `COPY (SELECT ${nulls.join(", ")} WHERE false) TO ${sqlString(file)} (FORMAT parquet)`,
   );
   return file;
 }
@@ -428,7 +508,7 @@ function scopeDts(scope: PartitionScope, params: QueryParams): readonly string[]
 /** `SELECT` of a table's columns, cast to the contract's types, from `files` (globs). */
 function selectSql(source: SourceDecl, files: readonly string[], withSchemaFile: boolean): string {
   const columns = sourceColumns(source.name);
-  const list = files.map((file) => `'${escapeSql(file)}'`).join(", ");
+  const list = files.map(sqlString).join(", ");
   const reader =
     source.format === "jsonl"
       ? `read_json([${list}], format = 'newline_delimited', union_by_name = true)`
@@ -461,10 +541,6 @@ function viewSql(lakeDir: string, source: SourceDecl, schemaFile?: string): stri
   }
   const files = schemaFile ? [schemaFile, pattern] : [pattern];
   return `CREATE OR REPLACE VIEW ${source.name} AS ${selectSql(source, files, schemaFile !== undefined)}`;
-}
-
-function escapeSql(text: string): string {
-  return text.replaceAll("'", "''");
 }
 
 function toCell(value: unknown, type: string): Cell {

@@ -43,7 +43,8 @@ export class StorePathError extends Error {
   override name = "StorePathError";
 }
 
-const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.=-]*$/;
+/** A folder or key segment: never `.`, `..` or hidden; `_` and `-` may start one (campaign ids). */
+const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9_.=-]*$/;
 const REVISION_FILE = /^r(\d+)\.json$/;
 const HISTORY_FOLDER = "history";
 

@@ -86,7 +86,8 @@ export class S3KeyError extends Error {
   override name = "S3KeyError";
 }
 
-const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.=-]*$/;
+/** A folder or key segment: never `.`, `..` or hidden; `_` and `-` may start one (campaign ids). */
+const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9_.=-]*$/;
 const HISTORY_FOLDER = "history";
 const REVISION_OBJECT = /^r(\d+)\.json$/;
 const JSON_TYPE = "application/json";

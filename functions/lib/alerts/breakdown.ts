@@ -7,6 +7,7 @@
  * shows the activity measure closest to the metric (active users for user KPIs, GMV for
  * revenue KPIs, …): enough for on-call to see where a change came from.
  */
+import { KNOWN_EVENT_TYPES } from "../kpi/efficiency.ts";
 import { metric as metricDef, type Section } from "../kpi/registry.ts";
 import { type Period, periodWindow, previousPeriod } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats, Row } from "../ports.ts";
@@ -98,6 +99,7 @@ export async function queryChannelActivity(
     current_to: current.toUtc,
     previous_from: previous.fromUtc,
     partitions: [...new Set([...previous.partitions, ...current.partitions])].sort(),
+    event_types: KNOWN_EVENT_TYPES,
   });
   return { rows: result.rows.map(toActivity), stats: result.stats };
 }

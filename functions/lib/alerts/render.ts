@@ -28,7 +28,7 @@ import { DEFAULT_TEMPLATES_DIR, TemplatesMissingError } from "../report/email/re
 import { type CompiledTemplate, compileTemplate, plainText } from "../report/email/template.ts";
 import { periodKeyOf } from "../report/snapshot.ts";
 import type { ChannelBreakdown } from "./breakdown.ts";
-import { ALERT_STRINGS, type AlertStrings, type Figures } from "./strings.ts";
+import { ALERT_STRINGS, type AlertStrings, type Figures, reportTitleOf } from "./strings.ts";
 import type { TrendPoint } from "./trend.ts";
 
 /** A rendered on-call email. */
@@ -41,6 +41,8 @@ export interface RenderedAlert {
 /** What an alert email is made from. */
 export interface AlertEmailInput {
   readonly notification: AlertNotification;
+  /** The report that raised it (`daily`, `weekly`, `campaigns`); default: by the period. */
+  readonly report?: string;
   /** The period that was evaluated (the notification's `periodKey`). */
   readonly period: Period;
   readonly locale: Locale;
@@ -150,7 +152,7 @@ export function buildAlertModel(input: AlertEmailInput): AlertViewModel {
   const { notification: n, locale } = input;
   const strings = ALERT_STRINGS[locale];
   const format = valueFormatter(locale, input.currency);
-  const report = strings.reportTitle[input.period.kind];
+  const report = reportTitleOf(strings, input.report, input.period.kind);
   const period = periodLabel(input.period, n.periodKey, format);
   const common = {
     lang: locale,
@@ -243,7 +245,7 @@ export function buildAlertModel(input: AlertEmailInput): AlertViewModel {
 export function buildFailureModel(input: FailureNoticeInput): AlertViewModel {
   const strings = ALERT_STRINGS[input.locale];
   const format = valueFormatter(input.locale, "CNY");
-  const report = strings.reportTitle[input.periodKind];
+  const report = reportTitleOf(strings, input.report, input.periodKind);
   const period =
     input.periodKind === "day" && /^\d{4}-\d{2}-\d{2}$/.test(input.periodKey)
       ? format.shortDate(input.periodKey)

@@ -8,7 +8,7 @@
  * records incomplete data replays as it ran — one data alert per table, its metrics not
  * judged. Snapshots stored before the gate ran inside the report are judged like any other.
  */
-import type { OpsConfig, Schedule } from "../config/load.ts";
+import type { OpsConfig } from "../config/load.ts";
 import { type ReplayResult, replayAlerts } from "../kpi/alert-replay.ts";
 import {
   type AlertObservation,
@@ -19,13 +19,8 @@ import {
 } from "../kpi/alerts.ts";
 import { elapsedShareOfMonth, evaluate } from "../kpi/evaluate.ts";
 import { isMetricId, metric } from "../kpi/registry.ts";
-import {
-  addDays,
-  type IsoDate,
-  localMidnightUtc,
-  type Period,
-  periodContaining,
-} from "../kpi/windows.ts";
+import { scheduledRunTime } from "../kpi/run-time.ts";
+import { addDays, type IsoDate, type Period, periodContaining } from "../kpi/windows.ts";
 import { type ReplayVolume, replayVolume } from "../notify/volume.ts";
 import type { SnapshotStore } from "../ports.ts";
 import { campaignPaces } from "../report/evaluate-run.ts";
@@ -177,15 +172,4 @@ function observationsAgainst(
   ];
 }
 
-/**
- * When the schedule runs for `period`: the first fire after the period ends, taken as the
- * cron's hour and minute on the next local day (daily) or Monday (weekly). A cron whose hour
- * or minute is not a plain number falls back to local midnight.
- */
-export function scheduledRunTime(period: Period, schedule: Schedule): Date {
-  const [minute, hour] = schedule.cron.trim().split(/\s+/);
-  const offsetMs =
-    (/^\d+$/.test(hour ?? "") ? Number(hour) * 3_600_000 : 0) +
-    (/^\d+$/.test(minute ?? "") ? Number(minute) * 60_000 : 0);
-  return new Date(localMidnightUtc(addDays(period.end, 1), schedule.timeZone).getTime() + offsetMs);
-}
+export { scheduledRunTime };

@@ -58,6 +58,8 @@ export interface AlertStrings {
     readonly runLog: string;
   };
   readonly reportTitle: Readonly<Record<"day" | "week", string>>;
+  /** The campaigns report's name (a daily period, but not the daily report). */
+  readonly campaignsReportTitle: string;
   readonly yoyGrowth: string;
   readonly trend: (count: number, kind: "day" | "week") => string;
   readonly trendColumns: {
@@ -136,6 +138,7 @@ const EN: AlertStrings = {
     runLog: "Run log",
   },
   reportTitle: { day: "daily report", week: "weekly report" },
+  campaignsReportTitle: "campaigns report",
   yoyGrowth: "growth vs a year earlier",
   trend: (count, kind) => `Trend, last ${count} ${kind === "day" ? "days" : "weeks"}`,
   trendColumns: { period: "Period", value: "Value", status: "Status" },
@@ -224,6 +227,7 @@ const ZH: AlertStrings = {
     runLog: "运行日志",
   },
   reportTitle: { day: "每日报告", week: "每周报告" },
+  campaignsReportTitle: "活动报告",
   yoyGrowth: "同比增长",
   trend: (count, kind) => `近 ${count} ${kind === "day" ? "天" : "周"}趋势`,
   trendColumns: { period: "周期", value: "数值", status: "状态" },
@@ -261,3 +265,12 @@ const ZH: AlertStrings = {
 };
 
 export const ALERT_STRINGS: Readonly<Record<Locale, AlertStrings>> = { en: EN, "zh-CN": ZH };
+
+/** What people call a report: the campaigns report is daily, but not "the daily report". */
+export function reportTitleOf(
+  strings: AlertStrings,
+  report: string | undefined,
+  kind: "day" | "week",
+): string {
+  return report === "campaigns" ? strings.campaignsReportTitle : strings.reportTitle[kind];
+}

@@ -1,5 +1,5 @@
 /**
- * `config/anomalies.yaml`: the baseline bands of the metrics (kpi/baseline.ts) and the
+ * `config/anomalies.yaml`: the baseline bands of the metrics (kpi/baseline-band.ts) and the
  * calendar of holidays and promotions, as a strict zod schema (read by `load.ts` with the
  * other config files) and its resolution into the pure core's {@link AnomalySettings}.
  *
@@ -14,7 +14,7 @@
  */
 import * as z from "zod";
 import { type AnomalySettings, defaultBaselineSettings } from "../kpi/anomaly.ts";
-import type { BaselineSettings } from "../kpi/baseline.ts";
+import type { BaselineSettings } from "../kpi/baseline-band.ts";
 import { isMetricId, METRICS } from "../kpi/registry.ts";
 import { parseIsoDate } from "../kpi/windows.ts";
 

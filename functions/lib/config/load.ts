@@ -144,7 +144,7 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
   return {
     dir,
     version: configVersion(sources),
-    kpi: toKpiSettings(settings),
+    kpi: toKpiSettings(settings, targets),
     targets: resolvedTargets,
     timeZone: schedules.time_zone,
     schedules: toSchedules(schedules),
@@ -351,11 +351,17 @@ function defaultTargetOf(def: MetricDef, settings: SettingsFile): number | undef
   return def.defaultTarget;
 }
 
-function toKpiSettings(settings: SettingsFile): KpiSettings {
+function toKpiSettings(settings: SettingsFile, targets: TargetsFile): KpiSettings {
   const { kpi } = settings;
   const cutoffs = kpi.rfm_cutoffs;
+  const metricMinSamples = Object.fromEntries(
+    Object.entries(targets.targets).flatMap(([id, override]) =>
+      override.min_sample !== undefined ? [[id, override.min_sample]] : [],
+    ),
+  );
   return {
     minSample: kpi.min_sample,
+    ...(Object.keys(metricMinSamples).length > 0 ? { metricMinSamples } : {}),
     privateDomainChannels: kpi.private_domain_channels,
     currency: kpi.currency,
     teamMonthlyCost: kpi.team_monthly_cost,

@@ -6,6 +6,7 @@
  * and `docs/data-contract.md` use. A test checks the doc against this file.
  */
 import * as z from "zod";
+import { campaignIdProblem, contentIdProblem } from "./identifiers.ts";
 
 /** Every event type the product knows; anything else is counted as invalid by data quality. */
 export const EVENT_TYPES = [
@@ -89,23 +90,28 @@ export const TABLES: Record<TableSpec["name"], TableSpec> = {
   campaigns: {
     name: "campaigns",
     columns: [
-      col("id", "varchar", false, "Campaign id."),
+      col("id", "varchar", false, "Campaign id: letters, digits, `_` and `-`, at most 64; unique."),
       col("name", "varchar", false, "Display name."),
       col("type", "varchar", false, `One of: ${CAMPAIGN_TYPES.join(", ")}.`),
       col("start_date", "date", false, "First local day of the campaign."),
       col("end_date", "date", false, "Last local day of the campaign (inclusive)."),
-      col("cost", "decimal(18,2)", false, "Whole cost of the campaign."),
+      col("cost", "decimal(18,2)", false, "Whole cost of the campaign, not negative."),
     ],
   },
   content: {
     name: "content",
     columns: [
-      col("id", "varchar", false, "Content id."),
+      col(
+        "id",
+        "varchar",
+        false,
+        "Content id: printable, at most 256 characters (a URL is fine); unique.",
+      ),
       col("title", "varchar", false, "Title."),
       col("format", "varchar", false, `One of: ${CONTENT_FORMATS.join(", ")}.`),
       col("channel", "varchar", true, "Where it was published."),
       col("published_at", "timestamp", false, "When it was published, UTC."),
-      col("production_cost", "decimal(18,2)", true, "What it cost to produce."),
+      col("production_cost", "decimal(18,2)", true, "What it cost to produce, not negative."),
     ],
   },
 };
@@ -171,27 +177,48 @@ export const eventRowSchema = z.strictObject({
   automated: booleanish,
 });
 
-export const orderRowSchema = z.strictObject({
-  order_id: z.string().min(1),
-  user_id: z.string().min(1, "user_id is required"),
-  order_time: instant,
-  updated_at: instant,
-  amount: money.refine((text) => !text.startsWith("-"), "amount must not be negative"),
-  currency: z.string().regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as CNY"),
-  status: z.enum(ORDER_STATUSES),
-  channel: optionalText,
-  campaign_id: optionalText,
-  content_id: optionalText,
-});
+/**
+ * An order record. The sign of a `refunded` or `cancelled` record's amount does not matter
+ * (many sources record a refund as a negative amount); a negative amount is invalid only on
+ * a `paid` record (shared/kpi-spec.md, "Paid order").
+ */
+export const orderRowSchema = z
+  .strictObject({
+    order_id: z.string().min(1),
+    user_id: z.string().min(1, "user_id is required"),
+    order_time: instant,
+    updated_at: instant,
+    amount: money,
+    currency: z.string().regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as CNY"),
+    status: z.enum(ORDER_STATUSES),
+    channel: optionalText,
+    campaign_id: optionalText,
+    content_id: optionalText,
+  })
+  .refine((row) => !(row.status === "paid" && /^-(?!0*(\.0*)?$)/.test(row.amount)), {
+    message:
+      "a paid record's amount must not be negative (only refunded and cancelled records may carry a negative amount)",
+    path: ["amount"],
+  });
+
+/** A money amount that must not be negative (costs). */
+const cost = money.refine((text) => !text.startsWith("-"), "a cost must not be negative");
+
+/** A string checked by one of the identifier rules of `identifiers.ts`. */
+const identifier = (problem: (id: unknown) => string | undefined) =>
+  z.string().superRefine((id, context) => {
+    const message = problem(id);
+    if (message) context.addIssue({ code: "custom", message });
+  });
 
 export const campaignRowSchema = z
   .strictObject({
-    id: z.string().min(1),
+    id: identifier(campaignIdProblem),
     name: z.string().min(1),
     type: z.enum(CAMPAIGN_TYPES),
     start_date: calendarDate,
     end_date: calendarDate,
-    cost: money,
+    cost,
   })
   .refine((row) => row.end_date >= row.start_date, {
     message: "end_date must not be before start_date",
@@ -199,12 +226,12 @@ export const campaignRowSchema = z
   });
 
 export const contentRowSchema = z.strictObject({
-  id: z.string().min(1),
+  id: identifier(contentIdProblem),
   title: z.string().min(1),
   format: z.enum(CONTENT_FORMATS),
   channel: optionalText,
   published_at: instant,
-  production_cost: money.nullish().transform((value) => value ?? null),
+  production_cost: cost.nullish().transform((value) => value ?? null),
 });
 
 export type EventRow = z.output<typeof eventRowSchema>;

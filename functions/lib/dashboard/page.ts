@@ -19,6 +19,7 @@ import {
   STRINGS,
   valueFormatter,
 } from "../report/email/i18n.ts";
+import { targetText } from "../report/email/target-text.ts";
 import { escapeHtml } from "../report/email/template.ts";
 import type { MetricSnapshot } from "../report/snapshot.ts";
 import type { CampaignCurve, DashboardData, StoredSnapshot } from "./data.ts";
@@ -32,6 +33,12 @@ export interface DashboardPageOptions {
   readonly generatedAt: Date;
   /** What made it: a run id, or `opspulse dashboard`. */
   readonly madeBy: string;
+  /** The same page in each language (the switch; `href` empty for this page's own). */
+  readonly alternates?: readonly {
+    readonly locale: Locale;
+    readonly label: string;
+    readonly href: string;
+  }[];
 }
 
 const TEXT = {
@@ -135,7 +142,7 @@ export async function renderDashboardPage(
       const latest = latestDaily?.metrics?.[def.id];
       return card(
         `kpi-${def.id}`,
-        metricHeader(def, latest, locale, format, t, latestDaily?.drivers?.[def.id]),
+        metricHeader(def, latest, locale, format, latestDaily?.drivers?.[def.id]),
         rows.length > 0 ? await inlineSvg(trendSpec(def, rows, TREND_SIZE)) : empty(t.noData),
       );
     }),
@@ -209,7 +216,7 @@ export async function renderDashboardPage(
       others.map(async ({ def, docs, weekly }) =>
         card(
           `kpi-${def.id}`,
-          metricHeader(def, docs.at(-1)?.metrics?.[def.id], locale, format, t),
+          metricHeader(def, docs.at(-1)?.metrics?.[def.id], locale, format),
           await inlineSvg(trendSpec(def, trendRows(docs, def, weekly), SMALL_SIZE)),
         ),
       ),
@@ -231,7 +238,6 @@ export async function renderDashboardPage(
               latestDaily?.metrics?.[def.id],
               locale,
               format,
-              t,
               latestDaily?.drivers?.[def.id],
             ),
             await inlineSvg(trendSpec(def, rows, SMALL_SIZE)),
@@ -277,6 +283,7 @@ export async function renderDashboardPage(
 <header>
   <div class="wrap">
     <div class="brand">OPSPULSE</div>
+    ${localeSwitch(options)}
     <h1>${escapeHtml(t.title)}</h1>
     <div class="meta">${escapeHtml(t.range(data.from, data.to))} · ${escapeHtml(t.generated(generatedAt, options.madeBy))}</div>
     ${latestDaily ? `<div class="summary"><span class="latest">${escapeHtml(`${t.latest}: ${latestDaily.periodKey}`)}</span> ${summary}</div>` : ""}
@@ -289,6 +296,18 @@ ${sections.join("\n")}
 </body>
 </html>
 `;
+}
+
+/** The language switch: this page's language, links to the others. */
+function localeSwitch(options: DashboardPageOptions): string {
+  const alternates = options.alternates ?? [];
+  if (alternates.length < 2) return "";
+  const items = alternates.map((alternate) =>
+    alternate.href
+      ? `<a href="${escapeHtml(alternate.href)}" hreflang="${alternate.locale}" lang="${alternate.locale}">${escapeHtml(alternate.label)}</a>`
+      : `<strong lang="${alternate.locale}" aria-current="page">${escapeHtml(alternate.label)}</strong>`,
+  );
+  return `<nav class="locales">${items.join(" · ")}</nav>`;
 }
 
 let inlined = 0;
@@ -320,17 +339,11 @@ function metricHeader(
   latest: MetricSnapshot | undefined,
   locale: Locale,
   format: Format,
-  t: Text,
   drivers: readonly Driver[] = [],
 ): string {
   const status = latest?.status;
-  const target = latest?.target
-    ? `${t.target} ${def.direction === "higher" ? "≥" : "≤"} ${
-        latest.target.basis === "value"
-          ? format.value(def.unit, latest.target.value)
-          : format.signedPercent(latest.target.value)
-      }`
-    : "";
+  // The target as the email shows it: pro-rated month to date, year-on-year growth.
+  const target = latest ? (targetText(def, latest, locale, format) ?? "") : "";
   return `<div class="metric"><h3 title="${escapeHtml(def.description)}">${escapeHtml(def.label[locale])}</h3><div class="value">${escapeHtml(
     format.value(def.unit, latest?.value ?? null),
   )}${status ? ` ${chip(STRINGS[locale].status[status], status)}` : ""}</div><div class="target">${escapeHtml(target)}</div>${bandLine(def, latest, locale, format, drivers)}</div>`;
@@ -436,6 +449,9 @@ svg text{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft 
 .wrap{max-width:1180px;margin:0 auto;padding:0 20px}
 header{background:#0f172a;color:#e2e8f0;padding:22px 0 18px}
 header .brand{font-size:11px;letter-spacing:3px;color:#94a3b8;font-weight:700}
+header .locales{float:right;font-size:13px;color:#94a3b8}
+header .locales a{color:#5eead4}
+header .locales strong{color:#fff}
 header h1{margin:4px 0 2px;font-size:24px;color:#fff}
 header .meta{font-size:13px;color:#94a3b8}
 header .summary{margin-top:10px}

@@ -26,24 +26,56 @@ export interface PublishDashboardInput {
   /** Dates covered; default: the 90 days ending with the newest daily snapshot. */
   readonly from?: IsoDate;
   readonly to?: IsoDate;
+  /** The page's language; with `locales`, the first page's (its keys carry no locale). */
   readonly locale: Locale;
+  /** Every language to publish a page in, with a switch between them; default: `locale`. */
+  readonly locales?: readonly Locale[];
   readonly currency: string;
   /** What made the page (a run id): names its file. */
   readonly madeBy: string;
   readonly now: Date;
+  /** How long the language switch's links work where links expire (S3, CloudFront). */
+  readonly linkSeconds?: number;
+}
+
+/** The pages of one language. */
+export interface PublishedLocalePage {
+  readonly pageKey: string;
+  readonly pageLocation: string;
+  readonly indexKey: string;
+  readonly indexLocation: string;
 }
 
 /** What was published. */
 export interface PublishedDashboard {
+  /** The pages of the first language (`locale`). */
   readonly pageKey: string;
   readonly pageLocation: string;
   readonly indexLocation: string;
+  /** Every language's pages. */
+  readonly pages: Readonly<Partial<Record<Locale, PublishedLocalePage>>>;
   readonly from: IsoDate;
   readonly to: IsoDate;
   readonly bytes: number;
 }
 
-/** Renders the dashboard and writes the page and the index; undefined when nothing is stored. */
+/** The language names the switch shows (each in its own language). */
+const LOCALE_NAMES: Readonly<Record<Locale, string>> = { en: "English", "zh-CN": "中文" };
+
+/** `pages/<id>.html` and `index.html` for the first language, `….zh-CN.html` for others. */
+function keysOf(madeBy: string, locale: Locale, first: boolean) {
+  const suffix = first ? "" : `.${locale}`;
+  return {
+    pageKey: `pages/${madeBy.replaceAll(/[^A-Za-z0-9._-]+/g, "_")}${suffix}.html`,
+    indexKey: first ? DASHBOARD_INDEX_KEY : `index${suffix}.html`,
+  };
+}
+
+/**
+ * Renders the dashboard in each language and writes each page and its index (one per
+ * language, the first under the plain keys); undefined when nothing is stored. Each page
+ * links to the same page in the other languages.
+ */
 export async function publishDashboard(
   input: PublishDashboardInput,
 ): Promise<PublishedDashboard | undefined> {
@@ -53,21 +85,53 @@ export async function publishDashboard(
   });
   if (!range) return undefined;
   const data = await loadDashboardData(input.snapshots, range);
-  const html = await renderDashboardPage(data, {
-    locale: input.locale,
-    currency: input.currency,
-    generatedAt: input.now,
-    madeBy: input.madeBy,
-  });
-  const pageKey = `pages/${input.madeBy.replaceAll(/[^A-Za-z0-9._-]+/g, "_")}.html`;
-  const page = await input.artifacts.put(pageKey, html, HTML);
-  const index = await input.artifacts.put(DASHBOARD_INDEX_KEY, html, HTML);
+  const locales = [...new Set([input.locale, ...(input.locales ?? [])])];
+  const keys = new Map(locales.map((locale, i) => [locale, keysOf(input.madeBy, locale, i === 0)]));
+  const seconds = input.linkSeconds ?? DEFAULT_LINK_SECONDS;
+  // The switch of a page: the latest page (index) of each other language, by a link of the
+  // store (a file: URL locally, a signed URL in AWS), so that the page and the index are the
+  // same document.
+  const alternates =
+    locales.length > 1
+      ? await Promise.all(
+          locales.map(async (other) => ({
+            locale: other,
+            label: LOCALE_NAMES[other],
+            href: (await input.artifacts.link(keys.get(other)?.indexKey ?? "", seconds)) ?? "",
+          })),
+        )
+      : undefined;
+  const pages: Partial<Record<Locale, PublishedLocalePage>> = {};
+  let bytes = 0;
+  for (const locale of locales) {
+    const { pageKey, indexKey } = keys.get(locale) ?? keysOf(input.madeBy, locale, true);
+    const html = await renderDashboardPage(data, {
+      locale,
+      currency: input.currency,
+      generatedAt: input.now,
+      madeBy: input.madeBy,
+      ...(alternates
+        ? { alternates: alternates.map((a) => (a.locale === locale ? { ...a, href: "" } : a)) }
+        : {}),
+    });
+    const page = await input.artifacts.put(pageKey, html, HTML);
+    const index = await input.artifacts.put(indexKey, html, HTML);
+    pages[locale] = {
+      pageKey,
+      pageLocation: page.location,
+      indexKey,
+      indexLocation: index.location,
+    };
+    if (locale === input.locale) bytes = Buffer.byteLength(html);
+  }
+  const first = pages[input.locale] as PublishedLocalePage;
   return {
-    pageKey,
-    pageLocation: page.location,
-    indexLocation: index.location,
+    pageKey: first.pageKey,
+    pageLocation: first.pageLocation,
+    indexLocation: first.indexLocation,
+    pages,
     ...range,
-    bytes: Buffer.byteLength(html),
+    bytes,
   };
 }
 
@@ -75,7 +139,7 @@ export async function publishDashboard(
 export interface DashboardHookOptions {
   readonly snapshots: SnapshotStore;
   readonly artifacts: ArtifactStore;
-  /** Language of the page; default: that of the report's first recipient list. */
+  /** The first language (its pages have the plain keys); default English. */
   readonly locale?: Locale;
   readonly linkSeconds?: number;
   /** Told where the page went (the CLI prints it). */
@@ -96,33 +160,40 @@ export function createDashboardHook(options: DashboardHookOptions): AfterSnapsho
       // Nothing to show in a dry run; a history backfill (no email) would publish one page
       // per period: `opspulse dashboard` makes the page once it is done.
       if (context.dryRun || context.request.deliver === false) return undefined;
+      const seconds = options.linkSeconds ?? DEFAULT_LINK_SECONDS;
       try {
+        // A page in every language a recipient list reads (English first: the plain keys).
+        const listLocales = Object.values(context.config.recipients).flatMap((lists) =>
+          (lists ?? []).map((list) => list.locale),
+        );
+        const locales = [...new Set<Locale>(["en", ...listLocales])];
         const published = await publishDashboard({
           snapshots: options.snapshots,
           artifacts: options.artifacts,
           to: context.period.end,
-          locale:
-            options.locale ??
-            context.config.recipients[context.request.report]?.[0]?.locale ??
-            "en",
+          locale: options.locale ?? "en",
+          locales,
           currency: context.config.kpi.currency,
           madeBy: context.runId,
           now: context.now,
+          linkSeconds: seconds,
         });
         if (!published) return undefined;
         options.onPublished?.(published);
-        let url: string | undefined;
+        const urls: Partial<Record<Locale, string>> = {};
         try {
-          url = await options.artifacts.link(
-            published.pageKey,
-            options.linkSeconds ?? DEFAULT_LINK_SECONDS,
-          );
+          for (const [locale, page] of Object.entries(published.pages)) {
+            const url = page ? await options.artifacts.link(page.pageKey, seconds) : undefined;
+            if (url) urls[locale as Locale] = url;
+          }
         } catch (error) {
           return {
             warnings: [`the dashboard was published, but no link to it: ${message(error)}`],
           };
         }
-        return url ? { links: [{ label: LINK_LABEL, url }] } : undefined;
+        const url =
+          urls[published.pages.en ? "en" : (locales[0] ?? "en")] ?? Object.values(urls)[0];
+        return url ? { links: [{ label: LINK_LABEL, url, urls }] } : undefined;
       } catch (error) {
         return {
           warnings: [`the dashboard was not published: ${message(error)}`],

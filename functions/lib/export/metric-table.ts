@@ -7,15 +7,16 @@
  * The CSV is UTF-8 with a byte-order mark: without it Excel reads UTF-8 as the system code
  * page and the Chinese labels come out garbled.
  */
-import { stringify } from "csv-stringify/sync";
 import { isMetricId, type Locale, metric } from "../kpi/registry.ts";
 import type { SnapshotDocument } from "../ports.ts";
 import type { MetricSnapshot, ReportSnapshot } from "../report/snapshot.ts";
+import { toCsvText } from "./csv.ts";
 
 /** The columns, in file order. */
 export const METRIC_TABLE_COLUMNS = [
   "period",
   "scope",
+  "scope_name",
   "metric",
   "label",
   "unit",
@@ -34,6 +35,8 @@ export interface MetricTableRow {
   readonly period: string;
   /** Empty for report-wide metrics; the campaign id for per-campaign ones. */
   readonly scope: string;
+  /** What the scope is called (the campaign's name); empty for report-wide metrics. */
+  readonly scope_name: string;
   readonly metric: string;
   readonly label: string;
   readonly unit: string;
@@ -55,6 +58,8 @@ export interface MetricTableSource {
   readonly revision?: number | null;
   readonly metrics?: Readonly<Record<string, MetricSnapshot>>;
   readonly scoped?: Readonly<Record<string, Readonly<Record<string, MetricSnapshot>>>>;
+  /** Campaign id → name; the id when absent. */
+  readonly scopeNames?: Readonly<Record<string, string>>;
 }
 
 /** The rows of one snapshot: report-wide metrics first, then each scope's. */
@@ -66,6 +71,7 @@ export function metricTableRows(source: MetricTableSource, locale: Locale): Metr
       rows.push({
         period: source.periodKey,
         scope,
+        scope_name: scope ? (source.scopeNames?.[scope] ?? scope) : "",
         metric: id,
         label: def?.label[locale] ?? id,
         unit: def?.unit ?? "",
@@ -96,6 +102,7 @@ export function historyRows(docs: readonly SnapshotDocument[], locale: Locale): 
         revision: doc.revision,
         ...(snapshot.metrics ? { metrics: snapshot.metrics } : {}),
         ...(snapshot.scoped ? { scoped: snapshot.scoped } : {}),
+        ...(snapshot.scopeNames ? { scopeNames: snapshot.scopeNames } : {}),
       },
       locale,
     );
@@ -104,16 +111,14 @@ export function historyRows(docs: readonly SnapshotDocument[], locale: Locale): 
 
 const BOM = "\uFEFF";
 
-/** CSV with a header row, UTF-8 with a byte-order mark, CRLF line ends (RFC 4180). */
+/**
+ * CSV with a header row, UTF-8 with a byte-order mark, CRLF line ends (RFC 4180); text
+ * cells neutralised against formula injection (`csv.ts`).
+ */
 export function toCsv(rows: readonly MetricTableRow[]): Buffer {
-  const text = stringify(
+  const text = toCsvText(
+    METRIC_TABLE_COLUMNS,
     rows.map((row) => METRIC_TABLE_COLUMNS.map((column) => row[column])),
-    {
-      header: true,
-      columns: [...METRIC_TABLE_COLUMNS],
-      record_delimiter: "windows",
-      cast: { number: (value) => numberText(value) },
-    },
   );
   return Buffer.from(`${BOM}${text}`, "utf8");
 }
@@ -121,11 +126,6 @@ export function toCsv(rows: readonly MetricTableRow[]): Buffer {
 /** JSON Lines: one object per row, with the columns as keys. */
 export function toJsonl(rows: readonly MetricTableRow[]): string {
   return rows.map((row) => `${JSON.stringify(row, [...METRIC_TABLE_COLUMNS])}\n`).join("");
-}
-
-/** A number as a spreadsheet reads it back exactly: no exponent for ordinary values. */
-function numberText(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(15)));
 }
 
 /** The CSV attachment of a report email. */

@@ -1,7 +1,7 @@
 /**
  * Anomalies: the status `anomaly` beside the target statuses (pure).
  *
- * A metric whose value lies outside its baseline band (kpi/baseline.ts), on the side its
+ * A metric whose value lies outside its baseline band (kpi/baseline-band.ts), on the side its
  * settings watch, is `anomaly` — unless a worse or a more basic status applies: a breach
  * stays a breach (the needs-attention order is breach, anomaly, warning), and a value that
  * could not be judged (data incomplete, insufficient data) is never an anomaly. A period
@@ -19,7 +19,7 @@ import {
   type BaselineSettings,
   bandPosition,
   DEFAULT_BASELINE_SETTINGS,
-} from "./baseline.ts";
+} from "./baseline-band.ts";
 import type { Evaluation } from "./evaluate.ts";
 import type { IsoDate } from "./windows.ts";
 

@@ -21,7 +21,7 @@
 
 import { centsCell, countCell } from "./cells.ts";
 import type { Row } from "./values.ts";
-import { amount, type KpiSettings, type MetricValue, ratio } from "./values.ts";
+import { amount, type KpiSettings, type MetricValue, minSampleFor, ratio } from "./values.ts";
 import { addDays, daysBetween, type IsoDate } from "./windows.ts";
 
 /** The AOV baseline: unattributed paid orders in the 28 local days before the start. */
@@ -153,7 +153,7 @@ export function campaignSnapshot(
   campaign: Campaign,
   counts: CampaignCounts | undefined,
   window: CampaignScanWindow,
-  settings: Pick<KpiSettings, "minSample">,
+  settings: Pick<KpiSettings, "minSample" | "metricMinSamples">,
 ): CampaignSnapshot {
   const date = window.snapshotDate;
   const c: CampaignCounts = counts ?? {
@@ -171,11 +171,15 @@ export function campaignSnapshot(
     addDays(campaign.startDate, -AOV_BASELINE_DAYS) >= window.attributionStart;
   const values: Record<string, MetricValue> = {
     participants: amount(c.participants),
-    campaign_conversion: ratio(c.convertedParticipants, c.participants, settings.minSample),
+    campaign_conversion: ratio(
+      c.convertedParticipants,
+      c.participants,
+      minSampleFor(settings, "campaign_conversion"),
+    ),
     campaign_aov_lift: baselineComplete
-      ? aovLift(c, settings.minSample)
+      ? aovLift(c, minSampleFor(settings, "campaign_aov_lift"))
       : { value: null, reason: "no_data" },
-    viral_k: ratio(c.invitesAccepted, c.participants, settings.minSample),
+    viral_k: ratio(c.invitesAccepted, c.participants, minSampleFor(settings, "viral_k")),
     campaign_revenue: amount(c.attributedRevenueCents / 100),
     campaign_cost: amount(campaign.costCents / 100),
     campaign_roi:

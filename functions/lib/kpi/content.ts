@@ -18,8 +18,14 @@
 
 import { centsCell, countCell } from "./cells.ts";
 import type { Row } from "./values.ts";
-import { amount, type KpiSettings, type MetricValue, ratio } from "./values.ts";
-import { addDays, daysBetween, type IsoDate, type Period } from "./windows.ts";
+import { type KpiSettings, type MetricValue, minSampleFor, ratio } from "./values.ts";
+import {
+  addDays,
+  daysBetween,
+  type IsoDate,
+  type Period,
+  sameDayOfPreviousMonth,
+} from "./windows.ts";
 
 /** Items listed in each of the top and bottom tables. */
 export const CONTENT_RANKING_SIZE = 5;
@@ -32,6 +38,12 @@ export interface ContentWindows {
   readonly periodEnd: IsoDate;
   /** First day of the month of `periodEnd` (content_published is month to date). */
   readonly monthStart: IsoDate;
+  /**
+   * The month-to-date comparison: the previous month from its 1st to the same day as
+   * `periodEnd` (or its last day, when shorter).
+   */
+  readonly previousMonthStart: IsoDate;
+  readonly previousMonthSameDay: IsoDate;
   /** Days of that month elapsed at `periodEnd` (1 … monthDays). */
   readonly monthToDateDays: number;
   readonly monthDays: number;
@@ -43,10 +55,13 @@ export function contentWindows(period: Period): ContentWindows {
   const monthStart = `${period.end.slice(0, 7)}-01`;
   // 31 days after the 1st is always in the next month.
   const nextMonth = `${addDays(monthStart, 31).slice(0, 7)}-01`;
+  const previousMonthSameDay = sameDayOfPreviousMonth(period.end);
   return {
     periodStart: period.start,
     periodEnd: period.end,
     monthStart,
+    previousMonthStart: `${previousMonthSameDay.slice(0, 7)}-01`,
+    previousMonthSameDay,
     monthToDateDays: daysBetween(monthStart, period.end) + 1,
     monthDays: daysBetween(monthStart, nextMonth),
     reachCohort:
@@ -65,6 +80,7 @@ export interface ContentItem {
   readonly productionCostCents: number;
   readonly publishedInPeriod: boolean;
   readonly publishedMonthToDate: boolean;
+  readonly publishedPreviousMonthToDate: boolean;
   readonly inReachCohort: boolean;
   readonly views: number;
   readonly likes: number;
@@ -88,6 +104,7 @@ export function contentItemFromRow(row: Row): ContentItem {
     productionCostCents: cents(row, "production_cost"),
     publishedInPeriod: count(row, "published_in_period") === 1,
     publishedMonthToDate: count(row, "published_month_to_date") === 1,
+    publishedPreviousMonthToDate: count(row, "published_previous_month_to_date") === 1,
     inReachCohort: count(row, "in_reach_cohort") === 1,
     views: count(row, "views"),
     likes: count(row, "likes"),
@@ -146,7 +163,7 @@ export const CONTENT_KPI_IDS: Readonly<Record<Period["kind"], readonly string[]>
 export function contentKpis(
   items: readonly ContentItem[],
   period: Period,
-  settings: Pick<KpiSettings, "minSample">,
+  settings: Pick<KpiSettings, "minSample" | "metricMinSamples">,
 ): { values: Record<string, MetricValue>; details: ContentDetails } {
   const windows = contentWindows(period);
   const sum = (pick: (item: ContentItem) => number, of: readonly ContentItem[] = items) =>
@@ -166,13 +183,25 @@ export function contentKpis(
   const reachCohort = items.filter((i) => i.inReachCohort);
   const reachViews = sum((i) => i.reachViews, reachCohort);
   const publishedMonthToDate = byFormat((i) => i.publishedMonthToDate);
+  const publishedPreviousMonthToDate = byFormat((i) => i.publishedPreviousMonthToDate);
   const ranked = rankContent(items, settings.minSample);
 
   const all: Record<string, MetricValue> = {
-    interaction_rate: ratio(interactions, views, settings.minSample),
-    content_conversion_rate: ratio(attributedOrders, views, settings.minSample),
-    content_published_article: amount(publishedMonthToDate.article ?? 0),
-    content_published_video: amount(publishedMonthToDate.video ?? 0),
+    interaction_rate: ratio(interactions, views, minSampleFor(settings, "interaction_rate")),
+    content_conversion_rate: ratio(
+      attributedOrders,
+      views,
+      minSampleFor(settings, "content_conversion_rate"),
+    ),
+    // Compared with the same day of the previous month, not with the previous week.
+    content_published_article: {
+      value: publishedMonthToDate.article ?? 0,
+      sameDayPreviousMonth: publishedPreviousMonthToDate.article ?? 0,
+    },
+    content_published_video: {
+      value: publishedMonthToDate.video ?? 0,
+      sameDayPreviousMonth: publishedPreviousMonthToDate.video ?? 0,
+    },
     // A mean over the cohort's items, not a share: no `sample`, so no min-sample rule.
     avg_reach:
       reachCohort.length === 0

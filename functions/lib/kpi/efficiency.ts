@@ -25,7 +25,7 @@
 import { EVENT_TYPES, ORDER_STATUSES } from "../contract/schema.ts";
 import { centsCell, countCell } from "./cells.ts";
 import type { Row } from "./values.ts";
-import { type KpiSettings, type MetricValue, ratio } from "./values.ts";
+import { type KpiSettings, type MetricValue, minSampleFor, ratio } from "./values.ts";
 import { addDays, dateRange, daysBetween, type IsoDate, type Period } from "./windows.ts";
 
 /** How far before the run the freshness query looks for the newest event. */
@@ -101,7 +101,10 @@ export interface EfficiencyInputs {
 export function efficiencyKpis(
   inputs: EfficiencyInputs,
   period: Period,
-  settings: Pick<KpiSettings, "minSample" | "teamMonthlyCost" | "opsHeadcount">,
+  settings: Pick<
+    KpiSettings,
+    "minSample" | "metricMinSamples" | "teamMonthlyCost" | "opsHeadcount"
+  >,
 ): { values: Record<string, MetricValue>; details: EfficiencyDetails } {
   const events = tableQuality(inputs.events, EVENT_FAILURE_REASONS);
   const orders = tableQuality(inputs.orders, ORDER_FAILURE_REASONS);
@@ -120,7 +123,7 @@ export function efficiencyKpis(
           value: Math.floor((inputs.now.getTime() - Date.parse(newestEventTime)) / MINUTE_MS),
         };
   const opsCostRatio: MetricValue =
-    paidOrders < settings.minSample || revenueCents <= 0
+    paidOrders < minSampleFor(settings, "ops_cost_ratio") || revenueCents <= 0
       ? {
           value: null,
           reason: "insufficient_sample",
@@ -145,9 +148,13 @@ export function efficiencyKpis(
       data_quality: ratio(
         events.passing + orders.passing,
         events.records + orders.records,
-        settings.minSample,
+        minSampleFor(settings, "data_quality"),
       ),
-      automation_rate: ratio(automatedMessages, messages, settings.minSample),
+      automation_rate: ratio(
+        automatedMessages,
+        messages,
+        minSampleFor(settings, "automation_rate"),
+      ),
       ops_cost_ratio: opsCostRatio,
       users_per_ops_head: usersPerHead,
     },

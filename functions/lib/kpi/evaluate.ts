@@ -23,7 +23,7 @@ export type Status =
   | "met"
   | "warning"
   | "breach"
-  /** Outside the metric's baseline band, on its watched side (kpi/baseline.ts). */
+  /** Outside the metric's baseline band, on its watched side (kpi/baseline-band.ts). */
   | "anomaly"
   | "data_incomplete"
   | "insufficient_data"
@@ -78,7 +78,11 @@ export type InsufficientReason =
   | "no_value"
   | "below_min_sample"
   | "no_year_earlier_value"
+  | "no_full_baseline"
   | "no_month_share";
+
+/** A comparison a metric has: with the previous period, or with a year earlier. */
+export type Comparison = "previous" | "yearEarlier";
 
 /** What evaluation says about one metric. */
 export interface Evaluation {
@@ -102,6 +106,11 @@ export interface Evaluation {
   readonly warningThreshold: number | null;
   readonly vsPrevious: Delta | null;
   readonly vsYearEarlier: Delta | null;
+  /**
+   * The comparisons whose value was computed from a window that starts before the lake's
+   * first day: shown as "no full baseline", never as a delta (their delta is null).
+   */
+  readonly noFullBaseline?: readonly Comparison[];
 }
 
 /** Everything evaluation needs about one metric. */
@@ -114,6 +123,11 @@ export interface EvaluationInput {
   readonly previous?: number | null;
   /** The value of the same period a year earlier, from its stored snapshot. */
   readonly yearEarlier?: number | null;
+  /**
+   * Comparisons whose period's window starts before the lake's first day (see
+   * `kpi/baseline.ts`): their value is no baseline, whatever it is.
+   */
+  readonly noFullBaseline?: readonly Comparison[];
   /**
    * For `monthly_prorated` targets: the elapsed share of the month at the end of the period
    * (see {@link elapsedShareOfMonth}).
@@ -146,9 +160,18 @@ const EDGE_TOLERANCE = 1e-9;
 /** Evaluates one metric value against its target. */
 export function evaluate(input: EvaluationInput): Evaluation {
   const { metric, value, target } = input;
-  const vsPrevious = delta(metric, value.value, input.previous);
-  const vsYearEarlier = delta(metric, value.value, input.yearEarlier);
-  const base = { metricId: metric.id, value: value.value, vsPrevious, vsYearEarlier };
+  const cut = new Set(input.noFullBaseline ?? []);
+  const vsPrevious = cut.has("previous") ? null : delta(metric, value.value, input.previous);
+  const vsYearEarlier = cut.has("yearEarlier")
+    ? null
+    : delta(metric, value.value, input.yearEarlier);
+  const base = {
+    metricId: metric.id,
+    value: value.value,
+    vsPrevious,
+    vsYearEarlier,
+    ...(cut.size > 0 ? { noFullBaseline: [...cut].sort() } : {}),
+  };
 
   const insufficient = (
     reason: InsufficientReason,
@@ -202,6 +225,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
 
   let measured = value.value;
   if (target.basis === "yoy_growth") {
+    if (cut.has("yearEarlier")) return insufficient("no_full_baseline");
     const growth = growthRate(value.value, input.yearEarlier);
     if (growth === null) return insufficient("no_year_earlier_value");
     measured = growth;

@@ -41,6 +41,11 @@ export interface MetricDef {
   /** The dimensions its anomalies and breaches are explained by (kpi/drivers.ts). */
   readonly drivers?: MetricDrivers;
   /**
+   * The label and description of the weekly report, when the weekly value is computed
+   * differently (dau: the mean of the week's days; arpu: GMV / WAU). See {@link metricForPeriod}.
+   */
+  readonly weekly?: Pick<MetricDef, "label" | "description">;
+  /**
    * How a running campaign's daily snapshot judges it (kpi-spec "Pacing"): `prorated`, a
    * cumulative count against the whole-campaign target × elapsed share of its days;
    * `final`, a rate or ROI shown as "tracking" and judged only in the final snapshot.
@@ -60,7 +65,8 @@ const defs: readonly Def[] = [
   {
     id: "new_users",
     label: { en: "New users", "zh-CN": "新增用户" },
-    description: "Distinct users with a signup event in the period.",
+    description:
+      "Distinct users whose first signup ever recorded falls in the period (a later signup does not make a user new again).",
     unit: "count",
     periods: DAY_WEEK,
     section: "users",
@@ -72,7 +78,12 @@ const defs: readonly Def[] = [
   {
     id: "dau",
     label: { en: "DAU", "zh-CN": "日活跃用户" },
-    description: "Distinct active users on the day.",
+    description:
+      "Distinct active users on the day: users with a valid event (a user id and a known event type).",
+    weekly: {
+      label: { en: "DAU (mean of the week's days)", "zh-CN": "日活跃用户（周内日均）" },
+      description: "Mean of the week's seven daily active-user counts (Monday to Sunday).",
+    },
     unit: "count",
     periods: DAY_WEEK,
     section: "users",
@@ -207,7 +218,11 @@ const defs: readonly Def[] = [
   {
     id: "arpu",
     label: { en: "ARPU", "zh-CN": "人均收入 (ARPU)" },
-    description: "GMV divided by DAU (weekly: by WAU).",
+    description: "GMV divided by DAU.",
+    weekly: {
+      label: { en: "ARPU (GMV ÷ WAU)", "zh-CN": "人均收入（GMV ÷ 周活）" },
+      description: "The week's GMV divided by WAU, the week's distinct active users.",
+    },
     unit: "money",
     periods: DAY_WEEK,
     section: "orders",
@@ -489,6 +504,14 @@ export function metric(id: string): MetricDef {
       `Unknown metric "${id}": known metrics are ${METRICS.map((m) => m.id).join(", ")}.`,
     );
   return def;
+}
+
+/**
+ * The metric as a report of `period` shows it: its weekly label and description in a
+ * weekly report when it has them, else itself.
+ */
+export function metricForPeriod(def: MetricDef, period: PeriodKind): MetricDef {
+  return period === "week" && def.weekly ? { ...def, ...def.weekly } : def;
 }
 
 export function isMetricId(id: string): boolean {

@@ -9,13 +9,15 @@
  */
 
 import type { Row } from "./values.ts";
-import { amount, type KpiSettings, type MetricValue, ratio } from "./values.ts";
+import { amount, type KpiSettings, type MetricValue, minSampleFor, ratio } from "./values.ts";
 import { addDays, daysBetween, type IsoDate, type Period } from "./windows.ts";
 
 /**
- * A signup event starts a user's signup day only when the user has no signup event in the
- * previous 30 local days: duplicated or repeated signups count once, and the query needs at
- * most this many days of history before a cohort day.
+ * How far before its earliest cohort day a run brings the `user_day` rollup up to date and
+ * folds it into the per-user state (functions/lib/rollups/user-state.ts). A user's signup
+ * day is the day of their first signup ever recorded, from that state; these days are what
+ * a cold first run's state (or an inlined one, rollups off) sees of a user's earlier
+ * signups, the same days the runs read before the state existed.
  */
 export const SIGNUP_LOOKBACK_DAYS = 30;
 /** "The 30 days ending D" for MAU and private-domain share. */
@@ -46,7 +48,13 @@ export interface UserKpiWindows {
   readonly ltvCohort: { readonly start: IsoDate; readonly end: IsoDate };
   /** Repurchase rate: the 90 days ending D. */
   readonly repurchaseStart: IsoDate;
-  /** The earliest local day whose events the query reads: the signup lookback of the earliest cohort. */
+  /**
+   * Private-domain repurchase multiple (weekly): a private-domain customer has a
+   * private-domain event in the same 90 days ending Sunday as the repurchase rates. The
+   * daily report has no multiple: the MAU window, which it reads anyway.
+   */
+  readonly privateCustomerStart: IsoDate;
+  /** The earliest local day of `user_day` the run keeps fresh and folds into the user state. */
   readonly eventsStart: IsoDate;
 }
 
@@ -74,6 +82,8 @@ export function userKpiWindows(period: Period): UserKpiWindows {
     conversionCohort: retentionCohorts.d7,
     ltvCohort,
     repurchaseStart: addDays(d, 1 - REPURCHASE_WINDOW_DAYS),
+    privateCustomerStart:
+      period.kind === "week" ? addDays(d, 1 - REPURCHASE_WINDOW_DAYS) : mauStart,
     eventsStart: earliest(addDays(earliestCohortDay, -SIGNUP_LOOKBACK_DAYS), mauStart),
   };
 }
@@ -192,9 +202,9 @@ export const USER_KPI_IDS: Readonly<Record<Period["kind"], readonly string[]>> =
 export function userKpis(
   counts: UserKpiCounts,
   period: Period,
-  settings: Pick<KpiSettings, "minSample">,
+  settings: Pick<KpiSettings, "minSample" | "metricMinSamples">,
 ): Record<string, MetricValue> {
-  const { minSample } = settings;
+  const min = (id: string) => minSampleFor(settings, id);
   const gmv = Number(counts.gmv);
   const daysInPeriod = daysBetween(period.start, period.end) + 1;
   const common: Record<string, MetricValue> = {
@@ -202,31 +212,46 @@ export function userKpis(
     dau: amount(counts.activeUserDays / daysInPeriod),
     wau: amount(counts.wauUsers),
     mau: amount(counts.mauUsers),
-    private_domain_share: ratio(counts.privateMauUsers, counts.mauUsers, minSample),
+    private_domain_share: ratio(
+      counts.privateMauUsers,
+      counts.mauUsers,
+      min("private_domain_share"),
+    ),
     orders: amount(counts.paidOrders),
     gmv: amount(gmv),
-    aov: ratio(gmv, counts.paidOrders, minSample),
+    aov: ratio(gmv, counts.paidOrders, min("aov")),
     paying_users: amount(counts.payingUsers),
-    repurchase_rate: ratio(counts.repurchaseRepeatCustomers, counts.repurchaseCustomers, minSample),
-    ltv_30: ratio(Number(counts.ltvRevenue), counts.ltvCohortUsers, minSample),
+    repurchase_rate: ratio(
+      counts.repurchaseRepeatCustomers,
+      counts.repurchaseCustomers,
+      min("repurchase_rate"),
+    ),
+    ltv_30: ratio(Number(counts.ltvRevenue), counts.ltvCohortUsers, min("ltv_30")),
   };
   if (period.kind === "week") {
     return {
       ...common,
-      arpu: ratio(gmv, counts.wauUsers, minSample),
-      private_domain_repurchase_multiple: privateDomainRepurchaseMultiple(counts, minSample),
+      arpu: ratio(gmv, counts.wauUsers, min("arpu")),
+      private_domain_repurchase_multiple: privateDomainRepurchaseMultiple(
+        counts,
+        min("private_domain_repurchase_multiple"),
+      ),
     };
   }
   const retention = (n: "d1" | "d7" | "d30") =>
-    ratio(counts.retention[n].retained, counts.retention[n].cohort, minSample);
+    ratio(counts.retention[n].retained, counts.retention[n].cohort, min(`retention_${n}`));
   return {
     ...common,
-    stickiness: ratio(counts.activeUserDays, counts.mauUsers, minSample),
+    stickiness: ratio(counts.activeUserDays, counts.mauUsers, min("stickiness")),
     retention_d1: retention("d1"),
     retention_d7: retention("d7"),
     retention_d30: retention("d30"),
-    first_order_conversion: ratio(counts.convertedUsers, counts.conversionCohortUsers, minSample),
-    arpu: ratio(gmv, counts.activeUserDays, minSample),
+    first_order_conversion: ratio(
+      counts.convertedUsers,
+      counts.conversionCohortUsers,
+      min("first_order_conversion"),
+    ),
+    arpu: ratio(gmv, counts.activeUserDays, min("arpu")),
   };
 }
 

@@ -19,12 +19,22 @@ export interface MetricValue {
   /** Numerator and denominator for ratios, kept for audits and the CSV export. */
   readonly numerator?: number;
   readonly denominator?: number;
+  /**
+   * A month-to-date value's comparison: the same count at the same day of the previous
+   * month (null: that day has no value), never the previous day's or week's snapshot.
+   */
+  readonly sameDayPreviousMonth?: number | null;
 }
 
 /** Settings of the KPI definitions that the plan leaves to configuration. */
 export interface KpiSettings {
   /** A ratio with a smaller denominator is "insufficient data" (default 100). */
   readonly minSample: number;
+  /**
+   * A metric's own minimum sample (`min_sample` in targets.yaml), replacing `minSample` for
+   * that metric, lower or higher (see {@link minSampleFor}).
+   */
+  readonly metricMinSamples?: Readonly<Record<string, number>>;
   /** Channels that count as private domain (default wecom, community, miniprogram). */
   readonly privateDomainChannels: readonly string[];
   /** Currency of all money values (default CNY). */
@@ -47,6 +57,14 @@ export const DEFAULT_KPI_SETTINGS: KpiSettings = {
   teamMonthlyCost: 300_000,
   opsHeadcount: 10,
 };
+
+/** The minimum sample of a metric: its own `min_sample` when set, else the global one. */
+export function minSampleFor(
+  settings: Pick<KpiSettings, "minSample" | "metricMinSamples">,
+  metricId: string,
+): number {
+  return settings.metricMinSamples?.[metricId] ?? settings.minSample;
+}
 
 /** Divides with the min-sample rule: below `minSample` the value is "insufficient data". */
 export function ratio(numerator: number, denominator: number, minSample: number): MetricValue {

@@ -151,6 +151,21 @@ export function samePeriodLastYear(period: Period): Period {
 }
 
 /**
+ * The same day of the previous month, for month-to-date comparisons: 15 March → 15
+ * February; a day the previous month does not have → its last day (31 March → 28 or 29
+ * February).
+ */
+export function sameDayOfPreviousMonth(date: IsoDate): IsoDate {
+  parseIsoDate(date);
+  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
+  const previousYear = month === 1 ? year - 1 : year;
+  const previousMonth = month === 1 ? 12 : month - 1;
+  const lastDay = new Date(Date.UTC(previousYear, previousMonth, 0)).getUTCDate();
+  const mm = String(previousMonth).padStart(2, "0");
+  return `${String(previousYear).padStart(4, "0")}-${mm}-${String(Math.min(day, lastDay)).padStart(2, "0")}`;
+}
+
+/**
  * The UTC instant at which local day `date` begins in `timeZone`: its local midnight, or,
  * when a DST jump skips midnight (e.g. America/Santiago, America/Havana), the first instant
  * after the jump. When midnight occurs twice (a fall-back at 01:00), the first one.

@@ -19,6 +19,7 @@ import type { CampaignRow, ContentRow } from "../contract/schema.ts";
 import { parseIsoDate } from "../kpi/windows.ts";
 import type { SimulatedDay } from "./incidents.ts";
 import { cumulate, pickCumulative, Random } from "./random.ts";
+import { ReSignups } from "./resignups.ts";
 import { type LakeRow, LakeWriter } from "./writer.ts";
 
 /** What to generate. */
@@ -101,7 +102,7 @@ const BATCH_EVENTS = 250_000;
 // ---- Shapes (tuned so the KPIs land near, some above and some below, their targets) ----
 
 /** Signups grow by this factor a year (the plan asks for 30 %). */
-const YEARLY_SIGNUP_GROWTH = 1.27;
+const YEARLY_SIGNUP_GROWTH = 1.38;
 /** Weekday factors, Sunday first (UTC day of week; the app's evening peak is UTC noon). */
 const SIGNUP_BY_WEEKDAY = [1.1, 0.94, 0.95, 0.96, 0.98, 1.02, 1.12];
 const ACTIVITY_BY_WEEKDAY = [1.06, 0.95, 0.96, 0.97, 0.99, 1.02, 1.08];
@@ -115,8 +116,8 @@ const ACTIVITY_BY_LOCAL_HOUR = [
 /** Probability that a user is active k days after signup (before per-user engagement). */
 function retentionCurve(k: number): number {
   if (k === 0) return 1;
-  const early = 0.175 + 0.385 * Math.exp(-(k - 1) / 6);
-  return k <= 30 ? early : early * Math.exp(-(k - 30) / 30);
+  const early = 0.215 + 0.5 * Math.exp(-(k - 1) / 8);
+  return k <= 30 ? early : early * Math.exp(-(k - 30) / 20);
 }
 
 const PUBLIC_CHANNELS = ["app", "web", "search", "ads"] as const;
@@ -132,7 +133,7 @@ const NOT_A_MEMBER = 255;
 /** Where users come from (indices of CHANNELS). */
 const ACQUISITION_WEIGHTS = cumulate([0.25, 0.15, 0.2, 0.18, 0.1, 0.06, 0.06]);
 
-const ENGAGEMENT_LEVELS = [0.45, 1.0, 1.9];
+const ENGAGEMENT_LEVELS = [0.05, 1.4, 2.6];
 const ENGAGEMENT_WEIGHTS = cumulate([0.35, 0.5, 0.15]);
 
 /** Probability of an order on an active day, before the user's propensity and boosts. */
@@ -140,15 +141,18 @@ const ORDER_PROBABILITY = 0.036;
 const CANCEL_SHARE = 0.03;
 const REFUND_SHARE = 0.06;
 const DUPLICATE_RECORD_SHARE = 0.015;
-const AUTOMATED_MESSAGE_SHARE = 0.71;
+/**
+ * Of refund records: written with a negative amount, as many order systems record refunds
+ * (valid: the sign of a refund's amount does not matter, shared/kpi-spec.md).
+ */
+const NEGATIVE_REFUND_SHARE = 0.3;
+const AUTOMATED_MESSAGE_SHARE = 0.665;
 
 const INVALID = {
   nullUserEvent: 0.001,
   unknownEventType: 0.001,
   duplicateEventId: 0.002,
   nullUserOrder: 0.001,
-  /** Of refund records: written with a negative amount (a common upstream mistake). */
-  negativeRefund: 0.05,
   /** An extra record whose updated_at is a year ahead (a device clock bug). */
   futureUpdatedAt: 0.002,
 } as const;
@@ -161,16 +165,16 @@ const CAMPAIGN_BEHAVIOUR: Record<
   CampaignType,
   { join: number; invite: number; accept: number; orderBoost: number; amountLift: number }
 > = {
-  acquisition: { join: 0.035, invite: 0.15, accept: 0.1, orderBoost: 1.4, amountLift: 1.1 },
-  activation: { join: 0.07, invite: 0.06, accept: 0.03, orderBoost: 1.5, amountLift: 1.15 },
-  conversion: { join: 0.06, invite: 0.05, accept: 0.02, orderBoost: 1.8, amountLift: 1.3 },
-  viral: { join: 0.05, invite: 0.4, accept: 0.25, orderBoost: 1.3, amountLift: 1.1 },
+  acquisition: { join: 0.3, invite: 0.15, accept: 0.1, orderBoost: 1.4, amountLift: 1.55 },
+  activation: { join: 0.35, invite: 0.06, accept: 0.03, orderBoost: 1.5, amountLift: 1.55 },
+  conversion: { join: 0.3, invite: 0.05, accept: 0.02, orderBoost: 1.8, amountLift: 1.6 },
+  viral: { join: 0.3, invite: 0.4, accept: 0.25, orderBoost: 3, amountLift: 1.55 },
 };
 const CAMPAIGN_COST: Record<CampaignType, [number, number]> = {
-  acquisition: [30_000, 80_000],
-  activation: [10_000, 30_000],
-  conversion: [20_000, 60_000],
-  viral: [15_000, 40_000],
+  acquisition: [10_000, 30_000],
+  activation: [5_000, 15_000],
+  conversion: [8_000, 25_000],
+  viral: [5_000, 15_000],
 };
 const CAMPAIGN_THEMES = [
   "Spring kickoff",
@@ -189,9 +193,9 @@ const CAMPAIGN_THEMES = [
 
 const CONTENT_PER_MONTH = { article: 104, video: 52, live: 4 } as const;
 const CONTENT_COST: Record<keyof typeof CONTENT_PER_MONTH, [number, number]> = {
-  article: [80, 400],
-  video: [400, 2_400],
-  live: [800, 3_000],
+  article: [40, 160],
+  video: [150, 700],
+  live: [400, 1_200],
 };
 const CONTENT_TOPICS = [
   "skincare routine",
@@ -322,6 +326,9 @@ function validate(options: GenerateLakeOptions): void {
   } catch (error) {
     throw new GenerateOptionsError(`end date ${(error as Error).message}`, { cause: error });
   }
+  // The simulation writes days before the end (history) and after it (refunds, campaigns).
+  if (options.endDate < "1971-01-01" || options.endDate > "9998-12-31")
+    throw new GenerateOptionsError("end date must be from 1971-01-01 to 9998-12-31");
 }
 
 /**
@@ -338,6 +345,7 @@ class SampleWorld {
 
   readonly #days: number;
   readonly #firstDayMs: number;
+  readonly #reSignups: ReSignups;
   readonly #lakeEndMs: number;
   readonly #random: Random;
   readonly #contentRandom: Random;
@@ -367,6 +375,7 @@ class SampleWorld {
     const endMs = Date.parse(`${options.endDate}T00:00:00Z`);
     this.#firstDayMs = endMs - (options.days - 1) * DAY_MS;
     this.#lakeEndMs = endMs + DAY_MS;
+    this.#reSignups = new ReSignups(options.seed);
     const root = new Random(options.seed);
     this.#random = root.fork("activity");
     const usersRandom = root.fork("users");
@@ -490,6 +499,10 @@ class SampleWorld {
       const channel = this.#sessionChannel(user, member);
       if (session === 0 && age === 0) {
         this.#signup(user, day, time, sink);
+        time += 1000;
+      } else if (session === 0 && this.#reSignups.signsUpAgain(age)) {
+        // A user signing up again: a plain signup event (no invite, no draw from `random`).
+        sink.event(time, userId, "signup", channel, null, null, null, null);
         time += 1000;
       }
       if (time < lastSession) time = lastSession + random.between(60, 600) * 1000;
@@ -627,7 +640,7 @@ class SampleWorld {
         updated_at: time + random.between(600, 6 * 3600) * 1000,
       });
     } else if (outcome < CANCEL_SHARE + REFUND_SHARE) {
-      const negative = random.chance(INVALID.negativeRefund);
+      const negative = random.chance(NEGATIVE_REFUND_SHARE);
       const refund: OrderRecord = {
         ...base,
         status: "refunded",
@@ -637,7 +650,6 @@ class SampleWorld {
       // A refund that would happen after the lake's last day has not happened yet.
       if (refund.updated_at < this.#lakeEndMs) {
         records.push(refund);
-        if (negative) sink.counts.invalidOrders++;
       }
     }
     if (random.chance(DUPLICATE_RECORD_SHARE)) records.push(records[records.length - 1]!);
@@ -653,7 +665,7 @@ class SampleWorld {
     const acquisition = pickCumulative(random, ACQUISITION_WEIGHTS);
     this.#acquisition[user] = acquisition;
     const acquiredPrivately = acquisition >= WECOM;
-    const member = random.chance(acquiredPrivately ? 0.9 : 0.12);
+    const member = random.chance(acquiredPrivately ? 0.9 : 0.16);
     this.#privateChannel[user] = !member
       ? NOT_A_MEMBER
       : acquiredPrivately

@@ -5,18 +5,25 @@
  * staged as Parquet in a scratch folder inside the lake while the file is read, so memory
  * stays flat; only when the whole file has been checked are the staged files moved into
  * their `dt=` partitions. A file with invalid rows writes nothing, unless the caller asks
- * to skip them. Fact tables are appended to; dimensions (campaigns, content) are replaced.
+ * to skip them. Fact tables are appended to; dimensions (campaigns, content) are replaced,
+ * and a dimension file is checked whole (ids unique besides each row's own rules) and
+ * refused whole when any row is wrong: a half-replaced dimension would drop campaigns.
  *
  * Files are named after a hash of the imported file's bytes (`import-<hash>-…`), so
- * importing the same file twice is detected and refused instead of doubling the data.
+ * importing the same file twice is detected and refused instead of doubling the data; the
+ * check and the move into the table happen under the table's import lock
+ * (`import-lock.ts`), so two imports of one file at once cannot both write it.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
+  closeSync,
   createReadStream,
   existsSync,
   globSync,
+  linkSync,
   mkdirSync,
-  renameSync,
+  openSync,
+  readSync,
   rmSync,
   statSync,
 } from "node:fs";
@@ -25,6 +32,7 @@ import { createInterface } from "node:readline";
 import { parse } from "csv-parse";
 import type * as z from "zod";
 import { ROW_SCHEMAS, TABLES, type TableSpec } from "../contract/schema.ts";
+import { ImportLockedError, withImportLock } from "./import-lock.ts";
 import { type LakeRow, LakeWriter } from "./writer.ts";
 
 export type ImportTable = TableSpec["name"];
@@ -35,9 +43,15 @@ export const IMPORT_FORMATS: readonly ImportFormat[] = ["csv", "jsonl"];
 export interface ImportOptions {
   readonly table: ImportTable;
   readonly file: string;
-  /** Inferred from the extension (`.csv`; `.jsonl`, `.ndjson`) when not given. */
+  /**
+   * Inferred from the extension (`.csv`; `.jsonl`, `.ndjson`) when not given, else from
+   * the first character (`{`: JSON Lines).
+   */
   readonly format?: ImportFormat;
-  /** Write the valid rows and report the invalid ones, instead of writing nothing. */
+  /**
+   * Write the valid rows and report the invalid ones, instead of writing nothing (fact
+   * tables; a dimension file is refused whole). A file without a valid row is refused.
+   */
   readonly skipInvalid?: boolean;
   readonly lakeDir: string;
 }
@@ -87,9 +101,15 @@ export class InvalidRowsError extends ImportError {
     problems: readonly RowProblem[],
     problemCount: number,
     rowsRead: number,
+    /** The table, when it is a dimension (refused whole, `--skip-invalid` or not). */
+    dimension?: ImportTable,
   ) {
     super(
-      `${file}: ${problemCount} of ${rowsRead} rows are invalid, nothing was written; fix them, or pass --skip-invalid to import only the valid rows`,
+      problemCount === rowsRead && rowsRead > 0 && dimension === undefined
+        ? `${file}: none of its ${rowsRead} rows is valid, nothing was written; fix them (is it the right table and format?)`
+        : dimension === undefined
+          ? `${file}: ${problemCount} of ${rowsRead} rows are invalid, nothing was written; fix them, or pass --skip-invalid to import only the valid rows`
+          : `${file}: ${problemCount} of ${rowsRead} rows are invalid; ${dimension} is a dimension, refused whole (--skip-invalid does not apply): nothing was written, fix them and import the file again`,
     );
     this.problems = problems;
     this.problemCount = problemCount;
@@ -110,7 +130,7 @@ export function formatProblems(problems: readonly RowProblem[], problemCount: nu
 export function listImportedFiles(lakeDir: string, table?: ImportTable): string[] {
   const tables = table ? [table] : IMPORT_TABLES;
   return tables.flatMap((name) =>
-    globSync(join(resolve(lakeDir), tableFolder(name), "**", "import-*.parquet")),
+    filesUnder(join(resolve(lakeDir), tableFolder(name)), "**/import-*.parquet"),
   );
 }
 
@@ -125,35 +145,36 @@ export async function importFile(options: ImportOptions): Promise<ImportReport> 
     throw new ImportError(
       `cannot read ${file}: give the path of a .csv or .jsonl file with --file`,
     );
-  const format = options.format ?? formatFromExtension(file);
+  const format = options.format ?? detectFormat(file);
   const lakeDir = resolve(options.lakeDir);
   const hash = await sha256OfFile(file);
   const fileStem = `import-${hash.slice(0, 16)}`;
-  if (spec.partitionTimeColumn) {
-    const earlier = globSync(join(lakeDir, spec.name, "dt=*", `${fileStem}-*.parquet`));
-    if (earlier.length > 0)
-      throw new ImportError(
-        `${file} was already imported into ${table} (${earlier.length} files named ${fileStem}-*): nothing written; delete those files first to import it again`,
-      );
-  }
+  const dimension = !spec.partitionTimeColumn;
+  if (!dimension) refuseImportedEarlier(file, lakeDir, table, fileStem);
 
-  const scratch = join(lakeDir, `.${fileStem}-${process.pid}.tmp`);
+  const scratch = join(lakeDir, `.${fileStem}-${process.pid}-${randomUUID().slice(0, 8)}.tmp`);
   const problems: RowProblem[] = [];
   let problemCount = 0;
   let rowsRead = 0;
   let rowsWritten = 0;
-  const writer = await LakeWriter.open(scratch);
-  let writerOpen = true;
+  // Opened at the first batch to stage: a refused file starts no engine and writes nothing.
+  let writer: LakeWriter | undefined;
   const closeWriter = () => {
-    if (writerOpen) writer.close();
-    writerOpen = false;
+    writer?.close();
+    writer = undefined;
+  };
+  const problem = (found: RowProblem) => {
+    if (problemCount++ < MAX_REPORTED_PROBLEMS) problems.push(found);
   };
   try {
     let batch: LakeRow[] = [];
     let batchNumber = 0;
     const dimensionRows: LakeRow[] = [];
+    /** Dimension ids seen so far, with the line of their first row. */
+    const firstLineOfId = new Map<string, number>();
     const flush = async () => {
       if (batch.length === 0) return;
+      writer ??= await LakeWriter.open(scratch);
       await writer.write(table, batch, { fileStem: `${fileStem}-${batchNumber++}-{i}` });
       batch = [];
     };
@@ -161,41 +182,64 @@ export async function importFile(options: ImportOptions): Promise<ImportReport> 
     for await (const row of rows) {
       rowsRead++;
       if ("problem" in row) {
-        if (problemCount++ < MAX_REPORTED_PROBLEMS)
-          problems.push({ line: row.line, column: null, reason: row.problem });
+        problem({ line: row.line, column: null, reason: row.problem });
         continue;
       }
       const result = ROW_SCHEMAS[table].safeParse(row.values);
       if (!result.success) {
-        if (problemCount++ < MAX_REPORTED_PROBLEMS)
-          problems.push(describeIssues(row.line, result.error.issues, row.values));
+        problem(describeIssues(row.line, result.error.issues, row.values));
         continue;
       }
-      rowsWritten++;
-      if (spec.partitionTimeColumn) {
+      if (dimension) {
+        const id = String((result.data as { id: string }).id);
+        const first = firstLineOfId.get(id);
+        if (first !== undefined) {
+          problem({
+            line: row.line,
+            column: "id",
+            reason: `duplicate id (first on line ${first})`,
+          });
+          continue;
+        }
+        firstLineOfId.set(id, row.line);
+        dimensionRows.push(result.data);
+      } else {
         batch.push(result.data);
         if (batch.length >= BATCH_ROWS) await flush();
-      } else {
-        dimensionRows.push(result.data);
       }
+      rowsWritten++;
     }
     if (rowsRead === 0) throw new ImportError(`${file} has no rows: nothing to import`);
-    if (problemCount > 0 && !options.skipInvalid)
-      throw new InvalidRowsError(file, problems, problemCount, rowsRead);
+    if (problemCount > 0 && (dimension || !options.skipInvalid || rowsWritten === 0))
+      throw new InvalidRowsError(
+        file,
+        problems,
+        problemCount,
+        rowsRead,
+        dimension ? table : undefined,
+      );
     await flush();
     closeWriter();
 
-    let partitions: string[] = [];
-    if (spec.partitionTimeColumn) {
-      partitions = moveStagedFiles(join(scratch, spec.name), join(lakeDir, spec.name));
-    } else if (dimensionRows.length > 0) {
-      const lakeWriter = await LakeWriter.open(lakeDir);
-      try {
-        await lakeWriter.write(table, dimensionRows, { fileStem, overwrite: true });
-      } finally {
-        lakeWriter.close();
+    mkdirSync(lakeDir, { recursive: true });
+    const partitions = await withImportLock(lakeDir, table, async () => {
+      if (dimension) {
+        const lakeWriter = await LakeWriter.open(lakeDir);
+        try {
+          await lakeWriter.write(table, dimensionRows, { fileStem, overwrite: true });
+        } finally {
+          lakeWriter.close();
+        }
+        return [];
       }
-    }
+      // Checked again under the lock: another import of this file may have moved in since.
+      refuseImportedEarlier(file, lakeDir, table, fileStem);
+      return moveStagedFiles(join(scratch, spec.name), join(lakeDir, spec.name));
+    }).catch((error: unknown) => {
+      if (error instanceof ImportLockedError)
+        throw new ImportError(error.message, { cause: error });
+      throw error;
+    });
     return {
       table,
       file,
@@ -213,10 +257,51 @@ export async function importFile(options: ImportOptions): Promise<ImportReport> 
   }
 }
 
-function formatFromExtension(file: string): ImportFormat {
+/** Refuses a fact-table import whose files (same bytes, same name stem) are in the lake. */
+function refuseImportedEarlier(
+  file: string,
+  lakeDir: string,
+  table: ImportTable,
+  fileStem: string,
+): void {
+  const earlier = filesUnder(join(lakeDir, table), `dt=*/${fileStem}-*.parquet`);
+  if (earlier.length > 0)
+    throw new ImportError(
+      `${file} was already imported into ${table} (${earlier.length} files named ${fileStem}-*): nothing written; delete those files first to import it again`,
+    );
+}
+
+/**
+ * The files matching `pattern` under `folder`, as full paths. The folder is the glob's
+ * working directory, never part of the pattern: a folder named `data [old]` is a name.
+ */
+function filesUnder(folder: string, pattern: string): string[] {
+  if (!existsSync(folder)) return [];
+  return globSync(pattern, { cwd: folder }).map((path) => join(folder, path));
+}
+
+/**
+ * The format of a file: from its extension, else from its first character after a
+ * byte-order mark and white space (`{` starts JSON Lines).
+ */
+function detectFormat(file: string): ImportFormat {
   const extension = extname(file).toLowerCase();
   if (extension === ".csv") return "csv";
   if (extension === ".jsonl" || extension === ".ndjson") return "jsonl";
+  const head = Buffer.alloc(4096);
+  const fd = openSync(file, "r");
+  let length: number;
+  try {
+    length = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const start = head
+    .subarray(0, length)
+    .toString("utf8")
+    .replace(/^\uFEFF/, "")
+    .trimStart();
+  if (start.startsWith("{")) return "jsonl";
   throw new ImportError(
     `cannot tell the format of ${basename(file)} from its extension: pass --format csv or --format jsonl`,
   );
@@ -228,15 +313,31 @@ async function sha256OfFile(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Moves staged `dt=…/*.parquet` files into the lake; returns the partitions touched. */
+/**
+ * Links staged `dt=…/*.parquet` files into the lake (a link fails when the name is taken:
+ * nothing is overwritten); returns the partitions touched. On a failure the files linked
+ * so far are removed again, so the table holds all of the file or none of it.
+ */
 function moveStagedFiles(from: string, to: string): string[] {
-  const staged = existsSync(from) ? globSync(join(from, "dt=*", "*.parquet")) : [];
+  const staged = filesUnder(from, "dt=*/*.parquet");
   const partitions = new Set<string>();
-  for (const path of staged) {
-    const target = join(to, relative(from, path));
-    mkdirSync(dirname(target), { recursive: true });
-    renameSync(path, target);
-    partitions.add(basename(dirname(path)).slice("dt=".length));
+  const linked: string[] = [];
+  try {
+    for (const path of staged) {
+      const target = join(to, relative(from, path));
+      mkdirSync(dirname(target), { recursive: true });
+      linkSync(path, target);
+      linked.push(target);
+      partitions.add(basename(dirname(path)).slice("dt=".length));
+    }
+  } catch (error) {
+    for (const path of linked) rmSync(path, { force: true });
+    if ((error as NodeJS.ErrnoException).code === "EEXIST")
+      throw new ImportError(
+        `a staged file is already in ${to}: nothing written; delete the files of an earlier import of this file first`,
+        { cause: error },
+      );
+    throw error;
   }
   return [...partitions].sort();
 }
@@ -266,7 +367,17 @@ function describeIssues(
 
 function issueColumn(issue: z.core.$ZodIssue): string | null {
   if (issue.path[0] !== undefined) return String(issue.path[0]);
-  return issue.code === "unrecognized_keys" ? issue.keys.join(", ") : null;
+  return issue.code === "unrecognized_keys" ? issue.keys.map(quotedIfOdd).join(", ") : null;
+}
+
+/** A name from the file as one printable line: JSON-quoted (control characters escaped). */
+function quoted(name: string): string {
+  return JSON.stringify(name);
+}
+
+/** A key from the file as is when it is a plain name, JSON-quoted otherwise. */
+function quotedIfOdd(name: string): string {
+  return /^[\w.-]+$/.test(name) ? name : quoted(name);
 }
 
 /** zod's message, reworded where its default says less than it could. */
@@ -355,11 +466,11 @@ function checkHeader(file: string, table: ImportTable, header: readonly string[]
   const unknown = header.find((name) => !known.has(name));
   if (unknown !== undefined)
     throw new ImportError(
-      `${file}: unknown column "${unknown}" in the header; ${table} columns are ${expectedHeader(table)}${hint}`,
+      `${file}: unknown column ${quoted(unknown)} in the header; ${table} columns are ${expectedHeader(table)}${hint}`,
     );
   const duplicate = header.find((name, i) => header.indexOf(name) !== i);
   if (duplicate !== undefined)
-    throw new ImportError(`${file}: column "${duplicate}" appears twice in the header`);
+    throw new ImportError(`${file}: column ${quoted(duplicate)} appears twice in the header`);
   const missing = columns.filter((c) => !c.nullable && !header.includes(c.name)).map((c) => c.name);
   if (missing.length > 0)
     throw new ImportError(
@@ -379,8 +490,10 @@ async function* readJsonLines(file: string): AsyncGenerator<SourceRow> {
   });
   let lineNumber = 0;
   let seenObject = false;
-  for await (const text of lines) {
+  for await (const line of lines) {
     lineNumber++;
+    // A byte-order mark (Windows editors write one) is not part of the first object.
+    const text = lineNumber === 1 ? line.replace(/^\uFEFF/, "") : line;
     if (text.trim() === "") continue;
     let value: unknown;
     try {

@@ -13,6 +13,7 @@ import {
   DuckDBTimestampValue,
 } from "@duckdb/node-api";
 import { type ColumnSpec, type SqlType, TABLES, type TableSpec } from "../contract/schema.ts";
+import { sqlString } from "../query/sql-literal.ts";
 
 /**
  * A row to write: timestamps as `Date` or epoch milliseconds, decimals as strings or numbers,
@@ -94,7 +95,7 @@ export class LakeWriter {
   }
 
   async #copyOut(spec: TableSpec, staging: string, options: WriteOptions): Promise<void> {
-    const stem = (options.fileStem ?? "part-{i}").replaceAll("'", "");
+    const stem = options.fileStem ?? "part-{i}";
     const orderBy = spec.columns
       .slice(0, 2)
       .map((c) => c.name)
@@ -114,14 +115,14 @@ export class LakeWriter {
       }
       await this.#connection.run(
         `COPY (SELECT *, ${partition} AS dt FROM ${staging} ORDER BY dt, ${orderBy})
-         TO '${target}' (FORMAT parquet, PARTITION_BY (dt), OVERWRITE_OR_IGNORE, FILENAME_PATTERN '${stem}', WRITE_PARTITION_COLUMNS false)`,
+         TO ${sqlString(target)} (FORMAT parquet, PARTITION_BY (dt), OVERWRITE_OR_IGNORE, FILENAME_PATTERN ${sqlString(stem)}, WRITE_PARTITION_COLUMNS false)`,
       );
     } else {
       const target = join(this.lakeDir, "dims", spec.name);
       mkdirSync(target, { recursive: true });
       const name = `${stem.replace("{i}", "0")}.parquet`;
       await this.#connection.run(
-        `COPY (SELECT * FROM ${staging} ORDER BY ${orderBy}) TO '${join(target, name)}' (FORMAT parquet)`,
+        `COPY (SELECT * FROM ${staging} ORDER BY ${orderBy}) TO ${sqlString(join(target, name))} (FORMAT parquet)`,
       );
       if (options.overwrite) {
         // Written first, removed after: the table is never left empty by a failed write.

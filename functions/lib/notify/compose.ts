@@ -5,7 +5,7 @@
  * "day N", acks as "acked by … at …", and the commands to ack, silence or re-run. Pure.
  */
 
-import { ALERT_STRINGS } from "../alerts/strings.ts";
+import { ALERT_STRINGS, reportTitleOf } from "../alerts/strings.ts";
 import type { MetricNotification } from "../kpi/alerts.ts";
 import { WHOLE_BUSINESS } from "../kpi/alerts.ts";
 import type { Owner } from "../kpi/owners.ts";
@@ -137,7 +137,7 @@ export function composeMessage(
   };
   const who =
     planned.audience.kind === "on_call" ? "on-call" : strings.owner[planned.audience.owner];
-  const reportTitle = ALERT_STRINGS[locale].reportTitle[context.period.kind];
+  const reportTitle = reportTitleOf(ALERT_STRINGS[locale], context.report, context.period.kind);
   return {
     key: `notify:${context.report}:${context.periodKey}:${planned.audience.id}`,
     audience: planned.audience,

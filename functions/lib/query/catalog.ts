@@ -4,12 +4,12 @@
  * The folder is found next to the code (`<repo>/queries`), or wherever `queriesDir` points
  * (the Lambda bundle copies it beside the handler).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import * as z from "zod";
-import { parseQueryFile, type QueryFile } from "./query-file.ts";
+import { expandIncludes, parseQueryFile, type QueryFile } from "./query-file.ts";
 
 /** The repository's own `queries/` folder. */
 export const DEFAULT_QUERIES_DIR = fileURLToPath(new URL("../../../queries/", import.meta.url));
@@ -39,6 +39,18 @@ export function loadSources(queriesDir: string = DEFAULT_QUERIES_DIR): SourceDec
   return Object.entries(parsed.data.sources).map(([name, decl]) => ({ name, ...decl }));
 }
 
+/** Folder of the shared SQL fragments (`-- @include <name>`), inside a queries folder. */
+export const FRAGMENTS_DIR = "_fragments";
+
+/** The text of a query file with its `-- @include` lines expanded (see `expandIncludes`). */
+export function readQueryText(dir: string, file: string): string {
+  const name = file.replace(/\.sql$/, "");
+  return expandIncludes(name, readFileSync(join(dir, file), "utf8"), (fragment) => {
+    const path = join(dir, FRAGMENTS_DIR, `${fragment}.sql`);
+    return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+  });
+}
+
 /** Every query file of the folder, by name. */
 export class QueryCatalog {
   readonly #queries = new Map<string, QueryFile>();
@@ -50,7 +62,7 @@ export class QueryCatalog {
       .filter((f) => f.endsWith(".sql"))
       .sort()) {
       const name = file.slice(0, -".sql".length);
-      this.#queries.set(name, parseQueryFile(name, readFileSync(join(dir, file), "utf8")));
+      this.#queries.set(name, parseQueryFile(name, readQueryText(dir, file)));
     }
   }
 

@@ -17,11 +17,10 @@
  * Used by the test over `queries/` and usable from a CLI; not needed at run time (the
  * parser is a development dependency).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { registerHooks } from "node:module";
-import { join } from "node:path";
 import type { TrinoSQL, TrinoSqlListener } from "dt-sql-parser";
-import { DEFAULT_QUERIES_DIR, loadSources, type SourceDecl } from "./catalog.ts";
+import { DEFAULT_QUERIES_DIR, loadSources, readQueryText, type SourceDecl } from "./catalog.ts";
 import {
   bindParams,
   type ParamValue,
@@ -196,9 +195,7 @@ export async function checkQueryFolder(dir: string = DEFAULT_QUERIES_DIR): Promi
   for (const file of readdirSync(dir)
     .filter((name) => name.endsWith(".sql"))
     .sort()) {
-    problems.push(
-      ...(await checkPortableSql(file, readFileSync(join(dir, file), "utf8"), { sources })),
-    );
+    problems.push(...(await checkPortableSql(file, readQueryText(dir, file), { sources })));
   }
   return problems;
 }

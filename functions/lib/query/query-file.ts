@@ -7,6 +7,7 @@
  * same way. Values never reach SQL as raw text: dates, instants and numbers are checked by
  * shape, strings are quoted with quotes doubled and control characters rejected.
  */
+import { sqlString } from "./sql-literal.ts";
 
 /** Parameter types a query header may declare. */
 export const PARAM_TYPES = [
@@ -137,6 +138,39 @@ function parsePartitionScopes(
     scopes.push(last === undefined ? { table, list: first } : { table, from: first, to: last });
   }
   return scopes;
+}
+
+const INCLUDE_LINE = /^\s*--\s*@include\s+([a-z_][a-z0-9_]*)\s*$/;
+
+/**
+ * `sql` with each line `-- @include <fragment>` replaced by that fragment's CTEs (its text
+ * without its leading comment block), so that a rule shared by several queries — the latest
+ * record of an order — is written once (`queries/_fragments/<fragment>.sql`). The line
+ * goes in the including query's `with` list, after the CTEs the fragment reads.
+ */
+export function expandIncludes(
+  queryName: string,
+  sql: string,
+  readFragment: (fragment: string) => string | undefined,
+): string {
+  if (!sql.includes("@include")) return sql;
+  return sql
+    .split("\n")
+    .map((line) => {
+      const match = INCLUDE_LINE.exec(line);
+      if (!match) return line;
+      const fragment = match[1] ?? "";
+      const text = readFragment(fragment);
+      if (text === undefined) {
+        throw new QueryParamError(
+          `queries/${queryName}.sql includes "${fragment}", which is not a file of queries/_fragments/: create queries/_fragments/${fragment}.sql or fix the name.`,
+        );
+      }
+      const lines = text.trimEnd().split("\n");
+      const body = lines.findIndex((l) => l.trim() !== "" && !l.trim().startsWith("--"));
+      return `-- (included from queries/_fragments/${fragment}.sql)\n${lines.slice(body).join("\n")}`;
+    })
+    .join("\n");
 }
 
 /**
@@ -320,7 +354,7 @@ function timestampLiteral(instant: Date): string {
 function stringLiteral(text: string, fail: (expected: string) => never): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f]/.test(text)) return fail("a string without control characters");
-  return `'${text.replaceAll("'", "''")}'`;
+  return sqlString(text);
 }
 
 /** Walks the SQL, calling back with each run of code or of comment/string text. */

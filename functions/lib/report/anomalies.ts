@@ -24,7 +24,7 @@ import {
   onCalendar,
   type PastValue,
   type SamplingNoise,
-} from "../kpi/baseline.ts";
+} from "../kpi/baseline-band.ts";
 import { type Driver, type ElementChange, findDrivers } from "../kpi/drivers.ts";
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
 import { metric } from "../kpi/registry.ts";

@@ -20,12 +20,15 @@
  * campaigns module's snapshots (`details.campaigns`) and the run's evaluation of their
  * metrics against the targets, so they hold exactly what the report judged.
  */
+import { campaignIdProblem } from "../contract/identifiers.ts";
 import type { CampaignSnapshot } from "../kpi/campaigns.ts";
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
 import { countStatuses } from "../kpi/evaluate.ts";
 import type { Period } from "../kpi/windows.ts";
 import type { SnapshotDocument, SnapshotDraft, SnapshotStore } from "../ports.ts";
-import type { AfterSnapshotHook } from "./run-hooks.ts";
+import { isCalendarDate } from "../query/query-file.ts";
+import type { LeftOutCampaign } from "./modules/campaigns.ts";
+import type { AfterSnapshotHook, AfterSnapshotResult } from "./run-hooks.ts";
 import {
   type MetricSnapshot,
   metricSnapshot,
@@ -36,8 +39,21 @@ import {
 /** The report whose snapshot store holds the per-campaign documents. */
 export const CAMPAIGN_SNAPSHOTS_REPORT = "campaigns";
 
-/** The period key of a campaign's snapshot on a day: `<campaign id>/<YYYY-MM-DD>`. */
+/** A key that cannot be built from a campaign id or a day that breaks the contract. */
+export class CampaignKeyError extends Error {
+  override name = "CampaignKeyError";
+}
+
+/**
+ * The period key of a campaign's snapshot on a day: `<campaign id>/<YYYY-MM-DD>`. The id
+ * names a folder or an S3 key, so it is checked here whatever the caller checked before.
+ */
 export function campaignSnapshotKey(campaignId: string, date: string): string {
+  const problem = campaignIdProblem(campaignId);
+  if (problem) throw new CampaignKeyError(`cannot key a campaign snapshot: ${problem}`);
+  if (!isCalendarDate(date)) {
+    throw new CampaignKeyError(`cannot key a campaign snapshot: "${date}" is not a day`);
+  }
   return `${campaignId}/${date}`;
 }
 
@@ -130,7 +146,12 @@ export function createCampaignSnapshotsHook(store: SnapshotStore): AfterSnapshot
       const snapshots = context.computed.details.campaigns as
         | readonly CampaignSnapshot[]
         | undefined;
-      if (context.dryRun || !snapshots || snapshots.length === 0) return undefined;
+      const leftOut = leftOutResult(
+        context.computed.details.campaigns_left_out as readonly LeftOutCampaign[] | undefined,
+      );
+      // A test send to one address stores nothing new (it shows the latest revisions).
+      if (context.dryRun || context.request.to || !snapshots || snapshots.length === 0)
+        return leftOut;
       const drafts = campaignSnapshotDrafts({
         runId: context.runId,
         createdAt: context.now,
@@ -148,7 +169,33 @@ export function createCampaignSnapshotsHook(store: SnapshotStore): AfterSnapshot
           : null,
       });
       for (const draft of drafts) await store.put(draft);
-      return undefined;
+      return leftOut;
     },
+  };
+}
+
+/**
+ * What the run says about campaigns left out for an id that breaks the contract: a notice
+ * heading the emails and a warning in the run log, naming the ids (JSON-quoted: an id may
+ * hold anything) and the fix. The run itself goes on for the other campaigns.
+ */
+function leftOutResult(
+  leftOut: readonly LeftOutCampaign[] | undefined,
+): AfterSnapshotResult | undefined {
+  if (!leftOut || leftOut.length === 0) return undefined;
+  const shown = leftOut.slice(0, 5).map((c) => JSON.stringify(c.id.slice(0, 80)));
+  const ids = `${shown.join(", ")}${leftOut.length > shown.length ? ` and ${leftOut.length - shown.length} more` : ""}`;
+  const fix = "fix the campaigns file and import it again (opspulse import campaigns)";
+  return {
+    notices: [
+      {
+        level: "warning",
+        text: {
+          en: `${leftOut.length} campaign${leftOut.length === 1 ? "" : "s"} left out: id ${ids} is not a campaign id (letters, digits, _ and -, at most 64); ${fix}.`,
+          "zh-CN": `已略过 ${leftOut.length} 个活动：活动 ID ${ids} 不合规（仅限字母、数字、_ 和 -，最多 64 个字符）；请修正活动文件后重新导入（opspulse import campaigns）。`,
+        },
+      },
+    ],
+    warnings: leftOut.map((c) => `campaign left out: ${c.problem}; ${fix}`),
   };
 }

@@ -3,16 +3,26 @@
  * report-wide and per scope, with its deltas to the stored earlier periods (pure).
  */
 import type { OpsConfig } from "../config/load.ts";
+import { hasFullBaseline } from "../kpi/baseline.ts";
 import type { CampaignSnapshot } from "../kpi/campaigns.ts";
 import {
   type CampaignPace,
+  type Comparison,
   type EvaluatedMetric,
   elapsedShareOfMonth,
   evaluate,
 } from "../kpi/evaluate.ts";
-import { isMetricId, METRICS, metric } from "../kpi/registry.ts";
+import { isMetricId, METRICS, type MetricDef, metric, metricForPeriod } from "../kpi/registry.ts";
 import type { MetricValue } from "../kpi/values.ts";
-import { daysBetween, type Period } from "../kpi/windows.ts";
+import {
+  daysBetween,
+  type IsoDate,
+  type Period,
+  periodContaining,
+  previousPeriod,
+  sameDayOfPreviousMonth,
+  samePeriodLastYear,
+} from "../kpi/windows.ts";
 import type { SnapshotDocument } from "../ports.ts";
 import type { ComputedKpis } from "./compute.ts";
 import type { EvaluatedRun } from "./run-record.ts";
@@ -22,6 +32,11 @@ import { type ReportSnapshot, storedValue } from "./snapshot.ts";
 export interface StoredComparisons {
   readonly previous: SnapshotDocument | undefined;
   readonly yearEarlier: SnapshotDocument | undefined;
+  /**
+   * The lake's first full local day in the period's zone (undefined: unknown): a comparison
+   * period whose window starts before it is no full baseline (`kpi/baseline.ts`).
+   */
+  readonly lakeFirstDay?: IsoDate;
 }
 
 /**
@@ -37,6 +52,23 @@ export function evaluateAll(
   incomplete: ReadonlySet<string>,
 ): EvaluatedRun {
   const monthShare = elapsedShareOfMonth(period.end);
+  const previousMonthSameDay = periodContaining(
+    "day",
+    sameDayOfPreviousMonth(period.end),
+    period.timeZone,
+  );
+  const comparisonPeriods = (def: MetricDef): Record<Comparison, Period> => ({
+    // A month-to-date value compares with the same day of the previous month.
+    previous:
+      def.targetBasis === "monthly_prorated" ? previousMonthSameDay : previousPeriod(period),
+    yearEarlier: samePeriodLastYear(period),
+  });
+  const cutComparisons = (def: MetricDef): Comparison[] => {
+    const periods = comparisonPeriods(def);
+    return (["previous", "yearEarlier"] as const).filter(
+      (comparison) => !hasFullBaseline(def.id, periods[comparison], stored.lakeFirstDay),
+    );
+  };
   const incompleteInputs = (id: string): string[] => {
     const reads: readonly string[] = computed.inputs[id] ?? [...incomplete];
     return reads.filter((table: string) => incomplete.has(table)).sort();
@@ -51,17 +83,23 @@ export function evaluateAll(
       const value = values[def.id] as MetricValue;
       const target = config.targets[def.id];
       const unreliable = incompleteInputs(def.id);
+      const cut = cutComparisons(def);
       return {
-        def,
+        def: metricForPeriod(def, period.kind),
         value,
         evaluation: evaluate({
           metric: def,
           value,
           ...(target ? { target } : {}),
-          previous: previousOf(def.id),
+          // A month-to-date value brings its own comparison: the same day of last month.
+          previous:
+            def.targetBasis === "monthly_prorated"
+              ? (value.sameDayPreviousMonth ?? null)
+              : previousOf(def.id),
           yearEarlier: yearEarlierOf(def.id),
           monthShare,
           ...(unreliable.length > 0 ? { incompleteInputs: unreliable } : {}),
+          ...(cut.length > 0 ? { noFullBaseline: cut } : {}),
           ...(campaign ? { campaign } : {}),
         }),
       };

@@ -17,6 +17,7 @@ export {
   DEFAULT_KPI_SETTINGS,
   type KpiSettings,
   type MetricValue,
+  minSampleFor,
   ratio,
 } from "../kpi/values.ts";
 
@@ -26,8 +27,14 @@ export interface ModuleContext {
   readonly catalog: QueryCatalog;
   readonly period: Period;
   readonly settings: KpiSettings;
-  /** The time of the run (for freshness); injected, never read from the clock here. */
+  /** The time of the run; injected, never read from the clock here. */
   readonly now: Date;
+  /**
+   * The instant the data freshness is measured at (default `now`): for a re-run of a past
+   * period, that period's scheduled run time, so that the re-run reproduces the value the
+   * scheduled run gave instead of reading the clock (`kpi/run-time.ts`).
+   */
+  readonly asOf?: Date;
   /**
    * Values of the modules that ran before this one in the same run (set by `computeKpis`),
    * so that a module can reuse a value instead of scanning again (efficiency reads `mau`).

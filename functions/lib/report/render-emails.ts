@@ -13,10 +13,10 @@ import type { OpsConfig } from "../config/load.ts";
 import { metricTableAttachment } from "../export/metric-table.ts";
 import type { Locale } from "../kpi/registry.ts";
 import type { Period, UtcWindow } from "../kpi/windows.ts";
-import type { SnapshotStore } from "../ports.ts";
+import type { SnapshotDocument, SnapshotStore } from "../ports.ts";
 import type { ComputedKpis } from "./compute.ts";
 import type { PlannedDelivery, RenderedDelivery } from "./deliveries.ts";
-import type { ReportLink, ReportNotice } from "./email/model.ts";
+import type { PreviousStatuses, ReportLink, ReportNotice } from "./email/model.ts";
 import { type ReportTemplates, renderReportEmail } from "./email/render.ts";
 import { type EvaluatedRun, oneLine } from "./run-record.ts";
 import { type RunReportRequest, rerunCommand } from "./run-request.ts";
@@ -72,6 +72,8 @@ export interface RenderInput {
   readonly computed: ComputedKpis;
   readonly document: ReportSnapshotDraft;
   readonly snapshot: ReportSnapshot | undefined;
+  /** The previous period's stored snapshot, when there is one. */
+  readonly previous?: SnapshotDocument | undefined;
   readonly notices: readonly ReportNotice[];
   readonly links: readonly ReportLink[];
   readonly charts: Readonly<Record<string, EmailCharts>>;
@@ -103,6 +105,7 @@ export function renderEmails(
           metrics: input.evaluated.metrics,
           scoped: input.evaluated.scoped,
           scopeNames: input.computed.scopeNames,
+          ...(input.previous ? { previous: input.previous as PreviousStatuses } : {}),
           details: input.computed.details,
           ...(document.drivers ? { drivers: document.drivers } : {}),
           notices: input.notices,

@@ -26,7 +26,9 @@
  */
 import type { ChartRasterizer } from "../charts/raster.ts";
 import type { OpsConfig } from "../config/load.ts";
+import { firstFullLocalDay } from "../kpi/baseline.ts";
 import { countStatuses } from "../kpi/evaluate.ts";
+import { runAsOf } from "../kpi/run-time.ts";
 import {
   type Period,
   parseIsoDate,
@@ -191,7 +193,9 @@ export async function runReport(
     };
     const snapshot = dryRun
       ? undefined
-      : await run.stage("snapshot", () => storeSnapshot(deps.snapshots, document, run));
+      : await run.stage("snapshot", () =>
+          storeSnapshot(deps.snapshots, document, run, request.to !== undefined),
+        );
     const additions = await run.stage("hooks", () =>
       runHooks(deps, request, plan, run, { computed, completeness, document, snapshot, dryRun }),
     );
@@ -202,6 +206,7 @@ export async function runReport(
       document,
       snapshot,
       additions,
+      previous: stored.previous,
     });
     if (dryRun) {
       run.emails = rendered.map(previewSummary);
@@ -267,6 +272,11 @@ async function computeModules(
       period: plan.period,
       settings: deps.config.kpi,
       now: run.startedAt,
+      // A re-run of a past period measures freshness as of that period's scheduled run.
+      asOf: runAsOf(plan.period, run.startedAt, {
+        cron: deps.config.schedules[request.report].cron,
+        timeZone: plan.period.timeZone,
+      }),
     },
     deps.modules ?? REPORT_MODULES[request.report],
   );
@@ -287,11 +297,18 @@ async function loadComparisons(
     request,
     periodKeyOf(samePeriodLastYear(plan.period)),
   );
-  const [previous, yearEarlier] = await Promise.all([
+  const [previous, yearEarlier, firstPartition] = await Promise.all([
     deps.snapshots.latest(request.report, previousKey),
     deps.snapshots.latest(request.report, yearEarlierKey),
+    deps.engine.lakeFirstDay?.(),
   ]);
-  return { previous, yearEarlier };
+  // The lake's first partition, or the first the engine can see when that is later.
+  const firstDt = [firstPartition, deps.engine.visibleFrom]
+    .filter((dt): dt is string => dt !== undefined)
+    .sort()
+    .at(-1);
+  const lakeFirstDay = firstDt ? firstFullLocalDay(firstDt, plan.period.timeZone) : undefined;
+  return { previous, yearEarlier, ...(lakeFirstDay ? { lakeFirstDay } : {}) };
 }
 
 /** Stage 4, gate: before any judgement, which tables' data for the period is incomplete. */
@@ -403,13 +420,20 @@ async function anomalyStage(
   return judged.drivers;
 }
 
-/** Stage 6b, snapshot: a new revision in the store (never in a dry run). */
+/**
+ * Stage 6b, snapshot: a new revision in the store (never in a dry run). A test send to one
+ * address (`reuseLatest`) stores none when the period has one: it shows the latest.
+ */
 async function storeSnapshot(
   snapshots: SnapshotStore,
   document: ReportSnapshotDraft,
   run: RunRecord,
+  reuseLatest = false,
 ): Promise<ReportSnapshot> {
-  const snapshot = (await snapshots.put(document)) as ReportSnapshot;
+  const latest = reuseLatest
+    ? ((await snapshots.latest(document.report, document.periodKey)) as ReportSnapshot | undefined)
+    : undefined;
+  const snapshot = latest ?? ((await snapshots.put(document)) as ReportSnapshot);
   run.snapshot = { periodKey: snapshot.periodKey, revision: snapshot.revision };
   return snapshot;
 }
@@ -474,6 +498,8 @@ async function renderStage(
     readonly document: ReportSnapshotDraft;
     readonly snapshot: ReportSnapshot | undefined;
     readonly additions: HookAdditions;
+    /** The previous period's snapshot: what was already flagged (needs-attention order). */
+    readonly previous: SnapshotDocument | undefined;
   },
 ): Promise<RenderedDelivery[]> {
   const rasterizer = deps.charts;
@@ -506,6 +532,7 @@ async function renderStage(
         evaluated: run.evaluated,
         computed: made.computed,
         document: made.document,
+        previous: made.previous,
         snapshot: made.snapshot,
         notices: made.additions.notices,
         links: made.additions.links,

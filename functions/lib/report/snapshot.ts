@@ -8,7 +8,7 @@
  * snapshot for deltas, alerts read it for transitions and the dashboard reads the history.
  */
 import type { AnomalyFinding, BandedEvaluation } from "../kpi/anomaly.ts";
-import type { Band } from "../kpi/baseline.ts";
+import type { Band } from "../kpi/baseline-band.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
 import type { Driver } from "../kpi/drivers.ts";
 import type { Evaluation, ResolvedTarget, Status } from "../kpi/evaluate.ts";
@@ -39,10 +39,12 @@ export interface MetricSnapshot {
   readonly threshold: number | null;
   readonly previous: number | null;
   readonly yearEarlier: number | null;
-  /** The baseline band the value was judged against (kpi/baseline.ts), when it has one. */
+  /** The baseline band the value was judged against (kpi/baseline-band.ts), when it has one. */
   readonly band?: Band;
   /** Set when the value is outside its band on a watched side. */
   readonly anomaly?: AnomalyFinding;
+  /** Comparisons whose window starts before the lake's first day: "no full baseline". */
+  readonly noFullBaseline?: Evaluation["noFullBaseline"];
 }
 
 /** Which stored snapshots the deltas were computed from. */
@@ -169,6 +171,7 @@ export function metricSnapshot(value: MetricValue, evaluation: Evaluation): Metr
     threshold: evaluation.threshold,
     previous: evaluation.vsPrevious?.reference ?? null,
     yearEarlier: evaluation.vsYearEarlier?.reference ?? null,
+    ...(evaluation.noFullBaseline ? { noFullBaseline: evaluation.noFullBaseline } : {}),
     ...bandFields(evaluation),
   };
 }

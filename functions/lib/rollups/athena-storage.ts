@@ -39,6 +39,7 @@ import { isNotFound } from "../adapters/aws-errors.ts";
 import { mapLimited } from "../adapters/map-limited.ts";
 import type { QueryEngine } from "../ports.ts";
 import type { SourceDecl } from "../query/catalog.ts";
+import { sqlString } from "../query/sql-literal.ts";
 import { type BuildLockOptions, lockDays } from "./s3-build-lock.ts";
 import { ROLLUP_PARTITION_COLUMN } from "./schema.ts";
 import {
@@ -46,6 +47,7 @@ import {
   MANIFEST_FILE,
   type RollupManifest,
   type RollupStorage,
+  type StateManifest,
   sameInputs,
 } from "./storage.ts";
 
@@ -143,6 +145,24 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
     return found.filter((manifest): manifest is RollupManifest => manifest !== undefined);
   };
 
+  const readStateManifest = async (rollup: string): Promise<StateManifest | undefined> => {
+    try {
+      const object = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: `${locationOf(rollup)}${MANIFEST_FILE}` }),
+      );
+      const manifest = JSON.parse((await object.Body?.transformToString()) ?? "") as
+        | Partial<StateManifest>
+        | undefined;
+      return manifest?.rollup === rollup && typeof manifest.buildId === "string"
+        ? (manifest as StateManifest)
+        : undefined;
+    } catch (error) {
+      // No manifest, or an unreadable one: the state is rebuilt from scratch.
+      if (isNotFound(error) || error instanceof SyntaxError) return undefined;
+      throw error;
+    }
+  };
+
   // Bytes of each raw partition's data files, as the last listing found them.
   const partitionSizes = new Map<string, number>();
   const dataFiles = async (table: string, dt: string) => {
@@ -189,6 +209,62 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
     },
 
     manifests: readManifests,
+
+    async days(rollup) {
+      const location = locationOf(rollup);
+      const prefix = `${ROLLUP_PARTITION_COLUMN}=`;
+      return (await list(location))
+        .map((object) => object.key.slice(location.length))
+        .filter((rest) => rest.startsWith(prefix) && rest.endsWith(`/${MANIFEST_FILE}`))
+        .map((rest) => rest.slice(prefix.length, -`/${MANIFEST_FILE}`.length))
+        .sort();
+    },
+
+    stateManifest: readStateManifest,
+
+    async replaceState(rollup, query, params, manifest, expected) {
+      const staging = `${prefix}rollups/_staging/${manifest.buildId}-${rollup}/`;
+      const result = await options.engine.run(
+        {
+          ...query,
+          sql: unloadSql(query.sql, `s3://${bucket}/${staging}`, { partitioned: false }),
+        },
+        params,
+      );
+      const staged = await list(staging);
+      try {
+        const current = await readStateManifest(rollup);
+        if (current?.buildId !== expected) return { stats: result.stats, replaced: false };
+        const target = locationOf(rollup);
+        const manifestKey = `${target}${MANIFEST_FILE}`;
+        const old = (await list(target))
+          .map((object) => object.key)
+          // The state's own files only, not a partitioned rollup's under it.
+          .filter((key) => !key.slice(target.length).includes("/"));
+        await remove(old.filter((key) => key === manifestKey));
+        await remove(old.filter((key) => key !== manifestKey));
+        for (const object of staged) {
+          await s3.send(
+            new CopyObjectCommand({
+              Bucket: bucket,
+              CopySource: encodeURI(`${bucket}/${object.key}`),
+              Key: `${target}${object.key.slice(staging.length)}`,
+            }),
+          );
+        }
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: manifestKey,
+            Body: `${JSON.stringify(manifest, null, 2)}\n`,
+            ContentType: "application/json",
+          }),
+        );
+        return { stats: result.stats, replaced: true };
+      } finally {
+        await remove(staged.map((object) => object.key));
+      }
+    },
 
     async replace(rollup, query, params, manifests, replaceOptions = {}) {
       if (manifests.length > UNLOAD_MAX_PARTITIONS) {
@@ -276,6 +352,7 @@ export function withAthenaRollups(
   return {
     ...engine,
     rollups: createAthenaRollupStorage({ ...options, engine }),
+    lakeFirstDay: () => firstRawPartition(options),
     // A run's deadline binds its rollup builds too (their UNLOADs run on the bound engine).
     ...(withDeadline
       ? {
@@ -287,16 +364,44 @@ export function withAthenaRollups(
 }
 
 /**
+ * The first `dt` partition of the raw tables in the S3 lake: S3 lists keys in order, so
+ * the first common prefix of each table's folder is its earliest partition.
+ */
+async function firstRawPartition(
+  options: Omit<AthenaRollupStorageOptions, "engine">,
+): Promise<string | undefined> {
+  const { bucket, prefix } = parseLakeUri(options.lakeUri);
+  const firsts: string[] = [];
+  for (const source of options.sources.filter((s) => s.partitioned_by === "dt")) {
+    const folder = `${prefix}${source.location}`;
+    const page = await options.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `${folder}dt=`, Delimiter: "/" }),
+    );
+    const first = (page?.CommonPrefixes ?? [])
+      .map((common) => /dt=(\d{4}-\d{2}-\d{2})\/$/.exec(common.Prefix ?? "")?.[1])
+      .find((dt): dt is string => dt !== undefined);
+    if (first) firsts.push(first);
+  }
+  return firsts.sort()[0];
+}
+
+/**
  * The build query wrapped in UNLOAD. The query goes in a subquery, since Athena documents
  * UNLOAD of a SELECT (the build queries start with WITH); `local_date` is its last column,
  * as `partitioned_by` requires.
  */
-export function unloadSql(buildSql: string, target: string): string {
+export function unloadSql(
+  buildSql: string,
+  target: string,
+  options: { readonly partitioned?: boolean } = {},
+): string {
+  const partitioning =
+    options.partitioned === false ? "" : `, partitioned_by = ARRAY['${ROLLUP_PARTITION_COLUMN}']`;
   return [
     "UNLOAD (SELECT * FROM (",
     buildSql.trimEnd(),
-    `) AS build) TO '${target.replaceAll("'", "''")}'`,
-    `WITH (format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY['${ROLLUP_PARTITION_COLUMN}'])`,
+    `) AS build) TO ${sqlString(target)}`,
+    `WITH (format = 'PARQUET', compression = 'SNAPPY'${partitioning})`,
   ].join("\n");
 }
 

@@ -24,14 +24,19 @@ import {
 import { join } from "node:path";
 import type { SourceDecl } from "../query/catalog.ts";
 import { bindParams, type QueryFile, type QueryParams } from "../query/query-file.ts";
+import { sqlString } from "../query/sql-literal.ts";
 import { ROLLUP_PARTITION_COLUMN, rollupSpec } from "./schema.ts";
 import {
   MANIFEST_FILE,
   type RollupManifest,
   type RollupStorage,
   type RunStatement,
+  type StateManifest,
   sameInputs,
 } from "./storage.ts";
+
+/** The one data file of an unpartitioned state rollup (replaced by a rename). */
+const STATE_FILE = "state.parquet";
 
 /** Where builds stage their output, relative to the lake root (never read as a table). */
 export const ROLLUP_STAGING_DIR = join("rollups", "_staging");
@@ -81,6 +86,59 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       await options.bind?.(rollup);
     },
 
+    async days(rollup) {
+      const folder = folderOf(rollup);
+      if (!existsSync(folder)) return [];
+      const prefix = `${ROLLUP_PARTITION_COLUMN}=`;
+      return readdirSync(folder)
+        .filter((name) => name.startsWith(prefix))
+        .map((name) => name.slice(prefix.length))
+        .filter((day) => {
+          const manifest = readManifest(join(partitionFolder(rollup, day), MANIFEST_FILE));
+          return manifest?.rollup === rollup && manifest.localDate === day;
+        })
+        .sort();
+    },
+
+    async stateManifest(rollup) {
+      return readStateManifest(join(folderOf(rollup), MANIFEST_FILE), rollup);
+    },
+
+    async replaceState(rollup, query, params, manifest, expected) {
+      const staging = join(lakeDir, ROLLUP_STAGING_DIR, `${manifest.buildId}-${rollup}`);
+      mkdirSync(staging, { recursive: true });
+      try {
+        // The state's own view, and user_day's, may have been bound while empty.
+        await options.bind?.(rollup);
+        await options.bind?.("user_day");
+        const bind = options.bindQuery ?? bindParams;
+        const stagedFile = join(staging, STATE_FILE);
+        const result = await options.run(
+          query.name,
+          () =>
+            `COPY (\n${bind(query, params).trimEnd()}\n) TO ${sqlString(stagedFile)} (FORMAT parquet)`,
+        );
+        const stagedManifest = join(staging, MANIFEST_FILE);
+        writeFileSync(stagedManifest, `${JSON.stringify(manifest, null, 2)}\n`);
+        const target = folderOf(rollup);
+        let replaced = false;
+        await withSwapLock(join(lakeDir, ROLLUP_STAGING_DIR, `_swap-${rollup}.lock`), () => {
+          const current = readStateManifest(join(target, MANIFEST_FILE), rollup);
+          if (current?.buildId !== expected) return;
+          mkdirSync(target, { recursive: true });
+          // One data file, replaced by a rename: a query of another process reading the
+          // state meanwhile sees the old file or the new one, never none and never both.
+          renameSync(stagedFile, join(target, STATE_FILE));
+          renameSync(stagedManifest, join(target, MANIFEST_FILE));
+          replaced = true;
+        });
+        await options.bind?.(rollup);
+        return { stats: result.stats, replaced };
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
+    },
+
     async replace(rollup, query, params, manifests, replaceOptions = {}) {
       const buildId = manifests[0]?.buildId ?? "build";
       const staging = join(lakeDir, ROLLUP_STAGING_DIR, `${buildId}-${rollup}`);
@@ -92,7 +150,7 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
         const result = await options.run(
           query.name,
           () =>
-            `COPY (\n${bind(query, params).trimEnd()}\n) TO '${escapeSql(staging)}' (FORMAT parquet, PARTITION_BY (${ROLLUP_PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-${buildId.replaceAll("'", "")}-{i}')`,
+            `COPY (\n${bind(query, params).trimEnd()}\n) TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (${ROLLUP_PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE, FILENAME_PATTERN ${sqlString(`part-${buildId}-{i}`)})`,
         );
         const replaced = join(staging, "_replaced");
         mkdirSync(replaced);
@@ -202,10 +260,24 @@ function readManifest(file: string): RollupManifest | undefined {
   }
 }
 
-function codeOf(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
+function readStateManifest(file: string, rollup: string): StateManifest | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<StateManifest>;
+    const valid =
+      parsed.rollup === rollup &&
+      typeof parsed.timeZone === "string" &&
+      typeof parsed.definition === "string" &&
+      typeof parsed.buildId === "string" &&
+      typeof parsed.folded === "object" &&
+      parsed.folded !== null;
+    // An unreadable manifest is no manifest: the state is rebuilt from scratch.
+    return valid ? (parsed as StateManifest) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-function escapeSql(text: string): string {
-  return text.replaceAll("'", "''");
+function codeOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
 }

@@ -38,6 +38,12 @@ import {
 import type { KpiSettings } from "../report/modules.ts";
 import { ROLLUPS, type RollupName, type RollupSpec } from "./schema.ts";
 import { BuildTooLargeError, type RollupManifest, type RollupStorage } from "./storage.ts";
+import {
+  inlineUserState,
+  refreshUserState,
+  type USER_STATE,
+  type UserStateRefresh,
+} from "./user-state.ts";
 
 /** Bump to rebuild every rollup partition (a change in how partitions are written). */
 const LAYOUT_VERSION = 1;
@@ -64,7 +70,11 @@ export function rollupDays(days: readonly IsoDate[]): RollupWindow {
   return { from: sorted[0] ?? "", to: sorted.at(-1) ?? "", days: sorted };
 }
 
-export type RollupNeeds = Partial<Readonly<Record<RollupName, RollupWindow>>>;
+/**
+ * The rollup days a query reads; `user_state` (the per-user state, user-state.ts) is kept up
+ * to date with the `user_day` days of its window, which it needs fresh too.
+ */
+export type RollupNeeds = Partial<Readonly<Record<RollupName | typeof USER_STATE, RollupWindow>>>;
 
 /** What reading or building rollups needs to know. */
 export interface RollupContext {
@@ -119,20 +129,39 @@ export async function queryOverRollups(
 ): Promise<{ readonly query: QueryFile; readonly stats: readonly QueryStats[] }> {
   const query = context.catalog.get(queryName);
   const storage = context.engine.rollups;
-  const wanted = Object.entries(needs) as [RollupName, RollupWindow][];
+  const { user_state: stateWindow, ...perDay } = needs;
+  // The state is folded from user_day: its days must be fresh (and, inlined, defined) first.
+  const userDayWindow = stateWindow
+    ? rollupDays([
+        ...windowDays(stateWindow),
+        ...(perDay.user_day ? windowDays(perDay.user_day) : []),
+      ])
+    : perDay.user_day;
+  const wanted = Object.entries({
+    ...perDay,
+    ...(userDayWindow ? { user_day: userDayWindow } : {}),
+  }) as [RollupName, RollupWindow][];
   if (!storage) {
-    const inlined = wanted.map(([name, window]) => {
-      const spec = ROLLUPS[name];
-      const build = context.catalog.get(spec.buildQuery);
-      return { name, sql: bindParams(build, buildParams(spec, windowDays(window), context)) };
-    });
+    const inlined: { readonly name: string; readonly sql: string }[] = wanted.map(
+      ([name, window]) => {
+        const spec = ROLLUPS[name];
+        const build = context.catalog.get(spec.buildQuery);
+        return { name, sql: bindParams(build, buildParams(spec, windowDays(window), context)) };
+      },
+    );
+    if (stateWindow) inlined.push(inlineUserState(context.catalog, windowDays(stateWindow)));
     return { query: inlineRollups(query, inlined), stats: [] };
   }
   const refreshes: RollupRefresh[] = [];
   for (const [name, window] of wanted) {
     refreshes.push(await refreshRollup(storage, context, name, window));
   }
-  return { query, stats: refreshes.flatMap((r) => r.stats) };
+  const stats = refreshes.flatMap((r) => r.stats);
+  if (stateWindow) {
+    const state = await refreshState(storage, context, windowDays(stateWindow));
+    stats.push(...state.stats);
+  }
+  return { query, stats };
 }
 
 /**
@@ -144,9 +173,11 @@ export async function queryOverRollups(
  */
 export function withoutRollups(engine: QueryEngine): QueryEngine {
   if (!engine.rollups) return engine;
+  const lakeFirstDay = engine.lakeFirstDay;
   return {
     dialect: engine.dialect,
     run: (query, params) => engine.run(query, params),
+    ...(lakeFirstDay ? { lakeFirstDay: () => lakeFirstDay.call(engine) } : {}),
     // The caller's engine is closed by its owner, not through this view of it.
     close: () => Promise.resolve(),
   };
@@ -217,6 +248,30 @@ async function refreshNow(
   }
   await storage.ready?.(rollup);
   return { rollup, built: toBuild, stats };
+}
+
+/**
+ * Folds the `user_day` days of `days` that the per-user state has not seen into it (in the
+ * storage's refresh queue, after any build of those days).
+ */
+export function refreshState(
+  storage: RollupStorage,
+  context: Omit<RollupContext, "engine">,
+  days: readonly IsoDate[],
+): Promise<UserStateRefresh> {
+  const previous = refreshQueues.get(storage) ?? Promise.resolve();
+  const next = previous.then(() =>
+    refreshUserState(
+      storage,
+      { ...context, userDayDefinition: definitionHash(ROLLUPS.user_day, context) },
+      days,
+    ),
+  );
+  refreshQueues.set(
+    storage,
+    next.catch(() => undefined),
+  );
+  return next;
 }
 
 /**

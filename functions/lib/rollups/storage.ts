@@ -32,6 +32,22 @@ export interface RollupManifest {
 }
 
 /**
+ * What the per-user state (an unpartitioned rollup, functions/lib/rollups/user-state.ts)
+ * was built from: the `user_day` partitions folded into it, each by the build id that
+ * wrote it (a day rebuilt since has another id and is folded again).
+ */
+export interface StateManifest {
+  readonly rollup: string;
+  readonly timeZone: string;
+  /** Hash of the fold query's text and of what `user_day` is built by. */
+  readonly definition: string;
+  /** Local day of `user_day` → the build id of the partition folded. */
+  readonly folded: Readonly<Record<string, string>>;
+  readonly builtAt: string;
+  readonly buildId: string;
+}
+
+/**
  * A build query was cancelled for reading too much (Athena's per-query bytes-scanned
  * cutoff): the same days in smaller builds may pass, the same build again never will.
  */
@@ -79,6 +95,24 @@ export interface RollupStorage {
    * calls it once at its end, after any `replace`.
    */
   ready?(rollup: string): Promise<void>;
+  /** Every local day of a rollup that has a partition with a manifest, sorted. */
+  days(rollup: string): Promise<readonly string[]>;
+  /** The manifest of an unpartitioned state rollup, when it has one. */
+  stateManifest(rollup: string): Promise<StateManifest | undefined>;
+  /**
+   * Runs the state's build query once and makes its rows the whole state, with `manifest`
+   * written last, unless the stored manifest is no longer `expected` (the build id read
+   * before the build; undefined: none): another run replaced the state meanwhile, and its
+   * state is kept (the days this build folded are folded again by the next run that reads
+   * them). Returns what the build cost and whether the state was replaced.
+   */
+  replaceState(
+    rollup: string,
+    query: QueryFile,
+    params: QueryParams,
+    manifest: StateManifest,
+    expected: string | undefined,
+  ): Promise<{ readonly stats: QueryStats; readonly replaced: boolean }>;
 }
 
 /** Whether two manifests describe builds of one day from the same inputs. */

@@ -7,8 +7,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
+import { withCloudFrontLinks } from "../adapters/cloudfront-links.ts";
 import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
 import { assertConditionalWrites } from "../adapters/s3-conditional-probe.ts";
+import { createCompletenessGate } from "../alerts/completeness-check.ts";
+import { requireSomeData } from "../alerts/no-data.ts";
 import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
@@ -16,11 +19,16 @@ import { type ChartRasterizer, createResvgRasterizer } from "../charts/raster.ts
 import { loadConfig } from "../config/load.ts";
 import type { ReportName } from "../config/schema.ts";
 import { createDashboardHook } from "../dashboard/publish.ts";
-import { type Clock, systemClock } from "../ports.ts";
+import { type ArtifactStore, type Clock, systemClock } from "../ports.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
 import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
+import {
+  type DashboardLinkEnv,
+  readDashboardLinkEnv,
+  readSecretString,
+} from "./dashboard-links.ts";
 import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
 import { REPORT_KINDS } from "./events.ts";
@@ -40,6 +48,10 @@ export interface LambdaDepsOptions {
    * function's `POWERTOOLS_SERVICE_NAME`.
    */
   readonly logger?: WarningLogger;
+  /** The dashboard's CloudFront distribution: links valid for its days (else S3 pre-signed). */
+  readonly dashboardLinks?: DashboardLinkEnv & { readonly sessionToken?: string };
+  /** Reads the links' PEM private key (default: Secrets Manager through the Lambda extension). */
+  readonly dashboardPrivateKey?: () => Promise<string>;
 }
 
 /** Takes a warning and its details (a Powertools `Logger` does). */
@@ -66,19 +78,32 @@ export async function openLambdaDeps(
   });
   // The dashboard goes to the state bucket (private) under dashboard/, linked from the emails
   // by a pre-signed URL.
+  const dashboardPrefix =
+    env.store.kind === "s3"
+      ? [env.store.prefix.replace(/\/+$/, ""), "dashboard"].filter(Boolean).join("/")
+      : "";
+  const links = options.dashboardLinks;
   const dashboard =
     env.store.kind === "s3"
       ? createDashboardHook({
           snapshots: adapters.snapshots,
-          artifacts: createS3ArtifactStore({
-            client:
-              options.clients?.s3 ??
-              (options.instrument ?? ((client) => client))(
-                new S3Client({ forcePathStyle: env.s3PathStyle }),
-              ),
-            bucket: env.store.bucket,
-            prefix: [env.store.prefix.replace(/\/+$/, ""), "dashboard"].filter(Boolean).join("/"),
-          }),
+          artifacts: cloudFrontOr(
+            createS3ArtifactStore({
+              client:
+                options.clients?.s3 ??
+                (options.instrument ?? ((client) => client))(
+                  new S3Client({ forcePathStyle: env.s3PathStyle }),
+                ),
+              bucket: env.store.bucket,
+              prefix: dashboardPrefix,
+            }),
+            links,
+            // The distribution's origin path is the dashboard's prefix: URLs start below it.
+            "",
+            clock,
+            options.dashboardPrivateKey,
+          ),
+          ...(links ? { linkSeconds: links.linkSeconds } : {}),
         })
       : undefined;
   const charts = await openChartRasterizer(env, options.logger ?? new Logger());
@@ -144,12 +169,43 @@ export function lazyLambdaDeps(
 ): () => Promise<OnCallDeps> {
   let opened: Promise<OnCallDeps> | undefined;
   return () => {
-    opened ??= openLambdaDeps(readRuntimeEnv(source), options).catch((error: unknown) => {
+    const dashboardLinks = readDashboardLinkEnv(source);
+    const withLinks: LambdaDepsOptions = dashboardLinks
+      ? {
+          ...options,
+          dashboardLinks: {
+            ...dashboardLinks,
+            ...(source.AWS_SESSION_TOKEN ? { sessionToken: source.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : options;
+    opened ??= openLambdaDeps(readRuntimeEnv(source), withLinks).catch((error: unknown) => {
       opened = undefined;
       throw error;
     });
     return opened;
   };
+}
+
+/**
+ * The dashboard store with CloudFront signed links when the stack made a distribution
+ * (served under `pathPrefix`), else as it is (S3 pre-signed links).
+ */
+function cloudFrontOr(
+  store: ArtifactStore,
+  links: LambdaDepsOptions["dashboardLinks"],
+  pathPrefix: string,
+  clock: Clock,
+  privateKey?: () => Promise<string>,
+): ArtifactStore {
+  if (!links) return store;
+  return withCloudFrontLinks(store, {
+    domain: links.domain,
+    pathPrefix,
+    keyPairId: links.keyPairId,
+    privateKey: privateKey ?? (() => readSecretString(links.keySecret, links.sessionToken)),
+    now: () => clock.now(),
+  });
 }
 
 /** When a schedule fired and in which zone; both default (to the clock, to the config). */
@@ -184,7 +240,9 @@ export async function runScheduledReport(
   const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
   const period = periodDueAt(report, fireTime, timeZone);
   assertPeriodInLake(deps.engine, { report: kind, date: period.start, timeZone }, deps.config);
-  return runReportWithAlerts(depsWithDeadline(deps, deadline), {
+  // A period without any data pages on-call (the run fails) instead of mailing zeros.
+  const gate = requireSomeData(deps.completenessGate ?? createCompletenessGate(deps));
+  return runReportWithAlerts(depsWithDeadline({ ...deps, completenessGate: gate }, deadline), {
     report: kind,
     date: period.start,
     timeZone,

@@ -79,13 +79,15 @@ describe("alert_breakdown.sql on DuckDB", () => {
       event("e6", "2026-03-02T02:00:00Z", "u4", { event_type: "signup", channel: "wecom" }),
       event("e7", "2026-03-01T15:59:59Z", "u5", { channel: "wecom" }), // before both periods
       event("e8", "2026-03-03T16:00:00Z", "u6"), // after the period
+      // An unknown event type is no activity (the contract's active user).
+      { ...event("e9", "2026-03-03T03:00:00Z", "u7"), event_type: "teleport" },
     ];
     const orders: LakeRow[] = [
       order("o1", "2026-03-03T01:00:00Z", "100.00", { channel: "app" }),
       order("o2", "2026-03-03T02:00:00Z", "50.00", { channel: "app" }),
-      order("o2", "2026-03-03T02:00:00Z", "50.00", {
+      order("o2", "2026-03-03T02:00:00Z", "-50.00", {
         updated_at: "2026-03-03T05:00:00Z",
-        status: "refunded",
+        status: "refunded", // recorded with a negative amount: still a refund
         channel: "app",
       }),
       order("o3", "2026-03-02T03:00:00Z", "80.50", { channel: "wecom" }),

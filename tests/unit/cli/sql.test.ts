@@ -60,7 +60,7 @@ with final as (
     and e.event_time >= cal.day_start and e.event_time < cal.day_end
   group by cal.local_date
 )
-select * from final order by local_date
+select * from final
 `,
   );
 });
@@ -95,12 +95,16 @@ describe("opspulse sql", () => {
   it("prints JSON Lines with --json, bucketing by local day in the --tz zone", async () => {
     const shanghai = await runQuery("--json");
     expect(shanghai.code, shanghai.stderr).toBe(0);
-    expect(lines(shanghai.stdout).map((line) => JSON.parse(line))).toEqual([
+    const byDay = (text: string) =>
+      lines(text)
+        .map((line) => JSON.parse(line) as { local_date: string })
+        .sort((a, b) => a.local_date.localeCompare(b.local_date));
+    expect(byDay(shanghai.stdout)).toEqual([
       { local_date: "2026-02-28", events: 1, users: 1 },
       { local_date: "2026-03-01", events: 2, users: 1 },
     ]);
     const utc = await runQuery("--json", "--tz", "UTC");
-    expect(lines(utc.stdout).map((line) => JSON.parse(line))).toEqual([
+    expect(byDay(utc.stdout)).toEqual([
       { local_date: "2026-02-28", events: 2, users: 2 },
       { local_date: "2026-03-01", events: 1, users: 1 },
     ]);
@@ -158,11 +162,39 @@ describe("opspulse sql", () => {
     expect(stderr).toMatch(/no lake at .*no-lake: run "opspulse generate --lake/);
   });
 
+  it("refuses a file that fails the portable-SQL check with exit code 2 and one line", async () => {
+    const plain = join(tmp, "plain.sql");
+    writeFileSync(plain, "select count(*) as events from events");
+    const { code, stdout, stderr } = await opspulse(["sql", "--file", plain, "--lake", lakeDir]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(lines(stderr)).toHaveLength(1);
+    expect(stderr).toMatch(/plain\.sql is not a portable query file, so it is not run: plain\.sql/);
+  });
+
   it("reports a query that fails in DuckDB with exit code 1 and one line naming it", async () => {
     const broken = join(tmp, "broken.sql");
-    writeFileSync(broken, "select no_such_column from events");
-    const { code, stderr } = await opspulse(["sql", "--file", broken, "--lake", lakeDir]);
-    expect(code).toBe(1);
+    writeFileSync(
+      broken,
+      [
+        "-- Grain: one row per event.",
+        "-- @param day varchar the dt partition",
+        "-- Output: no_such_column",
+        "with final as (select no_such_column from events where dt = :day)",
+        "select * from final",
+        "",
+      ].join("\n"),
+    );
+    const { code, stderr } = await opspulse([
+      "sql",
+      "--file",
+      broken,
+      "--lake",
+      lakeDir,
+      "--param",
+      "day=2026-03-01",
+    ]);
+    expect(code, stderr).toBe(1);
     expect(lines(stderr)).toHaveLength(1);
     expect(stderr).toMatch(/^opspulse: Query broken failed in DuckDB: Binder Error/);
   });

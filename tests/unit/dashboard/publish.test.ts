@@ -177,3 +177,66 @@ describe("createDashboardHook", () => {
     });
   });
 });
+
+describe("the dashboard in each language", () => {
+  const dir = join(root, "locales");
+  const store = createFsSnapshotStore({ dir: join(dir, "snapshots") });
+  const pages = createFsArtifactStore({ dir: join(dir, "dashboard") });
+
+  it("is a page per language with a switch, showing targets as the email does", async () => {
+    const drafts = dailyDrafts("2026-03-08", 3);
+    const last = drafts.at(-1) as (typeof drafts)[number] & {
+      metrics: Record<string, unknown>;
+    };
+    // A year-on-year growth target and a monthly target pro-rated to the day.
+    last.metrics.new_users = {
+      value: 207,
+      status: "met",
+      target: { value: 0.3, basis: "yoy_growth", warningBand: 0.1, minSample: 100 },
+      measured: 0.318,
+      threshold: 0.3,
+      previous: null,
+      yearEarlier: 157,
+    };
+    const weekly = weeklyDraft("2026-W10", "2026-03-02") as ReturnType<typeof weeklyDraft> & {
+      metrics: Record<string, unknown>;
+    };
+    weekly.metrics.content_published_article = {
+      value: 80,
+      status: "met",
+      target: { value: 100, basis: "monthly_prorated", warningBand: 0.1, minSample: 100 },
+      measured: 80,
+      threshold: 73.3,
+      previous: null,
+      yearEarlier: null,
+    };
+    for (const draft of [...drafts, weekly]) await store.put(draft);
+    const published = await publishDashboard({
+      snapshots: store,
+      artifacts: pages,
+      locale: "en",
+      locales: ["en", "zh-CN"],
+      currency: "CNY",
+      madeBy: "run-7",
+      now: new Date("2026-03-09T00:10:00Z"),
+    });
+    expect(Object.keys(published?.pages ?? {})).toEqual(["en", "zh-CN"]);
+    const en = readFileSync(join(dir, "dashboard", "index.html"), "utf8");
+    const zh = readFileSync(join(dir, "dashboard", "index.zh-CN.html"), "utf8");
+    expect(readFileSync(join(dir, "dashboard", "pages", "run-7.zh-CN.html"), "utf8")).toBe(zh);
+    expect(en).toContain('<html lang="en">');
+    expect(zh).toContain('<html lang="zh-CN">');
+    // Each switches to the other language's latest page.
+    expect(en).toMatch(
+      /<nav class="locales"><strong[^>]*>English<\/strong> · <a href="file:[^"]*\/index\.zh-CN\.html"/,
+    );
+    expect(zh).toMatch(
+      /<a href="file:[^"]*\/index\.html"[^>]*>English<\/a> · <strong[^>]*>中文<\/strong>/,
+    );
+    // Targets read as in the email: growth for new users, month to date for content.
+    expect(en).toContain("Target YoY growth ≥ +30.0% · YoY +31.8%");
+    expect(zh).toContain("目标 同比增长 ≥ +30.0% · 同比 +31.8%");
+    expect(en).toContain("Target ≥ 73 to date (100 a month)");
+    expect(en).not.toContain("+10,000.0%");
+  });
+});

@@ -66,6 +66,7 @@ describe("metric table rows", () => {
             },
           },
         },
+        scopeNames: { cmp_9: "双十一大促" },
       },
       "zh-CN",
     );
@@ -73,6 +74,7 @@ describe("metric table rows", () => {
       {
         period: "2026-03-08",
         scope: "",
+        scope_name: "",
         metric: "dau",
         label: "日活跃用户",
         unit: "count",
@@ -87,6 +89,7 @@ describe("metric table rows", () => {
       {
         period: "2026-03-08",
         scope: "",
+        scope_name: "",
         metric: "retention_d1",
         label: "次日留存率",
         unit: "percent",
@@ -101,6 +104,7 @@ describe("metric table rows", () => {
       {
         period: "2026-03-08",
         scope: "cmp_9",
+        scope_name: "双十一大促",
         metric: "campaign_roi",
         label: "活动投资回报率",
         unit: "ratio",

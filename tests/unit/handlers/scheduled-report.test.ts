@@ -3,9 +3,16 @@
  * environment the stack gives it: Athena answering from DuckDB in Athena's result shape,
  * S3 as a stateful fake with conditional writes, SES as a live aws-ses-v2-local.
  */
+
+import { generateKeyPairSync } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { handler } from "../../../functions/scheduled-report/index.ts";
+import { lazyLambdaDeps } from "../../../functions/lib/runtime/lambda.ts";
+import { createObservability } from "../../../functions/lib/runtime/observability.ts";
+import {
+  createScheduledReportHandler,
+  handler,
+} from "../../../functions/scheduled-report/index.ts";
 import { type AwsWorld, createAwsWorld, lambdaContext } from "./aws-world.ts";
 
 vi.hoisted(() => {
@@ -166,6 +173,59 @@ describe("scheduled-report handler", () => {
     });
     expect(result.periodKey).toBe("2026-W10");
     expect(result.period).toMatchObject({ kind: "week", start: "2026-03-02", end: "2026-03-08" });
+  });
+
+  it("pages on-call instead of mailing managers zeros when the period has no data at all", async () => {
+    // The lake ends on 2026-03-06: a run on 1 April finds nothing for 31 March.
+    const before = (await world.sentEmails()).length;
+
+    await expect(fire(dailyAt("2026-04-01T00:00:00Z"))).rejects.toThrow(
+      /No data at all for the daily report 2026-03-31: every table is empty in partitions 2026-03-30, 2026-03-31/,
+    );
+
+    const sent = (await world.sentEmails()).slice(before);
+    expect(sent.map((email) => email.destination.to.join())).toEqual(["oncall@example.com"]);
+    expect(sent[0]?.body.text).toContain("No data at all");
+    // Nothing judged, nothing stored, no manager delivery claimed.
+    expect(world.bucket.keys("snapshots/daily/2026-03-31/")).toEqual([]);
+    expect(world.bucket.keys("deliveries/report%3Adaily%3A2026-03-31")).toEqual([]);
+  });
+
+  it("links the dashboard with a CloudFront signed URL valid for the configured days", async () => {
+    const pem = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .privateKey.export({ type: "pkcs8", format: "pem" })
+      .toString();
+    const observability = createObservability("opspulse-scheduled-report");
+    const withCloudFront = createScheduledReportHandler({
+      deps: lazyLambdaDeps(
+        {
+          ...process.env,
+          OPSPULSE_DASHBOARD_DOMAIN: "d111111abcdef8.cloudfront.net",
+          OPSPULSE_DASHBOARD_KEY_PAIR_ID: "K2JCJMDEHXQW5F",
+          OPSPULSE_DASHBOARD_KEY_SECRET: "opspulse/dashboard-signing-key",
+          OPSPULSE_DASHBOARD_LINK_DAYS: "10",
+        },
+        { dashboardPrivateKey: async () => pem },
+      ),
+      observability,
+    });
+    vi.setSystemTime(new Date("2026-03-06T00:00:00Z"));
+    const result = await withCloudFront(dailyAt("2026-03-06T00:00:00Z"), context);
+    const managers = result.emails.find((email) => email.list === "managers");
+    const delivered = (await world.sentEmails()).find((e) => e.messageId === managers?.messageId);
+    const links = [
+      ...(delivered?.body.html ?? "").matchAll(/href="(https:\/\/d111111abcdef8[^"]*)"/g),
+    ];
+    expect(links).toHaveLength(1);
+    const link = new URL((links[0]?.[1] ?? "").replaceAll("&amp;", "&"));
+    // The English list links the English page, at the distribution's root (origin path).
+    expect(link.pathname).toBe(`/pages/${result.runId}.html`);
+    expect(Number(link.searchParams.get("Expires"))).toBe(
+      Date.parse("2026-03-16T00:00:00Z") / 1000,
+    );
+    expect(link.searchParams.get("Key-Pair-Id")).toBe("K2JCJMDEHXQW5F");
+    // The CloudFront link points at the page this run published.
+    expect(world.bucket.keys("dashboard/")).toContain(`dashboard/pages/${result.runId}.html`);
   });
 
   it("refuses an event that is not a schedule's input, and runs nothing", async () => {

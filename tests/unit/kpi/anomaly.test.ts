@@ -4,7 +4,7 @@ import {
   defaultBaselineSettings,
   judgeAgainstBand,
 } from "../../../functions/lib/kpi/anomaly.ts";
-import type { Band } from "../../../functions/lib/kpi/baseline.ts";
+import type { Band } from "../../../functions/lib/kpi/baseline-band.ts";
 import { evaluate, STATUS_ORDER } from "../../../functions/lib/kpi/evaluate.ts";
 import { metric } from "../../../functions/lib/kpi/registry.ts";
 

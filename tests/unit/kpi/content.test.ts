@@ -16,6 +16,7 @@ const item = (fields: Partial<ContentItem>): ContentItem => ({
   productionCostCents: 0,
   publishedInPeriod: false,
   publishedMonthToDate: false,
+  publishedPreviousMonthToDate: false,
   inReachCohort: false,
   views: 0,
   likes: 0,
@@ -34,6 +35,9 @@ describe("contentWindows", () => {
       periodStart: "2026-03-30",
       periodEnd: "2026-04-05",
       monthStart: "2026-04-01",
+      // Compared with the same day of the previous month: March 1 … 5.
+      previousMonthStart: "2026-03-01",
+      previousMonthSameDay: "2026-03-05",
       monthToDateDays: 5,
       monthDays: 30,
       reachCohort: { start: "2026-03-23", end: "2026-03-29" },
@@ -131,6 +135,7 @@ describe("contentItemFromRow", () => {
         production_cost: "0.29",
         published_in_period: 1,
         published_month_to_date: 0,
+        published_previous_month_to_date: 1,
         in_reach_cohort: 1,
         views: 3,
         likes: 0,
@@ -140,6 +145,11 @@ describe("contentItemFromRow", () => {
         attributed_orders: 1,
         attributed_revenue: "1.10",
       }),
-    ).toMatchObject({ productionCostCents: 29, attributedRevenueCents: 110, inReachCohort: true });
+    ).toMatchObject({
+      productionCostCents: 29,
+      attributedRevenueCents: 110,
+      inReachCohort: true,
+      publishedPreviousMonthToDate: true,
+    });
   });
 });

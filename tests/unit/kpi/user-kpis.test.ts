@@ -45,7 +45,8 @@ describe("userKpiWindows", () => {
       conversionCohort: "2026-03-24",
       ltvCohort: { start: "2026-03-01", end: "2026-03-01" },
       repurchaseStart: "2026-01-01",
-      eventsStart: "2026-01-30", // 30 days of signup lookback before the D-30 cohort
+      privateCustomerStart: "2026-03-02", // no multiple on a day: the MAU window
+      eventsStart: "2026-01-30", // the state is kept fresh 30 days before the D-30 cohort
     });
   });
 
@@ -57,6 +58,8 @@ describe("userKpiWindows", () => {
     expect(w.mauStart).toBe("2025-12-06");
     expect(w.ltvCohort).toEqual({ start: "2025-11-24", end: "2025-11-30" });
     expect(w.repurchaseStart).toBe("2025-10-07");
+    // The multiple's private-domain customers: the same 90 days as its repurchase rates.
+    expect(w.privateCustomerStart).toBe("2025-10-07");
     expect(w.eventsStart).toBe("2025-10-25");
   });
 });

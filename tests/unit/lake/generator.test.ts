@@ -188,6 +188,29 @@ describe("generated lake shapes", () => {
     expect(summary.invalid.events).toBe(bad);
   });
 
+  it("records a share of refunds with negative amounts and has users who sign up again", async () => {
+    const dir = join(root, "rulings");
+    await generateLake({ seed: 7, days: 45, users: 3000, endDate: "2026-11-22", lakeDir: dir });
+    const lake = await createDuckDbEngine({ lakeDir: dir, threads: 1 });
+    try {
+      const [row] = await lake.raw(`SELECT
+          (SELECT count(*) FROM orders WHERE status = 'refunded') AS refunds,
+          (SELECT count(*) FROM orders WHERE status = 'refunded' AND amount < 0) AS negative_refunds,
+          (SELECT count(*) FROM orders WHERE status = 'paid' AND amount < 0) AS negative_paid,
+          (SELECT count(*) FROM (
+            SELECT user_id FROM events WHERE event_type = 'signup' AND user_id IS NOT NULL
+            GROUP BY user_id HAVING count(DISTINCT CAST(event_time + INTERVAL 8 HOUR AS DATE)) > 1
+          )) AS signed_up_again`);
+      const share = Number(row?.negative_refunds) / Number(row?.refunds);
+      expect(share).toBeGreaterThan(0.15);
+      expect(share).toBeLessThan(0.45);
+      expect(Number(row?.negative_paid)).toBe(0);
+      expect(Number(row?.signed_up_again)).toBeGreaterThan(10);
+    } finally {
+      await lake.close();
+    }
+  });
+
   it("gives the retention curve its documented shape (a larger lake)", async () => {
     const dir = join(root, "retention");
     await generateLake({ seed: 7, days: 45, users: 6000, endDate: "2026-11-22", lakeDir: dir });

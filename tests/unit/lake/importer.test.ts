@@ -296,7 +296,7 @@ e8,2026-03-01T24:00:00Z,u2,page_view,app,,,,
     expect(lakeFiles(lake)).toHaveLength(1);
   });
 
-  it("rejects negative amounts, unknown statuses and unknown JSON keys in orders", async () => {
+  it("rejects negative paid amounts, unknown statuses and unknown JSON keys in orders", async () => {
     const ok = {
       order_id: "o1",
       user_id: "u1",
@@ -324,7 +324,11 @@ e8,2026-03-01T24:00:00Z,u2,page_view,app,,,,
     }).catch((e: unknown) => e)) as InvalidRowsError;
     expect(error).toBeInstanceOf(InvalidRowsError);
     expect(error.problems.map((p) => [p.line, p.column, p.reason])).toEqual([
-      [1, "amount", "amount must not be negative"],
+      [
+        1,
+        "amount",
+        "a paid record's amount must not be negative (only refunded and cancelled records may carry a negative amount)",
+      ],
       [2, "status", "expected one of paid, refunded, cancelled"],
       [3, "amount", "expected a decimal with at most 2 places, e.g. 129.90"],
       [4, "coupon", "not a column of this table (unknown key)"],

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BandedEvaluation, judgeAgainstBand } from "../../../functions/lib/kpi/anomaly.ts";
-import { DEFAULT_BASELINE_SETTINGS } from "../../../functions/lib/kpi/baseline.ts";
+import { DEFAULT_BASELINE_SETTINGS } from "../../../functions/lib/kpi/baseline-band.ts";
 import type { Driver } from "../../../functions/lib/kpi/drivers.ts";
 import { type EvaluatedMetric, evaluate } from "../../../functions/lib/kpi/evaluate.ts";
 import { metric } from "../../../functions/lib/kpi/registry.ts";

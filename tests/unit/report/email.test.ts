@@ -139,6 +139,39 @@ describe("report email", () => {
     expect(lines.slice(breaches.length).every((line) => line.includes("Warning"))).toBe(true);
   });
 
+  it("orders needs attention as the contract says: new before ongoing, then severity, then distance", () => {
+    const judged = (id: string, value: number, target: number) => {
+      const def = METRICS.find((m) => m.id === id)!;
+      return {
+        def,
+        value: { value },
+        evaluation: evaluate({
+          metric: def,
+          value: { value },
+          target: { value: target, basis: "value", warningBand: 0.1, minSample: 100 },
+        }),
+      };
+    };
+    const metrics = [
+      judged("stickiness", 0.1, 0.3), // breach, 67 % off, already breached yesterday
+      judged("retention_d7", 0.3, 0.4), // breach, 25 % off, new
+      judged("retention_d1", 0.2, 0.55), // breach, 64 % off, new
+      judged("retention_d30", 0.24, 0.25), // warning, new
+    ];
+    const email = renderReportEmail(
+      input({ metrics, previous: { metrics: { stickiness: { status: "breach" } } } }),
+      templates,
+    );
+    const start = email.text.indexOf("NEEDS ATTENTION");
+    const lines = email.text.slice(start, email.text.indexOf("\n\n", start)).split("\n").slice(1);
+    expect(lines.map((line) => line.replace(/:.*/, "").replace(/^\s*\S+\s/, ""))).toEqual([
+      "D1 retention",
+      "D7 retention",
+      "D30 retention",
+      "Stickiness (DAU/MAU)",
+    ]);
+  });
+
   it("says when every target is met", () => {
     const allMet = evaluatedMetrics("day", (id) => {
       const def = METRICS.find((m) => m.id === id);
@@ -227,13 +260,42 @@ describe("report email", () => {
       templates,
     );
     expect(email.html).toContain("RFM segments");
-    expect(email.html).toContain("segment 14");
-    expect(email.html).not.toContain("segment 15");
-    expect(email.html).toContain("… and 45 more rows in the snapshot");
-    expect(email.html).toContain("CN¥21.00"); // money column formatted: 14 × 1.5
+    expect(email.html).toContain("segment 9");
+    expect(email.html).not.toContain("segment 10");
+    expect(email.html).toContain("… and 50 more on the dashboard");
+    expect(email.html).toContain("CN¥13.50"); // money column formatted: 9 × 1.5
     expect(email.html).toContain("More details"); // a table without section
     expect(email.html).toContain("Summary counts");
     expect(email.html).not.toContain("Not a table");
+  });
+
+  it("marks each campaign's breach in its table, so that every counted item can be found", () => {
+    const participants = METRICS.find((m) => m.id === "participants")!;
+    const judged = (value: number) => ({
+      def: participants,
+      value: { value },
+      evaluation: evaluate({
+        metric: participants,
+        value: { value },
+        target: { value: 1000, basis: "value", warningBand: 0.1, minSample: 100 },
+      }),
+    });
+    const email = renderReportEmail(
+      input({
+        report: "campaigns",
+        metrics: [],
+        scoped: { cmp_1: [judged(20)], cmp_2: [judged(950)], cmp_3: [judged(5000)] },
+        scopeNames: { cmp_1: "Spring sale", cmp_2: "Member week", cmp_3: "Double 11" },
+      }),
+      templates,
+    );
+    const table = email.html.slice(email.html.indexOf("Spring sale"));
+    expect(table).toContain("● Breach");
+    expect(table).toContain("● Warning");
+    expect(email.text).toMatch(/20 \(● Breach\)/);
+    // A report without headline metrics has no empty "Headline KPIs" heading.
+    expect(email.html).not.toContain("HEADLINE KPIS");
+    expect(renderReportEmail(input(), templates).html).toContain("HEADLINE KPIS");
   });
 
   it("stays under Gmail's 102 KB clip with every metric, campaigns and details", () => {

@@ -17,6 +17,7 @@ import type { QueryFile } from "../../../functions/lib/query/query-file.ts";
 import { ALL_MODULES } from "../../../functions/lib/report/modules/index.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../../functions/lib/report/modules.ts";
 import { rollupSpec } from "../../../functions/lib/rollups/schema.ts";
+import { USER_STATE } from "../../../functions/lib/rollups/user-state.ts";
 
 const root = mkdtempSync(join(tmpdir(), "opspulse-"));
 const lakeDir = join(root, "lake");
@@ -40,7 +41,10 @@ function tablesOf(query: QueryFile): string[] {
     (m[1] ?? "").toLowerCase(),
   );
   // A rollup is read for its raw table: that is the table whose completeness matters.
-  const tables = named.map((name) => rollupSpec(name)?.rawTable ?? name);
+  // The per-user state is folded from user_day, itself built from the events.
+  const tables = named.map(
+    (name) => rollupSpec(name)?.rawTable ?? (name === USER_STATE ? "events" : name),
+  );
   return SOURCES.filter((source) => tables.includes(source));
 }
 

@@ -57,7 +57,13 @@ describe("opspulse rollup", () => {
     );
     // Every rollup has its line, in the order of the schema.
     const listed = stdout.split("\n").filter((line) => /^\w/.test(line));
-    expect(listed.map((line) => line.split(" ")[0])).toEqual(Object.keys(ROLLUPS));
+    expect(listed.map((line) => line.split(" ")[0])).toEqual([
+      ...Object.keys(ROLLUPS),
+      "user_state:",
+    ]);
+    expect(stdout).toContain(
+      "user_state: not built yet (the next run that reads user_day folds its days)",
+    );
     expect(listed).toContain(
       "order_profile 2026-03-01 … 2026-03-03: 0 fresh, 0 stale, 2 missing, 1 without raw data",
     );
@@ -70,8 +76,14 @@ describe("opspulse rollup", () => {
       /^user_day: rebuilt 3 days \(2026-03-01 … 2026-03-03\) in 1 query, reading 2 events partitions \(\d+(\.\d)? (B|KiB)\)\n/,
     );
     expect(rebuilt.stdout).toContain("order_day: rebuilt 2 days");
+    // The per-user state follows user_day: its days are folded (from scratch: none yet).
+    expect(rebuilt.stdout).toContain(
+      "user_state: folded 3 days of user_day (rebuilt from scratch)\n",
+    );
     const { stdout } = await runCli(["rollup", "status", ...range, ...tz, "--only", "user_day"]);
-    expect(stdout).toBe("user_day 2026-03-01 … 2026-03-03: 3 fresh, 0 stale, 0 missing\n");
+    expect(stdout).toMatch(
+      /^user_day 2026-03-01 … 2026-03-03: 3 fresh, 0 stale, 0 missing\nuser_state: 3 days of user_day folded \(last fold .+\)\n$/,
+    );
   });
 
   it("status: a late file shows as stale days with the reason, also as JSON", async () => {
@@ -88,8 +100,9 @@ describe("opspulse rollup", () => {
         "  stale   2026-03-02: events/dt=2026-03-02 changed",
         "  stale   2026-03-03: events/dt=2026-03-02 changed",
         "",
-      ].join("\n"),
+      ].join("\n") + stdout.slice(stdout.indexOf("user_state:")),
     );
+    expect(stdout).toMatch(/user_state: 3 days of user_day folded/);
     const json = await runCli([
       "rollup",
       "status",

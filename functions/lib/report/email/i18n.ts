@@ -28,10 +28,14 @@ export interface EmailStrings {
   readonly value: string;
   readonly vsPrevious: Readonly<Record<"day" | "week", string>>;
   readonly vsYearEarlier: string;
+  /** In place of a delta whose comparison window starts before the lake's first day. */
+  readonly noFullBaseline: string;
   readonly statusHeader: string;
   readonly target: string;
   readonly targetPerMonth: (threshold: string, monthly: string) => string;
   readonly yearOnYear: string;
+  /** A `yoy_growth` target's measure: "YoY growth". */
+  readonly yoyGrowth: string;
   readonly insufficient: (
     reason: InsufficientReason | "no_data",
     sample?: string,
@@ -128,16 +132,20 @@ const EN: EmailStrings = {
   value: "Value",
   vsPrevious: { day: "vs prev. day", week: "vs prev. week" },
   vsYearEarlier: "vs last year",
+  noFullBaseline: "no full baseline",
   statusHeader: "Status",
   target: "Target",
   targetPerMonth: (threshold, monthly) => `Target ${threshold} to date (${monthly} a month)`,
   yearOnYear: "YoY",
+  yoyGrowth: "YoY growth",
   insufficient: (reason, sample, min) => {
     switch (reason) {
       case "below_min_sample":
         return `sample ${sample ?? "?"} below the minimum ${min ?? "?"}`;
       case "no_year_earlier_value":
         return "no value a year earlier to compare with";
+      case "no_full_baseline":
+        return "no full baseline a year earlier (the lake starts inside that window)";
       case "no_month_share":
         return "no month-to-date basis";
       default:
@@ -149,7 +157,7 @@ const EN: EmailStrings = {
   dataIncomplete: (tables) =>
     `not judged: its input data (${tables}) is incomplete for this period`,
   moreDetails: "More details",
-  moreRows: (count) => `… and ${count} more rows in the snapshot`,
+  moreRows: (count) => `… and ${count} more on the dashboard`,
   moreAttention: (count) => `… and ${count} more in the tables below`,
   scope: "Scope",
   week: "Week",
@@ -214,16 +222,20 @@ const ZH: EmailStrings = {
   value: "数值",
   vsPrevious: { day: "较前一日", week: "较上周" },
   vsYearEarlier: "较去年同期",
+  noFullBaseline: "无完整基期",
   statusHeader: "状态",
   target: "目标",
   targetPerMonth: (threshold, monthly) => `目标 截至当日 ${threshold}（每月 ${monthly}）`,
   yearOnYear: "同比",
+  yoyGrowth: "同比增长",
   insufficient: (reason, sample, min) => {
     switch (reason) {
       case "below_min_sample":
         return `样本量 ${sample ?? "?"} 低于最低要求 ${min ?? "?"}`;
       case "no_year_earlier_value":
         return "无去年同期数据可比";
+      case "no_full_baseline":
+        return "去年同期无完整基期（数据湖始于该窗口之内）";
       case "no_month_share":
         return "无本月累计基准";
       default:
@@ -232,7 +244,7 @@ const ZH: EmailStrings = {
   },
   dataIncomplete: (tables) => `未评判：本周期输入数据（${tables}）不完整`,
   moreDetails: "更多明细",
-  moreRows: (count) => `… 另有 ${count} 行，见快照`,
+  moreRows: (count) => `… 另有 ${count} 行，见运营看板`,
   moreAttention: (count) => `… 另有 ${count} 项，见下方表格`,
   scope: "范围",
   week: "周",

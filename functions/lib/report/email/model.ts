@@ -8,7 +8,7 @@
 import type { EmailCharts } from "../../charts/email-charts.ts";
 import type { BandedEvaluation } from "../../kpi/anomaly.ts";
 import { orderNeedsAttention } from "../../kpi/attention.ts";
-import { weekdayOf } from "../../kpi/baseline.ts";
+import { weekdayOf } from "../../kpi/baseline-band.ts";
 import { DEFAULT_DRIVER_OPTIONS, type Driver } from "../../kpi/drivers.ts";
 import {
   countStatuses,
@@ -39,6 +39,7 @@ import {
   type ValueFormatter,
   valueFormatter,
 } from "./i18n.ts";
+import { targetText } from "./target-text.ts";
 
 export type { EvaluatedMetric } from "../../kpi/evaluate.ts";
 
@@ -52,6 +53,8 @@ export interface ReportNotice {
 export interface ReportLink {
   readonly label: Readonly<Record<Locale, string>>;
   readonly url: string;
+  /** The link in each language, where it differs (the dashboard's page per locale). */
+  readonly urls?: Readonly<Partial<Record<Locale, string>>>;
 }
 
 /** An inline image as the template shows it (`cid:` of an attachment). */
@@ -76,6 +79,8 @@ export interface ReportEmailInput {
   readonly scoped: Readonly<Record<string, readonly EvaluatedMetric[]>>;
   /** What each scope is called (campaign id → campaign name); the id when absent. */
   readonly scopeNames?: Readonly<Record<string, string>>;
+  /** The previous period's statuses: what was flagged then is not new today. */
+  readonly previous?: PreviousStatuses;
   readonly details: Readonly<Record<string, unknown>>;
   readonly notices: readonly ReportNotice[];
   readonly currency: string;
@@ -117,10 +122,18 @@ interface CellView {
   readonly text: string;
   readonly align: "left" | "right";
   readonly color: string;
+  /** The status label under a value judged breach or warning ("● Breach"), else "". */
+  readonly mark: string;
+  /** Dropped on small screens (secondary columns): the CSS class, else "". */
+  readonly narrow: string;
 }
 interface TableView {
   readonly title: string;
-  readonly columns: readonly { readonly label: string; readonly align: "left" | "right" }[];
+  readonly columns: readonly {
+    readonly label: string;
+    readonly align: "left" | "right";
+    readonly narrow: string;
+  }[];
   readonly rows: readonly { readonly cells: readonly CellView[] }[];
 }
 
@@ -165,16 +178,10 @@ export interface EmailViewModel {
     /** "app channel: −41 % and 78 % of the drop", best first (anomalies and breaches). */
     readonly drivers: readonly string[];
   }[];
+  /** Two cards a row (`left`, `right`: lists of at most one), one a row on small screens. */
   readonly headlineRows: readonly {
-    readonly cards: readonly {
-      readonly label: string;
-      readonly value: string;
-      readonly target: string;
-      readonly status: StatusView;
-      readonly change: ChangeView;
-      /** The metric's sparkline, when charts are drawn. */
-      readonly chart: ImageView | null;
-    }[];
+    readonly left: readonly HeadlineCard[];
+    readonly right: readonly HeadlineCard[];
   }[];
   /** Charts after the headline cards (weekly: RFM segment bars). */
   readonly figures: readonly (ImageView & { readonly title: string })[];
@@ -194,11 +201,39 @@ export interface EmailViewModel {
   readonly footnotes: readonly { readonly text: string }[];
 }
 
-/** Rows a detail table shows at most; the snapshot keeps them all. */
-export const MAX_DETAIL_ROWS = 15;
+/** The statuses of a stored snapshot (the previous period's), report-wide and per scope. */
+export interface PreviousStatuses {
+  readonly metrics?: Readonly<Record<string, { readonly status?: string }>>;
+  readonly scoped?: Readonly<
+    Record<string, Readonly<Record<string, { readonly status?: string }>>>
+  >;
+}
+
+/** A headline KPI card. */
+interface HeadlineCard {
+  readonly label: string;
+  readonly value: string;
+  readonly target: string;
+  readonly status: StatusView;
+  readonly change: ChangeView;
+  /** The metric's sparkline, when charts are drawn. */
+  readonly chart: ImageView | null;
+}
+
+/**
+ * Rows a detail table shows at most; the snapshot and the dashboard keep them all. With the
+ * other caps below it keeps the email's HTML under Gmail's clip whatever the data.
+ */
+export const MAX_DETAIL_ROWS = 10;
+/** Campaigns the per-campaign table shows at most (those with most breaches first). */
+export const MAX_SCOPE_ROWS = 8;
+/** Columns of a table kept on small screens; the others are dropped there. */
+const NARROW_COLUMNS = 3;
+/** The CSS class of what small screens drop (templates/partials/head.mjml). */
+const HIDE_NARROW = "op-hide-narrow";
 /** Items the needs-attention list shows at most (breaches first); the tables show all. */
 export const MAX_ATTENTION_ITEMS = 10;
-const MAX_DETAIL_COLUMNS = 8;
+const MAX_DETAIL_COLUMNS = 6;
 
 /** Builds the view model of one email. */
 export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
@@ -206,7 +241,7 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
   const strings = STRINGS[locale];
   const format = valueFormatter(locale, input.currency);
   const kind = period.kind;
-  const view = metricViewer(strings, format, kind, input.minSample);
+  const view = metricViewer(locale, format, kind, input.minSample);
   const scopeName = (scope: string) => input.scopeNames?.[scope] ?? scope;
 
   const scopedMetrics = Object.entries(input.scoped).flatMap(([scope, metrics]) =>
@@ -231,10 +266,31 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
     }),
   );
 
-  const attention = needsAttention([
-    ...input.metrics.map((m) => ({ ...m, scope: undefined as string | undefined })),
-    ...scopedMetrics,
-  ]).map((m) => ({
+  // The contract's order (kpi/attention.ts): new before ongoing, then breach, anomaly,
+  // warning, then the farthest from its target (band widths for anomalies).
+  const flaggedBefore = (id: string, scope: string | undefined) => {
+    const before = scope
+      ? input.previous?.scoped?.[scope]?.[id]?.status
+      : input.previous?.metrics?.[id]?.status;
+    return before === "breach" || before === "warning" || before === "anomaly";
+  };
+  const attention = orderNeedsAttention(
+    [
+      ...input.metrics.map((m) => ({ ...m, scope: undefined as string | undefined })),
+      ...scopedMetrics,
+    ],
+    (m) => {
+      const e = m.evaluation as BandedEvaluation;
+      return {
+        status: e.status,
+        isNew: e.ongoing !== true && !flaggedBefore(m.def.id, m.scope),
+        measured: e.measured,
+        threshold: e.threshold,
+        bandWidths: e.anomaly?.distance ?? null,
+        id: `${m.def.id}|${m.scope ?? ""}`,
+      };
+    },
+  ).map((m) => ({
     severity: m.evaluation.status as "breach" | "anomaly" | "warning",
     label: m.scope ? `${scopeName(m.scope)} · ${m.def.label[locale]}` : m.def.label[locale],
     value: format.value(m.def.unit, m.evaluation.value),
@@ -258,12 +314,20 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
       value: format.value(m.def.unit, m.evaluation.value),
       target: view.targetLine(m) ?? "",
       status: view.status(m.evaluation.status),
-      change: view.change(m.def, m.evaluation.vsPrevious, strings.vsPrevious[kind]),
+      change: view.change(
+        m.def,
+        m.evaluation.vsPrevious,
+        strings.vsPrevious[kind],
+        m.evaluation.noFullBaseline?.includes("previous"),
+      ),
       chart: imageView(input.charts?.headline[m.def.id]),
     }));
   const headlineRows = [];
   for (let i = 0; i < headlineCards.length; i += 2) {
-    headlineRows.push({ cards: headlineCards.slice(i, i + 2) });
+    headlineRows.push({
+      left: headlineCards.slice(i, i + 1),
+      right: headlineCards.slice(i + 1, i + 2),
+    });
   }
 
   const tables = Object.entries(input.details)
@@ -278,8 +342,18 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
           label: m.def.label[locale],
           value: format.value(m.def.unit, m.evaluation.value),
           target: view.targetLine(m),
-          vsPrevious: view.change(m.def, m.evaluation.vsPrevious),
-          vsYearEarlier: view.change(m.def, m.evaluation.vsYearEarlier),
+          vsPrevious: view.change(
+            m.def,
+            m.evaluation.vsPrevious,
+            undefined,
+            m.evaluation.noFullBaseline?.includes("previous"),
+          ),
+          vsYearEarlier: view.change(
+            m.def,
+            m.evaluation.vsYearEarlier,
+            undefined,
+            m.evaluation.noFullBaseline?.includes("yearEarlier"),
+          ),
           status: view.status(m.evaluation.status),
         }));
       const sectionTables = [
@@ -375,7 +449,10 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
       title: figure.title,
       ...(imageView(figure.image) as ImageView),
     })),
-    links: (input.links ?? []).map((link) => ({ text: link.label[locale], url: link.url })),
+    links: (input.links ?? []).map((link) => ({
+      text: link.label[locale],
+      url: link.urls?.[locale] ?? link.url,
+    })),
     sections,
     footnotes,
   };
@@ -387,27 +464,6 @@ function imageView(
   return image
     ? { src: `cid:${image.cid}`, width: image.width, height: image.height, alt: image.alt }
     : null;
-}
-
-/**
- * The needs-attention items in the contract's one order (`kpi/attention.ts`): new before
- * ongoing (the previous period's snapshot had the same status), then breach, anomaly,
- * warning, then by distance (band widths for anomalies).
- */
-function needsAttention<M extends EvaluatedMetric & { readonly scope?: string | undefined }>(
-  metrics: readonly M[],
-): M[] {
-  return orderNeedsAttention(metrics, (m) => {
-    const e = m.evaluation as BandedEvaluation;
-    return {
-      status: e.status,
-      isNew: e.ongoing !== true,
-      measured: e.measured,
-      threshold: e.threshold,
-      bandWidths: e.anomaly?.distance ?? null,
-      id: `${m.def.id}/${m.scope ?? ""}`,
-    };
-  });
 }
 
 /** "unusual for a Tuesday: normal 340–381" (daily), "… for a week" (weekly). */
@@ -456,13 +512,20 @@ function weekNumber(monday: string): number {
 
 /** Formatting of one metric's status, target and changes. */
 function metricViewer(
-  strings: EmailStrings,
+  locale: Locale,
   format: ValueFormatter,
   kind: Period["kind"],
   defaultMinSample: number,
 ) {
+  const strings = STRINGS[locale];
   const status = (s: Status): StatusView => ({ label: strings.status[s], ...STATUS_COLORS[s] });
-  const change = (def: MetricDef, delta: Evaluation["vsPrevious"], suffix?: string): ChangeView => {
+  const change = (
+    def: MetricDef,
+    delta: Evaluation["vsPrevious"],
+    suffix?: string,
+    noFullBaseline = false,
+  ): ChangeView => {
+    if (noFullBaseline) return { text: strings.noFullBaseline, color: CHANGE_COLORS.neutral };
     if (!delta) return { text: EMPTY_VALUE, color: CHANGE_COLORS.neutral };
     // Percent metrics move in points, others by a share of the reference (absolute when
     // the reference is 0). A change that rounds to zero at the shown precision is flat.
@@ -502,27 +565,8 @@ function metricViewer(
       format.number(min),
     );
   };
-  const target = (m: EvaluatedMetric): string | null => {
-    const t = m.evaluation.target;
-    if (!t) return null;
-    const sign = m.def.direction === "higher" ? "≥" : "≤";
-    const unit: Unit = m.def.unit;
-    switch (t.basis) {
-      case "yoy_growth": {
-        const measured = m.evaluation.status !== "insufficient_data" ? m.evaluation.measured : null;
-        const now =
-          measured === null ? "" : ` · ${strings.yearOnYear} ${format.signedPercent(measured)}`;
-        return `${strings.target} ${strings.yearOnYear} ${sign} ${format.signedPercent(t.value)}${now}`;
-      }
-      case "monthly_prorated":
-        return strings.targetPerMonth(
-          `${sign} ${format.value(unit, m.evaluation.threshold ?? t.value)}`,
-          format.value(unit, t.value),
-        );
-      default:
-        return `${strings.target} ${sign} ${format.value(unit, t.value)}`;
-    }
-  };
+  const target = (m: EvaluatedMetric): string | null =>
+    targetText(m.def, m.evaluation, locale, format);
   const incompleteNote = (m: EvaluatedMetric): string | null => {
     const tables = m.evaluation.incompleteInputs;
     return m.evaluation.status === "data_incomplete" && tables
@@ -567,48 +611,96 @@ function scopedTables(
       scopes.some((scope) => scoped[scope]?.some((m) => m.def.id === def.id)),
   );
   if (defs.length === 0) return [];
-  const cell = (scope: string, def: MetricDef): CellView => {
+  const cell = (scope: string, def: MetricDef, narrow: string): CellView => {
     const m = scoped[scope]?.find((x) => x.def.id === def.id);
     const status = m?.evaluation.status ?? "no_target";
+    const judged = status === "breach" || status === "warning";
     return {
       text: m ? format.value(def.unit, m.evaluation.value) : EMPTY_VALUE,
       align: "right",
       color: status === "no_target" ? "#334155" : STATUS_COLORS[status].color,
+      mark: judged ? `● ${strings.status[status]}` : "",
+      narrow,
     };
   };
+  const label = (text: string): CellView => ({
+    text,
+    align: "left",
+    color: "#0f172a",
+    mark: "",
+    narrow: "",
+  });
   const title = ""; // the section's own heading says it
   if (scopes.length <= MAX_SCOPE_COLUMNS) {
     return [
       {
         title,
         columns: [
-          { label: strings.metric, align: "left" },
-          ...scopes.map((scope) => ({ label: scopeName(scope), align: "right" as const })),
+          { label: strings.metric, align: "left", narrow: "" },
+          ...scopes.map((scope, i) => ({
+            label: scopeName(scope),
+            align: "right" as const,
+            narrow: hideFrom(i + 1),
+          })),
         ],
         rows: defs.map((def) => ({
           cells: [
-            { text: def.label[locale], align: "left" as const, color: "#0f172a" },
-            ...scopes.map((scope) => cell(scope, def)),
+            label(def.label[locale]),
+            ...scopes.map((scope, i) => cell(scope, def, hideFrom(i + 1))),
           ],
         })),
       },
     ];
   }
+  // Many campaigns: a row each, those with the most breaches (then warnings) first.
+  const judged = (scope: string, status: Status) =>
+    (scoped[scope] ?? []).filter((m) => m.evaluation.status === status).length;
+  const ranked = [...scopes].sort(
+    (a, b) =>
+      judged(b, "breach") - judged(a, "breach") || judged(b, "warning") - judged(a, "warning"),
+  );
+  const shown = ranked.slice(0, MAX_SCOPE_ROWS);
+  const rows: { readonly cells: readonly CellView[] }[] = shown.map((scope) => ({
+    cells: [label(scopeName(scope)), ...defs.map((def, i) => cell(scope, def, hideFrom(i + 1)))],
+  }));
+  if (ranked.length > shown.length)
+    rows.push(moreRow(defs.length + 1, ranked.length - shown.length, strings));
   return [
     {
       title,
       columns: [
-        { label: strings.scope, align: "left" },
-        ...defs.map((def) => ({ label: def.label[locale], align: "right" as const })),
+        { label: strings.scope, align: "left", narrow: "" },
+        ...defs.map((def, i) => ({
+          label: def.label[locale],
+          align: "right" as const,
+          narrow: hideFrom(i + 1),
+        })),
       ],
-      rows: scopes.map((scope) => ({
-        cells: [
-          { text: scopeName(scope), align: "left" as const, color: "#0f172a" },
-          ...defs.map((def) => cell(scope, def)),
-        ],
-      })),
+      rows,
     },
   ];
+}
+
+/** The class of column `index` (0-based): dropped on small screens past the first few. */
+function hideFrom(index: number): string {
+  return index >= NARROW_COLUMNS ? HIDE_NARROW : "";
+}
+
+/** The last row of a cut table: "… and N more on the dashboard". */
+function moreRow(
+  columns: number,
+  more: number,
+  strings: EmailStrings,
+): { readonly cells: readonly CellView[] } {
+  return {
+    cells: Array.from({ length: columns }, (_, i) => ({
+      text: i === 0 ? strings.moreRows(more) : "",
+      align: "left" as const,
+      color: "#64748b",
+      mark: "",
+      narrow: hideFrom(i),
+    })),
+  };
 }
 
 function tableView(table: NormalizedTable, locale: Locale, format: ValueFormatter): TableView {
@@ -619,27 +711,24 @@ function tableView(table: NormalizedTable, locale: Locale, format: ValueFormatte
       table.rows.every((row) => typeof row[i] === "number" || row[i] === null),
   );
   const shown = table.rows.slice(0, MAX_DETAIL_ROWS);
-  const rows = shown.map((row) => ({
+  const rows: { readonly cells: readonly CellView[] }[] = shown.map((row) => ({
     cells: columns.map((column, i) => ({
       text: cellText(row[i] ?? null, column.unit, format),
       align: numeric[i] ? ("right" as const) : ("left" as const),
       color: "#334155",
+      mark: "",
+      narrow: hideFrom(i),
     })),
   }));
   if (table.rows.length > shown.length) {
-    rows.push({
-      cells: columns.map((_, i) => ({
-        text: i === 0 ? STRINGS[locale].moreRows(table.rows.length - shown.length) : "",
-        align: "left" as const,
-        color: "#64748b",
-      })),
-    });
+    rows.push(moreRow(columns.length, table.rows.length - shown.length, STRINGS[locale]));
   }
   return {
     title: localize(table.title, locale),
     columns: columns.map((column, i) => ({
       label: columnLabel(column, locale),
       align: numeric[i] ? ("right" as const) : ("left" as const),
+      narrow: hideFrom(i),
     })),
     rows,
   };

@@ -136,7 +136,9 @@ export function renderText(model: EmailViewModel): string {
       tables: section.tables.map((table) => ({
         title: table.title,
         header: table.columns.map((c) => c.label).join(" | "),
-        lines: table.rows.map((row) => row.cells.map((c) => c.text).join(" | ")),
+        lines: table.rows.map((row) =>
+          row.cells.map((c) => (c.mark ? `${c.text} (${c.mark})` : c.text)).join(" | "),
+        ),
       })),
     })),
   };

@@ -1,6 +1,6 @@
 /**
  * Campaign joins of the day (`campaign_participants`): the users who joined any campaign on
- * the report day. It has no target; it is watched by its baseline band (kpi/baseline.ts), so
+ * the report day. It has no target; it is watched by its baseline band (kpi/baseline-band.ts), so
  * a campaign whose events stop carrying its id shows as a drop explained by that campaign.
  * One small query, `campaign_participants_day.sql`, over the `campaign_user_day` rollup.
  */

@@ -9,6 +9,8 @@
  * `order_day` rollups of the campaigns' windows once each, after bringing their days up to
  * date (a steady-state daily run builds only the day's partitions from raw data).
  */
+
+import { campaignIdProblem } from "../../contract/identifiers.ts";
 import {
   AOV_BASELINE_DAYS,
   type CampaignSnapshot,
@@ -27,7 +29,18 @@ import type { KpiModule, MetricValue, ModuleContext } from "../modules.ts";
 export interface CampaignSnapshots {
   readonly date: string;
   readonly snapshots: readonly CampaignSnapshot[];
+  /**
+   * Campaigns of the dimension whose id breaks the contract (written into the lake by
+   * another tool than `opspulse import`): left out, since their id would be a key.
+   */
+  readonly leftOut: readonly LeftOutCampaign[];
   readonly stats: readonly QueryStats[];
+}
+
+/** A campaign left out of the snapshots, and why. */
+export interface LeftOutCampaign {
+  readonly id: string;
+  readonly problem: string;
 }
 
 /**
@@ -47,8 +60,13 @@ export async function computeCampaignSnapshots(
     snapshot_date: date,
     final_date: addDays(date, -1),
   });
-  const campaigns = dimension.rows.map(campaignFromRow);
-  if (campaigns.length === 0) return { date, snapshots: [], stats: [dimension.stats] };
+  const leftOut: LeftOutCampaign[] = [];
+  const campaigns = dimension.rows.map(campaignFromRow).filter((campaign) => {
+    const problem = campaignIdProblem(campaign.id);
+    if (problem) leftOut.push({ id: campaign.id, problem });
+    return problem === undefined;
+  });
+  if (campaigns.length === 0) return { date, snapshots: [], leftOut, stats: [dimension.stats] };
 
   const window = campaignScanWindow(campaigns, date);
   const prepared = await queryOverRollups(
@@ -74,7 +92,12 @@ export async function computeCampaignSnapshots(
   const snapshots = campaigns
     .map((campaign) => campaignSnapshot(campaign, counts.get(campaign.id), window, settings))
     .sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0));
-  return { date, snapshots, stats: [dimension.stats, ...prepared.stats, result.stats] };
+  return {
+    date,
+    snapshots,
+    leftOut,
+    stats: [dimension.stats, ...prepared.stats, result.stats],
+  };
 }
 
 /**
@@ -115,7 +138,7 @@ export const campaignsModule: KpiModule = {
   periods: ["day"],
   reads: ["campaigns", "events", "orders"],
   async compute(context) {
-    const { snapshots, stats } = await computeCampaignSnapshots(context);
+    const { snapshots, leftOut, stats } = await computeCampaignSnapshots(context);
     const scoped: Record<string, Record<string, MetricValue>> = {};
     const scopeNames: Record<string, string> = {};
     for (const snapshot of snapshots) {
@@ -129,6 +152,7 @@ export const campaignsModule: KpiModule = {
       details: {
         campaigns: snapshots,
         ...(snapshots.length > 0 ? { campaign_snapshots: campaignsTable(snapshots) } : {}),
+        ...(leftOut.length > 0 ? { campaigns_left_out: leftOut } : {}),
       },
       stats,
     };

@@ -33,6 +33,11 @@ export function contentParams(period: Period): QueryParams {
     ? localDaysWindow(windows.reachCohort.start, windows.reachCohort.end, zone)
     : { fromUtc: bounds.fromUtc, toUtc: bounds.fromUtc };
   const monthFrom = localMidnightUtc(windows.monthStart, zone);
+  const previousMonth = localDaysWindow(
+    windows.previousMonthStart,
+    windows.previousMonthSameDay,
+    zone,
+  );
   const eventsFrom = new Date(Math.min(bounds.fromUtc.getTime(), reach.fromUtc.getTime()));
   // A reach window is 7 × 24 h, which can end an hour after the period in a DST week.
   const eventsTo = new Date(
@@ -52,6 +57,8 @@ export function contentParams(period: Period): QueryParams {
     reach_published_from: reach.fromUtc,
     reach_published_to: reach.toUtc,
     month_from: monthFrom,
+    previous_month_from: previousMonth.fromUtc,
+    previous_month_to: previousMonth.toUtc,
     published_from: publishedFrom,
     orders_dt_from: bounds.partitions[0] ?? "",
     orders_dt_to: bounds.partitions.at(-1) ?? "",

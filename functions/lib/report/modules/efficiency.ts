@@ -105,18 +105,19 @@ export const efficiencyModule: KpiModule = {
   id: "efficiency",
   periods: ["day", "week"],
   reads: ["events", "orders", "campaigns", "content"],
-  async compute({ engine, catalog, period, settings, now, computed }) {
+  async compute({ engine, catalog, period, settings, now, asOf = now, computed }) {
     const bounds = periodWindow(period);
-    const lookbackFrom = freshnessFrom(now);
+    // Freshness is measured as of `asOf` (a re-run: the period's scheduled run time).
+    const lookbackFrom = freshnessFrom(asOf);
     // The look-back (a week) up to the run's local day comes from the event_profile rollup,
     // whose days are wholly before the run; the run's local day so far is read raw.
-    const runDay = localDateOf(now, period.timeZone);
+    const runDay = localDateOf(asOf, period.timeZone);
     const rawLookbackFrom = new Date(
       Math.max(lookbackFrom.getTime(), localMidnightUtc(runDay, period.timeZone).getTime()),
     );
     const profiled = { from: localDateOf(lookbackFrom, period.timeZone), to: addDays(runDay, -1) };
     // The period's partitions and the raw look-back's, which are far apart in a backfill.
-    const lookback = partitionsFor(rawLookbackFrom, new Date(now.getTime() + 1));
+    const lookback = partitionsFor(rawLookbackFrom, new Date(asOf.getTime() + 1));
     const eventPartitions = [...new Set([...bounds.partitions, ...lookback])].sort();
     const prepared = await queryOverRollups(
       { engine, catalog, timeZone: period.timeZone, settings, now },
@@ -131,6 +132,7 @@ export const efficiencyModule: KpiModule = {
       profile_first_day: profiled.from,
       profile_last_day: profiled.to,
       raw_freshness_from: rawLookbackFrom,
+      freshness_to: asOf,
       run_time: now,
       event_types: KNOWN_EVENT_TYPES,
     });
@@ -158,7 +160,7 @@ export const efficiencyModule: KpiModule = {
         events,
         orders,
         costs: costsResult.rows,
-        now,
+        now: asOf,
         mau: computed?.mau?.value ?? null,
       },
       period,

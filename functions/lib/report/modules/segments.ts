@@ -15,7 +15,6 @@ import {
   summarizeLifecycle,
   summarizeRfm,
 } from "../../kpi/rfm.ts";
-import { SIGNUP_LOOKBACK_DAYS } from "../../kpi/user-kpis.ts";
 import { calendar, type IsoDate, type Period, partitionsFor } from "../../kpi/windows.ts";
 import type { QueryStats, Row } from "../../ports.ts";
 import type { CalendarParamRow, QueryParams } from "../../query/query-file.ts";
@@ -59,10 +58,11 @@ export function rfmParams(
   };
 }
 
-/** The rollup days `lifecycle_layers.sql` reads for a weekly period. */
+/** The rollup days `lifecycle_layers.sql` reads for a weekly period (and the user state). */
 export function lifecycleRollups(period: Period): RollupNeeds {
   const { current, eventsStart } = lifecycleWindows(period);
-  return { user_day: { from: eventsStart, to: current.end } };
+  const window = { from: eventsStart, to: current.end };
+  return { user_day: window, user_state: window };
 }
 
 /** The parameters of `lifecycle_layers.sql` for a weekly period. */
@@ -71,7 +71,7 @@ export function lifecycleParams(period: Period): QueryParams {
   return {
     events_first_day: eventsStart,
     events_last_day: current.end,
-    signup_lookback_days: SIGNUP_LOOKBACK_DAYS,
+    current_end: current.end,
     current_week_start: current.weekStart,
     current_month_start: current.monthStart,
     current_quarter_start: current.quarterStart,

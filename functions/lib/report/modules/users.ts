@@ -7,7 +7,6 @@
 import {
   CONVERSION_WINDOW_HOURS,
   LTV_WINDOW_HOURS,
-  SIGNUP_LOOKBACK_DAYS,
   USER_KPI_IDS,
   userKpiCountsFromRow,
   userKpis,
@@ -47,12 +46,21 @@ function ordersWindow(period: Period): { readonly fromUtc: Date; readonly toUtc:
   return { fromUtc, toUtc };
 }
 
-/** The local days of each rollup that `user_kpis.sql` reads for a period. */
+/**
+ * The local days of each rollup that `user_kpis.sql` reads for a period: `user_day` over
+ * the activity windows, `order_day` over the order windows, and the per-user state kept up
+ * to date with the `user_day` days back to `eventsStart` (a cold first run's state, or the
+ * state inlined on an engine without rollup storage, sees those days).
+ */
 export function userKpiRollups(period: Period): RollupNeeds {
   const windows = userKpiWindows(period);
   const orders = ordersWindow(period);
+  const activityStart =
+    [windows.mauStart, windows.periodStart, windows.privateCustomerStart].sort()[0] ??
+    windows.mauStart;
   return {
-    user_day: { from: windows.eventsStart, to: windows.periodEnd },
+    user_day: { from: activityStart, to: windows.periodEnd },
+    user_state: { from: windows.eventsStart, to: windows.periodEnd },
     order_day: localDaysOf(orders.fromUtc, orders.toUtc, period.timeZone),
   };
 }
@@ -67,11 +75,11 @@ export function userKpiParams(period: Period): QueryParams {
   return {
     events_first_day: rollups.user_day?.from ?? "",
     events_last_day: rollups.user_day?.to ?? "",
-    signup_lookback_days: SIGNUP_LOOKBACK_DAYS,
     period_start: windows.periodStart,
     period_end: windows.periodEnd,
     wau_start: windows.wauStart,
     mau_start: windows.mauStart,
+    private_customer_start: windows.privateCustomerStart,
     retention_d1_cohort: windows.retentionCohorts.d1,
     retention_d7_cohort: windows.retentionCohorts.d7,
     retention_d30_cohort: windows.retentionCohorts.d30,

@@ -1,0 +1,187 @@
+/**
+ * The per-user state of shared/kpi-spec.md ("Per-user state"): for every user, the first
+ * signup instant (and its report-zone local day) and the first active day — the facts that
+ * would otherwise need the lake's whole history. Cohorts, new users and the lifecycle "new"
+ * layer read it (`user_kpis.sql`, `lifecycle_layers.sql`), so a user who signs up again,
+ * however long after, is new once: on the day of their first signup ever recorded.
+ *
+ * It is a rollup of its own kind: one unpartitioned table `user_state` (one row per user,
+ * `<lake>/rollups/user_state/`), kept with the `user_day` rollup it is folded from:
+ *
+ * - **A day's build only updates it.** Whenever a run has brought `user_day` days up to
+ *   date, the days whose partition the state has not seen (by build id, in the state's
+ *   manifest) are folded in by `queries/rollup_user_state.sql`, which keeps the earlier of
+ *   each fact. A steady-state daily run folds one day and reads no raw data for it.
+ * - **Late data only moves facts earlier.** A late file rebuilds its `user_day` days (new
+ *   build ids), which are folded again: a minimum can only go down.
+ * - **A rebuild from scratch gives the same state.** With no state (or one of another zone
+ *   or definition), every stored `user_day` day is folded into an empty state: the minimum
+ *   over the same days.
+ * - **A re-run of a past day gives what its first run gave.** The facts are first
+ *   occurrences, so the state's answer for a day D (who first signed up on D-7, who was
+ *   active for the first time before D) does not change when later days are folded in;
+ *   only late data, or history older than the state had seen, can move it.
+ *
+ * The state covers the `user_day` days the lake's runs have built: the windows of the runs
+ * (each daily run adds its day; a cold first run the days its window reads, 60 to 97 back),
+ * so no run reads more raw history than it did before the state existed. To give a lake
+ * with older history its first signups from its first day, rebuild those days once:
+ * `opspulse rollup rebuild --from <first day> --to <yesterday> --only user_day`.
+ *
+ * An engine without rollup storage (rollups off, a run in another zone) reads `user_state`
+ * inlined as `queries/user_state_of_days.sql` over the `user_day` days its query reads:
+ * the same as a cold first run.
+ *
+ * Issues that extend the per-user facts (identity, performance) add columns here and in
+ * the two query files; a change of either query's text changes the definition hash and
+ * the next run rebuilds the state from scratch.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { type IsoDate, sameZone, zoneKey } from "../kpi/windows.ts";
+import type { QueryCatalog } from "../query/catalog.ts";
+import { bindParams, type QueryParams } from "../query/query-file.ts";
+import type { QueryStats } from "../query/result.ts";
+import type { RollupColumn } from "./schema.ts";
+import type { RollupStorage, StateManifest } from "./storage.ts";
+
+/** What a refresh of the state needs to know (refresh.ts passes it). */
+export interface UserStateContext {
+  readonly catalog: QueryCatalog;
+  readonly timeZone: string;
+  /** The time of the run, recorded in the manifest. */
+  readonly now: Date;
+  /** `definitionHash` of the `user_day` rollup: a change rebuilds the state too. */
+  readonly userDayDefinition: string;
+}
+
+/** The logical table of the state (`queries/_sources.yaml`). */
+export const USER_STATE = "user_state";
+/** The query that folds `user_day` days into the stored state. */
+export const USER_STATE_BUILD_QUERY = "rollup_user_state";
+/** The same facts from some `user_day` days alone (engines without rollup storage). */
+export const USER_STATE_INLINE_QUERY = "user_state_of_days";
+
+/** The state's columns, in the order the build query returns them. */
+export const USER_STATE_COLUMNS: readonly RollupColumn[] = [
+  { name: "user_id", type: "varchar", description: "The user." },
+  {
+    name: "first_signup_time",
+    type: "timestamp",
+    description: "event_time of the user's first signup event ever recorded (UTC); null: none.",
+  },
+  {
+    name: "first_signup_date",
+    type: "date",
+    description: "Report-zone local day of first_signup_time (the signup day); null: none.",
+  },
+  {
+    name: "first_active_date",
+    type: "date",
+    description: "First report-zone local day with a valid event of the user.",
+  },
+];
+
+/** What one refresh of the state did. */
+export interface UserStateRefresh {
+  /** The `user_day` days folded in (empty: the state was fresh). */
+  readonly folded: readonly IsoDate[];
+  /** Whether the state was rebuilt from scratch (none, or another zone or definition). */
+  readonly fromScratch: boolean;
+  readonly stats: readonly QueryStats[];
+}
+
+/** Folds tried when other runs keep replacing the state meanwhile. */
+const MAX_FOLD_ATTEMPTS = 5;
+
+/**
+ * Folds into the state every `user_day` day of `days` whose partition it has not seen
+ * (every stored day when it must be rebuilt from scratch). Call it after `user_day` is
+ * fresh over `days` (refresh.ts does). When another run replaced the state while this one
+ * folded (two runs starting together), this one folds its days again into that state, so
+ * that the state its query reads has seen every day of its window.
+ */
+export async function refreshUserState(
+  storage: RollupStorage,
+  context: UserStateContext,
+  days: readonly IsoDate[],
+): Promise<UserStateRefresh> {
+  const definition = userStateDefinition(context);
+  const stats: QueryStats[] = [];
+  for (let attempt = 0; attempt < MAX_FOLD_ATTEMPTS; attempt++) {
+    const stored = await storage.stateManifest(USER_STATE);
+    const keep =
+      stored !== undefined &&
+      sameZone(stored.timeZone, context.timeZone) &&
+      stored.definition === definition;
+    const candidates = keep ? days : await storage.days("user_day");
+    const manifests = await storage.manifests("user_day", candidates);
+    const base = keep ? stored.folded : {};
+    const toFold = manifests.filter((manifest) => base[manifest.localDate] !== manifest.buildId);
+    if (toFold.length === 0) {
+      // Another run may have written the state this engine's view was bound without.
+      await storage.ready?.(USER_STATE);
+      return { folded: [], fromScratch: false, stats };
+    }
+    const foldedDays = toFold.map((m) => m.localDate).sort();
+    const manifest: StateManifest = {
+      rollup: USER_STATE,
+      timeZone: context.timeZone,
+      definition,
+      folded: Object.fromEntries(
+        Object.entries({
+          ...base,
+          ...Object.fromEntries(toFold.map((m) => [m.localDate, m.buildId])),
+        }).sort(([x], [y]) => (x < y ? -1 : 1)),
+      ),
+      builtAt: context.now.toISOString(),
+      buildId: `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`,
+    };
+    const result = await storage.replaceState(
+      USER_STATE,
+      context.catalog.get(USER_STATE_BUILD_QUERY),
+      { ...foldParams(foldedDays), keep_stored: keep ? 1 : 0 },
+      manifest,
+      stored?.buildId,
+    );
+    stats.push(result.stats);
+    if (result.replaced) return { folded: foldedDays, fromScratch: !keep, stats };
+    // Another run replaced the state meanwhile: fold this run's days into that one.
+  }
+  throw new Error(
+    `The per-user state (${USER_STATE}) was replaced by other runs ${MAX_FOLD_ATTEMPTS} times while this run folded user_day into it: run the report again.`,
+  );
+}
+
+/** `user_state` as an inlined CTE: the facts of these `user_day` days alone. */
+export function inlineUserState(
+  catalog: QueryCatalog,
+  days: readonly IsoDate[],
+): { readonly name: string; readonly sql: string } {
+  const query = catalog.get(USER_STATE_INLINE_QUERY);
+  return { name: USER_STATE, sql: bindParams(query, foldParams(days)) };
+}
+
+function foldParams(days: readonly IsoDate[]): QueryParams {
+  return {
+    fold_first_day: days[0] ?? "",
+    fold_last_day: days.at(-1) ?? "",
+    fold_days: days,
+  };
+}
+
+/**
+ * What the state's rows depend on besides the data: the fold query's text and `user_day`'s
+ * definition (its query, zone and settings). A change rebuilds the state from scratch.
+ */
+function userStateDefinition(context: UserStateContext): string {
+  return createHash("sha256")
+    .update(
+      JSON.stringify({
+        fold: context.catalog.get(USER_STATE_BUILD_QUERY).sql,
+        userDay: context.userDayDefinition,
+        timeZone: zoneKey(context.timeZone),
+      }),
+    )
+    .digest("hex")
+    .slice(0, 16);
+}

@@ -1,0 +1,52 @@
+-- Per-user state rollup: each user's first signup instant (and its local day) and first
+-- active day, the facts of shared/kpi-spec.md that would otherwise need unbounded history.
+--
+-- Grain: one row per user ever seen in a folded day of `user_day`. The state is not
+-- partitioned: a build replaces it whole (functions/lib/rollups/user-state.ts). A build
+-- folds some local days of `user_day` into the stored state, keeping the earlier of each
+-- fact, so it only ever moves a fact earlier: folding a day again (rebuilt after late data)
+-- changes nothing but what the late data moved earlier, and folding every stored day into
+-- an empty state (a rebuild from scratch) gives the same state. The days a build folds are
+-- those of `user_day` built since the state last saw them, so a daily run folds one day.
+--
+-- @param fold_first_day varchar first local day folded, YYYY-MM-DD
+-- @param fold_last_day varchar last local day folded, YYYY-MM-DD
+-- @param fold_days varchar_list the local days folded (within that range)
+-- @param keep_stored integer 1: fold into the stored state; 0: into an empty one (from scratch)
+-- @partitions user_day :fold_first_day..:fold_last_day
+--
+-- Output columns:
+--   user_id             the user
+--   first_signup_time   the first signup event's event_time (UTC); null: never signed up
+--   first_signup_date   its report-zone local day; null: never signed up
+--   first_active_date   the first local day with a valid event
+
+with
+
+-- @include user_state_of_days
+
+stored_state as (
+  select
+    user_id,
+    first_signup_time,
+    first_signup_date,
+    first_active_date
+  from user_state
+  where :keep_stored = 1
+),
+
+final as (
+  select
+    user_id,
+    min(first_signup_time) as first_signup_time,
+    min(first_signup_date) as first_signup_date,
+    min(first_active_date) as first_active_date
+  from (
+    select * from stored_state
+    union all
+    select * from days_state
+  ) as facts
+  group by user_id
+)
+
+select * from final
