@@ -6,7 +6,7 @@
 import { relative, resolve } from "node:path";
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { loadConfig } from "../functions/lib/config/load.ts";
+import { loadDeploymentConfig } from "../functions/lib/config/load.ts";
 import { loadSources } from "../functions/lib/query/catalog.ts";
 import type { BundlingChoices } from "./constructs/report-functions.ts";
 import { REPO_ROOT, RUNTIME_FOLDERS } from "./handlers.ts";
@@ -39,7 +39,9 @@ export function buildApp(options: BuildAppOptions = {}): OpsPulseApp {
   });
   const settings = readSettings(app.node);
   // Relative to where synth runs (the repository root), so messages read as in `opspulse validate`.
-  const config = loadConfig(relative(process.cwd(), resolve(REPO_ROOT, settings.configDir)) || ".");
+  const config = loadDeploymentConfig(
+    relative(process.cwd(), resolve(REPO_ROOT, settings.configDir)) || ".",
+  );
   const sources = loadSources(resolve(REPO_ROOT, RUNTIME_FOLDERS.queries));
   const stack = new OpsPulseStack(app, STACK_NAME, {
     settings,

@@ -11,7 +11,10 @@ import type { ReportName } from "../functions/lib/config/schema.ts";
 import type { SourceDecl } from "../functions/lib/query/catalog.ts";
 import { AthenaWorkgroup } from "./constructs/athena.ts";
 import { LakeCatalog } from "./constructs/catalog.ts";
+import { ChatCommands } from "./constructs/chat-commands.ts";
+import { ChatSecrets } from "./constructs/chat-secrets.ts";
 import { DashboardDistribution } from "./constructs/dashboard-distribution.ts";
+import { DataWaitRechecks } from "./constructs/data-wait-rechecks.ts";
 import { deadLetterQueue } from "./constructs/dead-letters.ts";
 import { Lake } from "./constructs/lake.ts";
 import { Mail } from "./constructs/mail.ts";
@@ -50,6 +53,8 @@ export class OpsPulseStack extends Stack {
   readonly state: StateStore;
   readonly mail: Mail;
   readonly functions: ReportFunctions;
+  /** The chat command endpoint, when opspulse:chatSecretName is set. */
+  readonly chat?: ChatCommands;
   readonly schedules: ReportSchedules;
   readonly onCall: OnCallAlarms;
   /** The dashboard's CloudFront distribution, when a signing key is configured. */
@@ -115,6 +120,13 @@ export class OpsPulseStack extends Stack {
     });
     for (const fn of Object.values(this.functions.functions)) this.dashboard?.attach(fn);
 
+    // Each function reads the chat contact points' URLs and secrets it is configured with.
+    new ChatSecrets(this, "ChatSecrets", {
+      grantees: Object.values(this.functions.functions).flatMap((f) => (f.role ? [f.role] : [])),
+      contactPoints: config.contactPoints ?? [],
+      file: join(config.dir, "recipients.yaml"),
+    });
+
     this.schedules = new ReportSchedules(this, "Schedules", {
       deadLetters,
       runs: (Object.keys(REPORT_HANDLER) as ReportName[]).map((report) => ({
@@ -125,6 +137,12 @@ export class OpsPulseStack extends Stack {
         target: this.functions.functions[REPORT_HANDLER[report]],
         origin: `${join(config.dir, "schedules.yaml")}: schedules.${report}.cron`,
       })),
+    });
+
+    // Reports that wait for complete data re-invoke their function by one-time schedules.
+    new DataWaitRechecks(this, "Rechecks", {
+      functions: [this.functions.functions.scheduledReport, this.functions.functions.campaigns],
+      deadLetters,
     });
 
     this.onCall = new OnCallAlarms(this, "OnCall", {
@@ -138,6 +156,17 @@ export class OpsPulseStack extends Stack {
       dailyBytesScannedThreshold: settings.dailyBytesScannedAlarm,
       onCallEmail: settings.onCallEmail,
     });
+
+    if (settings.chatSecretName) {
+      this.chat = new ChatCommands(this, "Chat", {
+        state: this.state,
+        adhoc: this.functions.functions.adhocRun,
+        secretName: settings.chatSecretName,
+        access: config.chatCommands ?? { viewers: [], senders: [] },
+        timeZone: config.schedules.daily.timeZone,
+        ...(bundling ? { bundling } : {}),
+      });
+    }
 
     this.#outputs();
   }

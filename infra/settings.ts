@@ -23,6 +23,7 @@ export const CONTEXT_KEYS = {
   sesIdentity: "opspulse:sesIdentity",
   sesSandbox: "opspulse:sesSandbox",
   onCallEmail: "opspulse:onCallEmail",
+  chatSecretName: "opspulse:chatSecretName",
   dashboardPublicKey: "opspulse:dashboardPublicKey",
   dashboardLinkDays: "opspulse:dashboardLinkDays",
 } as const;
@@ -100,6 +101,13 @@ const settingsSchema = z
      */
     sesSandbox: flag.default(false),
     onCallEmail: optionalText.pipe(z.email("expected an email address").optional()),
+    /** The Secrets Manager secret of the chat apps; set, the stack adds the chat endpoint. */
+    chatSecretName: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "expected a Secrets Manager secret name")
+        .optional(),
+    ),
     /**
      * PEM public key of the dashboard's CloudFront key pair: with it, the dashboard is served
      * by CloudFront with signed links valid for `dashboardLinkDays` (without it: S3 links).

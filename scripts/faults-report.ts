@@ -23,6 +23,7 @@ export const END_MARKER = "<!-- faults:end -->";
 /** The order of the table's groups. */
 const AREAS = [
   "Duplicate triggers",
+  "Interrupted runs",
   "Engine failures",
   "Bad data",
   "Late data",

@@ -13,6 +13,7 @@ import {
   createScheduledHandler,
   type ScheduledHandlerOptions,
   tracedLambdaDeps,
+  tracedRechecks,
 } from "../lib/runtime/scheduled-handler.ts";
 
 /** The event is not the campaigns schedule's input; nothing was run. */
@@ -45,5 +46,6 @@ const observability = createObservability("opspulse-campaigns");
 /** The Lambda entry point: the environment is read on the first invocation, once. */
 export const handler = createCampaignsHandler({
   deps: tracedLambdaDeps(process.env, observability),
+  rechecks: tracedRechecks(process.env, observability),
   observability,
 });

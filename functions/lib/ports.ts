@@ -147,21 +147,47 @@ export interface Mailer {
   suppressed?(addresses: readonly string[]): Promise<readonly SuppressedRecipient[]>;
 }
 
-/** A record that one delivery happened, so that it happens once. */
+/**
+ * A record that one delivery happened, so that it happens once: first a claim
+ * (`state: "sending"`, owned by `runId` until `leaseUntil`), then the delivery
+ * (`state: "delivered"`, with the message id). A chat post can also end `unknown` (it timed
+ * out, and is not re-sent) or `rejected` (the platform refused its payload); both are final.
+ * See `functions/lib/delivery/claims.ts`.
+ */
 export interface DeliveryRecord {
   readonly idempotencyKey: string;
+  /** The run that owns the claim (and made the delivery). */
   readonly runId: string;
+  /** When the claim, or the delivery, was recorded (ISO 8601). */
   readonly deliveredAt: string;
+  readonly state?: "sending" | "delivered" | "unknown" | "rejected";
+  /** Until when the claim holds (ISO 8601): the owning run's deadline. */
+  readonly leaseUntil?: string;
   readonly messageId?: string;
   readonly [field: string]: unknown;
 }
 
 /**
- * Remembers deliveries. `claim` is create-if-absent (S3 `If-None-Match: *`, `O_EXCL`
- * locally): of many concurrent claims of one key exactly one returns true.
+ * Remembers deliveries, for any channel (email lists, on-call, chat contact points).
+ * `claim` is create-if-absent (S3 `If-None-Match: *`, `O_EXCL` locally): of many concurrent
+ * claims of one key exactly one returns true. Use it through `claimDelivery`
+ * (functions/lib/delivery/claims.ts), which adds leases and takeovers.
  */
 export interface DeliveryLog {
   claim(record: DeliveryRecord): Promise<boolean>;
+  /**
+   * Replaces `previous` — a claim past its lease, or whose owner is gone — with `record`,
+   * only if the stored record is still exactly `previous` (S3 `If-Match` on its ETag;
+   * locally an exclusive marker per replaced claim): of many concurrent takeovers of one
+   * claim exactly one returns true.
+   */
+  takeOver(record: DeliveryRecord, previous: DeliveryRecord): Promise<boolean>;
+  /**
+   * Whether the process that made a claim is known to be gone, so that its claim can be
+   * taken over before its lease ends. The local store records the claimant's process id
+   * and host; a store that cannot tell (S3) leaves this out.
+   */
+  ownerGone?(record: DeliveryRecord): Promise<boolean>;
   get(idempotencyKey: string): Promise<DeliveryRecord | undefined>;
   /** Records the outcome of a claimed delivery (message id, or failure to retry). */
   complete(record: DeliveryRecord): Promise<void>;
@@ -172,6 +198,11 @@ export interface DeliveryLog {
 /** Appends one JSON line per run. */
 export interface RunLog {
   append(entry: Readonly<Record<string, unknown>>): Promise<void>;
+  /**
+   * The entries appended since `from` at least (a store may return some older ones too), in
+   * order; for status commands (`opspulse alerts status`), never for a run's decisions.
+   */
+  since?(from: Date): Promise<Record<string, unknown>[]>;
 }
 
 /** Alert state per (metric, scope), with optimistic concurrency. */

@@ -11,6 +11,7 @@ import {
   createScheduledHandler,
   type ScheduledHandlerOptions,
   tracedLambdaDeps,
+  tracedRechecks,
 } from "../lib/runtime/scheduled-handler.ts";
 
 /** The event is not a schedule's input; nothing was run. */
@@ -43,5 +44,6 @@ const observability = createObservability("opspulse-scheduled-report");
 /** The Lambda entry point: the environment is read on the first invocation, once. */
 export const handler = createScheduledReportHandler({
   deps: tracedLambdaDeps(process.env, observability),
+  rechecks: tracedRechecks(process.env, observability),
   observability,
 });

@@ -77,6 +77,13 @@ export function writeAlertConfig(configDir: string, alerts: string): void {
       "  daily:",
       "    - name: managers",
       "      to: [ops-director@example.com]",
+      // Every scheduled report names an audience (a deployment must; see loadConfig).
+      "  weekly:",
+      "    - name: managers-weekly",
+      "      to: [ops-director@example.com]",
+      "  campaigns:",
+      "    - name: campaign-team",
+      "      to: [campaigns@example.com]",
       "on_call:",
       "  to: [oncall@example.com]",
       "",

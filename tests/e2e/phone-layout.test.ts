@@ -72,6 +72,7 @@ beforeAll(async () => {
 /** What the page measured about itself once laid out. */
 interface Layout {
   readonly pageWidth: number;
+  readonly tooWide: string[];
   readonly overflowing: string[];
   readonly brokenWords: string[];
   readonly cardWidths: number[];
@@ -112,9 +113,15 @@ document.getElementById("email").addEventListener("load", (event) => {
   const cardWidths = [...doc.querySelectorAll("table[style*='border-left:4px']")]
     .filter(visible).map((card) => Math.round(card.getBoundingClientRect().width));
   const shownNarrow = [...doc.querySelectorAll(".op-hide-narrow")].filter(visible).length;
+  // The innermost elements that reach past the viewport, to name what widens the page.
+  const tooWide = [...doc.body.querySelectorAll("*")]
+    .filter((el) => visible(el) && el.getBoundingClientRect().right > ${width} + 1)
+    .filter((el) => ![...el.children].some((child) => child.getBoundingClientRect().right > ${width} + 1))
+    .map((el) => el.tagName.toLowerCase() + ": " + el.textContent.trim().slice(0, 60))
+    .slice(0, 5);
   const out = document.createElement("pre");
   out.id = "layout";
-  out.textContent = JSON.stringify({ pageWidth: doc.documentElement.scrollWidth, overflowing, brokenWords, cardWidths, shownNarrow });
+  out.textContent = JSON.stringify({ pageWidth: doc.documentElement.scrollWidth, tooWide, overflowing, brokenWords, cardWidths, shownNarrow });
   document.body.append(out);
 });
 </script></body></html>`;
@@ -150,7 +157,7 @@ describe.skipIf(!chromiumAvailable)("report emails laid out by Chromium", () => 
       const html = emails.get(name) ?? "";
       expect(html.length, name).toBeGreaterThan(1000);
       const layout = await layoutOf(html, 390);
-      expect(layout.pageWidth, name).toBeLessThanOrEqual(390);
+      expect(layout.pageWidth, `${name}: ${layout.tooWide.join(" | ")}`).toBeLessThanOrEqual(390);
       expect(layout.overflowing, name).toEqual([]);
       expect(layout.brokenWords, name).toEqual([]);
       expect(layout.shownNarrow, name).toBe(0);

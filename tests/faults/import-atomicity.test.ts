@@ -10,10 +10,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
 import { importFile, listImportedFiles } from "../../functions/lib/lake/importer.ts";
-import { parseQueryFile } from "../../functions/lib/query/query-file.ts";
 import { runCli } from "../unit/cli/commands/capture.ts";
+import { countEventsWithPrefix } from "./support/event-count.ts";
 import { createLocalWorld, type LocalWorld } from "./support/local-world.ts";
 import { recordFault } from "./support/record.ts";
 
@@ -35,22 +34,6 @@ const rows = (prefix: string, n: number) =>
       event_type: "page_view",
     }),
   ).join("\n");
-
-async function countPrefix(lake: string, prefix: string): Promise<number> {
-  const engine = await createDuckDbEngine({ lakeDir: lake, threads: 1, rollups: false });
-  try {
-    const result = await engine.run(
-      parseQueryFile(
-        "count_prefix",
-        "-- @param prefix varchar ids\nselect count(*) as n from events where starts_with(event_id, :prefix)",
-      ),
-      { prefix },
-    );
-    return Number(result.rows[0]?.n);
-  } finally {
-    await engine.close();
-  }
-}
 
 describe("import outcomes are told truthfully", () => {
   it("--skip-invalid with no valid row exits non-zero and writes nothing", async () => {
@@ -94,12 +77,12 @@ describe("import outcomes are told truthfully", () => {
     expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(
       /was already imported into events/,
     );
-    expect(await countPrefix(lake, "twice-")).toBe(30);
+    expect(await countEventsWithPrefix(lake, "twice-")).toBe(30);
     recordFault({
       area: "Bad input",
       fault: "two imports of the same file into events at once",
       expected: "one appends, the other is refused as already imported; rows once",
-      observed: `${appended.length} appended, ${refused.length} refused ("already imported"); ${await countPrefix(lake, "twice-")} of 30 rows in the lake`,
+      observed: `${appended.length} appended, ${refused.length} refused ("already imported"); ${await countEventsWithPrefix(lake, "twice-")} of 30 rows in the lake`,
     });
   });
 
@@ -111,6 +94,6 @@ describe("import outcomes are told truthfully", () => {
     writeFileSync(file, `${rows("crash", 4)}\n`);
     const report = await importFile({ table: "events", file, lakeDir: lake });
     expect(report.rowsWritten).toBe(4);
-    expect(await countPrefix(lake, "crash-")).toBe(4);
+    expect(await countEventsWithPrefix(lake, "crash-")).toBe(4);
   });
 });

@@ -11,8 +11,8 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
-import { parseQueryFile } from "../../functions/lib/query/query-file.ts";
 import { runCli } from "../unit/cli/commands/capture.ts";
+import { countEventsWithPrefix } from "./support/event-count.ts";
 import { createLocalWorld, type LocalWorld } from "./support/local-world.ts";
 import { recordFault } from "./support/record.ts";
 
@@ -33,23 +33,6 @@ const event = (id: string, hour: number) =>
     event_type: "page_view",
     channel: "app",
   });
-
-/** Rows of `table` in `lake` whose id starts with `prefix`, read through the engine. */
-async function count(lake: string, prefix: string): Promise<number> {
-  const engine = await createDuckDbEngine({ lakeDir: lake, threads: 1, rollups: false });
-  try {
-    const result = await engine.run(
-      parseQueryFile(
-        "count_prefix",
-        "-- @param prefix varchar ids\nselect count(*) as n from events where starts_with(event_id, :prefix)",
-      ),
-      { prefix },
-    );
-    return Number(result.rows[0]?.n);
-  } finally {
-    await engine.close();
-  }
-}
 
 describe("unusual but fine inputs", () => {
   it("a JSON Lines file with a byte-order mark is imported, whatever its extension", async () => {
@@ -76,7 +59,7 @@ describe("unusual but fine inputs", () => {
     );
     const csvResult = await runCli(["import", "events", "--file", csv, "--lake", lake]);
     expect(csvResult.code, csvResult.stderr).toBe(0);
-    expect(await count(lake, "bom-")).toBe(7);
+    expect(await countEventsWithPrefix(lake, "bom-")).toBe(7);
     recordFault({
       area: "Bad input",
       fault: "JSON Lines with a byte-order mark as .jsonl, .json, .txt; CSV with one",
@@ -108,7 +91,7 @@ describe("unusual but fine inputs", () => {
     const imported = await runCli(["import", "events", "--file", file, "--lake", lake]);
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toMatch(/^appended 2 events rows/);
-    expect(await count(lake, "quote-")).toBe(2);
+    expect(await countEventsWithPrefix(lake, "quote-")).toBe(2);
 
     const run = await runCli([
       "run",
@@ -121,6 +104,7 @@ describe("unusual but fine inputs", () => {
       out,
       "--config",
       world.configDir,
+      "--send", // a past period: a manual run previews unless asked to send
       "--json",
     ]);
     expect(run.code, run.stderr).toBe(0);

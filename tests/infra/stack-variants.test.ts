@@ -165,7 +165,14 @@ describe("schedules from another config", () => {
       "  campaigns: { cron: '0 8 * * *', enabled: false }",
       "",
     ].join("\n"),
-    "recipients.yaml": "sender: Reports <kpi@reports.example.com>\n",
+    "recipients.yaml": [
+      "sender: Reports <kpi@reports.example.com>",
+      "reports:",
+      "  daily: [{ name: managers, to: [boss@example.com] }]",
+      "  weekly: [{ name: managers, to: [boss@example.com] }]",
+      "on_call: { to: [oncall@example.com] }",
+      "",
+    ].join("\n"),
   });
   const { template } = synthOpsPulse({
     context: { "opspulse:configDir": configDir, "opspulse:onCallEmail": "oncall@example.com" },

@@ -13,9 +13,11 @@ import {
   WHOLE_BUSINESS,
 } from "../../lib/kpi/alerts.ts";
 import { metric } from "../../lib/kpi/registry.ts";
-import type { Mailer } from "../../lib/ports.ts";
-import { EMPTY_VALUE, valueFormatter } from "../../lib/report/email/i18n.ts";
+import { targetFigures } from "../../lib/notify/target-figures.ts";
+import type { Clock, Mailer, RunLog } from "../../lib/ports.ts";
+import { valueFormatter } from "../../lib/report/email/i18n.ts";
 import { configuredRecipients, describeSuppressed } from "../../lib/runtime/mail-feedback.ts";
+import { describeWaits, periodWaits } from "../../lib/waiting/status.ts";
 import { UserError } from "../errors.ts";
 import { registerAlertAcks } from "./alert-acks.ts";
 import {
@@ -63,6 +65,9 @@ export function registerAlerts(program: Command): void {
         process.stdout.write(
           `${describeStatus(Object.values(state.records), version, opts.all, activeSilences(state, new Date()))}\n`,
         );
+        // Periods held for late data, and those sent after a wait, over the last two days.
+        const waits = await waitLines(runtime.deps);
+        if (waits.length > 0) process.stdout.write(`${waits.join("\n")}\n`);
         // Bounces and complaints: recipients SES now drops silently (SES mailer only).
         const feedback = await suppressedLines(runtime.deps);
         if (feedback.length > 0) process.stdout.write(`${feedback.join("\n")}\n`);
@@ -75,6 +80,21 @@ export function registerAlerts(program: Command): void {
 
   // `opspulse replay` too: the name the issue and the README use.
   for (const parent of [alerts, program]) registerReplay(parent);
+}
+
+/** How far back `alerts status` looks for waits: a wait lasts hours, not days. */
+const WAIT_LOOKBACK_MS = 2 * 86_400_000;
+
+async function waitLines(deps: {
+  readonly runLog: RunLog;
+  readonly clock: Clock;
+}): Promise<string[]> {
+  if (!deps.runLog.since) return [];
+  const from = new Date(deps.clock.now().getTime() - WAIT_LOOKBACK_MS);
+  const entries = await deps.runLog.since(from);
+  return describeWaits(
+    periodWaits(entries.filter((e) => String(e.at ?? "") >= from.toISOString())),
+  );
 }
 
 async function suppressedLines(deps: {
@@ -224,15 +244,8 @@ function describeNotification(
   const def = metric(n.metric);
   const name = n.scope === WHOLE_BUSINESS ? def.id : `${def.id} [${n.scope}]`;
   if (n.kind === "error") return `${name}: ${n.error ?? "error"}`;
-  const growth = def.targetBasis === "yoy_growth";
-  const shown = (value: number | null | undefined) =>
-    value === null || value === undefined
-      ? EMPTY_VALUE
-      : growth
-        ? format.signedPercent(value)
-        : format.value(def.unit, value);
-  const comparator = def.direction === "higher" ? "≥" : "≤";
-  return `${name} ${shown(n.measured ?? n.value)} vs ${comparator} ${shown(n.target)}${n.since ? ` (since ${n.since})` : ""}`;
+  const shown = targetFigures(def, format, n.measured ?? n.value, n.target);
+  return `${name} ${shown.measured} vs ${shown.comparator} ${shown.target}${n.since ? ` (since ${n.since})` : ""}`;
 }
 
 /** The human form of the alert state. */

@@ -107,6 +107,7 @@ export function registerBackfill(program: Command): void {
         ok: 0,
         dry_run: 0,
         skipped_already_delivered: 0,
+        waiting_for_data: 0,
         failed: 0,
       };
       const failures: string[] = [];

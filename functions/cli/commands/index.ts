@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { registerAlerts } from "./alerts.ts";
 import { registerBackfill } from "./backfill.ts";
+import { registerChat } from "./chat.ts";
 import { registerDashboard } from "./dashboard.ts";
 import { registerDemo } from "./demo.ts";
 import { registerExport } from "./export.ts";
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerGenerate(program);
   registerImport(program);
   registerInvoke(program);
+  registerChat(program);
   registerKpis(program);
   registerDashboard(program);
   registerExport(program);

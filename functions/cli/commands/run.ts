@@ -6,7 +6,9 @@ import { createFsSnapshotStore } from "../../lib/adapters/fs-store.ts";
 import { type OnCallDeps, runReportWithAlerts } from "../../lib/alerts/on-call.ts";
 import { loadAlertTemplate } from "../../lib/alerts/render.ts";
 import { createResvgRasterizer } from "../../lib/charts/raster.ts";
-import { ConfigError, loadConfig } from "../../lib/config/load.ts";
+import { type ChatChannel, createChatReportHook } from "../../lib/chat/channel.ts";
+import { ContactPointError } from "../../lib/chat/secrets.ts";
+import { ConfigError, loadConfig, loadDeploymentConfig } from "../../lib/config/load.ts";
 import { LOCALES } from "../../lib/config/schema.ts";
 import { createDashboardHook, type PublishedDashboard } from "../../lib/dashboard/publish.ts";
 import type { Locale } from "../../lib/kpi/registry.ts";
@@ -27,6 +29,7 @@ import {
   type RunReportSummary,
 } from "../../lib/report/run-report.ts";
 import { reportPeriodKey } from "../../lib/report/snapshot.ts";
+import { alertChannels, openRuntimeChat } from "../../lib/runtime/chat.ts";
 import { type AdapterFactories, type Adapters, createAdapters } from "../../lib/runtime/deps.ts";
 import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env.ts";
 import { localAdapterFactories } from "../../lib/runtime/local-adapters.ts";
@@ -34,6 +37,7 @@ import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR, DEFAULT_OUT_DIR } from "../defaul
 import { UserError } from "../errors.ts";
 import { assertLakeHasData, previewNotice, previewsByDefault } from "../run-guards.ts";
 import { describeStatusCounts } from "../status-counts.ts";
+import { runWaitingCommand, waitPolicyOption } from "./run-wait.ts";
 
 /** Folder options shared by run, backfill and demo (flags win over OPSPULSE_* variables). */
 export interface FolderOptions {
@@ -62,7 +66,7 @@ export interface ReportRuntime {
  */
 export async function openReportRuntime(folders: FolderOptions): Promise<ReportRuntime> {
   const { source, env } = reportEnv(folders);
-  const config = loadUserConfig(env.configDir);
+  const config = loadUserConfig(env.configDir, { deployment: true });
   let templates: ReturnType<typeof loadReportTemplates>;
   let alertTemplate: ReturnType<typeof loadAlertTemplate>;
   try {
@@ -73,6 +77,7 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
       throw new UserError(error.message, { cause: error });
     throw error;
   }
+  const chat = await openCliChat(config, source);
   const catalog = new QueryCatalog(env.queriesDir);
   const factories: AdapterFactories[] = [localAdapterFactories()];
   if (env.engine.kind === "athena" || env.store.kind === "s3" || env.mailer.kind === "ses") {
@@ -117,7 +122,9 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
             dashboard.last = published;
           },
         }),
+        ...(chat ? [createChatReportHook({ ...adapters, config }, chat)] : []),
       ],
+      ...optionalChannels(alertChannels({ ...adapters, config }, alertTemplate, chat)),
     },
     dashboard,
     env,
@@ -163,10 +170,33 @@ export function reportEnv(folders: FolderOptions): {
   return { source, env };
 }
 
-/** Loads config; an invalid one is a UserError naming the first problem. */
-export function loadUserConfig(dir: string): ReturnType<typeof loadConfig> {
+/** The chat channel of the config's contact points; a reference that fails is a UserError. */
+async function openCliChat(
+  config: ReturnType<typeof loadConfig>,
+  source: Record<string, string | undefined>,
+): Promise<ChatChannel | undefined> {
   try {
-    return loadConfig(dir);
+    return await openRuntimeChat(config, { env: source });
+  } catch (error) {
+    if (error instanceof ContactPointError) throw new UserError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+function optionalChannels<T>(channels: T | undefined): { channels?: T } {
+  return channels ? { channels } : {};
+}
+
+/**
+ * Loads config; an invalid one is a UserError naming the first problem. A `deployment`
+ * (what runs and delivers reports) must also name its audience (`loadDeploymentConfig`).
+ */
+export function loadUserConfig(
+  dir: string,
+  options: { readonly deployment?: boolean } = {},
+): ReturnType<typeof loadConfig> {
+  try {
+    return options.deployment ? loadDeploymentConfig(dir) : loadConfig(dir);
   } catch (error) {
     if (error instanceof ConfigError) {
       const more =
@@ -345,6 +375,9 @@ interface RunOptions extends FolderOptions {
   readonly allowIncomplete?: boolean;
   readonly check?: boolean;
   readonly json?: boolean;
+  readonly wait?: boolean;
+  readonly waitInterval?: string;
+  readonly waitDeadline?: string;
 }
 
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
@@ -415,6 +448,18 @@ export function registerRun(program: Command): void {
       "check the arguments, config and lake, print the period the run covers; run nothing",
     )
     .option("--json", "print the run summary as JSON")
+    .option(
+      "--wait",
+      "data incomplete? hold the report, re-check until complete, or send at the deadline",
+    )
+    .option(
+      "--wait-interval <duration>",
+      "with --wait: time between checks, e.g. 10s, 15m (default: config, else 15m)",
+    )
+    .option(
+      "--wait-deadline <duration>",
+      "with --wait: send anyway this long after the start, e.g. 2h (default: config, else 2h)",
+    )
     .action(async (reportName: string, opts: RunOptions) => {
       const report = reportArgument(reportName);
       const date = dateOption("--date", opts.date);
@@ -430,7 +475,7 @@ export function registerRun(program: Command): void {
       }
       if (opts.check) {
         const { env } = reportEnv(opts);
-        const config = loadUserConfig(env.configDir);
+        const config = loadUserConfig(env.configDir, { deployment: true });
         const period = periodContaining(
           periodKindOf(report),
           date,
@@ -447,6 +492,7 @@ export function registerRun(program: Command): void {
         );
         return;
       }
+      waitPolicyOption(opts, undefined); // flags checked before anything is opened
       const runtime = await openReportRuntime(opts);
       try {
         const period = periodOrUserError(() =>
@@ -460,17 +506,29 @@ export function registerRun(program: Command): void {
           assertLakeHasData(report, period, runtime.env.engine.lakeDir);
         const now = runtime.deps.clock.now();
         const preview = previewsByDefault(report, period, now, runIntent(opts, resend));
+        if (preview && opts.wait) {
+          throw new UserError(
+            `--wait holds a run that delivers, but ${previewNotice(report, period, now)}`,
+          );
+        }
         if (preview && !opts.json) process.stdout.write(`${previewNotice(report, period, now)}\n`);
         let summary: RunReportSummary;
         try {
-          summary = await runReportCommand(runtime, {
+          const request: RunReportRequest = {
             report,
             date,
             ...runRequestOptions(timeZone, opts),
             ...(opts.dryRun || preview ? { dryRun: true } : {}),
             ...(opts.to ? { to: opts.to } : {}),
             ...(resend ? { force: true } : {}),
-          });
+          };
+          const wait = waitPolicyOption(
+            opts,
+            runtime.deps.config.schedules[report].waitForCompleteData,
+          );
+          summary = wait
+            ? await runWaitingCommand(runtime, request, wait, process.stderr)
+            : await runReportCommand(runtime, request);
         } catch (error) {
           if (opts.json && error instanceof ReportRunError) {
             process.stdout.write(`${JSON.stringify(jsonSummary(error.summary), null, 2)}\n`);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ConfigError, loadConfig } from "../../lib/config/load.ts";
+import { ConfigError, loadDeploymentConfig } from "../../lib/config/load.ts";
 import { REPORT_NAMES } from "../../lib/config/schema.ts";
 import { DEFAULT_CONFIG_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
@@ -20,11 +20,11 @@ export function registerValidate(program: Command): void {
     .action((opts: { config?: string }) => {
       const dir = opts.config ?? process.env.OPSPULSE_CONFIG_DIR ?? DEFAULT_CONFIG_DIR;
       try {
-        const config = loadConfig(dir);
+        const config = loadDeploymentConfig(dir);
         const lists = REPORT_NAMES.flatMap((report) => config.recipients[report]);
         const schedules = REPORT_NAMES.filter((report) => config.schedules[report].enabled);
         process.stdout.write(
-          `${dir} is valid (version ${config.version}): ${Object.keys(config.targets).length} targets, ${schedules.length} schedules (${schedules.join(", ")}) in ${config.timeZone}, ${lists.length} recipient lists${config.onCall ? " and on-call" : ""}\n`,
+          `${dir} is valid (version ${config.version}): ${Object.keys(config.targets).length} targets, ${schedules.length} schedules (${schedules.join(", ")}) in ${config.timeZone}, ${lists.length} recipient lists${config.onCall ? " and on-call" : ""}${config.contactPoints ? `, ${config.contactPoints.length} chat contact points (${config.contactPoints.map((p) => `${p.name}: ${p.type}`).join(", ")})` : ""}\n`,
         );
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;

@@ -7,6 +7,7 @@
  * <out>/snapshots/<report>/<periodKey>/r001.json     one document per revision, never rewritten
  * <out>/snapshots/history/<report>.jsonl             one line per snapshot, append-only
  * <out>/deliveries/<idempotency key>.json            one record per delivery (exclusive create)
+ * <out>/deliveries/.takeovers/<key>.<claim hash>     one marker per claim taken over
  * <out>/runs/runs.jsonl                              one line per run
  * ```
  *
@@ -17,7 +18,7 @@
  * Files appear whole or not at all: each is written to a temporary name first, then
  * hard-linked (exclusive: fails when the name exists) or renamed into place.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   appendFile,
   link,
@@ -28,6 +29,7 @@ import {
   unlink,
   writeFile,
 } from "node:fs/promises";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import type {
   DeliveryLog,
@@ -131,23 +133,51 @@ export function createFsSnapshotStore(options: { readonly dir: string }): Snapsh
   };
 }
 
-/** Deliveries as one JSON file per idempotency key; `claim` is an exclusive create. */
+/**
+ * Deliveries as one JSON file per idempotency key; `claim` is an exclusive create. A claim
+ * records the claimant's process id and host (`owner`), so that a claim whose process is
+ * gone can be taken over at once ({@link DeliveryLog.ownerGone}); a takeover creates an
+ * exclusive marker per replaced claim in `.takeovers/`, so of two takers one wins.
+ */
 export function createFsDeliveryLog(options: { readonly dir: string }): DeliveryLog {
   const pathOf = (key: string) => join(options.dir, `${encodeURIComponent(key)}.json`);
   const serialize = (record: DeliveryRecord) => `${JSON.stringify(record, null, 2)}\n`;
+  const owned = (record: DeliveryRecord): DeliveryRecord => ({
+    ...record,
+    owner: { pid: process.pid, host: hostname() },
+  });
+  const get = async (key: string): Promise<DeliveryRecord | undefined> => {
+    try {
+      return JSON.parse(await readFile(pathOf(key), "utf8")) as DeliveryRecord;
+    } catch (error) {
+      if (isCode(error, "ENOENT")) return undefined;
+      throw error;
+    }
+  };
   return {
     async claim(record) {
       await mkdir(options.dir, { recursive: true });
-      return createExclusive(pathOf(record.idempotencyKey), serialize(record));
+      return createExclusive(pathOf(record.idempotencyKey), serialize(owned(record)));
     },
-    async get(key) {
-      try {
-        return JSON.parse(await readFile(pathOf(key), "utf8")) as DeliveryRecord;
-      } catch (error) {
-        if (isCode(error, "ENOENT")) return undefined;
-        throw error;
-      }
+    async takeOver(record, previous) {
+      const key = record.idempotencyKey;
+      const current = await get(key);
+      if (!current || serialize(current) !== serialize(previous)) return false;
+      const markers = join(options.dir, ".takeovers");
+      await mkdir(markers, { recursive: true });
+      const replaced = createHash("sha256").update(serialize(previous)).digest("hex").slice(0, 32);
+      // Kept, never removed: a slow taker that read the same claim must still lose.
+      const marker = join(markers, `${encodeURIComponent(key)}.${replaced}`);
+      if (!(await createExclusive(marker, record.runId))) return false;
+      await replace(pathOf(key), serialize(owned(record)));
+      return true;
     },
+    async ownerGone(record) {
+      const owner = record.owner as { pid?: unknown; host?: unknown } | undefined;
+      if (typeof owner?.pid !== "number" || owner.host !== hostname()) return false;
+      return !processAlive(owner.pid);
+    },
+    get,
     async complete(record) {
       await replace(pathOf(record.idempotencyKey), serialize(record));
     },
@@ -168,7 +198,31 @@ export function createFsRunLog(options: { readonly file: string }): RunLog {
       await mkdir(dirname(options.file), { recursive: true });
       await appendFile(options.file, `${JSON.stringify(entry)}\n`);
     },
+    // The whole file: a local run log is small, and its lines carry no common time field.
+    async since() {
+      let text: string;
+      try {
+        text = await readFile(options.file, "utf8");
+      } catch (error) {
+        if (isCode(error, "ENOENT")) return [];
+        throw error;
+      }
+      return text
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
   };
+}
+
+/** Whether a process of this host runs under `pid` (EPERM: it does, as another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return !isCode(error, "ESRCH");
+  }
 }
 
 /** Writes `content` to `path` only if nothing is there; false when something is. */

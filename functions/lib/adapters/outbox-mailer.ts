@@ -5,7 +5,6 @@
  * send (same MailComposer build), and is written last and whole: its presence means the
  * email was delivered.
  */
-import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -15,7 +14,7 @@ import {
   type SentEmail,
   systemClock,
 } from "../ports.ts";
-import { buildMime } from "../report/mime.ts";
+import { buildMime, deliveryMessageId } from "../report/mime.ts";
 import { createExclusive } from "./fs-store.ts";
 
 /** An outbox file already exists: a run id was reused for the same list. */
@@ -41,7 +40,7 @@ export function createOutboxMailer(options: OutboxMailerOptions): Mailer & {
   return {
     pathOf,
     async send(email: OutgoingEmail, context: { readonly runId: string }): Promise<SentEmail> {
-      const messageId = messageIdFor(email, context.runId);
+      const messageId = deliveryMessageId(email);
       const mime = await buildMime(email, messageId, clock.now());
       const emlPath = pathOf(context.runId, email.listName);
       await mkdir(join(options.dir, fileSafe(context.runId)), { recursive: true });
@@ -73,16 +72,6 @@ export function withInlineImages(email: OutgoingEmail): string {
     html = html.replaceAll(`cid:${attachment.cid}`, data);
   }
   return html;
-}
-
-/** A Message-ID unique to (run, list, key), in the sender's domain. */
-export function messageIdFor(email: OutgoingEmail, runId: string): string {
-  const domain = /@([^>\s]+)>?\s*$/.exec(email.from)?.[1] ?? "opspulse.invalid";
-  const digest = createHash("sha256")
-    .update(`${runId}\0${email.listName}\0${email.idempotencyKey}`)
-    .digest("hex")
-    .slice(0, 16);
-  return `<${fileSafe(runId)}.${fileSafe(email.listName)}.${digest}@${domain}>`;
 }
 
 /** A name safe as one path segment on every OS. */

@@ -190,16 +190,40 @@ export function createS3RunLog(options: S3StoreOptions): RunLog {
   return {
     async append(entry) {
       const at = clock.now();
-      const key = `runs/dt=${utcDate(at)}/${at.toISOString().replace(/[-:]/g, "")}-${randomUUID()}.json`;
+      const key = `runs/dt=${utcDate(at)}/${runStamp(at)}-${randomUUID()}.json`;
       await s3.create(key, `${JSON.stringify(entry)}\n`);
     },
+    // The objects of each UTC day from `from` to now, from `from`'s stamp on.
+    async since(from) {
+      const entries: Record<string, unknown>[] = [];
+      const today = utcDate(clock.now());
+      for (let day = utcDate(from); day <= today; day = nextUtcDate(day)) {
+        const keys = await s3.list(`runs/dt=${day}/`, `runs/dt=${day}/${runStamp(from)}`);
+        for (const key of keys) {
+          const text = await s3.get(key);
+          if (text) entries.push(JSON.parse(text) as Record<string, unknown>);
+        }
+      }
+      return entries;
+    },
   };
+}
+
+/** `20260303T001500.000Z`: the start of a run log object's name, sortable. */
+function runStamp(at: Date): string {
+  return at.toISOString().replace(/[-:]/g, "");
+}
+
+function nextUtcDate(day: string): string {
+  return utcDate(new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000));
 }
 
 /**
  * The delivery log: one object per idempotency key. `claim` is a conditional create
  * (`If-None-Match: *`): of many concurrent claims of one key, S3 lets exactly one through
- * and answers the others 412, which means "already claimed".
+ * and answers the others 412, which means "already claimed". `takeOver` of an expired
+ * claim is a conditional replace (`If-Match: <ETag>`). S3 cannot tell whether a claim's
+ * process is gone: a claim there holds until its lease ends.
  */
 export function createS3DeliveryLog(options: S3StoreOptions): DeliveryLog {
   const s3 = bucketAccess(options);
@@ -207,6 +231,19 @@ export function createS3DeliveryLog(options: S3StoreOptions): DeliveryLog {
   const serialize = (record: DeliveryRecord) => `${JSON.stringify(record, null, 2)}\n`;
   return {
     claim: (record) => s3.create(keyOf(record.idempotencyKey), serialize(record)),
+    /**
+     * A conditional replace: only when the object still holds `previous`, and with
+     * `If-Match` on the ETag it was read with, so that of two takers S3 lets one through
+     * (the other gets 412). A retried takeover that S3 applied meets its own body.
+     */
+    async takeOver(record, previous) {
+      const key = keyOf(record.idempotencyKey);
+      const current = await s3.getWithEtag(key);
+      if (!current) return false;
+      if (current.text === serialize(record)) return true;
+      if (current.text !== serialize(previous)) return false;
+      return s3.put(key, serialize(record), { IfMatch: current.etag });
+    },
     async get(idempotencyKey) {
       const text = await s3.get(keyOf(idempotencyKey));
       return text === undefined ? undefined : (JSON.parse(text) as DeliveryRecord);

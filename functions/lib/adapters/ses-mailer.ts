@@ -8,7 +8,6 @@
  * throttled send is retried a bounded number of times with backoff (a report is a handful
  * of emails, so waiting is cheaper than failing the run).
  */
-import { randomUUID } from "node:crypto";
 import {
   GetSuppressedDestinationCommand,
   type MessageTag,
@@ -23,7 +22,7 @@ import {
   type SuppressedRecipient,
   systemClock,
 } from "../ports.ts";
-import { buildMime } from "../report/mime.ts";
+import { buildMime, deliveryMessageId } from "../report/mime.ts";
 import {
   errorMessage,
   errorName,
@@ -99,7 +98,8 @@ export function createSesMailer(options: SesMailerOptions): Mailer {
 
   return {
     async send(email: OutgoingEmail, context: { readonly runId: string }): Promise<SentEmail> {
-      const rfcMessageId = `<${randomUUID()}@${domainOf(email.from)}>`;
+      // The same for every send of this delivery (see deliveryMessageId).
+      const rfcMessageId = deliveryMessageId(email);
       const raw = await buildMime(email, rfcMessageId, clock.now());
       const tags: MessageTag[] = [
         ...fixedTags,
@@ -240,10 +240,4 @@ function isQuotaExceeded(error: unknown): boolean {
 function tagValue(text: string): string {
   const value = text.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 255);
   return value || "_";
-}
-
-/** The domain of an address such as `Opspulse <reports@example.com>`, for the Message-ID. */
-function domainOf(address: string): string {
-  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(address)?.[1];
-  return domain ?? "opspulse.invalid";
 }

@@ -6,7 +6,15 @@
  */
 import { type AlertState, parseAlertState } from "../kpi/alerts.ts";
 import type { AlertStateStore } from "../ports.ts";
-import { AlertStateConflictError } from "./on-call.ts";
+
+/**
+ * The alert state kept changing under a run or command; nothing was sent. It lives here, not
+ * in the on-call use case, so that light callers (the chat command endpoint) can use the
+ * compare-and-swap without bundling the report renderer.
+ */
+export class AlertStateConflictError extends Error {
+  override name = "AlertStateConflictError";
+}
 
 /**
  * Applies `change` to the stored alert state and saves it with the version it read; on a

@@ -17,10 +17,15 @@ import {
   completenessSlices,
   DEFAULT_COMPLETENESS_RULES,
   judgeCompleteness,
+  judgeWindowPartitions,
+  type PartitionRecords,
   type SliceFact,
+  type WindowTargets,
+  windowPartitionReads,
 } from "../kpi/completeness.ts";
+import { type FactTable, partitionsOf, type TableDays } from "../kpi/read-windows.ts";
 import type { Locale } from "../kpi/registry.ts";
-import { type Period, periodWindow } from "../kpi/windows.ts";
+import { type IsoDate, localDateOf, type Period, periodWindow } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats, Row } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { valueFormatter } from "../report/email/i18n.ts";
@@ -85,10 +90,130 @@ export async function checkCompleteness(
   };
 }
 
+export const WINDOW_PARTITIONS_QUERY = "partition_records";
+
+/**
+ * The partitions before the period that the metrics' windows cover, per checked table,
+ * with the metrics reading each (the period's own partitions are the slices' business).
+ */
+export function windowTargets(
+  reads: Readonly<Record<string, TableDays>>,
+  period: Period,
+  rules: Pick<CompletenessRules, "tables">,
+): WindowTargets {
+  const own = new Set(periodWindow(period).partitions);
+  const targets: Record<string, Record<IsoDate, string[]>> = {};
+  for (const [metricId, days] of Object.entries(reads)) {
+    const partitions = partitionsOf(days, period.timeZone);
+    for (const table of Object.keys(partitions) as FactTable[]) {
+      if (!rules.tables.includes(table)) continue;
+      for (const dt of partitions[table]) {
+        if (own.has(dt) || dt > period.end) continue;
+        const byDt = targets[table] ?? {};
+        targets[table] = byDt;
+        byDt[dt] = [...(byDt[dt] ?? []), metricId];
+      }
+    }
+  }
+  return targets;
+}
+
+type PartitionReads = ReturnType<typeof windowPartitionReads>;
+
+/**
+ * The reads without the partitions before each table's first one, when the engine's rollup
+ * storage can list them (the listing the profiles' refresh makes anyway): a 372-day window
+ * over a lake of 40 days then reads 40 days of profiles, not 400. Without storage (rollups
+ * inlined) the reads are kept whole.
+ */
+async function sinceLakeBegan(
+  engine: QueryEngine,
+  reads: PartitionReads,
+  timeZone: string,
+): Promise<PartitionReads> {
+  const storage = engine.rollups;
+  if (!storage) return reads;
+  const trimmed: Record<string, { dts: IsoDate[]; days: IsoDate[] }> = {};
+  for (const [table, { dts, days }] of Object.entries(reads)) {
+    const fingerprints = await storage.fingerprints(table, dts);
+    const first = dts.find((dt) => (fingerprints[dt] ?? "") !== "");
+    if (first === undefined) continue;
+    // The first local day holding any of that partition's hours.
+    const firstDay = localDateOf(new Date(`${first}T00:00:00Z`), timeZone);
+    trimmed[table] = {
+      dts: dts.filter((dt) => dt >= first),
+      days: days.filter((day) => day >= firstDay),
+    };
+  }
+  return trimmed;
+}
+
+/** The window check's issues, what it read and what that cost. */
+export interface WindowCheck {
+  readonly issues: readonly CompletenessIssue[];
+  readonly records: readonly PartitionRecords[];
+  readonly stats: QueryStats | null;
+  readonly builds: readonly QueryStats[];
+}
+
+/**
+ * Checks the partitions before the period inside the metrics' windows, whole: missing, or
+ * far thinner than the same weekday's trailing median (`judgeWindowPartitions`). The
+ * counts come from the profile rollups (`queries/partition_records.sql`), which their
+ * manifests keep fresh against the partitions' listing: a steady run reads no raw
+ * partition for it, and a deleted or changed partition rebuilds only the days it overlaps.
+ */
+export async function checkWindowPartitions(
+  engine: QueryEngine,
+  catalog: QueryCatalog,
+  period: Period,
+  now: Date,
+  targets: WindowTargets,
+  rules: CompletenessRules = DEFAULT_COMPLETENESS_RULES,
+): Promise<WindowCheck> {
+  if (Object.keys(targets).length === 0)
+    return { issues: [], records: [], stats: null, builds: [] };
+  const reads = await sinceLakeBegan(
+    engine,
+    windowPartitionReads(targets, rules.baselineWeeks, period.timeZone),
+    period.timeZone,
+  );
+  // A table without targets still needs a day and a partition for the query to be valid;
+  // the period's last day holds no target partition, and its counts are not judged.
+  const filler = { dts: [period.end], days: [period.end] };
+  const events = reads.events ?? filler;
+  const orders = reads.orders ?? filler;
+  const prepared = await queryOverRollups(
+    { engine, catalog, timeZone: period.timeZone, settings: NO_KPI_SETTINGS, now },
+    WINDOW_PARTITIONS_QUERY,
+    { event_profile: rollupDays(events.days), order_profile: rollupDays(orders.days) },
+  );
+  const result = await engine.run(prepared.query, {
+    event_days: events.days,
+    event_dts: events.dts,
+    order_days: orders.days,
+    order_dts: orders.dts,
+  });
+  const records = result.rows.map((row) => ({
+    table: String(row.table_name),
+    dt: String(row.dt),
+    records: Number(row.records ?? 0),
+  }));
+  return {
+    issues: judgeWindowPartitions(records, targets, rules),
+    records,
+    stats: result.stats,
+    builds: prepared.stats,
+  };
+}
+
 /**
  * The report use case's completeness gate: checks the period with the rules of
- * `config/alerts.yaml` (nothing when the gate is switched off there) and, when the data is
+ * `config/alerts.yaml` (nothing when the gate is switched off there), then every partition
+ * before it inside the windows its metrics read (`context.reads`), and, when the data is
  * incomplete, heads the managers' email with a notice naming table, partition and counts.
+ * Its result names every partition checked per table (`partitions`) and every one found
+ * missing or thin (`issues`, with the metrics a window partition makes incomplete).
  */
 export function createCompletenessGate(deps: {
   readonly engine: QueryEngine;
@@ -99,21 +224,37 @@ export function createCompletenessGate(deps: {
     async check(context) {
       const rules = (context.config.alerts ?? DEFAULT_ALERT_SETTINGS).completeness;
       if (!rules) return { issues: [] };
+      const engine = engineForZone(deps.engine, context.period.timeZone, context.config);
       const check = await checkCompleteness(
-        engineForZone(deps.engine, context.period.timeZone, context.config),
+        engine,
         deps.catalog,
         context.period,
         context.now,
         rules,
       );
-      const issues = check.complete ? [] : check.issues;
+      const targets = windowTargets(context.reads ?? {}, context.period, rules);
+      const windows = await checkWindowPartitions(
+        engine,
+        deps.catalog,
+        context.period,
+        context.now,
+        targets,
+        rules,
+      );
+      const issues = [...(check.complete ? [] : check.issues), ...windows.issues];
       const command = rerunCommand(context.request, context.period, context.config);
+      const partitions: Record<string, IsoDate[]> = {};
+      const periodPartitions = periodWindow(context.period).partitions;
+      for (const table of rules.tables) {
+        partitions[table] = [...Object.keys(targets[table] ?? {}), ...periodPartitions].sort();
+      }
       return {
         issues,
+        partitions,
         notices: issues.length > 0 ? [managerNotice(issues, command)] : [],
         checked: check.checked,
-        stats: check.stats ? [check.stats] : [],
-        builds: check.builds,
+        stats: [...(check.stats ? [check.stats] : []), ...(windows.stats ? [windows.stats] : [])],
+        builds: [...check.builds, ...windows.builds],
       };
     },
   };

@@ -4,6 +4,7 @@
  * each alert's streak (from the stored history) and driver, and delivered once per (run
  * period, audience, contact point) through the channels (`notify/ports.ts`).
  */
+import { runDeadline, type SettleWait } from "../delivery/claims.ts";
 import type { AlertNotification } from "../kpi/alerts.ts";
 import { trailingBreachStreak } from "../kpi/streak.ts";
 import { previousPeriod } from "../kpi/windows.ts";
@@ -36,6 +37,10 @@ export interface NotifyRunDeps {
   readonly mailer: Mailer;
   readonly deliveries: DeliveryLog;
   readonly clock: Clock;
+  /** The longest a run may take without a deadline in its request (its claims' lease). */
+  readonly maxRunMs?: number;
+  /** How long to wait for another run's claim to settle (default 20 s). */
+  readonly claimWait?: SettleWait;
   /** The compiled alert template; default: `templates/dist/alert.html`. */
   readonly alertTemplate?: CompiledTemplate;
   /**
@@ -52,6 +57,7 @@ export interface NotificationOutcome {
   readonly status:
     | "sent"
     | "already_delivered"
+    | "in_progress"
     | "failed"
     | "suppressed"
     | "off"
@@ -177,7 +183,11 @@ export async function deliverPlan(
         drivers,
         rerunCommand: command,
       });
-      outcomes.push(await deliverMessage(deps, channels, message, contact));
+      const deadline = runDeadline(context.now, {
+        deadline: context.request.deadline,
+        maxRunMs: deps.maxRunMs,
+      });
+      outcomes.push(await deliverMessage({ ...deps, deadline }, channels, message, contact));
     }
   }
   return outcomes;

@@ -26,6 +26,18 @@
  * nothing.
  */
 
+import {
+  chatContactPointsOf,
+  type FailureNoticeFacts,
+  failureNoticeMessage,
+} from "../chat/notify-channel.ts";
+import {
+  claimDelivery,
+  DeliveryInProgressError,
+  inProgressMessage,
+  leaseFor,
+  runDeadline,
+} from "../delivery/claims.ts";
 import { silenceRules } from "../kpi/alert-acks.ts";
 import {
   type AlertRules,
@@ -37,8 +49,9 @@ import {
   WHOLE_BUSINESS,
 } from "../kpi/alerts.ts";
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
+import type { Locale } from "../kpi/registry.ts";
 import { InvalidPeriodError, type Period, sameZone } from "../kpi/windows.ts";
-import type { MessageOutcome } from "../notify/deliver.ts";
+import { deliverMessage, type MessageOutcome } from "../notify/deliver.ts";
 import { planNotifications } from "../notify/policy.ts";
 import type { AlertStateStore, OutgoingEmail, QueryStats } from "../ports.ts";
 import {
@@ -52,6 +65,7 @@ import {
   rerunCommand,
   runReport,
 } from "../report/run-report.ts";
+import { AlertStateConflictError } from "./acks.ts";
 import { anomalyNotifications } from "./anomaly-notices.ts";
 import { createCompletenessGate } from "./completeness-check.ts";
 import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
@@ -74,11 +88,6 @@ export interface OnCallDeps extends RunReportDeps, NotifyRunDeps {
   readonly alertState: AlertStateStore;
   /** Attempts at saving the alert state against concurrent writers (default 20). */
   readonly stateAttempts?: number;
-}
-
-/** The alert state kept changing under this run; nothing was sent. */
-export class AlertStateConflictError extends Error {
-  override name = "AlertStateConflictError";
 }
 
 /**
@@ -176,12 +185,22 @@ async function alertAfterSnapshot(
     messages,
   });
   const failed = messages.filter((o): o is MessageOutcome => o.status === "failed");
-  if (failed.length > 0) {
+  // A chat contact point that failed never blocks the email: it is a warning of the run.
+  const failedEmails = failed.filter((o) => o.channel === "email");
+  if (failedEmails.length > 0) {
     throw new Error(
-      `${failed.length} alert message(s) failed to send (${failed.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
+      `${failedEmails.length} alert message(s) failed to send (${failedEmails.map((o) => `${o.key}: ${o.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
     );
   }
-  return { stats };
+  const held = messages.filter((o): o is MessageOutcome => o.status === "in_progress");
+  if (held.length > 0) throw new DeliveryInProgressError(held.map((o) => o.error).join("; "));
+  const failedChats = failed.filter((o) => o.channel !== "email");
+  return {
+    stats,
+    ...(failedChats.length > 0
+      ? { warnings: failedChats.map((o) => `chat ${o.key}: ${o.error ?? "failed"}`) }
+      : {}),
+  };
 }
 
 /**
@@ -230,35 +249,77 @@ export function observationsOf(
   ];
 }
 
-interface Delivery {
+/** One on-call message to deliver once (see {@link deliverOnce}). */
+export interface Delivery {
   readonly key: string;
   readonly kind: NotificationOutcome["kind"];
   readonly runId: string;
+  /** The run's deadline: the claim's lease. */
+  readonly deadline: Date;
   readonly listName: string;
   readonly to: readonly string[];
   readonly from: string;
   render(): Promise<RenderedAlert>;
 }
 
-/** Claim → render → send → record; a failure releases the claim for a later retry. */
-async function deliverOnce(deps: OnCallDeps, delivery: Delivery): Promise<NotificationOutcome> {
-  const { key, kind, runId } = delivery;
-  const claimed = await deps.deliveries.claim({
-    idempotencyKey: key,
-    runId,
-    deliveredAt: deps.clock.now().toISOString(),
-    state: "sending",
-    list: ON_CALL_LIST,
-    to: delivery.to,
+/**
+ * Sends on-call one notice of a run (`<on-call list>.<list>`, from the configured sender)
+ * exactly once, its claim leased until the run's deadline.
+ */
+export function deliverOnCallNotice(
+  deps: OnCallDeps,
+  request: Pick<RunReportRequest, "deadline">,
+  notice: Omit<Delivery, "deadline" | "listName" | "from"> & { readonly list: string },
+): Promise<NotificationOutcome> {
+  const { list, ...delivery } = notice;
+  return deliverOnce(deps, {
+    ...delivery,
+    deadline: runDeadline(deps.clock.now(), {
+      deadline: request.deadline,
+      maxRunMs: deps.maxRunMs,
+    }),
+    listName: `${ON_CALL_LIST}.${list}`,
+    from: deps.config.sender,
   });
-  if (!claimed) {
-    const record = await deps.deliveries.get(key);
+}
+
+/**
+ * Claim → render → send → record; a failure releases the claim for a later retry. A claim
+ * another run holds within its lease is `in_progress`; one past its lease is taken over
+ * (functions/lib/delivery/claims.ts). Other on-call notices (waiting for data, `waiting/`)
+ * go out through it too.
+ */
+export async function deliverOnce(
+  deps: OnCallDeps,
+  delivery: Delivery,
+): Promise<NotificationOutcome> {
+  const { key, kind, runId } = delivery;
+  const now = deps.clock.now();
+  const claim = await claimDelivery(
+    deps.deliveries,
+    {
+      idempotencyKey: key,
+      runId,
+      deliveredAt: now.toISOString(),
+      state: "sending",
+      leaseUntil: leaseFor(delivery.deadline, now),
+      list: ON_CALL_LIST,
+      to: delivery.to,
+    },
+    () => deps.clock.now(),
+    deps.claimWait,
+  );
+  if (claim.kind === "in_progress") {
+    return { key, kind, status: "in_progress", error: inProgressMessage(claim.record) };
+  }
+  if (claim.kind === "delivered") {
+    const { record } = claim;
     return {
       key,
       kind,
       status: "already_delivered",
-      ...(record?.messageId ? { messageId: record.messageId } : {}),
-      ...(typeof record?.location === "string" ? { location: record.location } : {}),
+      ...(record.messageId ? { messageId: record.messageId } : {}),
+      ...(typeof record.location === "string" ? { location: record.location } : {}),
     };
   }
   let subject: string | undefined;
@@ -319,37 +380,37 @@ async function sendFailureNotice(
   const stage = Object.keys(summary.timingsMs)
     .filter((name) => name !== "total")
     .at(-1);
+  // The notice's facts, the same for the email and the chat groups.
+  const facts = (locale: FailureNoticeFacts["locale"]): FailureNoticeFacts => ({
+    report: request.report,
+    periodKind: summary.period.kind,
+    periodKey,
+    runId: summary.runId,
+    error: summary.error ?? error.message,
+    ...(stage ? { stage } : {}),
+    locale,
+    rerunCommand: failedRunCommand(request, summary.period, deps),
+  });
   let outcome: NotificationOutcome;
   if (!onCall) {
     outcome = { key, kind: "failure", status: "no_on_call_list" };
   } else {
     try {
-      outcome = await deliverOnce(deps, {
+      outcome = await deliverOnCallNotice(deps, request, {
         key,
         kind: "failure",
         runId: summary.runId,
-        listName: `${ON_CALL_LIST}.failure`,
+        list: "failure",
         to: onCall.to,
-        from: deps.config.sender,
         render: async () =>
-          renderFailureNotice(
-            {
-              report: request.report,
-              periodKind: summary.period.kind,
-              periodKey,
-              runId: summary.runId,
-              error: summary.error ?? error.message,
-              ...(stage ? { stage } : {}),
-              locale: onCall.locale,
-              rerunCommand: failedRunCommand(request, summary.period, deps),
-            },
-            deps.alertTemplate ?? loadAlertTemplate(),
-          ),
+          renderFailureNotice(facts(onCall.locale), deps.alertTemplate ?? loadAlertTemplate()),
       });
     } catch (noticeError) {
       outcome = { key, kind: "failure", status: "failed", error: oneLine(noticeError) };
     }
   }
+  // On-call's chat groups get the notice too (failed runs page); never thrown either.
+  const chat = onCall ? await failureNoticeToChat(deps, key, onCall, facts(onCall.locale)) : [];
   try {
     await deps.runLog.append({
       type: "failure_notice",
@@ -358,11 +419,41 @@ async function sendFailureNotice(
       periodKey,
       error: summary.error ?? error.message,
       notice: outcome,
+      ...(chat.length > 0 ? { chat } : {}),
     });
   } catch {
     // The run log is what failed, most likely; the report's error is the one to surface.
   }
   return outcome;
+}
+
+/** Posts a failed run's notice to on-call's chat contact points, once each; never throws. */
+async function failureNoticeToChat(
+  deps: OnCallDeps,
+  key: string,
+  onCall: { readonly locale: Locale; readonly chat?: readonly string[] },
+  facts: FailureNoticeFacts,
+): Promise<MessageOutcome[]> {
+  const contacts = chatContactPointsOf(onCall, deps.config);
+  if (contacts.length === 0 || !deps.channels) return [];
+  const outcomes: MessageOutcome[] = [];
+  for (const contact of contacts) {
+    const message = failureNoticeMessage(key, { ...facts, locale: contact.locale });
+    try {
+      outcomes.push(await deliverMessage(deps, deps.channels, message, contact));
+    } catch (error) {
+      outcomes.push({
+        key,
+        audience: message.audience.id,
+        kind: "failure",
+        channel: contact.channel,
+        status: "failed",
+        items: [key],
+        error: oneLine(error),
+      });
+    }
+  }
+  return outcomes;
 }
 
 function failedRunCommand(request: RunReportRequest, period: Period, deps: OnCallDeps): string {

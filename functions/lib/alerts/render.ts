@@ -175,7 +175,12 @@ export function buildAlertModel(input: AlertEmailInput): AlertViewModel {
       facts: partitionFacts(n.issues, format),
       notes: [
         ...issues.map((text) => ({ text, ...NOTE_COLORS.warning })),
-        { text: strings.dataNotJudged, ...NOTE_COLORS.info },
+        {
+          text: n.issues.every((issue) => issue.scope === "window")
+            ? strings.dataNotJudgedWindow
+            : strings.dataNotJudged,
+          ...NOTE_COLORS.info,
+        },
       ],
       trend: null,
       breakdown: null,

@@ -79,6 +79,8 @@ export interface AlertStrings {
   readonly measures: Readonly<Record<Measure, string>>;
   readonly issue: (issue: CompletenessIssue, count: (n: number) => string) => string;
   readonly dataNotJudged: string;
+  /** For issues of partitions before the period only: which KPIs were not judged. */
+  readonly dataNotJudgedWindow: string;
   /** The notice at the top of the managers' email for an incomplete period. */
   readonly managerNotice: (issues: string, command: string) => string;
   readonly failureNoEmail: string;
@@ -157,16 +159,21 @@ const EN: AlertStrings = {
     const where = `${issue.table} dt=${issue.partition}`;
     const expected =
       issue.expectedRows === undefined ? "" : `, median of past weeks ${count(issue.expectedRows)}`;
+    const readBy = issue.readBy
+      ? ` (read by ${listed(issue.readBy, (n) => ` and ${n} more`)})`
+      : "";
     switch (issue.kind) {
       case "missing_partition":
-        return `${where} missing: 0 rows${expected}`;
+        return `${where} missing: 0 rows${expected}${readBy}`;
       case "thin_partition":
-        return `${where} thin: ${count(issue.rows)} rows${expected}`;
+        return `${where} thin: ${count(issue.rows)} rows${expected}${readBy}`;
       case "stale_data":
         return `${where} stale: newest record ${issue.newestTime ?? "none"}`;
     }
   },
   dataNotJudged: "No KPI of this period raised a breach alert: it was not judged.",
+  dataNotJudgedWindow:
+    "The KPIs whose windows read this partition were marked data incomplete and raised no breach alert; the others were judged as usual.",
   managerNotice: (issues, command) =>
     `Data incomplete: ${issues}. The KPIs marked "data incomplete" read this data: they may be understated and were not judged against their targets; on-call has been told. Re-run once the data has arrived: ${command}`,
   failureNoEmail:
@@ -246,16 +253,19 @@ const ZH: AlertStrings = {
     const where = `${issue.table} dt=${issue.partition}`;
     const expected =
       issue.expectedRows === undefined ? "" : `，前几周中位数 ${count(issue.expectedRows)}`;
+    const readBy = issue.readBy ? `（影响 ${listed(issue.readBy, (n) => ` 等另外 ${n} 项`)}）` : "";
     switch (issue.kind) {
       case "missing_partition":
-        return `${where} 缺失：0 行${expected}`;
+        return `${where} 缺失：0 行${expected}${readBy}`;
       case "thin_partition":
-        return `${where} 数据过少：${count(issue.rows)} 行${expected}`;
+        return `${where} 数据过少：${count(issue.rows)} 行${expected}${readBy}`;
       case "stale_data":
         return `${where} 数据滞后：最新记录 ${issue.newestTime ?? "无"}`;
     }
   },
   dataNotJudged: "本周期未作判定，因此没有任何指标触发未达标告警。",
+  dataNotJudgedWindow:
+    "窗口读取了该分区的指标已标为“数据不完整”，未触发未达标告警；其他指标照常评判。",
   managerNotice: (issues, command) =>
     `数据不完整：${issues}。标为“数据不完整”的指标读取了这些数据，可能偏低，未按目标评判；已通知值班人员。数据补齐后请重新运行：${command}`,
   failureNoEmail: "本周期未发送报告邮件。请排除原因后，用下方命令重新运行报告。",
@@ -265,6 +275,12 @@ const ZH: AlertStrings = {
 };
 
 export const ALERT_STRINGS: Readonly<Record<Locale, AlertStrings>> = { en: EN, "zh-CN": ZH };
+
+/** At most six metric ids, then how many more (`wau, mau, … and 4 more`). */
+function listed(ids: readonly string[], more: (n: number) => string): string {
+  const shown = ids.slice(0, 6).join(", ");
+  return ids.length > 6 ? `${shown}${more(ids.length - 6)}` : shown;
+}
 
 /** What people call a report: the campaigns report is daily, but not "the daily report". */
 export function reportTitleOf(

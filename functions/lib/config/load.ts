@@ -7,17 +7,21 @@
  * target (registry default unless overridden), the KPI settings, schedules, recipients,
  * and a version (hash of the files) that snapshots record.
  */
+
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type * as z from "zod";
 import { type AlertSettings, toAlertSettings } from "../alerts/config.ts";
+import type { ContactPointConfig } from "../chat/config.ts";
+import type { ChatCommandsConfig } from "../chatops/access.ts";
 import type { AnomalySettings } from "../kpi/anomaly.ts";
 import type { ResolvedTarget } from "../kpi/evaluate.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
 import type { KpiSettings } from "../report/modules.ts";
+import { DEFAULT_WAIT_POLICY, parseDuration, type WaitPolicy } from "../waiting/policy.ts";
 import { toAnomalySettings } from "./anomalies.ts";
 import {
   CONFIG_FILES,
@@ -35,6 +39,8 @@ export interface Schedule {
   readonly cron: string;
   readonly timeZone: string;
   readonly enabled: boolean;
+  /** Hold the scheduled run while its data is incomplete (see `waiting/policy.ts`). */
+  readonly waitForCompleteData?: WaitPolicy;
 }
 
 /** A named list of recipients and the language they read. */
@@ -42,6 +48,8 @@ export interface RecipientList {
   readonly name: string;
   readonly locale: Locale;
   readonly to: readonly string[];
+  /** Chat contact points (by name) that get this audience's messages too. */
+  readonly chat?: readonly string[];
 }
 
 /** The validated, resolved configuration of a deployment. */
@@ -66,6 +74,10 @@ export interface OpsConfig {
   readonly alerts?: AlertSettings;
   /** Baseline bands and the holiday/promotion calendar (`anomalies.yaml`). */
   readonly anomalies?: AnomalySettings;
+  /** Who may run chat commands (`chat_commands` of recipients.yaml). */
+  readonly chatCommands?: ChatCommandsConfig;
+  /** Chat and incident webhooks (`recipients.yaml` contact_points), by reference only. */
+  readonly contactPoints?: readonly ContactPointConfig[];
 }
 
 /** The config is invalid; `problems` holds one line per problem. */
@@ -85,18 +97,68 @@ export interface ConfigSource {
   readonly text: string | undefined;
 }
 
-/** Reads and validates the config folder; throws {@link ConfigError} listing every problem. */
+/**
+ * Reads and validates the config folder; throws {@link ConfigError} listing every problem.
+ * Absent files take their defaults: enough to compute KPIs (`opspulse kpis`, the bench),
+ * not to deliver them; a deployment loads with {@link loadDeploymentConfig}.
+ */
 export function loadConfig(dir: string): OpsConfig {
+  return parseConfig(readSources(dir), dir);
+}
+
+/**
+ * Loads a deployment's config folder: valid, and saying who gets what
+ * ({@link deploymentProblems}). `opspulse validate`, `opspulse run`, the Lambdas and
+ * `cdk synth` load with it, so a folder that names no audience never runs "ok" sending
+ * nothing.
+ */
+export function loadDeploymentConfig(dir: string): OpsConfig {
+  const sources = readSources(dir);
+  const config = parseConfig(sources, dir);
+  const problems = deploymentProblems(config, sources);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function readSources(dir: string): ConfigSource[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new ConfigError([
       `${dir}: no such config folder: pass --config DIR with targets.yaml, settings.yaml, schedules.yaml, recipients.yaml`,
     ]);
   }
-  const sources = Object.values(CONFIG_FILES).map(({ file }) => {
+  return Object.values(CONFIG_FILES).map(({ file }) => {
     const path = join(dir, file);
     return { file, text: existsSync(path) ? readFileSync(path, "utf8") : undefined };
   });
-  return parseConfig(sources, dir);
+}
+
+/**
+ * What a deployment's folder must say besides being valid: who gets each scheduled report
+ * (at least one recipient list per enabled schedule) and who is on call. Without them a
+ * run would compute, store and send nothing, and call that "ok". {@link parseConfig}
+ * leaves them optional (tests and `opspulse kpis` need no audience).
+ */
+export function deploymentProblems(config: OpsConfig, sources: readonly ConfigSource[]): string[] {
+  const file = CONFIG_FILES.recipients.file;
+  const path = join(config.dir, file);
+  if (sources.find((s) => s.file === file)?.text === undefined) {
+    return [
+      `${path}: missing: a deployment names its recipient lists (reports.daily, reports.weekly, reports.campaigns) and on_call in ${file}; copy config/${file} from the repository and set your addresses`,
+    ];
+  }
+  const problems: string[] = [];
+  for (const report of REPORT_NAMES) {
+    if (!config.schedules[report].enabled || config.recipients[report].length > 0) continue;
+    problems.push(
+      `${path}: reports.${report}: expected at least one recipient list for the scheduled ${report} report (or set schedules.${report}.enabled: false in schedules.yaml)`,
+    );
+  }
+  if (!config.onCall) {
+    problems.push(
+      `${path}: on_call: expected the on-call audience (to: [addresses]) that gets data alerts and failure notices`,
+    );
+  }
+  return problems;
 }
 
 /** The configuration with every file absent: the plan's defaults, no recipients. */
@@ -152,8 +214,10 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
     recipients: toRecipients(recipients),
     ...(recipients.on_call ? { onCall: recipients.on_call } : {}),
     ...(Object.keys(recipients.owners).length > 0 ? { owners: recipients.owners } : {}),
+    chatCommands: recipients.chat_commands,
     alerts: toAlertSettings(alerts, resolvedTargets.data_freshness_minutes?.value),
     anomalies: toAnomalySettings(anomalies),
+    ...(recipients.contact_points.length > 0 ? { contactPoints: recipients.contact_points } : {}),
   };
 }
 
@@ -171,6 +235,9 @@ export function configVersion(sources: readonly ConfigSource[]): string {
 function yamlReason(message: string): string {
   return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
 }
+
+/** Alias expansions a config file may use; far more means a billion-laughs document. */
+const MAX_ALIAS_COUNT = 100;
 
 interface ParsedFile<T> {
   readonly data?: T;
@@ -209,7 +276,18 @@ function parseFile<S extends z.ZodType>(
       }),
     };
   }
-  const raw = document?.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = document?.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    // yaml refuses a document whose aliases expand past the limit (an "alias bomb").
+    return {
+      lineOf,
+      problems: [
+        `${path}: (file): invalid YAML: ${yamlReason(error instanceof Error ? error.message : String(error))} (more than ${MAX_ALIAS_COUNT} alias expansions); write the values out instead of nesting aliases`,
+      ],
+    };
+  }
   const result = schema.safeParse(raw);
   if (result.success) return { data: result.data, raw, problems: [], lineOf };
   const problems: string[] = [];
@@ -386,9 +464,23 @@ function toSchedules(file: SchedulesFile): Record<ReportName, Schedule> {
       cron: schedule.cron,
       timeZone: schedule.time_zone ?? file.time_zone,
       enabled: schedule.enabled,
+      ...waitPolicyOf(schedule.wait_for_complete_data),
     };
   }
   return schedules;
+}
+
+function waitPolicyOf(wait: SchedulesFile["schedules"][ReportName]["wait_for_complete_data"]): {
+  waitForCompleteData?: WaitPolicy;
+} {
+  if (wait === undefined || wait === false) return {};
+  if (wait === true) return { waitForCompleteData: DEFAULT_WAIT_POLICY };
+  return {
+    waitForCompleteData: {
+      intervalMs: parseDuration(wait.recheck_every),
+      deadlineMs: parseDuration(wait.deadline),
+    },
+  };
 }
 
 function toRecipients(file: RecipientsFile): Record<ReportName, RecipientList[]> {

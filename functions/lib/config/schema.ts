@@ -8,8 +8,16 @@
  */
 import * as z from "zod";
 import { alertsFileSchema } from "../alerts/config.ts";
+import {
+  CHECK_CHAT_NAMES_ALWAYS,
+  chatListSchema,
+  checkChatNames,
+  contactPointsSchema,
+} from "../chat/config.ts";
+import { chatCommandsSchema } from "../chatops/access.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
+import { InvalidDurationError, parseDuration } from "../waiting/policy.ts";
 import { anomaliesFileSchema } from "./anomalies.ts";
 
 /** The scheduled reports. */
@@ -42,6 +50,11 @@ const CRON_RANGES: readonly (readonly [number, number])[] = [
 const cron = z.string().refine(isCron, {
   message:
     'expected a 5-field cron "minute hour day-of-month month day-of-week", e.g. "30 8 * * 1"',
+});
+
+/** A duration such as `10s`, `15m` or `2h`. */
+const duration = z.string().refine(isDuration, {
+  message: "expected a duration: a whole number and s, m or h, e.g. 15m or 2h",
 });
 
 /** An email address, optionally with a display name: `Ops Reports <reports@example.com>`. */
@@ -143,6 +156,26 @@ export const scheduleSchema = z
     /** Defaults to the file's `time_zone`. */
     time_zone: timeZone.optional(),
     enabled: z.boolean({ error: "expected true or false" }).default(true),
+    /**
+     * Hold the scheduled run while the period's data is incomplete: re-check every
+     * `recheck_every` (default 15m) until complete, or until `deadline` (default 2h) after
+     * the scheduled time, then send what there is. `true` takes both defaults.
+     */
+    wait_for_complete_data: z
+      .union([
+        z.boolean({ error: "expected true, false or { recheck_every, deadline }" }),
+        z
+          .object({
+            recheck_every: duration.default("15m"),
+            deadline: duration.default("2h"),
+          })
+          .strict()
+          .refine((wait) => !(durationMs(wait.deadline) < durationMs(wait.recheck_every)), {
+            path: ["deadline"],
+            message: "must not be shorter than recheck_every",
+          }),
+      ])
+      .optional(),
   })
   .strict();
 
@@ -188,6 +221,8 @@ export const recipientListSchema = z
         SES_MAX_RECIPIENTS,
         `expected at most ${SES_MAX_RECIPIENTS} addresses (SES sends one message to at most ${SES_MAX_RECIPIENTS} recipients): split the list in two`,
       ),
+    /** Chat contact points (names in `contact_points`) that this audience also gets. */
+    chat: chatListSchema.optional(),
   })
   .strict();
 
@@ -239,8 +274,13 @@ export const recipientsFileSchema = z
     on_call: recipientListSchema.omit({ name: true }).optional(),
     /** Each owner team's list, for its alert digest (alerts.yaml `severity`: notify). */
     owners: ownerListsSchema,
+    /** Who may run chat commands (functions/lib/chatops/access.ts): viewers and senders. */
+    chat_commands: chatCommandsSchema,
+    /** Chat and incident webhooks (functions/lib/chat/config.ts); audiences name them. */
+    contact_points: contactPointsSchema,
   })
-  .strict();
+  .strict()
+  .superRefine(checkChatNames, CHECK_CHAT_NAMES_ALWAYS);
 
 /** The config files, their schemas, in the order they are read and hashed. */
 export const CONFIG_FILES = {
@@ -281,4 +321,18 @@ function isCron(expression: string): boolean {
       return inRange(from) && inRange(to) && (step === undefined || Number(step) >= 1);
     });
   });
+}
+
+function isDuration(text: string): boolean {
+  return !Number.isNaN(durationMs(text));
+}
+
+/** The duration in milliseconds; NaN when it is not one (its own issue says so). */
+function durationMs(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    if (error instanceof InvalidDurationError) return Number.NaN;
+    throw error;
+  }
 }

@@ -95,7 +95,12 @@ export interface PeriodObservations {
   /** `2026-03-01`, `2026-W09`: keys of one report sort in time order. */
   readonly periodKey: string;
   readonly observations: readonly AlertObservation[];
-  /** Findings of the completeness gate; when any, no metric of the period is judged. */
+  /**
+   * Findings of the completeness gate; one data alert per table. When any concerns the
+   * period itself, no metric of the period is judged; a `window` issue (a partition before
+   * the period) leaves that to the metrics' own status (`data_incomplete` for those whose
+   * windows cover it).
+   */
   readonly dataIssues?: readonly CompletenessIssue[];
 }
 
@@ -230,7 +235,7 @@ export function stepAlerts(
   const suppressed: MetricNotification[] = [];
   const acknowledged: MetricNotification[] = [];
   const skipped: string[] = [];
-  const dataIncomplete = (input.dataIssues?.length ?? 0) > 0;
+  const dataIncomplete = (input.dataIssues ?? []).some((issue) => issue.scope !== "window");
 
   for (const table of [...new Set((input.dataIssues ?? []).map((i) => i.table))].sort()) {
     notifications.push({

@@ -77,6 +77,14 @@ export interface CompletenessIssue {
   readonly table: string;
   readonly partition: IsoDate;
   readonly kind: "missing_partition" | "thin_partition" | "stale_data";
+  /**
+   * `period` (or absent): a partition of the period itself, or its freshness: every metric
+   * reading the table is incomplete. `window`: a partition before the period inside the
+   * windows of some metrics (`readBy`): only those are incomplete.
+   */
+  readonly scope?: "period" | "window";
+  /** For a `window` issue: the metrics whose windows cover the partition. */
+  readonly readBy?: readonly string[];
   /** Rows found in the period's part of the partition. */
   readonly rows: number;
   /** Median of the same hours on the same weekday of the previous weeks. */
@@ -247,22 +255,12 @@ export function judgeCompleteness(
           issues.push({
             table,
             partition: current.dt,
-            kind: "missing_partition",
-            rows: 0,
-            ...(expected !== null ? { expectedRows: expected } : {}),
-            message:
-              expected !== null
-                ? `${where} is missing (0 rows; ${history}).`
-                : `${where} is missing (0 rows).`,
+            ...missingPartition(where, expected, history),
           });
         }
         continue;
       }
-      if (
-        expected !== null &&
-        expected >= rules.minBaselineRows &&
-        found.sliceRows < rules.minShareOfMedian * expected
-      ) {
+      if (expected !== null && isThin(found.sliceRows, expected, rules)) {
         issues.push({
           table,
           partition: current.dt,
@@ -296,6 +294,28 @@ export function judgeCompleteness(
   return { complete: issues.length === 0, issues, checked };
 }
 
+/** The missing-partition issue (0 rows), with the baseline's median when there is history. */
+function missingPartition(
+  where: string,
+  expected: number | null,
+  history: string,
+): Pick<CompletenessIssue, "kind" | "rows" | "expectedRows" | "message"> {
+  return {
+    kind: "missing_partition",
+    rows: 0,
+    ...(expected !== null ? { expectedRows: expected } : {}),
+    message:
+      expected !== null
+        ? `${where} is missing (0 rows; ${history}).`
+        : `${where} is missing (0 rows).`,
+  };
+}
+
+/** Whether `rows` is below the thin share of a baseline median large enough to judge. */
+function isThin(rows: number, expected: number, rules: CompletenessRules): boolean {
+  return expected >= rules.minBaselineRows && rows < rules.minShareOfMedian * expected;
+}
+
 function formatCount(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }
@@ -303,4 +323,108 @@ function formatCount(value: number): string {
 function formatMinutes(minutes: number): string {
   const whole = Math.round(minutes);
   return whole >= 60 ? `${Math.floor(whole / 60)} h ${whole % 60} min` : `${whole} min`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The partitions inside the metrics' windows, before the period
+
+/**
+ * The partitions before the period that the metrics' windows cover, per table, with the
+ * metrics reading each: what {@link judgeWindowPartitions} checks. Whole partitions: a
+ * partition is missing or thin as a whole, whichever part of it a window reads.
+ */
+export interface WindowTargets {
+  readonly [table: string]: Readonly<Record<IsoDate, readonly string[]>>;
+}
+
+/** Records per partition, as `queries/partition_records.sql` returns them. */
+export interface PartitionRecords {
+  readonly table: string;
+  readonly dt: IsoDate;
+  readonly records: number;
+}
+
+/**
+ * What the window check reads: for each table, every target partition and its baselines
+ * (the same weekday 1…`weeks` weeks earlier), and the local days of the profile rollups
+ * that hold them (all the days each partition overlaps in `timeZone`).
+ */
+export function windowPartitionReads(
+  targets: WindowTargets,
+  weeks: number,
+  timeZone: string,
+): Readonly<Record<string, { readonly dts: IsoDate[]; readonly days: IsoDate[] }>> {
+  const reads: Record<string, { dts: IsoDate[]; days: IsoDate[] }> = {};
+  for (const [table, byDt] of Object.entries(targets)) {
+    const dts = new Set<IsoDate>();
+    for (const dt of Object.keys(byDt)) {
+      for (let back = 0; back <= weeks; back++) dts.add(addDays(dt, -7 * back));
+    }
+    const days = new Set<IsoDate>();
+    for (const dt of dts) {
+      const start = Date.parse(`${dt}T00:00:00Z`);
+      days.add(localDateOf(new Date(start), timeZone));
+      days.add(localDateOf(new Date(start + DAY_MS - 1), timeZone));
+    }
+    reads[table] = { dts: [...dts].sort(), days: [...days].sort() };
+  }
+  return reads;
+}
+
+/**
+ * Judges the partitions before the period that the metrics' windows cover, from their
+ * record counts (a partition without a row holds none). Per table, a target partition is
+ * - missing when it holds no record while the table has data before it (a partition before
+ *   the lake's first one is not missing: the lake had not begun), for a required table, or
+ *   when its same-weekday median reaches `minBaselineRows` (an empty day of a table small
+ *   by nature, a few orders a day, is no evidence);
+ * - thin when it holds fewer than `minShareOfMedian` of the median of the same weekday's
+ *   1…`baselineWeeks` previous partitions (those holding records), once that median
+ *   reaches `minBaselineRows`.
+ * Issues are `window`-scoped and name the metrics reading the partition.
+ */
+export function judgeWindowPartitions(
+  records: readonly PartitionRecords[],
+  targets: WindowTargets,
+  rules: CompletenessRules = DEFAULT_COMPLETENESS_RULES,
+): CompletenessIssue[] {
+  const issues: CompletenessIssue[] = [];
+  for (const table of rules.tables) {
+    const byDt = targets[table];
+    if (!byDt) continue;
+    const count = new Map(
+      records.filter((r) => r.table === table).map((r) => [r.dt, r.records] as const),
+    );
+    const present = [...count].filter(([, n]) => n > 0).map(([dt]) => dt);
+    const first = present.sort()[0];
+    const required = rules.requiredTables.includes(table);
+    for (const [dt, readBy] of Object.entries(byDt).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const rows = count.get(dt) ?? 0;
+      const baseline: number[] = [];
+      for (let back = 1; back <= rules.baselineWeeks; back++) {
+        const n = count.get(addDays(dt, -7 * back)) ?? 0;
+        if (n > 0) baseline.push(n);
+      }
+      const expected = median(baseline);
+      const where = `${table}: partition dt=${dt} (read by ${readBy.join(", ")})`;
+      const history = `the ${baseline.length} previous same weekday(s) had a median of ${formatCount(expected ?? 0)}`;
+      const base = { table, partition: dt, scope: "window" as const, readBy };
+      if (rows === 0) {
+        const evidence = required || (expected ?? 0) >= rules.minBaselineRows;
+        if (first === undefined || dt < first || !evidence) continue;
+        issues.push({ ...base, ...missingPartition(where, expected, history) });
+        continue;
+      }
+      if (expected !== null && isThin(rows, expected, rules)) {
+        issues.push({
+          ...base,
+          kind: "thin_partition",
+          rows,
+          expectedRows: expected,
+          message: `${where} holds ${formatCount(rows)} rows, below ${Math.round(rules.minShareOfMedian * 100)} % of expected (${history}).`,
+        });
+      }
+    }
+  }
+  return issues;
 }

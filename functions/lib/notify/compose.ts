@@ -11,7 +11,7 @@ import { WHOLE_BUSINESS } from "../kpi/alerts.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { type Locale, metric as metricDef } from "../kpi/registry.ts";
 import type { Period } from "../kpi/windows.ts";
-import { EMPTY_VALUE, valueFormatter } from "../report/email/i18n.ts";
+import { valueFormatter } from "../report/email/i18n.ts";
 import type { PlannedMessage, RoutedNotice } from "./policy.ts";
 import type {
   MessageCommand,
@@ -20,6 +20,7 @@ import type {
   NoticeItem,
   NotificationMessage,
 } from "./ports.ts";
+import { targetFigures } from "./target-figures.ts";
 
 /** What every message of a run is composed with. */
 export interface ComposeContext {
@@ -231,17 +232,9 @@ function statusText(notice: RoutedNotice, kind: Period["kind"], strings: NotifyS
 }
 
 function figures(n: MetricNotification, locale: Locale, currency: string): string {
-  const def = metricDef(n.metric);
   const format = valueFormatter(locale, currency);
-  const growth = def.targetBasis === "yoy_growth";
-  const shown = (value: number | null | undefined) =>
-    value === null || value === undefined
-      ? EMPTY_VALUE
-      : growth
-        ? format.signedPercent(value)
-        : format.value(def.unit, value);
-  const comparator = def.direction === "higher" ? "≥" : "≤";
-  return NOTIFY_STRINGS[locale].vs(shown(n.measured ?? n.value), comparator, shown(n.target));
+  const shown = targetFigures(metricDef(n.metric), format, n.measured ?? n.value, n.target);
+  return NOTIFY_STRINGS[locale].vs(shown.measured, shown.comparator, shown.target);
 }
 
 function commands(

@@ -1,10 +1,20 @@
 /**
  * Delivers a run's notification messages exactly once per (run period, audience, contact
- * point): claim the key in the delivery log (create if absent), send through the contact
- * point's channel, record the receipt; a failed send releases the claim so that a re-run
- * retries it. A key another run claimed first is "already delivered".
+ * point): claim the key in the delivery log (create if absent, owned by the run until its
+ * deadline; functions/lib/delivery/claims.ts), send through the contact point's channel,
+ * record the receipt; a failed send releases the claim so that a re-run retries it. A key
+ * another run delivered is "already delivered"; one another run holds within its lease is
+ * "in_progress" (the run fails); one past its lease is taken over and sent.
  */
+import { chatContactPointsOf } from "../chat/notify-channel.ts";
 import type { OpsConfig } from "../config/load.ts";
+import {
+  claimDelivery,
+  DEFAULT_MAX_RUN_MS,
+  inProgressMessage,
+  leaseFor,
+  type SettleWait,
+} from "../delivery/claims.ts";
 import type { Clock, DeliveryLog } from "../ports.ts";
 import {
   type Audience,
@@ -20,7 +30,7 @@ export interface MessageOutcome {
   readonly audience: string;
   readonly kind: NotificationMessage["kind"];
   readonly channel: string;
-  readonly status: "sent" | "already_delivered" | "failed";
+  readonly status: "sent" | "already_delivered" | "in_progress" | "failed";
   /** The notifications the message carried (their keys). */
   readonly items: readonly string[];
   readonly subject?: string;
@@ -32,15 +42,27 @@ export interface MessageOutcome {
 /** Where an audience is reached: on-call's list, or its owner team's list (recipients.yaml). */
 export function contactPointsOf(
   audience: Audience,
-  config: Pick<OpsConfig, "onCall" | "owners">,
+  config: Pick<OpsConfig, "onCall" | "owners" | "contactPoints">,
 ): ContactPoint[] {
   const list = audience.kind === "on_call" ? config.onCall : config.owners?.[audience.owner];
-  return list ? [{ channel: "email", name: "email", locale: list.locale, to: list.to }] : [];
+  return list
+    ? [
+        { channel: "email", name: "email", locale: list.locale, to: list.to },
+        // The list's chat groups and incident webhooks (`chat:` in recipients.yaml).
+        ...chatContactPointsOf(list, config),
+      ]
+    : [];
 }
 
 /** Claims, sends and records one message to one contact point. */
 export async function deliverMessage(
-  deps: { readonly deliveries: DeliveryLog; readonly clock: Clock },
+  deps: {
+    readonly deliveries: DeliveryLog;
+    readonly clock: Clock;
+    /** The run's deadline: the lease of its claims (default: now + 15 minutes). */
+    readonly deadline?: Date;
+    readonly claimWait?: SettleWait;
+  },
   channels: readonly Channel[],
   message: NotificationMessage,
   contact: ContactPoint,
@@ -53,21 +75,32 @@ export async function deliverMessage(
     channel: contact.channel,
     items: message.items.map((i) => i.key),
   };
-  const claimed = await deps.deliveries.claim({
-    idempotencyKey: key,
-    runId: message.runId,
-    deliveredAt: deps.clock.now().toISOString(),
-    state: "sending",
-    list: message.audience.id,
-    to: contact.to ?? [],
-  });
-  if (!claimed) {
-    const record = await deps.deliveries.get(key);
+  const now = deps.clock.now();
+  const deadline = deps.deadline ?? new Date(now.getTime() + DEFAULT_MAX_RUN_MS);
+  const claim = await claimDelivery(
+    deps.deliveries,
+    {
+      idempotencyKey: key,
+      runId: message.runId,
+      deliveredAt: now.toISOString(),
+      state: "sending",
+      leaseUntil: leaseFor(deadline, now),
+      list: message.audience.id,
+      to: contact.to ?? [],
+    },
+    () => deps.clock.now(),
+    deps.claimWait,
+  );
+  if (claim.kind === "in_progress") {
+    return { ...base, status: "in_progress", error: inProgressMessage(claim.record) };
+  }
+  if (claim.kind === "delivered") {
+    const { record } = claim;
     return {
       ...base,
       status: "already_delivered",
-      ...(record?.messageId ? { messageId: record.messageId } : {}),
-      ...(typeof record?.location === "string" ? { location: record.location } : {}),
+      ...(record.messageId ? { messageId: record.messageId } : {}),
+      ...(typeof record.location === "string" ? { location: record.location } : {}),
     };
   }
   try {

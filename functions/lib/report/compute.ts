@@ -1,6 +1,7 @@
 /**
  * Runs the KPI modules of a period and merges what they return.
  */
+import type { TableDays } from "../kpi/read-windows.ts";
 import type { QueryStats } from "../ports.ts";
 import { ALL_MODULES } from "./modules/index.ts";
 import type { KpiModule, LakeTable, MetricValue, ModuleContext } from "./modules.ts";
@@ -15,6 +16,11 @@ export interface ComputedKpis {
    * module declared none.
    */
   readonly inputs: Readonly<Record<string, readonly LakeTable[]>>;
+  /**
+   * The local days of the fact tables each metric id reads (its module's `readWindows`);
+   * absent when the module declared none.
+   */
+  readonly windows: Readonly<Record<string, TableDays>>;
   readonly details: Readonly<Record<string, unknown>>;
   readonly stats: readonly QueryStats[];
 }
@@ -28,6 +34,7 @@ export async function computeKpis(
   const scoped: Record<string, Record<string, MetricValue>> = {};
   const scopeNames: Record<string, string> = {};
   const inputs: Record<string, readonly LakeTable[]> = {};
+  const windows: Record<string, TableDays> = {};
   const details: Record<string, unknown> = {};
   const stats: QueryStats[] = [];
   for (const module of modules) {
@@ -45,8 +52,19 @@ export async function computeKpis(
       ];
       for (const id of ids) inputs[id] = module.reads;
     }
+    const declared = module.readWindows?.(context.period);
+    if (declared) {
+      const ids = [
+        ...Object.keys(result.values),
+        ...Object.values(result.scoped ?? {}).flatMap((v) => Object.keys(v)),
+      ];
+      for (const id of ids) {
+        const days = declared.metrics?.[id] ?? declared.all;
+        if (days) windows[id] = days;
+      }
+    }
     Object.assign(details, result.details);
     stats.push(...result.stats);
   }
-  return { values, scoped, scopeNames, inputs, details, stats };
+  return { values, scoped, scopeNames, inputs, windows, details, stats };
 }

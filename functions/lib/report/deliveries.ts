@@ -1,40 +1,35 @@
 /**
  * Exactly-once delivery of a run's emails: each recipient list (or the `--to` address) has
  * an idempotency key per period; a run claims the key, sends, and records the delivery —
- * or releases the claim when the send fails, so that a re-run retries it. A claim never
- * confirmed stops the run instead of guessing.
+ * or releases the claim when the send fails, so that a re-run retries it. A claim has an
+ * owner (the run) and a lease (its deadline): another run's claim within its lease fails
+ * the run ("delivery in progress or interrupted"), one past it is taken over
+ * (functions/lib/delivery/claims.ts). A period's lists are delivered under one lock, by
+ * one run at a time, so that all of them carry one snapshot revision.
  */
+import { chatKey } from "../chat/config.ts";
 import type { OpsConfig, RecipientList } from "../config/load.ts";
-import type { Period } from "../kpi/windows.ts";
-import type { Clock, DeliveryLog, DeliveryRecord, Mailer } from "../ports.ts";
+import {
+  claimDelivery,
+  claimState,
+  DeliveryInProgressError,
+  inProgressMessage,
+  leaseFor,
+  type SettleWait,
+  settledRecord,
+  withDeliveryLock,
+} from "../delivery/claims.ts";
+import type { Clock, DeliveryLog, Mailer } from "../ports.ts";
 import type { RenderedEmail } from "./email/render.ts";
 import { type EmailSummary, oneLine } from "./run-record.ts";
-import { type ReportKind, type RunReportRequest, rerunCommand } from "./run-request.ts";
+import type { ReportKind, RunReportRequest } from "./run-request.ts";
 
 /**
- * A delivery claimed longer ago than this and never confirmed was lost mid-send (a crash
- * between the claim and the mailer's answer): a run lasts at most 15 minutes on Lambda.
+ * A delivering run with no one to deliver to: it would store a snapshot and send nothing,
+ * which must not pass for "ok" (`loadDeploymentConfig` refuses such a deployment up front).
  */
-export const UNCONFIRMED_CLAIM_MS = 30 * 60_000;
-
-/** Whether a delivery record is a claim whose send was never confirmed. */
-export function isUnconfirmedClaim(
-  record: { readonly state?: unknown; readonly deliveredAt: string } | undefined,
-  now: Date,
-): boolean {
-  return (
-    record?.state === "sending" &&
-    now.getTime() - Date.parse(record.deliveredAt) > UNCONFIRMED_CLAIM_MS
-  );
-}
-
-/**
- * A delivery was claimed but never confirmed, so whether the email went out is unknown.
- * The run stops (on-call gets its failure notice) rather than guess: a blind re-send could
- * duplicate the email, treating it as sent could lose it.
- */
-export class UnconfirmedDeliveryError extends Error {
-  override name = "UnconfirmedDeliveryError";
+export class NoRecipientsError extends Error {
+  override name = "NoRecipientsError";
 }
 
 /** A planned delivery: one recipient list (or the `--to` address) and its key. */
@@ -42,12 +37,13 @@ export interface PlannedDelivery {
   readonly list: RecipientList;
   readonly baseKey: string;
   readonly previous: { readonly location?: string; readonly messageId?: string } | undefined;
+  /** Chat contact points of the list whose summary card is not recorded complete yet. */
+  readonly chatPending?: readonly string[];
 }
 
-/** The deliveries a run owes, and the claims of earlier runs never confirmed. */
+/** The deliveries a run owes. */
 export interface DeliveryPlan {
   readonly planned: readonly PlannedDelivery[];
-  readonly unconfirmed: readonly DeliveryRecord[];
 }
 
 /**
@@ -78,22 +74,41 @@ function recipientLists(config: OpsConfig, request: RunReportRequest): Recipient
 }
 
 /**
- * Each list's key and its earlier delivery, read from the log only when the run delivers;
- * claims older than {@link UNCONFIRMED_CLAIM_MS} and never confirmed are listed apart.
+ * Each list's key and its earlier delivery, read from the log only when the run delivers.
+ * Another run's claim within its lease is waited for (`claimWait`), then fails the run
+ * ({@link DeliveryInProgressError}); a claim past its lease (or whose local process is
+ * gone) is owed again, and taken over when sending. A delivering run without a list fails
+ * ({@link NoRecipientsError}).
  */
 export async function planDeliveries(
-  deps: { readonly config: OpsConfig; readonly deliveries: DeliveryLog; readonly clock: Clock },
+  deps: {
+    readonly config: OpsConfig;
+    readonly deliveries: DeliveryLog;
+    readonly clock: Clock;
+    readonly claimWait?: SettleWait;
+  },
   request: RunReportRequest,
   periodKey: string,
   deliver: boolean,
 ): Promise<DeliveryPlan> {
   const planned: PlannedDelivery[] = [];
-  const unconfirmed: DeliveryRecord[] = [];
-  for (const list of recipientLists(deps.config, request)) {
+  const lists = recipientLists(deps.config, request);
+  if (deliver && lists.length === 0) {
+    throw new NoRecipientsError(
+      `no recipient list for the ${request.report} report: add one under reports.${request.report} in ${deps.config.dir}/recipients.yaml, or run with --to ADDRESS or --no-email`,
+    );
+  }
+  const now = () => deps.clock.now();
+  for (const list of lists) {
     const baseKey = deliveryKey(request.report, periodKey, list, request.to);
-    const record = deliver ? await deps.deliveries.get(baseKey) : undefined;
-    if (record && isUnconfirmedClaim(record, deps.clock.now())) unconfirmed.push(record);
+    const settled = deliver
+      ? await settledRecord(deps.deliveries, baseKey, now, deps.claimWait)
+      : undefined;
+    const record = settled && claimState(settled, now()) === "delivered" ? settled : undefined;
+    const chatPending =
+      deliver && !request.to ? await pendingChat(deps, baseKey, list.chat ?? []) : [];
     planned.push({
+      ...(chatPending.length > 0 ? { chatPending } : {}),
       list,
       baseKey,
       previous: record
@@ -104,20 +119,24 @@ export async function planDeliveries(
         : undefined,
     });
   }
-  return { planned, unconfirmed };
+  return { planned };
 }
 
-/** Stops the run when an earlier run's claim was never confirmed (see the error). */
-export function refuseUnconfirmedClaims(
-  plan: DeliveryPlan,
-  request: RunReportRequest,
-  period: Period,
-  config: OpsConfig,
-): void {
-  if (plan.unconfirmed.length === 0) return;
-  throw new UnconfirmedDeliveryError(
-    `${plan.unconfirmed.map((u) => `${u.idempotencyKey} (claimed by run ${u.runId} at ${u.deliveredAt})`).join(", ")} never confirmed its send: check the mail log (outbox or SES) for it, then, if it is missing, run ${rerunCommand(request, period, config)} --resend`,
-  );
+/**
+ * The contact points whose card of `baseKey` no run recorded complete (none, a released claim,
+ * or a claim whose lease ran out): a re-run posts them, even when the email went.
+ */
+async function pendingChat(
+  deps: { readonly deliveries: DeliveryLog; readonly clock: Clock },
+  baseKey: string,
+  contactPoints: readonly string[],
+): Promise<string[]> {
+  const pending: string[] = [];
+  for (const name of contactPoints) {
+    const record = await deps.deliveries.get(chatKey(baseKey, name));
+    if (!record || claimState(record, deps.clock.now()) === "expired") pending.push(name);
+  }
+  return pending;
 }
 
 /** The summary fields every email of a planned delivery has. */
@@ -152,11 +171,22 @@ export interface SendContext {
   readonly force: boolean;
   /** The stored snapshot's revision (a forced re-send is keyed by it). */
   readonly revision: number | null;
+  /** The run's deadline: the lease of its claims. */
+  readonly deadline: Date;
+  /** The period's delivery lock: `lock:report:<report>:<periodKey>`. */
+  readonly lockKey: string;
+}
+
+/** The delivery lock's key of a report's period. */
+export function deliveryLockKey(report: ReportKind, periodKey: string): string {
+  return `lock:report:${report}:${periodKey}`;
 }
 
 /**
- * Per email: claim its key, send, record the delivery; a failed send releases its claim
- * for a later retry. A key another run claimed first is "already delivered".
+ * Per email, under the period's delivery lock: claim its key (owner and lease), send,
+ * record the delivery; a failed send releases its claim for a later retry. A key another
+ * run delivered is "already delivered"; one another run holds within its lease is
+ * "in_progress"; one past its lease is taken over and sent (the same Message-ID).
  */
 export async function sendClaimed(
   deps: {
@@ -164,7 +194,25 @@ export async function sendClaimed(
     readonly mailer: Mailer;
     readonly clock: Clock;
     readonly config: OpsConfig;
+    readonly claimWait?: SettleWait;
   },
+  rendered: readonly RenderedDelivery[],
+  run: SendContext,
+): Promise<EmailSummary[]> {
+  const now = () => deps.clock.now();
+  const lock = {
+    idempotencyKey: run.lockKey,
+    runId: run.runId,
+    deliveredAt: now().toISOString(),
+    leaseUntil: leaseFor(run.deadline, now()),
+  };
+  return withDeliveryLock(deps.deliveries, lock, now, deps.claimWait ?? {}, () =>
+    sendEach(deps, rendered, run),
+  );
+}
+
+async function sendEach(
+  deps: Parameters<typeof sendClaimed>[0],
   rendered: readonly RenderedDelivery[],
   run: SendContext,
 ): Promise<EmailSummary[]> {
@@ -180,21 +228,32 @@ export async function sendClaimed(
       subject: email.subject,
       htmlBytes: Buffer.byteLength(email.html),
     };
-    const claimed = await deps.deliveries.claim({
-      idempotencyKey: key,
-      runId,
-      deliveredAt: deps.clock.now().toISOString(),
-      state: "sending",
-      list: planned.list.name,
-      to: planned.list.to,
-    });
-    if (!claimed) {
-      const record = await deps.deliveries.get(key);
+    const claimedAt = deps.clock.now();
+    const claim = await claimDelivery(
+      deps.deliveries,
+      {
+        idempotencyKey: key,
+        runId,
+        deliveredAt: claimedAt.toISOString(),
+        state: "sending",
+        leaseUntil: leaseFor(run.deadline, claimedAt),
+        list: planned.list.name,
+        to: planned.list.to,
+      },
+      () => deps.clock.now(),
+      deps.claimWait,
+    );
+    if (claim.kind === "in_progress") {
+      results.push({ ...summary, status: "in_progress", error: inProgressMessage(claim.record) });
+      continue;
+    }
+    if (claim.kind === "delivered") {
+      const { record } = claim;
       results.push({
         ...summary,
         status: "already_delivered",
-        ...(record?.messageId ? { messageId: record.messageId } : {}),
-        ...(typeof record?.location === "string" ? { location: record.location } : {}),
+        ...(record.messageId ? { messageId: record.messageId } : {}),
+        ...(typeof record.location === "string" ? { location: record.location } : {}),
       });
       continue;
     }
@@ -240,7 +299,8 @@ export async function sendClaimed(
 
 /**
  * The outcome of the sends: an error when any failed (their claims are released, so a
- * re-run retries them); "skipped" when another run had delivered every one.
+ * re-run retries them), or when another run holds a claim within its lease
+ * ({@link DeliveryInProgressError}); "skipped" when another run had delivered every one.
  */
 export function deliveryOutcome(
   delivered: readonly EmailSummary[],
@@ -251,6 +311,8 @@ export function deliveryOutcome(
       `${failed.length} of ${delivered.length} emails failed to send (${failed.map((e) => `${e.list}: ${e.error}`).join("; ")}); their claims were released, so re-running the report retries them.`,
     );
   }
+  const held = delivered.filter((e) => e.status === "in_progress");
+  if (held.length > 0) throw new DeliveryInProgressError(held.map((e) => e.error).join("; "));
   return delivered.length > 0 && delivered.every((e) => e.status === "already_delivered")
     ? "skipped_already_delivered"
     : "ok";

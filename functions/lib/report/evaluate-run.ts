@@ -5,6 +5,7 @@
 import type { OpsConfig } from "../config/load.ts";
 import { hasFullBaseline } from "../kpi/baseline.ts";
 import type { CampaignSnapshot } from "../kpi/campaigns.ts";
+import type { CompletenessIssue } from "../kpi/completeness.ts";
 import {
   type CampaignPace,
   type Comparison,
@@ -12,6 +13,7 @@ import {
   elapsedShareOfMonth,
   evaluate,
 } from "../kpi/evaluate.ts";
+import { incompleteTablesOf } from "../kpi/read-windows.ts";
 import { isMetricId, METRICS, type MetricDef, metric, metricForPeriod } from "../kpi/registry.ts";
 import type { MetricValue } from "../kpi/values.ts";
 import {
@@ -41,15 +43,16 @@ export interface StoredComparisons {
 
 /**
  * Status and deltas of every computed metric, report-wide and per scope, in registry order.
- * A metric whose module reads a table in `incomplete` (all of them, when the module declared
- * none) is `data_incomplete`.
+ * A metric is `data_incomplete` when its module reads a table with an issue of the period
+ * (every table, when the module declared none), or when a partition inside one of its own
+ * windows is missing or thin (`incompleteTablesOf`).
  */
 export function evaluateAll(
   computed: ComputedKpis,
   stored: StoredComparisons,
   period: Period,
   config: OpsConfig,
-  incomplete: ReadonlySet<string>,
+  issues: readonly CompletenessIssue[],
 ): EvaluatedRun {
   const monthShare = elapsedShareOfMonth(period.end);
   const previousMonthSameDay = periodContaining(
@@ -69,10 +72,8 @@ export function evaluateAll(
       (comparison) => !hasFullBaseline(def.id, periods[comparison], stored.lakeFirstDay),
     );
   };
-  const incompleteInputs = (id: string): string[] => {
-    const reads: readonly string[] = computed.inputs[id] ?? [...incomplete];
-    return reads.filter((table: string) => incomplete.has(table)).sort();
-  };
+  const incompleteInputs = (id: string): string[] =>
+    incompleteTablesOf(issues, computed.inputs[id], computed.windows[id], period.timeZone);
   const judge = (
     values: Readonly<Record<string, MetricValue>>,
     previousOf: (id: string) => number | null,

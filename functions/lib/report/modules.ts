@@ -7,6 +7,7 @@
  * metrics for the period, then evaluates, stores, renders and delivers.
  */
 import type { TableSpec } from "../contract/schema.ts";
+import type { ReadWindows } from "../kpi/read-windows.ts";
 import type { KpiSettings, MetricValue } from "../kpi/values.ts";
 import type { Period } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats } from "../ports.ts";
@@ -68,5 +69,12 @@ export interface KpiModule {
    * is taken to read every table (never judged on data the gate found incomplete).
    */
   readonly reads?: readonly LakeTable[];
+  /**
+   * The local days of the fact tables each metric reads (functions/lib/kpi/read-windows.ts):
+   * the completeness gate checks every partition inside them, and a missing or thin one
+   * makes only the metrics whose windows cover it "data incomplete". Without it, a module's
+   * metrics are taken to read the period's partitions only.
+   */
+  readWindows?(period: Period): ReadWindows;
   compute(context: ModuleContext): Promise<ModuleResult>;
 }

@@ -7,7 +7,8 @@
 import type { OpsConfig } from "../config/load.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
-import type { Period, UtcWindow } from "../kpi/windows.ts";
+import type { TableDays } from "../kpi/read-windows.ts";
+import type { IsoDate, Period, UtcWindow } from "../kpi/windows.ts";
 import type { QueryStats } from "../query/result.ts";
 import type { ComputedKpis } from "./compute.ts";
 import type { ReportLink, ReportNotice } from "./email/model.ts";
@@ -23,12 +24,25 @@ export interface CompletenessGateContext {
   readonly window: UtcWindow;
   readonly config: OpsConfig;
   readonly now: Date;
+  /**
+   * The local days of the fact tables each computed metric reads (its module's
+   * `readWindows`): the gate checks the partitions inside them too, not only the period's.
+   */
+  readonly reads?: Readonly<Record<string, TableDays>>;
 }
 
 /** What a completeness gate found: nothing wrong when `issues` is empty. */
 export interface CompletenessGateResult {
-  /** One per (table, partition, problem), naming the counts; empty: the data is complete. */
+  /**
+   * One per (table, partition, problem), naming the counts; empty: the data is complete.
+   * A `window` issue (a partition before the period) names the metrics it makes incomplete.
+   */
   readonly issues: readonly CompletenessIssue[];
+  /**
+   * Every partition checked, per table (the period's and those inside the metrics'
+   * windows): what a scheduler re-checks to learn whether the data is complete yet.
+   */
+  readonly partitions?: Readonly<Record<string, readonly IsoDate[]>>;
   /** Shown first in every email of the run (what is incomplete, what to do). */
   readonly notices?: readonly ReportNotice[];
   /** Every partition checked with its counts, for the run log. */

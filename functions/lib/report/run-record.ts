@@ -15,9 +15,14 @@ import type { CompletenessGateResult } from "./run-hooks.ts";
 import { newRunId, periodKindOf, type ReportKind, type RunReportRequest } from "./run-request.ts";
 import { type SnapshotReference, storedWindow } from "./snapshot.ts";
 
-export type RunOutcome = "ok" | "dry_run" | "skipped_already_delivered" | "failed";
+export type RunOutcome =
+  | "ok"
+  | "dry_run"
+  | "skipped_already_delivered"
+  | "waiting_for_data"
+  | "failed";
 
-export type EmailStatus = "sent" | "already_delivered" | "preview" | "failed";
+export type EmailStatus = "sent" | "already_delivered" | "in_progress" | "preview" | "failed";
 
 /** One email of the run. */
 export interface EmailSummary {

@@ -10,15 +10,21 @@
  * 2. compute   — the KPI modules run their queries (`computeKpis`)
  * 3. compare   — the stored snapshots of the previous period and of a year earlier
  * 4. gate      — the optional `completenessGate`: which tables' data for the period is
- *                missing, thin or stale; the metrics of modules that read one of them are
- *                "data incomplete" (shown, never judged) and the gate's notice heads the email
+ *                missing, thin or stale, and which partitions inside the windows the
+ *                metrics read are missing or thin; the metrics reading them are "data
+ *                incomplete" (shown, never judged) and the gate's notice heads the email;
+ *                a run that waits for complete data (`holdIfIncomplete`) stops here instead
  * 5. evaluate  — status and deltas per metric (pure, `kpi/evaluate.ts`); then each watched
  *                metric's baseline band (status `anomaly` outside it) and the drivers of
  *                what is anomalous or breaching (`anomalies.ts`)
  * 6. snapshot  — a new revision in the SnapshotStore (never in a dry run)
  * 7. hooks     — `afterSnapshot` extensions (alerts): may add notices to the email
  * 8. render    — every email, fully, before any is sent
- * 9. deliver   — per list: claim the idempotency key, send, record (or release on failure)
+ * 9. deliver   — under the period's delivery lock, per list: claim the idempotency key
+ *                (owner: the run; lease: its deadline), send, record (or release on
+ *                failure); another run's claim within its lease fails the run ("delivery in
+ *                progress or interrupted"), one past it is taken over
+ *                (functions/lib/delivery/claims.ts)
  *
  * Whatever happens, one line goes to the run log: the request, timings, queries with rows,
  * bytes and partitions, the gate's findings, snapshot revision, recipients, message ids and
@@ -26,6 +32,7 @@
  */
 import type { ChartRasterizer } from "../charts/raster.ts";
 import type { OpsConfig } from "../config/load.ts";
+import { runDeadline, type SettleWait } from "../delivery/claims.ts";
 import { firstFullLocalDay } from "../kpi/baseline.ts";
 import { countStatuses } from "../kpi/evaluate.ts";
 import { runAsOf } from "../kpi/run-time.ts";
@@ -57,11 +64,11 @@ import { type ComputedKpis, computeKpis } from "./compute.ts";
 import {
   alreadyDelivered,
   type DeliveryPlan,
+  deliveryLockKey,
   deliveryOutcome,
   deliverySummary,
   planDeliveries,
   type RenderedDelivery,
-  refuseUnconfirmedClaims,
   sendClaimed,
 } from "./deliveries.ts";
 import type { ReportLink, ReportNotice } from "./email/model.ts";
@@ -84,12 +91,7 @@ import {
   zonedKey,
 } from "./snapshot.ts";
 
-export {
-  deliveryKey,
-  isUnconfirmedClaim,
-  UNCONFIRMED_CLAIM_MS,
-  UnconfirmedDeliveryError,
-} from "./deliveries.ts";
+export { deliveryKey, NoRecipientsError } from "./deliveries.ts";
 export type {
   AfterSnapshotContext,
   AfterSnapshotHook,
@@ -146,6 +148,13 @@ export interface RunReportDeps {
    * the emails without charts and is recorded in the run's `warnings`.
    */
   readonly charts?: ChartRasterizer;
+  /**
+   * The longest a run may take when the request names no deadline: its delivery claims
+   * hold until its start plus this (default 15 minutes, a Lambda's maximum).
+   */
+  readonly maxRunMs?: number;
+  /** How long a run waits for another run's delivery claim to settle (default 20 s). */
+  readonly claimWait?: SettleWait;
 }
 
 /** The period of a run, its stored key and UTC window, and the deliveries it owes. */
@@ -172,17 +181,19 @@ export async function runReport(
   try {
     const plan = await run.stage("resolve", () => resolvePlan(deps, request, run, deliver));
     if (deliver && !request.force) {
-      refuseUnconfirmedClaims(plan, request, plan.period, deps.config);
-      if (plan.planned.length > 0 && plan.planned.every((p) => p.previous)) {
+      // A list's chat card not recorded complete (a platform was down) is still owed.
+      if (plan.planned.length > 0 && plan.planned.every((p) => p.previous && !p.chatPending)) {
         run.emails = plan.planned.map((p) => alreadyDelivered(p));
         return await run.finish("skipped_already_delivered");
       }
     }
     const computed = await run.stage("compute", () => computeModules(deps, request, plan, run));
     const stored = await run.stage("compare", () => loadComparisons(deps, request, plan));
-    const completeness = await checkCompleteness(deps, request, plan, run);
+    const completeness = await checkCompleteness(deps, request, plan, run, computed);
+    // Waiting for complete data: nothing is judged, stored or sent until it is (waiting/).
+    if (holdsForData(request, deliver, completeness)) return await run.finish("waiting_for_data");
     run.evaluated = await run.stage("evaluate", () =>
-      evaluateAll(computed, stored, plan.period, deps.config, incompleteTables(completeness)),
+      evaluateAll(computed, stored, plan.period, deps.config, completeness?.issues ?? []),
     );
     const drivers = await run.stage("anomalies", () =>
       anomalyStage(deps, request, plan, run, stored),
@@ -218,6 +229,11 @@ export async function runReport(
         runId: run.runId,
         force: request.force === true,
         revision: snapshot?.revision ?? null,
+        deadline: runDeadline(run.startedAt, {
+          deadline: request.deadline,
+          maxRunMs: deps.maxRunMs,
+        }),
+        lockKey: deliveryLockKey(request.report, plan.periodKey),
       }),
     );
     run.emails = [...delivered, ...skipped];
@@ -317,6 +333,7 @@ async function checkCompleteness(
   request: RunReportRequest,
   plan: RunPlan,
   run: RunRecord,
+  computed: ComputedKpis,
 ): Promise<CompletenessGateResult | undefined> {
   const gate = deps.completenessGate;
   if (!gate) return undefined;
@@ -329,6 +346,7 @@ async function checkCompleteness(
       window: plan.window,
       config: deps.config,
       now: run.startedAt,
+      reads: computed.windows,
     }),
   );
   run.completeness = completeness;
@@ -336,8 +354,12 @@ async function checkCompleteness(
   return completeness;
 }
 
-function incompleteTables(completeness: CompletenessGateResult | undefined): Set<string> {
-  return new Set((completeness?.issues ?? []).map((issue) => issue.table));
+function holdsForData(
+  request: RunReportRequest,
+  deliver: boolean,
+  completeness: CompletenessGateResult | undefined,
+): boolean {
+  return request.holdIfIncomplete === true && deliver && (completeness?.issues.length ?? 0) > 0;
 }
 
 /** Stage 6a: the snapshot document of the run, as it is (or would be) stored. */

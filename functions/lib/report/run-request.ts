@@ -43,8 +43,15 @@ export interface RunReportRequest {
   /**
    * When the run must have stopped (a Lambda's remaining time minus a margin, see
    * runtime/run-deadline.ts); its engine stops queries still running then. None: no limit.
+   * It is also the lease of the run's delivery claims (without it: the run's start plus
+   * `RunReportDeps.maxRunMs`).
    */
   readonly deadline?: Date;
+  /**
+   * Wait for complete data (`waiting/`): when the completeness gate finds the period's data
+   * incomplete, stop before anything is judged, stored or sent (outcome `waiting_for_data`).
+   */
+  readonly holdIfIncomplete?: boolean;
 }
 
 /** The command that re-runs `request` for `period` (shown in emails and alerts). */

@@ -252,14 +252,7 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
             }),
           );
         }
-        await s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: manifestKey,
-            Body: `${JSON.stringify(manifest, null, 2)}\n`,
-            ContentType: "application/json",
-          }),
-        );
+        await putManifest(s3, bucket, manifestKey, manifest);
         return { stats: result.stats, replaced: true };
       } finally {
         await remove(staged.map((object) => object.key));
@@ -321,14 +314,7 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
               }),
             );
           }
-          await s3.send(
-            new PutObjectCommand({
-              Bucket: bucket,
-              Key: manifestKey,
-              Body: `${JSON.stringify(manifest, null, 2)}\n`,
-              ContentType: "application/json",
-            }),
-          );
+          await putManifest(s3, bucket, manifestKey, manifest);
         }
         return result.stats;
       } finally {
@@ -367,6 +353,23 @@ export function withAthenaRollups(
  * The first `dt` partition of the raw tables in the S3 lake: S3 lists keys in order, so
  * the first common prefix of each table's folder is its earliest partition.
  */
+/** Writes a rollup's manifest (pretty JSON, one trailing newline) to S3. */
+async function putManifest(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  manifest: unknown,
+): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: `${JSON.stringify(manifest, null, 2)}\n`,
+      ContentType: "application/json",
+    }),
+  );
+}
+
 async function firstRawPartition(
   options: Omit<AthenaRollupStorageOptions, "engine">,
 ): Promise<string | undefined> {

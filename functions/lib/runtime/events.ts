@@ -3,7 +3,9 @@
  * (the schedule's input, see `infra/constructs/report-schedules.ts`) and what an ad-hoc
  * invocation (`opspulse invoke`, the console) may ask for.
  */
+
 import * as z from "zod";
+import { chatContextSchema } from "../chatops/context.ts";
 import { LOCALES } from "../config/schema.ts";
 import {
   addDays,
@@ -34,6 +36,12 @@ const timeZone = z.string().refine(isTimeZone, {
 });
 const instant = z.iso.datetime({ offset: true, message: "expected an ISO 8601 date-time" });
 
+/** A re-check's part of the event (`waiting/rechecks.ts`): absent in the schedule's own. */
+const recheck = z.strictObject({
+  check: z.number().int().min(2),
+  waitedFor: z.array(z.string()),
+});
+
 /**
  * A schedule's event: the report, its time zone and the time it was due
  * (`<aws.scheduler.scheduled-time>`); `time` is the same for an EventBridge rule's event.
@@ -44,6 +52,7 @@ export const scheduledEventSchema = z.object({
   timeZone: timeZone.optional(),
   scheduledTime: instant.optional(),
   time: instant.optional(),
+  recheck: recheck.optional(),
 });
 export type ScheduledEvent = z.output<typeof scheduledEventSchema>;
 
@@ -53,6 +62,7 @@ export const campaignsEventSchema = z.object({
   timeZone: timeZone.optional(),
   scheduledTime: instant.optional(),
   time: instant.optional(),
+  recheck: recheck.optional(),
 });
 export type CampaignsEvent = z.output<typeof campaignsEventSchema>;
 
@@ -69,6 +79,8 @@ export const adhocPayloadSchema = z
     to: z.email({ message: "expected one email address" }).optional(),
     locale: z.enum(LOCALES).optional(),
     timeZone: timeZone.optional(),
+    /** Who asked in the chat and where to reply (read by the reply function, not the run). */
+    chat: chatContextSchema.optional(),
   })
   .superRefine((payload, context) => {
     if ((payload.date === undefined) === (payload.range === undefined)) {

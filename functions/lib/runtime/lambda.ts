@@ -16,14 +16,22 @@ import type { OnCallDeps } from "../alerts/on-call.ts";
 import { runReportWithAlerts } from "../alerts/on-call.ts";
 import { loadAlertTemplate } from "../alerts/render.ts";
 import { type ChartRasterizer, createResvgRasterizer } from "../charts/raster.ts";
-import { loadConfig } from "../config/load.ts";
+import { createChatReportHook } from "../chat/channel.ts";
+import type { SecretSource } from "../chat/secrets.ts";
+import { loadDeploymentConfig } from "../config/load.ts";
 import type { ReportName } from "../config/schema.ts";
-import { createDashboardHook } from "../dashboard/publish.ts";
+import {
+  createDashboardHook,
+  DEFAULT_LINK_SECONDS,
+  type PublishedDashboard,
+} from "../dashboard/publish.ts";
 import { type ArtifactStore, type Clock, systemClock } from "../ports.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
+import type { RecheckScheduler } from "../waiting/rechecks.ts";
 import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
+import { alertChannels, openRuntimeChat } from "./chat.ts";
 import {
   type DashboardLinkEnv,
   readDashboardLinkEnv,
@@ -35,11 +43,14 @@ import { REPORT_KINDS } from "./events.ts";
 import { assertPeriodInLake } from "./lake-range.ts";
 import { depsWithDeadline } from "./run-deadline.ts";
 import { periodDueAt } from "./scheduled-period.ts";
+import { type RecheckFire, runScheduledCheck } from "./scheduled-wait.ts";
 
 /** Options of {@link openLambdaDeps}. */
 export interface LambdaDepsOptions {
   /** SDK clients to use instead of new ones. */
   readonly clients?: AwsClients;
+  /** Where `ssm:` / `secretsmanager:` references are read (default: the runtime's SDK clients). */
+  readonly chatSecrets?: SecretSource;
   /** Wraps each new SDK client (the handlers pass the tracer's `captureAWSv3Client`). */
   readonly instrument?: <T>(client: T) => T;
   readonly clock?: Clock;
@@ -68,7 +79,7 @@ export async function openLambdaDeps(
   options: LambdaDepsOptions = {},
 ): Promise<OnCallDeps> {
   const clock = options.clock ?? systemClock;
-  const config = loadConfig(env.configDir);
+  const config = loadDeploymentConfig(env.configDir);
   // The SDK clients come from the Lambda runtime, not the bundle: make sure its S3 client
   // sends the conditional writes the delivery log and the alert state rely on.
   if (env.store.kind === "s3") await assertConditionalWrites();
@@ -76,37 +87,63 @@ export async function openLambdaDeps(
     clock,
     ...(options.instrument ? { instrument: options.instrument } : {}),
   });
+  // Chat contact points: their URLs and secrets read from SSM / Secrets Manager, once.
+  const chat = await openRuntimeChat(config, {
+    ...(options.instrument ? { instrument: options.instrument } : {}),
+    ...(options.chatSecrets ? { aws: options.chatSecrets } : {}),
+  });
   // The dashboard goes to the state bucket (private) under dashboard/, linked from the emails
-  // by a pre-signed URL.
+  // (and the chat cards) by a pre-signed URL.
   const dashboardPrefix =
     env.store.kind === "s3"
       ? [env.store.prefix.replace(/\/+$/, ""), "dashboard"].filter(Boolean).join("/")
       : "";
   const links = options.dashboardLinks;
-  const dashboard =
+  let published: PublishedDashboard | undefined;
+  const artifacts =
     env.store.kind === "s3"
-      ? createDashboardHook({
-          snapshots: adapters.snapshots,
-          artifacts: cloudFrontOr(
-            createS3ArtifactStore({
-              client:
-                options.clients?.s3 ??
-                (options.instrument ?? ((client) => client))(
-                  new S3Client({ forcePathStyle: env.s3PathStyle }),
-                ),
-              bucket: env.store.bucket,
-              prefix: dashboardPrefix,
-            }),
-            links,
-            // The distribution's origin path is the dashboard's prefix: URLs start below it.
-            "",
-            clock,
-            options.dashboardPrivateKey,
-          ),
-          ...(links ? { linkSeconds: links.linkSeconds } : {}),
-        })
+      ? cloudFrontOr(
+          createS3ArtifactStore({
+            client:
+              options.clients?.s3 ??
+              (options.instrument ?? ((client) => client))(
+                new S3Client({ forcePathStyle: env.s3PathStyle }),
+              ),
+            bucket: env.store.bucket,
+            prefix: dashboardPrefix,
+          }),
+          links,
+          // The distribution's origin path is the dashboard's prefix: URLs start below it.
+          "",
+          clock,
+          options.dashboardPrivateKey,
+        )
       : undefined;
+  const linkSeconds = links?.linkSeconds ?? DEFAULT_LINK_SECONDS;
+  const dashboard = artifacts
+    ? createDashboardHook({
+        snapshots: adapters.snapshots,
+        artifacts,
+        ...(links ? { linkSeconds: links.linkSeconds } : {}),
+        onPublished: (page) => {
+          published = page;
+        },
+      })
+    : undefined;
+  const chatHook = chat
+    ? createChatReportHook({ ...adapters, config }, chat, {
+        // The page this run's dashboard hook published (taken, so that a later run whose
+        // dashboard failed links nothing rather than an older page).
+        dashboardLink: async () => {
+          const page = published;
+          published = undefined;
+          return page && artifacts ? artifacts.link(page.pageKey, linkSeconds) : undefined;
+        },
+      })
+    : undefined;
   const charts = await openChartRasterizer(env, options.logger ?? new Logger());
+  const alertTemplate = loadAlertTemplate(env.templatesDir);
+  const channels = alertChannels({ ...adapters, config }, alertTemplate, chat);
   return {
     engine: adapters.engine,
     catalog: new QueryCatalog(env.queriesDir),
@@ -118,8 +155,9 @@ export async function openLambdaDeps(
     clock,
     config,
     templates: loadReportTemplates(env.templatesDir),
-    alertTemplate: loadAlertTemplate(env.templatesDir),
-    ...(dashboard ? { afterSnapshot: [dashboard] } : {}),
+    alertTemplate,
+    afterSnapshot: [...(dashboard ? [dashboard] : []), ...(chatHook ? [chatHook] : [])],
+    ...(channels ? { channels } : {}),
     ...(charts ? { charts } : {}),
   };
 }
@@ -215,6 +253,8 @@ export interface ScheduledFire {
   readonly scheduledTime?: string | undefined;
   /** `time` of an EventBridge rule's event. */
   readonly time?: string | undefined;
+  /** A re-check of a report waiting for complete data (`scheduled-wait.ts`). */
+  readonly recheck?: RecheckFire | undefined;
 }
 
 /** The report `report` cannot be run by the use case (yet); nothing was run. */
@@ -233,6 +273,7 @@ export async function runScheduledReport(
   fire: ScheduledFire,
   clock: Clock,
   deadline?: Date,
+  rechecks?: RecheckScheduler,
 ): Promise<RunReportSummary> {
   const kind = reportKind(report);
   const deps = await openDeps();
@@ -240,14 +281,28 @@ export async function runScheduledReport(
   const timeZone = fire.timeZone ?? deps.config.schedules[report].timeZone;
   const period = periodDueAt(report, fireTime, timeZone);
   assertPeriodInLake(deps.engine, { report: kind, date: period.start, timeZone }, deps.config);
+  const request = { report: kind, date: period.start, timeZone, ...(deadline ? { deadline } : {}) };
+  const gate = deps.completenessGate ?? createCompletenessGate(deps);
+  const policy = deps.config.schedules[report].waitForCompleteData;
+  if (policy && rechecks) {
+    // Waiting: a period without any data is held like any incomplete one, until the deadline.
+    return runScheduledCheck(
+      depsWithDeadline({ ...deps, completenessGate: gate }, deadline),
+      request,
+      {
+        policy,
+        scheduledAt: fireTime,
+        recheck: fire.recheck,
+        rechecks,
+        atDeadline: requireSomeData,
+      },
+    );
+  }
   // A period without any data pages on-call (the run fails) instead of mailing zeros.
-  const gate = requireSomeData(deps.completenessGate ?? createCompletenessGate(deps));
-  return runReportWithAlerts(depsWithDeadline({ ...deps, completenessGate: gate }, deadline), {
-    report: kind,
-    date: period.start,
-    timeZone,
-    ...(deadline ? { deadline } : {}),
-  });
+  return runReportWithAlerts(
+    depsWithDeadline({ ...deps, completenessGate: requireSomeData(gate) }, deadline),
+    request,
+  );
 }
 
 /** The use case's name of a configured report, or a clear error when it makes no such report. */

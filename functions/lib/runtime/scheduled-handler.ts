@@ -8,6 +8,7 @@ import type { OnCallDeps } from "../alerts/on-call.ts";
 import type { ReportName } from "../config/schema.ts";
 import { type Clock, systemClock } from "../ports.ts";
 import { ReportRunError } from "../report/run-report.ts";
+import type { RecheckScheduler } from "../waiting/rechecks.ts";
 import type { EnvSource } from "./env.ts";
 import {
   lazyLambdaDeps,
@@ -20,12 +21,15 @@ import {
 import { noteSuppressedRecipients } from "./mail-feedback.ts";
 import { type Observability, observedHandler } from "./observability.ts";
 import { invocationDeadline } from "./run-deadline.ts";
+import { lambdaRechecks, type RechecksFor } from "./scheduled-wait.ts";
 
 /** What a scheduled handler is made of; tests pass their own. */
 export interface ScheduledHandlerOptions {
   readonly deps: () => Promise<OnCallDeps>;
   readonly observability: Observability;
   readonly clock?: Clock;
+  /** Re-checks of reports that wait for complete data (none: such a run does not wait). */
+  readonly rechecks?: RechecksFor;
 }
 
 /** How one scheduled handler reads its event. */
@@ -52,7 +56,11 @@ export function createScheduledHandler<TFire extends ScheduledFire>(
     async (event: unknown, context: Context): Promise<RunSummaryView> => {
       const fire = spec.parse(event);
       const deadline = invocationDeadline(context);
-      return runAndRecordScheduled(options, clock, spec.report(fire), fire, spec.label, deadline);
+      const rechecks = await options.rechecks?.(context.invokedFunctionArn);
+      return runAndRecordScheduled(options, clock, spec.report(fire), fire, spec.label, {
+        deadline,
+        rechecks,
+      });
     },
   );
 }
@@ -67,11 +75,18 @@ async function runAndRecordScheduled(
   report: ReportName,
   fire: ScheduledFire,
   label: string,
-  deadline: Date | undefined,
+  limits: { readonly deadline: Date | undefined; readonly rechecks: RecheckScheduler | undefined },
 ): Promise<RunSummaryView> {
   const { logger, metrics } = options.observability;
   try {
-    const summary = await runScheduledReport(options.deps, report, fire, clock, deadline);
+    const summary = await runScheduledReport(
+      options.deps,
+      report,
+      fire,
+      clock,
+      limits.deadline,
+      limits.rechecks,
+    );
     recordRunMetrics(metrics, summary);
     logger.info(label, { run: summaryView(summary) });
     await logMailFeedback(options, summary.runId);
@@ -116,4 +131,9 @@ export function tracedLambdaDeps(
   return lazyLambdaDeps(source, {
     instrument: (client) => observability.tracer.captureAWSv3Client(client),
   });
+}
+
+/** The entry point's re-check scheduler, from the environment the stack sets; traced. */
+export function tracedRechecks(source: EnvSource, observability: Observability): RechecksFor {
+  return lambdaRechecks(source, (client) => observability.tracer.captureAWSv3Client(client));
 }

@@ -49,9 +49,22 @@ describe("outbox mailer", () => {
     expect(parts.map((p) => p.contentType)).toEqual(["text/plain", "text/html"]);
     expect(parts[0]?.body.trim()).toBe(email.text);
     expect(parts[1]?.body.trim()).toBe(email.html);
-    expect(sent.messageId).toMatch(
-      /^<20260302T000100Z-daily-abc\.managers-zh\.[0-9a-f]{16}@example\.com>$/,
-    );
+    // Derived from the delivery's key alone: a delivery sent again keeps its Message-ID.
+    expect(sent.messageId).toMatch(/^<opspulse\.[0-9a-f]{32}@example\.com>$/);
+    const again = await createOutboxMailer({ dir: join(root, "other-run"), clock }).send(email, {
+      runId: "another-run",
+    });
+    expect(again.messageId).toBe(sent.messageId);
+    expect(
+      (
+        await mailer.send(
+          { ...email, idempotencyKey: `${email.idempotencyKey}:rev2` },
+          {
+            runId: "correction",
+          },
+        )
+      ).messageId,
+    ).not.toBe(sent.messageId);
   });
 
   it("never overwrites an email of the same run and list", async () => {

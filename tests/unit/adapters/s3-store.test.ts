@@ -98,6 +98,58 @@ describe("createS3DeliveryLog", () => {
   });
 });
 
+describe("createS3DeliveryLog takeovers", () => {
+  const key = "opspulse/deliveries/report%3Adaily%3A2026-03-01%3Amanagers.json";
+  const claim = (runId: string): DeliveryRecord => ({
+    ...record(runId),
+    state: "sending",
+    leaseUntil: "2026-03-02T01:15:00.000Z",
+  });
+
+  it("replaces the claim it read with If-Match on its ETag; of two takers one wins", async () => {
+    const { deliveries, bucket } = stores();
+    await deliveries.claim(claim("killed"));
+    const expired = await deliveries.get("report:daily:2026-03-01:managers");
+    if (!expired) throw new Error("no claim");
+
+    const results = await Promise.all([
+      deliveries.takeOver(claim("taker-a"), expired),
+      deliveries.takeOver(claim("taker-b"), expired),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const writes = bucket.mock
+      .commandCalls(PutObjectCommand)
+      .filter((c) => c.args[0].input.Key === key && c.args[0].input.IfMatch !== undefined);
+    expect(writes.length).toBeGreaterThanOrEqual(1);
+    const winner = results[0] ? "taker-a" : "taker-b";
+    expect((await deliveries.get("report:daily:2026-03-01:managers"))?.runId).toBe(winner);
+    // The claim the losers read is gone: a late taker with it loses too.
+    expect(await deliveries.takeOver(claim("late"), expired)).toBe(false);
+  });
+
+  it("answers false on a 412 (another taker wrote between the read and the write)", async () => {
+    const { deliveries, bucket } = stores();
+    await deliveries.claim(claim("killed"));
+    const expired = await deliveries.get("report:daily:2026-03-01:managers");
+    if (!expired) throw new Error("no claim");
+    bucket.mock
+      .on(PutObjectCommand, { Key: key, IfMatch: bucket.objects.get(key)?.etag })
+      .rejectsOnce(s3Error("PreconditionFailed", 412, "At least one of the pre-conditions failed"));
+    expect(await deliveries.takeOver(claim("taker"), expired)).toBe(false);
+    expect((await deliveries.get("report:daily:2026-03-01:managers"))?.runId).toBe("killed");
+  });
+
+  it("recognises its own takeover that S3 applied but answered with an error", async () => {
+    const { deliveries } = stores();
+    await deliveries.claim(claim("killed"));
+    const expired = await deliveries.get("report:daily:2026-03-01:managers");
+    if (!expired) throw new Error("no claim");
+    expect(await deliveries.takeOver(claim("taker"), expired)).toBe(true);
+    expect(await deliveries.takeOver(claim("taker"), expired)).toBe(true);
+    expect(await deliveries.takeOver(claim("other"), expired)).toBe(false);
+  });
+});
+
 describe("createS3SnapshotStore", () => {
   const doc = (periodKey: string, value: number) => ({
     report: "daily",
@@ -230,6 +282,28 @@ describe("createS3RunLog", () => {
     expect(lines.map((line) => line.runId).sort()).toEqual(["run-a", "run-b"]);
     const puts = bucket.mock.commandCalls(PutObjectCommand);
     expect(puts.every((call) => call.args[0].input.IfNoneMatch === "*")).toBe(true);
+  });
+
+  it("reads back the entries since a time, across UTC days, in order", async () => {
+    const bucket = fakeBucket();
+    let now = Date.parse("2026-03-01T22:00:00Z");
+    const runLog = createS3RunLog({
+      client: bucket.client,
+      bucket: "opspulse-state.example.com",
+      prefix: "opspulse",
+      clock: { now: () => new Date(now) },
+      sleep: noWait,
+    });
+    for (const [at, runId] of [
+      ["2026-03-01T20:00:00Z", "too-early"],
+      ["2026-03-01T23:00:00Z", "evening"],
+      ["2026-03-02T00:15:00Z", "morning"],
+    ] as const) {
+      now = Date.parse(at);
+      await runLog.append({ runId });
+    }
+    const entries = await runLog.since?.(new Date("2026-03-01T22:00:00Z"));
+    expect(entries?.map((e) => e.runId)).toEqual(["evening", "morning"]);
   });
 });
 

@@ -12,7 +12,7 @@ import sesLocal from "aws-ses-v2-local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSesMailer, SesSendError } from "../../../functions/lib/adapters/ses-mailer.ts";
 import type { OutgoingEmail } from "../../../functions/lib/ports.ts";
-import { buildMime } from "../../../functions/lib/report/mime.ts";
+import { buildMime, deliveryMessageId } from "../../../functions/lib/report/mime.ts";
 
 const clock = { now: () => new Date("2026-03-02T01:00:00Z") };
 const noWait = async () => {};
@@ -120,7 +120,9 @@ describe("createSesMailer requests and errors", () => {
     const input = ses.commandCalls(SendEmailCommand)[0]?.args[0].input;
     const raw = Buffer.from(input?.Content?.Raw?.Data ?? new Uint8Array());
     const messageId = /^Message-ID: (<[^>]+>)/im.exec(raw.toString("utf8"))?.[1] ?? "";
-    expect(messageId).toMatch(/^<[0-9a-f-]{36}@example\.com>$/);
+    // The delivery's own, derived from its key: the same for a send again (a takeover).
+    expect(messageId).toBe(deliveryMessageId(email));
+    expect(messageId).toMatch(/^<opspulse\.[0-9a-f]{32}@example\.com>$/);
     const expected = await buildMime(email, messageId, clock.now());
     // MailComposer draws random MIME boundaries per build; everything else must be identical.
     expect(withoutBoundaries(raw)).toBe(withoutBoundaries(expected));

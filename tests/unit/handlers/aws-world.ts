@@ -28,6 +28,7 @@ import {
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { mockClient } from "aws-sdk-client-mock";
 import sesLocal from "aws-ses-v2-local";
+import { vi } from "vitest";
 import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
 import { compileMjml } from "../../../scripts/build-templates.ts";
 import { writeAlertConfig, writeAlertLake } from "../../e2e/alerts-fixture.ts";
@@ -202,4 +203,22 @@ export function lambdaContext(
     fail: () => {},
     succeed: () => {},
   };
+}
+
+/**
+ * The environment a deployed handler reads, pointed at `world` (vitest stubs: undo with
+ * `vi.unstubAllEnvs()`).
+ */
+export function stubAwsRuntimeEnv(world: AwsWorld): void {
+  vi.stubEnv("OPSPULSE_RUNTIME", "aws");
+  vi.stubEnv("OPSPULSE_ATHENA_WORKGROUP", "opspulse");
+  vi.stubEnv("OPSPULSE_ATHENA_DATABASE", "opspulse_lake");
+  vi.stubEnv("OPSPULSE_STATE_BUCKET", "opspulse-state.example.com");
+  vi.stubEnv("OPSPULSE_SES_CONFIGURATION_SET", "opspulse-reports");
+  vi.stubEnv("OPSPULSE_CONFIG_DIR", world.configDir);
+  vi.stubEnv("OPSPULSE_TEMPLATES_DIR", world.templatesDir);
+  vi.stubEnv("AWS_ENDPOINT_URL_SES", world.sesEndpoint);
+  vi.stubEnv("AWS_REGION", "eu-west-1");
+  vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
 }

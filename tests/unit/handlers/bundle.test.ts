@@ -56,3 +56,47 @@ describe("handler bundles", () => {
     expect(bytes).toBeLessThan(5_000_000);
   });
 });
+
+/** The chat functions answer within 3 s: small bundles, no rendering, charts, Athena or DuckDB. */
+const CHAT_HANDLERS = ["functions/chat-command/index.ts", "functions/chat-reply/index.ts"];
+
+describe("chat handler bundles", () => {
+  it.each(CHAT_HANDLERS)(
+    "%s holds no templates, charts, query engine or SDK client",
+    async (entry) => {
+      const result = await build({
+        entryPoints: [entry],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        target: "node24",
+        mainFields: ["module", "main"],
+        external: ["@aws-sdk/*"],
+        metafile: true,
+        write: false,
+        logLevel: "silent",
+        minify: true,
+      });
+      const inputs = Object.keys(result.metafile.inputs);
+      const packages = new Set(inputs.flatMap(packagesOf));
+      expect([...packages].filter((name) => FORBIDDEN.includes(name))).toEqual([]);
+      for (const heavy of [
+        "mjml",
+        "vega",
+        "vega-lite",
+        "@resvg/resvg-wasm",
+        "@duckdb/node-api",
+        "nodemailer",
+      ]) {
+        expect([...packages].filter((name) => name.startsWith(heavy))).toEqual([]);
+      }
+      expect(
+        inputs.filter((input) =>
+          /report\/email|charts\/|adapters\/athena|adapters\/duckdb/.test(input),
+        ),
+      ).toEqual([]);
+      const bytes = result.outputFiles.reduce((sum, file) => sum + file.contents.byteLength, 0);
+      expect(bytes).toBeLessThan(1_000_000);
+    },
+  );
+});

@@ -13,7 +13,7 @@ import {
   createScheduledReportHandler,
   handler,
 } from "../../../functions/scheduled-report/index.ts";
-import { type AwsWorld, createAwsWorld, lambdaContext } from "./aws-world.ts";
+import { type AwsWorld, createAwsWorld, lambdaContext, stubAwsRuntimeEnv } from "./aws-world.ts";
 
 vi.hoisted(() => {
   // Read by Powertools when the handler module is imported: keep test output quiet.
@@ -38,17 +38,7 @@ const dailyAt = (scheduledTime: string) => ({
 
 beforeAll(async () => {
   world = await createAwsWorld({ everyClient: true });
-  vi.stubEnv("OPSPULSE_RUNTIME", "aws");
-  vi.stubEnv("OPSPULSE_ATHENA_WORKGROUP", "opspulse");
-  vi.stubEnv("OPSPULSE_ATHENA_DATABASE", "opspulse_lake");
-  vi.stubEnv("OPSPULSE_STATE_BUCKET", "opspulse-state.example.com");
-  vi.stubEnv("OPSPULSE_SES_CONFIGURATION_SET", "opspulse-reports");
-  vi.stubEnv("OPSPULSE_CONFIG_DIR", world.configDir);
-  vi.stubEnv("OPSPULSE_TEMPLATES_DIR", world.templatesDir);
-  vi.stubEnv("AWS_ENDPOINT_URL_SES", world.sesEndpoint);
-  vi.stubEnv("AWS_REGION", "eu-west-1");
-  vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
+  stubAwsRuntimeEnv(world);
   vi.useFakeTimers({ toFake: ["Date"] });
 });
 afterAll(async () => {

@@ -10,35 +10,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../functions/lib/config/load.ts";
 import { evaluate } from "../../../functions/lib/kpi/evaluate.ts";
 import { metric } from "../../../functions/lib/kpi/registry.ts";
-import { type UserKpiCounts, userKpis } from "../../../functions/lib/kpi/user-kpis.ts";
+import { userKpis } from "../../../functions/lib/kpi/user-kpis.ts";
 import { periodContaining } from "../../../functions/lib/kpi/windows.ts";
+import { USER_KPI_COUNTS } from "../../support/user-kpi-counts.ts";
 
 const root = mkdtempSync(join(tmpdir(), "opspulse-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const COUNTS: UserKpiCounts = {
-  newUsers: 120,
-  activeUserDays: 700,
-  wauUsers: 400,
-  mauUsers: 1_000,
-  privateMauUsers: 350,
-  retention: {
-    d1: { cohort: 200, retained: 110 },
-    d7: { cohort: 150, retained: 60 },
-    d30: { cohort: 99, retained: 30 },
-  },
-  conversionCohortUsers: 150,
-  convertedUsers: 15,
-  ltvCohortUsers: 100,
-  ltvRevenue: "2500.50",
-  paidOrders: 200,
-  gmv: "10000.00",
-  payingUsers: 180,
-  repurchaseCustomers: 500,
-  repurchaseRepeatCustomers: 150,
-  privateRepurchaseCustomers: 200,
-  privateRepurchaseRepeatCustomers: 120,
-};
 
 /** The repository's config with extra lines in targets.yaml's `targets:` mapping. */
 function configWith(name: string, targets: string) {
@@ -50,7 +27,7 @@ function configWith(name: string, targets: string) {
 
 function judgeD30(config: ReturnType<typeof loadConfig>) {
   const values = userKpis(
-    COUNTS,
+    USER_KPI_COUNTS,
     periodContaining("day", "2026-03-31", "Asia/Shanghai"),
     config.kpi,
   );
@@ -79,7 +56,7 @@ describe("per-metric min_sample", () => {
   it("above the global one turns a value into insufficient data, for that metric only", () => {
     const higher = configWith("higher", "  retention_d1:\n    min_sample: 500\n");
     const values = userKpis(
-      COUNTS,
+      USER_KPI_COUNTS,
       periodContaining("day", "2026-03-31", "Asia/Shanghai"),
       higher.kpi,
     );

@@ -1,37 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
-  type UserKpiCounts,
   userKpiCountsFromRow,
   userKpis,
   userKpiWindows,
 } from "../../../functions/lib/kpi/user-kpis.ts";
 import { periodContaining } from "../../../functions/lib/kpi/windows.ts";
+import { USER_KPI_COUNTS } from "../../support/user-kpi-counts.ts";
 
 const ZONE = "Asia/Shanghai";
-
-const COUNTS: UserKpiCounts = {
-  newUsers: 120,
-  activeUserDays: 700,
-  wauUsers: 400,
-  mauUsers: 1_000,
-  privateMauUsers: 350,
-  retention: {
-    d1: { cohort: 200, retained: 110 },
-    d7: { cohort: 150, retained: 60 },
-    d30: { cohort: 99, retained: 30 },
-  },
-  conversionCohortUsers: 150,
-  convertedUsers: 15,
-  ltvCohortUsers: 100,
-  ltvRevenue: "2500.50",
-  paidOrders: 200,
-  gmv: "10000.00",
-  payingUsers: 180,
-  repurchaseCustomers: 500,
-  repurchaseRepeatCustomers: 150,
-  privateRepurchaseCustomers: 200,
-  privateRepurchaseRepeatCustomers: 120,
-};
 
 describe("userKpiWindows", () => {
   it("places the daily cohorts and windows relative to D", () => {
@@ -69,7 +45,7 @@ describe("userKpis", () => {
   const week = periodContaining("week", "2026-03-31", ZONE);
 
   it("turns the daily counts into values, ratios with their sample", () => {
-    const values = userKpis(COUNTS, day, { minSample: 100 });
+    const values = userKpis(USER_KPI_COUNTS, day, { minSample: 100 });
     expect(values.dau).toEqual({ value: 700 });
     expect(values.gmv).toEqual({ value: 10_000 });
     expect(values.stickiness?.value).toBeCloseTo(0.7, 12);
@@ -92,7 +68,7 @@ describe("userKpis", () => {
   });
 
   it("reports weekly DAU as the mean day and ARPU over WAU", () => {
-    const values = userKpis(COUNTS, week, { minSample: 100 });
+    const values = userKpis(USER_KPI_COUNTS, week, { minSample: 100 });
     expect(values.dau).toEqual({ value: 100 });
     expect(values.arpu?.value).toBe(25);
     expect(values.stickiness).toBeUndefined();
@@ -102,7 +78,7 @@ describe("userKpis", () => {
   });
 
   it("gives no repurchase multiple when a group is small or the others never repurchase", () => {
-    const small = userKpis({ ...COUNTS, privateRepurchaseCustomers: 50 }, week, {
+    const small = userKpis({ ...USER_KPI_COUNTS, privateRepurchaseCustomers: 50 }, week, {
       minSample: 100,
     });
     expect(small.private_domain_repurchase_multiple).toMatchObject({
@@ -111,7 +87,7 @@ describe("userKpis", () => {
       sample: 50,
     });
     const none = userKpis(
-      { ...COUNTS, repurchaseRepeatCustomers: 120, privateRepurchaseRepeatCustomers: 120 },
+      { ...USER_KPI_COUNTS, repurchaseRepeatCustomers: 120, privateRepurchaseRepeatCustomers: 120 },
       week,
       { minSample: 100 },
     );
@@ -119,7 +95,9 @@ describe("userKpis", () => {
   });
 
   it("never divides by zero, even with a minimum sample of 0", () => {
-    const empty = userKpis({ ...COUNTS, mauUsers: 0, paidOrders: 0 }, day, { minSample: 0 });
+    const empty = userKpis({ ...USER_KPI_COUNTS, mauUsers: 0, paidOrders: 0 }, day, {
+      minSample: 0,
+    });
     expect(empty.stickiness?.value).toBeNull();
     expect(empty.aov?.value).toBeNull();
   });

@@ -140,13 +140,14 @@ describe("comparisons", () => {
         scoped: {},
         scopeNames: {},
         inputs: {},
+        windows: {},
         details: {},
         stats: [],
       },
       { previous: lastWeek, yearEarlier: undefined },
       week,
       config,
-      new Set(),
+      [],
     );
     const byId = Object.fromEntries(metrics.map((m) => [m.def.id, m.evaluation]));
     // 1 … 8 March against 1 … 8 February, not against last week's 1 … 1 March.

@@ -297,38 +297,50 @@ describe("runReport", () => {
     );
   });
 
-  it("stops on a claim whose send was never confirmed (a crash mid-send) instead of guessing", async () => {
-    const { deps, outboxRuns } = setup();
+  it("fails on another run's claim within its lease, and takes over one past it", async () => {
+    const { deps: base, outboxRuns } = setup();
+    const deps = { ...base, claimWait: { timeoutMs: 0 } };
     const key = "report:daily:2026-03-08:managers";
-    // A run claimed the delivery an hour before this clock's now, then died before sending.
+    // A run claimed the delivery 10 minutes before this clock's now, until 20 minutes after.
     await deps.deliveries.claim({
       idempotencyKey: key,
-      runId: "crashed",
-      deliveredAt: "2026-03-08T23:05:00.000Z",
+      runId: "sending-now",
+      deliveredAt: "2026-03-08T23:55:00.000Z",
       state: "sending",
+      leaseUntil: "2026-03-09T00:25:00.000Z",
     });
     const stopped = await runReport(deps, { report: "daily", date: "2026-03-08" }).catch(
       (error: unknown) => error,
     );
     expect(stopped).toBeInstanceOf(ReportRunError);
-    expect((stopped as Error).message).toMatch(
-      /report:daily:2026-03-08:managers \(claimed by run crashed at .*\) never confirmed its send: check the mail log .* --resend$/,
+    expect((stopped as Error).message).toBe(
+      "report:daily:2026-03-08:managers: delivery in progress or interrupted (run sending-now, until 2026-03-09T00:25:00.000Z): a later run takes it over after that time (locally: at once when that run's process is gone)",
     );
     expect(outboxRuns()).toEqual([]);
 
-    const resent = await runReport(deps, { report: "daily", date: "2026-03-08", force: true });
-    expect(resent.emails.find((e) => e.list === "managers")).toMatchObject({ status: "sent" });
+    // Past the lease, the next run takes the claim over and sends both lists.
+    const later = { now: () => new Date("2026-03-09T00:26:00Z") };
+    const takenOver = await runReport(
+      { ...deps, clock: later },
+      { report: "daily", date: "2026-03-08", runId: "taker" },
+    );
+    expect(takenOver.outcome).toBe("ok");
+    expect(takenOver.emails.map((e) => [e.list, e.status])).toEqual([
+      ["managers", "sent"],
+      ["managers-zh", "sent"],
+    ]);
+    expect(await deps.deliveries.get(key)).toMatchObject({ runId: "taker", state: "delivered" });
 
-    // A recent claim is another run sending right now: that is "already delivered", not an error.
-    const { deps: fresh } = setup();
-    await fresh.deliveries.claim({
+    // A claim of old (no lease) holds 30 minutes from when it was made.
+    const { deps: legacy } = setup();
+    await legacy.deliveries.claim({
       idempotencyKey: key,
-      runId: "sending-now",
-      deliveredAt: "2026-03-09T00:00:00.000Z",
+      runId: "old",
+      deliveredAt: "2026-03-08T23:05:00.000Z",
       state: "sending",
     });
-    const concurrent = await runReport(fresh, { report: "daily", date: "2026-03-08" });
-    expect(concurrent.emails.find((e) => e.list === "managers")?.status).toBe("already_delivered");
+    const old = await runReport(legacy, { report: "daily", date: "2026-03-08" });
+    expect(old.emails.find((e) => e.list === "managers")?.status).toBe("sent");
   });
 
   it("releases the claim of a failed send, so that the next run delivers it", async () => {

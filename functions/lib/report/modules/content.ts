@@ -12,6 +12,7 @@ import {
   type RankedContent,
   REACH_WINDOW_HOURS,
 } from "../../kpi/content.ts";
+import { contentReadWindows } from "../../kpi/read-windows.ts";
 import {
   localDaysWindow,
   localMidnightUtc,
@@ -129,6 +130,7 @@ export const contentModule: KpiModule = {
   id: "content",
   periods: ["day", "week"],
   reads: ["events", "orders", "content"],
+  readWindows: contentReadWindows,
   async compute({ engine, catalog, period, settings }) {
     const result = await engine.run(catalog.get("content_items"), contentParams(period));
     const { values, details } = contentKpis(result.rows.map(contentItemFromRow), period, settings);

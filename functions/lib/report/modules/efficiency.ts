@@ -14,6 +14,7 @@ import {
   KNOWN_ORDER_STATUSES,
   ORDER_FAILURE_REASONS,
 } from "../../kpi/efficiency.ts";
+import { periodReadWindows } from "../../kpi/read-windows.ts";
 import {
   addDays,
   localDateOf,
@@ -105,6 +106,7 @@ export const efficiencyModule: KpiModule = {
   id: "efficiency",
   periods: ["day", "week"],
   reads: ["events", "orders", "campaigns", "content"],
+  readWindows: periodReadWindows,
   async compute({ engine, catalog, period, settings, now, asOf = now, computed }) {
     const bounds = periodWindow(period);
     // Freshness is measured as of `asOf` (a re-run: the period's scheduled run time).

@@ -179,6 +179,16 @@ export const segmentsModule: KpiModule = {
   id: "segments",
   periods: ["week"],
   reads: ["events", "orders"],
+  readWindows: (period) => {
+    const rfm = rfmWindows(period);
+    const lifecycle = lifecycleWindows(period);
+    return {
+      all: {
+        orders: [{ from: rfm.previousStart, to: rfm.currentEnd }],
+        events: [{ from: lifecycle.eventsStart, to: lifecycle.current.end }],
+      },
+    };
+  },
   async compute(context) {
     const rfmResult = await rfmRows(context);
     const lifecycleResult = await lifecycleRow(context);

@@ -4,6 +4,8 @@
  * to date (functions/lib/rollups/): a daily run reads the raw partitions of the days that
  * are new or changed, about one local day, instead of 60 to 90 days of events and orders.
  */
+
+import { userReadWindows } from "../../kpi/read-windows.ts";
 import {
   CONVERSION_WINDOW_HOURS,
   LTV_WINDOW_HOURS,
@@ -122,6 +124,7 @@ export const usersModule: KpiModule = {
   id: "users",
   periods: ["day", "week"],
   reads: ["events", "orders"],
+  readWindows: userReadWindows,
   async compute(context) {
     const { row, stats } = await userKpiRow(context);
     const all = userKpis(userKpiCountsFromRow(row), context.period, context.settings);

@@ -1,0 +1,81 @@
+/**
+ * What a finished report command says in the thread: a compact summary (title, counts by
+ * status, where to look) built from the run's summary view, which the local runner and the
+ * ad-hoc Lambda's answer both carry. Pure.
+ */
+import { STATUS_ORDER, type Status } from "../kpi/evaluate.ts";
+import type { Locale } from "../kpi/registry.ts";
+
+/** A report run as the chat reply needs it. */
+export interface ChatReport {
+  readonly ok: boolean;
+  readonly report: string;
+  readonly periodKey: string;
+  readonly runId: string;
+  /** `preview` (a dry run for the asker) or `sent` to the configured lists. */
+  readonly mode: "preview" | "sent";
+  readonly statusCounts: Readonly<Partial<Record<Status, number>>>;
+  /** The email preview or the dashboard page. */
+  readonly link?: string;
+  /** The run's one-line error, when it failed. */
+  readonly error?: string;
+  /** Lists sent to (send only). */
+  readonly lists?: readonly string[];
+}
+
+const REPORT_NAMES: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
+  en: { daily: "Daily report", weekly: "Weekly report", campaigns: "Campaign report" },
+  "zh-CN": { daily: "日报", weekly: "周报", campaigns: "活动报告" },
+};
+const STATUS_LABELS: Readonly<Record<Locale, Partial<Record<Status, string>>>> = {
+  en: {
+    breach: "breach",
+    warning: "warning",
+    data_incomplete: "data incomplete",
+    insufficient_data: "insufficient data",
+    met: "met",
+    tracking: "tracking",
+  },
+  "zh-CN": {
+    breach: "未达标",
+    warning: "预警",
+    data_incomplete: "数据不完整",
+    insufficient_data: "数据不足",
+    met: "达标",
+    tracking: "跟踪中",
+  },
+};
+
+/** `1 breach · 2 warning · 30 met` (zh-CN: `未达标 1 · 预警 2 · 达标 30`). */
+export function countsLine(counts: ChatReport["statusCounts"], locale: Locale): string {
+  return STATUS_ORDER.flatMap((status) => {
+    const count = counts[status] ?? 0;
+    const label = STATUS_LABELS[locale][status];
+    if (!label || count === 0) return [];
+    return [locale === "en" ? `${count} ${label}` : `${label} ${count}`];
+  }).join(" · ");
+}
+
+/** The reply's text: title, counts, link or error, run id. */
+export function replyText(report: ChatReport, locale: Locale): string {
+  const name = REPORT_NAMES[locale][report.report] ?? report.report;
+  const en = locale === "en";
+  const mode =
+    report.mode === "preview"
+      ? en
+        ? "preview"
+        : "预览"
+      : en
+        ? `sent to ${(report.lists ?? []).join(", ") || "its lists"}`
+        : `已发送给 ${(report.lists ?? []).join("、") || "配置的收件人"}`;
+  const lines = [`${name} ${report.periodKey} (${mode})`];
+  if (!report.ok) {
+    lines.push(`${en ? "failed" : "失败"}: ${report.error ?? "unknown error"}`);
+  } else {
+    const counts = countsLine(report.statusCounts, locale);
+    if (counts) lines.push(counts);
+  }
+  if (report.link) lines.push(`${en ? "Open" : "查看"}: ${report.link}`);
+  lines.push(`run ${report.runId}`);
+  return lines.join("\n");
+}
