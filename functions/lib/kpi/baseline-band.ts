@@ -324,6 +324,15 @@ export const WEEKDAYS = [
   "Sunday",
 ] as const;
 
+/**
+ * What a band is "normal for", as the emails and alerts say it: the English weekday of a
+ * daily same-weekday band, `week` for a weekly one, `recent days` for a trailing one.
+ */
+export function bandWhen(period: Period, method: BaselineMethod): string {
+  if (period.kind === "week") return "week";
+  return method === "trailing" ? "recent days" : weekdayOf(period.start);
+}
+
 /** The English weekday of a date (ISO: Monday first). */
 export function weekdayOf(date: IsoDate): (typeof WEEKDAYS)[number] {
   return WEEKDAYS[isoWeekday(date) - 1] as (typeof WEEKDAYS)[number];
