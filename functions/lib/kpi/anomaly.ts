@@ -94,14 +94,16 @@ const BANDABLE = new Set<Evaluation["status"]>(["met", "warning", "no_target"]);
 
 /**
  * Whether a value is a number worth comparing with its band: judged, or not judged against
- * its target only for want of a reference (no value a year earlier, no month share) — the
- * value itself is sound. A value below its minimum sample is not.
+ * its target only for want of a reference (no value a year earlier, a year-earlier window
+ * cut by the lake's start, no month share) — the value itself is sound. A value below its
+ * minimum sample is not.
  */
 function bandable(evaluation: Evaluation): boolean {
   if (BANDABLE.has(evaluation.status)) return true;
   return (
     evaluation.status === "insufficient_data" &&
     (evaluation.insufficientReason === "no_year_earlier_value" ||
+      evaluation.insufficientReason === "no_full_baseline" ||
       evaluation.insufficientReason === "no_month_share")
   );
 }

@@ -98,6 +98,16 @@ const EXPECTED: Readonly<
   },
 };
 
+/**
+ * The dimension values an incident injected its change into (the driver's dimension): the
+ * failing payment path's order channels (app and miniprogram, failing at one rate) for an
+ * outage, the truth's one element otherwise. A driver naming any of them names the injected
+ * segment.
+ */
+export function injectedElements(incident: Incident): readonly string[] {
+  return incident.kind === "paid_orders_outage" ? PAYMENT_PATH : [incident.driver.element];
+}
+
 /** What to inject. */
 export interface IncidentOptions {
   readonly seed: number;

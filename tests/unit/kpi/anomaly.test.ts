@@ -74,6 +74,30 @@ describe("judgeAgainstBand", () => {
     expect(judged.anomaly?.side).toBe("above");
   });
 
+  it("judges a sound value whose year-earlier reference was cut by the lake's start (no full baseline)", () => {
+    // A lake younger than a year: the year-earlier window starts before its first day.
+    const newUsers = evaluate({
+      metric: metric("new_users"),
+      value: { value: 250 },
+      target: { value: 0.3, basis: "yoy_growth", warningBand: 0.1, minSample: 1 },
+      yearEarlier: 180,
+      noFullBaseline: ["yearEarlier"],
+    });
+    expect(newUsers.insufficientReason).toBe("no_full_baseline");
+    const judged = judgeAgainstBand(newUsers, { ...band, lower: 150, upper: 210 }, settings, false);
+    expect(judged.status).toBe("anomaly");
+    // A value below its minimum sample is still never judged.
+    const thin = evaluate({
+      metric: metric("first_order_conversion"),
+      value: { value: 0.5, sample: 3 },
+      target: { value: 0.08, basis: "value", warningBand: 0.1, minSample: 100 },
+    });
+    expect(thin.insufficientReason).toBe("below_min_sample");
+    expect(
+      judgeAgainstBand(thin, { ...band, lower: 0.1, upper: 0.2 }, settings, false).status,
+    ).toBe("insufficient_data");
+  });
+
   it("does not judge a holiday or promotion day against its band", () => {
     const judged = judgeAgainstBand(orders(900), band, settings, true);
     expect(judged.status).toBe("no_target");

@@ -4,6 +4,7 @@ import {
   INCIDENT_KINDS,
   type Incident,
   IncidentInjector,
+  injectedElements,
   type SimulatedDay,
 } from "../../../functions/lib/lake/incidents.ts";
 import type { LakeRow } from "../../../functions/lib/lake/writer.ts";
@@ -84,6 +85,9 @@ describe("IncidentInjector: the plan", () => {
     });
     const days = incidents.flatMap((i) => i.days);
     expect(new Set(days).size).toBe(days.length);
+    // The injected segment: an outage's whole failing payment path, else the named element.
+    expect(injectedElements(of(incidents, "paid_orders_outage"))).toEqual(["app", "miniprogram"]);
+    expect(injectedElements(of(incidents, "ads_signup_surge"))).toEqual(["ads"]);
   });
 
   it("is the same for the same seed and differs for another", () => {
