@@ -260,7 +260,9 @@ describe("opspulse demo", () => {
       expect(Object.keys(snapshot.metrics).length, `${report}`).toBeGreaterThan(5);
       for (const [id, value] of Object.entries(snapshot.metrics)) {
         expect(value, id).toHaveProperty("value");
-        expect(value.status, id).toMatch(/^(met|warning|breach|insufficient_data|no_target)$/);
+        expect(value.status, id).toMatch(
+          /^(met|warning|breach|anomaly|insufficient_data|no_target)$/,
+        );
       }
       expect(snapshot.comparedWith.previous, report).not.toBeNull();
     }
@@ -286,5 +288,6 @@ describe("opspulse demo", () => {
     ]);
     expect(again.code, again.stderr).toBe(0);
     expect(readdirSync(join(out, "outbox")).sort()).toEqual(runs.sort());
+    // The demo stores the 8 weeks of same-weekday history the anomaly bands learn from.
   }, 240_000); // two spawned demos, each allowed 120 s (their own timeout)
 });

@@ -66,6 +66,7 @@ import {
   runReport,
 } from "../report/run-report.ts";
 import { AlertStateConflictError } from "./acks.ts";
+import { anomalyNotifications } from "./anomaly-notices.ts";
 import { createCompletenessGate } from "./completeness-check.ts";
 import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
 import {
@@ -153,8 +154,13 @@ async function alertAfterSnapshot(
     context.now,
     deps.stateAttempts,
   );
+  // Anomalies (kpi/anomaly.ts) are routed like breaches: by default to the metric's owner.
+  const notifications = [
+    ...step.notifications,
+    ...anomalyNotifications(context.request.report, context.periodKey, context.metrics),
+  ];
   const plan = planNotifications(
-    step.notifications,
+    notifications,
     settings.routing ?? DEFAULT_ROUTING,
     await historyStreaks(deps, context, [...step.notifications, ...step.acknowledged]),
     step.acknowledged,

@@ -18,6 +18,7 @@ import { chatCommandsSchema } from "../chatops/access.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
 import { InvalidDurationError, parseDuration } from "../waiting/policy.ts";
+import { anomaliesFileSchema } from "./anomalies.ts";
 
 /** The scheduled reports. */
 export const REPORT_NAMES = ["daily", "weekly", "campaigns"] as const;
@@ -288,6 +289,7 @@ export const CONFIG_FILES = {
   schedules: { file: "schedules.yaml", schema: schedulesFileSchema },
   recipients: { file: "recipients.yaml", schema: recipientsFileSchema },
   alerts: { file: "alerts.yaml", schema: alertsFileSchema },
+  anomalies: { file: "anomalies.yaml", schema: anomaliesFileSchema },
 } as const;
 
 export type TargetsFile = z.output<typeof targetsFileSchema>;

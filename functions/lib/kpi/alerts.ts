@@ -48,6 +48,8 @@ export type ObservedStatus =
   | "met"
   | "warning"
   | "breach"
+  /** Outside the baseline band: not a breach (the target, if any, is not missed). */
+  | "anomaly"
   | "insufficient_data"
   | "no_target"
   | "tracking"
@@ -424,7 +426,8 @@ function transition(
       };
     }
     case "met":
-    case "warning": {
+    case "warning":
+    case "anomaly": {
       const base: RecordCore = {
         ...core,
         ...judged,

@@ -37,6 +37,7 @@ export type RollupName =
   | "user_day"
   | "order_day"
   | "campaign_user_day"
+  | "channel_user_day"
   | "event_profile"
   | "order_profile"
   | "event_hour"
@@ -140,6 +141,22 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
       col("user_id", "varchar", "The user."),
       col("join_events", "bigint", "campaign_join records that day (duplicates included)."),
       col("invites_accepted", "bigint", "Distinct invite_accepted event_ids that day."),
+    ],
+  },
+  channel_user_day: {
+    name: "channel_user_day",
+    buildQuery: "rollup_channel_user_day",
+    rawTable: "events",
+    dtsParam: "events_dts",
+    columns: [
+      col("user_id", "varchar", "The user."),
+      col("channel", "varchar", "The channel of the events ('unknown' when they carry none)."),
+      col("events", "bigint", "Event records of the user on the channel that day."),
+      col(
+        "first_signup_time",
+        "timestamp",
+        "First signup event of the day on the channel (UTC); null when none.",
+      ),
     ],
   },
   event_profile: {
