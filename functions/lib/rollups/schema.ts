@@ -193,8 +193,16 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
  */
 function hourlyRollups(): Pick<Record<RollupName, RollupSpec>, "event_hour" | "order_hour"> {
   const hourAndChannel = [
-    col("local_hour", "bigint", "Whole hours since the local day's start (0–23; 24 on a 25-hour day)."),
-    col("channel", "varchar", "Channel of the records (orders: of their latest record); null: none."),
+    col(
+      "local_hour",
+      "bigint",
+      "Whole hours since the local day's start (0–23; 24 on a 25-hour day).",
+    ),
+    col(
+      "channel",
+      "varchar",
+      "Channel of the records (orders: of their latest record); null: none.",
+    ),
   ];
   return {
     event_hour: {
