@@ -16,6 +16,7 @@ import type { Row } from "../kpi/values.ts";
 import { type IsoDate, localDateOf, localDaysWindow } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
+import type { QueryFile } from "../query/query-file.ts";
 import { queryOverRollups, rollupDays } from "../rollups/refresh.ts";
 
 /** Where the newest file of a table's partitions arrived (S3 LastModified, a file's mtime). */
@@ -72,25 +73,39 @@ const QUERY: Readonly<Record<PulseTable, { name: string; rollup: "event_hour" | 
 export async function readPulse(
   deps: PulseReadDeps,
   plan: PulsePlan,
-  context: { readonly now: Date; readonly privateDomainChannels: readonly string[] },
+  context: {
+    readonly now: Date;
+    readonly privateDomainChannels: readonly string[];
+    /**
+     * Queries already made ready over the rollups for a local day (`<query>:<day>`): a replay
+     * checks the baseline days' rollups once per day, not at every pulse.
+     */
+    readonly ready?: Map<string, QueryFile>;
+  },
 ): Promise<PulseReads> {
   const stats: QueryStats[] = [];
   const rows = {} as Record<PulseTable, PulseRow[]>;
   const newestArrival = {} as Record<PulseTable, Date | null>;
   for (const table of PULSE_TABLES) {
     const { name, rollup } = QUERY[table];
-    const { query, stats: builds } = await queryOverRollups(
-      {
-        engine: deps.engine,
-        catalog: deps.catalog,
-        timeZone: plan.timeZone,
-        settings: { privateDomainChannels: context.privateDomainChannels },
-        now: context.now,
-      },
-      name,
-      { [rollup]: rollupDays(plan.baselineDays) },
-    );
-    stats.push(...builds);
+    const readyKey = `${name}:${plan.today}`;
+    let query = context.ready?.get(readyKey);
+    if (!query) {
+      const over = await queryOverRollups(
+        {
+          engine: deps.engine,
+          catalog: deps.catalog,
+          timeZone: plan.timeZone,
+          settings: { privateDomainChannels: context.privateDomainChannels },
+          now: context.now,
+        },
+        name,
+        { [rollup]: rollupDays(plan.baselineDays) },
+      );
+      query = over.query;
+      stats.push(...over.stats);
+      context.ready?.set(readyKey, query);
+    }
     const result = await deps.engine.run(query, {
       today: plan.today,
       day_start: plan.dayStart,

@@ -34,6 +34,7 @@ import type {
   RunLog,
 } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
+import type { QueryFile } from "../query/query-file.ts";
 import {
   composePulseMessage,
   PULSE_REPORT,
@@ -116,12 +117,14 @@ export async function runPulse(deps: PulseDeps, request: PulseRequest = {}): Pro
 export async function evaluateAt(
   deps: Pick<PulseDeps, "engine" | "catalog" | "config" | "arrivals" | "clock">,
   at: Date,
+  ready?: Map<string, QueryFile>,
 ): Promise<{ readonly result: PulseResult; readonly stats: readonly QueryStats[] }> {
   const pulse = deps.config.pulse ?? DEFAULT_PULSE_CONFIG;
   const plan = planPulse(at, deps.config.timeZone, pulse.settings);
   const reads = await readPulse(deps, plan, {
     now: deps.clock.now(),
     privateDomainChannels: deps.config.kpi.privateDomainChannels,
+    ...(ready ? { ready } : {}),
   });
   const calendar = deps.config.anomalies?.calendar;
   const result = evaluatePulse({
@@ -210,8 +213,9 @@ export async function replayPulses(
   const routing = pulseRouting(settings.routing ?? DEFAULT_ROUTING, pulse);
   let state: AlertState = { schemaVersion: 1, records: {} };
   const notifications: AlertNotification[] = [];
+  const ready = new Map<string, QueryFile>();
   for (const at of instants) {
-    const { result } = await evaluateAt(deps, at);
+    const { result } = await evaluateAt(deps, at, ready);
     const step = stepAlerts(
       state,
       {
