@@ -28,6 +28,7 @@
 --   valid_events         records with a user and a known type
 --   users                distinct users of the valid records
 --   signups              distinct users with a valid signup record
+--   oldest_valid_time    oldest event_time of the valid records
 --   newest_valid_time    newest event_time of the valid records
 
 with
@@ -61,6 +62,7 @@ today_rows as (
     count(r.valid_user_id) as valid_events,
     count(distinct r.valid_user_id) as users,
     count(distinct case when r.event_type = 'signup' then r.valid_user_id end) as signups,
+    min(case when r.valid_user_id is not null then r.event_time end) as oldest_valid_time,
     max(case when r.valid_user_id is not null then r.event_time end) as newest_valid_time
   from recent_events as r
   join hours as h
@@ -80,6 +82,7 @@ before_rows as (
     count(valid_user_id) as valid_events,
     cast(0 as bigint) as users,
     cast(0 as bigint) as signups,
+    min(case when valid_user_id is not null then event_time end) as oldest_valid_time,
     max(case when valid_user_id is not null then event_time end) as newest_valid_time
   from recent_events
   where event_time < :day_start
@@ -96,6 +99,7 @@ baseline_rows as (
     b.valid_events,
     b.users,
     b.signups,
+    b.oldest_valid_time,
     b.newest_valid_time
   from event_hour as b
   where b.local_date in :baseline_days

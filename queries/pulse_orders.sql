@@ -26,6 +26,7 @@
 --   paid_orders          orders whose latest record is paid
 --   buyers               distinct users with a paid order
 --   gmv                  amount of the paid orders
+--   oldest_valid_time    oldest order_time of the valid records
 --   newest_valid_time    newest order_time of the valid records
 
 with
@@ -75,6 +76,7 @@ hourly_orders as (
     sum(o.is_paid) as paid_orders,
     count(distinct case when o.is_paid = 1 then o.user_id end) as buyers,
     cast(coalesce(sum(case when o.is_paid = 1 then o.amount end), 0) as decimal(18, 2)) as gmv,
+    min(o.order_time) as oldest_valid_time,
     max(o.order_time) as newest_valid_time
   from latest_order_records as o
   join hours as h
@@ -95,6 +97,7 @@ today_rows as (
     coalesce(o.paid_orders, 0) as paid_orders,
     coalesce(o.buyers, 0) as buyers,
     coalesce(o.gmv, 0) as gmv,
+    o.oldest_valid_time,
     o.newest_valid_time
   from hourly_records as r
   left join hourly_orders as o
@@ -113,6 +116,7 @@ before_rows as (
     cast(0 as bigint) as paid_orders,
     cast(0 as bigint) as buyers,
     cast(0 as decimal(18, 2)) as gmv,
+    min(order_time) as oldest_valid_time,
     max(order_time) as newest_valid_time
   from latest_order_records
   where order_scope = 'before'
@@ -130,6 +134,7 @@ baseline_rows as (
     b.paid_orders,
     b.buyers,
     b.gmv,
+    b.oldest_valid_time,
     b.newest_valid_time
   from order_hour as b
   where b.local_date in :baseline_days

@@ -25,6 +25,9 @@
 --   valid_events         records with a user and a known type
 --   users                distinct users of the valid records
 --   signups              distinct users with a valid signup record
+--   oldest_valid_time    oldest event_time of the valid records (with the newest: when in
+--                        the hour the records fell, so the start and end of a day's traffic
+--                        are not spread over whole hours)
 --   newest_valid_time    newest event_time of the valid records
 --   local_date           the local day, YYYY-MM-DD (the partition)
 
@@ -64,6 +67,7 @@ final as (
     count(valid_user_id) as valid_events,
     count(distinct valid_user_id) as users,
     count(distinct case when event_type = 'signup' then valid_user_id end) as signups,
+    min(case when valid_user_id is not null then event_time end) as oldest_valid_time,
     max(case when valid_user_id is not null then event_time end) as newest_valid_time,
     cast(local_date as varchar) as local_date
   from events_of_hours

@@ -20,6 +20,7 @@
 --   paid_orders          orders whose latest record is paid
 --   buyers               distinct users with a paid order
 --   gmv                  sum of the paid orders' amounts
+--   oldest_valid_time    oldest order_time of the valid records
 --   newest_valid_time    newest order_time of the valid records
 --   local_date           the local day, YYYY-MM-DD (the partition)
 
@@ -74,6 +75,7 @@ order_counts as (
     sum(is_paid) as paid_orders,
     count(distinct case when is_paid = 1 then user_id end) as buyers,
     cast(coalesce(sum(case when is_paid = 1 then amount end), 0) as decimal(18, 2)) as gmv,
+    min(order_time) as oldest_valid_time,
     max(order_time) as newest_valid_time
   from latest_order_records
   group by local_date, local_hour, channel
@@ -88,6 +90,7 @@ final as (
     coalesce(o.paid_orders, 0) as paid_orders,
     coalesce(o.buyers, 0) as buyers,
     coalesce(o.gmv, 0) as gmv,
+    o.oldest_valid_time,
     o.newest_valid_time,
     cast(r.local_date as varchar) as local_date
   from record_counts as r

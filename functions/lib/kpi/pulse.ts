@@ -31,7 +31,7 @@ import {
   median,
   type PastValue,
 } from "./baseline-band.ts";
-import type { IsoDate, Period } from "./windows.ts";
+import { type IsoDate, localMidnightUtc, type Period } from "./windows.ts";
 
 export const PULSE_TABLES = ["events", "orders"] as const;
 export type PulseTable = (typeof PULSE_TABLES)[number];
@@ -62,6 +62,8 @@ export interface PulseRow {
   readonly paidOrders?: number;
   readonly gmv?: number;
   readonly newestValidTime: Date | null;
+  /** Oldest valid record of the row (with the newest: when in its hour the records fell). */
+  readonly oldestValidTime?: Date | null;
 }
 
 /** The pulse's rules (config/pulse.yaml, resolved). */
@@ -229,19 +231,39 @@ function usableBaselineDays(input: PulseInput): IsoDate[] {
     .slice(0, input.settings.band.periods);
 }
 
-/** The count of `pick` in [fromMinute, toMinute) of a day's hourly rows (hours spread evenly). */
+/**
+ * The count of `pick` in [fromMinute, toMinute) (minutes since the local day's start) of a
+ * day's hourly rows. A row's records are spread evenly over the part of its hour between
+ * its oldest and newest valid record (the whole hour when unknown): the day's traffic that
+ * starts at 08:20 or ends at 05:20 is not spread over the whole hour, so a pulse at 06:00
+ * does not expect records that a normal day never has then.
+ */
 function countIn(
   rows: readonly PulseRow[],
   fromMinute: number,
   toMinute: number,
   pick: (r: PulseRow) => number,
+  dayStart: (day: IsoDate) => number,
 ): number {
   let total = 0;
   for (const row of rows) {
     if (row.localHour === null) continue;
-    const start = row.localHour * 60;
-    const overlap = Math.min(toMinute, start + 60) - Math.max(fromMinute, start);
-    if (overlap > 0) total += (pick(row) * overlap) / 60;
+    const hourStart = row.localHour * 60;
+    const minuteOf = (time: Date | null | undefined, fallback: number) =>
+      time
+        ? Math.min(
+            hourStart + 60,
+            Math.max(hourStart, (time.getTime() - dayStart(row.localDate)) / MINUTE_MS),
+          )
+        : fallback;
+    const from = minuteOf(row.oldestValidTime, hourStart);
+    // The newest record's whole minute is active: a span ending inside it overlaps it.
+    const to = Math.max(
+      minuteOf(row.newestValidTime, hourStart + 60),
+      Math.min(hourStart + 60, from + 1),
+    );
+    const overlap = Math.min(toMinute, to) - Math.max(fromMinute, from);
+    if (overlap > 0) total += (pick(row) * overlap) / (to - from);
   }
   return total;
 }
@@ -254,6 +276,15 @@ function tablePulse(
 ): { pulse: TablePulse; findings: PulseFinding[] } {
   const { settings } = input;
   const rows = input.rows[table];
+  const starts = new Map<IsoDate, number>();
+  const dayStart = (day: IsoDate) => {
+    let start = starts.get(day);
+    if (start === undefined) {
+      start = localMidnightUtc(day, input.timeZone).getTime();
+      starts.set(day, start);
+    }
+    return start;
+  };
   const today = rows.filter((r) => r.source === "today");
   const before = rows.filter((r) => r.source === "before");
   const baselineOf = (day: IsoDate) =>
@@ -266,7 +297,7 @@ function tablePulse(
     enoughHistory
       ? median(
           [...byDay.values()].map((dayRows) =>
-            countIn(dayRows.filter(keep), span.from, span.to, (r) => r.valid),
+            countIn(dayRows.filter(keep), span.from, span.to, (r) => r.valid, dayStart),
           ),
         )
       : 0;
@@ -325,7 +356,7 @@ function tablePulse(
   const past: PastValue[] = [...byDay.entries()].map(([day, dayRows]) => ({
     periodKey: day,
     start: day,
-    value: countIn(dayRows, 0, minuteOfDay, measureOf),
+    value: countIn(dayRows, 0, minuteOfDay, measureOf, dayStart),
     complete: true,
   }));
   const band = baselineBand(
@@ -357,7 +388,7 @@ function tablePulse(
     const hourPast: PastValue[] = [...byDay.entries()].map(([day, dayRows]) => ({
       periodKey: day,
       start: day,
-      value: countIn(dayRows, hour * 60, hour * 60 + minutes, (r) => r.valid),
+      value: countIn(dayRows, hour * 60, hour * 60 + minutes, (r) => r.valid, dayStart),
       complete: true,
     }));
     const hourBand = baselineBand(

@@ -127,6 +127,7 @@ export async function readPulse(
 function pulseRow(table: PulseTable, row: Row): PulseRow {
   const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
   const time = row.newest_valid_time;
+  const oldest = row.oldest_valid_time;
   const base = {
     source: String(row.source) as PulseRow["source"],
     localDate: String(row.local_date),
@@ -135,6 +136,7 @@ function pulseRow(table: PulseTable, row: Row): PulseRow {
     channel: row.channel === null || row.channel === undefined ? null : String(row.channel),
     records: num(row.records),
     newestValidTime: time === null || time === undefined ? null : new Date(String(time)),
+    oldestValidTime: oldest === null || oldest === undefined ? null : new Date(String(oldest)),
   };
   return table === "events"
     ? { ...base, valid: num(row.valid_events), users: num(row.users), signups: num(row.signups) }

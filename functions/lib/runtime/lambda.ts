@@ -10,6 +10,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { withCloudFrontLinks } from "../adapters/cloudfront-links.ts";
 import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
 import { assertConditionalWrites } from "../adapters/s3-conditional-probe.ts";
+import { createS3PulseStore } from "../adapters/s3-pulse-store.ts";
 import { createCompletenessGate } from "../alerts/completeness-check.ts";
 import { requireSomeData } from "../alerts/no-data.ts";
 import type { OnCallDeps } from "../alerts/on-call.ts";
@@ -26,6 +27,7 @@ import {
   type PublishedDashboard,
 } from "../dashboard/publish.ts";
 import { type ArtifactStore, type Clock, systemClock } from "../ports.ts";
+import { createYesterdayStallsHook } from "../pulse/yesterday-stalls.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
@@ -156,7 +158,22 @@ export async function openLambdaDeps(
     config,
     templates: loadReportTemplates(env.templatesDir),
     alertTemplate,
-    afterSnapshot: [...(dashboard ? [dashboard] : []), ...(chatHook ? [chatHook] : [])],
+    afterSnapshot: [
+      ...(dashboard ? [dashboard] : []),
+      ...(chatHook ? [chatHook] : []),
+      // "Yesterday's stalls" from the pulses stored in the state bucket.
+      ...(env.store.kind === "s3"
+        ? [
+            createYesterdayStallsHook(
+              createS3PulseStore({
+                client: options.clients?.s3 ?? new S3Client({ forcePathStyle: env.s3PathStyle }),
+                bucket: env.store.bucket,
+                prefix: env.store.prefix,
+              }),
+            ),
+          ]
+        : []),
+    ],
     ...(channels ? { channels } : {}),
     ...(charts ? { charts } : {}),
   };
