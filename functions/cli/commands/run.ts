@@ -20,7 +20,7 @@ import {
   periodContaining,
   periodWindow,
 } from "../../lib/kpi/windows.ts";
-import { createYesterdayStallsHook } from "../../lib/pulse/yesterday-stalls.ts";
+import { pulseReportHooks } from "../../lib/pulse/report-hooks.ts";
 import { QueryCatalog } from "../../lib/query/catalog.ts";
 import { loadReportTemplates, TemplatesMissingError } from "../../lib/report/email/render.ts";
 import {
@@ -126,7 +126,11 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
         }),
         ...(chat ? [createChatReportHook({ ...adapters, config }, chat)] : []),
         // "Yesterday's stalls" from the pulses stored locally (opspulse pulse).
-        createYesterdayStallsHook(createFsPulseStore({ dir: outDir })),
+        ...pulseReportHooks({
+          engine: adapters.engine,
+          catalog,
+          pulses: createFsPulseStore({ dir: outDir }),
+        }),
       ],
       ...optionalChannels(alertChannels({ ...adapters, config }, alertTemplate, chat)),
     },

@@ -27,7 +27,7 @@ import {
   type PublishedDashboard,
 } from "../dashboard/publish.ts";
 import { type ArtifactStore, type Clock, systemClock } from "../ports.ts";
-import { createYesterdayStallsHook } from "../pulse/yesterday-stalls.ts";
+import { pulseReportHooks } from "../pulse/report-hooks.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
@@ -143,12 +143,13 @@ export async function openLambdaDeps(
         },
       })
     : undefined;
+  const catalog = new QueryCatalog(env.queriesDir);
   const charts = await openChartRasterizer(env, options.logger ?? new Logger());
   const alertTemplate = loadAlertTemplate(env.templatesDir);
   const channels = alertChannels({ ...adapters, config }, alertTemplate, chat);
   return {
     engine: adapters.engine,
-    catalog: new QueryCatalog(env.queriesDir),
+    catalog,
     snapshots: adapters.snapshots,
     mailer: adapters.mailer,
     deliveries: adapters.deliveries,
@@ -163,15 +164,15 @@ export async function openLambdaDeps(
       ...(chatHook ? [chatHook] : []),
       // "Yesterday's stalls" from the pulses stored in the state bucket.
       ...(env.store.kind === "s3"
-        ? [
-            createYesterdayStallsHook(
-              createS3PulseStore({
-                client: options.clients?.s3 ?? new S3Client({ forcePathStyle: env.s3PathStyle }),
-                bucket: env.store.bucket,
-                prefix: env.store.prefix,
-              }),
-            ),
-          ]
+        ? pulseReportHooks({
+            engine: adapters.engine,
+            catalog,
+            pulses: createS3PulseStore({
+              client: options.clients?.s3 ?? new S3Client({ forcePathStyle: env.s3PathStyle }),
+              bucket: env.store.bucket,
+              prefix: env.store.prefix,
+            }),
+          })
         : []),
     ],
     ...(channels ? { channels } : {}),
