@@ -22,6 +22,19 @@ export function pulseMetric(finding: Pick<PulseFinding, "rule" | "table">): stri
   return `pulse_${finding.rule}_${finding.table}`;
 }
 
+/** Every alert metric of the pulse (acked and silenced like registry metrics). */
+export const PULSE_METRICS: readonly string[] = [
+  "pulse_stall_events",
+  "pulse_stall_orders",
+  "pulse_pace_events",
+  "pulse_pace_orders",
+];
+
+/** Whether `id` is one of {@link PULSE_METRICS}. */
+export function isPulseMetric(id: string): boolean {
+  return PULSE_METRICS.includes(id);
+}
+
 /** The period key of a pulse: its local day and minute (`2026-03-01T10:45`), sortable. */
 export function pulsePeriodKey(result: Pick<PulseResult, "today" | "minuteOfDay">): string {
   const hh = String(Math.floor(result.minuteOfDay / 60)).padStart(2, "0");
