@@ -50,6 +50,12 @@ export const pulseFileSchema = z
         enabled: z.boolean({ error: "expected true or false" }).default(true),
         severity: severity.default("notify"),
         min_expected: count("a number of records").default(DEFAULT_PULSE_SETTINGS.pace.minExpected),
+        /** Local hour from which pace is judged (the night's few records are bursty). */
+        from_hour: z
+          .int({ error: "expected a local hour from 0 to 23" })
+          .min(0, "expected a local hour from 0 to 23")
+          .max(23, "expected a local hour from 0 to 23")
+          .default(DEFAULT_PULSE_SETTINGS.pace.fromHour),
         /** Pulses in a row below the band before the alert. */
         for_pulses: z
           .int({ error: "expected a whole number ≥ 1" })
@@ -65,6 +71,7 @@ export const pulseFileSchema = z
         enabled: true,
         severity: "notify",
         min_expected: DEFAULT_PULSE_SETTINGS.pace.minExpected,
+        from_hour: DEFAULT_PULSE_SETTINGS.pace.fromHour,
         for_pulses: 2,
         k: 3,
       }),
@@ -115,7 +122,11 @@ export function toPulseConfig(file: PulseFile): PulseConfig {
         minHistory: Math.min(band.minHistory, file.baseline_weeks),
         k: file.pace.k,
       },
-      pace: { enabled: file.pace.enabled, minExpected: file.pace.min_expected },
+      pace: {
+        enabled: file.pace.enabled,
+        minExpected: file.pace.min_expected,
+        fromHour: file.pace.from_hour,
+      },
       qualityHours: file.quality_hours,
     },
   };

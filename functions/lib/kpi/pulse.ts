@@ -15,8 +15,9 @@
  *   the whole table stalls, its channels are not judged (one page, not one per channel).
  * - **pace** (notifies): today's valid events (events) or paid orders (orders) so far below
  *   the band of the baseline days' values at the same minute (issue 23's band,
- *   `baseline-band.ts`: median ± k · 1.4826 · MAD, with its floors), judged once the
- *   baseline's median at that minute reaches `pace.minExpected`.
+ *   `baseline-band.ts`: median ± k · 1.4826 · MAD, with its floors), judged from the
+ *   local hour `pace.fromHour` once the baseline's median at that minute reaches
+ *   `pace.minExpected`.
  *
  * Local hours are whole hours since the local day's start (as the hourly rollups count them).
  */
@@ -80,6 +81,11 @@ export interface PulseSettings {
     readonly enabled: boolean;
     /** The baseline's median at this minute below this: pace not judged (too early, too small). */
     readonly minExpected: number;
+    /**
+     * Local hour from which pace is judged: the night's few, bursty records (one user's
+     * session is many events) say little about the day.
+     */
+    readonly fromHour: number;
   };
   /** Hours of today that the data-quality figure covers (the last ones). */
   readonly qualityHours: number;
@@ -89,7 +95,7 @@ export const DEFAULT_PULSE_SETTINGS: PulseSettings = {
   stallMinutes: 30,
   minExpected: 20,
   band: { ...DEFAULT_BASELINE_SETTINGS, periods: 4, minHistory: 3, direction: "drops" },
-  pace: { enabled: true, minExpected: 100 },
+  pace: { enabled: true, minExpected: 100, fromHour: 8 },
   qualityHours: 3,
 };
 
@@ -368,7 +374,10 @@ function tablePulse(
   );
   const position = band ? bandPosition(soFarValue, band, settings.band.direction) : null;
   const paceJudged =
-    settings.pace.enabled && band !== null && band.median >= settings.pace.minExpected;
+    settings.pace.enabled &&
+    minuteOfDay >= settings.pace.fromHour * 60 &&
+    band !== null &&
+    band.median >= settings.pace.minExpected;
   findings.push({
     rule: "pace",
     table,
