@@ -375,6 +375,20 @@ export class IncidentInjector {
           p.kind === "campaign_id_loss" ? this.#campaignAt(day, p.start) : undefined;
         const stop =
           p.kind === "channel_events_stop" ? (p.stop ?? DEFAULT_CHANNEL_STOP) : undefined;
+        if (
+          stop &&
+          !(
+            Number.isInteger(stop.fromHour) &&
+            Number.isInteger(stop.toHour) &&
+            stop.fromHour >= 0 &&
+            stop.fromHour < stop.toHour &&
+            stop.toHour <= 24
+          )
+        ) {
+          throw new Error(
+            `a channel stop needs whole local hours 0 ≤ from < to ≤ 24, got ${stop.fromHour} to ${stop.toHour}`,
+          );
+        }
         return this.#incident(p.kind, n, p.start, campaignId, stop);
       });
     }
