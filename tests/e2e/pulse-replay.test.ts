@@ -36,9 +36,15 @@ it("raises no stall and at most one pace alert over 28 normal days replayed hour
   const instants = Array.from({ length: 28 * 24 }, (_, i) => new Date(start + i * 3_600_000));
   const clock = { now: () => new Date("2026-03-11T00:00:00Z") };
   let judgedStalls = 0;
-  const replay = await replayPulses({ engine, catalog: new QueryCatalog(), config, clock }, instants, (result) => {
-    judgedStalls += result.findings.filter((f) => f.rule === "stall" && f.status === "met").length;
-  });
+  const replay = await replayPulses(
+    { engine, catalog: new QueryCatalog(), config, clock },
+    instants,
+    (result) => {
+      judgedStalls += result.findings.filter(
+        (f) => f.rule === "stall" && f.status === "met",
+      ).length;
+    },
+  );
   expect(replay.pulses).toBe(672);
   const metrics = replay.notifications.map((n) => (n as MetricNotification).metric);
   expect(metrics.filter((m) => m.startsWith("pulse_stall"))).toEqual([]);
