@@ -44,7 +44,7 @@ const EN: Strings = {
   freshness: "Freshness",
   newestRecord: (m) => `newest valid record ${m} min ago`,
   newestFile: (m) => `newest file ${m} min ago`,
-  quality: (from, share) => `valid records since ${String(from).padStart(2, "0")}:00: ${share}`,
+  quality: (from, share) => `Valid records since ${String(from).padStart(2, "0")}:00: ${share}`,
   stalled: (what) => `Stalled: ${what}`,
   belowPace: "Below a normal day so far",
   allFlowing: "Data flowing",
