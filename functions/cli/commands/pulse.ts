@@ -7,7 +7,6 @@
  * --from D --to D [--every MIN]`: the pulse's rules over history, by event time, sending and
  * storing nothing.
  */
-import { join } from "node:path";
 import type { Command } from "commander";
 import { createFsArtifactStore } from "../../lib/adapters/fs-artifacts.ts";
 import { createFsPulseStore } from "../../lib/adapters/fs-pulse-store.ts";
@@ -150,6 +149,3 @@ export async function replayPulseCommand(
     await runtime.close();
   }
 }
-
-/** Where `opspulse pulse` stores locally (for messages and docs). */
-export const PULSES_DIR = join("out", "pulses");
