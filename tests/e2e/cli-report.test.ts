@@ -51,7 +51,8 @@ async function opspulse(args: readonly string[]): Promise<Outcome> {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
       [join(repo, "bin", "opspulse.js"), ...args],
-      { cwd: repo, env, timeout: 120_000 },
+      // The demo stores every day of the 9 weeks its level-adjusted bands read (65 daily runs).
+      { cwd: repo, env, timeout: 300_000 },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -288,6 +289,5 @@ describe("opspulse demo", () => {
     ]);
     expect(again.code, again.stderr).toBe(0);
     expect(readdirSync(join(out, "outbox")).sort()).toEqual(runs.sort());
-    // The demo stores the 8 weeks of same-weekday history the anomaly bands learn from.
-  }, 240_000); // two spawned demos, each allowed 120 s (their own timeout)
+  }, 600_000); // two spawned demos, each allowed 300 s (their own timeout)
 });

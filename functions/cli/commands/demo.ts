@@ -110,9 +110,13 @@ export function registerDemo(program: Command): void {
     });
 }
 
-/** Periods stored before each demo report: its sparklines' and the dashboard's history. */
+/**
+ * Periods stored before each demo report: its sparklines' and the dashboard's history, and
+ * for the daily report every day its level-adjusted anomaly bands read (the same weekday of
+ * the 8 weeks before and the 7 days before each of them: 63 days; kpi/baseline-band.ts).
+ */
 const DEMO_HISTORY: Readonly<Partial<Record<ReportKind, number>>> = {
-  daily: 13,
+  daily: 63,
   weekly: 5,
   // A campaign's ROI curve: one snapshot per running campaign and day.
   campaigns: 13,
@@ -134,7 +138,7 @@ async function demoReport(
   while (history.length < (DEMO_HISTORY[report] ?? 1)) {
     history.unshift(previousPeriod(history[0] as typeof period));
   }
-  // The same weekday of the 8 weeks before: the history of the anomaly bands.
+  // The same weekday of the 10 weeks before (the bands go further back past a holiday).
   if (report === "daily") {
     const starts = new Set(history.map((p) => p.start));
     const weekdays = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]

@@ -30,6 +30,15 @@ export function anomalyNotifications(
         value: evaluation.value,
         target: null,
         since: periodKey,
+        ...(evaluation.band
+          ? {
+              band: {
+                lower: evaluation.band.lower,
+                upper: evaluation.band.upper,
+                method: evaluation.band.method,
+              },
+            }
+          : {}),
       },
     ];
   });

@@ -9,7 +9,7 @@
  *   orders: { k: 4 }                  # over the metric's defaults
  *   mau: { enabled: true, method: trailing, periods: 14, direction: drops }
  *   data_freshness_minutes: { enabled: false }
- *   aov: { typical_mad_floor: false, sampling_floor: false }   # the bare median ± k · 1.4826 · MAD
+ *   aov: { typical_mad_floor: false, sampling_floor: false, level_adjust: false }   # the bare median ± k · 1.4826 · MAD
  * ```
  */
 import * as z from "zod";
@@ -59,6 +59,7 @@ const metricBaseline = z
       .optional(),
     typical_mad_floor: z.boolean({ error: "expected true or false" }).optional(),
     sampling_floor: z.boolean({ error: "expected true or false" }).optional(),
+    level_adjust: z.boolean({ error: "expected true or false" }).optional(),
   })
   .strict();
 
@@ -100,6 +101,7 @@ export function toAnomalySettings(file: AnomaliesFile): AnomalySettings {
             ? { typicalMadFloor: own.typical_mad_floor }
             : {}),
           ...(own.sampling_floor !== undefined ? { samplingFloor: own.sampling_floor } : {}),
+          ...(own.level_adjust !== undefined ? { levelAdjust: own.level_adjust } : {}),
         }
       : base;
   }

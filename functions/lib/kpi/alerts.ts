@@ -29,6 +29,7 @@ import {
   recordId,
 } from "./alert-state.ts";
 import { targetDistance } from "./attention.ts";
+import type { BaselineMethod } from "./baseline-band.ts";
 
 export {
   type AlertAck,
@@ -175,6 +176,12 @@ export interface MetricNotification {
   /** 1, 2, … for reminders. */
   readonly reminder?: number;
   readonly error?: string;
+  /** For an anomaly: the band the value fell outside (alerts show "normal 340–381"). */
+  readonly band?: {
+    readonly lower: number;
+    readonly upper: number;
+    readonly method: BaselineMethod;
+  };
 }
 
 /** One alert per incomplete (period, table), naming partitions and counts. */

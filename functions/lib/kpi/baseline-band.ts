@@ -22,6 +22,19 @@
  *   a share of a sample of n (binomial), k times over: a small count or a small sample moves
  *   by chance more than its history may have shown.
  *
+ * **Level adjustment** (daily, same weekday; on by default, `level_adjust`). A metric that
+ * grows, or that a campaign lifts for weeks, is not at the level of its same weekday 4.5
+ * weeks back on average, and a plain median of those weeks lags it: most false alarms of the
+ * plain band were such level shifts (bench/backtest.md). So each past value is first scaled
+ * by how much higher the last 7 days ran than the 7 days before that past day, day for day:
+ * the ratio r = median over j = 1..7 of value(today − j) / value(past day − j). Each pair is
+ * the same weekday (seasonality cancels) and the median of the 7 ratios ignores one odd day
+ * (yesterday's incident does not move today's band much). A pair is used only when both
+ * days hold a complete value off the calendar; with fewer than 5 usable pairs the past value
+ * is taken as it is (r = 1). The band is then median ± k · 1.4826 · MAD of the scaled values,
+ * as above, and the ratios are stored with it (`levels`), so an email can say "normal
+ * 340–381 at this week's level".
+ *
  * Nothing here reads a store: the use case gives the history (stored snapshots) and stores
  * the band in the new snapshot, so a replay or the dashboard never recomputes it.
  */
@@ -55,6 +68,12 @@ export interface BaselineSettings {
   readonly typicalMadFloor: boolean;
   /** The band is at least k times the value's sampling noise (see {@link SamplingNoise}). */
   readonly samplingFloor: boolean;
+  /**
+   * Daily same-weekday bands: scale each past value to the level of the last 7 days (see
+   * the module comment). Absent: false (a caller that builds its own settings keeps the
+   * plain band).
+   */
+  readonly levelAdjust?: boolean;
 }
 
 /**
@@ -75,7 +94,13 @@ export const DEFAULT_BASELINE_SETTINGS: BaselineSettings = {
   enabled: true,
   typicalMadFloor: true,
   samplingFloor: true,
+  levelAdjust: true,
 };
+
+/** Days of the level window: the 7 days before a day (each weekday once). */
+export const LEVEL_WINDOW_DAYS = 7;
+/** Fewer usable day pairs than this: the past value is not scaled. */
+export const LEVEL_MIN_PAIRS = 5;
 
 /** 1.4826 · MAD is the standard deviation of normally distributed values. */
 export const MAD_TO_SIGMA = 1.4826;
@@ -93,6 +118,11 @@ export interface Band {
   readonly basis: readonly string[];
   /** What set the half-width: k · 1.4826 · MAD, or one of the floors. */
   readonly widthFrom?: "mad" | "typical_mad" | "sampling_noise" | "min_width";
+  /**
+   * Level-adjusted bands: the factor each past value (in `basis` order) was scaled by, the
+   * median ratio of the last 7 days to the 7 days before that past day (1: not scaled).
+   */
+  readonly levels?: readonly number[];
 }
 
 /** One past period of a metric, as the use case read it from a stored snapshot. */
@@ -164,7 +194,10 @@ export function baselineBand(
     used.push(candidate);
   }
   if (used.length < Math.max(1, settings.minHistory)) return null;
-  const values = used.map((p) => p.value as number);
+  const levels = levelAdjusts(period, settings)
+    ? used.map((p) => levelRatio(period.start, p.start, byStart, calendar))
+    : undefined;
+  const values = used.map((p, i) => (p.value as number) * (levels?.[i] ?? 1));
   const mid = median(values);
   const mad = median(values.map((v) => Math.abs(v - mid)));
   const mads = used.flatMap((p) => (p.mad === undefined ? [] : [p.mad]));
@@ -187,7 +220,56 @@ export function baselineBand(
     upper: mid + halfWidth,
     basis: used.map((p) => p.periodKey).reverse(),
     widthFrom,
+    ...(levels ? { levels: levels.reverse() } : {}),
   };
+}
+
+/** Whether `settings` scale the past values of `period` to the recent level. */
+export function levelAdjusts(period: Period, settings: BaselineSettings): boolean {
+  return (
+    settings.levelAdjust === true && period.kind === "day" && settings.method === "same_weekday"
+  );
+}
+
+/**
+ * How much higher the 7 days before `day` ran than the 7 days before `pastDay`: the median
+ * of value(day − j) / value(pastDay − j) over j = 1..7, using only pairs of complete values
+ * off the calendar with a positive denominator; 1 with fewer than {@link LEVEL_MIN_PAIRS}.
+ */
+export function levelRatio(
+  day: IsoDate,
+  pastDay: IsoDate,
+  byStart: ReadonlyMap<IsoDate, PastValue>,
+  calendar: ReadonlySet<IsoDate> = new Set(),
+): number {
+  const usable = (date: IsoDate): number | null => {
+    const p = byStart.get(date);
+    if (!p?.complete || p.value === null || !Number.isFinite(p.value)) return null;
+    return calendar.has(date) ? null : p.value;
+  };
+  const ratios: number[] = [];
+  for (let j = 1; j <= LEVEL_WINDOW_DAYS; j++) {
+    const recent = usable(addDays(day, -j));
+    const before = usable(addDays(pastDay, -j));
+    if (recent !== null && before !== null && before > 0) ratios.push(recent / before);
+  }
+  return ratios.length >= LEVEL_MIN_PAIRS ? median(ratios) : 1;
+}
+
+/**
+ * The first and last local days a band of `period` reads: its candidate past periods and,
+ * for a level-adjusted band, the 7 days before each of them and before the period itself.
+ */
+export function bandReadRange(
+  period: Period,
+  settings: BaselineSettings,
+): { readonly from: IsoDate; readonly to: IsoDate } {
+  const starts = candidatePeriodStarts(period, settings);
+  const oldest = starts.at(-1) as IsoDate;
+  const newest = starts[0] as IsoDate;
+  return levelAdjusts(period, settings)
+    ? { from: addDays(oldest, -LEVEL_WINDOW_DAYS), to: addDays(period.start, -1) }
+    : { from: oldest, to: newest };
 }
 
 /** The standard deviation of a value by chance alone (see {@link SamplingNoise}). */
@@ -241,6 +323,15 @@ export const WEEKDAYS = [
   "Saturday",
   "Sunday",
 ] as const;
+
+/**
+ * What a band is "normal for", as the emails and alerts say it: the English weekday of a
+ * daily same-weekday band, `week` for a weekly one, `recent days` for a trailing one.
+ */
+export function bandWhen(period: Period, method: BaselineMethod): string {
+  if (period.kind === "week") return "week";
+  return method === "trailing" ? "recent days" : weekdayOf(period.start);
+}
 
 /** The English weekday of a date (ISO: Monday first). */
 export function weekdayOf(date: IsoDate): (typeof WEEKDAYS)[number] {

@@ -150,12 +150,14 @@ export interface PlannedIncident {
 }
 
 /**
- * The demo lake's documented incident: on its last full day, Sunday 2026-11-22, the app
- * channel's events fall 60 % (60 % of app installs stop sending); the daily email shows DAU
- * as unusual for a Sunday, explained by the app channel.
+ * The demo lake's documented incident: on its last full day, Sunday 2026-11-22, signups from
+ * the `ads` channel triple (a bought burst: two extra new users for each real one, who never
+ * come back); the daily email shows new users as unusual for a Sunday, explained by the ads
+ * channel. It removes nothing, so the demo's targets (retention, conversion, data
+ * freshness) read as without it.
  */
 export const DEMO_INCIDENTS: Partial<Omit<IncidentOptions, "seed">> = {
-  planned: [{ kind: "app_events_drop", start: "2026-11-22" }],
+  planned: [{ kind: "ads_signup_surge", start: "2026-11-22" }],
 };
 
 export const DEFAULT_INCIDENT_OPTIONS: Omit<IncidentOptions, "seed"> = {

@@ -19,6 +19,7 @@ import {
 } from "../kpi/anomaly.ts";
 import {
   type Band,
+  bandReadRange,
   baselineBand,
   candidatePeriodStarts,
   onCalendar,
@@ -61,12 +62,18 @@ export async function loadBands(source: BandSource, metricIds: readonly string[]
     .map((id) => ({ id, settings: baselineSettingsOf(settings, id) }))
     .filter((m) => m.settings.enabled);
   if (watched.length === 0) return {};
-  const starts = watched.flatMap((m) => candidatePeriodStarts(period, m.settings)).sort();
+  // The candidate past periods and, for level-adjusted bands, the 7 days before them.
+  const ranges = watched.map((m) => bandReadRange(period, m.settings));
+  const from = ranges.map((r) => r.from).sort()[0] as string;
+  const to = ranges
+    .map((r) => r.to)
+    .sort()
+    .at(-1) as string;
   const keyOf = (start: string) => (period.kind === "day" ? start : isoWeekLabel(start));
   const docs = await source.snapshots.history(
     source.report,
-    source.storedKey(keyOf(starts[0] as string)),
-    source.storedKey(keyOf(starts.at(-1) as string)),
+    source.storedKey(keyOf(from)),
+    source.storedKey(keyOf(to)),
   );
   const snapshots = docs as unknown as readonly Partial<ReportSnapshot>[];
   const calendar = new Set(settings?.calendar ?? []);

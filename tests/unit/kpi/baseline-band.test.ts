@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   type BaselineSettings,
   bandPosition,
+  bandReadRange,
   baselineBand,
   candidatePeriodStarts,
   DEFAULT_BASELINE_SETTINGS,
+  levelRatio,
   median,
   onCalendar,
   type PastValue,
@@ -206,6 +208,109 @@ describe("baselineBand: floors against noise", () => {
       12,
     );
     expect(samplingDeviation("none", 0.4, [1000])).toBe(0);
+  });
+});
+
+/**
+ * A daily history: every day from 10 weeks before `tuesday` to the day before it, the value
+ * of `valueAt(date)`, all complete. Same-weekday values and their neighbours.
+ */
+function everyDay(valueAt: (date: string) => number | null): PastValue[] {
+  return Array.from({ length: 70 }, (_, i) => addDays(tuesday.start, -(i + 1))).map((date) => ({
+    periodKey: date,
+    start: date,
+    value: valueAt(date),
+    complete: true,
+  }));
+}
+
+describe("baselineBand: level-adjusted (the past weeks scaled to the last 7 days' level)", () => {
+  // A metric at 100 a day that stepped up to 120 a day in the last 7 days (a campaign, growth).
+  const stepped = (date: string) => (date >= addDays(tuesday.start, -7) ? 120 : 100);
+
+  it("scales each past Tuesday by the median ratio of the last 7 days to its own 7 days before", () => {
+    // The last 7 days (03-17 … 03-23) are at 120. Every past Tuesday's 7 days before it are
+    // at 100, so each of the 7 day-for-day ratios is 120 / 100: level 1.2 for every week.
+    // Tuesdays 03-10 back to 01-27 are at 100 → scaled 120; 03-17 is already at 120 → 144.
+    // Scaled values 144 120 120 120 120 120 120 120 → median 120; |x − 120| = 24 and seven
+    // 0 → MAD 0 → the 2 % floor: 117.6 to 122.4.
+    const band = baselineBand(tuesday, everyDay(stepped), settings());
+    expect(band?.median).toBeCloseTo(120, 9);
+    expect(band?.mad).toBeCloseTo(0, 9);
+    expect(band?.lower).toBeCloseTo(117.6, 9);
+    expect(band?.upper).toBeCloseTo(122.4, 9);
+    expect(band?.levels).toEqual([1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2]);
+    expect(bandPosition(120, band!, "both").side).toBe("inside");
+    // The plain band still sees the old level: 120 would be unusual for a Tuesday.
+    const plain = baselineBand(tuesday, everyDay(stepped), settings({ levelAdjust: false }));
+    expect(plain).toMatchObject({ median: 100, lower: 98, upper: 102 });
+    expect(plain?.levels).toBeUndefined();
+    expect(bandPosition(120, plain!, "both").side).toBe("above");
+  });
+
+  it("takes the median of the 7 day-for-day ratios, so one odd recent day hardly moves it", () => {
+    // Yesterday (03-23) an incident halved the value: ratios 0.5, 1, 1, 1, 1, 1, 1 → median 1.
+    const history = everyDay((date) => (date === "2026-03-23" ? 50 : 100));
+    const byStart = new Map(history.map((p) => [p.start, p]));
+    expect(levelRatio(tuesday.start, "2026-03-10", byStart)).toBe(1);
+    // Ties: ratios 1.1 1.1 1.1 1.2 1.2 1.2 1.2 (three days at 110, four at 120) → 1.2.
+    const mixed = everyDay((date) =>
+      date >= "2026-03-17" ? (date <= "2026-03-19" ? 110 : 120) : 100,
+    );
+    expect(levelRatio(tuesday.start, "2026-03-10", new Map(mixed.map((p) => [p.start, p])))).toBe(
+      1.2,
+    );
+  });
+
+  it("leaves a past value as it is when fewer than 5 day pairs are usable (short history)", () => {
+    // Only the same weekdays are stored (no neighbouring days): no pair, ratio 1.
+    const band = baselineBand(
+      tuesday,
+      tuesdays([360, 350, 370, 360, 340, 380, 350, 360]),
+      settings(),
+    );
+    expect(band?.median).toBe(360);
+    expect(band?.levels).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    // 3 of the 7 days before today incomplete: 4 pairs left, fewer than 5 → 1.
+    const history = everyDay(stepped).map((p) =>
+      p.start >= "2026-03-21" ? { ...p, complete: false } : p,
+    );
+    expect(levelRatio(tuesday.start, "2026-03-03", new Map(history.map((p) => [p.start, p])))).toBe(
+      1,
+    );
+  });
+
+  it("skips calendar days in the level windows (a holiday is not the level)", () => {
+    // 03-20 … 03-23 are holidays at 300; the other recent days are at 120: with the holidays
+    // left out 3 pairs remain (< 5), so no scaling; with them the ratio would be 3.
+    const history = everyDay((date) =>
+      date >= "2026-03-20" ? 300 : date >= "2026-03-17" ? 120 : 100,
+    );
+    const byStart = new Map(history.map((p) => [p.start, p]));
+    const holidays = new Set(["2026-03-20", "2026-03-21", "2026-03-22", "2026-03-23"]);
+    expect(levelRatio(tuesday.start, "2026-03-03", byStart)).toBe(3);
+    expect(levelRatio(tuesday.start, "2026-03-03", byStart, holidays)).toBe(1);
+  });
+
+  it("is for daily same-weekday bands only, and reads the 7 days before each period", () => {
+    // 16 candidate Tuesdays back to 2025-12-02, the 7 days before it, and up to yesterday.
+    expect(bandReadRange(tuesday, settings())).toEqual({ from: "2025-11-25", to: "2026-03-23" });
+    expect(bandReadRange(tuesday, settings({ levelAdjust: false }))).toEqual({
+      from: "2025-12-02",
+      to: "2026-03-17",
+    });
+    const week: Period = { kind: "week", start: "2026-03-23", end: "2026-03-29", timeZone: ZONE };
+    const band = baselineBand(
+      week,
+      candidatePeriodStarts(week, settings()).map((start) => ({
+        periodKey: start,
+        start,
+        value: 700,
+        complete: true,
+      })),
+      settings(),
+    );
+    expect(band?.levels).toBeUndefined();
   });
 });
 

@@ -8,7 +8,7 @@
 import type { EmailCharts } from "../../charts/email-charts.ts";
 import type { BandedEvaluation } from "../../kpi/anomaly.ts";
 import { orderNeedsAttention } from "../../kpi/attention.ts";
-import { weekdayOf } from "../../kpi/baseline-band.ts";
+import { bandWhen } from "../../kpi/baseline-band.ts";
 import { DEFAULT_DRIVER_OPTIONS, type Driver } from "../../kpi/drivers.ts";
 import {
   countStatuses,
@@ -475,14 +475,8 @@ function anomalyLine(
 ): string {
   const band = (m.evaluation as BandedEvaluation).band;
   if (!band) return "";
-  const when =
-    period.kind === "week"
-      ? "week"
-      : band.method === "trailing"
-        ? "recent days"
-        : weekdayOf(period.start);
   return strings.unusual(
-    when,
+    bandWhen(period, band.method),
     format.value(m.def.unit, m.evaluation.value),
     format.value(m.def.unit, Math.max(0, band.lower)),
     format.value(m.def.unit, band.upper),
