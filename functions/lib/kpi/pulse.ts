@@ -94,7 +94,15 @@ export interface PulseSettings {
 export const DEFAULT_PULSE_SETTINGS: PulseSettings = {
   stallMinutes: 30,
   minExpected: 20,
-  band: { ...DEFAULT_BASELINE_SETTINGS, periods: 4, minHistory: 3, direction: "drops" },
+  // No level adjustment: it scales whole days by the 7 days before, which a pulse (today so
+  // far, hour by hour) does not read.
+  band: {
+    ...DEFAULT_BASELINE_SETTINGS,
+    periods: 4,
+    minHistory: 3,
+    direction: "drops",
+    levelAdjust: false,
+  },
   pace: { enabled: true, minExpected: 100, fromHour: 8 },
   qualityHours: 3,
 };
