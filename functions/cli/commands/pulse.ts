@@ -98,7 +98,7 @@ export function describePulse(result: PulseResult): string[] {
   for (const t of result.tables) {
     const band = t.soFar.band;
     lines.push(
-      `${t.table}: ${t.soFar.value} ${t.soFar.measure} so far${band ? ` (normal ${Math.round(Math.max(0, band.lower))}–${Math.round(band.upper)})` : " (no baseline yet)"}; newest valid ${t.freshness.minutesSinceValid ?? "—"} min ago${t.freshness.minutesSinceArrival === null ? "" : `, newest file ${t.freshness.minutesSinceArrival} min ago`}`,
+      `${t.table}: ${t.soFar.value} ${t.soFar.measure} so far${band ? ` (normal ${Math.round(Math.max(0, band.lower))}–${Math.round(band.upper)})` : " (no baseline yet)"}; newest valid ${t.freshness.minutesSinceValid === null ? "none today" : `${t.freshness.minutesSinceValid} min ago`}${t.freshness.minutesSinceArrival === null ? "" : `, newest file ${t.freshness.minutesSinceArrival} min ago`}`,
     );
   }
   const breaches = result.findings.filter((f) => f.status === "breach");
@@ -106,7 +106,11 @@ export function describePulse(result: PulseResult): string[] {
     breaches.length === 0
       ? "no stall, pace normal"
       : breaches
-          .map((f) => `${f.rule} ${f.table} ${f.scope}: ${f.value} vs ${f.target}`)
+          .map((f) =>
+            f.rule === "stall"
+              ? `stall ${f.table} ${f.scope}: ${f.value === null ? "no valid record today" : `${f.value} min without a valid record`} (a stall after ${f.target} min; a normal day has ${Math.round(f.expected ?? 0)} then)`
+              : `pace ${f.table}: ${f.value} so far, below the band (from ${Math.round(f.target ?? 0)})`,
+          )
           .join("\n"),
   );
   return lines;

@@ -102,7 +102,7 @@ const TEXT: Readonly<
     stall: (table, scope) => `${table} stalled${scope ? ` — channel ${scope}` : ""}`,
     pace: (table) => `${table} today below a normal day`,
     stallFigures: (minutes, expected) =>
-      `no valid record for ${minutes ?? "?"} min; a normal day has about ${expected === null ? "?" : Math.round(expected)} then`,
+      `${minutes === null ? "no valid record in today's partitions" : `no valid record for ${minutes} min`}; a normal day has about ${expected === null ? "?" : Math.round(expected)} then`,
     paceFigures: (value, lower) => `${value ?? "?"} so far vs at least ${lower ?? "?"} normally`,
     status: {
       start: "new",
@@ -119,7 +119,7 @@ const TEXT: Readonly<
     stall: (table, scope) => `${table}中断${scope ? ` — 渠道 ${scope}` : ""}`,
     pace: (table) => `${table}今日进度低于正常水平`,
     stallFigures: (minutes, expected) =>
-      `已 ${minutes ?? "?"} 分钟无有效记录；正常同期约 ${expected === null ? "?" : Math.round(expected)} 条`,
+      `${minutes === null ? "今日分区中无有效记录" : `已 ${minutes} 分钟无有效记录`}；正常同期约 ${expected === null ? "?" : Math.round(expected)} 条`,
     paceFigures: (value, lower) => `至今 ${value ?? "?"}，正常至少 ${lower ?? "?"}`,
     status: { start: "新", reminder: "持续", resolved: "已恢复", error: "错误" },
     subject: (who, key, lead) => `[OpsPulse] ${who} · 脉搏 ${key}：${lead}`,
