@@ -176,6 +176,7 @@ export class OpsPulseStack extends Stack {
         access: config.chatCommands ?? { viewers: [], senders: [] },
         timeZone: config.schedules.daily.timeZone,
         ...(bundling ? { bundling } : {}),
+        ...(this.dashboard ? { dashboard: this.dashboard } : {}),
       });
     }
 

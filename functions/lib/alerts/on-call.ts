@@ -56,6 +56,7 @@ import {
   rerunCommand,
   runReport,
 } from "../report/run-report.ts";
+import { sendFlag } from "../report/run-request.ts";
 import { advanceAlertState } from "./advance.ts";
 import { anomalyNotifications } from "./anomaly-notices.ts";
 import { createCompletenessGate } from "./completeness-check.ts";
@@ -427,7 +428,7 @@ async function failureNoticeToChat(
 function failedRunCommand(request: RunReportRequest, period: Period, deps: OnCallDeps): string {
   return period.timeZone
     ? rerunCommand(request, period, deps.config)
-    : `opspulse run ${request.report} --date ${request.date}`;
+    : `opspulse run ${request.report} --date ${request.date}${sendFlag(request)}`;
 }
 
 function oneLine(error: unknown): string {
