@@ -23,6 +23,7 @@ import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi
 import type { KpiSettings } from "../report/modules.ts";
 import { DEFAULT_WAIT_POLICY, parseDuration, type WaitPolicy } from "../waiting/policy.ts";
 import { toAnomalySettings } from "./anomalies.ts";
+import { type PulseConfig, toPulseConfig } from "./pulse.ts";
 import {
   CONFIG_FILES,
   REPORT_NAMES,
@@ -72,6 +73,8 @@ export interface OpsConfig {
   readonly owners?: Readonly<Partial<Record<Owner, Omit<RecipientList, "name">>>>;
   /** On-call alert rules and the data-completeness gate (`alerts.yaml`). */
   readonly alerts?: AlertSettings;
+  /** The intra-day pulse (`pulse.yaml`). */
+  readonly pulse?: PulseConfig;
   /** Baseline bands and the holiday/promotion calendar (`anomalies.yaml`). */
   readonly anomalies?: AnomalySettings;
   /** Who may run chat commands (`chat_commands` of recipients.yaml). */
@@ -190,6 +193,7 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
   const recipients = read(CONFIG_FILES.recipients.file, CONFIG_FILES.recipients.schema).data;
   const alerts = read(CONFIG_FILES.alerts.file, CONFIG_FILES.alerts.schema).data;
   const anomalies = read(CONFIG_FILES.anomalies.file, CONFIG_FILES.anomalies.schema).data;
+  const pulse = read(CONFIG_FILES.pulse.file, CONFIG_FILES.pulse.schema).data;
   const targets = targetsFile.data;
   if (
     problems.length > 0 ||
@@ -198,7 +202,8 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
     !schedules ||
     !recipients ||
     !alerts ||
-    !anomalies
+    !anomalies ||
+    !pulse
   ) {
     throw new ConfigError(problems);
   }
@@ -217,6 +222,7 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
     chatCommands: recipients.chat_commands,
     alerts: toAlertSettings(alerts, resolvedTargets.data_freshness_minutes?.value),
     anomalies: toAnomalySettings(anomalies),
+    pulse: toPulseConfig(pulse),
     ...(recipients.contact_points.length > 0 ? { contactPoints: recipients.contact_points } : {}),
   };
 }

@@ -20,6 +20,11 @@
  *   burst): two new users signing up on `ads` for each real one. Shows in new users; driver
  *   channel = ads.
  *
+ * - `channel_events_stop` (planned only, never drawn at random): one channel's events stop
+ *   from local hour H to hour H2 (default `app`, 10:00–13:00): a tracking outage, every
+ *   event of that channel in those hours is lost. The intra-day pulse must page it as a
+ *   stall with the channel as driver, and resolve it once the events are back.
+ *
  * The world the generator simulates is untouched: incidents only rewrite the rows of a day
  * after it is simulated, with their own random stream, so a lake with incidents and one
  * without (same seed) differ exactly by the incidents.
@@ -37,7 +42,12 @@ export const INCIDENT_KINDS = [
   "campaign_id_loss",
   "ads_signup_surge",
 ] as const;
-export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+/**
+ * Kinds only a plan places (`planned`): the random planner draws {@link INCIDENT_KINDS} only,
+ * so the backtest's lakes stay as they were.
+ */
+export const PLANNED_ONLY_KINDS = ["channel_events_stop"] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number] | (typeof PLANNED_ONLY_KINDS)[number];
 
 /** One injected incident, as listed in the truth file. */
 export interface Incident {
@@ -52,6 +62,8 @@ export interface Incident {
   readonly driver: { readonly dimension: string; readonly element: string };
   /** For `campaign_id_loss`: the campaign. */
   readonly campaignId?: string;
+  /** For `channel_events_stop`: the channel and its lost local hours [from, to). */
+  readonly stop?: ChannelStop;
   /** What the injection did, filled in as it runs. */
   readonly effect: Record<string, number>;
 }
@@ -96,6 +108,12 @@ const EXPECTED: Readonly<
     length: 1,
     text: "signups from ads +200 % for the day",
   },
+  channel_events_stop: {
+    metrics: ["dau"],
+    dimension: "channel",
+    length: 1,
+    text: "one channel's events stop for some local hours (a tracking outage)",
+  },
 };
 
 /**
@@ -107,6 +125,16 @@ const EXPECTED: Readonly<
 export function injectedElements(incident: Incident): readonly string[] {
   return incident.kind === "paid_orders_outage" ? PAYMENT_PATH : [incident.driver.element];
 }
+
+/** Which channel's events stop, from which local hour to which (`to` excluded). */
+export interface ChannelStop {
+  readonly channel: string;
+  readonly fromHour: number;
+  readonly toHour: number;
+}
+
+/** The default stop: the app channel from 10:00 to 13:00 local. */
+export const DEFAULT_CHANNEL_STOP: ChannelStop = { channel: "app", fromHour: 10, toHour: 13 };
 
 /** What to inject. */
 export interface IncidentOptions {
@@ -127,6 +155,8 @@ export interface IncidentOptions {
 export interface PlannedIncident {
   readonly kind: IncidentKind;
   readonly start: IsoDate;
+  /** For `channel_events_stop` (default {@link DEFAULT_CHANNEL_STOP}). */
+  readonly stop?: ChannelStop;
 }
 
 /**
@@ -252,6 +282,22 @@ export class IncidentInjector {
         add("paid_orders_failed", failed.size);
         return;
       }
+      case "channel_events_stop": {
+        const stop = incident.stop ?? DEFAULT_CHANNEL_STOP;
+        const from = dayStartMs + stop.fromHour * HOUR_MS;
+        const to = dayStartMs + stop.toHour * HOUR_MS;
+        const dropped = removeWhere(
+          day.events,
+          day.eventsFrom,
+          (row) =>
+            row.channel === stop.channel &&
+            typeof row.event_time === "number" &&
+            row.event_time >= from &&
+            row.event_time < to,
+        );
+        add("channel_events_removed", dropped);
+        return;
+      }
       case "campaign_id_loss": {
         let stripped = 0;
         for (let i = day.eventsFrom; i < day.events.length; i++) {
@@ -302,16 +348,26 @@ export class IncidentInjector {
     void date;
   }
 
-  #incident(kind: IncidentKind, n: number, start: IsoDate, campaignId?: string): Incident {
+  #incident(
+    kind: IncidentKind,
+    n: number,
+    start: IsoDate,
+    campaignId?: string,
+    stop?: ChannelStop,
+  ): Incident {
     const expected = EXPECTED[kind];
+    const element = stop?.channel ?? expected.element ?? String(campaignId);
     return {
       id: `${kind}-${n + 1}`,
       kind,
       days: Array.from({ length: expected.length }, (_, i) => addDays(start, i)),
-      description: expected.text,
+      description: stop
+        ? `${stop.channel} channel events stop from ${stop.fromHour}:00 to ${stop.toHour}:00 local`
+        : expected.text,
       metrics: expected.metrics,
-      driver: { dimension: expected.dimension, element: expected.element ?? String(campaignId) },
+      driver: { dimension: expected.dimension, element },
       ...(campaignId ? { campaignId } : {}),
+      ...(stop ? { stop } : {}),
       effect: {},
     };
   }
@@ -329,7 +385,23 @@ export class IncidentInjector {
       return planned.map((p, n) => {
         const campaignId =
           p.kind === "campaign_id_loss" ? this.#campaignAt(day, p.start) : undefined;
-        return this.#incident(p.kind, n, p.start, campaignId);
+        const stop =
+          p.kind === "channel_events_stop" ? (p.stop ?? DEFAULT_CHANNEL_STOP) : undefined;
+        if (
+          stop &&
+          !(
+            Number.isInteger(stop.fromHour) &&
+            Number.isInteger(stop.toHour) &&
+            stop.fromHour >= 0 &&
+            stop.fromHour < stop.toHour &&
+            stop.toHour <= 24
+          )
+        ) {
+          throw new Error(
+            `a channel stop needs whole local hours 0 ≤ from < to ≤ 24, got ${stop.fromHour} to ${stop.toHour}`,
+          );
+        }
+        return this.#incident(p.kind, n, p.start, campaignId, stop);
       });
     }
     const { perKind, cleanStartDays, cleanEndDays } = this.#options;
