@@ -25,6 +25,8 @@
 
 with
 
+-- @include mapped_orders
+
 order_records as (
   select
     o.order_id,
@@ -39,7 +41,7 @@ order_records as (
     o.content_id,
     cal.local_date,
     cal.local_date as order_scope
-  from orders as o
+  from mapped_orders as o
   join :cal as cal (local_date, dt, day_start, day_end)
     on o.dt = cal.dt
   where o.dt in :orders_dts

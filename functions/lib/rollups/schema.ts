@@ -29,6 +29,12 @@ export interface RollupSpec {
   readonly rawTable: "events" | "orders";
   /** The build query's parameter holding the raw `dt` partitions to read. */
   readonly dtsParam: string;
+  /**
+   * Whether the build reads its raw table with user ids mapped to persons
+   * (`queries/_fragments/mapped_*.sql`): its days' manifests then carry the fingerprint of
+   * the mappings valid during the day (identity-map.ts).
+   */
+  readonly mapsIdentities: boolean;
   /** Output columns without the partition column `local_date`, which comes last. */
   readonly columns: readonly RollupColumn[];
 }
@@ -82,6 +88,7 @@ export const EVENT_COUNT_COLUMNS = [
 export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   user_day: {
     name: "user_day",
+    mapsIdentities: true,
     buildQuery: "rollup_user_day",
     rawTable: "events",
     dtsParam: "events_dts",
@@ -107,6 +114,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   order_day: {
     name: "order_day",
+    mapsIdentities: true,
     buildQuery: "rollup_order_day",
     rawTable: "orders",
     dtsParam: "orders_dts",
@@ -130,6 +138,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   campaign_user_day: {
     name: "campaign_user_day",
+    mapsIdentities: true,
     buildQuery: "rollup_campaign_user_day",
     rawTable: "events",
     dtsParam: "events_dts",
@@ -142,6 +151,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   event_profile: {
     name: "event_profile",
+    mapsIdentities: false,
     buildQuery: "rollup_event_profile",
     rawTable: "events",
     dtsParam: "events_dts",
@@ -156,6 +166,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   order_profile: {
     name: "order_profile",
+    mapsIdentities: false,
     buildQuery: "rollup_order_profile",
     rawTable: "orders",
     dtsParam: "orders_dts",

@@ -37,10 +37,18 @@
  * the next run rebuilds the state from scratch.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { type IsoDate, sameZone, zoneKey } from "../kpi/windows.ts";
+import {
+  addDays,
+  calendar,
+  type IsoDate,
+  partitionsFor,
+  sameZone,
+  zoneKey,
+} from "../kpi/windows.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
-import { bindParams, type QueryParams } from "../query/query-file.ts";
+import { bindParams, type CalendarParamRow, type QueryParams } from "../query/query-file.ts";
 import type { QueryStats } from "../query/result.ts";
+import { IDENTITIES } from "./identity-map.ts";
 import type { RollupColumn } from "./schema.ts";
 import type { RollupStorage, StateManifest } from "./storage.ts";
 
@@ -109,10 +117,15 @@ export async function refreshUserState(
   const stats: QueryStats[] = [];
   for (let attempt = 0; attempt < MAX_FOLD_ATTEMPTS; attempt++) {
     const stored = await storage.stateManifest(USER_STATE);
+    // A changed identity map can take records away from a person (a valid_to split, a
+    // removed row), which a fold (a minimum) cannot undo: the state is then made again from
+    // every stored user_day day, rebuilt first where the map changed (refresh.ts).
+    const identities = await storage.tableFingerprint(IDENTITIES);
     const keep =
       stored !== undefined &&
       sameZone(stored.timeZone, context.timeZone) &&
-      stored.definition === definition;
+      stored.definition === definition &&
+      (stored.identities ?? "") === identities;
     const candidates = keep ? days : await storage.days("user_day");
     const manifests = await storage.manifests("user_day", candidates);
     const base = keep ? stored.folded : {};
@@ -133,6 +146,7 @@ export async function refreshUserState(
           ...Object.fromEntries(toFold.map((m) => [m.localDate, m.buildId])),
         }).sort(([x], [y]) => (x < y ? -1 : 1)),
       ),
+      ...(identities ? { identities } : {}),
       builtAt: context.now.toISOString(),
       buildId: `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`,
     };
@@ -152,13 +166,54 @@ export async function refreshUserState(
   );
 }
 
+/**
+ * Whether the identity map changed since the stored state was made (or there is none), so
+ * that the next refresh makes it again from every stored `user_day` day: refresh.ts first
+ * brings those days up to date with the map.
+ */
+export async function stateNeedsEveryDay(storage: RollupStorage): Promise<boolean> {
+  const stored = await storage.stateManifest(USER_STATE);
+  if (!stored) return false;
+  return (stored.identities ?? "") !== (await storage.tableFingerprint(IDENTITIES));
+}
+
 /** `user_state` as an inlined CTE: the facts of these `user_day` days alone. */
 export function inlineUserState(
   catalog: QueryCatalog,
   days: readonly IsoDate[],
+  timeZone: string,
 ): { readonly name: string; readonly sql: string } {
   const query = catalog.get(USER_STATE_INLINE_QUERY);
-  return { name: USER_STATE, sql: bindParams(query, foldParams(days)) };
+  return {
+    name: USER_STATE,
+    sql: bindParams(query, { ...foldParams(days), ...lookbackParams(days, timeZone) }),
+  };
+}
+
+/** The look-back of an inlined state (bounded like every window: 365 days back). */
+export const INLINE_STATE_LOOKBACK_DAYS = 365;
+
+/**
+ * The local days before `days` back to 365 days before their last (the day before them
+ * when `days` reach that far), as the calendar and `dt` partitions of `user_state_of_days.sql`.
+ */
+function lookbackParams(days: readonly IsoDate[], timeZone: string): QueryParams {
+  const [first, last] = [days[0], days.at(-1)];
+  const from = last ? addDays(last, -INLINE_STATE_LOOKBACK_DAYS) : undefined;
+  const to = first ? addDays(first, -1) : undefined;
+  // A calendar is never empty: days that already span the look-back read one day before.
+  const cal: CalendarParamRow[] =
+    from && to
+      ? calendar(from <= to ? from : to, to, timeZone).flatMap((day) =>
+          partitionsFor(day.fromUtc, day.toUtc).map((dt) => ({
+            localDate: day.localDate,
+            dt,
+            dayStartUtc: day.fromUtc,
+            dayEndUtc: day.toUtc,
+          })),
+        )
+      : [];
+  return { lookback_cal: cal, lookback_dts: [...new Set(cal.map((row) => row.dt))].sort() };
 }
 
 function foldParams(days: readonly IsoDate[]): QueryParams {
