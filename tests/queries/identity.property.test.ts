@@ -56,7 +56,7 @@ interface MappingSpec {
   /** Days until valid_to (null: still holds). */
   readonly days: number | null;
   /** After valid_to, the id maps to this target (null: it is its own person again). */
-  readonly then: { readonly user: number } | { readonly person: number } | null;
+  readonly afterwards: { readonly user: number } | { readonly person: number } | null;
 }
 
 const target = fc.oneof(fc.record({ user: fc.nat(40) }), fc.record({ person: fc.nat(3) }));
@@ -66,7 +66,7 @@ const mappingSpec: fc.Arbitrary<MappingSpec> = fc.record({
   fromOffset: fc.option(dayOffset, { freq: 2 }),
   fromSecond: second,
   days: fc.option(fc.integer({ min: 1, max: 60 }), { freq: 2 }),
-  then: fc.option(target, { freq: 2 }),
+  afterwards: fc.option(target, { freq: 2 }),
 });
 
 const lakes = (dates: fc.Arbitrary<string>) =>
@@ -103,11 +103,11 @@ function identityRows(spec: LakeSpec, mappings: readonly MappingSpec[], zone: st
       valid_from: from,
       valid_to: to,
     });
-    if (to !== null && mapping.then !== null) {
+    if (to !== null && mapping.afterwards !== null) {
       rows.push({
         source: channel,
         source_user_id: source,
-        user_id: idOf(mapping.then),
+        user_id: idOf(mapping.afterwards),
         valid_from: to,
         valid_to: null,
       });

@@ -204,7 +204,7 @@ function lookbackParams(days: readonly IsoDate[], timeZone: string): QueryParams
   // A calendar is never empty: days that already span the look-back read one day before.
   const cal: CalendarParamRow[] =
     from && to
-      ? calendar(from <= to ? from : to, to, timeZone).flatMap((day) =>
+      ? calendar([from, to].sort()[0] ?? to, to, timeZone).flatMap((day) =>
           partitionsFor(day.fromUtc, day.toUtc).map((dt) => ({
             localDate: day.localDate,
             dt,
