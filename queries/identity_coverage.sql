@@ -6,15 +6,13 @@
 --
 -- Grain: one row.
 --
--- @param events_dt_from varchar first dt partition of events to read
--- @param events_dt_to varchar last dt partition of events to read
--- @param orders_dt_from varchar first dt partition of orders to read
--- @param orders_dt_to varchar last dt partition of orders to read
+-- @param events_dts varchar_list the dt partitions of events to read
+-- @param orders_dts varchar_list the dt partitions of orders to read
 -- @param period_from timestamp UTC start of the period
 -- @param period_to timestamp UTC end (exclusive) of the period
 -- @param event_types varchar_list the known event types of the data contract
--- @partitions events :events_dt_from..:events_dt_to
--- @partitions orders :orders_dt_from..:orders_dt_to
+-- @partitions events :events_dts
+-- @partitions orders :orders_dts
 --
 -- Output columns (one row):
 --   mapping_rows        rows of the identity map (0: no map, coverage is not measured)
@@ -34,7 +32,7 @@ period_events as (
     e.source_user_id,
     e.is_mapped
   from mapped_events as e
-  where e.dt between :events_dt_from and :events_dt_to
+  where e.dt in :events_dts
     and e.event_time >= :period_from
     and e.event_time < :period_to
     and e.source_user_id is not null
@@ -51,7 +49,7 @@ order_records as (
     o.is_mapped,
     1 as order_scope
   from mapped_orders as o
-  where o.dt between :orders_dt_from and :orders_dt_to
+  where o.dt in :orders_dts
     and o.order_time >= :period_from
     and o.order_time < :period_to
 ),

@@ -12,9 +12,9 @@
 -- @param fold_last_day varchar last local day, YYYY-MM-DD
 -- @param fold_days varchar_list the local days read (within that range)
 -- @param lookback_cal calendar the look-back's local days, each with the dt partitions it overlaps
--- @param lookback_dts varchar_list every dt partition of events the look-back overlaps
+-- @param events_dts varchar_list every dt partition of events the look-back overlaps
 -- @partitions user_day :fold_first_day..:fold_last_day
--- @partitions events :lookback_dts
+-- @partitions events :events_dts
 --
 -- Output columns: user_id, first_signup_time, first_signup_date, first_active_date (as in
 -- rollup_user_state.sql)
@@ -25,32 +25,7 @@ with
 
 -- @include mapped_events
 
-lookback_signups as (
-  select
-    e.user_id,
-    min(e.event_time) as first_signup_time
-  from mapped_events as e
-  join :lookback_cal as cal (local_date, dt, day_start, day_end)
-    on e.dt = cal.dt
-  where e.dt in :lookback_dts
-    and e.event_time >= cal.day_start
-    and e.event_time < cal.day_end
-    and e.event_type = 'signup'
-    and e.user_id is not null
-  group by e.user_id
-),
-
-lookback_state as (
-  select
-    s.user_id,
-    s.first_signup_time,
-    cast(cal.local_date as date) as first_signup_date,
-    cast(null as date) as first_active_date
-  from lookback_signups as s
-  join :lookback_cal as cal (local_date, dt, day_start, day_end)
-    on s.first_signup_time >= cal.day_start
-    and s.first_signup_time < cal.day_end
-),
+-- @include lookback_signups
 
 final as (
   select

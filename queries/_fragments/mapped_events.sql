@@ -6,6 +6,8 @@
 -- is applied once, where rollups are built (and in their inlined form), never per query.
 -- `source_user_id` keeps the id as recorded (the identity coverage counts it).
 -- The import refuses overlapping mappings of one id, so a record matches at most one row.
+-- The including query declares :events_dts (varchar_list, the dt partitions it reads) and
+-- scopes events by it; its own CTEs filter mapped_events further by their days.
 --
 -- Defines:
 --   mapped_events   every column of `events`, user_id mapped, plus source_user_id and
@@ -30,4 +32,5 @@ mapped_events as (
     on i.source_user_id = e.user_id
     and e.event_time >= i.valid_from
     and (i.valid_to is null or e.event_time < i.valid_to)
+  where e.dt in :events_dts
 ),

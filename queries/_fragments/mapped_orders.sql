@@ -2,6 +2,7 @@
 -- `order_time` (shared/kpi-spec.md, "Identity"; the same rule as mapped_events.sql: the
 -- mapping valid at that instant, an unmapped id is its own person). The order rollup builds
 -- read this instead of `orders`, so the mapping is applied once, where rollups are built.
+-- The including query declares :orders_dts (varchar_list) and scopes orders by it.
 --
 -- Defines:
 --   mapped_orders   every column of `orders`, user_id mapped, plus source_user_id and
@@ -27,4 +28,5 @@ mapped_orders as (
     on i.source_user_id = o.user_id
     and o.order_time >= i.valid_from
     and (i.valid_to is null or o.order_time < i.valid_to)
+  where o.dt in :orders_dts
 ),

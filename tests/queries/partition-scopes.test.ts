@@ -63,16 +63,8 @@ describe("partition scopes of the query files", () => {
       const blocks = code.split(/\n\),?\s*\n/);
       return (query.partitions ?? []).flatMap((scope) => {
         const own = (query.partitions ?? []).filter((s) => s.table === scope.table);
-        // The identity map's fragments (`mapped_events`, `mapped_orders`) are the raw table
-        // with ids mapped, a projection and a join with no filter of its own: the CTE that
-        // reads one must filter it as it would the raw table (Athena pushes that filter
-        // through the CTE and the outer join's preserved side, so partitions stay pruned).
-        const mapped = `mapped_${scope.table}`;
         return blocks
-          .filter((block) => !new RegExp(`^(with\\s+)?${mapped} as \\(`).test(block.trimStart()))
-          .filter((block) =>
-            new RegExp(`\\b(from|join)\\s+(${scope.table}|${mapped})\\b`).test(block),
-          )
+          .filter((block) => new RegExp(`\\b(from|join)\\s+${scope.table}\\b`).test(block))
           .filter((block) => !own.some((s) => dtFilters(block).includes(scopeText(s))))
           .map(() => `${query.name}: a read of ${scope.table} without its scope's filter`);
       });

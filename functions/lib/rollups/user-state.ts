@@ -153,7 +153,13 @@ export async function refreshUserState(
     const result = await storage.replaceState(
       USER_STATE,
       context.catalog.get(USER_STATE_BUILD_QUERY),
-      { ...foldParams(foldedDays), keep_stored: keep ? 1 : 0 },
+      {
+        ...foldParams(foldedDays),
+        keep_stored: keep ? 1 : 0,
+        // Made from scratch, the state also takes the first signups of the 365 days before
+        // its days, as the inlined state does; a fold into a kept state reads none of them.
+        ...lookbackParams(keep ? foldedDays.slice(0, 1) : foldedDays, context.timeZone, !keep),
+      },
       manifest,
       stored?.buildId,
     );
@@ -197,9 +203,10 @@ export const INLINE_STATE_LOOKBACK_DAYS = 365;
  * The local days before `days` back to 365 days before their last (the day before them
  * when `days` reach that far), as the calendar and `dt` partitions of `user_state_of_days.sql`.
  */
-function lookbackParams(days: readonly IsoDate[], timeZone: string): QueryParams {
+function lookbackParams(days: readonly IsoDate[], timeZone: string, wanted = true): QueryParams {
   const [first, last] = [days[0], days.at(-1)];
-  const from = last ? addDays(last, -INLINE_STATE_LOOKBACK_DAYS) : undefined;
+  // Not wanted: one day (a calendar is never empty), which the query does not read.
+  const from = last ? addDays(last, wanted ? -INLINE_STATE_LOOKBACK_DAYS : 0) : undefined;
   const to = first ? addDays(first, -1) : undefined;
   // A calendar is never empty: days that already span the look-back read one day before.
   const cal: CalendarParamRow[] =
@@ -213,7 +220,7 @@ function lookbackParams(days: readonly IsoDate[], timeZone: string): QueryParams
           })),
         )
       : [];
-  return { lookback_cal: cal, lookback_dts: [...new Set(cal.map((row) => row.dt))].sort() };
+  return { lookback_cal: cal, events_dts: [...new Set(cal.map((row) => row.dt))].sort() };
 }
 
 function foldParams(days: readonly IsoDate[]): QueryParams {

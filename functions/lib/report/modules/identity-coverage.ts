@@ -23,13 +23,9 @@ export async function identityCoverageOf(
   readonly counts: IdentityCoverageCounts;
   readonly stats: QueryStats;
 }> {
-  const first = bounds.partitions[0] ?? "";
-  const last = bounds.partitions.at(-1) ?? "";
   const result = await engine.run(catalog.get("identity_coverage"), {
-    events_dt_from: first,
-    events_dt_to: last,
-    orders_dt_from: first,
-    orders_dt_to: last,
+    events_dts: bounds.partitions,
+    orders_dts: bounds.partitions,
     period_from: bounds.fromUtc,
     period_to: bounds.toUtc,
     event_types: KNOWN_EVENT_TYPES,
