@@ -29,8 +29,13 @@
  * `opspulse rollup rebuild --from <first day> --to <yesterday> --only user_day`.
  *
  * An engine without rollup storage (rollups off, a run in another zone) reads `user_state`
- * inlined as `queries/user_state_of_days.sql` over the `user_day` days its query reads:
- * the same as a cold first run.
+ * inlined as `queries/user_state_of_days.sql` over the `user_day` days its query reads plus
+ * the first signups of the 365 days before them (`lookback_signups`): the same as a cold
+ * first run, whose state made from scratch takes the same look-back.
+ *
+ * The identity map (docs/identity.md): `user_day` holds persons, so the state does too. A
+ * changed map can take records away from a person (a `valid_to` split), which a fold cannot
+ * undo: the manifest records the map's fingerprint, and a change makes the state again.
  *
  * Issues that extend the per-user facts (identity, performance) add columns here and in
  * the two query files; a change of either query's text changes the definition hash and
