@@ -107,7 +107,7 @@ export function efficiencyTables(details: EfficiencyDetails): Record<string, Det
 export const efficiencyModule: KpiModule = {
   id: "efficiency",
   periods: ["day", "week"],
-  reads: ["events", "orders", "campaigns", "content"],
+  reads: ["events", "orders", "campaigns", "content", "identities"],
   readWindows: periodReadWindows,
   async compute({ engine, catalog, period, settings, now, asOf = now, computed }) {
     const bounds = periodWindow(period);
