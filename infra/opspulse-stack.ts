@@ -165,6 +165,7 @@ export class OpsPulseStack extends Stack {
         access: config.chatCommands ?? { viewers: [], senders: [] },
         timeZone: config.schedules.daily.timeZone,
         ...(bundling ? { bundling } : {}),
+        ...(this.dashboard ? { dashboard: this.dashboard } : {}),
       });
     }
 

@@ -27,18 +27,10 @@ with
 
 -- @include mapped_orders
 
+-- Every record of the days with its local day; the output columns are named once, in final.
 order_records as (
   select
-    o.order_id,
-    o.user_id,
-    o.order_time,
-    o.updated_at,
-    o.amount,
-    o.currency,
-    o.status,
-    o.channel,
-    o.campaign_id,
-    o.content_id,
+    o.*,
     cal.local_date,
     cal.local_date as order_scope
   from mapped_orders as o

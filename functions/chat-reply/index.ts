@@ -1,24 +1,24 @@
 /**
  * The destination of the ad-hoc Lambda's asynchronous invocations: when a run the chat
- * asked for ends (success or failure), posts its summary — or the one-line error — in the
- * asker's thread and records the outcome in the run log. Records no chat asked for are
- * ignored.
+ * asked for ends (success or failure), posts its summary card — the scheduled chat
+ * summary's, in the platform's format and the asker's language, linking the dashboard in
+ * that language (CloudFront signed links when the stack made a distribution) — or the
+ * one-line error in the asker's thread, and records the outcome in the run log. Records no
+ * chat asked for are ignored.
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { createS3ArtifactStore } from "../lib/adapters/s3-artifacts.ts";
 import { createS3RunLog } from "../lib/adapters/s3-store.ts";
 import { type Fetch, postReply } from "../lib/chatops/post-reply.ts";
-import {
-  DASHBOARD_PAGE,
-  type DestinationRecord,
-  replyForRecord,
-} from "../lib/chatops/reply-run.ts";
+import { chatOfRecord, type DestinationRecord, replyForRecord } from "../lib/chatops/reply-run.ts";
 import {
   type ChatSecrets,
   parseChatSecrets,
   readSecretsManagerString,
 } from "../lib/chatops/secrets.ts";
+import type { Locale } from "../lib/kpi/registry.ts";
 import type { RunLog } from "../lib/ports.ts";
+import { dashboardIndexLinks } from "../lib/runtime/dashboard-links.ts";
 import { requireEnv } from "../lib/runtime/env.ts";
 import {
   createObservability,
@@ -31,8 +31,8 @@ export interface ChatReplyDeps {
   readonly runLog: RunLog;
   readonly fetch: Fetch;
   readonly clock: { now(): Date };
-  /** A link to the dashboard for the reply (a pre-signed URL in AWS); none when it fails. */
-  readonly dashboardLink?: () => Promise<string | undefined>;
+  /** A link to the dashboard in `locale` for the reply (a signed URL in AWS); none when it fails. */
+  readonly dashboardLink?: (locale: Locale) => Promise<string | undefined>;
 }
 
 export function createChatReplyHandler(options: {
@@ -41,15 +41,17 @@ export function createChatReplyHandler(options: {
 }) {
   let opened: Promise<ChatReplyDeps> | undefined;
   return observedHandler(options.observability, async (record: DestinationRecord) => {
-    if (!replyForRecord(record)) return { posted: false };
+    const chat = chatOfRecord(record);
+    if (!chat) return { posted: false };
     opened ??= options.deps();
     const deps = await opened;
-    const link = await deps.dashboardLink?.().catch(() => undefined);
-    const reply = replyForRecord(record, () => link);
+    // The reply goes without its button rather than not at all.
+    const link = await deps.dashboardLink?.(chat.locale).catch(() => undefined);
+    const reply = replyForRecord(record, link);
     if (!reply) return { posted: false };
     let posted = true;
     try {
-      await postReply(reply.chat.reply, reply.text, deps.secrets, deps.fetch);
+      await postReply(reply.chat.reply, reply, deps.secrets, deps.fetch);
     } catch (error) {
       posted = false;
       options.observability.logger.error("chat reply not posted", { error });
@@ -87,12 +89,10 @@ export const handler = createChatReplyHandler({
     return {
       secrets: parseChatSecrets(secretId, await readSecretsManagerString(secretId)),
       runLog: createS3RunLog({ client: s3, bucket }),
-      // The dashboard the runs publish to the state bucket (runtime/lambda.ts), for 12 hours.
-      dashboardLink: () =>
-        createS3ArtifactStore({ client: s3, bucket, prefix: "dashboard" }).link(
-          DASHBOARD_PAGE,
-          12 * 3600,
-        ),
+      dashboardLink: dashboardIndexLinks(
+        createS3ArtifactStore({ client: s3, bucket, prefix: "dashboard" }),
+        process.env,
+      ),
       fetch: (url, init) => fetch(url, init),
       clock: { now: () => new Date() },
     };

@@ -46,6 +46,7 @@ export function localChatRunner(runtime: ReportRuntime): ChatRunner {
           runId: view.runId,
           mode: request.send ? "sent" : "preview",
           statusCounts: view.statusCounts,
+          ...(view.card ? { card: view.card } : {}),
           ...(link ? { link } : {}),
           ...(view.error ? { error: view.error } : {}),
           ...(request.send

@@ -16,6 +16,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import type { ChatCommandsConfig } from "../../functions/lib/chatops/access.ts";
 import { REPO_ROOT } from "../handlers.ts";
+import type { DashboardDistribution } from "./dashboard-distribution.ts";
 import type { BundlingChoices } from "./report-functions.ts";
 import type { StateStore } from "./state-store.ts";
 
@@ -30,6 +31,8 @@ export interface ChatCommandsProps {
   /** The report time zone ("yesterday" in a command is its yesterday). */
   readonly timeZone: string;
   readonly bundling?: BundlingChoices;
+  /** The dashboard's distribution, when the stack made one: replies link it, signed. */
+  readonly dashboard?: Pick<DashboardDistribution, "attach" | "paramsAndSecrets">;
 }
 
 export class ChatCommands extends Construct {
@@ -51,7 +54,10 @@ export class ChatCommands extends Construct {
       environment: common,
       timeout: Duration.seconds(30),
       bundling: props.bundling,
+      // The dashboard's signing key, read through the Parameters and Secrets extension.
+      ...(props.dashboard ? { paramsAndSecrets: props.dashboard.paramsAndSecrets } : {}),
     });
+    props.dashboard?.attach(this.reply);
     this.endpoint = this.#function("Endpoint", "functions/chat-command/index.ts", {
       description: "Chat commands: verifies, answers within 3 s, runs reports asynchronously.",
       environment: {
@@ -98,6 +104,7 @@ export class ChatCommands extends Construct {
       readonly environment: Record<string, string>;
       readonly timeout: Duration;
       readonly bundling: BundlingChoices | undefined;
+      readonly paramsAndSecrets?: lambda.ParamsAndSecretsLayerVersion;
     },
   ): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
@@ -116,6 +123,7 @@ export class ChatCommands extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: options.timeout,
+      ...(options.paramsAndSecrets ? { paramsAndSecrets: options.paramsAndSecrets } : {}),
       role,
       logGroup,
       environment: {

@@ -2,11 +2,11 @@
  * On-call alerts through the command line, in separate processes: concurrent runs of one
  * day, `opspulse alerts status`, `opspulse replay`, and a failing run's exit code and notice.
  */
-import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { minimalEnv, sentEmails, spawnOpspulse } from "../support/cli.ts";
 import { writeAlertConfig, writeAlertLake } from "./alerts-fixture.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
@@ -15,46 +15,17 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const LAKE = join(tmp, "lake");
 const CONFIG = join(tmp, "config");
 const NODE = resolve("node_modules/.bin/node");
-const CLI = resolve("bin/opspulse.js");
 
 beforeAll(async () => {
   await writeAlertLake(LAKE);
   writeAlertConfig(CONFIG, "reminder_every_hours: 24\nseverity:\n  metrics: { gmv: page }\n");
 });
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `opspulse …` in its own process, with the local runtime only. */
-function opspulse(args: readonly string[]): Promise<Result> {
-  return new Promise((done) => {
-    execFile(
-      NODE,
-      [CLI, ...args],
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const opspulse = (args: readonly string[]) =>
+  spawnOpspulse(args, { node: NODE, env: minimalEnv(), timeoutMs: 60_000 });
 
 const folders = (out: string, lake = LAKE) => ["--lake", lake, "--out", out, "--config", CONFIG];
-
-/** `<list>.eml` names in the outbox, across runs. */
-function sent(out: string): string[] {
-  const dir = join(out, "outbox");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .flatMap((run) => readdirSync(join(dir, run)))
-    .filter((file) => file.endsWith(".eml"))
-    .map((file) => file.replace(/\.eml$/, ""))
-    .sort();
-}
 
 describe("opspulse run with on-call alerts, in separate processes", () => {
   it("sends one start alert and one report when three processes run the same day", async () => {
@@ -68,7 +39,7 @@ describe("opspulse run with on-call alerts, in separate processes", () => {
       ),
     );
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
-    expect(sent(out)).toEqual(["managers", "managers", "on-call"]);
+    expect(sentEmails(out)).toEqual(["managers", "managers", "on-call"]);
 
     const status = await opspulse(["alerts", "status", ...folders(out)]);
     expect(status.code).toBe(0);
@@ -92,7 +63,7 @@ describe("opspulse run with on-call alerts, in separate processes", () => {
     expect(replay.stdout).toContain("gmv: breached 1 of 2 periods · 1 start");
     expect(replay.stdout).toContain("1 of 1 alerts accounted for");
     expect(replay.stdout).toMatch(/on-call +1 messages · 0\.50\/period · at most 1\/run/);
-    expect(sent(out)).toHaveLength(3); // the replay sent nothing
+    expect(sentEmails(out)).toHaveLength(3); // the replay sent nothing
   });
 
   it("acknowledges and silences from the command line, listed by alerts status", async () => {
@@ -154,6 +125,6 @@ describe("opspulse run with on-call alerts, in separate processes", () => {
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^opspulse: .*failed/m);
-    expect(sent(out)).toEqual(["on-call.failure"]);
+    expect(sentEmails(out)).toEqual(["on-call.failure"]);
   });
 });

@@ -3,18 +3,11 @@
  * and Chinese through the real parser, allow-lists, runner (DuckDB, the local stores, the
  * outbox) and run log, with the reply the chat would get.
  */
-import { execFile } from "node:child_process";
-import {
-  appendFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliOutcome, minimalEnv, sentEmails, spawnOpspulse } from "../support/cli.ts";
 import { writeAlertConfig, writeAlertLake } from "./alerts-fixture.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-chat-"));
@@ -24,7 +17,6 @@ const LAKE = join(tmp, "lake");
 const CONFIG = join(tmp, "config");
 const OUT = join(tmp, "out");
 const NODE = resolve("node_modules/.bin/node");
-const CLI = resolve("bin/opspulse.js");
 /** The fixture's lake ends 2026-03-06; "today" for relative dates. */
 const TODAY = "2026-03-06";
 
@@ -37,45 +29,16 @@ beforeAll(async () => {
   );
 });
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function chat(text: string, user: string, platform = "slack"): Promise<Result> {
-  const args = [
-    CLI,
-    "chat",
-    "--text",
-    text,
-    "--user",
-    user,
-    "--platform",
-    platform,
-    "--today",
-    TODAY,
-  ];
+function chat(
+  text: string,
+  user: string,
+  platform = "slack",
+  extra: readonly string[] = [],
+): Promise<CliOutcome> {
+  const args = ["chat", ...extra, "--text", text, "--user", user, "--platform", platform];
+  args.push("--today", TODAY);
   args.push("--lake", LAKE, "--out", OUT, "--config", CONFIG);
-  return new Promise((done) => {
-    execFile(
-      NODE,
-      args,
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-function outboxEmails(): string[] {
-  const dir = join(OUT, "outbox");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((run) =>
-    readdirSync(join(dir, run)).filter((file) => file.endsWith(".eml")),
-  );
+  return spawnOpspulse(args, { node: NODE, env: minimalEnv(), timeoutMs: 60_000 });
 }
 
 function chatLog(): Record<string, unknown>[] {
@@ -98,22 +61,37 @@ describe("opspulse chat", () => {
     expect(zh.code).toBe(0);
     expect(zh.stdout).toMatch(/^日报 2026-03-04 \(预览\)/);
     expect(zh.stdout).toMatch(/未达标 1/);
-    expect(outboxEmails()).toEqual([]);
+    // --json: the reply as Feishu gets it, the report's summary card in the asker's language.
+    const card = await chat("日报 2026-03-04", "ou_view", "feishu", ["--json"]);
+    expect(card.code, card.stderr).toBe(0);
+    const payload = JSON.parse(card.stdout) as { msg_type: string; content: string };
+    expect(payload.msg_type).toBe("interactive");
+    const feishu = JSON.parse(payload.content) as {
+      header: { title: { content: string }; template: string };
+      elements: { tag: string; text?: { content: string } }[];
+    };
+    expect(feishu.header).toMatchObject({
+      title: { content: "日报 · 2026年3月4日" },
+      template: "red",
+    });
+    expect(feishu.elements[0]?.text?.content).toMatch(/^未达标 1 · /);
+    expect(JSON.stringify(feishu.elements)).toContain("opspulse run daily --date 2026-03-04`");
+    expect(sentEmails(OUT)).toEqual([]);
   }, 120_000);
 
   it("sends the report for a sender only; a viewer's send is refused and runs nothing", async () => {
     const refused = await chat("send daily 2026-03-03", "UVIEW");
     expect(refused.code).toBe(2);
     expect(refused.stdout).toMatch(/may preview but not send/);
-    expect(outboxEmails()).toEqual([]);
+    expect(sentEmails(OUT)).toEqual([]);
     const sent = await chat("发送 日报 2026-03-03", "send01", "dingtalk");
     expect(sent.code).toBe(0);
     expect(sent.stdout).toMatch(/已发送给 managers/);
-    expect(outboxEmails()).toContain("managers.eml");
+    expect(sentEmails(OUT)).toContain("managers");
   }, 120_000);
 
   it("refuses an unknown user, a malformed command and a date with no data, running nothing", async () => {
-    const before = outboxEmails().length;
+    const before = sentEmails(OUT).length;
     const stranger = await chat("report daily yesterday", "USTRANGER");
     expect(stranger.code).toBe(2);
     expect(stranger.stdout).toMatch(/slack:USTRANGER may not run reports.*chat_commands\.viewers/);
@@ -127,7 +105,7 @@ describe("opspulse chat", () => {
     );
     const future = await chat("周报 2026-04-01", "UVIEW");
     expect(future.stdout).toMatch(/还没有数据/);
-    expect(outboxEmails().length).toBe(before);
+    expect(sentEmails(OUT).length).toBe(before);
     const outcomes = chatLog().map((entry) => [entry.user, entry.outcome]);
     expect(outcomes).toEqual(
       expect.arrayContaining([

@@ -4,28 +4,37 @@
  * local server standing in for WeCom, DingTalk, Feishu, Slack and an incident webhook
  * (tests/support/chat-server.ts: it checks signatures and payload shapes on its own).
  */
-import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { createAdhocRunHandler } from "../../functions/adhoc-run/index.ts";
+import { createChatReplyHandler } from "../../functions/chat-reply/index.ts";
 import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
+import { createFsRunLog } from "../../functions/lib/adapters/fs-store.ts";
 import { runReportWithAlerts } from "../../functions/lib/alerts/on-call.ts";
 import { createChatReportHook } from "../../functions/lib/chat/channel.ts";
 import { loadConfig } from "../../functions/lib/config/load.ts";
+import { dashboardIndexKey } from "../../functions/lib/dashboard/keys.ts";
 import { openRuntimeChat } from "../../functions/lib/runtime/chat.ts";
+import { createObservability } from "../../functions/lib/runtime/observability.ts";
 import { buildTemplates } from "../../scripts/build-templates.ts";
 import { type ChatServer, type Platform, startChatServer } from "../support/chat-server.ts";
+import { envWithoutSettings, spawnOpspulse } from "../support/cli.ts";
 import {
   type CompiledTemplates,
   compileTemplatesFromMjml,
   localOnCallDeps,
   scheduledClock,
 } from "../support/local-deps.ts";
+import { lambdaContext } from "../unit/handlers/aws-world.ts";
 import { writeAlertConfig, writeAlertLake } from "./alerts-fixture.ts";
 
-const repo = resolve(import.meta.dirname, "../..");
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = "true";
+  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+});
+
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-chat-"));
 const LAKE = join(tmp, "lake");
 const CONFIG = join(tmp, "config");
@@ -84,25 +93,8 @@ function chatEnv(overrides: Record<string, string> = {}): Record<string, string>
   };
 }
 
-async function opspulse(args: readonly string[], extra: Record<string, string>) {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith("OPSPULSE_") && !key.startsWith("AWS_"))
-      env[key] = value;
-  }
-  Object.assign(env, { OPSPULSE_TEMPLATES_DIR: TEMPLATES }, extra);
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [join(repo, "bin", "opspulse.js"), ...args],
-      { cwd: repo, env, timeout: 120_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
-}
+const opspulse = (args: readonly string[], extra: Record<string, string>) =>
+  spawnOpspulse(args, { env: envWithoutSettings({ OPSPULSE_TEMPLATES_DIR: TEMPLATES, ...extra }) });
 
 const perPlatform = () =>
   Object.fromEntries(
@@ -353,4 +345,126 @@ describe("chat delivery rules in a run", () => {
     expect(third.timingsMs.compute).toBeUndefined();
     expect(server.posted).toHaveLength(5);
   }, 60_000);
+});
+
+describe("a chat command's reply", () => {
+  it("is the scheduled chat summary's card, in each platform's format and the asker's language", async () => {
+    // The scheduled run posts the managers' (zh-CN) summary card to the five contact points.
+    expect((await runInProcess(join(tmp, "scheduled-card"), "2026-03-06")).outcome).toBe("ok");
+    const scheduled = (platform: Platform) =>
+      server.posted.find((m) => m.platform === platform)?.body ?? {};
+
+    // "日报 2026-03-06" from each platform: the ad-hoc Lambda runs the preview (a dry run on
+    // the same lake), its destination posts the reply.
+    const day = "2026-03-06";
+    const engine = await createDuckDbEngine({ lakeDir: LAKE, threads: 1 });
+    const config = loadConfig(CONFIG);
+    const adhoc = createAdhocRunHandler({
+      deps: async () =>
+        localOnCallDeps(join(tmp, "adhoc-card"), {
+          engine,
+          clock: scheduledClock(day),
+          config,
+          ...compiled,
+        }),
+      observability: createObservability("opspulse-adhoc-run-test"),
+    });
+    const posted: { url: string; body: Record<string, unknown> }[] = [];
+    const reply = createChatReplyHandler({
+      observability: createObservability("opspulse-chat-reply-test"),
+      deps: async () => ({
+        secrets: {
+          feishu: { appId: "cli_example", appSecret: "s", verificationToken: "v", encryptKey: "e" },
+          wecom: { corpId: "ww-example", corpSecret: "s", token: "t", encodingAesKey: "k" },
+        },
+        runLog: createFsRunLog({ file: join(tmp, "adhoc-card", "replies.jsonl") }),
+        // The platforms' reply APIs (outside this repository): tokens, then code 0.
+        fetch: async (url, init) => {
+          if (init.body) posted.push({ url, body: JSON.parse(String(init.body)) });
+          const answer = url.includes("feishu")
+            ? { code: 0, tenant_access_token: "t" }
+            : { errcode: 0, access_token: "t" };
+          return new Response(JSON.stringify(answer), { status: 200 });
+        },
+        clock: { now: () => new Date() },
+        dashboardLink: async (locale) =>
+          `https://dashboard.example.com/${dashboardIndexKey(locale)}?Signature=abc`,
+      }),
+    });
+    const targets = [
+      { platform: "slack", responseUrl: "https://hooks.slack.com/commands/T1/1/abc" },
+      { platform: "dingtalk", sessionWebhook: "https://oapi.dingtalk.com/robot/sendBySession?s=1" },
+      { platform: "feishu", messageId: "om_example1" },
+      { platform: "wecom", user: "zhangsan", agentId: "1000002" },
+    ];
+    try {
+      for (const [index, target] of targets.entries()) {
+        const requestPayload = {
+          report: "daily",
+          date: day,
+          dryRun: true,
+          chat: {
+            reply: target,
+            asker: `${target.platform}:U1`,
+            locale: "zh-CN",
+            send: false,
+            eventId: `e${index}`,
+          },
+        };
+        const responsePayload = await adhoc(requestPayload, lambdaContext("opspulse-adhoc-run"));
+        expect(responsePayload).toMatchObject({ ok: true, runs: [{ outcome: "dry_run" }] });
+        await reply(
+          { requestPayload, responsePayload } as never,
+          lambdaContext("opspulse-chat-reply"),
+        );
+      }
+    } finally {
+      await engine.close();
+    }
+    const replies = (host: string) => posted.filter((p) => p.url.includes(host)).at(-1)?.body ?? {};
+    const zhIndex = "https://dashboard.example.com/index.zh-CN.html?Signature=abc";
+
+    // Slack: the scheduled card's blocks, but for the commands (a preview's re-run has no
+    // --send), the button (the asker's dashboard) and the small print (preview, its run).
+    type Block = { type: string; text?: { text: string } };
+    const core = (blocks: unknown) =>
+      (blocks as Block[]).filter(
+        (b) => b.type === "header" || (b.type === "section" && !b.text?.text.includes("`opspulse")),
+      );
+    const slack = replies("hooks.slack.com");
+    expect(core(slack.blocks)).toEqual(core(scheduled("slack").blocks));
+    expect(core(slack.blocks).length).toBeGreaterThan(2);
+    expect(JSON.stringify(slack.blocks)).toContain(zhIndex);
+
+    // Feishu: the same interactive card (header, counts, items), as the reply API's content.
+    const feishu = JSON.parse(String(replies("open.feishu.cn").content)) as {
+      header: unknown;
+      elements: { tag: string; text?: { content: string } }[];
+    };
+    const scheduledFeishu = scheduled("feishu").card as typeof feishu;
+    const divs = (card: typeof feishu) =>
+      card.elements.filter((e) => e.tag === "div" && !e.text?.content.includes("`opspulse"));
+    expect(feishu.header).toEqual(scheduledFeishu.header);
+    expect(divs(feishu)).toEqual(divs(scheduledFeishu));
+
+    // DingTalk and WeCom: the same title and lines, with the asker's dashboard.
+    const ding = replies("oapi.dingtalk.com") as {
+      actionCard?: { title: string; singleURL: string; text: string };
+    };
+    const dingScheduled = scheduled("dingtalk") as typeof ding;
+    expect(ding.actionCard?.title).toBe(dingScheduled.actionCard?.title);
+    expect(ding.actionCard?.singleURL).toBe(zhIndex);
+    const lines = (text = "") =>
+      text.split("\n\n").filter((l) => !l.includes("opspulse") && !l.startsWith("######"));
+    expect(lines(ding.actionCard?.text)).toEqual(lines(dingScheduled.actionCard?.text));
+    const wecom =
+      (replies("qyapi.weixin.qq.com") as { markdown?: { content: string } }).markdown?.content ??
+      "";
+    const wecomScheduled =
+      (scheduled("wecom") as { markdown?: { content: string } }).markdown?.content ?? "";
+    const body = (text: string) =>
+      text.split("\n").filter((l) => l.startsWith("###") || l.startsWith(">"));
+    expect(body(wecom)).toEqual(body(wecomScheduled));
+    expect(body(wecom).length).toBeGreaterThan(1);
+  }, 120_000);
 });

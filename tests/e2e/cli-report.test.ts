@@ -2,7 +2,6 @@
  * The report commands as a person runs them: `node bin/opspulse.js …` in a child process,
  * on a small generated lake, with exit codes and files on disk checked.
  */
-import { execFile } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -14,12 +13,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLake } from "../../functions/lib/lake/generator.ts";
 import { GMAIL_CLIP_BYTES } from "../../functions/lib/report/email/render.ts";
 import type { ReportSnapshot } from "../../functions/lib/report/snapshot.ts";
 import { buildTemplates } from "../../scripts/build-templates.ts";
+import { envWithoutSettings, spawnOpspulse } from "../support/cli.ts";
 import { leaves, parseEml } from "../unit/report/eml.ts";
 
 const repo = resolve(import.meta.dirname, "../..");
@@ -33,32 +32,9 @@ beforeAll(async () => {
   await buildTemplates(undefined, templates);
 }, 120_000);
 
-interface Outcome {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the CLI with only the environment it needs (no OPSPULSE_* of the developer's). */
-async function opspulse(args: readonly string[]): Promise<Outcome> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith("OPSPULSE_") && !key.startsWith("AWS_"))
-      env[key] = value;
-  }
-  env.OPSPULSE_TEMPLATES_DIR = templates;
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [join(repo, "bin", "opspulse.js"), ...args],
-      { cwd: repo, env, timeout: 120_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
-}
+const opspulse = (args: readonly string[]) =>
+  spawnOpspulse(args, { env: envWithoutSettings({ OPSPULSE_TEMPLATES_DIR: templates }) });
 
 const folders = (out: string) => ["--lake", lake, "--out", out, "--config", join(repo, "config")];
 

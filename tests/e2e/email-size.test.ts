@@ -8,18 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
-import { createFsStores } from "../../functions/lib/adapters/fs-store.ts";
-import { createOutboxMailer } from "../../functions/lib/adapters/outbox-mailer.ts";
-import { parseConfig } from "../../functions/lib/config/load.ts";
 import type { CampaignRow, ContentRow } from "../../functions/lib/contract/schema.ts";
 import { generateLake } from "../../functions/lib/lake/generator.ts";
 import { writeLake } from "../../functions/lib/lake/writer.ts";
-import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { MAX_SCOPE_ROWS } from "../../functions/lib/report/email/model.ts";
-import { loadReportTemplates } from "../../functions/lib/report/email/render.ts";
-import { type ReportKind, runReport } from "../../functions/lib/report/run-report.ts";
+import type { ReportKind } from "../../functions/lib/report/run-report.ts";
 import { buildTemplates } from "../../scripts/build-templates.ts";
+import { renderEmailPreviews } from "../support/email-previews.ts";
 import { content } from "../support/rows.ts";
 
 /** Gmail clips at 102 KB; the emails keep a margin. */
@@ -62,37 +57,15 @@ beforeAll(async () => {
 }, 240_000);
 
 /** Every email of one report, in both locales, rendered (a dry run stores and sends nothing). */
-async function emailsOf(report: ReportKind): Promise<{ list: string; html: string }[]> {
-  const engine = await createDuckDbEngine({ lakeDir, threads: 2 });
-  try {
-    const clock = { now: () => new Date("2026-03-09T00:05:00Z") };
-    const lists = (name: string) =>
-      `    - { name: ${name}-en, to: [a@example.com] }\n    - { name: ${name}-zh, locale: zh-CN, to: [b@example.com] }\n`;
-    const summary = await runReport(
-      {
-        engine,
-        catalog: new QueryCatalog(),
-        ...createFsStores(join(root, "out")),
-        mailer: createOutboxMailer({ dir: join(root, "out", "outbox"), clock }),
-        clock,
-        config: parseConfig(
-          [
-            {
-              file: "recipients.yaml",
-              text: `reports:\n  daily:\n${lists("daily")}  weekly:\n${lists("weekly")}  campaigns:\n${lists("campaigns")}`,
-            },
-          ],
-          "config",
-        ),
-        templates: loadReportTemplates(templatesDir),
-      },
-      { report, date: DAY, dryRun: true },
-    );
-    return summary.emails.map((email) => ({ list: email.list, html: email.rendered?.html ?? "" }));
-  } finally {
-    await engine.close();
-  }
-}
+const emailsOf = (report: ReportKind) =>
+  renderEmailPreviews({
+    lakeDir,
+    templatesDir,
+    outDir: join(root, "out"),
+    report,
+    date: DAY,
+    listName: (name, language) => `${name}-${language}`,
+  });
 
 describe("report emails on a lake with 30 running campaigns and 2 000 content items", () => {
   it.each(["daily", "weekly", "campaigns"] as const)(

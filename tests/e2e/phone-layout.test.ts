@@ -9,16 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
-import { createFsStores } from "../../functions/lib/adapters/fs-store.ts";
-import { createOutboxMailer } from "../../functions/lib/adapters/outbox-mailer.ts";
-import { parseConfig } from "../../functions/lib/config/load.ts";
 import { generateLake } from "../../functions/lib/lake/generator.ts";
-import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
-import { loadReportTemplates } from "../../functions/lib/report/email/render.ts";
-import { type ReportKind, runReport } from "../../functions/lib/report/run-report.ts";
 import { buildTemplates } from "../../scripts/build-templates.ts";
 import { CHROMIUM, chromiumAvailable, chromiumDumpDom } from "../support/chromium.ts";
+import { renderEmailPreviews } from "../support/email-previews.ts";
 
 if (!chromiumAvailable) {
   process.stderr.write(`notice: ${CHROMIUM} not found: the phone layout tests are skipped\n`);
@@ -34,38 +28,15 @@ beforeAll(async () => {
   await generateLake({ seed: 5, days: 40, endDate: "2026-03-08", users: 3000, lakeDir });
   const dist = join(root, "templates");
   await buildTemplates(undefined, dist);
-  const engine = await createDuckDbEngine({ lakeDir, threads: 2 });
-  const lists = (report: string) =>
-    `  ${report}:\n    - { name: en, to: [a@example.com] }\n    - { name: zh, locale: zh-CN, to: [b@example.com] }\n`;
-  try {
-    const clock = { now: () => new Date("2026-03-09T00:05:00Z") };
-    for (const report of ["daily", "weekly", "campaigns"] as const satisfies ReportKind[]) {
-      const summary = await runReport(
-        {
-          engine,
-          catalog: new QueryCatalog(),
-          ...createFsStores(join(root, "out")),
-          mailer: createOutboxMailer({ dir: join(root, "out", "outbox"), clock }),
-          clock,
-          config: parseConfig(
-            [
-              {
-                file: "recipients.yaml",
-                text: `reports:\n${lists("daily")}${lists("weekly")}${lists("campaigns")}`,
-              },
-            ],
-            "config",
-          ),
-          templates: loadReportTemplates(dist),
-        },
-        { report, date: "2026-03-08", dryRun: true },
-      );
-      for (const email of summary.emails) {
-        emails.set(`${report}-${email.list}`, email.rendered?.html ?? "");
-      }
-    }
-  } finally {
-    await engine.close();
+  for (const report of ["daily", "weekly", "campaigns"] as const) {
+    const previews = await renderEmailPreviews({
+      lakeDir,
+      templatesDir: dist,
+      outDir: join(root, "out"),
+      report,
+      date: "2026-03-08",
+    });
+    for (const email of previews) emails.set(`${report}-${email.list}`, email.html);
   }
 }, 240_000);
 

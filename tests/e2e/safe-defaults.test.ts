@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateLake } from "../../functions/lib/lake/generator.ts";
 import { buildTemplates } from "../../scripts/build-templates.ts";
+import { sentEmails } from "../support/cli.ts";
 import { runCli } from "../unit/cli/commands/capture.ts";
 
 const repo = resolve(import.meta.dirname, "../..");
@@ -33,15 +34,6 @@ afterAll(() => {
 
 const folders = (out: string) => ["--lake", lake, "--out", out, "--config", join(repo, "config")];
 
-/** The `.eml` files of the outbox (what was sent), by run folder. */
-function sent(out: string): string[] {
-  const outbox = join(out, "outbox");
-  if (!existsSync(outbox)) return [];
-  return readdirSync(outbox).flatMap((run) =>
-    readdirSync(join(outbox, run)).filter((file) => file.endsWith(".eml")),
-  );
-}
-
 /** The stored snapshot revisions of a report, as `<period>/rNNN.json`. */
 function stored(out: string, report: string): string[] {
   const dir = join(out, "snapshots", report);
@@ -59,7 +51,7 @@ describe("opspulse run of a period other than the latest one due", () => {
     expect(result.stdout).toContain(
       "daily 2026-03-07 is not the latest period due (2026-03-08): previewed only, nothing stored or sent; add --send to deliver it",
     );
-    expect(sent(out)).toEqual([]);
+    expect(sentEmails(out)).toEqual([]);
     expect(stored(out, "daily")).toEqual([]);
 
     // The preview's images are files beside it, and every <img> points at one of them.
@@ -85,9 +77,9 @@ describe("opspulse run of a period other than the latest one due", () => {
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).not.toContain("previewed only");
-    expect(sent(out).filter((file) => file.startsWith("managers"))).toEqual([
-      "managers-zh.eml",
-      "managers.eml",
+    expect(sentEmails(out).filter((file) => file.startsWith("managers"))).toEqual([
+      "managers",
+      "managers-zh",
     ]);
     expect(stored(out, "daily")).toEqual(["2026-03-07/r001.json"]);
   });
@@ -97,7 +89,7 @@ describe("opspulse run of a period other than the latest one due", () => {
     const result = await runCli(["run", "daily", "--date", "2026-03-08", ...folders(out)]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).not.toContain("previewed only");
-    expect(sent(out).filter((file) => file.startsWith("managers"))).toHaveLength(2);
+    expect(sentEmails(out).filter((file) => file.startsWith("managers"))).toHaveLength(2);
     expect(stored(out, "daily")).toEqual(["2026-03-08/r001.json"]);
   });
 
@@ -140,7 +132,7 @@ describe("opspulse run --to (a test send)", () => {
     expect(test.code, test.stderr).toBe(0);
     expect(test.stdout).toContain("snapshot  ");
     expect(test.stdout).toContain("r001.json");
-    expect(sent(out).filter((file) => file === "direct.eml")).toHaveLength(1);
+    expect(sentEmails(out).filter((file) => file === "direct")).toHaveLength(1);
     expect(stored(out, "daily")).toEqual(["2026-03-08/r001.json"]);
 
     const again = await runCli(["run", "daily", "--date", "2026-03-08", ...to, ...folders(out)]);
@@ -149,7 +141,7 @@ describe("opspulse run --to (a test send)", () => {
     expect(again.stdout).toContain(
       "already delivered: add --resend to send it again as a marked correction",
     );
-    expect(sent(out).filter((file) => file === "direct.eml")).toHaveLength(1);
+    expect(sentEmails(out).filter((file) => file === "direct")).toHaveLength(1);
     expect(stored(out, "daily")).toEqual(["2026-03-08/r001.json"]);
   });
 });
@@ -170,7 +162,7 @@ describe("opspulse backfill", () => {
     expect(result.stderr).toContain(
       "3 stored (snapshots only, nothing sent: add --send to deliver), 0 skipped (already delivered), 0 failed",
     );
-    expect(sent(out)).toEqual([]);
+    expect(sentEmails(out)).toEqual([]);
     expect(stored(out, "daily")).toEqual([
       "2026-03-05/r001.json",
       "2026-03-06/r001.json",
@@ -192,7 +184,7 @@ describe("opspulse backfill", () => {
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("2 delivered (4 emails sent)");
-    expect(sent(out).filter((file) => file.startsWith("managers"))).toHaveLength(4);
+    expect(sentEmails(out).filter((file) => file.startsWith("managers"))).toHaveLength(4);
   });
 });
 

@@ -11,16 +11,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDuckDbEngine } from "../../functions/lib/adapters/duckdb.ts";
-import { createFsStores } from "../../functions/lib/adapters/fs-store.ts";
-import { createOutboxMailer } from "../../functions/lib/adapters/outbox-mailer.ts";
-import { parseConfig } from "../../functions/lib/config/load.ts";
 import { generateLake } from "../../functions/lib/lake/generator.ts";
-import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
-import { loadReportTemplates } from "../../functions/lib/report/email/render.ts";
-import { runReport } from "../../functions/lib/report/run-report.ts";
 import { buildTemplates } from "../../scripts/build-templates.ts";
 import { CHROMIUM, chromiumAvailable, chromiumScreenshot } from "../support/chromium.ts";
+import { renderEmailPreviews } from "../support/email-previews.ts";
 import { countPixels, type Image, near } from "./png.ts";
 
 const available = chromiumAvailable;
@@ -38,34 +32,15 @@ beforeAll(async () => {
   await generateLake({ seed: 5, days: 40, endDate: "2026-03-08", users: 3000, lakeDir });
   const dist = join(root, "templates");
   await buildTemplates(undefined, dist);
-  const engine = await createDuckDbEngine({ lakeDir, threads: 2 });
-  try {
-    const clock = { now: () => new Date("2026-03-09T00:05:00Z") };
-    const summary = await runReport(
-      {
-        engine,
-        catalog: new QueryCatalog(),
-        ...createFsStores(join(root, "out")),
-        mailer: createOutboxMailer({ dir: join(root, "out", "outbox"), clock }),
-        clock,
-        config: parseConfig(
-          [
-            {
-              file: "recipients.yaml",
-              text: "reports:\n  daily:\n    - { name: en, to: [a@example.com] }\n    - { name: zh, locale: zh-CN, to: [b@example.com] }\n",
-            },
-          ],
-          "config",
-        ),
-        templates: loadReportTemplates(dist),
-      },
-      { report: "daily", date: "2026-03-08", dryRun: true },
-    );
-    html.en = summary.emails.find((e) => e.list === "en")?.rendered?.html ?? "";
-    html.zh = summary.emails.find((e) => e.list === "zh")?.rendered?.html ?? "";
-  } finally {
-    await engine.close();
-  }
+  const previews = await renderEmailPreviews({
+    lakeDir,
+    templatesDir: dist,
+    outDir: join(root, "out"),
+    report: "daily",
+    date: "2026-03-08",
+  });
+  html.en = previews.find((e) => e.list === "en")?.html ?? "";
+  html.zh = previews.find((e) => e.list === "zh")?.html ?? "";
 }, 120_000);
 
 let shots = 0;

@@ -4,6 +4,7 @@
  * function and read exactly the named secret, the ad-hoc function's asynchronous results
  * sent to the reply function without retries, the allow-lists from config, and cdk-nag clean.
  */
+import { generateKeyPairSync } from "node:crypto";
 import type { CfnElement } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
@@ -106,6 +107,51 @@ describe("chat commands in the stack", () => {
   it("is cdk-nag clean", () => {
     const violations = new AwsSolutionsChecks()
       .validateScope(app)
+      .violations.flatMap((v) =>
+        v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+      );
+    expect(violations).toEqual([]);
+  });
+
+  it("lets the reply function sign dashboard links when the stack makes a distribution", () => {
+    expect(
+      template.findResources("AWS::Lambda::Function", {
+        Properties: { Environment: { Variables: { OPSPULSE_DASHBOARD_DOMAIN: Match.anyValue() } } },
+      }),
+    ).toEqual({});
+    const publicKeyPem = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .publicKey.export({ type: "spki", format: "pem" })
+      .toString()
+      .trim();
+    const signed = synthOpsPulse({
+      context: { "opspulse:chatSecretName": SECRET, "opspulse:dashboardPublicKey": publicKeyPem },
+    });
+    const reply = signed.stack.getLogicalId(
+      signed.stack.chat?.reply.node.defaultChild as CfnElement,
+    );
+    const fn = signed.template.findResources("AWS::Lambda::Function")[reply]?.Properties as {
+      Environment: { Variables: Record<string, unknown> };
+      Layers?: unknown[];
+    };
+    expect(Object.keys(fn.Environment.Variables)).toEqual(
+      expect.arrayContaining([
+        "OPSPULSE_DASHBOARD_DOMAIN",
+        "OPSPULSE_DASHBOARD_KEY_PAIR_ID",
+        "OPSPULSE_DASHBOARD_KEY_SECRET",
+        "OPSPULSE_DASHBOARD_LINK_DAYS",
+      ]),
+    );
+    // The Parameters and Secrets extension reads the key; the role may read that secret.
+    expect(JSON.stringify(fn.Layers)).toMatch(/Paramsandsecrets/i);
+    const role = signed.stack.getLogicalId(
+      signed.stack.chat?.reply.role?.node.defaultChild as CfnElement,
+    );
+    const statements = Object.values(signed.template.findResources("AWS::IAM::Policy"))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(role))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Resource: unknown }[]);
+    expect(JSON.stringify(statements)).toMatch(/DashboardSigningKey/);
+    const violations = new AwsSolutionsChecks()
+      .validateScope(signed.app)
       .violations.flatMap((v) =>
         v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
       );

@@ -12,6 +12,27 @@ export const CHROMIUM = "/usr/bin/chromium";
 /** Whether Chromium is installed here (the screenshot tests are skipped without it). */
 export const chromiumAvailable = existsSync(CHROMIUM);
 
+/** Headless, quiet, its own profile, one window of the size asked for; then `flags`, the page last. */
+function chromiumArgs(
+  options: { readonly width: number; readonly height: number; readonly profileDir: string },
+  flags: readonly string[],
+  file: string,
+): string[] {
+  return [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    `--user-data-dir=${options.profileDir}`,
+    `--window-size=${options.width},${options.height}`,
+    ...flags,
+    `file://${file}`,
+  ];
+}
+
 /**
  * Draws `file` (a path on disk) at `width`×`height` into `png` with headless Chromium and
  * decodes it; `profileDir` is Chromium's user data folder, `flags` are added to the usual ones.
@@ -24,24 +45,13 @@ export async function chromiumScreenshot(options: {
   readonly profileDir: string;
   readonly flags?: readonly string[];
 }): Promise<Image> {
-  const { file, png, width, height, profileDir, flags = [] } = options;
+  const { file, png, flags = [] } = options;
   await promisify(execFile)(
     CHROMIUM,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      ...flags,
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      `--user-data-dir=${profileDir}`,
-      `--screenshot=${png}`,
-      `--window-size=${width},${height}`,
-      `file://${file}`,
-    ],
-    { timeout: 60_000 },
+    chromiumArgs(options, [...flags, `--screenshot=${png}`], file),
+    {
+      timeout: 60_000,
+    },
   );
   return decodePng(readFileSync(png));
 }
@@ -56,24 +66,13 @@ export async function chromiumDumpDom(options: {
   readonly height: number;
   readonly profileDir: string;
 }): Promise<string> {
-  const { file, width, height, profileDir } = options;
   const { stdout } = await promisify(execFile)(
     CHROMIUM,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--hide-scrollbars",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      `--user-data-dir=${profileDir}`,
-      `--window-size=${width},${height}`,
-      "--virtual-time-budget=5000",
-      "--dump-dom",
-      `file://${file}`,
-    ],
+    chromiumArgs(
+      options,
+      ["--hide-scrollbars", "--virtual-time-budget=5000", "--dump-dom"],
+      options.file,
+    ),
     { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
   );
   return stdout;

@@ -8,6 +8,7 @@
 import type { Command } from "commander";
 import { CHAT_PLATFORMS, type ChatPlatformName } from "../../lib/chatops/access.ts";
 import { handleChatCommand } from "../../lib/chatops/handle.ts";
+import { replyPayload } from "../../lib/chatops/reply-message.ts";
 import { localChatRunner } from "../chat-runner.ts";
 import { UserError } from "../errors.ts";
 import { type FolderOptions, openReportRuntime, withFolders } from "./run.ts";
@@ -17,6 +18,7 @@ interface ChatOptions extends FolderOptions {
   readonly user: string;
   readonly platform: string;
   readonly today?: string;
+  readonly json?: boolean;
 }
 
 export function registerChat(program: Command): void {
@@ -35,7 +37,8 @@ export function registerChat(program: Command): void {
       .option(
         "--today <YYYY-MM-DD>",
         "the day relative dates resolve against (default: today in the report's zone)",
-      ),
+      )
+      .option("--json", "print the reply as the platform gets it (the report's card included)"),
   ).action(async (opts: ChatOptions) => {
     if (!(CHAT_PLATFORMS as readonly string[]).includes(opts.platform)) {
       throw new UserError(`--platform ${opts.platform} is not one of ${CHAT_PLATFORMS.join(", ")}`);
@@ -61,7 +64,11 @@ export function registerChat(program: Command): void {
           now,
         },
       );
-      process.stdout.write(`${reply.text}\n`);
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify(replyPayload(opts.platform as ChatPlatformName, reply, opts.user), null, 2)}\n`
+          : `${reply.text}\n`,
+      );
       if (reply.outcome === "failed") process.exitCode = 1;
       else if (reply.outcome !== "ran" && reply.outcome !== "help" && reply.outcome !== "queued")
         process.exitCode = 2;

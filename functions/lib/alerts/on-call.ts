@@ -65,6 +65,7 @@ import {
   rerunCommand,
   runReport,
 } from "../report/run-report.ts";
+import { sendFlag } from "../report/run-request.ts";
 import { AlertStateConflictError } from "./acks.ts";
 import { createCompletenessGate } from "./completeness-check.ts";
 import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
@@ -453,7 +454,7 @@ async function failureNoticeToChat(
 function failedRunCommand(request: RunReportRequest, period: Period, deps: OnCallDeps): string {
   return period.timeZone
     ? rerunCommand(request, period, deps.config)
-    : `opspulse run ${request.report} --date ${request.date}`;
+    : `opspulse run ${request.report} --date ${request.date}${sendFlag(request)}`;
 }
 
 function oneLine(error: unknown): string {

@@ -13,9 +13,10 @@
  * actionCard, a Feishu interactive card, Slack Block Kit or the generic webhook's JSON.
  */
 import { orderNeedsAttention } from "../kpi/attention.ts";
-import type { EvaluatedMetric, Status } from "../kpi/evaluate.ts";
+import type { Status } from "../kpi/evaluate.ts";
+import { type JudgedMetric, judgedDef } from "../kpi/judged.ts";
 import { type Locale, type MetricDef, metric as metricDef } from "../kpi/registry.ts";
-import { EMPTY_VALUE, type ValueFormatter, valueFormatter } from "../report/email/i18n.ts";
+import { EMPTY_VALUE, type ValueFormatter, valueFormatter } from "../report/value-format.ts";
 
 import { CHAT_STRINGS } from "./strings.ts";
 
@@ -190,45 +191,41 @@ function valueVersusTarget(
   };
 }
 
-/** Everything a report's summary card is made from (a run's summary has all of it). */
+/**
+ * Everything a report's summary card is made from: the run's summary carries all of it
+ * (`RunReportSummary.card`), also in the ad-hoc Lambda's answer to a chat command.
+ */
 export interface SummaryCardInput extends RunCardInput {
-  /** The run's evaluated metrics, report-wide. */
-  readonly metrics: readonly EvaluatedMetric[];
+  /** The run's judged metrics, report-wide (`judgedMetrics`). */
+  readonly metrics: readonly JudgedMetric[];
 }
 
 /** The compact card of a report run: counts, what needs attention, the dashboard. */
 export function buildSummaryCard(input: SummaryCardInput): ChatCard {
   const strings = CHAT_STRINGS[input.locale];
   const format = valueFormatter(input.locale, input.currency);
-  const count = (status: Status) =>
-    input.metrics.filter((m) => m.evaluation.status === status).length;
+  const count = (status: Status) => input.metrics.filter((m) => m.status === status).length;
   // The contract's one "needs attention" order (kpi/attention.ts), as in the emails.
   const attention = orderNeedsAttention(input.metrics, (m) => ({
-    status: m.evaluation.status,
+    status: m.status,
     isNew: false,
-    measured: m.evaluation.measured,
-    threshold: m.evaluation.threshold,
-    id: m.def.id,
+    measured: m.measured,
+    threshold: m.threshold,
+    id: m.id,
   }));
   const items: ChatItem[] = attention.map((m) => {
+    const def = judgedDef(m);
     const figures = valueVersusTarget(
-      m.def,
-      {
-        value: m.evaluation.value,
-        measured: m.evaluation.measured,
-        target: m.evaluation.threshold,
-      },
+      def,
+      { value: m.value, measured: m.measured, target: m.threshold },
       format,
     );
-    const change = m.evaluation.vsPrevious;
     return {
-      tone: m.evaluation.status === "breach" ? "breach" : "warning",
-      headline: m.def.label[input.locale],
+      tone: m.status === "breach" ? "breach" : "warning",
+      headline: def.label[input.locale],
       detail: [
         figures ? strings.versus(figures.value, figures.target) : undefined,
-        change?.relative !== undefined && change.relative !== null
-          ? format.signedPercent(change.relative)
-          : undefined,
+        m.vsPrevious !== null ? format.signedPercent(m.vsPrevious) : undefined,
       ]
         .filter(Boolean)
         .join(" · "),

@@ -11,8 +11,8 @@
 import type { OpsConfig, RecipientList } from "../config/load.ts";
 import type { Locale } from "../kpi/registry.ts";
 import type { Clock, DeliveryLog, Mailer, RunLog } from "../ports.ts";
+import { runCardFacts } from "../report/card-facts.ts";
 import type { AfterSnapshotHook } from "../report/run-hooks.ts";
-import { rerunCommand } from "../report/run-request.ts";
 import { type AlertCardInput, buildAlertCard, buildSummaryCard } from "./card.ts";
 import { type ChatChannelDeps, type ChatOutcome, deliverChat } from "./deliver.ts";
 import { type ResolvedContactPoint, resolveContactPoints, type SecretSource } from "./secrets.ts";
@@ -55,12 +55,20 @@ export interface ChatRunDeps {
   readonly config: OpsConfig;
 }
 
-/** The channel's delivery deps, with refused messages noticed to on-call by email. */
-export function chatDeliveryDeps(deps: ChatRunDeps, channel: ChatChannel): ChatChannelDeps {
+/**
+ * The channel's delivery deps, with refused messages noticed to on-call by email; `deadline`
+ * (the run's) is the lease of its claims.
+ */
+export function chatDeliveryDeps(
+  deps: ChatRunDeps,
+  channel: ChatChannel,
+  deadline?: Date,
+): ChatChannelDeps {
   const onCall = deps.config.onCall;
   return {
     deliveries: deps.deliveries,
     clock: deps.clock,
+    ...(deadline ? { deadline } : {}),
     contactPoints: channel.contactPoints,
     poster: channel.poster,
     ...(channel.sleep ? { sleep: channel.sleep } : {}),
@@ -109,17 +117,15 @@ export function createChatReportHook(
       } catch {
         dashboardUrl = undefined; // the card goes without its button rather than not at all
       }
-      const delivery = chatDeliveryDeps(deps, channel);
+      const delivery = chatDeliveryDeps(deps, channel, request.deadline);
       const outcomes: ChatOutcome[] = [];
       for (const list of lists) {
         const card = buildSummaryCard({
           report: request.report,
           periodKey: context.periodKey,
           locale: list.locale,
-          currency: context.config.kpi.currency,
           runId: context.runId,
-          metrics: context.metrics,
-          rerunCommand: rerunCommand(request, context.period, context.config),
+          ...runCardFacts(context.metrics, request, context.period, context.config),
           ...(dashboardUrl ? { dashboardUrl } : {}),
         });
         outcomes.push(

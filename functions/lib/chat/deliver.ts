@@ -12,14 +12,23 @@
  *    email); or release the claim when the platform stayed rate-limited or down, so that a
  *    later run retries it.
  *
- * A claim left `sending` by a run that died (older than {@link UNCONFIRMED_CLAIM_MS}) is taken
- * over by one run only: the taker must win the claim of `<key>~<dead run id>` first.
+ * Claims are those of every channel (`delivery/claims.ts` `claimDelivery`): owned by the run
+ * until its deadline (`leaseUntil`); a claim past its lease, or whose process is gone (local
+ * store), is taken over by a conditional replace that one run wins (S3 `If-Match`); one
+ * another run holds within its lease is `in_progress`, never sent twice.
  *
  * Nothing here throws: a chat failure is an outcome in the run log, and never blocks the
  * email.
  */
 
-import { claimState } from "../delivery/claims.ts";
+import {
+  type ClaimOutcome,
+  claimDelivery,
+  DEFAULT_MAX_RUN_MS,
+  inProgressMessage,
+  leaseFor,
+  type SettleWait,
+} from "../delivery/claims.ts";
 import type { Locale } from "../kpi/registry.ts";
 import type { Clock, DeliveryLog, DeliveryRecord, Mailer } from "../ports.ts";
 import { type ChatCard, type ChatSeverity, chatFailureText } from "./card.ts";
@@ -37,6 +46,14 @@ export interface ChatChannelDeps {
   readonly poster: HttpPoster;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly policy?: Partial<RetryPolicy>;
+  /** The run's deadline: the lease of its claims (default: now + 15 minutes). */
+  readonly deadline?: Date;
+  /**
+   * How long to wait for another run's claim to settle (default: not at all: a chat
+   * message another run is sending is `in_progress` for this run, never a wait before the
+   * email).
+   */
+  readonly claimWait?: SettleWait;
   /** Where the notice of a refused message goes (on-call's email); none: the run log only. */
   readonly failureNotice?: {
     readonly mailer: Mailer;
@@ -72,13 +89,10 @@ export interface ChatOutcome {
   readonly attempts?: number;
   readonly detail?: string;
   /** The email notice of a rejected message. */
-  readonly notice?: "sent" | "already_delivered" | "failed" | "no_on_call";
+  readonly notice?: "sent" | "already_delivered" | "in_progress" | "failed" | "no_on_call";
 }
 
 export { chatKey } from "./config.ts";
-
-/** Most take-overs in a row of one key (each by a run that died in turn). */
-const MAX_TAKEOVERS = 5;
 
 /** Posts `message` to each of its contact points (in parallel); never throws. */
 export async function deliverChat(
@@ -121,32 +135,16 @@ async function deliverToPoint(
   runId: string,
 ): Promise<ChatOutcome> {
   const base = { key, contactPoint: point.name, type: point.type };
-  const claim = (claimKey: string) =>
-    deps.deliveries.claim({
-      idempotencyKey: claimKey,
-      runId,
-      deliveredAt: deps.clock.now().toISOString(),
-      state: "sending",
-      list: point.name,
-      channel: point.type,
-    });
-
-  // Claim the key, or take over a claim whose run died; each take-over key is claimed first.
-  let claimKey = key;
-  for (let takeovers = 0; !(await claim(claimKey)); takeovers++) {
-    const record = await deps.deliveries.get(claimKey);
-    if (!record) return { ...base, status: "in_progress", detail: `${claimKey} is being released` };
-    if (record.state !== "sending")
-      return recorded(base, record, claimKey === key ? undefined : key);
-    if (claimState(record, deps.clock.now()) !== "expired" || takeovers >= MAX_TAKEOVERS) {
-      return {
-        ...base,
-        status: "in_progress",
-        detail: `claimed by run ${record.runId} at ${record.deliveredAt}`,
-      };
-    }
-    claimKey = `${key}~${record.runId}`;
+  const claim = await claimFor(deps, {
+    idempotencyKey: key,
+    runId,
+    list: point.name,
+    channel: point.type,
+  });
+  if (claim.kind === "in_progress") {
+    return { ...base, status: "in_progress", detail: inProgressMessage(claim.record) };
   }
+  if (claim.kind === "delivered") return recorded(base, claim.record);
 
   const platform = PLATFORMS[point.type];
   const result = await sendChat(
@@ -166,7 +164,7 @@ async function deliverToPoint(
     },
   );
   if (result.status === "failed") {
-    await deps.deliveries.release(claimKey);
+    await deps.deliveries.release(key);
     return { ...base, status: "failed", attempts: result.attempts, detail: result.detail };
   }
   const record = {
@@ -180,7 +178,6 @@ async function deliverToPoint(
     ...(result.detail ? { detail: result.detail } : {}),
   };
   await deps.deliveries.complete(record);
-  if (claimKey !== key) await deps.deliveries.complete({ ...record, idempotencyKey: claimKey });
   const outcome: ChatOutcome = {
     ...base,
     status: result.status === "delivered" ? "sent" : result.status,
@@ -189,6 +186,29 @@ async function deliverToPoint(
   };
   if (result.status !== "rejected") return outcome;
   return { ...outcome, notice: await notifyRefused(deps, point, key, result, runId) };
+}
+
+/**
+ * Claims a delivery for the run, now, until the run's deadline (default: 15 minutes from
+ * now), taking over a claim past its lease or of a gone process (`claimDelivery`).
+ */
+function claimFor(
+  deps: ChatChannelDeps,
+  record: Pick<DeliveryRecord, "idempotencyKey" | "runId"> & Readonly<Record<string, unknown>>,
+): Promise<ClaimOutcome> {
+  const now = deps.clock.now();
+  const deadline = deps.deadline ?? new Date(now.getTime() + DEFAULT_MAX_RUN_MS);
+  return claimDelivery(
+    deps.deliveries,
+    {
+      ...record,
+      deliveredAt: now.toISOString(),
+      state: "sending",
+      leaseUntil: leaseFor(deadline, now),
+    },
+    () => deps.clock.now(),
+    deps.claimWait ?? { timeoutMs: 0 },
+  );
 }
 
 const STATE_OF: Readonly<
@@ -203,9 +223,8 @@ const STATE_OF: Readonly<
 function recorded(
   base: Pick<ChatOutcome, "key" | "contactPoint" | "type">,
   record: DeliveryRecord,
-  takenOverKey: string | undefined,
 ): ChatOutcome {
-  const detail = `recorded ${String(record.state)} by run ${record.runId}${takenOverKey ? " (a take-over)" : ""}`;
+  const detail = `recorded ${String(record.state)} by run ${record.runId}`;
   if (record.state === "unknown") return { ...base, status: "unknown", detail };
   if (record.state === "rejected") return { ...base, status: "rejected", detail };
   return { ...base, status: "already_delivered", detail };
@@ -223,15 +242,14 @@ export async function notifyRefused(
   if (!notice) return "no_on_call";
   const noticeKey = `${key}:refused-notice`;
   try {
-    const claimed = await deps.deliveries.claim({
+    const claim = await claimFor(deps, {
       idempotencyKey: noticeKey,
       runId,
-      deliveredAt: deps.clock.now().toISOString(),
-      state: "sending",
       list: "on-call",
       to: notice.to,
     });
-    if (!claimed) return "already_delivered";
+    if (claim.kind === "delivered") return "already_delivered";
+    if (claim.kind === "in_progress") return "in_progress";
     const text = chatFailureText(notice.locale, point.name, point.type, key, result.detail ?? "");
     try {
       const sent = await notice.mailer.send(

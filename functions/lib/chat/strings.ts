@@ -51,7 +51,8 @@ const EN: ChatStrings = {
   acked: (by, at) => `acked by ${by} at ${at}`,
   more: (count) => `…and ${count} more (see the email)`,
   summaryTitle: (report, period) => `${report} · ${period}`,
-  counts: (breach, warning, met) => `${breach} breached · ${warning} warning · ${met} met`,
+  counts: (breach, warning, met) =>
+    `${breach} breached · ${warning} ${warning === 1 ? "warning" : "warnings"} · ${met} met`,
   allMet: "Every judged KPI met its target.",
   dashboard: "Open the dashboard",
   rerun: "Re-run",

@@ -15,6 +15,7 @@ import { type ChatReply, type ChatRunner, handleChatCommand } from "./handle.ts"
 import { type InboundRequest, readInbound } from "./inbound/index.ts";
 import type { ReplyTarget } from "./inbound/verdict.ts";
 import { type Fetch, postReply } from "./post-reply.ts";
+import { dingtalkReply, slackReply } from "./reply-message.ts";
 import type { ChatSecrets } from "./secrets.ts";
 
 export interface EndpointDeps {
@@ -116,17 +117,18 @@ async function answerWith(
   switch (platform) {
     case "slack":
       // A refusal or the help is for the asker only; a run is for the channel.
-      return json({
-        response_type:
+      return json(
+        slackReply(
+          reply,
           reply.outcome === "queued" || reply.outcome === "ran" ? "in_channel" : "ephemeral",
-        text: reply.text,
-      });
+        ),
+      );
     case "dingtalk":
-      return json({ msgtype: "text", text: { content: reply.text } });
+      return json(dingtalkReply(reply));
     case "feishu":
     case "wecom":
       try {
-        await postReply(target, reply.text, deps.secrets, deps.fetch);
+        await postReply(target, reply, deps.secrets, deps.fetch);
       } catch (error) {
         deps.note?.("chat reply not posted", { platform, error: (error as Error).message });
       }

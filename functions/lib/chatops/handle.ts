@@ -5,12 +5,14 @@
  * Nothing runs for an unknown user, a malformed command or a date with no data: each gets
  * a reply saying why.
  */
+
+import type { ChatCard } from "../chat/card.ts";
 import { AlertCommandError } from "../kpi/alert-acks.ts";
 import type { Locale } from "../kpi/registry.ts";
 import type { RunLog } from "../ports.ts";
 import { type ChatCommandsConfig, type ChatPlatformName, roleOf } from "./access.ts";
 import { type ChatCommand, ChatParseError, parseChatCommand, USAGE } from "./grammar.ts";
-import { type ChatReport, replyText } from "./reply.ts";
+import { type ChatReport, replyCard, replyText } from "./reply.ts";
 
 /** One message from a person in the chat. */
 export interface ChatAsk {
@@ -67,6 +69,8 @@ export interface ChatReply {
   readonly text: string;
   /** The finished run, when one was run here (the card's content). */
   readonly report?: ChatReport;
+  /** The run's summary card, when one was run here and judged its metrics. */
+  readonly card?: ChatCard;
 }
 
 export interface ChatCommandDeps {
@@ -171,13 +175,16 @@ async function decide(deps: ChatCommandDeps, ask: ChatAsk, who: string): Promise
             return { outcome: "no_data", locale, text: outcome.reason };
           case "failed":
             return { outcome: "failed", locale, text: outcome.error };
-          case "done":
+          case "done": {
+            const card = replyCard(outcome.report, locale);
             return {
               outcome: outcome.report.ok ? "ran" : "failed",
               locale,
               text: replyText(outcome.report, locale),
               report: outcome.report,
+              ...(card ? { card } : {}),
             };
+          }
         }
       }
     }

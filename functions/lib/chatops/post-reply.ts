@@ -2,9 +2,17 @@
  * Posts a reply in the asker's conversation: Slack's `response_url`, DingTalk's
  * `sessionWebhook`, a Feishu reply to the message (tenant access token from the app id and
  * secret) or a WeCom application message to the asker (access token from the corp secret).
+ * A reply with a card goes as the platform's card (`reply-message.ts`), else as text.
  * `fetch` is injected; a platform's refusal throws with its code, never a credential.
  */
 import type { ReplyTarget } from "./inbound/verdict.ts";
+import {
+  dingtalkReply,
+  feishuReply,
+  type ReplyMessage,
+  slackReply,
+  wecomReply,
+} from "./reply-message.ts";
 import type { ChatSecrets } from "./secrets.ts";
 
 export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -20,21 +28,16 @@ const TIMEOUT_MS = 2_000;
 
 export async function postReply(
   target: ReplyTarget,
-  text: string,
+  message: ReplyMessage,
   secrets: ChatSecrets,
   fetch: Fetch,
 ): Promise<void> {
   switch (target.platform) {
     case "slack":
-      await call(fetch, target.responseUrl, { response_type: "in_channel", text }, "slack");
+      await call(fetch, target.responseUrl, slackReply(message, "in_channel"), "slack");
       return;
     case "dingtalk":
-      await call(
-        fetch,
-        target.sessionWebhook,
-        { msgtype: "text", text: { content: text } },
-        "dingtalk",
-      );
+      await call(fetch, target.sessionWebhook, dingtalkReply(message), "dingtalk");
       return;
     case "feishu": {
       const app = secrets.feishu;
@@ -48,7 +51,7 @@ export async function postReply(
       await call(
         fetch,
         `${FEISHU_API}/im/v1/messages/${encodeURIComponent(target.messageId)}/reply`,
-        { msg_type: "text", content: JSON.stringify({ text }) },
+        feishuReply(message),
         "feishu",
         { authorization: `Bearer ${token.tenant_access_token ?? ""}` },
       );
@@ -66,12 +69,7 @@ export async function postReply(
       await call(
         fetch,
         `${WECOM_API}/message/send?access_token=${encodeURIComponent(token.access_token ?? "")}`,
-        {
-          touser: target.user,
-          msgtype: "text",
-          agentid: Number(target.agentId),
-          text: { content: text },
-        },
+        wecomReply(message, target.user, target.agentId),
         "wecom",
       );
       return;

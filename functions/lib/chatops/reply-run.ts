@@ -2,17 +2,13 @@
  * The reply to a report the chat asked for, once the ad-hoc Lambda has run it: its
  * asynchronous invocation's destination record (`requestPayload` with the chat context,
  * `responsePayload` with the result, or the function's error) becomes the thread's reply —
- * the summary, or the one-line error the CLI would print.
+ * the run's summary card (the scheduled chat summary's, from the facts the run's summary
+ * carries), or the one-line error the CLI would print.
  */
+import type { ChatCard } from "../chat/card.ts";
 import type { RunSummaryView } from "../runtime/lambda.ts";
 import { type ChatContext, chatContextSchema } from "./context.ts";
-import { type ChatReport, replyText } from "./reply.ts";
-
-/**
- * The dashboard's index page (dashboard/publish.ts's DASHBOARD_INDEX_KEY, equal by test):
- * importing it would bring the dashboard renderer and its charts into the reply bundle.
- */
-export const DASHBOARD_PAGE = "index.html";
+import { type ChatReport, replyCard, replyText } from "./reply.ts";
 
 /** A Lambda destination record, as far as it is read here. */
 export interface DestinationRecord {
@@ -32,14 +28,28 @@ interface AdhocAnswer {
   readonly runs?: readonly RunSummaryView[];
 }
 
-/** The chat context and reply text of a record; undefined when no chat asked for it. */
-export function replyForRecord(
-  record: DestinationRecord,
-  link?: (run: RunSummaryView) => string | undefined,
-): { readonly chat: ChatContext; readonly text: string; readonly outcome: string } | undefined {
+/** The chat context of a record; undefined when no chat asked for the run. */
+export function chatOfRecord(record: DestinationRecord): ChatContext | undefined {
   const parsed = chatContextSchema.safeParse(record.requestPayload?.chat);
-  if (!parsed.success) return undefined;
-  const chat = parsed.data;
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** What a reply to a run says. */
+export interface RunReply {
+  readonly chat: ChatContext;
+  readonly text: string;
+  /** The run's summary card; none for a failed run (the text is its one-line error). */
+  readonly card?: ChatCard;
+  readonly outcome: string;
+}
+
+/**
+ * The reply to a record, with `link` (the dashboard, in the asker's language) on its card;
+ * undefined when no chat asked for it.
+ */
+export function replyForRecord(record: DestinationRecord, link?: string): RunReply | undefined {
+  const chat = chatOfRecord(record);
+  if (!chat) return undefined;
   const answer = (record.responsePayload ?? {}) as AdhocAnswer;
   const run = answer.runs?.at(-1);
   if (!run) {
@@ -51,7 +61,6 @@ export function replyForRecord(
     ).split("\n")[0];
     return { chat, text: error ?? "the run failed", outcome: "failed" };
   }
-  const url = link?.(run);
   const report: ChatReport = {
     ok: answer.ok !== false && run.outcome !== "failed",
     report: run.report,
@@ -59,7 +68,8 @@ export function replyForRecord(
     runId: run.runId,
     mode: chat.send ? "sent" : "preview",
     statusCounts: run.statusCounts ?? {},
-    ...(url ? { link: url } : {}),
+    ...(run.card ? { card: run.card } : {}),
+    ...(link ? { link } : {}),
     ...(answer.ok === false || run.error
       ? { error: (answer.error ?? run.error ?? "").split("\n")[0] }
       : {}),
@@ -67,5 +77,11 @@ export function replyForRecord(
       ? { lists: run.emails.filter((e) => e.status === "sent").map((e) => e.list) }
       : {}),
   };
-  return { chat, text: replyText(report, chat.locale), outcome: report.ok ? "ran" : "failed" };
+  const card = replyCard(report, chat.locale);
+  return {
+    chat,
+    text: replyText(report, chat.locale),
+    ...(card ? { card } : {}),
+    outcome: report.ok ? "ran" : "failed",
+  };
 }

@@ -9,10 +9,10 @@ import type { IsoDate } from "../kpi/windows.ts";
 import type { ArtifactStore, SnapshotStore } from "../ports.ts";
 import type { AfterSnapshotHook } from "../report/run-report.ts";
 import { dashboardRange, loadDashboardData } from "./data.ts";
+import { DASHBOARD_FIRST_LOCALE, dashboardIndexKey } from "./keys.ts";
 import { renderDashboardPage } from "./page.ts";
 
-/** Key of the latest page. */
-export const DASHBOARD_INDEX_KEY = "index.html";
+export { DASHBOARD_INDEX_KEY } from "./keys.ts";
 
 /** How long an email's dashboard link works, by default: a week (S3's maximum). */
 export const DEFAULT_LINK_SECONDS = 7 * 24 * 3600;
@@ -63,11 +63,11 @@ export interface PublishedDashboard {
 const LOCALE_NAMES: Readonly<Record<Locale, string>> = { en: "English", "zh-CN": "中文" };
 
 /** `pages/<id>.html` and `index.html` for the first language, `….zh-CN.html` for others. */
-function keysOf(madeBy: string, locale: Locale, first: boolean) {
-  const suffix = first ? "" : `.${locale}`;
+function keysOf(madeBy: string, locale: Locale, first: Locale) {
+  const suffix = locale === first ? "" : `.${locale}`;
   return {
     pageKey: `pages/${madeBy.replaceAll(/[^A-Za-z0-9._-]+/g, "_")}${suffix}.html`,
-    indexKey: first ? DASHBOARD_INDEX_KEY : `index${suffix}.html`,
+    indexKey: dashboardIndexKey(locale, first),
   };
 }
 
@@ -86,7 +86,9 @@ export async function publishDashboard(
   if (!range) return undefined;
   const data = await loadDashboardData(input.snapshots, range);
   const locales = [...new Set([input.locale, ...(input.locales ?? [])])];
-  const keys = new Map(locales.map((locale, i) => [locale, keysOf(input.madeBy, locale, i === 0)]));
+  const keys = new Map(
+    locales.map((locale) => [locale, keysOf(input.madeBy, locale, input.locale)]),
+  );
   const seconds = input.linkSeconds ?? DEFAULT_LINK_SECONDS;
   // The switch of a page: the latest page (index) of each other language, by a link of the
   // store (a file: URL locally, a signed URL in AWS), so that the page and the index are the
@@ -104,7 +106,7 @@ export async function publishDashboard(
   const pages: Partial<Record<Locale, PublishedLocalePage>> = {};
   let bytes = 0;
   for (const locale of locales) {
-    const { pageKey, indexKey } = keys.get(locale) ?? keysOf(input.madeBy, locale, true);
+    const { pageKey, indexKey } = keys.get(locale) ?? keysOf(input.madeBy, locale, input.locale);
     const html = await renderDashboardPage(data, {
       locale,
       currency: input.currency,
@@ -166,12 +168,12 @@ export function createDashboardHook(options: DashboardHookOptions): AfterSnapsho
         const listLocales = Object.values(context.config.recipients).flatMap((lists) =>
           (lists ?? []).map((list) => list.locale),
         );
-        const locales = [...new Set<Locale>(["en", ...listLocales])];
+        const locales = [...new Set<Locale>([DASHBOARD_FIRST_LOCALE, ...listLocales])];
         const published = await publishDashboard({
           snapshots: options.snapshots,
           artifacts: options.artifacts,
           to: context.period.end,
-          locale: options.locale ?? "en",
+          locale: options.locale ?? DASHBOARD_FIRST_LOCALE,
           locales,
           currency: context.config.kpi.currency,
           madeBy: context.runId,

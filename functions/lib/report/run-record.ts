@@ -10,6 +10,7 @@ import type { Locale } from "../kpi/registry.ts";
 import type { Period, UtcWindow } from "../kpi/windows.ts";
 import type { Clock, RunLog } from "../ports.ts";
 import type { QueryStats } from "../query/result.ts";
+import { type RunCardFacts, runCardFacts } from "./card-facts.ts";
 import type { RenderedEmail } from "./email/render.ts";
 import type { CompletenessGateResult } from "./run-hooks.ts";
 import { newRunId, periodKindOf, type ReportKind, type RunReportRequest } from "./run-request.ts";
@@ -53,6 +54,8 @@ export interface RunReportSummary {
   readonly metrics: Readonly<
     Record<string, { readonly value: number | null; readonly status: Status }>
   >;
+  /** What the run's summary card shows; absent when the run failed before its period was known. */
+  readonly card?: RunCardFacts;
   /** Null in a dry run, and when the run was skipped. */
   readonly snapshot: SnapshotReference | null;
   /** What the completeness gate found wrong (empty: complete, or no gate ran). */
@@ -148,6 +151,9 @@ export class RunRecord {
       metrics: Object.fromEntries(
         metrics.map((m) => [m.def.id, { value: m.evaluation.value, status: m.evaluation.status }]),
       ),
+      ...(this.period
+        ? { card: runCardFacts(metrics, this.request, this.period, this.deps.config) }
+        : {}),
       snapshot: this.snapshot,
       dataIssues: this.completeness?.issues ?? [],
       emails: this.emails,

@@ -54,12 +54,28 @@ export interface RunReportRequest {
   readonly holdIfIncomplete?: boolean;
 }
 
-/** The command that re-runs `request` for `period` (shown in emails and alerts). */
-export function rerunCommand(request: RunReportRequest, period: Period, config: OpsConfig): string {
+/**
+ * The command that re-runs `request` for `period` (shown in emails, alerts and chat cards).
+ * A run that delivered gets `--send`: typed by hand once its period is no longer the latest
+ * one due, `opspulse run` only previews (cli/run-guards.ts), so without it the command would
+ * not reproduce what was sent (and a failed scheduled run would never go out). A preview
+ * (dry run), a test send (`--to`) or a snapshot-only run (`deliver: false`) is re-run as
+ * it was: without `--send`.
+ */
+export function rerunCommand(
+  request: Pick<RunReportRequest, "report" | "dryRun" | "to" | "deliver">,
+  period: Pick<Period, "start" | "timeZone">,
+  config: Pick<OpsConfig, "schedules">,
+): string {
   const zone = sameZone(period.timeZone, config.schedules[request.report].timeZone)
     ? ""
     : ` --tz ${period.timeZone}`;
-  return `opspulse run ${request.report} --date ${period.start}${zone}`;
+  return `opspulse run ${request.report} --date ${period.start}${zone}${sendFlag(request)}`;
+}
+
+/** ` --send` when the run was one that delivers to the report's lists. */
+export function sendFlag(request: Pick<RunReportRequest, "dryRun" | "to" | "deliver">): string {
+  return request.dryRun || request.to || request.deliver === false ? "" : " --send";
 }
 
 /** `20260302T000102Z-daily-1a2b3c4d`: sortable by time, unique by suffix. */

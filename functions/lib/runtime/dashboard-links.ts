@@ -5,6 +5,10 @@
  * no SDK client in the bundle).
  */
 import { z } from "zod";
+import { withCloudFrontLinks } from "../adapters/cloudfront-links.ts";
+import { dashboardIndexKey } from "../dashboard/keys.ts";
+import type { Locale } from "../kpi/registry.ts";
+import type { ArtifactStore } from "../ports.ts";
 import { EnvError, type EnvSource } from "./env.ts";
 
 /** What the stack tells the functions about the dashboard's distribution. */
@@ -80,4 +84,55 @@ export async function readSecretString(
     throw new Error(`The secret ${secretId} holds no string: put the PEM private key in it`);
   }
   return body.SecretString;
+}
+
+/**
+ * The dashboard store with CloudFront signed links when the stack made a distribution
+ * (`links`; the distribution's origin path is the dashboard's prefix, so URLs start below
+ * it), else as it is (S3 pre-signed links). The private key is read on the first link
+ * (default: Secrets Manager through the Lambda extension).
+ */
+export function dashboardLinkStore(
+  store: ArtifactStore,
+  links: (DashboardLinkEnv & { readonly sessionToken?: string }) | undefined,
+  now: () => Date,
+  privateKey?: () => Promise<string>,
+): ArtifactStore {
+  if (!links) return store;
+  return withCloudFrontLinks(store, {
+    domain: links.domain,
+    pathPrefix: "",
+    keyPairId: links.keyPairId,
+    privateKey: privateKey ?? (() => readSecretString(links.keySecret, links.sessionToken)),
+    now,
+  });
+}
+
+/** S3 pre-signed links die with the function's session: an index link works this long. */
+const PRESIGNED_LINK_SECONDS = 12 * 3600;
+
+/**
+ * The link to the latest dashboard the runs publish (`openLambdaDeps`) in a language
+ * (`index.zh-CN.html` for Chinese; a chat reply links the asker's): a CloudFront signed link for
+ * the distribution's days when the stack made one (`OPSPULSE_DASHBOARD_*`, the key read
+ * from Secrets Manager through the Lambda extension unless `privateKey` is given), else an
+ * S3 pre-signed link.
+ */
+export function dashboardIndexLinks(
+  store: ArtifactStore,
+  env: EnvSource,
+  options: { readonly privateKey?: () => Promise<string>; readonly now?: () => Date } = {},
+): (locale: Locale) => Promise<string | undefined> {
+  const links = readDashboardLinkEnv(env);
+  const signed = dashboardLinkStore(
+    store,
+    links && {
+      ...links,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    },
+    options.now ?? (() => new Date()),
+    options.privateKey,
+  );
+  return (locale) =>
+    signed.link(dashboardIndexKey(locale), links?.linkSeconds ?? PRESIGNED_LINK_SECONDS);
 }

@@ -7,7 +7,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
-import { withCloudFrontLinks } from "../adapters/cloudfront-links.ts";
 import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
 import { assertConditionalWrites } from "../adapters/s3-conditional-probe.ts";
 import { createCompletenessGate } from "../alerts/completeness-check.ts";
@@ -25,7 +24,7 @@ import {
   DEFAULT_LINK_SECONDS,
   type PublishedDashboard,
 } from "../dashboard/publish.ts";
-import { type ArtifactStore, type Clock, systemClock } from "../ports.ts";
+import { type Clock, systemClock } from "../ports.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
@@ -34,8 +33,8 @@ import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
 import { alertChannels, openRuntimeChat } from "./chat.ts";
 import {
   type DashboardLinkEnv,
+  dashboardLinkStore,
   readDashboardLinkEnv,
-  readSecretString,
 } from "./dashboard-links.ts";
 import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
@@ -102,7 +101,7 @@ export async function openLambdaDeps(
   let published: PublishedDashboard | undefined;
   const artifacts =
     env.store.kind === "s3"
-      ? cloudFrontOr(
+      ? dashboardLinkStore(
           createS3ArtifactStore({
             client:
               options.clients?.s3 ??
@@ -113,9 +112,7 @@ export async function openLambdaDeps(
             prefix: dashboardPrefix,
           }),
           links,
-          // The distribution's origin path is the dashboard's prefix: URLs start below it.
-          "",
-          clock,
+          () => clock.now(),
           options.dashboardPrivateKey,
         )
       : undefined;
@@ -225,27 +222,6 @@ export function lazyLambdaDeps(
   };
 }
 
-/**
- * The dashboard store with CloudFront signed links when the stack made a distribution
- * (served under `pathPrefix`), else as it is (S3 pre-signed links).
- */
-function cloudFrontOr(
-  store: ArtifactStore,
-  links: LambdaDepsOptions["dashboardLinks"],
-  pathPrefix: string,
-  clock: Clock,
-  privateKey?: () => Promise<string>,
-): ArtifactStore {
-  if (!links) return store;
-  return withCloudFrontLinks(store, {
-    domain: links.domain,
-    pathPrefix,
-    keyPairId: links.keyPairId,
-    privateKey: privateKey ?? (() => readSecretString(links.keySecret, links.sessionToken)),
-    now: () => clock.now(),
-  });
-}
-
 /** When a schedule fired and in which zone; both default (to the clock, to the config). */
 export interface ScheduledFire {
   readonly timeZone?: string | undefined;
@@ -324,6 +300,8 @@ export interface RunSummaryView {
   readonly period: RunReportSummary["period"];
   readonly outcome: RunReportSummary["outcome"];
   readonly statusCounts: RunReportSummary["statusCounts"];
+  /** What the run's summary card shows (a chat command's reply is that card). */
+  readonly card?: RunReportSummary["card"];
   readonly snapshot: RunReportSummary["snapshot"];
   readonly emails: readonly {
     readonly list: string;
@@ -351,6 +329,7 @@ export function summaryView(summary: RunReportSummary): RunSummaryView {
     period: summary.period,
     outcome: summary.outcome,
     statusCounts: summary.statusCounts,
+    ...(summary.card ? { card: summary.card } : {}),
     snapshot: summary.snapshot,
     emails: summary.emails.map(
       ({ rendered: _rendered, idempotencyKey: _key, locale: _l, ...email }) => email,

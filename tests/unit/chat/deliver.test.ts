@@ -4,9 +4,10 @@
  * answers in each platform's own form), with the filesystem delivery log and the outbox
  * mailer of a local run.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFsDeliveryLog } from "../../../functions/lib/adapters/fs-store.ts";
 import { createOutboxMailer } from "../../../functions/lib/adapters/outbox-mailer.ts";
@@ -225,11 +226,12 @@ describe("chat delivery to the five platforms", () => {
     expect(server.posted).toHaveLength(0);
   });
 
-  it("a take-over re-sends only the contact points not recorded complete", async () => {
+  it("a claim past its lease is taken over once: two takers, one post, only what was not complete", async () => {
     const key = message("page").key;
     const long = new Date(Date.now() - 60 * 60_000).toISOString();
-    // A run that died: WeCom and Slack were recorded complete, DingTalk was claimed and
-    // never confirmed, an hour ago.
+    const expired = new Date(Date.now() - 45 * 60_000).toISOString();
+    // A run that died: WeCom and Slack were recorded complete, DingTalk was claimed an hour
+    // ago and never confirmed; its lease ended 45 minutes ago.
     for (const name of ["ops-wecom", "ops-slack"]) {
       await deliveries.claim({
         idempotencyKey: chatKey(key, name),
@@ -248,6 +250,7 @@ describe("chat delivery to the five platforms", () => {
       runId: "dead",
       deliveredAt: long,
       state: "sending",
+      leaseUntil: expired,
     });
     const [a, b] = await Promise.all([
       deliverChat(deps(), message("page"), "taker-1"),
@@ -259,25 +262,71 @@ describe("chat delivery to the five platforms", () => {
       "ops-feishu",
       "ops-webhook",
     ]);
+    // The taker that lost the race finds the winner's live claim (or its delivery).
+    const dingtalk = [...(a ?? []), ...(b ?? [])]
+      .filter((o) => o.contactPoint === "ops-dingtalk")
+      .map((o) => o.status)
+      .sort();
+    expect(dingtalk[0]).toMatch(/^(already_delivered|in_progress)$/);
+    expect(dingtalk[1]).toBe("sent");
     expect(count("wecom")).toBe(0);
     expect(count("slack")).toBe(0);
     expect(count("dingtalk")).toBe(1);
-    expect(await deliveries.get(chatKey(key, "ops-dingtalk"))).toMatchObject({
-      state: "delivered",
-    });
+    const record = await deliveries.get(chatKey(key, "ops-dingtalk"));
+    expect(record).toMatchObject({ state: "delivered" });
+    expect(["taker-1", "taker-2"]).toContain(record?.runId);
+    // One record per contact point: no side keys of a take-over scheme of its own.
+    expect(readdirSync(join(dir, "deliveries")).filter((f) => f.includes("~"))).toEqual([]);
   });
 
-  it("a fresh claim of another run is in progress, not sent twice", async () => {
+  it("a live claim of another run is in progress until its lease ends, not sent twice", async () => {
     const key = message("page").key;
+    const now = Date.now();
     await deliveries.claim({
       idempotencyKey: chatKey(key, "ops-wecom"),
       runId: "other",
-      deliveredAt: new Date().toISOString(),
+      deliveredAt: new Date(now - 40 * 60_000).toISOString(),
       state: "sending",
+      // The other run's deadline is still ahead (an old claim, but within its lease).
+      leaseUntil: new Date(now + 10 * 60_000).toISOString(),
     });
     const [outcome] = await deliverChat(deps(), message("page", ["ops-wecom"]), "run-1");
     expect(outcome).toMatchObject({ status: "in_progress" });
+    expect(outcome?.detail).toContain("delivery in progress or interrupted (run other");
     expect(server.received).toHaveLength(0);
+    // After that lease, the next run takes it over and posts once.
+    const later = { now: () => new Date(now + 11 * 60_000) };
+    const [taken] = await deliverChat(
+      deps({ clock: later }),
+      message("page", ["ops-wecom"]),
+      "run-2",
+    );
+    expect(taken).toMatchObject({ status: "sent" });
+    expect(count("wecom")).toBe(1);
+  });
+
+  it("a claim whose process is gone is taken over at once, within its lease (local)", async () => {
+    const key = chatKey(message("page").key, "ops-slack");
+    const store = resolve(import.meta.dirname, "../../../functions/lib/adapters/fs-store.ts");
+    const lease = new Date(Date.now() + 10 * 60_000).toISOString();
+    const child = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { createFsDeliveryLog } = await import(${JSON.stringify(store)});
+         await createFsDeliveryLog({ dir: ${JSON.stringify(join(dir, "deliveries"))} }).claim({
+           idempotencyKey: ${JSON.stringify(key)}, runId: "gone", state: "sending",
+           deliveredAt: new Date().toISOString(), leaseUntil: ${JSON.stringify(lease)} });`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(child.status, child.stderr).toBe(0);
+    expect(await deliveries.get(key)).toMatchObject({ runId: "gone", owner: { pid: child.pid } });
+    const [outcome] = await deliverChat(deps(), message("page", ["ops-slack"]), "run-1");
+    expect(outcome).toMatchObject({ status: "sent" });
+    expect(count("slack")).toBe(1);
+    expect(await deliveries.get(key)).toMatchObject({ state: "delivered", runId: "run-1" });
   });
 
   it("a platform that cannot be reached fails without throwing", async () => {

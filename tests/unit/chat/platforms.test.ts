@@ -19,22 +19,11 @@ import {
   wecom,
   wecomMarkdown,
 } from "../../../functions/lib/chat/platforms/wecom.ts";
-import { type EvaluatedMetric, evaluate } from "../../../functions/lib/kpi/evaluate.ts";
-import { metric } from "../../../functions/lib/kpi/registry.ts";
+import { judgedMetrics } from "../../../functions/lib/kpi/judged.ts";
+import { evaluatedMetric } from "../../support/evaluated.ts";
 
-function evaluated(id: string, value: number, target: number, previous?: number): EvaluatedMetric {
-  const def = metric(id);
-  return {
-    def,
-    value: { value },
-    evaluation: evaluate({
-      metric: def,
-      value: { value },
-      target: { value: target, basis: def.targetBasis, warningBand: 0.1, minSample: 1 },
-      ...(previous !== undefined ? { previous } : {}),
-    }),
-  };
-}
+const evaluated = (id: string, value: number, target: number, previous?: number) =>
+  evaluatedMetric(id, value, target, previous !== undefined ? { previous } : {});
 
 const METRICS = [
   evaluated("dau", 950, 1000),
@@ -50,7 +39,7 @@ const summary = (locale: "en" | "zh-CN") =>
     locale,
     currency: "CNY",
     runId: "r1",
-    metrics: METRICS,
+    metrics: judgedMetrics(METRICS, "day"),
     rerunCommand: "opspulse run daily --date 2026-11-22",
     dashboardUrl: "https://dashboard.example.com/",
   });

@@ -4,34 +4,21 @@
  * table shows labels, formatted values and "insufficient data (n=…)", and a wrong date or
  * zone is one line on stderr.
  */
-import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { USER_KPI_IDS } from "../../../functions/lib/kpi/user-kpis.ts";
 import { writeLake } from "../../../functions/lib/lake/writer.ts";
+import { spawnOpspulse } from "../../support/cli.ts";
 import { event, order } from "../../support/rows.ts";
 
-const BIN = fileURLToPath(new URL("../../../bin/opspulse.js", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "opspulse-"));
 const lake = join(root, "lake");
 // An empty config folder: the plan's defaults, whatever config/ holds.
 const config = mkdtempSync(join(root, "config-"));
 
-async function opspulse(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: root,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
-}
+const opspulse = (...args: string[]) => spawnOpspulse(args, { cwd: root });
 
 beforeAll(async () => {
   // Shanghai, 1 Mar 2026 (a Sunday): u1 signed up on 28 Feb and comes back, u2 signed up

@@ -1,38 +1,20 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeLake } from "../../../functions/lib/lake/writer.ts";
+import { spawnOpspulse } from "../../support/cli.ts";
 import { event } from "../../support/rows.ts";
 
-const repo = resolve(import.meta.dirname, "../../..");
-const bin = join(repo, "bin", "opspulse.js");
 const tmp = mkdtempSync(join(tmpdir(), "opspulse-"));
 const lakeDir = join(tmp, "lake");
 const queryFile = join(tmp, "events_per_day.sql");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Outcome {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `node bin/opspulse.js …` (by default on the Node running the tests) in the repo. */
-async function opspulse(args: readonly string[], node = process.execPath): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(node, [bin, ...args], {
-      cwd: repo,
-      env: { ...process.env, OPSPULSE_DEBUG: "" },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
-}
+const opspulse = (args: readonly string[], node = process.execPath) =>
+  spawnOpspulse(args, { node, env: { ...process.env, OPSPULSE_DEBUG: "" } });
 
 const lines = (text: string) => text.split("\n").filter((line) => line !== "");
 

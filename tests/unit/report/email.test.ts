@@ -22,6 +22,7 @@ import {
   renderReportEmail,
 } from "../../../functions/lib/report/email/render.ts";
 import { buildTemplates } from "../../../scripts/build-templates.ts";
+import { evaluatedMetric } from "../../support/evaluated.ts";
 
 const config = defaultConfig();
 let dist: string;
@@ -140,18 +141,8 @@ describe("report email", () => {
   });
 
   it("orders needs attention as the contract says: new before ongoing, then severity, then distance", () => {
-    const judged = (id: string, value: number, target: number) => {
-      const def = METRICS.find((m) => m.id === id)!;
-      return {
-        def,
-        value: { value },
-        evaluation: evaluate({
-          metric: def,
-          value: { value },
-          target: { value: target, basis: "value", warningBand: 0.1, minSample: 100 },
-        }),
-      };
-    };
+    const judged = (id: string, value: number, target: number) =>
+      evaluatedMetric(id, value, target, { minSample: 100 });
     const metrics = [
       judged("stickiness", 0.1, 0.3), // breach, 67 % off, already breached yesterday
       judged("retention_d7", 0.3, 0.4), // breach, 25 % off, new

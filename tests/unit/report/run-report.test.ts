@@ -120,6 +120,8 @@ describe("runReport", () => {
       expect(csv?.contentType).toBe("text/csv");
       expect(Buffer.byteLength(html?.body ?? "")).toBeLessThan(GMAIL_CLIP_BYTES);
       expect(html?.body).toContain(email.list === "managers" ? "D1 retention" : "次日留存率");
+      // The footer's command reproduces the sent report (by hand, an earlier day previews).
+      expect(text?.body).toContain("opspulse run daily --date 2026-03-08 --send");
       expect(message.headers.subject).toBe(email.subject);
       expect(message.headers["message-id"]).toBe(email.messageId);
     }
@@ -234,6 +236,8 @@ describe("runReport", () => {
       expect(email.rendered?.html).toContain("日活跃用户");
       expect(email.rendered?.html).toContain("未存储（试运行）");
       expect(email.rendered?.text).toContain("需要关注");
+      // A preview's command previews again.
+      expect(email.rendered?.text).toMatch(/opspulse run daily --date 2026-03-08\n/);
     }
     expect(outboxRuns()).toEqual([]);
     expect(existsSync(join(out, "snapshots"))).toBe(false);
@@ -277,6 +281,10 @@ describe("runReport", () => {
       idempotencyKey: "report:daily:2026-03-08:to:me@example.com",
       status: "sent",
     });
+    // A test send's command does not mail the lists.
+    const [text] = leaves(parseEml(readFileSync(summary.emails[0]?.location ?? "", "utf8")));
+    expect(text?.body).toContain("opspulse run daily --date 2026-03-08");
+    expect(text?.body).not.toContain("--send");
     // The managers have not received it: a normal run still delivers to them.
     const normal = await runReport(deps, { report: "daily", date: "2026-03-08" });
     expect(normal.emails.map((e) => e.status)).toEqual(["sent", "sent"]);

@@ -23,7 +23,8 @@ export const WECOM_RATE_LIMITED = 45009;
 
 const FONT = { breach: "warning", warning: "warning", ok: "info", info: "comment" } as const;
 
-export function wecomMarkdown(card: ChatCard): string {
+/** `max`: the robot's limit; an application message's markdown allows half of it. */
+export function wecomMarkdown(card: ChatCard, max = WECOM_MAX_CONTENT_BYTES): string {
   const lines = [
     `### ${TONE_EMOJI[card.tone]} ${escapeMarkdown(card.title)}`,
     ...(card.summary ? [`<font color="comment">${escapeMarkdown(card.summary)}</font>`] : []),
@@ -36,7 +37,7 @@ export function wecomMarkdown(card: ChatCard): string {
     ...card.commands.map((c) => `${escapeMarkdown(c.label)}: \`${c.command}\``),
     `<font color="comment">${escapeMarkdown(card.footer)}</font>`,
   ];
-  return fitBytes(lines, WECOM_MAX_CONTENT_BYTES);
+  return fitBytes(lines, max);
 }
 
 /** Joins lines, dropping items from the end until the text fits `max` bytes. */

@@ -3,7 +3,11 @@
  * Metric and section names are not here: they come from the metric registry.
  */
 import type { InsufficientReason, Status } from "../../kpi/evaluate.ts";
-import type { Locale, Unit } from "../../kpi/registry.ts";
+import type { Locale } from "../../kpi/registry.ts";
+import { UNIT_WORDS } from "../value-format.ts";
+
+// The value formats live beside the report (chat cards use them without the email strings).
+export { EMPTY_VALUE, type ValueFormatter, valueFormatter } from "../value-format.ts";
 
 /** The fixed texts of an email, per locale. */
 export interface EmailStrings {
@@ -150,7 +154,7 @@ const EN: EmailStrings = {
     `Correction: this report replaces the one sent earlier for this period (snapshot revision ${revision}).`,
   generatedBy: (listName) =>
     `Sent by OpsPulse to the "${listName}" list. This is an automated report; please do not reply.`,
-  units: { minutes: "min", percentPoints: "pp", times: "×" },
+  units: UNIT_WORDS.en,
 };
 
 const ZH: EmailStrings = {
@@ -228,7 +232,7 @@ const ZH: EmailStrings = {
   },
   correction: (revision) => `更正：本报告替换此前发送的同期报告（快照第 ${revision} 版）。`,
   generatedBy: (listName) => `由 OpsPulse 自动发送至「${listName}」列表，请勿直接回复。`,
-  units: { minutes: "分钟", percentPoints: "个百分点", times: "倍" },
+  units: UNIT_WORDS["zh-CN"],
 };
 
 export const STRINGS: Readonly<Record<Locale, EmailStrings>> = { en: EN, "zh-CN": ZH };
@@ -247,111 +251,3 @@ export const STATUS_COLORS: Readonly<Record<Status, { color: string; background:
 
 /** Colours of a change: good news, bad news, neither. */
 export const CHANGE_COLORS = { better: "#15803d", worse: "#b91c1c", neutral: "#64748b" } as const;
-
-/** Formats values of each unit for one locale and currency. */
-export interface ValueFormatter {
-  value(unit: Unit, value: number | null): string;
-  /** A plain number (detail tables), with up to 2 decimals. */
-  number(value: number): string;
-  /** A signed share, e.g. `+4.1%`. */
-  signedPercent(share: number): string;
-  /** A signed difference in the unit, e.g. `+2.1 pp` for percent, `+12` for counts. */
-  signedChange(unit: Unit, change: number): string;
-  /** A calendar date `YYYY-MM-DD`, long form (`Sunday, 1 March 2026`). */
-  longDate(date: string): string;
-  /** A calendar date, short form without weekday (`1 Mar 2026`). */
-  shortDate(date: string): string;
-}
-
-export const EMPTY_VALUE = "—";
-
-/** The formatter of `locale`, with money in `currency`. */
-export function valueFormatter(locale: Locale, currency: string): ValueFormatter {
-  const strings = STRINGS[locale];
-  const count = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
-  const decimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
-  const ratio = new Intl.NumberFormat(locale, {
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  });
-  const percent = new Intl.NumberFormat(locale, {
-    style: "percent",
-    minimumFractionDigits: 1,
-    maximumFractionDigits: 1,
-  });
-  const signedPercent = new Intl.NumberFormat(locale, {
-    style: "percent",
-    minimumFractionDigits: 1,
-    maximumFractionDigits: 1,
-    signDisplay: "exceptZero",
-  });
-  const points = new Intl.NumberFormat(locale, {
-    minimumFractionDigits: 1,
-    maximumFractionDigits: 1,
-    signDisplay: "exceptZero",
-  });
-  const signedCount = new Intl.NumberFormat(locale, {
-    maximumFractionDigits: 2,
-    signDisplay: "exceptZero",
-  });
-  const money = new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency,
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  });
-  const signedMoney = new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency,
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-    signDisplay: "exceptZero",
-  });
-  const dateLong = new Intl.DateTimeFormat(locale, {
-    timeZone: "UTC",
-    weekday: "long",
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-  });
-  const dateShort = new Intl.DateTimeFormat(locale, {
-    timeZone: "UTC",
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-  });
-  const asDate = (date: string) => new Date(`${date}T00:00:00Z`);
-  return {
-    value(unit, value) {
-      if (value === null || !Number.isFinite(value)) return EMPTY_VALUE;
-      switch (unit) {
-        case "count":
-          return count.format(value);
-        case "percent":
-          return percent.format(value);
-        case "money":
-          return money.format(value);
-        case "ratio":
-          return `${ratio.format(value)}${strings.units.times}`;
-        case "minutes":
-          return `${count.format(value)} ${strings.units.minutes}`;
-      }
-    },
-    number: (value) => decimal.format(value),
-    signedPercent: (share) => signedPercent.format(share),
-    signedChange(unit, change) {
-      switch (unit) {
-        case "percent":
-          return `${points.format(change * 100)} ${strings.units.percentPoints}`;
-        case "money":
-          return signedMoney.format(change);
-        case "minutes":
-          return `${signedCount.format(change)} ${strings.units.minutes}`;
-        default:
-          return signedCount.format(change);
-      }
-    },
-    longDate: (date) => dateLong.format(asDate(date)),
-    shortDate: (date) => dateShort.format(asDate(date)),
-  };
-}
