@@ -647,35 +647,31 @@ async function measureLateData(): Promise<Record<string, unknown>> {
 // ---- 9: the daily run with an identity map vs without ----------------------------------------
 
 async function measureIdentity(): Promise<Record<string, unknown>> {
-  const runtime = await openBenchRuntime({
+  const measured = await measureIdentityMap({
+    open: () =>
+      openBenchRuntime({
+        lakeDir: lakes.short.dir,
+        outDir: join(WORK_DIR, "out-identity"),
+        configDir: CONFIG_DIR,
+        clock,
+      }),
     lakeDir: lakes.short.dir,
-    outDir: join(WORK_DIR, "out-identity"),
-    configDir: CONFIG_DIR,
-    clock,
+    dailyDate: DAILY_DATE,
+    reps: options.reps,
+    run: runChecked,
+    log,
   });
-  try {
-    const measured = await measureIdentityMap({
-      runtime,
-      lakeDir: lakes.short.dir,
-      dailyDate: DAILY_DATE,
-      reps: options.reps,
-      run: (request) => runChecked(runtime, request),
-      log,
-    });
-    log(
-      `identity map: daily ${ms(measured.with.wall.median)} with, ${ms(measured.without.wall.median)} without; DAU ${measured.dau.without} → ${measured.dau.with}`,
-    );
-    timeGoals.push({
-      id: "identity_map",
-      goal: "the daily run (building its day) with an identity map merging 30 % of the day's ids takes at most 1.2× the run without",
-      wall: measured.with.wall.median / measured.without.wall.median,
-      cpu: measured.with.cpu.median / measured.without.cpu.median,
-      limit: 1.2,
-    });
-    return { identityMap: measured };
-  } finally {
-    await runtime.close();
-  }
+  log(
+    `identity map: daily ${ms(measured.with.wall.median)} with, ${ms(measured.without.wall.median)} without; DAU ${measured.dau.without} → ${measured.dau.with}`,
+  );
+  timeGoals.push({
+    id: "identity_map",
+    goal: "the daily run (building its day) with an identity map merging 30 % of the day's ids takes at most 1.2× the run without",
+    wall: measured.with.wall.median / measured.without.wall.median,
+    cpu: measured.with.cpu.median / measured.without.cpu.median,
+    limit: 1.2,
+  });
+  return { identityMap: measured };
 }
 
 // ---- 7: peak memory of a daily run of the CLI ------------------------------------------------

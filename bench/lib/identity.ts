@@ -40,22 +40,31 @@ function hashOf(text: string): number {
 }
 
 export async function measureIdentityMap(options: {
-  readonly runtime: BenchRuntime;
+  /** Opens the lake for a run (a new one after the map lands or leaves, as a run would). */
+  readonly open: () => Promise<BenchRuntime>;
   readonly lakeDir: string;
   readonly dailyDate: string;
   readonly reps: number;
-  readonly run: (request: { report: "daily"; date: string; dryRun: true }) => Promise<MeasuredRun>;
+  readonly run: (
+    runtime: BenchRuntime,
+    request: { report: "daily"; date: string; dryRun: true },
+  ) => Promise<MeasuredRun>;
   readonly log: (line: string) => void;
 }): Promise<IdentityMeasure> {
-  const { runtime, lakeDir, dailyDate } = options;
+  const { lakeDir, dailyDate } = options;
   const daily = { report: "daily", date: dailyDate, dryRun: true } as const;
+  let runtime = await options.open();
+  const reopen = async () => {
+    await runtime.close();
+    runtime = await options.open();
+  };
   const measure = async () => {
     const wall: number[] = [];
     const cpu: number[] = [];
     let last: MeasuredRun | undefined;
     for (let rep = 0; rep < options.reps; rep++) {
       dropRollupDays(lakeDir, [dailyDate]);
-      last = await options.run(daily);
+      last = await options.run(runtime, daily);
       wall.push(last.ms);
       cpu.push(last.cpuMs);
     }
@@ -67,7 +76,7 @@ export async function measureIdentityMap(options: {
   };
 
   // Warm: the lake's rollups up to date without a map, then the runs without it.
-  await options.run(daily);
+  await options.run(runtime, daily);
   const without = await measure();
   const dts = [addDays(dailyDate, -1), dailyDate, addDays(dailyDate, 1)];
   const ids = (
@@ -93,7 +102,8 @@ export async function measureIdentityMap(options: {
   try {
     await writeLake(lakeDir, { identities: rows }, { overwrite: true });
     options.log(`identity map: ${rows.length} of ${ids.length} active ids merged`);
-    const first = await options.run(daily);
+    await reopen();
+    const first = await options.run(runtime, daily);
     const withMap = await measure();
     return {
       mappingRows: rows.length,
@@ -106,6 +116,8 @@ export async function measureIdentityMap(options: {
   } finally {
     rmSync(join(lakeDir, "dims", "identities"), { recursive: true, force: true });
     // The days the map covered and the state, as they were.
-    await options.run(daily);
+    await reopen();
+    await options.run(runtime, daily);
+    await runtime.close();
   }
 }

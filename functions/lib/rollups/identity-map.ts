@@ -102,6 +102,8 @@ async function identityRanges(
   if (fingerprint === "") return [];
   const known = read.get(engine);
   if (known?.fingerprint === fingerprint) return known.ranges;
+  // An engine whose view of the map was bound before the map arrived binds it again.
+  await storage.ready?.(IDENTITIES);
   const { rows } = await engine.run(catalog.get(IDENTITY_RANGES_QUERY), {});
   const ranges = rows.map((row): HashedRange => {
     const text = [row.source_user_id, row.user_id, row.valid_from, row.valid_to ?? ""].join("\t");
