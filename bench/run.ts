@@ -19,7 +19,7 @@
  *
  * Options: `--reps N` (default 5), `--backfill-reps N` (default 1: a backfill is 30 runs,
  * and its 30 days are the repetitions of a day), `--regenerate` (rebuild the cached lakes),
- * `--only a,b` (sections: runs, backfill, lambdas, memory, late, identity; written to
+ * `--only a,b` (sections: runs, backfill, lambdas, memory, late, pulse, identity; written to
  * `bench/cache/report-partial.{json,md}`, so the committed report stays a full run's),
  * `--render` (write report.md again from report.json, measuring nothing).
  */
@@ -44,6 +44,7 @@ import { estimateAthenaRun, type RunEstimate } from "./lib/athena-estimate.ts";
 import { measureIdentityMap } from "./lib/identity.ts";
 import { ensureBenchLakes } from "./lib/lakes.ts";
 import { type Bundle, bundleHandlers, type ColdStart, coldStart } from "./lib/lambdas.ts";
+import { measurePulse } from "./lib/pulse.ts";
 import {
   type DescribedQuery,
   describeReads,
@@ -160,6 +161,18 @@ if (wants("backfill")) Object.assign(results, await measureBackfill());
 if (wants("lambdas")) Object.assign(results, await measureLambdas());
 if (wants("memory")) Object.assign(results, measureMemory());
 if (wants("late")) Object.assign(results, await measureLateData());
+if (wants("pulse")) {
+  // Issue 24: pulses of the day after the daily report's, at 10:00, 10:15 and 11:00 local.
+  const pulse = await measurePulse({
+    lakeDir: lakes.short.dir,
+    workDir: WORK_DIR,
+    configDir: CONFIG_DIR,
+    instants: ["02:00", "02:15", "03:00"].map((t) => new Date(`2026-11-22T${t}:00Z`)),
+    log,
+  });
+  Object.assign(results, pulse.results);
+  goals.push(...pulse.goals);
+}
 if (wants("identity")) Object.assign(results, await measureIdentity());
 sampleLoad();
 goals.unshift(...timeGoals.map(timeGoal));
@@ -950,7 +963,7 @@ function parseOptions(args: readonly string[]): Options {
       only = new Set((args[++i] ?? "").split(",").filter(Boolean));
     } else {
       throw new Error(
-        `unknown option ${arg}: use --reps N, --backfill-reps N, --regenerate, --render, --only runs,backfill,lambdas,memory`,
+        `unknown option ${arg}: use --reps N, --backfill-reps N, --regenerate, --render, --only runs,backfill,lambdas,memory,late,pulse`,
       );
     }
   }

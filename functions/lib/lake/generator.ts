@@ -18,6 +18,7 @@ import { join, resolve } from "node:path";
 import type { CampaignRow, ContentRow } from "../contract/schema.ts";
 import { parseIsoDate } from "../kpi/windows.ts";
 import { SampleIdentities } from "./identities.ts";
+import type { SimulatedDay } from "./incidents.ts";
 import { cumulate, pickCumulative, Random } from "./random.ts";
 import { ReSignups } from "./resignups.ts";
 import { type LakeRow, LakeWriter } from "./writer.ts";
@@ -54,6 +55,8 @@ export interface GenerateLakeOptions extends GenerateOptions {
   readonly lakeDir: string;
   /** Called after each batch of days is written (for a progress line on long runs). */
   readonly onProgress?: (progress: GenerateProgress) => void;
+  /** Called with each simulated day's rows before they are written (incidents.ts rewrites them). */
+  readonly afterDay?: (day: SimulatedDay) => void;
 }
 
 export interface GenerateProgress {
@@ -250,7 +253,17 @@ export async function generateLake(options: GenerateLakeOptions): Promise<Genera
     let events: LakeRow[] = [];
     let orders: LakeRow[] = [];
     for (let day = 0; day < options.days; day++) {
+      const [eventsFrom, ordersFrom] = [events.length, orders.length];
       world.simulateDay(day, events, orders);
+      options.afterDay?.({
+        firstDate: world.dateOf(0),
+        endDate: options.endDate,
+        campaigns: world.campaignRows(),
+        events,
+        eventsFrom,
+        orders,
+        ordersFrom,
+      });
       if (events.length >= BATCH_EVENTS || day === options.days - 1) {
         const writer = writers[batch++ % 2]!;
         const [batchEvents, batchOrders] = [events, orders];

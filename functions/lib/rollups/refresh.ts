@@ -475,6 +475,8 @@ function settingParams(
     case "user_day":
       return { event_types: KNOWN_EVENT_TYPES, private_channels: settings.privateDomainChannels };
     case "event_profile":
+    case "event_hour":
+    case "channel_user_day":
       return { event_types: KNOWN_EVENT_TYPES };
     default:
       return {};

@@ -43,8 +43,11 @@ export type RollupName =
   | "user_day"
   | "order_day"
   | "campaign_user_day"
+  | "channel_user_day"
   | "event_profile"
-  | "order_profile";
+  | "order_profile"
+  | "event_hour"
+  | "order_hour";
 
 /** The partition column of every rollup: the report-zone local date, `YYYY-MM-DD`. */
 export const ROLLUP_PARTITION_COLUMN = "local_date";
@@ -149,6 +152,24 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
       col("invites_accepted", "bigint", "Distinct invite_accepted event_ids that day."),
     ],
   },
+  channel_user_day: {
+    name: "channel_user_day",
+    // Built from raw (unmapped) records: the intra-day pulse counts ids (docs/identity.md).
+    mapsIdentities: false,
+    buildQuery: "rollup_channel_user_day",
+    rawTable: "events",
+    dtsParam: "events_dts",
+    columns: [
+      col("user_id", "varchar", "The user."),
+      col("channel", "varchar", "The channel of the events ('unknown' when they carry none)."),
+      col("events", "bigint", "Event records of the user on the channel that day."),
+      col(
+        "first_signup_time",
+        "timestamp",
+        "First signup event of the day on the channel (UTC); null when none.",
+      ),
+    ],
+  },
   event_profile: {
     name: "event_profile",
     mapsIdentities: false,
@@ -175,7 +196,65 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
       "Order records (invalid ones, duplicates and updates included).",
     ),
   },
+  ...hourlyRollups(),
 };
+
+/**
+ * The hourly rollups of the intra-day pulse (functions/lib/kpi/pulse.ts): per local day,
+ * local hour and channel. Kept apart from {@link ROLLUPS}' other entries so that a build
+ * scanning each raw table once can fold them in as they are.
+ */
+function hourlyRollups(): Pick<Record<RollupName, RollupSpec>, "event_hour" | "order_hour"> {
+  const hourAndChannel = [
+    col(
+      "local_hour",
+      "bigint",
+      "Whole hours since the local day's start (0–23; 24 on a 25-hour day).",
+    ),
+    col(
+      "channel",
+      "varchar",
+      "Channel of the records (orders: of their latest record); null: none.",
+    ),
+  ];
+  return {
+    event_hour: {
+      name: "event_hour",
+      // Built from raw (unmapped) records: the intra-day pulse counts ids (docs/identity.md).
+      mapsIdentities: false,
+      buildQuery: "rollup_event_hour",
+      rawTable: "events",
+      dtsParam: "events_dts",
+      columns: [
+        ...hourAndChannel,
+        col("records", "bigint", "Event records (invalid ones and duplicates included)."),
+        col("valid_events", "bigint", "Records with a user and a known event type."),
+        col("users", "bigint", "Distinct users of the valid records."),
+        col("signups", "bigint", "Distinct users with a valid signup record."),
+        col("oldest_valid_time", "timestamp", "Oldest event_time of the valid records."),
+        col("newest_valid_time", "timestamp", "Newest event_time of the valid records."),
+      ],
+    },
+    order_hour: {
+      name: "order_hour",
+      // Built from raw (unmapped) records: the intra-day pulse counts ids (docs/identity.md).
+      mapsIdentities: false,
+      buildQuery: "rollup_order_hour",
+      rawTable: "orders",
+      dtsParam: "orders_dts",
+      columns: [
+        ...hourAndChannel,
+        col("records", "bigint", "Order records (duplicates and updates included)."),
+        col("orders", "bigint", "Distinct valid orders."),
+        col("paid_orders", "bigint", "Orders whose latest record is paid."),
+        col("buyers", "bigint", "Distinct users with a paid order."),
+        col("gmv", "decimal(18,2)", "Amount of the paid orders."),
+        col("oldest_valid_time", "timestamp", "Oldest order_time of the valid records."),
+        col("newest_valid_time", "timestamp", "Newest order_time of the valid records."),
+      ],
+    },
+  };
+}
 
 /** The rollup spec of a logical table name, or undefined for a raw table. */
 export function rollupSpec(name: string): RollupSpec | undefined {
