@@ -31,6 +31,8 @@ mapped_events as (
   left join identities as i
     on i.source_user_id = e.user_id
     and e.event_time >= i.valid_from
-    and (i.valid_to is null or e.event_time < i.valid_to)
+    -- coalesce, not "valid_to is null or …": an OR in the condition turns the hash join
+    -- into a nested loop (DuckDB: 1.5 s instead of 40 ms for one day of events).
+    and e.event_time < coalesce(i.valid_to, timestamp '9999-12-31 00:00:00')
   where e.dt in :events_dts
 ),

@@ -27,6 +27,7 @@ mapped_orders as (
   left join identities as i
     on i.source_user_id = o.user_id
     and o.order_time >= i.valid_from
-    and (i.valid_to is null or o.order_time < i.valid_to)
+    -- coalesce, not "valid_to is null or …": an OR turns the hash join into a nested loop.
+    and o.order_time < coalesce(i.valid_to, timestamp '9999-12-31 00:00:00')
   where o.dt in :orders_dts
 ),
