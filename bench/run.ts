@@ -14,11 +14,12 @@
  * 7. peak memory of a daily run of the CLI;
  * 8. late data (issue 13): a late file in a past partition of the lake changes the next
  *    daily run's window metrics, and that run reads only the changed partitions;
+ * 9. the identity map (issue 26): the daily run with a map vs without (bench/lib/identity.ts);
  * plus an estimate of Athena bytes and cost per daily run at 1 M and 10 M daily users.
  *
  * Options: `--reps N` (default 5), `--backfill-reps N` (default 1: a backfill is 30 runs,
  * and its 30 days are the repetitions of a day), `--regenerate` (rebuild the cached lakes),
- * `--only a,b` (sections: runs, backfill, lambdas, memory, late, pulse; written to
+ * `--only a,b` (sections: runs, backfill, lambdas, memory, late, pulse, identity; written to
  * `bench/cache/report-partial.{json,md}`, so the committed report stays a full run's),
  * `--render` (write report.md again from report.json, measuring nothing).
  */
@@ -40,6 +41,7 @@ import { writeLake } from "../functions/lib/lake/writer.ts";
 import { GMAIL_CLIP_BYTES } from "../functions/lib/report/email/render.ts";
 import type { RunReportSummary } from "../functions/lib/report/run-report.ts";
 import { estimateAthenaRun, type RunEstimate } from "./lib/athena-estimate.ts";
+import { measureIdentityMap } from "./lib/identity.ts";
 import { ensureBenchLakes } from "./lib/lakes.ts";
 import { type Bundle, bundleHandlers, type ColdStart, coldStart } from "./lib/lambdas.ts";
 import { measurePulse } from "./lib/pulse.ts";
@@ -171,6 +173,7 @@ if (wants("pulse")) {
   Object.assign(results, pulse.results);
   goals.push(...pulse.goals);
 }
+if (wants("identity")) Object.assign(results, await measureIdentity());
 sampleLoad();
 goals.unshift(...timeGoals.map(timeGoal));
 const explainedGoals = withReasons(
@@ -652,6 +655,36 @@ async function measureLateData(): Promise<Record<string, unknown>> {
       await runtime.close();
     }
   }
+}
+
+// ---- 9: the daily run with an identity map vs without ----------------------------------------
+
+async function measureIdentity(): Promise<Record<string, unknown>> {
+  const measured = await measureIdentityMap({
+    open: () =>
+      openBenchRuntime({
+        lakeDir: lakes.short.dir,
+        outDir: join(WORK_DIR, "out-identity"),
+        configDir: CONFIG_DIR,
+        clock,
+      }),
+    lakeDir: lakes.short.dir,
+    dailyDate: DAILY_DATE,
+    reps: options.reps,
+    run: runChecked,
+    log,
+  });
+  log(
+    `identity map: daily ${ms(measured.with.wall.median)} with, ${ms(measured.without.wall.median)} without; DAU ${measured.dau.without} → ${measured.dau.with}`,
+  );
+  timeGoals.push({
+    id: "identity_map",
+    goal: "the daily run (building its day) with an identity map merging 30 % of the day's ids takes at most 1.2× the run without",
+    wall: measured.with.wall.median / measured.without.wall.median,
+    cpu: measured.with.cpu.median / measured.without.cpu.median,
+    limit: 1.2,
+  });
+  return { identityMap: measured };
 }
 
 // ---- 7: peak memory of a daily run of the CLI ------------------------------------------------

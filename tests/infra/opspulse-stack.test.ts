@@ -213,9 +213,18 @@ describe("Glue tables of the lake", () => {
     expect(campaigns.StorageDescriptor.Columns.find((c) => c.Name === "start_date")?.Type).toBe(
       "date",
     );
+    const identities = table("identities").StorageDescriptor.Columns;
+    expect(Object.fromEntries(identities.map((c) => [c.Name, c.Type]))).toEqual({
+      source: "string",
+      source_user_id: "string",
+      user_id: "string",
+      valid_from: "timestamp",
+      valid_to: "timestamp",
+    });
   });
 
-  it.each(["campaigns", "content"] as const)(
+  // The identity map is a dimension too: replaced whole, so no partition projection.
+  it.each(["campaigns", "content", "identities"] as const)(
     "%s: a dimension table, unpartitioned, under dims/",
     (name) => {
       const input = table(name);

@@ -64,7 +64,8 @@ const TEXT = {
     none: "no order",
     otherKpis: "Other KPIs with targets",
     quality: "Data freshness and quality",
-    qualityNote: "Freshness and validation share of the lake; metrics per status each day.",
+    qualityNote:
+      "Freshness, validation share and identity coverage of the lake; metrics per status each day.",
     statusMix: "Metrics per status, per day",
     snapshots: "Stored snapshots",
     period: "Period",
@@ -101,7 +102,7 @@ const TEXT = {
     none: "无订单",
     otherKpis: "其他有目标的指标",
     quality: "数据新鲜度与质量",
-    qualityNote: "数据湖的新鲜度与校验通过率；每日各状态的指标数。",
+    qualityNote: "数据湖的新鲜度、校验通过率与统一身份覆盖率；每日各状态的指标数。",
     statusMix: "每日各状态指标数",
     snapshots: "已存储的快照",
     period: "周期",
@@ -202,7 +203,7 @@ export async function renderDashboardPage(
   }
 
   // Other KPIs with targets (daily, then weekly-only)
-  const quality = new Set(["data_freshness_minutes", "data_quality"]);
+  const quality = new Set(["data_freshness_minutes", "data_quality", "identity_coverage"]);
   const others: { def: MetricDef; docs: readonly StoredSnapshot[]; weekly: boolean }[] = [
     ...METRICS.filter(
       (def) => !def.headline && !def.scope && !quality.has(def.id) && def.periods.includes("day"),

@@ -458,6 +458,16 @@ const defs: readonly Def[] = [
     defaultTarget: 0.95,
   },
   {
+    id: "identity_coverage",
+    label: { en: "Identity coverage", "zh-CN": "统一身份覆盖率" },
+    description:
+      "Share of the period's active ids and paid orders that the identity map resolves to a person.",
+    unit: "percent",
+    periods: DAY_WEEK,
+    section: "efficiency",
+    defaultTarget: 0.3,
+  },
+  {
     id: "automation_rate",
     label: { en: "Automation rate", "zh-CN": "自动化率" },
     description: "Share of message_sent events sent by automation.",

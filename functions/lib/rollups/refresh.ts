@@ -36,11 +36,13 @@ import {
   type QueryParams,
 } from "../query/query-file.ts";
 import type { KpiSettings } from "../report/modules.ts";
+import { IDENTITIES_SOURCE_KEY, identityFingerprints } from "./identity-map.ts";
 import { ROLLUPS, type RollupName, type RollupSpec } from "./schema.ts";
 import { BuildTooLargeError, type RollupManifest, type RollupStorage } from "./storage.ts";
 import {
   inlineUserState,
   refreshUserState,
+  stateNeedsEveryDay,
   type USER_STATE,
   type UserStateRefresh,
 } from "./user-state.ts";
@@ -149,7 +151,8 @@ export async function queryOverRollups(
         return { name, sql: bindParams(build, buildParams(spec, windowDays(window), context)) };
       },
     );
-    if (stateWindow) inlined.push(inlineUserState(context.catalog, windowDays(stateWindow)));
+    if (stateWindow)
+      inlined.push(inlineUserState(context.catalog, windowDays(stateWindow), context.timeZone));
     return { query: inlineRollups(query, inlined), stats: [] };
   }
   const refreshes: RollupRefresh[] = [];
@@ -158,6 +161,15 @@ export async function queryOverRollups(
   }
   const stats = refreshes.flatMap((r) => r.stats);
   if (stateWindow) {
+    // A changed identity map remakes the state from every stored user_day day: those the
+    // change covers are rebuilt first (the others are fresh and cost a listing).
+    if (await stateNeedsEveryDay(storage)) {
+      const stored = await storage.days("user_day");
+      if (stored.length > 0) {
+        const rebuilt = await refreshRollup(storage, context, "user_day", rollupDays(stored));
+        stats.push(...rebuilt.stats);
+      }
+    }
     const state = await refreshState(storage, context, windowDays(stateWindow));
     stats.push(...state.stats);
   }
@@ -289,7 +301,9 @@ async function buildChunks(
   const maxDays = Math.max(storage.maxDaysPerBuild ?? days.length, 1);
   const maxBytes = storage.maxBytesPerBuild;
   const dtsOf = (day: IsoDate) =>
-    Object.keys(expected.get(day)?.sources ?? {}).map((key) => key.slice(key.indexOf("=") + 1));
+    Object.keys(expected.get(day)?.sources ?? {})
+      .filter((key) => key.includes("/dt="))
+      .map((key) => key.slice(key.indexOf("=") + 1));
   const sizes =
     maxBytes !== undefined && storage.partitionBytes && days.length > 0
       ? await storage.partitionBytes(spec.rawTable, [...new Set(days.flatMap(dtsOf))].sort())
@@ -318,7 +332,7 @@ async function buildChunks(
 /** The freshness of every day of `window` of a rollup (nothing is built). */
 export async function rollupStatus(
   storage: RollupStorage,
-  context: Omit<RollupContext, "engine" | "now">,
+  context: Omit<RollupContext, "now">,
   rollup: RollupName,
   window: RollupWindow,
 ): Promise<RollupDayState[]> {
@@ -327,7 +341,7 @@ export async function rollupStatus(
 
 async function assess(
   storage: RollupStorage,
-  context: Omit<RollupContext, "engine" | "now">,
+  context: Omit<RollupContext, "now">,
   spec: RollupSpec,
   window: RollupWindow,
 ): Promise<{ states: RollupDayState[]; expected: Map<IsoDate, UnbuiltManifest> }> {
@@ -342,7 +356,9 @@ async function assess(
     const manifest = byDay.get(localDate);
     const wanted = expected.get(localDate) as UnbuiltManifest;
     if (!manifest) {
-      const noRawData = Object.values(wanted.sources).every((fingerprint) => fingerprint === "");
+      const noRawData = Object.entries(wanted.sources).every(
+        ([key, fingerprint]) => key === IDENTITIES_SOURCE_KEY || fingerprint === "",
+      );
       return { rollup, localDate, status: noRawData ? "no_data" : "missing" };
     }
     const reason = staleness(manifest, wanted);
@@ -371,22 +387,30 @@ function staleness(stored: RollupManifest, wanted: UnbuiltManifest): string | un
 /** What each day's manifest must say for the day to be fresh (fingerprints read now). */
 async function expectedManifests(
   storage: RollupStorage,
-  context: Omit<RollupContext, "engine" | "now">,
+  context: Omit<RollupContext, "now">,
   spec: RollupSpec,
   days: readonly IsoDate[],
 ): Promise<Map<IsoDate, UnbuiltManifest>> {
+  const wanted = new Set(days);
+  const dayBounds = calendar(days[0] ?? "", days.at(-1) ?? "", context.timeZone).filter((day) =>
+    wanted.has(day.localDate),
+  );
   const dtsByDay = new Map(
-    calendar(days[0] ?? "", days.at(-1) ?? "", context.timeZone)
-      .filter((day) => days.includes(day.localDate))
-      .map((day) => [day.localDate, partitionsFor(day.fromUtc, day.toUtc)] as const),
+    dayBounds.map((day) => [day.localDate, partitionsFor(day.fromUtc, day.toUtc)] as const),
   );
   const allDts = [...new Set([...dtsByDay.values()].flat())].sort();
   const fingerprints = days.length ? await storage.fingerprints(spec.rawTable, allDts) : {};
+  // The mappings valid during each day, for a build that maps ids to persons.
+  const mappings = spec.mapsIdentities
+    ? await identityFingerprints(storage, context.engine, context.catalog, dayBounds)
+    : new Map<IsoDate, string>();
   const definition = definitionHash(spec, context);
   const expected = new Map<IsoDate, UnbuiltManifest>();
   for (const [localDate, dts] of dtsByDay) {
     const sources: Record<string, string> = {};
     for (const dt of dts) sources[`${spec.rawTable}/dt=${dt}`] = fingerprints[dt] ?? "";
+    const mapping = mappings.get(localDate);
+    if (mapping !== undefined) sources[IDENTITIES_SOURCE_KEY] = mapping;
     expected.set(localDate, {
       rollup: spec.name,
       localDate,

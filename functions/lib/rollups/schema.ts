@@ -29,6 +29,12 @@ export interface RollupSpec {
   readonly rawTable: "events" | "orders";
   /** The build query's parameter holding the raw `dt` partitions to read. */
   readonly dtsParam: string;
+  /**
+   * Whether the build reads its raw table with user ids mapped to persons
+   * (`queries/_fragments/mapped_*.sql`): its days' manifests then carry the fingerprint of
+   * the mappings valid during the day (identity-map.ts).
+   */
+  readonly mapsIdentities: boolean;
   /** Output columns without the partition column `local_date`, which comes last. */
   readonly columns: readonly RollupColumn[];
 }
@@ -85,6 +91,7 @@ export const EVENT_COUNT_COLUMNS = [
 export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   user_day: {
     name: "user_day",
+    mapsIdentities: true,
     buildQuery: "rollup_user_day",
     rawTable: "events",
     dtsParam: "events_dts",
@@ -110,6 +117,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   order_day: {
     name: "order_day",
+    mapsIdentities: true,
     buildQuery: "rollup_order_day",
     rawTable: "orders",
     dtsParam: "orders_dts",
@@ -133,6 +141,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   campaign_user_day: {
     name: "campaign_user_day",
+    mapsIdentities: true,
     buildQuery: "rollup_campaign_user_day",
     rawTable: "events",
     dtsParam: "events_dts",
@@ -145,6 +154,8 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   channel_user_day: {
     name: "channel_user_day",
+    // Built from raw (unmapped) records: the intra-day pulse counts ids (docs/identity.md).
+    mapsIdentities: false,
     buildQuery: "rollup_channel_user_day",
     rawTable: "events",
     dtsParam: "events_dts",
@@ -161,6 +172,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   event_profile: {
     name: "event_profile",
+    mapsIdentities: false,
     buildQuery: "rollup_event_profile",
     rawTable: "events",
     dtsParam: "events_dts",
@@ -175,6 +187,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   order_profile: {
     name: "order_profile",
+    mapsIdentities: false,
     buildQuery: "rollup_order_profile",
     rawTable: "orders",
     dtsParam: "orders_dts",
@@ -207,6 +220,8 @@ function hourlyRollups(): Pick<Record<RollupName, RollupSpec>, "event_hour" | "o
   return {
     event_hour: {
       name: "event_hour",
+      // Built from raw (unmapped) records: the intra-day pulse counts ids (docs/identity.md).
+      mapsIdentities: false,
       buildQuery: "rollup_event_hour",
       rawTable: "events",
       dtsParam: "events_dts",
@@ -222,6 +237,8 @@ function hourlyRollups(): Pick<Record<RollupName, RollupSpec>, "event_hour" | "o
     },
     order_hour: {
       name: "order_hour",
+      // Built from raw (unmapped) records: the intra-day pulse counts ids (docs/identity.md).
+      mapsIdentities: false,
       buildQuery: "rollup_order_hour",
       rawTable: "orders",
       dtsParam: "orders_dts",

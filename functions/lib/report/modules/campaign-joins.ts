@@ -10,7 +10,7 @@ import type { KpiModule } from "../modules.ts";
 export const campaignJoinsModule: KpiModule = {
   id: "campaign_joins",
   periods: ["day"],
-  reads: ["campaigns", "events"],
+  reads: ["campaigns", "events", "identities"],
   async compute(context) {
     const day = context.period.end;
     const prepared = await queryOverRollups(
