@@ -60,6 +60,7 @@ const metricBaseline = z
     typical_mad_floor: z.boolean({ error: "expected true or false" }).optional(),
     sampling_floor: z.boolean({ error: "expected true or false" }).optional(),
     level_adjust: z.boolean({ error: "expected true or false" }).optional(),
+    campaign_aware: z.boolean({ error: "expected true or false" }).optional(),
   })
   .strict();
 
@@ -102,6 +103,7 @@ export function toAnomalySettings(file: AnomaliesFile): AnomalySettings {
             : {}),
           ...(own.sampling_floor !== undefined ? { samplingFloor: own.sampling_floor } : {}),
           ...(own.level_adjust !== undefined ? { levelAdjust: own.level_adjust } : {}),
+          ...(own.campaign_aware !== undefined ? { campaignAware: own.campaign_aware } : {}),
         }
       : base;
   }

@@ -34,7 +34,8 @@ export interface AnomalySettings {
 /**
  * Metrics watched by default and their settings beyond {@link DEFAULT_BASELINE_SETTINGS}.
  * Campaign joins follow the campaigns running (a new campaign starts high and decays), so
- * they are judged against the previous days and only drops are unusual.
+ * they are judged against the previous days and only drops are unusual. Orders and money
+ * step when a campaign starts or ends, so their bands are campaign-aware.
  */
 const WATCHED: Readonly<Record<string, Partial<BaselineSettings>>> = {
   new_users: {},
@@ -43,11 +44,11 @@ const WATCHED: Readonly<Record<string, Partial<BaselineSettings>>> = {
   retention_d1: {},
   retention_d7: {},
   first_order_conversion: {},
-  orders: {},
-  gmv: {},
-  aov: {},
-  paying_users: {},
-  arpu: {},
+  orders: { campaignAware: true },
+  gmv: { campaignAware: true },
+  aov: { campaignAware: true },
+  paying_users: { campaignAware: true },
+  arpu: { campaignAware: true },
   interaction_rate: {},
   content_conversion_rate: {},
   automation_rate: {},

@@ -74,7 +74,30 @@ export interface BaselineSettings {
    * plain band).
    */
   readonly levelAdjust?: boolean;
+  /**
+   * Level-adjusted daily bands: learn the level from days of the same campaign state and
+   * widen the band towards a campaign's step in the week after it starts or ends (see
+   * {@link baselineBand}). Needs the campaigns dimension; absent: false.
+   */
+  readonly campaignAware?: boolean;
 }
+
+/**
+ * The campaign state of a local day (see {@link campaignStateOf}): two days with equal keys
+ * are comparable for orders and money; a campaign starting or ending can change the key
+ * overnight.
+ */
+export type CampaignStateOf = (day: IsoDate) => string;
+
+/** A campaign's running days (inclusive), from the campaigns dimension. */
+export interface CampaignSpan {
+  readonly id: string;
+  readonly start: IsoDate;
+  readonly end: IsoDate;
+}
+
+/** Which campaign change of the last 7 days a band allows for (see {@link campaignStep}). */
+export type CampaignStep = "started" | "ended";
 
 /**
  * How a metric's value varies by chance alone: `count` (Poisson: standard deviation
@@ -101,6 +124,12 @@ export const DEFAULT_BASELINE_SETTINGS: BaselineSettings = {
 export const LEVEL_WINDOW_DAYS = 7;
 /** Fewer usable day pairs than this: the past value is not scaled. */
 export const LEVEL_MIN_PAIRS = 5;
+/**
+ * Campaign-aware level: how far back (6 weeks) the 7 comparable day pairs are looked for. A
+ * campaign that ended 3 days ago leaves 3 days of today's state in the last week; the other
+ * 4 come from before it started.
+ */
+export const CAMPAIGN_LEVEL_SEARCH_DAYS = 42;
 
 /** 1.4826 · MAD is the standard deviation of normally distributed values. */
 export const MAD_TO_SIGMA = 1.4826;
@@ -123,6 +152,12 @@ export interface Band {
    * median ratio of the last 7 days to the 7 days before that past day (1: not scaled).
    */
   readonly levels?: readonly number[];
+  /**
+   * Campaign-aware bands in the week after the first campaign started (`started`) or the
+   * last one ended (`ended`): the band reaches up, or down, to the level of the days of
+   * today's campaign state (see {@link baselineBand}).
+   */
+  readonly campaignStep?: CampaignStep;
 }
 
 /** One past period of a metric, as the use case read it from a stored snapshot. */
@@ -174,6 +209,21 @@ export function candidatePeriodStarts(period: Period, settings: BaselineSettings
  * The band of `period` from its past values, or null when fewer than `minHistory` usable
  * ones exist. Usable: a candidate period (see {@link candidatePeriodStarts}) with a number,
  * complete data, and no day on `calendar`; the newest N of them are used.
+ *
+ * **Campaign-aware** (`campaignAware`, with the `campaigns` running around the period): a
+ * campaign lifts orders and money for as long as it runs, so they step up or down overnight
+ * when one starts or ends, and a level learned from the last 7 days cannot know that step
+ * before it has happened. So
+ *
+ * - the level of each past value is learned only from comparable days (see
+ *   {@link levelRatio}): pairs of a recent day of today's campaign state (a campaign runs,
+ *   or none does; {@link campaignStateOf}) and a day as far before it of the past day's;
+ * - in the 7 days after a campaign starts on a day without one, the band reaches up to
+ *   where that level puts it (the plain band's upper edge or the campaign-aware one,
+ *   whichever is higher), and after the last one ends down to it; the other edge stays the
+ *   plain band's ({@link campaignStep}). A campaign starting is a reason for more orders,
+ *   not for fewer, so a payment outage on a campaign's first day is still below the band;
+ * - on other days, the campaign-aware band.
  */
 export function baselineBand(
   period: Period,
@@ -181,6 +231,59 @@ export function baselineBand(
   settings: BaselineSettings,
   calendar: ReadonlySet<IsoDate> = new Set(),
   noise: SamplingNoise = "none",
+  campaigns?: readonly CampaignSpan[],
+): Band | null {
+  const plain = bandOf(period, past, settings, calendar, noise);
+  if (!plain || !campaigns || !campaignAware(period, settings)) return plain;
+  const aware = bandOf(period, past, settings, calendar, noise, campaignStateOf(campaigns));
+  const step = campaignStep(period.start, campaigns);
+  if (!aware || !step) return aware ?? plain;
+  return {
+    ...plain,
+    lower: step === "started" ? plain.lower : Math.min(plain.lower, aware.lower),
+    upper: step === "ended" ? plain.upper : Math.max(plain.upper, aware.upper),
+    campaignStep: step,
+  };
+}
+
+/**
+ * The campaign state of a day, for {@link levelRatio}: `campaign` when one or more campaigns
+ * run on it, `""` when none does. (Which campaigns, and how many, is not part of it: each
+ * campaign lifts by its own amount, and one state per campaign would leave too few
+ * comparable days to learn a level from.)
+ */
+export function campaignStateOf(campaigns: readonly CampaignSpan[]): CampaignStateOf {
+  return (day) => (runsCampaign(day, campaigns) ? "campaign" : "");
+}
+
+/**
+ * How the campaign state changed over the 7 days up to `day`: `started` when a campaign runs
+ * on `day` and none ran on one of the 7 days before it, `ended` when none runs on `day` and
+ * one ran on one of those days, undefined otherwise. (A campaign starting while another
+ * runs changes nothing: the state is "a campaign runs".)
+ */
+export function campaignStep(
+  day: IsoDate,
+  campaigns: readonly CampaignSpan[],
+): CampaignStep | undefined {
+  const today = runsCampaign(day, campaigns);
+  for (let j = 1; j <= LEVEL_WINDOW_DAYS; j++) {
+    if (runsCampaign(addDays(day, -j), campaigns) !== today) return today ? "started" : "ended";
+  }
+  return undefined;
+}
+
+function runsCampaign(day: IsoDate, campaigns: readonly CampaignSpan[]): boolean {
+  return campaigns.some((c) => c.start <= day && day <= c.end);
+}
+
+function bandOf(
+  period: Period,
+  past: readonly PastValue[],
+  settings: BaselineSettings,
+  calendar: ReadonlySet<IsoDate>,
+  noise: SamplingNoise,
+  stateOf?: CampaignStateOf,
 ): Band | null {
   if (!settings.enabled) return null;
   const byStart = new Map(past.map((p) => [p.start, p]));
@@ -195,7 +298,7 @@ export function baselineBand(
   }
   if (used.length < Math.max(1, settings.minHistory)) return null;
   const levels = levelAdjusts(period, settings)
-    ? used.map((p) => levelRatio(period.start, p.start, byStart, calendar))
+    ? used.map((p) => levelRatio(period.start, p.start, byStart, calendar, stateOf))
     : undefined;
   const values = used.map((p, i) => (p.value as number) * (levels?.[i] ?? 1));
   const mid = median(values);
@@ -231,29 +334,49 @@ export function levelAdjusts(period: Period, settings: BaselineSettings): boolea
   );
 }
 
+/** Whether `settings` make the band of `period` campaign-aware (level-adjusted daily bands). */
+export function campaignAware(period: Period, settings: BaselineSettings): boolean {
+  return settings.campaignAware === true && levelAdjusts(period, settings);
+}
+
 /**
  * How much higher the 7 days before `day` ran than the 7 days before `pastDay`: the median
  * of value(day − j) / value(pastDay − j) over j = 1..7, using only pairs of complete values
  * off the calendar with a positive denominator; 1 with fewer than {@link LEVEL_MIN_PAIRS}.
+ *
+ * With `stateOf` (campaign-aware), a pair counts only when day − j has the campaign state of
+ * `day` and pastDay − j that of `pastDay`, and j goes back up to
+ * {@link CAMPAIGN_LEVEL_SEARCH_DAYS} for 7 such pairs: the level comes from the last days
+ * comparable with today, not from the days before a campaign started or ended. With fewer
+ * than {@link LEVEL_MIN_PAIRS}, the plain ratio of the last 7 days.
  */
 export function levelRatio(
   day: IsoDate,
   pastDay: IsoDate,
   byStart: ReadonlyMap<IsoDate, PastValue>,
   calendar: ReadonlySet<IsoDate> = new Set(),
+  stateOf?: CampaignStateOf,
 ): number {
   const usable = (date: IsoDate): number | null => {
     const p = byStart.get(date);
     if (!p?.complete || p.value === null || !Number.isFinite(p.value)) return null;
     return calendar.has(date) ? null : p.value;
   };
+  const [today, then] = [stateOf?.(day), stateOf?.(pastDay)];
+  const comparable = (date: IsoDate, state: string | undefined) =>
+    stateOf === undefined || stateOf(date) === state;
   const ratios: number[] = [];
-  for (let j = 1; j <= LEVEL_WINDOW_DAYS; j++) {
-    const recent = usable(addDays(day, -j));
-    const before = usable(addDays(pastDay, -j));
+  const reach = stateOf ? CAMPAIGN_LEVEL_SEARCH_DAYS : LEVEL_WINDOW_DAYS;
+  for (let j = 1; j <= reach && ratios.length < LEVEL_WINDOW_DAYS; j++) {
+    const [recentDay, beforeDay] = [addDays(day, -j), addDays(pastDay, -j)];
+    if (!comparable(recentDay, today) || !comparable(beforeDay, then)) continue;
+    const recent = usable(recentDay);
+    const before = usable(beforeDay);
     if (recent !== null && before !== null && before > 0) ratios.push(recent / before);
   }
-  return ratios.length >= LEVEL_MIN_PAIRS ? median(ratios) : 1;
+  if (ratios.length >= LEVEL_MIN_PAIRS) return median(ratios);
+  // Too few comparable pairs: the plain last-7-days level.
+  return stateOf ? levelRatio(day, pastDay, byStart, calendar) : 1;
 }
 
 /**
@@ -267,8 +390,9 @@ export function bandReadRange(
   const starts = candidatePeriodStarts(period, settings);
   const oldest = starts.at(-1) as IsoDate;
   const newest = starts[0] as IsoDate;
+  const reach = campaignAware(period, settings) ? CAMPAIGN_LEVEL_SEARCH_DAYS : LEVEL_WINDOW_DAYS;
   return levelAdjusts(period, settings)
-    ? { from: addDays(oldest, -LEVEL_WINDOW_DAYS), to: addDays(period.start, -1) }
+    ? { from: addDays(oldest, -reach), to: addDays(period.start, -1) }
     : { from: oldest, to: newest };
 }
 

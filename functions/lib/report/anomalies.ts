@@ -21,11 +21,14 @@ import {
   type Band,
   bandReadRange,
   baselineBand,
+  type CampaignSpan,
+  campaignAware,
   candidatePeriodStarts,
   onCalendar,
   type PastValue,
   type SamplingNoise,
 } from "../kpi/baseline-band.ts";
+import { campaignFromRow } from "../kpi/campaigns.ts";
 import { type Driver, type ElementChange, findDrivers } from "../kpi/drivers.ts";
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
 import { metric } from "../kpi/registry.ts";
@@ -50,6 +53,8 @@ export interface BandSource {
   /** The stored key of a period key (with the zone segment of a run in another zone). */
   readonly storedKey: (periodKey: string) => string;
   readonly anomalies: AnomalySettings | undefined;
+  /** The campaigns running in the days the bands read (campaign-aware bands need them). */
+  readonly campaigns?: readonly CampaignSpan[];
 }
 
 /**
@@ -93,7 +98,14 @@ export async function loadBands(source: BandSource, metricIds: readonly string[]
         },
       ];
     });
-    const band = baselineBand(period, past, metric.settings, calendar, noiseOf(metric.id));
+    const band = baselineBand(
+      period,
+      past,
+      metric.settings,
+      calendar,
+      noiseOf(metric.id),
+      source.campaigns,
+    );
     if (band) bands[metric.id] = band;
   }
   return bands;
@@ -251,13 +263,38 @@ export async function judgeAnomalies(
   readonly drivers: DriversByMetric;
   readonly stats: readonly QueryStats[];
 }> {
-  const bands = await loadBands(
-    deps,
-    metrics.map((m) => m.def.id),
-  );
+  const ids = metrics.map((m) => m.def.id);
+  const campaigns = await loadCampaignSpans(deps, ids);
+  const bands = await loadBands({ ...deps, campaigns: campaigns.spans }, ids);
   const banded = applyBands(metrics, bands, deps.period, deps.anomalies);
   const explained = await explainFlagged(deps, banded);
-  return { metrics: banded, ...explained };
+  return { metrics: banded, ...explained, stats: [...campaigns.stats, ...explained.stats] };
+}
+
+/**
+ * The campaigns running in the days the campaign-aware bands among `metricIds` read, from
+ * the campaigns dimension (`campaigns_in_scope.sql`); none, and no query, when no band is
+ * campaign-aware.
+ */
+export async function loadCampaignSpans(
+  deps: Pick<AnomalyStageDeps, "engine" | "catalog" | "period" | "anomalies">,
+  metricIds: readonly string[],
+): Promise<{ readonly spans: readonly CampaignSpan[]; readonly stats: readonly QueryStats[] }> {
+  const { period } = deps;
+  const aware = metricIds
+    .map((id) => baselineSettingsOf(deps.anomalies, id))
+    .filter((settings) => settings.enabled && campaignAware(period, settings));
+  if (aware.length === 0) return { spans: [], stats: [] };
+  const from = aware.map((settings) => bandReadRange(period, settings).from).sort()[0] as string;
+  const result = await deps.engine.run(deps.catalog.get("campaigns_in_scope"), {
+    snapshot_date: period.start,
+    final_date: from,
+  });
+  const spans = result.rows.map((row) => {
+    const campaign = campaignFromRow(row);
+    return { id: campaign.id, start: campaign.startDate, end: campaign.endDate };
+  });
+  return { spans, stats: [result.stats] };
 }
 
 /** The statuses "needs attention" lists, which can be new or ongoing. */

@@ -4,6 +4,9 @@ import {
   bandPosition,
   bandReadRange,
   baselineBand,
+  type CampaignSpan,
+  campaignStateOf,
+  campaignStep,
   candidatePeriodStarts,
   DEFAULT_BASELINE_SETTINGS,
   levelRatio,
@@ -311,6 +314,115 @@ describe("baselineBand: level-adjusted (the past weeks scaled to the last 7 days
       settings(),
     );
     expect(band?.levels).toBeUndefined();
+  });
+});
+
+describe("baselineBand: campaign-aware (orders and money step when a campaign starts or ends)", () => {
+  // A metric at 100 a day without a campaign and 130 a day while one runs, 120 days of it.
+  const history = (campaigns: readonly CampaignSpan[]) =>
+    Array.from({ length: 120 }, (_, i) => addDays(tuesday.start, -(i + 1))).map(
+      (date): PastValue => ({
+        periodKey: date,
+        start: date,
+        value: campaigns.some((c) => c.start <= date && date <= c.end) ? 130 : 100,
+        complete: true,
+      }),
+    );
+  const aware = settings({ campaignAware: true });
+
+  it("reaches down to the no-campaign level in the week after the last campaign ended", () => {
+    // A campaign ran 03-10 … 03-20; today, Tuesday 03-24, none runs: the true level is 100.
+    const campaigns = [{ id: "c1", start: "2026-03-10", end: "2026-03-20" }];
+    // Plain: the last 7 days (03-21…23 at 100, 03-17…20 at 130) against each Tuesday's 7
+    // days before: 03-17 (130, before it 130): ratios 100/130 ×3 and 1 ×4 → 1 → 130;
+    // 03-10 (130, before it 100): ratios 1 ×3 and 1.3 ×4 → 1.3 → 169; 03-03 … 01-27 (100,
+    // before them 100): 1.3 → 130. Median 130, MAD 0 → ± 2 %: 127.4 to 132.6, and 100 is
+    // "unusual" although it is just the campaign's end.
+    const plain = baselineBand(tuesday, history(campaigns), settings(), new Set(), "none");
+    expect(plain).toMatchObject({ median: 130 });
+    expect(plain?.levels).toEqual([1.3, 1.3, 1.3, 1.3, 1.3, 1.3, 1.3, 1]);
+    expect(bandPosition(100, plain!, "both").side).toBe("below");
+    // Campaign-aware: 03-03 … 01-27 (no campaign) pair today's no-campaign days 03-21…23 and
+    // 03-09 … with their own no-campaign days: level 1 → 100. 03-17 finds 3 comparable pairs
+    // (< 5) and 03-10 none: the plain levels (1 → 130, 1.3 → 169). Median 100, MAD 0 →
+    // 98 to 102. The campaign ended this week: the lower edge is min(127.4, 98) = 98, the
+    // upper stays the plain 132.6.
+    const band = baselineBand(tuesday, history(campaigns), aware, new Set(), "none", campaigns);
+    expect(band?.campaignStep).toBe("ended");
+    expect(band?.lower).toBeCloseTo(98, 9);
+    expect(band?.upper).toBeCloseTo(132.6, 9);
+    expect(bandPosition(100, band!, "both").side).toBe("inside");
+    expect(bandPosition(90, band!, "both").side).toBe("below");
+  });
+
+  it("reaches up to the campaign level when one starts, learned from the last campaign", () => {
+    // An earlier campaign ran 02-10 … 02-28; a new one starts today, 03-24.
+    const campaigns = [
+      { id: "c1", start: "2026-02-10", end: "2026-02-28" },
+      { id: "c2", start: "2026-03-24", end: "2026-04-10" },
+    ];
+    // Plain: the last 7 days are at 100; the scaled Tuesdays are 100 (03-17, 03-10, 02-24,
+    // 02-17, 02-03, 01-27), 76.9 (03-03) and 130 (02-10): median 100, band 98 to 102, and
+    // the campaign's first day at 130 is "unusual".
+    const plain = baselineBand(tuesday, history(campaigns), settings(), new Set(), "none");
+    expect(plain?.upper).toBeCloseTo(102, 9);
+    // Campaign-aware: a no-campaign Tuesday pairs campaign days of the last 6 weeks (02-10 …
+    // 02-28) with no-campaign days as far before it: 130 / 100 → 130 (03-17, 03-10, 03-03,
+    // 02-03, 01-27); the campaign Tuesdays 02-24 and 02-17 find no pair and keep the plain
+    // level (100), 02-10 too (130). Median 130, MAD 0 → 127.4 to 132.6. A campaign started:
+    // the upper edge is max(102, 132.6), the lower stays the plain 98.
+    const band = baselineBand(tuesday, history(campaigns), aware, new Set(), "none", campaigns);
+    // The stored band is the plain one (its median, MAD and levels, oldest first) with the
+    // widened edge.
+    expect(band?.levels?.map((r) => Math.round(r * 1000) / 1000)).toEqual([
+      1, 1, 1, 0.769, 0.769, 0.769, 1, 1,
+    ]);
+    expect(band?.median).toBe(100);
+    expect(band?.campaignStep).toBe("started");
+    expect(band?.lower).toBeCloseTo(98, 9);
+    expect(band?.upper).toBeCloseTo(132.6, 9);
+    expect(bandPosition(130, band!, "both").side).toBe("inside");
+    // A payment outage on the campaign's first day is still below the band.
+    expect(bandPosition(90, band!, "both").side).toBe("below");
+  });
+
+  it("uses the campaign-aware band alone when the state has not changed for a week", () => {
+    // No campaign for weeks; an earlier one ran 02-10 … 02-28: the Tuesdays of that campaign
+    // learn their level from no-campaign pairs, so they are not scaled down to 76.9.
+    const campaigns = [{ id: "c1", start: "2026-02-10", end: "2026-02-28" }];
+    const band = baselineBand(tuesday, history(campaigns), aware, new Set(), "none", campaigns);
+    expect(band?.campaignStep).toBeUndefined();
+    expect(band).toMatchObject({ median: 100, lower: 98, upper: 102 });
+  });
+
+  it("is off without the campaigns or the setting, and for weekly bands", () => {
+    const campaigns = [{ id: "c1", start: "2026-03-10", end: "2026-03-20" }];
+    const plain = baselineBand(tuesday, history(campaigns), settings());
+    expect(baselineBand(tuesday, history(campaigns), aware)).toEqual(plain);
+    expect(
+      baselineBand(tuesday, history(campaigns), settings(), new Set(), "none", campaigns),
+    ).toEqual(plain);
+    // The level pairs reach back 6 weeks before the oldest candidate.
+    expect(bandReadRange(tuesday, aware)).toEqual({ from: "2025-10-21", to: "2026-03-23" });
+  });
+
+  it("names a day's campaign state and the change of the last 7 days", () => {
+    const campaigns = [
+      { id: "c1", start: "2026-03-01", end: "2026-03-10" },
+      { id: "c2", start: "2026-03-08", end: "2026-03-20" },
+    ];
+    const state = campaignStateOf(campaigns);
+    expect([state("2026-02-28"), state("2026-03-09"), state("2026-03-21")]).toEqual([
+      "",
+      "campaign",
+      "",
+    ]);
+    expect(campaignStep("2026-03-01", campaigns)).toBe("started");
+    expect(campaignStep("2026-03-07", campaigns)).toBe("started"); // 02-28 had none
+    expect(campaignStep("2026-03-08", campaigns)).toBeUndefined(); // c2 starts while c1 runs
+    expect(campaignStep("2026-03-21", campaigns)).toBe("ended");
+    expect(campaignStep("2026-03-27", campaigns)).toBe("ended"); // 03-20 ran one
+    expect(campaignStep("2026-03-28", campaigns)).toBeUndefined();
   });
 });
 

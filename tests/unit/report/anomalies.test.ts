@@ -7,14 +7,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
 import { createFsSnapshotStore } from "../../../functions/lib/adapters/fs-store.ts";
 import { defaultBaselineSettings } from "../../../functions/lib/kpi/anomaly.ts";
 import { evaluate } from "../../../functions/lib/kpi/evaluate.ts";
 import { METRICS, metric } from "../../../functions/lib/kpi/registry.ts";
 import { addDays, periodContaining } from "../../../functions/lib/kpi/windows.ts";
+import { generateLake } from "../../../functions/lib/lake/generator.ts";
+import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
 import {
   applyBands,
   loadBands,
+  loadCampaignSpans,
   markOngoing,
   noiseOf,
 } from "../../../functions/lib/report/anomalies.ts";
@@ -146,4 +150,37 @@ describe("loadBands", () => {
     expect(noiseOf("retention_d1")).toBe("share");
     expect(noiseOf("gmv")).toBe("none");
   });
+});
+
+describe("loadCampaignSpans", () => {
+  it("reads the campaigns running in the days a campaign-aware band reads, once", async () => {
+    // Campaigns of this lake (as in campaign-snapshots.test.ts): cmp_0001 ends before
+    // 2026-02-23, cmp_0002 runs 2026-02-23 … 03-07, cmp_0003 03-04 … 03-17, cmp_0004 from 03-14.
+    const lakeDir = join(root, "lake");
+    await generateLake({ seed: 11, days: 45, endDate: "2026-03-08", users: 3000, lakeDir });
+    const engine = await createDuckDbEngine({ lakeDir, threads: 2 });
+    try {
+      const period = periodContaining("day", "2026-03-08", ZONE);
+      const deps = { engine, catalog: new QueryCatalog(), period, anomalies };
+      const { spans, stats } = await loadCampaignSpans(deps, ["dau", "gmv", "orders"]);
+      expect(stats).toHaveLength(1);
+      const byId = Object.fromEntries(spans.map((s) => [s.id, s]));
+      expect(byId.cmp_0002).toEqual({ id: "cmp_0002", start: "2026-02-23", end: "2026-03-07" });
+      expect(byId.cmp_0003).toMatchObject({ start: "2026-03-04", end: "2026-03-17" });
+      // The bands read back to 16 Sundays and 6 weeks before the oldest: every campaign of
+      // the lake's 45 days ends on or after 2025-10-05.
+      expect(spans.every((s) => s.end >= "2025-10-05" && s.start <= "2026-03-08")).toBe(true);
+      // No campaign-aware metric (DAU is not, and a switched-off one does not count): no query.
+      const off = {
+        ...anomalies,
+        metrics: { ...anomalies.metrics, gmv: { ...anomalies.metrics.gmv!, campaignAware: false } },
+      };
+      expect(await loadCampaignSpans({ ...deps, anomalies: off }, ["dau", "gmv"])).toEqual({
+        spans: [],
+        stats: [],
+      });
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
 });
