@@ -33,10 +33,7 @@
 
 with
 
-hours as (
-  select local_hour
-  from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15), (16), (17), (18), (19), (20), (21), (22), (23), (24)) as h (local_hour)
-),
+-- @include local_hours
 
 recent_events as (
   select

@@ -6,7 +6,9 @@
 -- drivers split DAU and new users by (queries/anomaly_drivers.sql): a user active on app and
 -- on web has a row for each, so channels overlap (see functions/lib/kpi/drivers.ts). Built
 -- like the other rollups (functions/lib/rollups/refresh.ts), only for the days a drivers
--- query reads. Records that fail validation are left out, as in every KPI query.
+-- query reads. Records that fail validation are left out, as in every KPI query. Users are
+-- people: the events are read with the identity map applied (mapped_events), as for
+-- user_day, so a channel's users add up to the DAU they explain.
 --
 -- @param cal calendar the local days to build, each with the dt partitions it overlaps
 -- @param events_dts varchar_list every dt partition of events those days overlap
@@ -22,6 +24,8 @@
 
 with
 
+-- @include mapped_events
+
 events_of_days as (
   select
     e.user_id,
@@ -29,7 +33,7 @@ events_of_days as (
     e.event_type,
     e.event_time,
     cal.local_date
-  from events as e
+  from mapped_events as e
   join :cal as cal (local_date, dt, day_start, day_end)
     on e.dt = cal.dt
   where e.dt in :events_dts

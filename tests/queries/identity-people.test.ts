@@ -15,6 +15,8 @@ import type { QueryEngine } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { computeCampaignSnapshots } from "../../functions/lib/report/modules/campaigns.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
+import { buildParams } from "../../functions/lib/rollups/refresh.ts";
+import { ROLLUPS } from "../../functions/lib/rollups/schema.ts";
 import { eventRow, orderRow } from "../oracle/ops-lake.ts";
 
 const ZONE = "Asia/Shanghai";
@@ -108,6 +110,35 @@ describe("campaign participants count persons", () => {
     const engine = await createDuckDbEngine({ lakeDir, threads: 1 });
     try {
       expect(await participants(engine)).toEqual([{ participants: 3, converted: 1 }]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe("the anomaly drivers' channel users are persons", () => {
+  it("builds channel_user_day from mapped events: a join under a person's second id is that person's", async () => {
+    const lakeDir = join(root, "channels");
+    await writeLake(lakeDir, {
+      events: EVENTS,
+      orders: ORDERS,
+      campaigns: CAMPAIGNS,
+      identities: MAP,
+    });
+    const engine = await createDuckDbEngine({ lakeDir, threads: 1 });
+    try {
+      const spec = ROLLUPS.channel_user_day;
+      const { rows } = await engine.run(
+        catalog.get(spec.buildQuery),
+        buildParams(spec, ["2026-03-08", "2026-03-09"], { timeZone: ZONE, settings }),
+      );
+      // web_1 is app_1's web id: its join on 8 March is app_1's, not a third user's (the
+      // joins carry no channel: 'unknown').
+      expect(rows.map((r) => `${r.local_date} ${r.channel} ${r.user_id}`).sort()).toEqual([
+        "2026-03-08 unknown app_1",
+        "2026-03-09 unknown app_1",
+        "2026-03-09 unknown app_2",
+      ]);
     } finally {
       await engine.close();
     }

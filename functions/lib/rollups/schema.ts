@@ -154,8 +154,8 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   channel_user_day: {
     name: "channel_user_day",
-    // Built from raw (unmapped) records: the intra-day pulse counts ids (docs/identity.md).
-    mapsIdentities: false,
+    // People, as DAU and new users are: the drivers' channel users add up to what they explain.
+    mapsIdentities: true,
     buildQuery: "rollup_channel_user_day",
     rawTable: "events",
     dtsParam: "events_dts",
