@@ -162,10 +162,13 @@ describe("campaign snapshots over rollups (Shanghai, fixture lake)", () => {
       "campaigns_in_scope",
       "rollup_source_events",
       "rollup_campaign_user_day",
+      "rollup_channel_user_day",
       "rollup_event_profile",
+      "rollup_event_hour",
       "rollup_source_orders",
       "rollup_order_day",
       "rollup_order_profile",
+      "rollup_order_hour",
       "campaign_snapshots",
     ]);
     expect(counts(daily)).toEqual([
