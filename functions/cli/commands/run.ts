@@ -32,10 +32,11 @@ import {
 } from "../../lib/report/run-report.ts";
 import { reportPeriodKey } from "../../lib/report/snapshot.ts";
 import { describeStatusCounts } from "../../lib/report/status-counts.ts";
-import { alertChannels, openRuntimeChat } from "../../lib/runtime/chat.ts";
+import { alertChannels } from "../../lib/runtime/chat.ts";
 import { type AdapterFactories, type Adapters, createAdapters } from "../../lib/runtime/deps.ts";
 import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env.ts";
 import { localAdapterFactories } from "../../lib/runtime/local-adapters.ts";
+import { openRuntimeChat } from "../../lib/runtime/open-chat.ts";
 import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR, DEFAULT_OUT_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
 import { assertLakeHasData, previewNotice, previewsByDefault } from "../run-guards.ts";
