@@ -13,6 +13,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { type SqlType, TABLES, type TableSpec } from "../../functions/lib/contract/schema.ts";
 import type { SourceDecl } from "../../functions/lib/query/catalog.ts";
+import { RFM_WEEK, RFM_WEEK_COLUMNS } from "../../functions/lib/rollups/rfm-week.ts";
 import {
   ROLLUP_PARTITION_COLUMN,
   type RollupColumnType,
@@ -90,6 +91,10 @@ export class LakeCatalog extends Construct {
 
   #table(source: SourceDecl, props: LakeCatalogProps, account: string): glue.CfnTable {
     if (rollupSpec(source.name)) return this.#rollupTable(source, props, account);
+    // The weekly RFM states (rfm-week.ts): a rollup table partitioned by the week's Sunday.
+    if (source.name === RFM_WEEK) {
+      return this.#rollupTable(source, props, account, RFM_WEEK_COLUMNS);
+    }
     if (source.name === USER_STATE) {
       // The per-user state (functions/lib/rollups/user-state.ts): one unpartitioned table.
       return this.#externalTable(source, props, account, {
@@ -121,9 +126,17 @@ export class LakeCatalog extends Construct {
    * report-zone `local_date` with projection like the raw tables; the range reaches a day
    * past today, since a zone east of UTC is a day ahead of it.
    */
-  #rollupTable(source: SourceDecl, props: LakeCatalogProps, account: string): glue.CfnTable {
-    const spec = rollupSpec(source.name);
-    if (!spec || source.partitioned_by !== ROLLUP_PARTITION_COLUMN || source.format !== "parquet") {
+  #rollupTable(
+    source: SourceDecl,
+    props: LakeCatalogProps,
+    account: string,
+    columns = rollupSpec(source.name)?.columns,
+  ): glue.CfnTable {
+    if (
+      !columns ||
+      source.partitioned_by !== ROLLUP_PARTITION_COLUMN ||
+      source.format !== "parquet"
+    ) {
       throw new Error(
         `queries/_sources.yaml must declare rollup "${source.name}" as parquet partitioned_by ${ROLLUP_PARTITION_COLUMN}.`,
       );
@@ -131,7 +144,7 @@ export class LakeCatalog extends Construct {
     const location = props.lake.uri(source.location);
     return this.#externalTable(source, props, account, {
       format: STORAGE_FORMATS.parquet,
-      columns: spec.columns,
+      columns,
       projection: partitionProjection(
         location,
         props.firstDay,

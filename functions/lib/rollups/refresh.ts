@@ -37,6 +37,7 @@ import {
 } from "../query/query-file.ts";
 import type { KpiSettings } from "../report/modules.ts";
 import { IDENTITIES_SOURCE_KEY, identityFingerprints } from "./identity-map.ts";
+import { inlineRfmWeek, type RFM_WEEK, type RfmWeekRefresh, refreshRfmWeeks } from "./rfm-week.ts";
 import { ROLLUPS, type RollupName, type RollupSpec } from "./schema.ts";
 import { BuildTooLargeError, type RollupManifest, type RollupStorage } from "./storage.ts";
 import {
@@ -74,9 +75,13 @@ export function rollupDays(days: readonly IsoDate[]): RollupWindow {
 
 /**
  * The rollup days a query reads; `user_state` (the per-user state, user-state.ts) is kept up
- * to date with the `user_day` days of its window, which it needs fresh too.
+ * to date with the `user_day` days of its window, which it needs fresh too; `rfm_week` (the
+ * weekly RFM states, rfm-week.ts) names its Sundays, whose `order_day` windows the caller
+ * asks for too.
  */
-export type RollupNeeds = Partial<Readonly<Record<RollupName | typeof USER_STATE, RollupWindow>>>;
+export type RollupNeeds = Partial<
+  Readonly<Record<RollupName | typeof USER_STATE | typeof RFM_WEEK, RollupWindow>>
+>;
 
 /** What reading or building rollups needs to know. */
 export interface RollupContext {
@@ -131,7 +136,7 @@ export async function queryOverRollups(
 ): Promise<{ readonly query: QueryFile; readonly stats: readonly QueryStats[] }> {
   const query = context.catalog.get(queryName);
   const storage = context.engine.rollups;
-  const { user_state: stateWindow, ...perDay } = needs;
+  const { user_state: stateWindow, rfm_week: rfmWeeks, ...perDay } = needs;
   // The state is folded from user_day: its days must be fresh (and, inlined, defined) first.
   const userDayWindow = stateWindow
     ? rollupDays([
@@ -153,6 +158,9 @@ export async function queryOverRollups(
     );
     if (stateWindow)
       inlined.push(inlineUserState(context.catalog, windowDays(stateWindow), context.timeZone));
+    for (const week of rfmWeeks ? windowDays(rfmWeeks) : []) {
+      inlined.push(inlineRfmWeek(context.catalog, week));
+    }
     return { query: inlineRollups(query, inlined), stats: [] };
   }
   const refreshes: RollupRefresh[] = [];
@@ -172,6 +180,10 @@ export async function queryOverRollups(
     }
     const state = await refreshState(storage, context, windowDays(stateWindow));
     stats.push(...state.stats);
+  }
+  if (rfmWeeks) {
+    const states = await refreshRfmStates(storage, context, windowDays(rfmWeeks));
+    stats.push(...states.stats);
   }
   return { query, stats };
 }
@@ -277,6 +289,30 @@ export function refreshState(
       storage,
       { ...context, userDayDefinition: definitionHash(ROLLUPS.user_day, context) },
       days,
+    ),
+  );
+  refreshQueues.set(
+    storage,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+/**
+ * Brings the weekly RFM states of `weeks` (Sundays) up to date (in the storage's refresh
+ * queue, after any build of their `order_day` days).
+ */
+export function refreshRfmStates(
+  storage: RollupStorage,
+  context: Omit<RollupContext, "engine">,
+  weeks: readonly IsoDate[],
+): Promise<RfmWeekRefresh> {
+  const previous = refreshQueues.get(storage) ?? Promise.resolve();
+  const next = previous.then(() =>
+    refreshRfmWeeks(
+      storage,
+      { ...context, orderDayDefinition: definitionHash(ROLLUPS.order_day, context) },
+      weeks,
     ),
   );
   refreshQueues.set(

@@ -16,6 +16,7 @@ import { loadSources, QueryCatalog } from "../../../functions/lib/query/catalog.
 import type { QueryFile } from "../../../functions/lib/query/query-file.ts";
 import { ALL_MODULES } from "../../../functions/lib/report/modules/index.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../../functions/lib/report/modules.ts";
+import { RFM_WEEK } from "../../../functions/lib/rollups/rfm-week.ts";
 import { rollupSpec } from "../../../functions/lib/rollups/schema.ts";
 import { USER_STATE } from "../../../functions/lib/rollups/user-state.ts";
 
@@ -41,10 +42,13 @@ function tablesOf(query: QueryFile): string[] {
     (m[1] ?? "").toLowerCase(),
   );
   // A rollup is read for its raw table: that is the table whose completeness matters.
-  // The per-user state is folded from user_day, itself built from the events.
-  const tables = named.map(
-    (name) => rollupSpec(name)?.rawTable ?? (name === USER_STATE ? "events" : name),
-  );
+  // The per-user state is folded from user_day, itself built from the events; the weekly
+  // RFM state is carried from order_day, built from the orders.
+  const stateTables: Readonly<Record<string, string>> = {
+    [USER_STATE]: "events",
+    [RFM_WEEK]: "orders",
+  };
+  const tables = named.map((name) => rollupSpec(name)?.rawTable ?? stateTables[name] ?? name);
   return SOURCES.filter((source) => tables.includes(source));
 }
 

@@ -2,7 +2,8 @@
  * The segments module (weekly): RFM segments with their migration since last week, and the
  * lifecycle layers with their week-over-week change. Two queries over the rollups, which
  * the run first brings up to date (functions/lib/rollups/): `rfm_segments.sql` reads
- * `order_day` for both RFM windows (372 local days), `lifecycle_layers.sql` reads
+ * the report week's RFM state (`rfm_week`, carried week to week from the `order_day`
+ * days of both windows, 372 local days), `lifecycle_layers.sql` reads
  * `user_day` for 97 local days.
  */
 import {
@@ -18,7 +19,8 @@ import {
 import { calendar, type IsoDate, type Period, partitionsFor } from "../../kpi/windows.ts";
 import type { QueryStats, Row } from "../../ports.ts";
 import type { CalendarParamRow, QueryParams } from "../../query/query-file.ts";
-import { queryOverRollups, type RollupNeeds } from "../../rollups/refresh.ts";
+import { queryOverRollups, type RollupNeeds, rollupDays } from "../../rollups/refresh.ts";
+import { rfmWeekOrderDays } from "../../rollups/rfm-week.ts";
 import type { DetailTable } from "../details.ts";
 import { amount, type KpiModule, type KpiSettings, type ModuleContext } from "../modules.ts";
 
@@ -45,13 +47,14 @@ export function rfmParams(
   const windows = rfmWindows(period);
   return {
     windows,
-    rollups: { order_day: { from: windows.previousStart, to: windows.currentEnd } },
+    // The report week's state (rfm-week.ts), made of the order_day days of both windows.
+    rollups: {
+      order_day: rfmWeekOrderDays(windows.currentEnd),
+      rfm_week: rollupDays([windows.currentEnd]),
+    },
     params: {
-      orders_first_day: windows.previousStart,
-      orders_last_day: windows.currentEnd,
-      current_start: windows.currentStart,
+      state_weeks: [windows.currentEnd],
       current_end: windows.currentEnd,
-      previous_start: windows.previousStart,
       previous_end: windows.previousEnd,
       ...rfmCutoffParams(settings.rfmCutoffs),
     },
