@@ -23,7 +23,7 @@
 -- row; the rule is applied per day through the one fragment (`order_scope` = the day), so
 -- that both ways count the same rows.
 --
--- @param order_days varchar_list the local days of order_day read (from scratch: the 372
+-- @param source_days varchar_list the local days of order_day read (from scratch: the 372
 --   days of both windows; carried: the 7 leaving and the 7 entering days)
 -- @param week_end date the week's Sunday
 -- @param week_start date :week_end − 364, the first day of its window
@@ -31,7 +31,7 @@
 -- @param previous_week_start date :previous_week_end − 364
 -- @param use_previous integer 1: carry the stored state of :previous_week_end; 0: from scratch
 -- @param previous_weeks varchar_list [:previous_week_end as YYYY-MM-DD]: the state partition read
--- @partitions order_day :order_days
+-- @partitions order_day :source_days
 -- @partitions rfm_week :previous_weeks
 --
 -- Output columns (local_date last: UNLOAD partitions on the trailing columns):
@@ -55,7 +55,7 @@ order_records as (
     local_date,
     local_date as order_scope
   from order_day
-  where local_date in :order_days
+  where local_date in :source_days
 ),
 
 -- @include latest_order_records

@@ -13,13 +13,13 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { type SqlType, TABLES, type TableSpec } from "../../functions/lib/contract/schema.ts";
 import type { SourceDecl } from "../../functions/lib/query/catalog.ts";
-import { RFM_WEEK, RFM_WEEK_COLUMNS } from "../../functions/lib/rollups/rfm-week.ts";
 import {
   ROLLUP_PARTITION_COLUMN,
   type RollupColumnType,
   rollupSpec,
 } from "../../functions/lib/rollups/schema.ts";
 import { USER_STATE, USER_STATE_COLUMNS } from "../../functions/lib/rollups/user-state.ts";
+import { weeklyStateSpec } from "../../functions/lib/rollups/weekly-state.ts";
 import type { Lake } from "./lake.ts";
 
 export interface LakeCatalogProps {
@@ -91,10 +91,9 @@ export class LakeCatalog extends Construct {
 
   #table(source: SourceDecl, props: LakeCatalogProps, account: string): glue.CfnTable {
     if (rollupSpec(source.name)) return this.#rollupTable(source, props, account);
-    // The weekly RFM states (rfm-week.ts): a rollup table partitioned by the week's Sunday.
-    if (source.name === RFM_WEEK) {
-      return this.#rollupTable(source, props, account, RFM_WEEK_COLUMNS);
-    }
+    // The weekly states (weekly-state.ts): rollup tables partitioned by the week's Sunday.
+    const weekly = weeklyStateSpec(source.name);
+    if (weekly) return this.#rollupTable(source, props, account, weekly.columns);
     if (source.name === USER_STATE) {
       // The per-user state (functions/lib/rollups/user-state.ts): one unpartitioned table.
       return this.#externalTable(source, props, account, {

@@ -49,9 +49,9 @@ import {
 } from "../query/query-file.ts";
 import { globPathProblem, sqlString } from "../query/sql-literal.ts";
 import { createLocalRollupStorage, ROLLUP_STAGING_DIR } from "../rollups/local-storage.ts";
-import { RFM_WEEK, RFM_WEEK_COLUMNS } from "../rollups/rfm-week.ts";
 import { type RollupColumnType, rollupSpec } from "../rollups/schema.ts";
 import { USER_STATE, USER_STATE_COLUMNS } from "../rollups/user-state.ts";
+import { weeklyStateSpec } from "../rollups/weekly-state.ts";
 
 /** Options of {@link createDuckDbEngine}. */
 export interface DuckDbEngineOptions {
@@ -417,8 +417,7 @@ function sourceColumns(
 ): readonly { name: string; type: SqlType | RollupColumnType }[] {
   const table: TableSpec | undefined = TABLES[name as TableSpec["name"]];
   if (name === USER_STATE) return USER_STATE_COLUMNS;
-  if (name === RFM_WEEK) return RFM_WEEK_COLUMNS;
-  return table?.columns ?? rollupSpec(name)?.columns ?? [];
+  return table?.columns ?? rollupSpec(name)?.columns ?? weeklyStateSpec(name)?.columns ?? [];
 }
 
 /**

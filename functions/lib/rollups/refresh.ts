@@ -37,7 +37,6 @@ import {
 } from "../query/query-file.ts";
 import type { KpiSettings } from "../report/modules.ts";
 import { IDENTITIES_SOURCE_KEY, identityFingerprints } from "./identity-map.ts";
-import { inlineRfmWeek, type RFM_WEEK, type RfmWeekRefresh, refreshRfmWeeks } from "./rfm-week.ts";
 import { ROLLUPS, type RollupName, type RollupSpec } from "./schema.ts";
 import { BuildTooLargeError, type RollupManifest, type RollupStorage } from "./storage.ts";
 import {
@@ -47,6 +46,13 @@ import {
   type USER_STATE,
   type UserStateRefresh,
 } from "./user-state.ts";
+import {
+  inlineWeeklyState,
+  refreshWeeklyStates,
+  WEEKLY_STATES,
+  type WeeklyStateName,
+  type WeeklyStateRefresh,
+} from "./weekly-state.ts";
 
 /** Bump to rebuild every rollup partition (a change in how partitions are written). */
 const LAYOUT_VERSION = 1;
@@ -75,12 +81,12 @@ export function rollupDays(days: readonly IsoDate[]): RollupWindow {
 
 /**
  * The rollup days a query reads; `user_state` (the per-user state, user-state.ts) is kept up
- * to date with the `user_day` days of its window, which it needs fresh too; `rfm_week` (the
- * weekly RFM states, rfm-week.ts) names its Sundays, whose `order_day` windows the caller
- * asks for too.
+ * to date with the `user_day` days of its window, which it needs fresh too; a weekly state
+ * (`rfm_week`, `activity_week`: weekly-state.ts) names its Sundays, whose source rollup days
+ * the caller asks for too.
  */
 export type RollupNeeds = Partial<
-  Readonly<Record<RollupName | typeof USER_STATE | typeof RFM_WEEK, RollupWindow>>
+  Readonly<Record<RollupName | typeof USER_STATE | WeeklyStateName, RollupWindow>>
 >;
 
 /** What reading or building rollups needs to know. */
@@ -136,7 +142,10 @@ export async function queryOverRollups(
 ): Promise<{ readonly query: QueryFile; readonly stats: readonly QueryStats[] }> {
   const query = context.catalog.get(queryName);
   const storage = context.engine.rollups;
-  const { user_state: stateWindow, rfm_week: rfmWeeks, ...perDay } = needs;
+  const { user_state: stateWindow, rfm_week, activity_week, ...perDay } = needs;
+  const weeklyStates = Object.entries({ rfm_week, activity_week }).filter(
+    (entry): entry is [WeeklyStateName, RollupWindow] => entry[1] !== undefined,
+  );
   // The state is folded from user_day: its days must be fresh (and, inlined, defined) first.
   const userDayWindow = stateWindow
     ? rollupDays([
@@ -158,8 +167,10 @@ export async function queryOverRollups(
     );
     if (stateWindow)
       inlined.push(inlineUserState(context.catalog, windowDays(stateWindow), context.timeZone));
-    for (const week of rfmWeeks ? windowDays(rfmWeeks) : []) {
-      inlined.push(inlineRfmWeek(context.catalog, week));
+    for (const [name, weeks] of weeklyStates) {
+      for (const week of windowDays(weeks)) {
+        inlined.push(inlineWeeklyState(context.catalog, WEEKLY_STATES[name], week));
+      }
     }
     return { query: inlineRollups(query, inlined), stats: [] };
   }
@@ -181,8 +192,8 @@ export async function queryOverRollups(
     const state = await refreshState(storage, context, windowDays(stateWindow));
     stats.push(...state.stats);
   }
-  if (rfmWeeks) {
-    const states = await refreshRfmStates(storage, context, windowDays(rfmWeeks));
+  for (const [name, weeks] of weeklyStates) {
+    const states = await refreshWeeklyState(storage, context, name, windowDays(weeks));
     stats.push(...states.stats);
   }
   return { query, stats };
@@ -299,19 +310,22 @@ export function refreshState(
 }
 
 /**
- * Brings the weekly RFM states of `weeks` (Sundays) up to date (in the storage's refresh
- * queue, after any build of their `order_day` days).
+ * Brings a weekly state's weeks (Sundays) up to date (in the storage's refresh queue, after
+ * any build of its source rollup's days).
  */
-export function refreshRfmStates(
+export function refreshWeeklyState(
   storage: RollupStorage,
   context: Omit<RollupContext, "engine">,
+  name: WeeklyStateName,
   weeks: readonly IsoDate[],
-): Promise<RfmWeekRefresh> {
+): Promise<WeeklyStateRefresh> {
+  const spec = WEEKLY_STATES[name];
   const previous = refreshQueues.get(storage) ?? Promise.resolve();
   const next = previous.then(() =>
-    refreshRfmWeeks(
+    refreshWeeklyStates(
       storage,
-      { ...context, orderDayDefinition: definitionHash(ROLLUPS.order_day, context) },
+      spec,
+      { ...context, sourceDefinition: definitionHash(ROLLUPS[spec.source], context) },
       weeks,
     ),
   );

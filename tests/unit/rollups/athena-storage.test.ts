@@ -31,8 +31,8 @@ import { unloadSql, withAthenaRollups } from "../../../functions/lib/rollups/ath
 import {
   buildParams,
   type RollupContext,
-  refreshRfmStates,
   refreshRollup,
+  refreshWeeklyState,
 } from "../../../functions/lib/rollups/refresh.ts";
 import { ROLLUPS } from "../../../functions/lib/rollups/schema.ts";
 import type { RollupManifest } from "../../../functions/lib/rollups/storage.ts";
@@ -281,7 +281,7 @@ describe("Athena: the weekly RFM state (rfm_week)", () => {
     await orderDays("2025-03-02", "2026-03-15");
     const ordersBuilds = unloads.length;
 
-    const cold = await refreshRfmStates(storage(ctx), ctx, ["2026-03-08"]);
+    const cold = await refreshWeeklyState(storage(ctx), ctx, "rfm_week", ["2026-03-08"]);
     expect(cold).toMatchObject({ fromScratch: ["2026-03-08"], carried: [] });
     const scratchSql = unloads[ordersBuilds] ?? "";
     expect(scratchSql).toMatch(/^UNLOAD \(SELECT \* FROM \(\n-- RFM state of a report week/);
@@ -297,7 +297,7 @@ describe("Athena: the weekly RFM state (rfm_week)", () => {
     });
     expect(Object.keys(rfmManifestOf("2026-03-08")?.sources ?? {})).toHaveLength(372);
 
-    const next = await refreshRfmStates(storage(ctx), ctx, ["2026-03-15"]);
+    const next = await refreshWeeklyState(storage(ctx), ctx, "rfm_week", ["2026-03-15"]);
     expect(next).toMatchObject({ fromScratch: [], carried: ["2026-03-15"] });
     const carriedSql = unloads.at(-1) ?? "";
     // Carried: the stored state of 8 March, the 7 days leaving and the 7 entering.
@@ -309,7 +309,9 @@ describe("Athena: the weekly RFM state (rfm_week)", () => {
 
     // Fresh: nothing to run.
     const runs = unloads.length;
-    expect(await refreshRfmStates(storage(ctx), ctx, ["2026-03-08", "2026-03-15"])).toMatchObject({
+    expect(
+      await refreshWeeklyState(storage(ctx), ctx, "rfm_week", ["2026-03-08", "2026-03-15"]),
+    ).toMatchObject({
       fromScratch: [],
       carried: [],
     });
@@ -320,7 +322,9 @@ describe("Athena: the weekly RFM state (rfm_week)", () => {
     // carried from it.
     put(`${PREFIX}orders/dt=2026-03-05/late-0.parquet`, "a late refund");
     await orderDays("2025-03-02", "2026-03-15");
-    expect(await refreshRfmStates(storage(ctx), ctx, ["2026-03-08", "2026-03-15"])).toMatchObject({
+    expect(
+      await refreshWeeklyState(storage(ctx), ctx, "rfm_week", ["2026-03-08", "2026-03-15"]),
+    ).toMatchObject({
       fromScratch: ["2026-03-08"],
       carried: ["2026-03-15"],
     });

@@ -2,7 +2,7 @@
  * The segments module (weekly): RFM segments with their migration since last week, and the
  * lifecycle layers with their week-over-week change. Two queries over the rollups, which
  * the run first brings up to date (functions/lib/rollups/): `rfm_segments.sql` reads
- * the report week's RFM state (`rfm_week`, carried week to week from the `order_day`
+ * the report week's RFM state (`rfm_week`, weekly-state.ts, carried week to week from the `order_day`
  * days of both windows, 372 local days), `lifecycle_layers.sql` reads
  * `user_day` for 97 local days.
  */
@@ -20,7 +20,7 @@ import { calendar, type IsoDate, type Period, partitionsFor } from "../../kpi/wi
 import type { QueryStats, Row } from "../../ports.ts";
 import type { CalendarParamRow, QueryParams } from "../../query/query-file.ts";
 import { queryOverRollups, type RollupNeeds, rollupDays } from "../../rollups/refresh.ts";
-import { rfmWeekOrderDays } from "../../rollups/rfm-week.ts";
+import { WEEKLY_STATES, weeklyStateSourceDays } from "../../rollups/weekly-state.ts";
 import type { DetailTable } from "../details.ts";
 import { amount, type KpiModule, type KpiSettings, type ModuleContext } from "../modules.ts";
 
@@ -49,7 +49,7 @@ export function rfmParams(
     windows,
     // The report week's state (rfm-week.ts), made of the order_day days of both windows.
     rollups: {
-      order_day: rfmWeekOrderDays(windows.currentEnd),
+      order_day: weeklyStateSourceDays(WEEKLY_STATES.rfm_week, windows.currentEnd),
       rfm_week: rollupDays([windows.currentEnd]),
     },
     params: {
