@@ -4,7 +4,7 @@
  * the run first brings up to date (functions/lib/rollups/): `rfm_segments.sql` reads
  * the report week's RFM state (`rfm_week`, weekly-state.ts, carried week to week from the `order_day`
  * days of both windows, 372 local days), `lifecycle_layers.sql` reads
- * `user_day` for 97 local days.
+ * the week's activity state (`activity_week`, carried from `user_day`, 97 local days).
  */
 import {
   lifecycleWindows,
@@ -64,16 +64,19 @@ export function rfmParams(
 /** The rollup days `lifecycle_layers.sql` reads for a weekly period (and the user state). */
 export function lifecycleRollups(period: Period): RollupNeeds {
   const { current, eventsStart } = lifecycleWindows(period);
-  const window = { from: eventsStart, to: current.end };
-  return { user_day: window, user_state: window };
+  return {
+    // The week's activity state (weekly-state.ts) is carried from these user_day days.
+    user_day: weeklyStateSourceDays(WEEKLY_STATES.activity_week, current.end),
+    user_state: { from: eventsStart, to: current.end },
+    activity_week: rollupDays([current.end]),
+  };
 }
 
 /** The parameters of `lifecycle_layers.sql` for a weekly period. */
 export function lifecycleParams(period: Period): QueryParams {
-  const { current, previous, eventsStart } = lifecycleWindows(period);
+  const { current, previous } = lifecycleWindows(period);
   return {
-    events_first_day: eventsStart,
-    events_last_day: current.end,
+    state_weeks: [current.end],
     current_end: current.end,
     current_week_start: current.weekStart,
     current_month_start: current.monthStart,
