@@ -53,6 +53,9 @@ export async function measureIdentityMap(options: {
 }): Promise<IdentityMeasure> {
   const { lakeDir, dailyDate } = options;
   const daily = { report: "daily", date: dailyDate, dryRun: true } as const;
+  // A bench killed during this section (before its `finally`) leaves its map in the lake:
+  // the runs "without" would then carry one.
+  rmSync(join(lakeDir, "dims", "identities"), { recursive: true, force: true });
   let runtime = await options.open();
   const reopen = async () => {
     await runtime.close();
