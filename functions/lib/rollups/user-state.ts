@@ -274,9 +274,9 @@ async function putIdentityRows(
 }
 
 /**
- * Whether the identity map changed since the stored state was made (or there is none), so
- * that the next refresh makes it again from every stored `user_day` day: refresh.ts first
- * brings those days up to date with the map.
+ * Whether the identity map changed since the stored state was made, so that the next
+ * refresh makes the persons it touches again from every stored `user_day` day: refresh.ts
+ * first brings those days up to date with the map (only those the change covers are built).
  */
 export async function stateNeedsEveryDay(storage: RollupStorage): Promise<boolean> {
   const stored = await storage.stateManifest(USER_STATE);
