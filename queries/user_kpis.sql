@@ -29,7 +29,10 @@
 -- run, relative to its Sunday; the weekly report does not show them.
 --
 -- Cost: the user days of the activity windows are read once (the 30 days ending D, or the
--- ISO week); the signups come from the per-user state, filtered to the period's and the
+-- ISO week) and counted, not grouped into users: each user_day row carries the user's
+-- previous active day (rollup_user_day.sql), so WAU and MAU count the rows that are a
+-- user's first in the window; only the private-domain customers (rows with a private
+-- event) are grouped; the signups come from the per-user state, filtered to the period's and the
 -- cohorts' days; the order figures are grouped per buyer. So no step joins every user with
 -- every paid order or with every signup (docs/performance.md has the figures).
 --
@@ -80,33 +83,46 @@ user_days as (
   select
     user_id,
     cast(local_date as date) as local_date,
-    case when private_channel_events > 0 then 1 else 0 end as on_private_channel
+    case when private_channel_events > 0 then 1 else 0 end as on_private_channel,
+    previous_active_date,
+    previous_private_date
   from user_day
   where local_date between :events_first_day and :events_last_day
 ),
 
-user_activity as (
+-- Windows as filtered counts: a user counts in a window (≤ 31 days) on the first of its
+-- days in it, the row whose previous active day (among the 30 days before) is before it.
+activity_totals as (
   select
-    user_id,
-    sum(case when local_date between :period_start and :period_end then 1 else 0 end)
-      as active_days_in_period,
-    max(case when local_date = :period_end then 1 else 0 end) as active_on_period_end,
-    max(case when local_date between :wau_start and :period_end then 1 else 0 end)
-      as active_in_wau_window,
-    max(case when local_date between :mau_start and :period_end then 1 else 0 end)
-      as active_in_mau_window,
-    max(case when local_date between :mau_start and :period_end then on_private_channel else 0 end)
-      as private_in_mau_window,
-    max(case
-      when local_date between :private_customer_start and :period_end then on_private_channel
-      else 0
-    end) as private_customer
+    count(case when local_date between :period_start and :period_end then 1 end)
+      as active_user_days,
+    count(case
+      when local_date between :wau_start and :period_end
+        and (previous_active_date is null or previous_active_date < :wau_start) then 1
+    end) as wau_users,
+    count(case
+      when local_date between :mau_start and :period_end
+        and (previous_active_date is null or previous_active_date < :mau_start) then 1
+    end) as mau_users,
+    count(case
+      when local_date between :mau_start and :period_end
+        and on_private_channel = 1
+        and (previous_private_date is null or previous_private_date < :mau_start) then 1
+    end) as private_mau_users
   from user_days
-  where local_date >= :mau_start
-    or local_date >= :private_customer_start
-    or local_date >= :wau_start
-    or local_date >= :period_start
-  group by user_id
+),
+
+period_end_users as (
+  select user_id
+  from user_days
+  where local_date = :period_end
+),
+
+private_customers as (
+  select distinct user_id
+  from user_days
+  where on_private_channel = 1
+    and local_date between :private_customer_start and :period_end
 ),
 
 user_signups as (
@@ -196,33 +212,24 @@ cohort_orders as (
   group by s.user_id
 ),
 
-activity_totals as (
-  select
-    coalesce(sum(active_days_in_period), 0) as active_user_days,
-    count(case when active_in_wau_window = 1 then 1 end) as wau_users,
-    count(case when active_in_mau_window = 1 then 1 end) as mau_users,
-    count(case when private_in_mau_window = 1 then 1 end) as private_mau_users
-  from user_activity
-),
-
 signup_totals as (
   select
     count(case when s.signed_up_in_period = 1 then 1 end) as new_users,
     count(case when s.in_retention_d1_cohort = 1 then 1 end) as retention_d1_cohort_users,
-    count(case when s.in_retention_d1_cohort = 1 and a.active_on_period_end = 1 then 1 end)
+    count(case when s.in_retention_d1_cohort = 1 and a.user_id is not null then 1 end)
       as retention_d1_retained_users,
     count(case when s.in_retention_d7_cohort = 1 then 1 end) as retention_d7_cohort_users,
-    count(case when s.in_retention_d7_cohort = 1 and a.active_on_period_end = 1 then 1 end)
+    count(case when s.in_retention_d7_cohort = 1 and a.user_id is not null then 1 end)
       as retention_d7_retained_users,
     count(case when s.in_retention_d30_cohort = 1 then 1 end) as retention_d30_cohort_users,
-    count(case when s.in_retention_d30_cohort = 1 and a.active_on_period_end = 1 then 1 end)
+    count(case when s.in_retention_d30_cohort = 1 and a.user_id is not null then 1 end)
       as retention_d30_retained_users,
     count(s.conversion_signup_time) as conversion_cohort_users,
     count(case when c.converted = 1 then 1 end) as converted_users,
     count(s.ltv_signup_time) as ltv_cohort_users,
     coalesce(sum(c.ltv_revenue), 0) as ltv_revenue
   from user_signups as s
-  left join user_activity as a
+  left join period_end_users as a
     on s.user_id = a.user_id
   left join cohort_orders as c
     on s.user_id = c.user_id
@@ -237,13 +244,13 @@ customer_totals as (
     count(case when o.paid_orders_in_repurchase_window >= 2 then 1 end)
       as repurchase_repeat_customers,
     count(case
-      when o.paid_orders_in_repurchase_window >= 1 and a.private_customer = 1 then 1
+      when o.paid_orders_in_repurchase_window >= 1 and a.user_id is not null then 1
     end) as private_repurchase_customers,
     count(case
-      when o.paid_orders_in_repurchase_window >= 2 and a.private_customer = 1 then 1
+      when o.paid_orders_in_repurchase_window >= 2 and a.user_id is not null then 1
     end) as private_repurchase_repeat_customers
   from customers as o
-  left join user_activity as a
+  left join private_customers as a
     on o.user_id = a.user_id
 ),
 

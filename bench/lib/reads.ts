@@ -101,7 +101,11 @@ export async function describeReads(
       }
       tableColumns.set(table, columns);
     }
-    const projections = await parquetProjections(raw, read.sql);
+    // A rollup build of a staged raw read (issue 25) reads a temporary table dropped since:
+    // its plan cannot be had again, so each table it read counts all its columns.
+    const projections = await parquetProjections(raw, read.sql).catch(() =>
+      [...tableColumns.values()].map((columns) => [...columns]),
+    );
     const columnsByTable = new Map<string, Set<string>>();
     for (const projection of projections) {
       const physical = projection.filter((column) => !isPartitionColumn(column, sources));

@@ -43,7 +43,16 @@ function reasonFor(
   if (id === "daily_vs_floor" && queries.daily) return computeBound(queries.daily);
   if (id === "scans_daily" && queries.daily) return rereads(queries.daily);
   if (id === "scans_weekly" && queries.weekly) return rereads(queries.weekly);
+  if (id === "weekly_time" && queries.weekly) return slowest(queries.weekly, "weekly");
   return undefined;
+}
+
+function slowest(run: QueryFigures, kind: string): string {
+  const sorted = [...run.perQuery].sort((a, b) => b.elapsedMs - a.elapsedMs).slice(0, 5);
+  return [
+    `The ${kind} run's slowest queries: ${sorted.map((q) => `${q.query} ${formatMs(q.elapsedMs)}`).join(", ")} (of ${formatMs(run.wallMs)}).`,
+    `RFM still ranks every customer of two 365-day windows from the order_day rollup at each run (a per-customer state carried week to week is not built), and lifecycle, content and efficiency each read a week of user_day rows or raw events.`,
+  ].join(" ");
 }
 
 function computeBound(daily: QueryFigures): string {
@@ -56,7 +65,7 @@ function computeBound(daily: QueryFigures): string {
       ? `Its slowest query, ${slowest.query}, takes ${formatMs(slowest.elapsedMs)} (${share} % of ${formatMs(daily.wallMs)}): distinct users over 30 days are a group-by of every user-day row into users, and paid orders are de-duplicated over 90 days.`
       : "",
     `The other ${daily.perQuery.length - 1} queries each pay parsing, planning and their first file.`,
-    `Getting near 1.5× needs per-user state carried from day to day (each user-day row knowing the user's previous active day), so that MAU and WAU become filtered counts instead of a group-by; that chains each rollup day to the days before it and is not built.`,
+    `MAU, WAU and the private-domain MAU are filtered counts of user_day rows (each row carries the user's previous active day), so user_kpis no longer groups the window's rows into users; the run's remaining cost is spread over its queries (the content, efficiency and completeness queries still read the day's raw partitions, and each query pays parsing, planning and its first files).`,
   ]
     .filter(Boolean)
     .join(" ");
@@ -72,7 +81,7 @@ function rereads(run: QueryFigures): string {
   });
   return [
     `Read again: ${parts.join("; ")}.`,
-    `Each rollup build (rollup_*) and the day's content and data-quality queries read the report day's raw partitions themselves, and dimensions are read by each query that joins them; the windows (the bulk of a run's bytes) are read from the rollups once.`,
-    `One build per raw table writing every rollup (grouping sets) and day rollups for content and data quality would read each raw file once; not built.`,
+    `The rollup builds read each raw table once (rollup_source_<table>: one staged read feeds every day rollup of that table), but the day's content and data-quality queries (content_items, efficiency_events, efficiency_orders, completeness) still read the report day's raw partitions themselves, and dimensions are read by each query that joins them; the windows (the bulk of a run's bytes) are read from the rollups once.`,
+    `Day rollups for content and data quality, read by those queries instead of the raw partitions, are not built yet.`,
   ].join(" ");
 }

@@ -71,6 +71,16 @@ interface RunsResults {
     };
   };
   readonly queries?: Readonly<Record<"daily" | "weekly", QueriesResult>>;
+  readonly peer?: {
+    readonly frozenFrom: string;
+    readonly statements: number;
+    readonly run: Summary;
+    readonly cpu: Summary;
+    readonly ratio: RatioSummary;
+    readonly cpuRatio: RatioSummary;
+    readonly tables: readonly RunTableTotals[];
+    readonly athena: readonly RunEstimate[];
+  };
   readonly html?: {
     readonly daily: readonly HtmlSize[];
     readonly weekly: readonly HtmlSize[];
@@ -235,6 +245,27 @@ export function renderMarkdown(report: ReportForMarkdown): string {
       `Stages of one run: ${Object.entries(d.stages)
         .map(([stage, value]) => `${stage} ${formatMs(value)}`)
         .join(", ")}.`,
+      "",
+    );
+  }
+  if (r.peer && r.dailyVsFloor) {
+    const p = r.peer;
+    lines.push(
+      "## 1b. The peer: the same KPIs in plain SQL over the raw lake",
+      "",
+      `The rollups-off path as it was at commit ${p.frozenFrom} (before issue 25): its ${p.statements} statements for the daily report of ${report.settings.dailyDate}, frozen in \`bench/peer/daily/\` and run as they are, on an engine without rollups, right after each measured daily run (bench/lib/peer.ts).`,
+      "",
+      "| | min / median / max |",
+      "|---|---:|",
+      `| peer (plain SQL over the raw windows) | ${formatSummary(p.run, formatMs)} |`,
+      `| product's daily run | ${formatSummary(r.dailyVsFloor.daily, formatMs)} |`,
+      `| peer / product | ${x(p.ratio.median)} (${x(p.ratio.low)} … ${x(p.ratio.high)}); CPU time ${x(p.cpuRatio.median)} |`,
+      "",
+      "What the peer reads:",
+      "",
+      ...tablesTable(p.tables),
+      "",
+      `On Athena at ${p.athena.map((e) => `${n(e.dailyActiveUsers)} daily active users it would scan ${formatBytes(e.bytes)} a run (${usd(e.usd)})`).join("; at ")}.`,
       "",
     );
   }

@@ -11,7 +11,7 @@ import { createFsStores } from "../../functions/lib/adapters/fs-store.ts";
 import { createOutboxMailer } from "../../functions/lib/adapters/outbox-mailer.ts";
 import { type OnCallDeps, runReportWithAlerts } from "../../functions/lib/alerts/on-call.ts";
 import { loadConfig } from "../../functions/lib/config/load.ts";
-import type { Clock } from "../../functions/lib/ports.ts";
+import type { Clock, QueryEngine } from "../../functions/lib/ports.ts";
 import { loadSources, QueryCatalog, type SourceDecl } from "../../functions/lib/query/catalog.ts";
 import { sqlString } from "../../functions/lib/query/sql-literal.ts";
 import { loadReportTemplates } from "../../functions/lib/report/email/render.ts";
@@ -27,6 +27,8 @@ export interface BenchRuntime {
   close(): Promise<void>;
   /** Runs the report (with the alert hook, as the CLI does) and returns what it read. */
   run(request: RunReportRequest): Promise<MeasuredRun>;
+  /** Runs `body` on the engine (the peer's statements) and returns its time and reads. */
+  measure(body: (engine: QueryEngine) => Promise<unknown>): Promise<Omit<MeasuredRun, "summary">>;
 }
 
 export interface MeasuredRun {
@@ -85,6 +87,14 @@ export async function openBenchRuntime(options: {
       const summary = await runReportWithAlerts(deps, request);
       const ms = performance.now() - started;
       return { ms, cpuMs: cpuMsSince(cpu), summary, reads };
+    },
+    async measure(body) {
+      reads = [];
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await body(engine);
+      const ms = performance.now() - started;
+      return { ms, cpuMs: cpuMsSince(cpu), reads };
     },
   };
 }

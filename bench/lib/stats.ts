@@ -75,6 +75,18 @@ export function atMost(
   return { id, goal, measured, limit, unit, met: measured <= limit, ...(note ? { note } : {}) };
 }
 
+/** Checks `measured ≥ limit` (a goal that is a lower bound, such as the peer's ratio). */
+export function atLeast(
+  id: string,
+  goal: string,
+  measured: number,
+  limit: number,
+  unit: string,
+  note?: string,
+): GoalCheck {
+  return { id, goal, measured, limit, unit, met: measured >= limit, ...(note ? { note } : {}) };
+}
+
 /** `1234.5` ms → `1.23 s`, `87.2` → `87 ms`. */
 export function formatMs(ms: number): string {
   if (ms >= 100_000) return `${(ms / 1000).toFixed(0)} s`;

@@ -147,17 +147,28 @@ describe("campaign snapshots over rollups (Shanghai, fixture lake)", () => {
     const first = await snapshotsOn(engine, addDays(D, -1));
     // The first run builds the windows: 9 local days of events (dt 28 Feb … 9 March), 37 of
     // orders (from the baseline's first day, 1 Feb: dt 31 Jan, without files, … 9 March).
-    expect(rawReads(first.stats, "events")).toEqual({ builds: 10, snapshot: 0 });
-    expect(rawReads(first.stats, "orders")).toEqual({ builds: 37, snapshot: 0 });
+    // user_day also builds its look-back (the 30 days before the window): one more partition.
+    expect(rawReads(first.stats, "events")).toEqual({ builds: 11, snapshot: 0 });
+    // A staged read covers at most 8 days: the reads of a long window meet on shared dts.
+    expect(rawReads(first.stats, "orders")).toEqual({ builds: 41, snapshot: 0 });
 
     const daily = await snapshotsOn(engine, D);
     // Local D spans dt D-1 (from 16:00Z) and dt D: two partitions per raw table.
     expect(rawReads(daily.stats, "events")).toEqual({ builds: 2, snapshot: 0 });
     expect(rawReads(daily.stats, "orders")).toEqual({ builds: 2, snapshot: 0 });
+    // One read of each raw table feeds its day rollups (user_day, whose look-back must be
+    // fresh first, is left to user_kpis).
     expect(daily.stats.map((s) => s.query)).toEqual([
       "campaigns_in_scope",
+      "rollup_source_events",
       "rollup_campaign_user_day",
+      "rollup_channel_user_day",
+      "rollup_event_profile",
+      "rollup_event_hour",
+      "rollup_source_orders",
       "rollup_order_day",
+      "rollup_order_profile",
+      "rollup_order_hour",
       "campaign_snapshots",
     ]);
     expect(counts(daily)).toEqual([

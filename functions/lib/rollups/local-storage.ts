@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { SourceDecl } from "../query/catalog.ts";
-import { bindParams, type QueryFile, type QueryParams } from "../query/query-file.ts";
+import { bindParams, prependCtes, type QueryFile, type QueryParams } from "../query/query-file.ts";
 import { sqlString } from "../query/sql-literal.ts";
 import { ROLLUP_PARTITION_COLUMN, rollupSpec } from "./schema.ts";
 import {
@@ -34,6 +34,9 @@ import {
   type StateManifest,
   sameInputs,
 } from "./storage.ts";
+
+/** Most local days one staged raw read (and so one build) covers. */
+const MAX_DAYS_PER_STAGED_READ = 8;
 
 /** The one data file of an unpartitioned state rollup (replaced by a rename). */
 const STATE_FILE = "state.parquet";
@@ -69,8 +72,30 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
   const partitionFolder = (rollup: string, day: string) =>
     join(folderOf(rollup), `${ROLLUP_PARTITION_COLUMN}=${day}`);
   const documentsDir = join(lakeDir, ROLLUP_DOCUMENTS_DIR);
+  let stagedReads = 0;
 
   return {
+    // A staged read is held in memory: a cold build of a long window reads its raw
+    // partitions a few days at a time (about 340 k events a day on the bench lake).
+    maxDaysPerBuild: MAX_DAYS_PER_STAGED_READ,
+
+    async stageRaw(table, query, params) {
+      await options.bind?.(table);
+      const bind = options.bindQuery ?? bindParams;
+      const relation = `_staged_${table}_${++stagedReads}`;
+      const result = await options.run(
+        query.name,
+        () => `CREATE OR REPLACE TEMPORARY TABLE ${relation} AS\n${bind(query, params).trimEnd()}`,
+      );
+      return {
+        relation,
+        stats: result.stats,
+        release: async () => {
+          await options.run(`${query.name}_release`, `DROP TABLE IF EXISTS ${relation}`);
+        },
+      };
+    },
+
     async fingerprints(table, dts) {
       const folder = folderOf(table);
       return Object.fromEntries(dts.map((dt) => [dt, fingerprintFolder(join(folder, `dt=${dt}`))]));
@@ -168,13 +193,24 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       const staging = join(lakeDir, ROLLUP_STAGING_DIR, `${buildId}-${rollup}`);
       mkdirSync(staging, { recursive: true });
       try {
-        const rawTable = rollupSpec(rollup)?.rawTable;
-        if (rawTable) await options.bind?.(rawTable);
+        const spec = rollupSpec(rollup);
+        const rawTable = spec?.rawTable;
+        const staged = replaceOptions.staged;
+        if (rawTable && !staged) await options.bind?.(rawTable);
+        // A build with a look-back reads the rollup's stored days (a view bound empty sees none).
+        if (spec?.lookbackDays !== undefined) await options.bind?.(rollup);
         const bind = options.bindQuery ?? bindParams;
+        // A staged read stands in for the raw table: the build reads no raw file.
+        const render = () =>
+          staged && rawTable
+            ? prependCtes(query.name, bindParams(query, params), [
+                { name: rawTable, sql: `select * from ${staged.relation}` },
+              ])
+            : bind(query, params);
         const result = await options.run(
           query.name,
           () =>
-            `COPY (\n${bind(query, params).trimEnd()}\n) TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (${ROLLUP_PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE, FILENAME_PATTERN ${sqlString(`part-${buildId}-{i}`)})`,
+            `COPY (\n${render().trimEnd()}\n) TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (${ROLLUP_PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE, FILENAME_PATTERN ${sqlString(`part-${buildId}-{i}`)})`,
         );
         const replaced = join(staging, "_replaced");
         mkdirSync(replaced);

@@ -18,6 +18,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { KNOWN_EVENT_TYPES } from "../kpi/efficiency.ts";
 import {
+  addDays,
   calendar,
   dateRange,
   type IsoDate,
@@ -37,8 +38,19 @@ import {
 } from "../query/query-file.ts";
 import type { KpiSettings } from "../report/modules.ts";
 import { IDENTITIES_SOURCE_KEY, identityFingerprints } from "./identity-map.ts";
-import { ROLLUPS, type RollupName, type RollupSpec } from "./schema.ts";
-import { BuildTooLargeError, type RollupManifest, type RollupStorage } from "./storage.ts";
+import {
+  RAW_READ_QUERIES,
+  ROLLUPS,
+  type RollupName,
+  type RollupSpec,
+  rollupsReading,
+} from "./schema.ts";
+import {
+  BuildTooLargeError,
+  type RollupManifest,
+  type RollupStorage,
+  type StagedRead,
+} from "./storage.ts";
 import {
   inlineUserState,
   refreshUserState,
@@ -148,7 +160,12 @@ export async function queryOverRollups(
       ([name, window]) => {
         const spec = ROLLUPS[name];
         const build = context.catalog.get(spec.buildQuery);
-        return { name, sql: bindParams(build, buildParams(spec, windowDays(window), context)) };
+        // Inlined, a day's look-back is built along with it (there is no stored rollup).
+        const days = withLookback(spec, windowDays(window));
+        return {
+          name,
+          sql: bindParams(build, buildParams(spec, days, context, { inlined: true })),
+        };
       },
     );
     if (stateWindow)
@@ -226,40 +243,105 @@ async function refreshNow(
   options: { readonly force?: boolean },
 ): Promise<RollupRefresh> {
   const spec = ROLLUPS[rollup];
-  const { states, expected } = await assess(storage, context, spec, window);
-  const toBuild = states
-    .filter((state) =>
-      options.force
-        ? state.status !== "no_data"
-        : state.status === "missing" || state.status === "stale",
-    )
-    .map((state) => state.localDate);
+  // A day is built after its look-back days, which must be up to date first.
+  const { states, expected } = await assess(
+    storage,
+    context,
+    spec,
+    rollupDays(withLookback(spec, windowDays(window))),
+  );
+  const toBuild = daysToBuild(states, options.force === true);
   const stats: QueryStats[] = [];
+  const built = new Set<RollupName>([rollup]);
   // One query for all of them, unless the storage caps the partitions or the bytes one
   // query may take; a build cancelled for reading too much is split in two and retried.
-  const queue = await buildChunks(storage, spec, toBuild, expected);
+  const queue = await buildChunks(storage, context, spec, toBuild);
   for (let days = queue.shift(); days; days = queue.shift()) {
-    const buildId = `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
-    const manifests = days.map((day) => ({
-      ...(expected.get(day) as UnbuiltManifest),
-      builtAt: context.now.toISOString(),
-      buildId,
-    }));
-    const build = context.catalog.get(spec.buildQuery);
     try {
-      stats.push(
-        await storage.replace(rollup, build, buildParams(spec, days, context), manifests, {
-          replaceFresh: options.force === true,
-        }),
-      );
+      const chunk = await buildDays(storage, context, { spec, days, expected }, options);
+      stats.push(...chunk.stats);
+      for (const name of chunk.rollups) built.add(name);
     } catch (error) {
       if (!(error instanceof BuildTooLargeError) || days.length === 1) throw error;
       const half = Math.ceil(days.length / 2);
       queue.unshift(days.slice(0, half), days.slice(half));
     }
   }
-  await storage.ready?.(rollup);
+  for (const name of built) await storage.ready?.(name);
   return { rollup, built: toBuild, stats };
+}
+
+/** The days of a rollup to build: missing or stale ones (every day with data when forced). */
+function daysToBuild(states: readonly RollupDayState[], force: boolean): IsoDate[] {
+  return states
+    .filter((state) =>
+      force ? state.status !== "no_data" : state.status === "missing" || state.status === "stale",
+    )
+    .map((state) => state.localDate);
+}
+
+/** Some days of one rollup to build, with what their manifests must say. */
+interface BuildPlan {
+  readonly spec: RollupSpec;
+  readonly days: readonly IsoDate[];
+  readonly expected: ReadonlyMap<IsoDate, UnbuiltManifest>;
+}
+
+/**
+ * Builds `primary`'s days. On a storage that stages raw reads, the raw partitions of those
+ * days are read once, and every other rollup of the same raw table that is missing or
+ * stale on any of those days is built from the same rows (issue 25: one read of each raw
+ * file feeds every day rollup); otherwise the one rollup reads its raw partitions itself.
+ */
+async function buildDays(
+  storage: RollupStorage,
+  context: RollupContext,
+  primary: BuildPlan,
+  options: { readonly force?: boolean },
+): Promise<{ readonly stats: readonly QueryStats[]; readonly rollups: readonly RollupName[] }> {
+  const buildId = `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
+  const replace = (plan: BuildPlan, staged?: StagedRead, replaceFresh = false) =>
+    storage.replace(
+      plan.spec.name,
+      context.catalog.get(plan.spec.buildQuery),
+      buildParams(plan.spec, plan.days, context),
+      plan.days.map((day) => ({
+        ...(plan.expected.get(day) as UnbuiltManifest),
+        builtAt: context.now.toISOString(),
+        buildId,
+      })),
+      { replaceFresh, ...(staged ? { staged } : {}) },
+    );
+  if (!storage.stageRaw) {
+    return { stats: [await replace(primary, undefined, options.force === true)], rollups: [] };
+  }
+  const plans: BuildPlan[] = [primary];
+  for (const sibling of rollupsReading(primary.spec.rawTable)) {
+    // A rollup with a look-back is built as the primary only, after its look-back days.
+    const along =
+      sibling.name !== primary.spec.name &&
+      sibling.lookbackDays === undefined &&
+      settingsKnown(sibling, context.settings);
+    if (!along) continue;
+    const assessed = await assess(storage, context, sibling, rollupDays(primary.days));
+    const days = daysToBuild(assessed.states, false);
+    if (days.length > 0) plans.push({ spec: sibling, days, expected: assessed.expected });
+  }
+  const rawTable = primary.spec.rawTable;
+  const read = context.catalog.get(RAW_READ_QUERIES[rawTable]);
+  const { cal: _cal, ...dts } = buildParams(primary.spec, primary.days, context);
+  const staged = await storage.stageRaw(rawTable, read, {
+    [primary.spec.dtsParam]: dts[primary.spec.dtsParam] as readonly string[],
+  });
+  try {
+    const stats: QueryStats[] = [staged.stats];
+    for (const plan of plans) {
+      stats.push(await replace(plan, staged, plan === primary && options.force === true));
+    }
+    return { stats, rollups: plans.map((plan) => plan.spec.name) };
+  } finally {
+    await staged.release();
+  }
 }
 
 /**
@@ -294,16 +376,14 @@ export function refreshState(
  */
 async function buildChunks(
   storage: RollupStorage,
+  context: Pick<RollupContext, "timeZone" | "settings">,
   spec: RollupSpec,
   days: readonly IsoDate[],
-  expected: ReadonlyMap<IsoDate, UnbuiltManifest>,
 ): Promise<IsoDate[][]> {
   const maxDays = Math.max(storage.maxDaysPerBuild ?? days.length, 1);
   const maxBytes = storage.maxBytesPerBuild;
-  const dtsOf = (day: IsoDate) =>
-    Object.keys(expected.get(day)?.sources ?? {})
-      .filter((key) => key.includes("/dt="))
-      .map((key) => key.slice(key.indexOf("=") + 1));
+  // The raw partitions a day's build reads (not those of its look-back, read from the rollup).
+  const dtsOf = (day: IsoDate) => partitionsOfDays(context.timeZone, [day]);
   const sizes =
     maxBytes !== undefined && storage.partitionBytes && days.length > 0
       ? await storage.partitionBytes(spec.rawTable, [...new Set(days.flatMap(dtsOf))].sort())
@@ -356,8 +436,10 @@ async function assess(
     const manifest = byDay.get(localDate);
     const wanted = expected.get(localDate) as UnbuiltManifest;
     if (!manifest) {
-      const noRawData = Object.entries(wanted.sources).every(
-        ([key, fingerprint]) => key === IDENTITIES_SOURCE_KEY || fingerprint === "",
+      // Judged on the day's own partitions: a look-back with data gives it no rows.
+      const own = partitionsOfDays(context.timeZone, [localDate]);
+      const noRawData = own.every(
+        (dt) => (wanted.sources[`${spec.rawTable}/dt=${dt}`] ?? "") === "",
       );
       return { rollup, localDate, status: noRawData ? "no_data" : "missing" };
     }
@@ -391,13 +473,30 @@ async function expectedManifests(
   spec: RollupSpec,
   days: readonly IsoDate[],
 ): Promise<Map<IsoDate, UnbuiltManifest>> {
-  const wanted = new Set(days);
-  const dayBounds = calendar(days[0] ?? "", days.at(-1) ?? "", context.timeZone).filter((day) =>
-    wanted.has(day.localDate),
+  const lookback = spec.lookbackDays ?? 0;
+  const first = days[0] ?? "";
+  const bounds = new Map(
+    calendar(first && addDays(first, -lookback), days.at(-1) ?? "", context.timeZone).map(
+      (day) => [day.localDate, day] as const,
+    ),
   );
+  // A day with a look-back depends on the raw partitions of the days before it as well.
+  const spanOf = (day: IsoDate) => (lookback ? dateRange(addDays(day, -lookback), day) : [day]);
   const dtsByDay = new Map(
-    dayBounds.map((day) => [day.localDate, partitionsFor(day.fromUtc, day.toUtc)] as const),
+    days.map((day) => {
+      const dts = spanOf(day).flatMap((d) => {
+        const b = bounds.get(d);
+        return b ? partitionsFor(b.fromUtc, b.toUtc) : [];
+      });
+      return [day, [...new Set(dts)].sort()] as const;
+    }),
   );
+  // ... and on the mappings valid at some instant of its look-back or itself.
+  const dayBounds = days.flatMap((day) => {
+    const own = bounds.get(day);
+    const from = bounds.get(spanOf(day)[0] as IsoDate) ?? own;
+    return own && from ? [{ localDate: day, fromUtc: from.fromUtc, toUtc: own.toUtc }] : [];
+  });
   const allDts = [...new Set([...dtsByDay.values()].flat())].sort();
   const fingerprints = days.length ? await storage.fingerprints(spec.rawTable, allDts) : {};
   // The mappings valid during each day, for a build that maps ids to persons.
@@ -435,6 +534,8 @@ export function definitionHash(
       JSON.stringify({
         layout: LAYOUT_VERSION,
         sql: context.catalog.get(spec.buildQuery).sql,
+        // How the build reads its raw table (one place for every rollup of the table).
+        source: context.catalog.get(RAW_READ_QUERIES[spec.rawTable]).sql,
         // The zone, not its spelling: asia/shanghai reads what Asia/Shanghai built.
         timeZone: zoneKey(context.timeZone),
         settings: settingParams(spec, context.settings),
@@ -449,6 +550,7 @@ export function buildParams(
   spec: RollupSpec,
   days: readonly IsoDate[],
   context: Pick<RollupContext, "timeZone" | "settings">,
+  options: { readonly inlined?: boolean } = {},
 ): QueryParams {
   const wanted = new Set(days);
   const sorted = [...wanted].sort();
@@ -463,7 +565,64 @@ export function buildParams(
       })),
     );
   const dts = [...new Set(cal.map((row) => row.dt))].sort();
-  return { cal, [spec.dtsParam]: dts, ...settingParams(spec, context.settings) };
+  return {
+    cal,
+    [spec.dtsParam]: dts,
+    ...settingParams(spec, context.settings),
+    ...(spec.lookbackDays === undefined ? {} : historyParams(spec.lookbackDays, sorted, options)),
+  };
+}
+
+/**
+ * What a build with a look-back reads of the stored rollup: the days from the first built
+ * day's look-back to the day before the last built one, but the built days themselves.
+ * Inlined (no stored rollup), nothing: its days include their look-back.
+ */
+function historyParams(
+  lookbackDays: number,
+  sorted: readonly IsoDate[],
+  options: { readonly inlined?: boolean },
+): QueryParams {
+  const first = sorted[0] ?? "";
+  const last = sorted.at(-1) ?? "";
+  return {
+    use_history: options.inlined ? 0 : 1,
+    history_from: first && addDays(first, -lookbackDays),
+    history_to: last && addDays(last, -1),
+    built_days: sorted.length ? sorted : [""],
+  };
+}
+
+/** `days` and, for a rollup with a look-back, every day of each one's look-back. */
+function withLookback(spec: RollupSpec, days: readonly IsoDate[]): IsoDate[] {
+  const lookback = spec.lookbackDays;
+  if (!lookback) return [...days];
+  return [...new Set(days.flatMap((day) => dateRange(addDays(day, -lookback), day)))].sort();
+}
+
+/**
+ * Whether the context carries the settings a rollup's build reads. The completeness gate's
+ * context has no KPI settings (the profiles read none): a build of its raw read then
+ * leaves `user_day` to the next reader that has them, rather than build it wrongly.
+ */
+function settingsKnown(
+  spec: RollupSpec,
+  settings: Pick<KpiSettings, "privateDomainChannels">,
+): boolean {
+  return spec.name !== "user_day" || settings.privateDomainChannels.length > 0;
+}
+
+/** The `dt` partitions the local `days` overlap. */
+function partitionsOfDays(timeZone: string, days: readonly IsoDate[]): string[] {
+  const wanted = new Set(days);
+  const sorted = [...wanted].sort();
+  return [
+    ...new Set(
+      calendar(sorted[0] ?? "", sorted.at(-1) ?? "", timeZone)
+        .filter((day) => wanted.has(day.localDate))
+        .flatMap((day) => partitionsFor(day.fromUtc, day.toUtc)),
+    ),
+  ].sort();
 }
 
 /** The settings a build query reads, as its parameters. */

@@ -65,6 +65,19 @@ export class BuildTooLargeError extends Error {
   override name = "BuildTooLargeError";
 }
 
+/**
+ * The rows of some raw partitions, read once for every rollup built from them (issue 25:
+ * one read of each raw file). The builds read `relation` in place of the raw table.
+ */
+export interface StagedRead {
+  /** The SQL relation holding the rows (DuckDB: a temporary table). */
+  readonly relation: string;
+  /** What the one read of the raw files cost. */
+  readonly stats: QueryStats;
+  /** Frees the rows (call once every build of them ran). */
+  release(): Promise<void>;
+}
+
 /** Where rollups are stored and how their partitions are (re)written. */
 export interface RollupStorage {
   /** Most days one build query may write (Athena's UNLOAD writes at most 100 partitions). */
@@ -101,7 +114,11 @@ export interface RollupStorage {
     query: QueryFile,
     params: QueryParams,
     manifests: readonly RollupManifest[],
-    options?: { readonly replaceFresh?: boolean },
+    options?: {
+      readonly replaceFresh?: boolean;
+      /** The build's raw table's rows, already read ({@link stageRaw}). */
+      readonly staged?: StagedRead;
+    },
   ): Promise<QueryStats>;
   /**
    * Makes the rollup's current partitions visible to this engine's queries, whoever built
@@ -110,6 +127,13 @@ export interface RollupStorage {
    * calls it once at its end, after any `replace`.
    */
   ready?(rollup: string): Promise<void>;
+  /**
+   * Reads the rows of `query` (a raw table's read of some `dt` partitions,
+   * `queries/rollup_source_<table>.sql`) once, for several builds: each `replace` given the
+   * returned read reads them instead of the raw files. Absent: each build reads the raw
+   * partitions itself (Athena, until its builds share a CTAS of the day's rows).
+   */
+  stageRaw?(table: string, query: QueryFile, params: QueryParams): Promise<StagedRead>;
   /** Every local day of a rollup that has a partition with a manifest, sorted. */
   days(rollup: string): Promise<readonly string[]>;
   /**

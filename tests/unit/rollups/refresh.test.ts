@@ -85,14 +85,26 @@ const userDays = (): Promise<Row[]> =>
   engine.raw("select local_date, user_id, events from user_day order by local_date, user_id");
 
 describe("refreshRollup", () => {
-  it("builds every missing day of the window in one query; days without raw data need none", async () => {
+  it("builds every missing day of the window from one read of the raw partitions; days without raw data need none", async () => {
     // Raw events exist in dt 28 Feb, 1 and 2 March; local 4 and 5 March overlap none of them.
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} missing`), ...NO_DATA]);
     const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
-    expect(refresh.built).toEqual(BUILT_DAYS);
-    expect(refresh.stats).toHaveLength(1);
-    // The build read the raw partitions of those days only: dt 28 Feb … 3 Mar, 3 with files.
+    // With the look-back of 1 March: 28 Feb, the one day before it with raw data.
+    expect(refresh.built).toEqual(USER_DAY_BUILT);
+    // One read of the raw partitions, then one build per rollup of events, reading none.
+    expect(refresh.stats.map((s) => s.query)).toEqual([
+      "rollup_source_events",
+      "rollup_user_day",
+      "rollup_campaign_user_day",
+      "rollup_channel_user_day",
+      "rollup_event_profile",
+      "rollup_event_hour",
+    ]);
+    // The read took the raw partitions of those days only: dt 28 Feb … 3 Mar, 3 with files.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
+    expect(refresh.stats.slice(1).map((s) => s.partitionsRead?.events ?? 0)).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
     for (const day of WINDOW_DAYS) {
       expect(
@@ -113,14 +125,51 @@ describe("refreshRollup", () => {
   });
 
   it("builds only the days of a wider window that have no partition yet", async () => {
-    await refreshRollup(storage(), context, "user_day", WINDOW);
-    const wider = await refreshRollup(storage(), context, "user_day", {
+    await refreshRollup(storage(), context, "event_profile", WINDOW);
+    const wider = await refreshRollup(storage(), context, "event_profile", {
       from: "2026-02-27",
       to: "2026-03-06",
     });
     // 28 Feb overlaps dt 28 Feb, which has events; 27 Feb and 6 March have no raw data.
     expect(wider.built).toEqual(["2026-02-28"]);
-    expect(wider.stats).toHaveLength(1);
+    // The other rollups of events miss 28 Feb too (user_day, with its look-back, builds on its own).
+    expect(wider.stats.map((s) => s.query)).toEqual([
+      "rollup_source_events",
+      "rollup_event_profile",
+      "rollup_campaign_user_day",
+      "rollup_channel_user_day",
+      "rollup_event_hour",
+    ]);
+  });
+
+  it("builds the other rollups of the raw table for the same days from the same read", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    // The other rollups of events were built by user_day's read: nothing to do.
+    const campaigns = await refreshRollup(storage(), context, "campaign_user_day", WINDOW);
+    expect(campaigns).toEqual({ rollup: "campaign_user_day", built: [], stats: [] });
+    const profile = await refreshRollup(storage(), context, "event_profile", WINDOW);
+    expect(profile.stats).toEqual([]);
+    // A rollup of orders is another read.
+    const orders = await refreshRollup(storage(), context, "order_day", WINDOW);
+    expect(orders.stats.map((s) => s.query)).toEqual([
+      "rollup_source_orders",
+      "rollup_order_day",
+      "rollup_order_profile",
+      "rollup_order_hour",
+    ]);
+  });
+
+  it("leaves user_day to a reader with the KPI settings (the gate has none)", async () => {
+    const gate = { ...context, settings: { privateDomainChannels: [] } };
+    const profile = await refreshRollup(storage(), gate, "event_profile", WINDOW);
+    expect(profile.stats.map((s) => s.query)).toEqual([
+      "rollup_source_events",
+      "rollup_event_profile",
+      "rollup_campaign_user_day",
+      "rollup_channel_user_day",
+      "rollup_event_hour",
+    ]);
+    expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} missing`), ...NO_DATA]);
   });
 
   it("rebuilds the days whose raw partition got a late file, and the rows change", async () => {
@@ -135,9 +184,11 @@ describe("refreshRollup", () => {
     expect(states.filter((s) => s.status === "stale").map((s) => [s.localDate, s.reason])).toEqual([
       ["2026-03-01", "events/dt=2026-03-01 changed"],
       ["2026-03-02", "events/dt=2026-03-01 changed"],
+      // Its rows carry the previous active day: dt 1 March is in its look-back.
+      ["2026-03-03", "events/dt=2026-03-01 changed"],
     ]);
     const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
-    expect(refresh.built).toEqual(["2026-03-01", "2026-03-02"]);
+    expect(refresh.built).toEqual(["2026-03-01", "2026-03-02", "2026-03-03"]);
     // Local 1 and 2 March span dt 28 Feb … 2 Mar: three partitions read, no other.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
     expect(await userDays()).toEqual([
@@ -213,7 +264,7 @@ describe("refreshRollup", () => {
       "built for time zone Asia/Shanghai, read in America/New_York",
     );
     const rebuilt = await refreshRollup(storage(), otherChannels, "user_day", WINDOW);
-    expect(rebuilt.built).toEqual(BUILT_DAYS);
+    expect(rebuilt.built).toEqual(USER_DAY_BUILT);
     expect(
       await engine.raw(
         "select user_id, private_channel_events from user_day where local_date = '2026-03-01' order by user_id",
@@ -227,7 +278,7 @@ describe("refreshRollup", () => {
   it("rebuilds fresh days too when forced", async () => {
     await refreshRollup(storage(), context, "user_day", WINDOW);
     const forced = await refreshRollup(storage(), context, "user_day", WINDOW, { force: true });
-    expect(forced.built).toEqual(BUILT_DAYS);
+    expect(forced.built).toEqual(USER_DAY_BUILT);
     expect(await userDays()).toHaveLength(3);
   });
 
@@ -236,7 +287,7 @@ describe("refreshRollup", () => {
       refreshRollup(storage(), context, "user_day", WINDOW),
       refreshRollup(storage(), context, "user_day", WINDOW),
     ]);
-    expect([first.built.length, second.built.length]).toEqual([3, 0]);
+    expect([first.built.length, second.built.length]).toEqual([USER_DAY_BUILT.length, 0]);
     expect(await userDays()).toHaveLength(3);
   });
 });
@@ -308,15 +359,29 @@ describe("manifests", () => {
       builtAt: "2026-03-06T00:00:00.000Z",
     });
     expect(manifest.definition).toMatch(/^[0-9a-f]{16}$/);
-    // Local 2 March is 1 March 16:00Z … 2 March 16:00Z: two dt partitions, both with files.
-    expect(Object.keys(manifest.sources)).toEqual(["events/dt=2026-03-01", "events/dt=2026-03-02"]);
-    expect(Object.values(manifest.sources).every((f) => /^[0-9a-f]{32}$/.test(f))).toBe(true);
+    // Local 2 March is 1 March 16:00Z … 2 March 16:00Z: two dt partitions, both with files;
+    // its look-back of 30 days adds the partitions back to 1 February (only dt 28 Feb has files).
+    expect(Object.keys(manifest.sources)).toHaveLength(32);
+    expect(Object.keys(manifest.sources).slice(-3)).toEqual([
+      "events/dt=2026-02-28",
+      "events/dt=2026-03-01",
+      "events/dt=2026-03-02",
+    ]);
+    expect(
+      Object.values(manifest.sources)
+        .slice(-3)
+        .every((f) => /^[0-9a-f]{32}$/.test(f)),
+    ).toBe(true);
     // Local 3 March has no event but overlaps dt 2 March, which has files: an empty
     // partition, its manifest alone, with "" for the partition that does not exist.
     const empty = JSON.parse(
       readFileSync(join(lakeDir, "rollups/user_day/local_date=2026-03-03", MANIFEST_FILE), "utf8"),
     ) as RollupManifest;
-    expect(empty.sources).toEqual({
+    expect(
+      Object.fromEntries(
+        Object.entries(empty.sources).filter(([key]) => key >= "events/dt=2026-03-02"),
+      ),
+    ).toEqual({
       "events/dt=2026-03-02": expect.stringMatching(/^[0-9a-f]{32}$/),
       "events/dt=2026-03-03": "",
     });
@@ -350,7 +415,7 @@ describe("queryOverRollups", () => {
   it("reads the same rows from stored rollups as from rollups inlined from raw data", async () => {
     const catalog = probe(new QueryCatalog());
     const stored = await queryOverRollups({ ...context, catalog }, "probe", { user_day: WINDOW });
-    expect(stored.stats).toHaveLength(1);
+    expect(stored.stats.map((s) => s.query)).toContain("rollup_user_day");
     const fromStored = await engine.run(stored.query, {});
     expect(fromStored.stats.partitionsRead).toMatchObject({ events: 0, user_day: 2 });
 
@@ -378,4 +443,6 @@ describe("queryOverRollups", () => {
 const WINDOW_DAYS = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"];
 /** The window's days that overlap a raw partition with files. */
 const BUILT_DAYS = ["2026-03-01", "2026-03-02", "2026-03-03"];
+/** user_day's refreshes also build the look-back days with raw data: 28 February. */
+const USER_DAY_BUILT = ["2026-02-28", ...BUILT_DAYS];
 const NO_DATA = ["2026-03-04 no_data", "2026-03-05 no_data"];
