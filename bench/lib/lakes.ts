@@ -113,9 +113,11 @@ export async function ensureBenchLakes(options: {
     };
     writeMarker(shortDir, shortMarker);
   }
+  // The folders found here, not those the markers name: a private copy of the cache (cp -al)
+  // carries markers naming the folders it was copied from, which it must never run on.
   return {
-    long: longMarker.lake,
-    short: shortMarker.lake,
+    long: { ...longMarker.lake, dir: longDir },
+    short: { ...shortMarker.lake, dir: shortDir },
     ...(longMarker.generatedInMs ? { generatedInMs: longMarker.generatedInMs } : {}),
   };
 }

@@ -90,3 +90,23 @@ export function oracleCampaigns(
   }
   return snapshots;
 }
+
+/**
+ * `campaign_participants` of a day: the distinct users with a `campaign_join` event that
+ * local day carrying any campaign id; null when no campaign of the dimension runs that day.
+ */
+export function oracleCampaignJoins(
+  lake: Lake,
+  request: Pick<OracleCampaignRequest, "date" | "timeZone">,
+): number | null {
+  const running = lake.campaigns.some(
+    (c) => c.start_date <= request.date && c.end_date >= request.date,
+  );
+  if (!running) return null;
+  const joined = new Set<string>();
+  for (const e of lake.events) {
+    if (e.event_type !== "campaign_join" || e.campaign_id === null || e.user_id === null) continue;
+    if (localDay(e.event_time, request.timeZone) === request.date) joined.add(e.user_id);
+  }
+  return joined.size;
+}

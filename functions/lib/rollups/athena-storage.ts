@@ -86,6 +86,8 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
   };
   const partitionPrefix = (rollup: string, day: string) =>
     `${locationOf(rollup)}${ROLLUP_PARTITION_COLUMN}=${day}/`;
+  // Beside the rollups' folders, under none of the tables' locations.
+  const documentKey = (name: string) => `${prefix}rollups/_documents/${name}`;
 
   const list = async (keyPrefix: string) => {
     const objects: { key: string; size: number; etag: string }[] = [];
@@ -228,6 +230,33 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
         .filter((rest) => rest.startsWith(prefix) && rest.endsWith(`/${MANIFEST_FILE}`))
         .map((rest) => rest.slice(prefix.length, -`/${MANIFEST_FILE}`.length))
         .sort();
+    },
+
+    async putDocument(name, body) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: documentKey(name),
+          Body: body,
+          ContentType: "text/plain",
+        }),
+      );
+    },
+
+    async getDocument(name) {
+      try {
+        const object = await s3.send(
+          new GetObjectCommand({ Bucket: bucket, Key: documentKey(name) }),
+        );
+        return (await object.Body?.transformToString()) ?? "";
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async removeDocument(name) {
+      await remove([documentKey(name)]);
     },
 
     stateManifest: readStateManifest,

@@ -33,6 +33,8 @@ interface HashedRange {
   /** Exclusive; Infinity: still holds. */
   readonly validTo: number;
   readonly hash: bigint;
+  /** The row as one line: source id, person, valid_from, valid_to, tab-separated. */
+  readonly text: string;
 }
 
 /** A local day as UTC instants. */
@@ -93,6 +95,42 @@ export function identitiesFingerprint(storage: RollupStorage): Promise<string> {
   return storage.tableFingerprint(IDENTITIES);
 }
 
+/**
+ * The map's rows as lines (source id, person, valid_from, valid_to, tab-separated), sorted;
+ * none without a map. The per-user state keeps the lines it was made with, to tell which
+ * persons a later change of the map touches ({@link personsTouched}).
+ */
+export async function identityMapRows(
+  storage: RollupStorage,
+  engine: QueryEngine,
+  catalog: QueryCatalog,
+): Promise<readonly string[]> {
+  return (await identityRanges(storage, engine, catalog)).map((range) => range.text).sort();
+}
+
+/**
+ * The persons whose records a change of the map from `before` to `after` (lines of
+ * {@link identityMapRows}) can move from one person to another: the source id and the
+ * person of every row that is in one map and not in the other. A record maps by the row
+ * valid at its time, and one id's rows never overlap, so a record whose person changed lies
+ * within such a row (the old one it left, or the new one it joined) and both its old and
+ * its new person are named here; a person named by no such row keeps every record.
+ */
+export function personsTouched(before: readonly string[], after: readonly string[]): string[] {
+  const [old, now] = [new Set(before), new Set(after)];
+  const changed = [
+    ...before.filter((row) => !now.has(row)),
+    ...after.filter((row) => !old.has(row)),
+  ];
+  const persons = new Set<string>();
+  for (const row of changed) {
+    const [sourceUserId, userId] = row.split("\t");
+    if (sourceUserId) persons.add(sourceUserId);
+    if (userId) persons.add(userId);
+  }
+  return [...persons].sort();
+}
+
 async function identityRanges(
   storage: RollupStorage,
   engine: QueryEngine,
@@ -108,6 +146,7 @@ async function identityRanges(
   const ranges = rows.map((row): HashedRange => {
     const text = [row.source_user_id, row.user_id, row.valid_from, row.valid_to ?? ""].join("\t");
     return {
+      text,
       validFrom: Date.parse(String(row.valid_from)),
       validTo: row.valid_to == null ? Number.POSITIVE_INFINITY : Date.parse(String(row.valid_to)),
       hash: BigInt(`0x${createHash("sha256").update(text).digest("hex").slice(0, 16)}`),

@@ -43,6 +43,8 @@ const STATE_FILE = "state.parquet";
 
 /** Where builds stage their output, relative to the lake root (never read as a table). */
 export const ROLLUP_STAGING_DIR = join("rollups", "_staging");
+/** Where the storage keeps documents (RollupStorage.putDocument), relative to the lake root. */
+const ROLLUP_DOCUMENTS_DIR = join("rollups", "_documents");
 
 export interface LocalRollupStorageOptions {
   readonly lakeDir: string;
@@ -69,6 +71,7 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
   };
   const partitionFolder = (rollup: string, day: string) =>
     join(folderOf(rollup), `${ROLLUP_PARTITION_COLUMN}=${day}`);
+  const documentsDir = join(lakeDir, ROLLUP_DOCUMENTS_DIR);
   let stagedReads = 0;
 
   return {
@@ -127,6 +130,23 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
           return manifest?.rollup === rollup && manifest.localDate === day;
         })
         .sort();
+    },
+
+    async putDocument(name, body) {
+      mkdirSync(documentsDir, { recursive: true });
+      // Written aside and renamed: a reader never sees half a document.
+      const staged = join(documentsDir, `.${name}.${process.pid}.tmp`);
+      writeFileSync(staged, body);
+      renameSync(staged, join(documentsDir, name));
+    },
+
+    async getDocument(name) {
+      const file = join(documentsDir, name);
+      return existsSync(file) ? readFileSync(file, "utf8") : undefined;
+    },
+
+    async removeDocument(name) {
+      rmSync(join(documentsDir, name), { force: true });
     },
 
     async stateManifest(rollup) {

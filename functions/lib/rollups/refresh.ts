@@ -197,8 +197,8 @@ export async function queryOverRollups(
   }
   const stats = refreshes.flatMap((r) => r.stats);
   if (stateWindow) {
-    // A changed identity map remakes the state from every stored user_day day: those the
-    // change covers are rebuilt first (the others are fresh and cost a listing).
+    // A changed identity map makes the persons it touches again from every stored user_day
+    // day: those the change covers are rebuilt first (the others are fresh and cost a listing).
     if (await stateNeedsEveryDay(storage)) {
       const stored = await storage.days("user_day");
       if (stored.length > 0) {
@@ -373,7 +373,7 @@ async function buildDays(
  */
 export function refreshState(
   storage: RollupStorage,
-  context: Omit<RollupContext, "engine">,
+  context: RollupContext,
   days: readonly IsoDate[],
 ): Promise<UserStateRefresh> {
   const previous = refreshQueues.get(storage) ?? Promise.resolve();

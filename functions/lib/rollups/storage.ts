@@ -45,9 +45,14 @@ export interface StateManifest {
   readonly folded: Readonly<Record<string, string>>;
   /**
    * Fingerprint of the identity map's files the state was last made with (absent or `""`:
-   * no map); a change recomputes the people the old or new map names (user-state.ts).
+   * no map); a change recomputes the persons whose mapping changed (user-state.ts).
    */
   readonly identities?: string;
+  /**
+   * The document ({@link RollupStorage.putDocument}) holding that map's rows, from which the
+   * next change of the map is told apart; absent: no map, or a storage without documents.
+   */
+  readonly identityRows?: string;
   readonly builtAt: string;
   readonly buildId: string;
 }
@@ -131,6 +136,16 @@ export interface RollupStorage {
   stageRaw?(table: string, query: QueryFile, params: QueryParams): Promise<StagedRead>;
   /** Every local day of a rollup that has a partition with a manifest, sorted. */
   days(rollup: string): Promise<readonly string[]>;
+  /**
+   * Keeps a small document under `rollups/_documents/` (never read as a table), replacing
+   * one of the same name: what a state was made from (user-state.ts keeps its map's rows).
+   * A storage without documents remakes the state whole when its map changes.
+   */
+  putDocument?(name: string, body: string): Promise<void>;
+  /** A document put before, or undefined when there is none. */
+  getDocument?(name: string): Promise<string | undefined>;
+  /** Removes a document, if it is there. */
+  removeDocument?(name: string): Promise<void>;
   /** The manifest of an unpartitioned state rollup, when it has one. */
   stateManifest(rollup: string): Promise<StateManifest | undefined>;
   /**

@@ -35,7 +35,13 @@
  *
  * The identity map (docs/identity.md): `user_day` holds persons, so the state does too. A
  * changed map can take records away from a person (a `valid_to` split), which a fold cannot
- * undo: the manifest records the map's fingerprint, and a change makes the state again.
+ * undo. The manifest records the map's fingerprint, and the storage keeps the map's rows
+ * beside it (a document); a change makes again only the persons whose mapping changed
+ * (identity-map.ts, `personsTouched`): their rows are dropped and made from every stored
+ * `user_day` day (rebuilt first where the change covers them) and the look-back's first
+ * signups, as from scratch, while every other person's row is kept. A change touching more
+ * than {@link MAX_PERSONS_REMADE} persons, or a storage without documents, makes the state
+ * again whole.
  *
  * Issues that extend the per-user facts (identity, performance) add columns here and in
  * the two query files; a change of either query's text changes the definition hash and
@@ -50,15 +56,18 @@ import {
   sameZone,
   zoneKey,
 } from "../kpi/windows.ts";
+import type { QueryEngine } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { bindParams, type CalendarParamRow, type QueryParams } from "../query/query-file.ts";
 import type { QueryStats } from "../query/result.ts";
-import { IDENTITIES } from "./identity-map.ts";
+import { IDENTITIES, identityMapRows, personsTouched } from "./identity-map.ts";
 import type { RollupColumn } from "./schema.ts";
 import type { RollupStorage, StateManifest } from "./storage.ts";
 
 /** What a refresh of the state needs to know (refresh.ts passes it). */
 export interface UserStateContext {
+  /** Reads the identity map's rows (when it changed). */
+  readonly engine: QueryEngine;
   readonly catalog: QueryCatalog;
   readonly timeZone: string;
   /** The time of the run, recorded in the manifest. */
@@ -100,11 +109,19 @@ export interface UserStateRefresh {
   readonly folded: readonly IsoDate[];
   /** Whether the state was rebuilt from scratch (none, or another zone or definition). */
   readonly fromScratch: boolean;
+  /** The persons made again for a changed identity map (the other rows were kept). */
+  readonly remade: readonly string[];
   readonly stats: readonly QueryStats[];
 }
 
 /** Folds tried when other runs keep replacing the state meanwhile. */
 const MAX_FOLD_ATTEMPTS = 5;
+
+/**
+ * Most persons a changed map makes again one by one (their ids are a list in the build
+ * query, and Athena takes at most 256 KB of query text); past it the state is made whole.
+ */
+export const MAX_PERSONS_REMADE = 5_000;
 
 /**
  * Folds into the state every `user_day` day of `days` whose partition it has not seen
@@ -122,25 +139,24 @@ export async function refreshUserState(
   const stats: QueryStats[] = [];
   for (let attempt = 0; attempt < MAX_FOLD_ATTEMPTS; attempt++) {
     const stored = await storage.stateManifest(USER_STATE);
-    // A changed identity map can take records away from a person (a valid_to split, a
-    // removed row), which a fold (a minimum) cannot undo: the state is then made again from
-    // every stored user_day day, rebuilt first where the map changed (refresh.ts).
     const identities = await storage.tableFingerprint(IDENTITIES);
-    const keep =
-      stored !== undefined &&
-      sameZone(stored.timeZone, context.timeZone) &&
-      stored.definition === definition &&
-      (stored.identities ?? "") === identities;
-    const candidates = keep ? days : await storage.days("user_day");
+    const plan = await planRefresh(storage, context, stored, definition, identities);
+    const candidates = plan.mode === "fold" ? days : await storage.days("user_day");
     const manifests = await storage.manifests("user_day", candidates);
-    const base = keep ? stored.folded : {};
+    const base = plan.mode === "scratch" ? {} : (stored?.folded ?? {});
     const toFold = manifests.filter((manifest) => base[manifest.localDate] !== manifest.buildId);
-    if (toFold.length === 0) {
+    const remade = plan.mode === "remake" ? plan.persons : [];
+    const storedDays = manifests.map((m) => m.localDate).sort();
+    // A changed map is recorded even when it moves no record (its files were rewritten).
+    if (toFold.length === 0 && (plan.mode === "fold" || storedDays.length === 0)) {
       // Another run may have written the state this engine's view was bound without.
       await storage.ready?.(USER_STATE);
-      return { folded: [], fromScratch: false, stats };
+      return { folded: [], fromScratch: false, remade: [], stats };
     }
     const foldedDays = toFold.map((m) => m.localDate).sort();
+    const buildId = `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
+    const identityRows =
+      plan.mode === "fold" ? stored?.identityRows : await putIdentityRows(storage, plan, buildId);
     const manifest: StateManifest = {
       rollup: USER_STATE,
       timeZone: context.timeZone,
@@ -152,25 +168,44 @@ export async function refreshUserState(
         }).sort(([x], [y]) => (x < y ? -1 : 1)),
       ),
       ...(identities ? { identities } : {}),
+      ...(identityRows ? { identityRows } : {}),
       builtAt: context.now.toISOString(),
-      buildId: `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`,
+      buildId,
     };
+    // Made again (from scratch, or some persons), the state also takes the first signups of
+    // the 365 days before its days, as the inlined state does; a fold reads none of them.
+    const readsEveryDay = plan.mode !== "fold";
     const result = await storage.replaceState(
       USER_STATE,
       context.catalog.get(USER_STATE_BUILD_QUERY),
       {
-        ...foldParams(foldedDays),
-        keep_stored: keep ? 1 : 0,
-        // Made from scratch, the state also takes the first signups of the 365 days before
-        // its days, as the inlined state does; a fold into a kept state reads none of them.
-        ...lookbackParams(keep ? foldedDays.slice(0, 1) : foldedDays, context.timeZone, !keep),
+        ...foldParams(foldedDays, readsEveryDay ? storedDays : foldedDays),
+        keep_stored: plan.mode === "scratch" ? 0 : 1,
+        recompute: remade.length > 0 ? 1 : 0,
+        // A list is never empty: a placeholder no one is, read by no row (recompute = 0).
+        touched_users: remade.length > 0 ? remade : [""],
+        touched_days: storedDays.length > 0 ? storedDays : [""],
+        ...lookbackParams(
+          readsEveryDay ? storedDays : foldedDays.slice(0, 1),
+          context.timeZone,
+          readsEveryDay,
+        ),
       },
       manifest,
       stored?.buildId,
     );
     stats.push(result.stats);
-    if (result.replaced) return { folded: foldedDays, fromScratch: !keep, stats };
+    if (result.replaced) {
+      // The rows the state was made with before are no longer read by anyone.
+      if (stored?.identityRows && stored.identityRows !== identityRows) {
+        await storage.removeDocument?.(stored.identityRows);
+      }
+      return { folded: foldedDays, fromScratch: plan.mode === "scratch", remade, stats };
+    }
     // Another run replaced the state meanwhile: fold this run's days into that one.
+    if (identityRows && identityRows !== stored?.identityRows) {
+      await storage.removeDocument?.(identityRows);
+    }
   }
   throw new Error(
     `The per-user state (${USER_STATE}) was replaced by other runs ${MAX_FOLD_ATTEMPTS} times while this run folded user_day into it: run the report again.`,
@@ -178,9 +213,70 @@ export async function refreshUserState(
 }
 
 /**
- * Whether the identity map changed since the stored state was made (or there is none), so
- * that the next refresh makes it again from every stored `user_day` day: refresh.ts first
- * brings those days up to date with the map.
+ * How the state is brought up to date: folded (the same map), some persons made again (the
+ * map changed, and the rows the state was made with are known), or made from scratch (no
+ * state, another zone or definition, or a map change it cannot tell apart).
+ */
+type RefreshPlan =
+  | { readonly mode: "fold"; readonly mapRows?: undefined }
+  | {
+      readonly mode: "remake";
+      readonly persons: readonly string[];
+      readonly mapRows: readonly string[];
+    }
+  | { readonly mode: "scratch"; readonly mapRows?: readonly string[] };
+
+async function planRefresh(
+  storage: RollupStorage,
+  context: UserStateContext,
+  stored: StateManifest | undefined,
+  definition: string,
+  identities: string,
+): Promise<RefreshPlan> {
+  const sameBuild =
+    stored !== undefined &&
+    sameZone(stored.timeZone, context.timeZone) &&
+    stored.definition === definition;
+  const sameMap = (stored?.identities ?? "") === identities;
+  if (sameBuild && sameMap) return { mode: "fold" };
+  const documents = storage.putDocument && storage.getDocument;
+  const mapRows =
+    identities && documents
+      ? await identityMapRows(storage, context.engine, context.catalog)
+      : undefined;
+  if (!sameBuild || !documents) return mapRows ? { mode: "scratch", mapRows } : { mode: "scratch" };
+  // The rows the stored state was made with: none without a map; unknown when its document
+  // is gone (then the state is made whole).
+  const before = stored?.identities
+    ? stored.identityRows
+      ? await storage.getDocument?.(stored.identityRows)
+      : undefined
+    : "";
+  if (before === undefined) return mapRows ? { mode: "scratch", mapRows } : { mode: "scratch" };
+  const persons = personsTouched(before.split("\n").filter(Boolean), mapRows ?? []);
+  if (persons.length > MAX_PERSONS_REMADE) {
+    return mapRows ? { mode: "scratch", mapRows } : { mode: "scratch" };
+  }
+  return { mode: "remake", persons, mapRows: mapRows ?? [] };
+}
+
+/** Puts the map's rows as the document of the state being built; its name (none: no map). */
+async function putIdentityRows(
+  storage: RollupStorage,
+  plan: RefreshPlan,
+  buildId: string,
+): Promise<string | undefined> {
+  if (plan.mode === "fold") return undefined;
+  if (!plan.mapRows || plan.mapRows.length === 0 || !storage.putDocument) return undefined;
+  const name = `${USER_STATE}-identities-${buildId}.tsv`;
+  await storage.putDocument(name, `${plan.mapRows.join("\n")}\n`);
+  return name;
+}
+
+/**
+ * Whether the identity map changed since the stored state was made, so that the next
+ * refresh makes the persons it touches again from every stored `user_day` day: refresh.ts
+ * first brings those days up to date with the map (only those the change covers are built).
  */
 export async function stateNeedsEveryDay(storage: RollupStorage): Promise<boolean> {
   const stored = await storage.stateManifest(USER_STATE);
@@ -228,11 +324,16 @@ function lookbackParams(days: readonly IsoDate[], timeZone: string, wanted = tru
   return { lookback_cal: cal, events_dts: [...new Set(cal.map((row) => row.dt))].sort() };
 }
 
-function foldParams(days: readonly IsoDate[]): QueryParams {
+/**
+ * The fold's days, within the range of `range` (default the days themselves): a state made
+ * again for some persons reads every stored day of them, and folds only the new ones.
+ */
+function foldParams(days: readonly IsoDate[], range: readonly IsoDate[] = days): QueryParams {
   return {
-    fold_first_day: days[0] ?? "",
-    fold_last_day: days.at(-1) ?? "",
-    fold_days: days,
+    fold_first_day: range[0] ?? "",
+    fold_last_day: range.at(-1) ?? "",
+    // A list is never empty: no new day to fold reads none (no local day is "").
+    fold_days: days.length > 0 ? days : [""],
   };
 }
 

@@ -263,6 +263,18 @@ describe("Athena rollup storage", () => {
     expect(refresh.stats).toHaveLength(2);
   });
 
+  it("keeps a state's documents beside the rollups, under no table's location", async () => {
+    const store = storage(context());
+    expect(await store.getDocument?.("user_state-identities-b1.tsv")).toBeUndefined();
+    await store.putDocument?.("user_state-identities-b1.tsv", "web_1\tp1\n");
+    expect(keys(`${PREFIX}rollups/`)).toEqual([
+      `${PREFIX}rollups/_documents/user_state-identities-b1.tsv`,
+    ]);
+    expect(await store.getDocument?.("user_state-identities-b1.tsv")).toBe("web_1\tp1\n");
+    await store.removeDocument?.("user_state-identities-b1.tsv");
+    expect(keys(`${PREFIX}rollups/`)).toEqual([]);
+  });
+
   it("wraps the build query so that its WITH sits in a subquery", () => {
     expect(unloadSql("with final as (select 1 as x)\nselect * from final\n", "s3://b/p/")).toBe(
       "UNLOAD (SELECT * FROM (\nwith final as (select 1 as x)\nselect * from final\n) AS build) TO 's3://b/p/'\nWITH (format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY['local_date'])",

@@ -4,7 +4,8 @@
  * a map that arrives, changes or goes away rebuilds exactly the days its rows cover; the
  * builds map ids by each record's time; and the per-user state is made again when the map
  * changed: a merge takes the earliest first signup of its ids, a `valid_to` split gives
- * each side its own.
+ * each side its own, and only the persons the change touches are made again (the others'
+ * rows are kept), giving the state a lake with the new map from the start would have.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { writeLake } from "../../../functions/lib/lake/writer.ts";
 import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../../functions/lib/report/modules.ts";
 import { queryOverRollups, rollupStatus } from "../../../functions/lib/rollups/refresh.ts";
+import { seedUserState } from "../../support/user-state.ts";
 
 const ZONE = "Asia/Shanghai";
 const WINDOW = { from: "2026-03-01", to: "2026-03-08" };
@@ -152,5 +154,69 @@ describe("rollups with an identity map", () => {
       "2026-03-08",
     ]);
     expect(split.state).toEqual({ app_2: "2026-03-03", web_2: "2026-03-01" });
+  });
+
+  it("makes again only the persons a changed map touches, as a state from scratch would be", async () => {
+    const events = [
+      event("web_3", 1, "signup"),
+      event("app_3", 3, "signup"),
+      event("web_3", 6),
+      event("app_4", 2, "signup"),
+      event("web_4", 5, "signup"),
+      event("solo_3", 4, "signup"),
+      event("solo_4", 7),
+    ];
+    const lakeDir = await lakeWith(events);
+    const since = "2026-01-01T00:00:00Z";
+    await writeLake(lakeDir, {
+      identities: [mapping("web_3", "app_3", since), mapping("web_4", "app_4", since)],
+    });
+    const catalog = new QueryCatalog();
+    const seed = async (dir: string) => {
+      const engine = await createDuckDbEngine({ lakeDir: dir, threads: 1 });
+      try {
+        const refresh = await seedUserState(engine, catalog, WINDOW.from, WINDOW.to, ZONE);
+        const rows = await engine.raw(
+          "select user_id, cast(first_signup_time as varchar) as signup_time, cast(first_signup_date as varchar) as signup_date, cast(first_active_date as varchar) as active_date from user_state order by user_id",
+        );
+        return { refresh, rows: rows.map((row) => JSON.stringify(row)) };
+      } finally {
+        await engine.close();
+      }
+    };
+    const before = await seed(lakeDir);
+    expect(before.rows.map((row) => JSON.parse(row).user_id)).toEqual([
+      "app_3",
+      "app_4",
+      "solo_3",
+      "solo_4",
+    ]);
+
+    // web_3's mapping ends before 1 March (local): persons app_3 and web_3 are touched.
+    const changed = [
+      mapping("web_3", "app_3", since, "2026-02-28T16:00:00Z"),
+      mapping("web_4", "app_4", since),
+    ];
+    await writeLake(lakeDir, { identities: changed }, { overwrite: true });
+    const after = await seed(lakeDir);
+    expect(after.refresh.fromScratch).toBe(false);
+    expect(after.refresh.remade).toEqual(["app_3", "web_3"]);
+    const byUser = (rows: readonly string[]) =>
+      new Map(rows.map((row) => [JSON.parse(row).user_id as string, row]));
+    const [old, now] = [byUser(before.rows), byUser(after.rows)];
+    // Every other person's row is the stored one, value for value.
+    for (const user of ["app_4", "solo_3", "solo_4"]) expect(now.get(user)).toBe(old.get(user));
+    expect(JSON.parse(now.get("app_3") ?? "{}").signup_date).toBe("2026-03-03");
+    expect(JSON.parse(now.get("web_3") ?? "{}").signup_date).toBe("2026-03-01");
+
+    // The same lake with the new map from the start, its state made from scratch.
+    const freshDir = join(root, `fresh-${eventCount++}`);
+    await writeLake(freshDir, { events, identities: changed });
+    const fresh = await seed(freshDir);
+    expect(fresh.refresh.fromScratch).toBe(true);
+    expect(after.rows).toEqual(fresh.rows);
+
+    // The same map again: nothing folded, no one made again.
+    expect((await seed(lakeDir)).refresh).toMatchObject({ folded: [], remade: [] });
   });
 });
