@@ -44,7 +44,10 @@ export type RollupName =
   | "order_day"
   | "campaign_user_day"
   | "event_profile"
-  | "order_profile";
+  | "order_profile"
+  | "content_day"
+  | "event_quality_day"
+  | "order_quality_day";
 
 /**
  * The query that reads a raw table's partitions for the rollup builds
@@ -202,7 +205,77 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
       "Order records (invalid ones, duplicates and updates included).",
     ),
   },
+  ...qualityRollups(),
 };
+
+/**
+ * The day rollups of the content and efficiency modules (issue 25): built from the same
+ * staged read as the other rollups of their raw table, so that a run's content and data
+ * quality read no raw partition of a period already over.
+ */
+function qualityRollups(): Pick<
+  Record<RollupName, RollupSpec>,
+  "content_day" | "event_quality_day" | "order_quality_day"
+> {
+  const counts = (names: readonly (readonly [string, string])[]) =>
+    names.map(([name, description]) => col(name, "bigint", description));
+  return {
+    content_day: {
+      name: "content_day",
+      // Content counts ids as recorded (content_items.sql reads unmapped events).
+      buildQuery: "rollup_content_day",
+      rawTable: "events",
+      dtsParam: "events_dts",
+      columns: [
+        col("content_id", "varchar", "The content item; null: events without a content id."),
+        ...counts([
+          ["views", "Distinct valid content_view event ids of the day."],
+          ["likes", "Distinct valid content_like event ids."],
+          ["comments", "Distinct valid content_comment event ids."],
+          ["shares", "Distinct valid content_share event ids."],
+        ]),
+      ],
+    },
+    event_quality_day: {
+      name: "event_quality_day",
+      buildQuery: "rollup_event_quality_day",
+      rawTable: "events",
+      dtsParam: "events_dts",
+      columns: counts([
+        ["records", "Event records of the day (event_time in it)."],
+        ["passing_records", "Event ids with an otherwise valid record (a user, a known type)."],
+        ["missing_id", "Records without an event_id."],
+        ["null_user", "Records without a user."],
+        ["unknown_type", "Records of a null or unknown event type."],
+        ["duplicate", "Copies of an event_id beyond its first record."],
+        ["messages", "Distinct message_sent ids with a user."],
+        ["automated_messages", "Of those, the ids with an automated record."],
+      ]),
+    },
+    order_quality_day: {
+      name: "order_quality_day",
+      buildQuery: "rollup_order_quality_day",
+      rawTable: "orders",
+      dtsParam: "orders_dts",
+      columns: [
+        col(
+          "late_updated_at",
+          "timestamp",
+          "The records' updated_at when at or after the day's end (compared with a run's time); null: earlier or none.",
+        ),
+        ...counts([
+          ["records", "Order records of the day (order_time in it)."],
+          ["passing_keys", "(order_id, updated_at) keys with an otherwise valid copy."],
+          ["missing_id", "Records without an order_id."],
+          ["null_user", "Records without a user."],
+          ["negative_amount", "paid records with a negative amount."],
+          ["unknown_status", "Records of a null or unknown status."],
+          ["duplicate", "Copies of an (order_id, updated_at) beyond its first record."],
+        ]),
+      ],
+    },
+  };
+}
 
 /** The rollup spec of a logical table name, or undefined for a raw table. */
 export function rollupSpec(name: string): RollupSpec | undefined {

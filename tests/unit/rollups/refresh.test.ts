@@ -97,10 +97,14 @@ describe("refreshRollup", () => {
       "rollup_user_day",
       "rollup_campaign_user_day",
       "rollup_event_profile",
+      "rollup_content_day",
+      "rollup_event_quality_day",
     ]);
     // The read took the raw partitions of those days only: dt 28 Feb … 3 Mar, 3 with files.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
-    expect(refresh.stats.slice(1).map((s) => s.partitionsRead?.events ?? 0)).toEqual([0, 0, 0]);
+    expect(refresh.stats.slice(1).map((s) => s.partitionsRead?.events ?? 0)).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
     for (const day of WINDOW_DAYS) {
       expect(
@@ -133,6 +137,8 @@ describe("refreshRollup", () => {
       "rollup_source_events",
       "rollup_event_profile",
       "rollup_campaign_user_day",
+      "rollup_content_day",
+      "rollup_event_quality_day",
     ]);
   });
 
@@ -149,6 +155,7 @@ describe("refreshRollup", () => {
       "rollup_source_orders",
       "rollup_order_day",
       "rollup_order_profile",
+      "rollup_order_quality_day",
     ]);
   });
 
@@ -159,6 +166,8 @@ describe("refreshRollup", () => {
       "rollup_source_events",
       "rollup_event_profile",
       "rollup_campaign_user_day",
+      "rollup_content_day",
+      "rollup_event_quality_day",
     ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} missing`), ...NO_DATA]);
   });

@@ -1,8 +1,9 @@
 /**
  * The content module: interaction and conversion rates (daily and weekly), and weekly the
  * items published month to date, the 7-day reach of last week's items, content ROI and the
- * top and bottom items. One query, `content_items.sql`, reading the period's events (weekly:
- * from the start of the week before, for reach) and orders once each.
+ * top and bottom items. One query, `content_items_days.sql`, reading the period's days of
+ * the `content_day` and `order_day` rollups (weekly also the raw content views of the
+ * reach windows); `content_items.sql` gives the same rows from the raw events and orders.
  */
 import {
   type ContentDetails,
@@ -14,12 +15,14 @@ import {
 } from "../../kpi/content.ts";
 import { contentReadWindows } from "../../kpi/read-windows.ts";
 import {
+  addDays,
   localDaysWindow,
   localMidnightUtc,
   type Period,
   partitionsFor,
 } from "../../kpi/windows.ts";
 import type { QueryParams } from "../../query/query-file.ts";
+import { queryOverRollups } from "../../rollups/refresh.ts";
 import type { DetailTable } from "../details.ts";
 import type { KpiModule } from "../modules.ts";
 
@@ -63,6 +66,43 @@ export function contentParams(period: Period): QueryParams {
     published_from: publishedFrom,
     orders_dt_from: bounds.partitions[0] ?? "",
     orders_dt_to: bounds.partitions.at(-1) ?? "",
+  };
+}
+
+/**
+ * The parameters of `content_items_days.sql` for a period: those of {@link contentParams}
+ * but the raw reads, the period's local days (of the rollups), and the raw events of the
+ * reach windows only (none without a reach cohort: an empty dt range).
+ */
+export function contentDaysParams(period: Period): QueryParams {
+  const {
+    events_dt_from: _eventsFrom,
+    events_dt_to: _eventsTo,
+    events_from: _from,
+    events_to: _to,
+    orders_dt_from: _ordersFrom,
+    orders_dt_to: _ordersTo,
+    ...shared
+  } = contentParams(period);
+  const windows = contentWindows(period);
+  const reach = windows.reachCohort
+    ? localDaysWindow(windows.reachCohort.start, windows.reachCohort.end, period.timeZone)
+    : undefined;
+  const periodFrom = shared.period_from as Date;
+  const reachFrom = reach?.fromUtc ?? periodFrom;
+  const reachTo = reach
+    ? new Date(reach.toUtc.getTime() + REACH_WINDOW_HOURS * HOUR_MS)
+    : periodFrom;
+  const reachDts = reach ? partitionsFor(reachFrom, reachTo) : [];
+  const noDt = addDays(period.start, -1);
+  return {
+    ...shared,
+    first_day: period.start,
+    last_day: period.end,
+    reach_dt_from: reachDts[0] ?? period.start,
+    reach_dt_to: reachDts.at(-1) ?? noDt,
+    reach_events_from: reachFrom,
+    reach_events_to: reachTo,
   };
 }
 
@@ -131,8 +171,14 @@ export const contentModule: KpiModule = {
   periods: ["day", "week"],
   reads: ["events", "orders", "content"],
   readWindows: contentReadWindows,
-  async compute({ engine, catalog, period, settings }) {
-    const result = await engine.run(catalog.get("content_items"), contentParams(period));
+  async compute({ engine, catalog, period, settings, now }) {
+    const days = { from: period.start, to: period.end };
+    const prepared = await queryOverRollups(
+      { engine, catalog, timeZone: period.timeZone, settings, now },
+      "content_items_days",
+      { content_day: days, order_day: days },
+    );
+    const result = await engine.run(prepared.query, contentDaysParams(period));
     const { values, details } = contentKpis(result.rows.map(contentItemFromRow), period, settings);
     return {
       values,
@@ -140,7 +186,7 @@ export const contentModule: KpiModule = {
         content: details,
         ...(period.kind === "week" ? contentTables(details) : {}),
       },
-      stats: [result.stats],
+      stats: [...prepared.stats, result.stats],
     };
   },
 };
