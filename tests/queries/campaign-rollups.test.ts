@@ -163,9 +163,12 @@ describe("campaign snapshots over rollups (Shanghai, fixture lake)", () => {
       "rollup_source_events",
       "rollup_campaign_user_day",
       "rollup_event_profile",
+      "rollup_content_day",
+      "rollup_event_quality_day",
       "rollup_source_orders",
       "rollup_order_day",
       "rollup_order_profile",
+      "rollup_order_quality_day",
       "campaign_snapshots",
     ]);
     expect(counts(daily)).toEqual([
