@@ -3,23 +3,21 @@
 -- content event ids per local day and item, rollup_content_day.sql) and the attributed paid
 -- orders from order_day (each order's latest record per local day; the latest over the
 -- period is picked again by queries/_fragments/latest_order_records.sql), instead of scans
--- of the period's raw events and orders.
+-- of the period's raw events and orders; reads no raw table.
 --
 -- Grain and columns: as content_items.sql (see there for the definitions).
 --
--- Reach (weekly: the items published in the ISO week before) is the one part read raw: an
--- item's content_view events in [published_at, published_at + 7 × 24 h) cut local days at
--- the item's own publication instant. Its events are those in [:reach_events_from,
--- :reach_events_to) of the dt partitions :reach_dt_from..:reach_dt_to; a daily run passes
--- an empty reach range and an empty dt range (:reach_dt_from after :reach_dt_to), and reads
--- no raw events.
+-- Reach (weekly: the items published in the ISO week before): an item's content_view
+-- events in [published_at, published_at + 7 × 24 h), which cut local days at the item's own
+-- publication instant, are summed from the content_views rollup (distinct views per local
+-- day, item and exact event_time, rollup_content_views.sql) over the local days
+-- :reach_first_day … :reach_last_day. A daily run has no reach cohort and passes an empty
+-- day range (:reach_first_day after :reach_last_day).
 --
 -- @param first_day varchar first local day of the period
 -- @param last_day varchar last local day of the period
--- @param reach_dt_from varchar first dt partition of events read for reach
--- @param reach_dt_to varchar last dt partition of events read for reach (before reach_dt_from: none)
--- @param reach_events_from timestamp UTC start of the reach events read
--- @param reach_events_to timestamp UTC end (exclusive) of the reach events read
+-- @param reach_first_day varchar first local day of content_views read for reach
+-- @param reach_last_day varchar last local day of content_views read (before reach_first_day: none)
 -- @param period_from timestamp UTC start of the period
 -- @param period_to timestamp UTC end (exclusive) of the period
 -- @param reach_published_from timestamp UTC start of the reach cohort's publication range
@@ -30,7 +28,7 @@
 -- @param published_from timestamp earliest publication listed (min of period, month and reach cohort starts)
 -- @partitions content_day :first_day..:last_day
 -- @partitions order_day :first_day..:last_day
--- @partitions events :reach_dt_from..:reach_dt_to
+-- @partitions content_views :reach_first_day..:reach_last_day
 --
 -- Output columns: as content_items.sql.
 
@@ -60,23 +58,17 @@ period_counts as (
 
 reach_counts as (
   select
-    e.content_id,
-    count(distinct case
-      when e.event_time >= c.published_at
-        and e.event_time < c.published_at + interval '7' day then e.event_id
-    end) as reach_views
-  from events as e
+    v.content_id,
+    cast(sum(v.views) as bigint) as reach_views
+  from content_views as v
   join content_items as c
-    on e.content_id = c.content_id
-  where e.dt between :reach_dt_from and :reach_dt_to
-    and e.event_time >= :reach_events_from
-    and e.event_time < :reach_events_to
-    and e.event_type = 'content_view'
-    and e.event_id is not null
-    and e.user_id is not null
+    on v.content_id = c.content_id
+  where v.local_date between :reach_first_day and :reach_last_day
     and c.published_at >= :reach_published_from
     and c.published_at < :reach_published_to
-  group by e.content_id
+    and v.event_time >= c.published_at
+    and v.event_time < c.published_at + interval '7' day
+  group by v.content_id
 ),
 
 event_counts as (

@@ -164,6 +164,7 @@ describe("campaign snapshots over rollups (Shanghai, fixture lake)", () => {
       "rollup_campaign_user_day",
       "rollup_event_profile",
       "rollup_content_day",
+      "rollup_content_views",
       "rollup_event_quality_day",
       "rollup_source_orders",
       "rollup_order_day",

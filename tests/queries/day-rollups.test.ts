@@ -35,6 +35,7 @@ import {
   contentDaysParams,
   contentModule,
   contentParams,
+  reachDays,
 } from "../../functions/lib/report/modules/content.ts";
 import { efficiencyModule } from "../../functions/lib/report/modules/efficiency.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
@@ -108,9 +109,11 @@ async function rollupRows(engine: QueryEngine, period: Period, now: Date) {
   const days = { from: period.start, to: period.end };
   const bounds = periodWindow(period);
   const fresh = freshnessParams(period, now);
+  const reach = reachDays(period);
   const content = await queryOverRollups(context, "content_items_days", {
     content_day: days,
     order_day: days,
+    ...(reach ? { content_views: reach } : {}),
   });
   const events = await queryOverRollups(context, "efficiency_events_days", {
     event_profile: fresh.profiled,
@@ -215,6 +218,9 @@ describe.each([
       expect(sorted(rolled.content)).toEqual(sorted(raw.content));
       expect(rolled.events).toEqual(raw.events);
       expect(rolled.orders).toEqual(raw.orders);
+      // The week has a reach cohort with views (summed from content_views).
+      const reach = raw.content.reduce((sum, row) => sum + Number(row.reach_views), 0);
+      expect(reach > 0).toBe(period.kind === "week");
       // Invalid records of several kinds are in the lake: the counts are not all zero.
       const [events] = raw.events;
       const [orders] = raw.orders;

@@ -46,6 +46,7 @@ export type RollupName =
   | "event_profile"
   | "order_profile"
   | "content_day"
+  | "content_views"
   | "event_quality_day"
   | "order_quality_day";
 
@@ -215,7 +216,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
  */
 function qualityRollups(): Pick<
   Record<RollupName, RollupSpec>,
-  "content_day" | "event_quality_day" | "order_quality_day"
+  "content_day" | "content_views" | "event_quality_day" | "order_quality_day"
 > {
   const counts = (names: readonly (readonly [string, string])[]) =>
     names.map(([name, description]) => col(name, "bigint", description));
@@ -234,6 +235,17 @@ function qualityRollups(): Pick<
           ["comments", "Distinct valid content_comment event ids."],
           ["shares", "Distinct valid content_share event ids."],
         ]),
+      ],
+    },
+    content_views: {
+      name: "content_views",
+      buildQuery: "rollup_content_views",
+      rawTable: "events",
+      dtsParam: "events_dts",
+      columns: [
+        col("content_id", "varchar", "The content item."),
+        col("event_time", "timestamp", "The views' event_time (UTC)."),
+        col("views", "bigint", "Distinct valid content_view event ids at that instant."),
       ],
     },
     event_quality_day: {

@@ -98,12 +98,13 @@ describe("refreshRollup", () => {
       "rollup_campaign_user_day",
       "rollup_event_profile",
       "rollup_content_day",
+      "rollup_content_views",
       "rollup_event_quality_day",
     ]);
     // The read took the raw partitions of those days only: dt 28 Feb … 3 Mar, 3 with files.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
     expect(refresh.stats.slice(1).map((s) => s.partitionsRead?.events ?? 0)).toEqual([
-      0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0,
     ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
     for (const day of WINDOW_DAYS) {
@@ -138,6 +139,7 @@ describe("refreshRollup", () => {
       "rollup_event_profile",
       "rollup_campaign_user_day",
       "rollup_content_day",
+      "rollup_content_views",
       "rollup_event_quality_day",
     ]);
   });
@@ -167,6 +169,7 @@ describe("refreshRollup", () => {
       "rollup_event_profile",
       "rollup_campaign_user_day",
       "rollup_content_day",
+      "rollup_content_views",
       "rollup_event_quality_day",
     ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} missing`), ...NO_DATA]);

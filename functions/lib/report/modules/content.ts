@@ -2,7 +2,7 @@
  * The content module: interaction and conversion rates (daily and weekly), and weekly the
  * items published month to date, the 7-day reach of last week's items, content ROI and the
  * top and bottom items. One query, `content_items_days.sql`, reading the period's days of
- * the `content_day` and `order_day` rollups (weekly also the raw content views of the
+ * the `content_day` and `order_day` rollups (weekly also the `content_views` days of the
  * reach windows); `content_items.sql` gives the same rows from the raw events and orders.
  */
 import {
@@ -16,6 +16,8 @@ import {
 import { contentReadWindows } from "../../kpi/read-windows.ts";
 import {
   addDays,
+  type IsoDate,
+  localDateOf,
   localDaysWindow,
   localMidnightUtc,
   type Period,
@@ -70,9 +72,21 @@ export function contentParams(period: Period): QueryParams {
 }
 
 /**
+ * The local days of the reach windows (each cohort item's 7 × 24 h from its publication),
+ * read from the `content_views` rollup; none without a reach cohort (a daily period).
+ */
+export function reachDays(period: Period): { from: IsoDate; to: IsoDate } | undefined {
+  const cohort = contentWindows(period).reachCohort;
+  if (!cohort) return undefined;
+  const reach = localDaysWindow(cohort.start, cohort.end, period.timeZone);
+  const end = new Date(reach.toUtc.getTime() + REACH_WINDOW_HOURS * HOUR_MS - 1);
+  return { from: cohort.start, to: localDateOf(end, period.timeZone) };
+}
+
+/**
  * The parameters of `content_items_days.sql` for a period: those of {@link contentParams}
- * but the raw reads, the period's local days (of the rollups), and the raw events of the
- * reach windows only (none without a reach cohort: an empty dt range).
+ * but the raw reads, the period's local days (of `content_day` and `order_day`) and the
+ * reach windows' days (of `content_views`; an empty range without a reach cohort).
  */
 export function contentDaysParams(period: Period): QueryParams {
   const {
@@ -84,25 +98,13 @@ export function contentDaysParams(period: Period): QueryParams {
     orders_dt_to: _ordersTo,
     ...shared
   } = contentParams(period);
-  const windows = contentWindows(period);
-  const reach = windows.reachCohort
-    ? localDaysWindow(windows.reachCohort.start, windows.reachCohort.end, period.timeZone)
-    : undefined;
-  const periodFrom = shared.period_from as Date;
-  const reachFrom = reach?.fromUtc ?? periodFrom;
-  const reachTo = reach
-    ? new Date(reach.toUtc.getTime() + REACH_WINDOW_HOURS * HOUR_MS)
-    : periodFrom;
-  const reachDts = reach ? partitionsFor(reachFrom, reachTo) : [];
-  const noDt = addDays(period.start, -1);
+  const reach = reachDays(period);
   return {
     ...shared,
     first_day: period.start,
     last_day: period.end,
-    reach_dt_from: reachDts[0] ?? period.start,
-    reach_dt_to: reachDts.at(-1) ?? noDt,
-    reach_events_from: reachFrom,
-    reach_events_to: reachTo,
+    reach_first_day: reach?.from ?? period.start,
+    reach_last_day: reach?.to ?? addDays(period.start, -1),
   };
 }
 
@@ -173,10 +175,11 @@ export const contentModule: KpiModule = {
   readWindows: contentReadWindows,
   async compute({ engine, catalog, period, settings, now }) {
     const days = { from: period.start, to: period.end };
+    const reach = reachDays(period);
     const prepared = await queryOverRollups(
       { engine, catalog, timeZone: period.timeZone, settings, now },
       "content_items_days",
-      { content_day: days, order_day: days },
+      { content_day: days, order_day: days, ...(reach ? { content_views: reach } : {}) },
     );
     const result = await engine.run(prepared.query, contentDaysParams(period));
     const { values, details } = contentKpis(result.rows.map(contentItemFromRow), period, settings);
