@@ -14,11 +14,12 @@
  * 7. peak memory of a daily run of the CLI;
  * 8. late data (issue 13): a late file in a past partition of the lake changes the next
  *    daily run's window metrics, and that run reads only the changed partitions;
+ * 9. the identity map (issue 26): the daily run with a map vs without (bench/lib/identity.ts);
  * plus an estimate of Athena bytes and cost per daily run at 1 M and 10 M daily users.
  *
  * Options: `--reps N` (default 5), `--backfill-reps N` (default 1: a backfill is 30 runs,
  * and its 30 days are the repetitions of a day), `--regenerate` (rebuild the cached lakes),
- * `--only a,b` (sections: runs, backfill, lambdas, memory, late; written to
+ * `--only a,b` (sections: runs, backfill, lambdas, memory, late, pulse, identity; written to
  * `bench/cache/report-partial.{json,md}`, so the committed report stays a full run's),
  * `--render` (write report.md again from report.json, measuring nothing).
  */
@@ -40,9 +41,11 @@ import { writeLake } from "../functions/lib/lake/writer.ts";
 import { GMAIL_CLIP_BYTES } from "../functions/lib/report/email/render.ts";
 import type { RunReportSummary } from "../functions/lib/report/run-report.ts";
 import { estimateAthenaRun, type RunEstimate } from "./lib/athena-estimate.ts";
+import { measureIdentityMap } from "./lib/identity.ts";
 import { ensureBenchLakes } from "./lib/lakes.ts";
 import { type Bundle, bundleHandlers, type ColdStart, coldStart } from "./lib/lambdas.ts";
 import { readPeer, runPeer } from "./lib/peer.ts";
+import { measurePulse } from "./lib/pulse.ts";
 import {
   type DescribedQuery,
   describeReads,
@@ -163,6 +166,19 @@ if (wants("backfill")) Object.assign(results, await measureBackfill());
 if (wants("lambdas")) Object.assign(results, await measureLambdas());
 if (wants("memory")) Object.assign(results, measureMemory());
 if (wants("late")) Object.assign(results, await measureLateData());
+if (wants("pulse")) {
+  // Issue 24: pulses of the day after the daily report's, at 10:00, 10:15 and 11:00 local.
+  const pulse = await measurePulse({
+    lakeDir: lakes.short.dir,
+    workDir: WORK_DIR,
+    configDir: CONFIG_DIR,
+    instants: ["02:00", "02:15", "03:00"].map((t) => new Date(`2026-11-22T${t}:00Z`)),
+    log,
+  });
+  Object.assign(results, pulse.results);
+  goals.push(...pulse.goals);
+}
+if (wants("identity")) Object.assign(results, await measureIdentity());
 sampleLoad();
 goals.unshift(...timeGoals.map(timeGoal));
 const explainedGoals = withReasons(
@@ -699,6 +715,36 @@ async function measureLateData(): Promise<Record<string, unknown>> {
   }
 }
 
+// ---- 9: the daily run with an identity map vs without ----------------------------------------
+
+async function measureIdentity(): Promise<Record<string, unknown>> {
+  const measured = await measureIdentityMap({
+    open: () =>
+      openBenchRuntime({
+        lakeDir: lakes.short.dir,
+        outDir: join(WORK_DIR, "out-identity"),
+        configDir: CONFIG_DIR,
+        clock,
+      }),
+    lakeDir: lakes.short.dir,
+    dailyDate: DAILY_DATE,
+    reps: options.reps,
+    run: runChecked,
+    log,
+  });
+  log(
+    `identity map: daily ${ms(measured.with.wall.median)} with, ${ms(measured.without.wall.median)} without; DAU ${measured.dau.without} → ${measured.dau.with}`,
+  );
+  timeGoals.push({
+    id: "identity_map",
+    goal: "the daily run (building its day) with an identity map merging 30 % of the day's ids takes at most 1.2× the run without",
+    wall: measured.with.wall.median / measured.without.wall.median,
+    cpu: measured.with.cpu.median / measured.without.cpu.median,
+    limit: 1.2,
+  });
+  return { identityMap: measured };
+}
+
 // ---- 7: peak memory of a daily run of the CLI ------------------------------------------------
 
 function measureMemory(): Record<string, unknown> {
@@ -977,7 +1023,7 @@ function parseOptions(args: readonly string[]): Options {
       only = new Set((args[++i] ?? "").split(",").filter(Boolean));
     } else {
       throw new Error(
-        `unknown option ${arg}: use --reps N, --backfill-reps N, --regenerate, --render, --only runs,backfill,lambdas,memory`,
+        `unknown option ${arg}: use --reps N, --backfill-reps N, --regenerate, --render, --only runs,backfill,lambdas,memory,late,pulse`,
       );
     }
   }

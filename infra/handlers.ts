@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 /** The repository root (the folder holding package.json and package-lock.json). */
 export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-/** The three Lambda handlers, each a thin middy handler exporting `handler`. */
+/** The Lambda handlers, each a thin middy handler exporting `handler`. */
 export const HANDLERS = {
   scheduledReport: {
     id: "ScheduledReport",
@@ -24,7 +24,19 @@ export const HANDLERS = {
     entry: "functions/adhoc-run/index.ts",
     description: "Runs a report on demand (opspulse invoke) and returns a summary.",
   },
+  pulse: {
+    id: "Pulse",
+    entry: "functions/pulse/index.ts",
+    description:
+      "The intra-day pulse: today so far vs past weeks, stalls and pace alerts, the today page.",
+  },
 } as const;
+
+/**
+ * Handlers whose bundle carries only the queries and the config: no templates, fonts or
+ * chart renderer (the pulse sends its own short emails and writes a plain HTML page).
+ */
+export const LEAN_HANDLERS: readonly HandlerName[] = ["pulse"];
 
 export type HandlerName = keyof typeof HANDLERS;
 

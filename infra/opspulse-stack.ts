@@ -19,6 +19,7 @@ import { deadLetterQueue } from "./constructs/dead-letters.ts";
 import { Lake } from "./constructs/lake.ts";
 import { Mail } from "./constructs/mail.ts";
 import { OnCallAlarms } from "./constructs/on-call-alarms.ts";
+import { PulseSchedule } from "./constructs/pulse-schedule.ts";
 import {
   type BundlingChoices,
   FUNCTION_SIZING,
@@ -56,6 +57,7 @@ export class OpsPulseStack extends Stack {
   /** The chat command endpoint, when opspulse:chatSecretName is set. */
   readonly chat?: ChatCommands;
   readonly schedules: ReportSchedules;
+  readonly pulse: PulseSchedule;
   readonly onCall: OnCallAlarms;
   /** The dashboard's CloudFront distribution, when a signing key is configured. */
   readonly dashboard: DashboardDistribution | undefined;
@@ -137,6 +139,15 @@ export class OpsPulseStack extends Stack {
         target: this.functions.functions[REPORT_HANDLER[report]],
         origin: `${join(config.dir, "schedules.yaml")}: schedules.${report}.cron`,
       })),
+    });
+
+    // The intra-day pulse, every hour (pulse.yaml) in the report time zone.
+    this.pulse = new PulseSchedule(this, "Pulse", {
+      target: this.functions.functions.pulse,
+      everyMinutes: config.pulse?.everyMinutes ?? 60,
+      timeZone: config.timeZone,
+      enabled: config.pulse?.enabled ?? true,
+      deadLetters,
     });
 
     // Reports that wait for complete data re-invoke their function by one-time schedules.

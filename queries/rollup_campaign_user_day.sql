@@ -25,6 +25,8 @@
 
 with
 
+-- @include mapped_events
+
 campaign_events as (
   select
     e.campaign_id,
@@ -32,7 +34,7 @@ campaign_events as (
     e.event_id,
     e.event_type,
     cal.local_date
-  from events as e
+  from mapped_events as e
   join :cal as cal (local_date, dt, day_start, day_end)
     on e.dt = cal.dt
   where e.dt in :events_dts

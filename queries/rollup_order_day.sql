@@ -25,13 +25,15 @@
 
 with
 
+-- @include mapped_orders
+
 -- Every record of the days with its local day; the output columns are named once, in final.
 order_records as (
   select
     o.*,
     cal.local_date,
     cal.local_date as order_scope
-  from orders as o
+  from mapped_orders as o
   join :cal as cal (local_date, dt, day_start, day_end)
     on o.dt = cal.dt
   where o.dt in :orders_dts

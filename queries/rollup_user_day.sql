@@ -46,6 +46,8 @@
 
 with
 
+-- @include mapped_events
+
 events_of_days as (
   select
     e.user_id,
@@ -54,7 +56,7 @@ events_of_days as (
     e.automated,
     e.event_time,
     cal.local_date
-  from events as e
+  from mapped_events as e
   join :cal as cal (local_date, dt, day_start, day_end)
     on e.dt = cal.dt
   where e.dt in :events_dts

@@ -6,14 +6,19 @@
 -- folds some local days of `user_day` into the stored state, keeping the earlier of each
 -- fact, so it only ever moves a fact earlier: folding a day again (rebuilt after late data)
 -- changes nothing but what the late data moved earlier, and folding every stored day into
--- an empty state (a rebuild from scratch) gives the same state. The days a build folds are
+-- an empty state (a rebuild from scratch) gives the same state. A state made from scratch
+-- also takes the first signups of the 365 days before its days from the raw events (the
+-- lookback_signups fragment), as the inlined state does (user_state_of_days.sql). The days a build folds are
 -- those of `user_day` built since the state last saw them, so a daily run folds one day.
 --
 -- @param fold_first_day varchar first local day folded, YYYY-MM-DD
 -- @param fold_last_day varchar last local day folded, YYYY-MM-DD
 -- @param fold_days varchar_list the local days folded (within that range)
 -- @param keep_stored integer 1: fold into the stored state; 0: into an empty one (from scratch)
+-- @param lookback_cal calendar made from scratch: the 365 local days before the days folded
+-- @param events_dts varchar_list every dt partition of events the look-back overlaps
 -- @partitions user_day :fold_first_day..:fold_last_day
+-- @partitions events :events_dts
 --
 -- Output columns:
 --   user_id             the user
@@ -24,6 +29,10 @@
 with
 
 -- @include user_state_of_days
+
+-- @include mapped_events
+
+-- @include lookback_signups
 
 stored_state as (
   select
@@ -45,6 +54,8 @@ final as (
     select * from stored_state
     union all
     select * from days_state
+    union all
+    select * from lookback_state where :keep_stored = 0
   ) as facts
   group by user_id
 )

@@ -1,8 +1,10 @@
 /**
  * `bench/report.md`: the figures of `bench/report.json` for people.
  */
+
 import type { RunEstimate } from "./athena-estimate.ts";
 import type { BenchLake } from "./lakes.ts";
+import { type PulseResults, pulseMarkdown } from "./pulse.ts";
 import type { RunTableTotals } from "./reads.ts";
 import {
   formatBytes,
@@ -416,6 +418,7 @@ export function renderMarkdown(report: ReportForMarkdown): string {
       "",
     );
   }
+  lines.push(...pulseMarkdown((report.results as { pulse?: PulseResults["pulse"] }).pulse));
   return `${lines.join("\n")}\n`;
 }
 

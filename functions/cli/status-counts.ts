@@ -7,6 +7,7 @@ import { STATUS_ORDER, type Status } from "../lib/kpi/evaluate.ts";
 /** How each judged status reads with its count; context metrics (`no_target`) are not listed. */
 const LABELS: Readonly<Partial<Record<Status, (count: number) => string>>> = {
   breach: (n) => `${n} breach${n === 1 ? "" : "es"}`,
+  anomaly: (n) => `${n} unusual`,
   warning: (n) => `${n} warning${n === 1 ? "" : "s"}`,
   data_incomplete: (n) => `${n} data incomplete`,
   insufficient_data: (n) => `${n} insufficient data`,

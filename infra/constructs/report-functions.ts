@@ -18,6 +18,7 @@ import {
   HANDLERS,
   type HandlerName,
   LAMBDA_TASK_ROOT,
+  LEAN_HANDLERS,
   REPO_ROOT,
   RUNTIME_FOLDERS,
   RUNTIME_PACKAGES,
@@ -33,10 +34,12 @@ export const FUNCTION_SIZING: Record<HandlerName, { memoryMb: number; timeout: D
   scheduledReport: { memoryMb: 1024, timeout: Duration.minutes(10) },
   campaigns: { memoryMb: 1024, timeout: Duration.minutes(10) },
   adhocRun: { memoryMb: 1024, timeout: Duration.minutes(10) },
+  // Two Athena queries (and, once a day, the hourly rollups of a new baseline day).
+  pulse: { memoryMb: 512, timeout: Duration.minutes(5) },
 };
 
 /** Handlers that EventBridge Scheduler invokes (asynchronously). */
-const SCHEDULED_HANDLERS: readonly HandlerName[] = ["scheduledReport", "campaigns"];
+const SCHEDULED_HANDLERS: readonly HandlerName[] = ["scheduledReport", "campaigns", "pulse"];
 
 export interface BundlingChoices {
   /** Minify the bundle (default true; tests turn it off to bundle faster). */
@@ -126,7 +129,10 @@ export class ReportFunctions extends Construct {
         environment: { ...environment, POWERTOOLS_SERVICE_NAME: `opspulse-${handler.id}` },
         projectRoot: REPO_ROOT,
         depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
-        bundling: bundlingOptions(copied, props.bundling),
+        bundling: bundlingOptions(
+          LEAN_HANDLERS.includes(name) ? copied.filter((f) => LEAN_FOLDERS.includes(f.to)) : copied,
+          props.bundling,
+        ),
         ...(props.paramsAndSecrets ? { paramsAndSecrets: props.paramsAndSecrets } : {}),
         ...(scheduled
           ? {
@@ -175,6 +181,9 @@ export const BUNDLE_FOLDERS = {
   config: "config",
   fonts: "fonts",
 } as const;
+
+/** The folders a lean handler's bundle carries (see `LEAN_HANDLERS`). */
+const LEAN_FOLDERS: readonly string[] = [BUNDLE_FOLDERS.queries, BUNDLE_FOLDERS.config];
 
 /**
  * Modules the bundle imports instead of containing: the AWS SDK clients, which the Node.js 24

@@ -6,7 +6,7 @@
  *
  * This generates the full 430-day demo lake: the slowest test of the suite.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -19,7 +19,7 @@ const root = mkdtempSync(join(tmpdir(), "opspulse-demo-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("the demo's daily report", () => {
-  it("shows most targets met, 2–5 breaches, a warning and data quality met", async () => {
+  it("shows most targets met, 2–5 breaches, a warning, data quality met and its incident as unusual", async () => {
     vi.stubEnv("OPSPULSE_TEMPLATES_DIR", undefined);
     const out = join(root, "out");
     const result = await runCli([
@@ -51,10 +51,23 @@ describe("the demo's daily report", () => {
     for (const healthy of ["ops_cost_ratio", "retention_d1", "retention_d7", "data_quality"]) {
       expect(daily.metrics[healthy]?.status, healthy).toBe("met");
     }
+    // The demo lake's one documented incident (lake/incidents.ts, DEMO_INCIDENTS): signups
+    // from ads tripled on the report day, unusual for new users and explained by ads.
+    expect(daily.metrics.new_users?.status).toBe("anomaly");
+    expect(daily.metrics.new_users?.anomaly?.side).toBe("above");
+    expect(daily.drivers?.new_users?.[0]).toMatchObject({ dimension: "channel", element: "ads" });
+    // The managers' email says it, with the driver (the band edges as the snapshot stores them).
+    const dailyRun = readdirSync(join(out, "outbox")).find((run) => run.includes("-daily-")) ?? "";
+    const html = readFileSync(join(out, "outbox", dailyRun, "managers.html"), "utf8");
+    const band = daily.metrics.new_users?.band;
+    expect(html).toContain(
+      `unusual for a Sunday: ${daily.metrics.new_users?.value}, normal ${Math.round(band?.lower ?? 0)}–${Math.round(band?.upper ?? 0)}`,
+    );
+    expect(html).toMatch(/ads channel: \+\d+\.\d% and \d+\.\d% of the rise/);
     // The line the demo prints says the same.
     expect(result.stdout).toMatch(
       new RegExp(
-        `daily report ${day} \\(Asia/Shanghai\\): ok[^\\n]*\\n  ${counts.breach} breaches · ${counts.warning} warning`,
+        `daily report ${day} \\(Asia/Shanghai\\): ok[^\\n]*\\n  ${counts.breach} breaches · ${counts.anomaly} unusual · ${counts.warning} warning`,
       ),
     );
   }, 900_000);

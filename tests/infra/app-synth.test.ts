@@ -19,6 +19,7 @@ import {
   HANDLERS,
   type HandlerName,
   LAMBDA_TASK_ROOT,
+  LEAN_HANDLERS,
   REPO_ROOT,
   RUNTIME_FOLDERS,
   RUNTIME_PACKAGES,
@@ -65,12 +66,18 @@ beforeAll(() => {
   }
 });
 
+/** The handlers whose bundle carries only queries and config (the pulse), and the others. */
+const LEAN_IDS: string[] = LEAN_HANDLERS.map((name) => HANDLERS[name].id);
+const REPORT_IDS = Object.values(HANDLERS)
+  .map((h) => h.id as string)
+  .filter((id) => !LEAN_IDS.includes(id));
+
 const bundleOf = (id: string) => readFileSync(join(assets[id] ?? "", "index.mjs"), "utf8");
 
 describe("cdk synth with bundling", () => {
   it("writes the stack template and one asset per function", () => {
     expect(assembly.getStackByName(STACK_NAME).template.Resources).toBeDefined();
-    expect(Object.keys(assets)).toHaveLength(3);
+    expect(Object.keys(assets)).toHaveLength(Object.keys(HANDLERS).length);
     for (const dir of Object.values(assets)) expect(statSync(dir).isDirectory()).toBe(true);
   });
 
@@ -88,10 +95,19 @@ describe("cdk synth with bundling", () => {
       expect(readdirSync(join(dir, "queries")).filter((f) => f.endsWith(".sql"))).toEqual(
         readdirSync("queries").filter((f) => f.endsWith(".sql")),
       );
-      expect(readdirSync(join(dir, "templates")).length).toBeGreaterThan(0);
+      if (!LEAN_IDS.includes(id)) {
+        expect(readdirSync(join(dir, "templates")).length).toBeGreaterThan(0);
+      }
       expect(readdirSync(join(dir, "config")).sort()).toEqual(readdirSync("config").sort());
     },
   );
+
+  it.each(LEAN_IDS)("%s: carries no templates, fonts, charts or renderer", (id) => {
+    const dir = assets[id] ?? "";
+    expect(readdirSync(dir).sort()).toEqual(["config", "index.mjs", "index.mjs.map", "queries"]);
+    const bundle = bundleOf(id);
+    expect(bundle).not.toMatch(/resvg|vega-lite|alert\.html|daily\.html/);
+  });
 
   it.each(Object.values(HANDLERS).map((h) => h.id))(
     "%s: leaves the AWS SDK to the runtime and carries no MJML or DuckDB",
@@ -109,7 +125,7 @@ describe("cdk synth with bundling", () => {
     },
   );
 
-  it.each(Object.values(HANDLERS).map((h) => h.id))(
+  it.each(REPORT_IDS)(
     "%s: the chart fonts and resvg's WebAssembly package are copied beside the bundle",
     (id) => {
       const dir = assets[id] ?? "";

@@ -73,7 +73,8 @@ describe("chat secrets in the stack", () => {
     expect(Object.keys(policies)).toHaveLength(1);
     const roles = (Object.values(policies)[0] as { Properties: { Roles: unknown[] } }).Properties
       .Roles;
-    expect(roles).toHaveLength(3);
+    // The scheduled report, campaigns, ad-hoc and pulse functions.
+    expect(roles).toHaveLength(4);
   });
 
   it("grants no wildcard read of parameters or secrets anywhere", () => {

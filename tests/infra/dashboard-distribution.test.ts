@@ -65,7 +65,8 @@ describe("the dashboard distribution", () => {
     const functions = template.findResources("AWS::Lambda::Function", {
       Properties: { Runtime: "nodejs24.x" },
     });
-    expect(Object.keys(functions).length).toBe(3);
+    // The scheduled report, campaigns, ad-hoc and pulse functions.
+    expect(Object.keys(functions).length).toBe(4);
     for (const fn of Object.values(functions)) {
       const variables = fn.Properties.Environment.Variables;
       expect(variables.OPSPULSE_DASHBOARD_LINK_DAYS).toBe("10");

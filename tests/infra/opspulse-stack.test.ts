@@ -9,6 +9,7 @@ import { TABLES } from "../../functions/lib/contract/schema.ts";
 import { loadSources } from "../../functions/lib/query/catalog.ts";
 import { readRuntimeEnv } from "../../functions/lib/runtime/env.ts";
 import { campaignsEventSchema, scheduledEventSchema } from "../../functions/lib/runtime/events.ts";
+import { pulseEventSchema } from "../../functions/lib/runtime/pulse-lambda.ts";
 import type { OpsPulseStack } from "../../infra/opspulse-stack.ts";
 import { synthOpsPulse } from "./helpers.ts";
 
@@ -212,9 +213,18 @@ describe("Glue tables of the lake", () => {
     expect(campaigns.StorageDescriptor.Columns.find((c) => c.Name === "start_date")?.Type).toBe(
       "date",
     );
+    const identities = table("identities").StorageDescriptor.Columns;
+    expect(Object.fromEntries(identities.map((c) => [c.Name, c.Type]))).toEqual({
+      source: "string",
+      source_user_id: "string",
+      user_id: "string",
+      valid_from: "timestamp",
+      valid_to: "timestamp",
+    });
   });
 
-  it.each(["campaigns", "content"] as const)(
+  // The identity map is a dimension too: replaced whole, so no partition projection.
+  it.each(["campaigns", "content", "identities"] as const)(
     "%s: a dimension table, unpartitioned, under dims/",
     (name) => {
       const input = table(name);
@@ -270,14 +280,16 @@ describe("Lambda functions", () => {
   const functions = () =>
     template.findResources("AWS::Lambda::Function") as Record<string, Resource>;
 
-  it("runs the three handlers on Node.js 24 (arm64) with active tracing", () => {
-    expect(Object.keys(functions())).toHaveLength(3);
-    for (const fn of Object.values(functions())) {
+  it("runs the four handlers (three report functions and the pulse) on Node.js 24 (arm64) with active tracing", () => {
+    expect(Object.keys(functions())).toHaveLength(4);
+    const pulse = logicalId(stack.functions.functions.pulse);
+    for (const [id, fn] of Object.entries(functions())) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
         Architectures: ["arm64"],
         Handler: "index.handler",
-        Timeout: 600,
+        // The pulse runs two queries: 5 minutes, well inside a 15-minute pulse interval.
+        Timeout: id === pulse ? 300 : 600,
         TracingConfig: { Mode: "Active" },
       });
     }
@@ -333,14 +345,14 @@ describe("Lambda functions", () => {
 
   it("parks a scheduled run that keeps failing in the dead-letter queue after 2 retries", () => {
     const queue = logicalId(stack.node.findChild("DeadLetters"));
-    for (const name of ["scheduledReport", "campaigns"] as const) {
+    for (const name of ["scheduledReport", "campaigns", "pulse"] as const) {
       template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
         FunctionName: ref(logicalId(stack.functions.functions[name])),
         MaximumRetryAttempts: 2,
         DestinationConfig: { OnFailure: { Destination: getAtt(queue) } },
       });
     }
-    template.resourceCountIs("AWS::Lambda::EventInvokeConfig", 2);
+    template.resourceCountIs("AWS::Lambda::EventInvokeConfig", 3);
   });
 });
 
@@ -498,11 +510,15 @@ describe("EventBridge Scheduler schedules from config/schedules.yaml", () => {
             "<aws.scheduler.scheduled-time>",
             "2026-03-02T00:00:00Z",
           ),
-        ) as { report: string },
+        ) as { report: string; pulse?: true },
     );
-    expect(inputs).toHaveLength(3);
+    expect(inputs).toHaveLength(4);
     for (const input of inputs) {
-      const schema = input.report === "campaigns" ? campaignsEventSchema : scheduledEventSchema;
+      const schema = input.pulse
+        ? pulseEventSchema
+        : input.report === "campaigns"
+          ? campaignsEventSchema
+          : scheduledEventSchema;
       expect(schema.safeParse(input).success, JSON.stringify(input)).toBe(true);
     }
   });
@@ -511,7 +527,8 @@ describe("EventBridge Scheduler schedules from config/schedules.yaml", () => {
     const schedules = Object.values(
       template.findResources("AWS::Scheduler::Schedule") as Record<string, Resource>,
     );
-    expect(schedules).toHaveLength(3);
+    // The three reports' and the pulse's (tests/infra/pulse.test.ts).
+    expect(schedules).toHaveLength(4);
     const expressions = schedules.map((s) => [
       s.Properties.ScheduleExpression,
       s.Properties.ScheduleExpressionTimezone,
@@ -633,7 +650,8 @@ describe("on-call alarms", () => {
   });
 
   it("sends every alarm (and its recovery) to the on-call topic", () => {
-    expect(alarms()).toHaveLength(8);
+    // Errors and near-timeout of each of the four functions, dead letters, Athena bytes.
+    expect(alarms()).toHaveLength(10);
     for (const alarm of alarms()) {
       expect(alarm.Properties.AlarmActions).toEqual([topic()]);
       expect(alarm.Properties.OKActions).toEqual([topic()]);

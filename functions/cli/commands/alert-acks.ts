@@ -17,6 +17,7 @@ import {
   unsilenceAlert,
 } from "../../lib/kpi/alert-acks.ts";
 import { isMetricId } from "../../lib/kpi/registry.ts";
+import { isPulseMetric } from "../../lib/pulse/alerts.ts";
 import { UserError } from "../errors.ts";
 import { type FolderOptions, openReportRuntime, withFolders } from "./run.ts";
 
@@ -118,7 +119,13 @@ function targetArgument(text: string, wildcard = false): AlertTarget {
   } catch (error) {
     throw new UserError((error as Error).message);
   }
-  if (!(isMetricId(target.metric) || (wildcard && target.metric === "*"))) {
+  if (
+    !(
+      isMetricId(target.metric) ||
+      isPulseMetric(target.metric) ||
+      (wildcard && target.metric === "*")
+    )
+  ) {
     throw new UserError(
       `"${target.metric}" is not a metric id: see functions/lib/kpi/registry.ts or "opspulse alerts status"`,
     );

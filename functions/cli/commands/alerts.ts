@@ -2,6 +2,7 @@
  * `opspulse alerts status` and `opspulse alerts replay` (also `opspulse replay`): what the
  * on-call alerts stand at, and what the alert rules would have sent over stored history.
  */
+
 import type { Command } from "commander";
 import { type ReplayReport, replayStoredAlerts } from "../../lib/alerts/replay.ts";
 import { activeSilences } from "../../lib/kpi/alert-acks.ts";
@@ -20,6 +21,7 @@ import { configuredRecipients, describeSuppressed } from "../../lib/runtime/mail
 import { describeWaits, periodWaits } from "../../lib/waiting/status.ts";
 import { UserError } from "../errors.ts";
 import { registerAlertAcks } from "./alert-acks.ts";
+import { replayPulseCommand } from "./pulse.ts";
 import {
   dateRangeOptions,
   type FolderOptions,
@@ -116,13 +118,16 @@ function registerReplay(parent: Command): void {
       .description(
         "replay the alert rules over stored snapshots with the current targets: what would have fired, when and how often (sends and saves nothing)",
       )
-      .argument("[report]", "daily, weekly or campaigns", "daily")
+      .argument("[report]", "daily, weekly, campaigns, or pulse", "daily")
       .requiredOption("--from <date>", "first day, YYYY-MM-DD")
       .requiredOption("--to <date>", "last day, YYYY-MM-DD"),
   )
     .option("--tz <zone>", "IANA time zone of the periods (default: the schedule's in config)")
     .option("--json", "print the replay as JSON")
-    .action(async (reportName: string, opts: ReplayOptions) => {
+    .option("--every <minutes>", "pulse replays: minutes between pulses (15, 20, 30, 60)")
+    .action(async (reportName: string, opts: ReplayOptions & { every?: string }) => {
+      // `opspulse replay pulse`: the pulse's stall and pace rules over the lake's history.
+      if (reportName === "pulse") return replayPulseCommand(opts);
       const report = reportArgument(reportName);
       const { from, to } = dateRangeOptions(opts);
       const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;

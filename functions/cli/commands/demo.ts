@@ -9,7 +9,9 @@ import {
   previousPeriod,
   samePeriodLastYear,
 } from "../../lib/kpi/windows.ts";
-import { DEFAULT_GENERATE_OPTIONS, generateLake } from "../../lib/lake/generator.ts";
+import { DEFAULT_GENERATE_OPTIONS } from "../../lib/lake/generator.ts";
+import { generateIncidentLake } from "../../lib/lake/incident-lake.ts";
+import { DEMO_INCIDENTS } from "../../lib/lake/incidents.ts";
 import { sqlString } from "../../lib/query/sql-literal.ts";
 import {
   periodKindOf,
@@ -47,16 +49,20 @@ export function registerDemo(program: Command): void {
         );
         const interactive = process.stderr.isTTY === true;
         mkdirSync(opts.lake, { recursive: true });
-        const summary = await generateLake({
-          ...DEFAULT_GENERATE_OPTIONS,
-          lakeDir: opts.lake,
-          onProgress: ({ daysDone, days, events }) => {
-            if (interactive)
-              process.stderr.write(
-                `\r  day ${daysDone}/${days}, ${events.toLocaleString("en-US")} events`,
-              );
+        // With one documented incident on its last day (lake/incidents.ts, DEMO_INCIDENTS).
+        const summary = await generateIncidentLake(
+          {
+            ...DEFAULT_GENERATE_OPTIONS,
+            lakeDir: opts.lake,
+            onProgress: ({ daysDone, days, events }) => {
+              if (interactive)
+                process.stderr.write(
+                  `\r  day ${daysDone}/${days}, ${events.toLocaleString("en-US")} events`,
+                );
+            },
           },
-        });
+          DEMO_INCIDENTS,
+        );
         if (interactive) process.stderr.write("\n");
         say(
           `  ${summary.rows.events.toLocaleString("en-US")} events and ${summary.rows.orders.toLocaleString("en-US")} order records, ${summary.firstDate} … ${summary.endDate}, in ${(summary.elapsedMs / 1000).toFixed(1)} s`,
@@ -104,9 +110,13 @@ export function registerDemo(program: Command): void {
     });
 }
 
-/** Periods stored before each demo report: its sparklines' and the dashboard's history. */
+/**
+ * Periods stored before each demo report: its sparklines' and the dashboard's history, and
+ * for the daily report every day its level-adjusted anomaly bands read (the same weekday of
+ * the 8 weeks before and the 7 days before each of them: 63 days; kpi/baseline-band.ts).
+ */
 const DEMO_HISTORY: Readonly<Partial<Record<ReportKind, number>>> = {
-  daily: 13,
+  daily: 63,
   weekly: 5,
   // A campaign's ROI curve: one snapshot per running campaign and day.
   campaigns: 13,
@@ -127,6 +137,15 @@ async function demoReport(
   const history = [previousPeriod(period)];
   while (history.length < (DEMO_HISTORY[report] ?? 1)) {
     history.unshift(previousPeriod(history[0] as typeof period));
+  }
+  // The same weekday of the 10 weeks before (the bands go further back past a holiday).
+  if (report === "daily") {
+    const starts = new Set(history.map((p) => p.start));
+    const weekdays = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+      .map((weeks) => addDays(period.start, -7 * weeks))
+      .filter((start) => !starts.has(start))
+      .map((start) => periodContaining("day", start, period.timeZone));
+    history.unshift(...weekdays.reverse());
   }
   const stored: string[] = [];
   let elapsedMs = 0;

@@ -4,9 +4,9 @@ import {
   DEFAULT_GENERATE_OPTIONS,
   GenerateOptionsError,
   type GenerateSummary,
-  generateLake,
 } from "../../lib/lake/generator.ts";
 import { listImportedFiles } from "../../lib/lake/importer.ts";
+import { generateIncidentLake, type IncidentLakeSummary } from "../../lib/lake/incident-lake.ts";
 import { DEFAULT_LAKE_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
 
@@ -31,6 +31,10 @@ export function registerGenerate(program: Command): void {
     .option("--users <n>", "users who sign up during those days", String(defaults.users))
     .option("--lake <dir>", "local lake folder", DEFAULT_LAKE_DIR)
     .option("--force", "replace the tables even if the lake holds imported files")
+    .option(
+      "--incidents [per-kind]",
+      "inject known incidents (2 of each kind) and list them in <lake>/incidents.json",
+    )
     .action(
       async (opts: {
         seed: string;
@@ -39,6 +43,7 @@ export function registerGenerate(program: Command): void {
         users: string;
         lake: string;
         force?: boolean;
+        incidents?: boolean | string;
       }) => {
         const imported = listImportedFiles(opts.lake);
         if (imported.length > 0 && !opts.force)
@@ -54,19 +59,24 @@ export function registerGenerate(program: Command): void {
         };
         const interactive = process.stderr.isTTY === true;
         let reported = 0;
-        let summary: GenerateSummary;
+        let summary: IncidentLakeSummary;
         try {
-          summary = await generateLake({
-            ...options,
-            onProgress: ({ daysDone, days, events }) => {
-              const line = `generating: day ${daysDone}/${days}, ${events.toLocaleString("en-US")} events`;
-              if (interactive) process.stderr.write(`\r${line}`);
-              else if (daysDone === days || daysDone - reported >= days / 4) {
-                process.stderr.write(`${line}\n`);
-                reported = daysDone;
-              }
+          const perKind =
+            typeof opts.incidents === "string" ? wholeNumber("--incidents", opts.incidents) : 2;
+          summary = await generateIncidentLake(
+            {
+              ...options,
+              onProgress: ({ daysDone, days, events }) => {
+                const line = `generating: day ${daysDone}/${days}, ${events.toLocaleString("en-US")} events`;
+                if (interactive) process.stderr.write(`\r${line}`);
+                else if (daysDone === days || daysDone - reported >= days / 4) {
+                  process.stderr.write(`${line}\n`);
+                  reported = daysDone;
+                }
+              },
             },
-          });
+            opts.incidents ? { perKind } : undefined,
+          );
         } catch (error) {
           if (error instanceof GenerateOptionsError)
             throw new UserError(`${error.message}`, { cause: error });
@@ -75,6 +85,10 @@ export function registerGenerate(program: Command): void {
           if (interactive) process.stderr.write("\n");
         }
         process.stdout.write(`${describeSummary(summary, opts.lake).join("\n")}\n`);
+        if (summary.truthPath)
+          process.stdout.write(
+            `  incidents ${String(summary.truth?.incidents.length ?? 0).padStart(11)} injected, listed in ${summary.truthPath}\n`,
+          );
       },
     );
 }

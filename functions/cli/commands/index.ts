@@ -13,6 +13,7 @@ import { registerGenerate } from "./generate.ts";
 import { registerImport } from "./import.ts";
 import { registerInvoke } from "./invoke.ts";
 import { registerKpis } from "./kpis.ts";
+import { registerPulse } from "./pulse.ts";
 import { registerRollup } from "./rollup.ts";
 import { registerRun } from "./run.ts";
 import { registerSql } from "./sql.ts";
@@ -29,6 +30,7 @@ export function registerCommands(program: Command): void {
   registerInvoke(program);
   registerChat(program);
   registerKpis(program);
+  registerPulse(program);
   registerDashboard(program);
   registerExport(program);
   registerSql(program);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { createFsArtifactStore } from "../../lib/adapters/fs-artifacts.ts";
+import { createFsPulseStore } from "../../lib/adapters/fs-pulse-store.ts";
 import { createFsSnapshotStore } from "../../lib/adapters/fs-store.ts";
 import { type OnCallDeps, runReportWithAlerts } from "../../lib/alerts/on-call.ts";
 import { loadAlertTemplate } from "../../lib/alerts/render.ts";
@@ -19,6 +20,7 @@ import {
   periodContaining,
   periodWindow,
 } from "../../lib/kpi/windows.ts";
+import { pulseReportHooks } from "../../lib/pulse/report-hooks.ts";
 import { QueryCatalog } from "../../lib/query/catalog.ts";
 import { loadReportTemplates, TemplatesMissingError } from "../../lib/report/email/render.ts";
 import {
@@ -123,6 +125,12 @@ export async function openReportRuntime(folders: FolderOptions): Promise<ReportR
           },
         }),
         ...(chat ? [createChatReportHook({ ...adapters, config }, chat)] : []),
+        // "Yesterday's stalls" from the pulses stored locally (opspulse pulse).
+        ...pulseReportHooks({
+          engine: adapters.engine,
+          catalog,
+          pulses: createFsPulseStore({ dir: outDir }),
+        }),
       ],
       ...optionalChannels(alertChannels({ ...adapters, config }, alertTemplate, chat)),
     },

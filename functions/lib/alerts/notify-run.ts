@@ -10,7 +10,7 @@ import { trailingBreachStreak } from "../kpi/streak.ts";
 import { previousPeriod } from "../kpi/windows.ts";
 import { composeMessage } from "../notify/compose.ts";
 import { contactPointsOf, deliverMessage, type MessageOutcome } from "../notify/deliver.ts";
-import { explainAlerts } from "../notify/drivers.ts";
+import { explainAlerts, snapshotDrivers } from "../notify/drivers.ts";
 import { createEmailChannel } from "../notify/email-channel.ts";
 import { type NotificationPlan, streakKey } from "../notify/policy.ts";
 import type { Channel, Streak } from "../notify/ports.ts";
@@ -155,7 +155,7 @@ export async function deliverPlan(
       continue;
     }
     for (const contact of contacts) {
-      const drivers = await explainAlerts(
+      const breakdowns = await explainAlerts(
         planned.notices.map((n) => n.notification),
         {
           engine: deps.engine,
@@ -168,6 +168,11 @@ export async function deliverPlan(
         context.config.kpi.currency,
         stats,
       );
+      // The run's Adtributor drivers (in the snapshot), where it found some, come first.
+      const drivers = new Map([
+        ...breakdowns,
+        ...snapshotDrivers(context.document.drivers, contact.locale, context.config.kpi.currency),
+      ]);
       const message = composeMessage(planned, contact.locale, {
         report: context.request.report,
         periodKey: context.periodKey,

@@ -38,16 +38,7 @@ import {
   leaseFor,
   runDeadline,
 } from "../delivery/claims.ts";
-import { silenceRules } from "../kpi/alert-acks.ts";
-import {
-  type AlertRules,
-  type AlertStep,
-  judgesScopedMetrics,
-  type PeriodObservations,
-  parseAlertState,
-  stepAlerts,
-  WHOLE_BUSINESS,
-} from "../kpi/alerts.ts";
+import { judgesScopedMetrics, type PeriodObservations, WHOLE_BUSINESS } from "../kpi/alerts.ts";
 import type { EvaluatedMetric } from "../kpi/evaluate.ts";
 import type { Locale } from "../kpi/registry.ts";
 import { InvalidPeriodError, type Period, sameZone } from "../kpi/windows.ts";
@@ -66,7 +57,8 @@ import {
   runReport,
 } from "../report/run-report.ts";
 import { sendFlag } from "../report/run-request.ts";
-import { AlertStateConflictError } from "./acks.ts";
+import { advanceAlertState } from "./advance.ts";
+import { anomalyNotifications } from "./anomaly-notices.ts";
 import { createCompletenessGate } from "./completeness-check.ts";
 import { DEFAULT_ALERT_SETTINGS, DEFAULT_ROUTING } from "./config.ts";
 import {
@@ -78,6 +70,7 @@ import {
 } from "./notify-run.ts";
 import { loadAlertTemplate, type RenderedAlert, renderFailureNotice } from "./render.ts";
 
+export { advanceAlertState } from "./advance.ts";
 export type { NotificationOutcome } from "./notify-run.ts";
 
 /** The list name of on-call in delivery keys and the outbox. */
@@ -154,8 +147,13 @@ async function alertAfterSnapshot(
     context.now,
     deps.stateAttempts,
   );
+  // Anomalies (kpi/anomaly.ts) are routed like breaches: by default to the metric's owner.
+  const notifications = [
+    ...step.notifications,
+    ...anomalyNotifications(context.request.report, context.periodKey, context.metrics),
+  ];
   const plan = planNotifications(
-    step.notifications,
+    notifications,
     settings.routing ?? DEFAULT_ROUTING,
     await historyStreaks(deps, context, [...step.notifications, ...step.acknowledged]),
     step.acknowledged,
@@ -196,30 +194,6 @@ async function alertAfterSnapshot(
       ? { warnings: failedChats.map((o) => `chat ${o.key}: ${o.error ?? "failed"}`) }
       : {}),
   };
-}
-
-/**
- * Loads the alert state, applies the period and saves it with the version it read; on a
- * conflict (another run saved first) loads again, up to `attempts` times.
- */
-export async function advanceAlertState(
-  store: AlertStateStore,
-  input: PeriodObservations,
-  rules: AlertRules,
-  at: Date,
-  attempts = 20,
-): Promise<AlertStep & { readonly attempts: number }> {
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const loaded = await store.load();
-    const state = parseAlertState(loaded.state);
-    // Silences set from the CLI (`opspulse alerts silence`) join those of alerts.yaml.
-    const withSilences = { ...rules, silences: [...rules.silences, ...silenceRules(state, at)] };
-    const step = stepAlerts(state, input, withSilences, at);
-    if (await store.save(step.state, loaded.version)) return { ...step, attempts: attempt };
-  }
-  throw new AlertStateConflictError(
-    `The alert state changed under this run ${attempts} times in a row: too many runs at once. Re-run the report; its alerts are sent once either way.`,
-  );
 }
 
 /** The period's evaluated metrics as the state machine sees them. */

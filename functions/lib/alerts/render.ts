@@ -12,10 +12,12 @@ import { join } from "node:path";
 import type { AlertNotification, MetricNotification } from "../kpi/alerts.ts";
 import { WHOLE_BUSINESS } from "../kpi/alerts.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
+import { DEFAULT_DRIVER_OPTIONS, type Driver } from "../kpi/drivers.ts";
 import { type Locale, type MetricDef, metric as metricDef } from "../kpi/registry.ts";
 import { type Period, previousPeriod } from "../kpi/windows.ts";
 import {
   CHANGE_COLORS,
+  driverText,
   EMPTY_VALUE,
   STATUS_COLORS,
   STRINGS,
@@ -52,6 +54,8 @@ export interface AlertEmailInput {
   readonly trend?: readonly TrendPoint[];
   /** Activity by channel, moved most first (metric alerts). */
   readonly breakdown?: ChannelBreakdown | null;
+  /** The drivers of the metric's change found by the run (kpi/drivers.ts), best first. */
+  readonly drivers?: readonly Driver[];
 }
 
 /** What a failure notice is made from. */
@@ -232,7 +236,9 @@ export function buildAlertModel(input: AlertEmailInput): AlertViewModel {
         : []),
       ...scopeFact(n, strings),
     ],
-    notes: [],
+    notes: (input.drivers ?? [])
+      .slice(0, DEFAULT_DRIVER_OPTIONS.limit)
+      .map((d) => ({ text: `↳ ${driverText(d, locale, format)}`, ...NOTE_COLORS.info })),
     trend: trendModel(input.trend ?? [], def, input.period, locale, format, strings),
     breakdown: input.breakdown
       ? breakdownModel(input.breakdown, input.period, format, strings)

@@ -16,11 +16,14 @@ import type * as z from "zod";
 import { type AlertSettings, toAlertSettings } from "../alerts/config.ts";
 import type { ContactPointConfig } from "../chat/config.ts";
 import type { ChatCommandsConfig } from "../chatops/access.ts";
+import type { AnomalySettings } from "../kpi/anomaly.ts";
 import type { ResolvedTarget } from "../kpi/evaluate.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
 import type { KpiSettings } from "../report/modules.ts";
 import { DEFAULT_WAIT_POLICY, parseDuration, type WaitPolicy } from "../waiting/policy.ts";
+import { toAnomalySettings } from "./anomalies.ts";
+import { type PulseConfig, toPulseConfig } from "./pulse.ts";
 import {
   CONFIG_FILES,
   REPORT_NAMES,
@@ -70,6 +73,10 @@ export interface OpsConfig {
   readonly owners?: Readonly<Partial<Record<Owner, Omit<RecipientList, "name">>>>;
   /** On-call alert rules and the data-completeness gate (`alerts.yaml`). */
   readonly alerts?: AlertSettings;
+  /** The intra-day pulse (`pulse.yaml`). */
+  readonly pulse?: PulseConfig;
+  /** Baseline bands and the holiday/promotion calendar (`anomalies.yaml`). */
+  readonly anomalies?: AnomalySettings;
   /** Who may run chat commands (`chat_commands` of recipients.yaml). */
   readonly chatCommands?: ChatCommandsConfig;
   /** Chat and incident webhooks (`recipients.yaml` contact_points), by reference only. */
@@ -185,8 +192,19 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
   const schedules = read(CONFIG_FILES.schedules.file, CONFIG_FILES.schedules.schema).data;
   const recipients = read(CONFIG_FILES.recipients.file, CONFIG_FILES.recipients.schema).data;
   const alerts = read(CONFIG_FILES.alerts.file, CONFIG_FILES.alerts.schema).data;
+  const anomalies = read(CONFIG_FILES.anomalies.file, CONFIG_FILES.anomalies.schema).data;
+  const pulse = read(CONFIG_FILES.pulse.file, CONFIG_FILES.pulse.schema).data;
   const targets = targetsFile.data;
-  if (problems.length > 0 || !targets || !settings || !schedules || !recipients || !alerts) {
+  if (
+    problems.length > 0 ||
+    !targets ||
+    !settings ||
+    !schedules ||
+    !recipients ||
+    !alerts ||
+    !anomalies ||
+    !pulse
+  ) {
     throw new ConfigError(problems);
   }
   const resolvedTargets = resolveTargets(targets, settings);
@@ -203,6 +221,8 @@ export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsC
     ...(Object.keys(recipients.owners).length > 0 ? { owners: recipients.owners } : {}),
     chatCommands: recipients.chat_commands,
     alerts: toAlertSettings(alerts, resolvedTargets.data_freshness_minutes?.value),
+    anomalies: toAnomalySettings(anomalies),
+    pulse: toPulseConfig(pulse),
     ...(recipients.contact_points.length > 0 ? { contactPoints: recipients.contact_points } : {}),
   };
 }

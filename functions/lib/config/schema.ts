@@ -6,6 +6,7 @@
  * The CDK stack validates the same files at synth with {@link loadConfig}, so a bad target
  * fails the deploy, not the Monday report.
  */
+
 import * as z from "zod";
 import { alertsFileSchema } from "../alerts/config.ts";
 import {
@@ -18,6 +19,8 @@ import { chatCommandsSchema } from "../chatops/access.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { DEFAULT_KPI_SETTINGS } from "../report/modules.ts";
 import { InvalidDurationError, parseDuration } from "../waiting/policy.ts";
+import { anomaliesFileSchema } from "./anomalies.ts";
+import { pulseFileSchema } from "./pulse.ts";
 
 /** The scheduled reports. */
 export const REPORT_NAMES = ["daily", "weekly", "campaigns"] as const;
@@ -288,6 +291,8 @@ export const CONFIG_FILES = {
   schedules: { file: "schedules.yaml", schema: schedulesFileSchema },
   recipients: { file: "recipients.yaml", schema: recipientsFileSchema },
   alerts: { file: "alerts.yaml", schema: alertsFileSchema },
+  anomalies: { file: "anomalies.yaml", schema: anomaliesFileSchema },
+  pulse: { file: "pulse.yaml", schema: pulseFileSchema },
 } as const;
 
 export type TargetsFile = z.output<typeof targetsFileSchema>;

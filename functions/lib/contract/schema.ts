@@ -42,7 +42,7 @@ export interface ColumnSpec {
 
 /** A table of the contract: its columns and how it is laid out in the lake. */
 export interface TableSpec {
-  readonly name: "events" | "orders" | "campaigns" | "content";
+  readonly name: "events" | "orders" | "campaigns" | "content" | "identities";
   readonly columns: readonly ColumnSpec[];
   /** Column whose UTC date gives the `dt` partition, for fact tables. */
   readonly partitionTimeColumn?: string;
@@ -112,6 +112,31 @@ export const TABLES: Record<TableSpec["name"], TableSpec> = {
       col("channel", "varchar", true, "Where it was published."),
       col("published_at", "timestamp", false, "When it was published, UTC."),
       col("production_cost", "decimal(18,2)", true, "What it cost to produce, not negative."),
+    ],
+  },
+  identities: {
+    name: "identities",
+    columns: [
+      col(
+        "source",
+        "varchar",
+        false,
+        "The system the id comes from, e.g. app, web, wecom, orders (for coverage figures).",
+      ),
+      col(
+        "source_user_id",
+        "varchar",
+        false,
+        "The id exactly as it appears in events.user_id / orders.user_id.",
+      ),
+      col("user_id", "varchar", false, "The person it maps to (the unified user id)."),
+      col("valid_from", "timestamp", false, "From when the mapping holds, UTC (inclusive)."),
+      col(
+        "valid_to",
+        "timestamp",
+        true,
+        "Until when it holds, UTC (exclusive); null: still holds. Mappings of one id must not overlap.",
+      ),
     ],
   },
 };
@@ -234,10 +259,31 @@ export const contentRowSchema = z.strictObject({
   production_cost: cost.nullish().transform((value) => value ?? null),
 });
 
+/**
+ * A mapping of a source id to a person (shared/kpi-spec.md, "Identity"): a record of the id
+ * maps by its own time. Overlaps between rows are checked over the whole file
+ * (`contract/identities.ts`).
+ */
+export const identityRowSchema = z
+  .strictObject({
+    source: z.string().min(1, "source is required"),
+    source_user_id: z.string().min(1, "source_user_id is required"),
+    user_id: z.string().min(1, "user_id is required"),
+    valid_from: instant,
+    valid_to: z
+      .preprocess((value) => (value === "" ? null : value), instant.nullish())
+      .transform((value) => value ?? null),
+  })
+  .refine((row) => row.valid_to === null || row.valid_to > row.valid_from, {
+    message: "valid_to must be after valid_from (or empty: the mapping still holds)",
+    path: ["valid_to"],
+  });
+
 export type EventRow = z.output<typeof eventRowSchema>;
 export type OrderRow = z.output<typeof orderRowSchema>;
 export type CampaignRow = z.output<typeof campaignRowSchema>;
 export type ContentRow = z.output<typeof contentRowSchema>;
+export type IdentityRow = z.output<typeof identityRowSchema>;
 
 /** The zod schema that validates one imported row of each table. */
 export const ROW_SCHEMAS = {
@@ -245,4 +291,5 @@ export const ROW_SCHEMAS = {
   orders: orderRowSchema,
   campaigns: campaignRowSchema,
   content: contentRowSchema,
+  identities: identityRowSchema,
 } as const;

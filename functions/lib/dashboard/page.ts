@@ -8,10 +8,17 @@
  */
 import { rfmBarsSpec } from "../charts/email-charts.ts";
 import { type ChartSpec, vegaLiteToSvg } from "../charts/vega.ts";
+import { DEFAULT_DRIVER_OPTIONS, type Driver } from "../kpi/drivers.ts";
 import type { Status } from "../kpi/evaluate.ts";
 import { type Locale, METRICS, type MetricDef } from "../kpi/registry.ts";
 import type { RfmSummary } from "../kpi/rfm.ts";
-import { EMPTY_VALUE, STATUS_COLORS, STRINGS, valueFormatter } from "../report/email/i18n.ts";
+import {
+  driverText,
+  EMPTY_VALUE,
+  STATUS_COLORS,
+  STRINGS,
+  valueFormatter,
+} from "../report/email/i18n.ts";
 import { targetText } from "../report/email/target-text.ts";
 import { escapeHtml } from "../report/email/template.ts";
 import type { MetricSnapshot } from "../report/snapshot.ts";
@@ -57,7 +64,8 @@ const TEXT = {
     none: "no order",
     otherKpis: "Other KPIs with targets",
     quality: "Data freshness and quality",
-    qualityNote: "Freshness and validation share of the lake; metrics per status each day.",
+    qualityNote:
+      "Freshness, validation share and identity coverage of the lake; metrics per status each day.",
     statusMix: "Metrics per status, per day",
     snapshots: "Stored snapshots",
     period: "Period",
@@ -94,7 +102,7 @@ const TEXT = {
     none: "无订单",
     otherKpis: "其他有目标的指标",
     quality: "数据新鲜度与质量",
-    qualityNote: "数据湖的新鲜度与校验通过率；每日各状态的指标数。",
+    qualityNote: "数据湖的新鲜度、校验通过率与统一身份覆盖率；每日各状态的指标数。",
     statusMix: "每日各状态指标数",
     snapshots: "已存储的快照",
     period: "周期",
@@ -135,7 +143,7 @@ export async function renderDashboardPage(
       const latest = latestDaily?.metrics?.[def.id];
       return card(
         `kpi-${def.id}`,
-        metricHeader(def, latest, locale, format),
+        metricHeader(def, latest, locale, format, latestDaily?.drivers?.[def.id]),
         rows.length > 0 ? await inlineSvg(trendSpec(def, rows, TREND_SIZE)) : empty(t.noData),
       );
     }),
@@ -195,7 +203,7 @@ export async function renderDashboardPage(
   }
 
   // Other KPIs with targets (daily, then weekly-only)
-  const quality = new Set(["data_freshness_minutes", "data_quality"]);
+  const quality = new Set(["data_freshness_minutes", "data_quality", "identity_coverage"]);
   const others: { def: MetricDef; docs: readonly StoredSnapshot[]; weekly: boolean }[] = [
     ...METRICS.filter(
       (def) => !def.headline && !def.scope && !quality.has(def.id) && def.periods.includes("day"),
@@ -226,7 +234,13 @@ export async function renderDashboardPage(
       return rows.length > 0
         ? card(
             `kpi-${def.id}`,
-            metricHeader(def, latestDaily?.metrics?.[def.id], locale, format),
+            metricHeader(
+              def,
+              latestDaily?.metrics?.[def.id],
+              locale,
+              format,
+              latestDaily?.drivers?.[def.id],
+            ),
             await inlineSvg(trendSpec(def, rows, SMALL_SIZE)),
           )
         : "";
@@ -326,13 +340,31 @@ function metricHeader(
   latest: MetricSnapshot | undefined,
   locale: Locale,
   format: Format,
+  drivers: readonly Driver[] = [],
 ): string {
   const status = latest?.status;
   // The target as the email shows it: pro-rated month to date, year-on-year growth.
   const target = latest ? (targetText(def, latest, locale, format) ?? "") : "";
   return `<div class="metric"><h3 title="${escapeHtml(def.description)}">${escapeHtml(def.label[locale])}</h3><div class="value">${escapeHtml(
     format.value(def.unit, latest?.value ?? null),
-  )}${status ? ` ${chip(STRINGS[locale].status[status], status)}` : ""}</div><div class="target">${escapeHtml(target)}</div></div>`;
+  )}${status ? ` ${chip(STRINGS[locale].status[status], status)}` : ""}</div><div class="target">${escapeHtml(target)}</div>${bandLine(def, latest, locale, format, drivers)}</div>`;
+}
+
+/** The metric's normal band and, when it is flagged, its top drivers (from the snapshot). */
+function bandLine(
+  def: MetricDef,
+  latest: MetricSnapshot | undefined,
+  locale: Locale,
+  format: Format,
+  drivers: readonly Driver[],
+): string {
+  const band = latest?.band;
+  if (!band) return "";
+  const normal = `${locale === "en" ? "normal" : "正常范围"} ${format.value(def.unit, Math.max(0, band.lower))}–${format.value(def.unit, band.upper)}`;
+  const lines = drivers
+    .slice(0, DEFAULT_DRIVER_OPTIONS.limit)
+    .map((d) => `<div class="sub">↳ ${escapeHtml(driverText(d, locale, format))}</div>`);
+  return `<div class="target">${escapeHtml(normal)}</div>${lines.join("")}`;
 }
 
 function campaignTable(

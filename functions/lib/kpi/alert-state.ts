@@ -31,6 +31,7 @@ const statusSchema = z.enum([
   "met",
   "warning",
   "breach",
+  "anomaly",
   "insufficient_data",
   "no_target",
   "tracking",

@@ -29,6 +29,7 @@ import {
   recordId,
 } from "./alert-state.ts";
 import { targetDistance } from "./attention.ts";
+import type { BaselineMethod } from "./baseline-band.ts";
 
 export {
   type AlertAck,
@@ -48,6 +49,8 @@ export type ObservedStatus =
   | "met"
   | "warning"
   | "breach"
+  /** Outside the baseline band: not a breach (the target, if any, is not missed). */
+  | "anomaly"
   | "insufficient_data"
   | "no_target"
   | "tracking"
@@ -173,6 +176,12 @@ export interface MetricNotification {
   /** 1, 2, … for reminders. */
   readonly reminder?: number;
   readonly error?: string;
+  /** For an anomaly: the band the value fell outside (alerts show "normal 340–381"). */
+  readonly band?: {
+    readonly lower: number;
+    readonly upper: number;
+    readonly method: BaselineMethod;
+  };
 }
 
 /** One alert per incomplete (period, table), naming partitions and counts. */
@@ -424,7 +433,8 @@ function transition(
       };
     }
     case "met":
-    case "warning": {
+    case "warning":
+    case "anomaly": {
       const base: RecordCore = {
         ...core,
         ...judged,

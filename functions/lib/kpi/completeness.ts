@@ -346,8 +346,9 @@ export interface PartitionRecords {
 
 /**
  * What the window check reads: for each table, every target partition and its baselines
- * (the same weekday 1…`weeks` weeks earlier), and the local days of the profile rollups
- * that hold them (all the days each partition overlaps in `timeZone`).
+ * (the same weekday 1…`weeks` weeks earlier, and its {@link neighbourDays}), and the local
+ * days of the profile rollups that hold them (all the days each partition overlaps in
+ * `timeZone`).
  */
 export function windowPartitionReads(
   targets: WindowTargets,
@@ -357,8 +358,10 @@ export function windowPartitionReads(
   const reads: Record<string, { dts: IsoDate[]; days: IsoDate[] }> = {};
   for (const [table, byDt] of Object.entries(targets)) {
     const dts = new Set<IsoDate>();
+    const last = lastTarget(byDt);
     for (const dt of Object.keys(byDt)) {
       for (let back = 0; back <= weeks; back++) dts.add(addDays(dt, -7 * back));
+      for (const neighbour of neighbourDays(dt, last)) dts.add(neighbour);
     }
     const days = new Set<IsoDate>();
     for (const dt of dts) {
@@ -380,7 +383,10 @@ export function windowPartitionReads(
  *   by nature, a few orders a day, is no evidence);
  * - thin when it holds fewer than `minShareOfMedian` of the median of the same weekday's
  *   1…`baselineWeeks` previous partitions (those holding records), once that median
- *   reaches `minBaselineRows`.
+ *   reaches `minBaselineRows`, and fewer than that share of the median of its
+ *   {@link neighbourDays} too: an outage of a day or a few is below both, a level that
+ *   stepped down (orders halving when a campaign ended) only below the first. A thin
+ *   stretch longer than a week reads as a level; the period's own check still sees it.
  * Issues are `window`-scoped and name the metrics reading the partition.
  */
 export function judgeWindowPartitions(
@@ -398,16 +404,17 @@ export function judgeWindowPartitions(
     const present = [...count].filter(([, n]) => n > 0).map(([dt]) => dt);
     const first = present.sort()[0];
     const required = rules.requiredTables.includes(table);
+    const last = lastTarget(byDt);
     for (const [dt, readBy] of Object.entries(byDt).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const rows = count.get(dt) ?? 0;
-      const baseline: number[] = [];
-      for (let back = 1; back <= rules.baselineWeeks; back++) {
-        const n = count.get(addDays(dt, -7 * back)) ?? 0;
-        if (n > 0) baseline.push(n);
-      }
-      const expected = median(baseline);
+      const recordsOf = (days: readonly IsoDate[]) =>
+        days.map((d) => count.get(d) ?? 0).filter((n) => n > 0);
+      const previous = recordsOf(
+        Array.from({ length: rules.baselineWeeks }, (_, i) => addDays(dt, -7 * (i + 1))),
+      );
+      const expected = median(previous);
       const where = `${table}: partition dt=${dt} (read by ${readBy.join(", ")})`;
-      const history = `the ${baseline.length} previous same weekday(s) had a median of ${formatCount(expected ?? 0)}`;
+      const history = `the ${previous.length} previous same weekday(s) had a median of ${formatCount(expected ?? 0)}`;
       const base = { table, partition: dt, scope: "window" as const, readBy };
       if (rows === 0) {
         const evidence = required || (expected ?? 0) >= rules.minBaselineRows;
@@ -415,16 +422,38 @@ export function judgeWindowPartitions(
         issues.push({ ...base, ...missingPartition(where, expected, history) });
         continue;
       }
-      if (expected !== null && isThin(rows, expected, rules)) {
+      // Thin against the same weekdays before it and against the days next to it: an
+      // outage is below both, a level that stepped down (a campaign ended) only below the
+      // first, its neighbours being as low.
+      const neighbours = median(recordsOf(neighbourDays(dt, last)));
+      if (
+        expected !== null &&
+        isThin(rows, expected, rules) &&
+        (neighbours === null || isThin(rows, neighbours, rules))
+      ) {
         issues.push({
           ...base,
           kind: "thin_partition",
           rows,
           expectedRows: expected,
-          message: `${where} holds ${formatCount(rows)} rows, below ${Math.round(rules.minShareOfMedian * 100)} % of expected (${history}).`,
+          message: `${where} holds ${formatCount(rows)} rows, below ${Math.round(rules.minShareOfMedian * 100)} % of expected (${history}${neighbours === null ? "" : `; the days next to it ${formatCount(neighbours)}`}).`,
         });
       }
     }
   }
   return issues;
+}
+
+/** The newest target partition of a table: the window check looks no later than it. */
+function lastTarget(byDt: Readonly<Record<IsoDate, readonly string[]>>): IsoDate {
+  return Object.keys(byDt).sort().at(-1) ?? "";
+}
+
+/**
+ * The days next to a window partition that tell an outage from a level: up to 3 days
+ * before and after it, never after the newest target partition `last` (never the period or
+ * later, so a re-run judges as the first run did).
+ */
+function neighbourDays(dt: IsoDate, last: IsoDate): IsoDate[] {
+  return [-3, -2, -1, 1, 2, 3].map((offset) => addDays(dt, offset)).filter((d) => d <= last);
 }

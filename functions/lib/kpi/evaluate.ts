@@ -23,6 +23,8 @@ export type Status =
   | "met"
   | "warning"
   | "breach"
+  /** Outside the metric's baseline band, on its watched side (kpi/baseline-band.ts). */
+  | "anomaly"
   | "data_incomplete"
   | "insufficient_data"
   | "no_target"
@@ -32,6 +34,7 @@ export type Status =
 /** Statuses in the order the email lists them (worst first). */
 export const STATUS_ORDER: readonly Status[] = [
   "breach",
+  "anomaly",
   "warning",
   "data_incomplete",
   "insufficient_data",
@@ -258,6 +261,7 @@ export function countStatuses(
     met: 0,
     warning: 0,
     breach: 0,
+    anomaly: 0,
     data_incomplete: 0,
     insufficient_data: 0,
     no_target: 0,

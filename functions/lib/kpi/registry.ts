@@ -1,3 +1,5 @@
+import type { MetricDrivers } from "./dimensions.ts";
+
 /**
  * The metric registry: the one place that says what each KPI is called (English and
  * Simplified Chinese), how its value is formatted, which direction is better, for which
@@ -36,6 +38,8 @@ export interface MetricDef {
   readonly headline?: boolean;
   /** Per-campaign metrics are evaluated once per campaign (scope = campaign id). */
   readonly scope?: "campaign";
+  /** The dimensions its anomalies and breaches are explained by (kpi/drivers.ts). */
+  readonly drivers?: MetricDrivers;
   /**
    * The label and description of the weekly report, when the weekly value is computed
    * differently (dau: the mean of the week's days; arpu: GMV / WAU). See {@link metricForPeriod}.
@@ -69,6 +73,7 @@ const defs: readonly Def[] = [
     defaultTarget: 0.3,
     targetBasis: "yoy_growth",
     headline: true,
+    drivers: { measure: "additive", dimensions: ["channel"] },
   },
   {
     id: "dau",
@@ -83,6 +88,11 @@ const defs: readonly Def[] = [
     periods: DAY_WEEK,
     section: "users",
     headline: true,
+    drivers: {
+      measure: "additive",
+      dimensions: ["channel", "user_type", "domain"],
+      overlapping: ["channel"],
+    },
   },
   {
     id: "wau",
@@ -175,6 +185,7 @@ const defs: readonly Def[] = [
     unit: "count",
     periods: DAY_WEEK,
     section: "orders",
+    drivers: { measure: "additive", dimensions: ["order_channel", "campaign", "content_format"] },
   },
   {
     id: "gmv",
@@ -184,6 +195,7 @@ const defs: readonly Def[] = [
     periods: DAY_WEEK,
     section: "orders",
     headline: true,
+    drivers: { measure: "additive", dimensions: ["order_channel", "campaign", "content_format"] },
   },
   {
     id: "aov",
@@ -192,6 +204,7 @@ const defs: readonly Def[] = [
     unit: "money",
     periods: DAY_WEEK,
     section: "orders",
+    drivers: { measure: "ratio", dimensions: ["order_channel"] },
   },
   {
     id: "paying_users",
@@ -200,6 +213,7 @@ const defs: readonly Def[] = [
     unit: "count",
     periods: DAY_WEEK,
     section: "orders",
+    drivers: { measure: "distinct", dimensions: ["order_channel"] },
   },
   {
     id: "arpu",
@@ -341,6 +355,15 @@ const defs: readonly Def[] = [
   },
   // Campaigns (per campaign, daily cumulative snapshots)
   {
+    id: "campaign_participants",
+    label: { en: "Campaign joins (day)", "zh-CN": "当日活动参与人数" },
+    description: "Distinct users who joined a campaign on the day (no campaign running: no value).",
+    unit: "count",
+    periods: DAY,
+    section: "campaigns",
+    drivers: { measure: "distinct", dimensions: ["campaign"] },
+  },
+  {
     id: "participants",
     label: { en: "Participants", "zh-CN": "参与人数" },
     description: "Distinct users who joined the campaign.",
@@ -433,6 +456,16 @@ const defs: readonly Def[] = [
     periods: DAY_WEEK,
     section: "efficiency",
     defaultTarget: 0.95,
+  },
+  {
+    id: "identity_coverage",
+    label: { en: "Identity coverage", "zh-CN": "统一身份覆盖率" },
+    description:
+      "Share of the period's active ids and paid orders that the identity map resolves to a person.",
+    unit: "percent",
+    periods: DAY_WEEK,
+    section: "efficiency",
+    defaultTarget: 0.3,
   },
   {
     id: "automation_rate",

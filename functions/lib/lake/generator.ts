@@ -17,6 +17,8 @@ import { globSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { CampaignRow, ContentRow } from "../contract/schema.ts";
 import { parseIsoDate } from "../kpi/windows.ts";
+import { SampleIdentities } from "./identities.ts";
+import type { SimulatedDay } from "./incidents.ts";
 import { cumulate, pickCumulative, Random } from "./random.ts";
 import { ReSignups } from "./resignups.ts";
 import { type LakeRow, LakeWriter } from "./writer.ts";
@@ -53,6 +55,8 @@ export interface GenerateLakeOptions extends GenerateOptions {
   readonly lakeDir: string;
   /** Called after each batch of days is written (for a progress line on long runs). */
   readonly onProgress?: (progress: GenerateProgress) => void;
+  /** Called with each simulated day's rows before they are written (incidents.ts rewrites them). */
+  readonly afterDay?: (day: SimulatedDay) => void;
 }
 
 export interface GenerateProgress {
@@ -231,7 +235,12 @@ export async function generateLake(options: GenerateLakeOptions): Promise<Genera
   const started = performance.now();
   validate(options);
   const lakeDir = resolve(options.lakeDir);
-  for (const folder of ["events", "orders", join("dims", "campaigns"), join("dims", "content")]) {
+  const tables = [
+    "events",
+    "orders",
+    ...["campaigns", "content", "identities"].map((t) => join("dims", t)),
+  ];
+  for (const folder of tables) {
     rmSync(join(lakeDir, folder), { recursive: true, force: true });
   }
   const world = new SampleWorld(options);
@@ -244,7 +253,17 @@ export async function generateLake(options: GenerateLakeOptions): Promise<Genera
     let events: LakeRow[] = [];
     let orders: LakeRow[] = [];
     for (let day = 0; day < options.days; day++) {
+      const [eventsFrom, ordersFrom] = [events.length, orders.length];
       world.simulateDay(day, events, orders);
+      options.afterDay?.({
+        firstDate: world.dateOf(0),
+        endDate: options.endDate,
+        campaigns: world.campaignRows(),
+        events,
+        eventsFrom,
+        orders,
+        ordersFrom,
+      });
       if (events.length >= BATCH_EVENTS || day === options.days - 1) {
         const writer = writers[batch++ % 2]!;
         const [batchEvents, batchOrders] = [events, orders];
@@ -272,12 +291,13 @@ export async function generateLake(options: GenerateLakeOptions): Promise<Genera
     await writer.write("orders", world.lateOrders, { fileStem: "late-{i}" });
     await writer.write("campaigns", world.campaignRows());
     await writer.write("content", world.contentRows);
+    await writer.write("identities", world.identities.rows());
   } finally {
     for (const writer of writers) writer.close();
   }
   const files = [
     ...globSync(join(lakeDir, "{events,orders}", "dt=*", "*.parquet")),
-    ...globSync(join(lakeDir, "dims", "{campaigns,content}", "*.parquet")),
+    ...globSync(join(lakeDir, "dims", "{campaigns,content,identities}", "*.parquet")),
   ];
   return {
     seed: options.seed,
@@ -329,6 +349,8 @@ class SampleWorld {
   readonly contentRows: ContentRow[] = [];
   readonly campaigns: Campaign[];
   readonly signupsInWindow: number;
+  /** Who uses which ids, and the identity map of them. */
+  readonly identities: SampleIdentities;
 
   readonly #days: number;
   readonly #firstDayMs: number;
@@ -362,6 +384,7 @@ class SampleWorld {
     const endMs = Date.parse(`${options.endDate}T00:00:00Z`);
     this.#firstDayMs = endMs - (options.days - 1) * DAY_MS;
     this.#lakeEndMs = endMs + DAY_MS;
+    this.identities = new SampleIdentities(this.#firstDayMs);
     this.#reSignups = new ReSignups(options.seed);
     const root = new Random(options.seed);
     this.#random = root.fork("activity");
@@ -851,7 +874,7 @@ class DaySink {
   ): void {
     const row = this.#eventRow(
       time,
-      userId,
+      this.#world.identities.sourceId(userId, channel, time),
       type,
       channel,
       contentId,

@@ -5,7 +5,7 @@
  * staged as Parquet in a scratch folder inside the lake while the file is read, so memory
  * stays flat; only when the whole file has been checked are the staged files moved into
  * their `dt=` partitions. A file with invalid rows writes nothing, unless the caller asks
- * to skip them. Fact tables are appended to; dimensions (campaigns, content) are replaced,
+ * to skip them. Fact tables are appended to; dimensions (campaigns, content, identities) are replaced,
  * and a dimension file is checked whole (ids unique besides each row's own rules) and
  * refused whole when any row is wrong: a half-replaced dimension would drop campaigns.
  *
@@ -31,7 +31,8 @@ import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { parse } from "csv-parse";
 import type * as z from "zod";
-import { ROW_SCHEMAS, TABLES, type TableSpec } from "../contract/schema.ts";
+import { type IdentityLine, identityOverlaps } from "../contract/identities.ts";
+import { type IdentityRow, ROW_SCHEMAS, TABLES, type TableSpec } from "../contract/schema.ts";
 import { ImportLockedError, withImportLock } from "./import-lock.ts";
 import { type LakeRow, LakeWriter } from "./writer.ts";
 
@@ -172,6 +173,8 @@ export async function importFile(options: ImportOptions): Promise<ImportReport> 
     const dimensionRows: LakeRow[] = [];
     /** Dimension ids seen so far, with the line of their first row. */
     const firstLineOfId = new Map<string, number>();
+    /** The identities' mappings with their lines, for the whole-file overlap check. */
+    const identityLines: IdentityLine[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
       writer ??= await LakeWriter.open(scratch);
@@ -190,7 +193,17 @@ export async function importFile(options: ImportOptions): Promise<ImportReport> 
         problem(describeIssues(row.line, result.error.issues, row.values));
         continue;
       }
-      if (dimension) {
+      if (table === "identities") {
+        const mapping = result.data as IdentityRow;
+        identityLines.push({
+          line: row.line,
+          sourceUserId: mapping.source_user_id,
+          userId: mapping.user_id,
+          validFrom: mapping.valid_from,
+          validTo: mapping.valid_to,
+        });
+        dimensionRows.push(mapping);
+      } else if (dimension) {
         const id = String((result.data as { id: string }).id);
         const first = firstLineOfId.get(id);
         if (first !== undefined) {
@@ -210,6 +223,8 @@ export async function importFile(options: ImportOptions): Promise<ImportReport> 
       rowsWritten++;
     }
     if (rowsRead === 0) throw new ImportError(`${file} has no rows: nothing to import`);
+    // One source id, one person at a time: checked over the whole file (both rows named).
+    for (const overlap of identityOverlaps(identityLines)) problem(overlap);
     if (problemCount > 0 && (dimension || !options.skipInvalid || rowsWritten === 0))
       throw new InvalidRowsError(
         file,

@@ -8,10 +8,11 @@
 import { ALERT_STRINGS, reportTitleOf } from "../alerts/strings.ts";
 import type { MetricNotification } from "../kpi/alerts.ts";
 import { WHOLE_BUSINESS } from "../kpi/alerts.ts";
+import { bandWhen } from "../kpi/baseline-band.ts";
 import type { Owner } from "../kpi/owners.ts";
 import { type Locale, metric as metricDef } from "../kpi/registry.ts";
 import type { Period } from "../kpi/windows.ts";
-import { valueFormatter } from "../report/email/i18n.ts";
+import { STRINGS as EMAIL_STRINGS, valueFormatter } from "../report/email/i18n.ts";
 import type { PlannedMessage, RoutedNotice } from "./policy.ts";
 import type {
   MessageCommand,
@@ -212,7 +213,7 @@ function composeItem(notice: RoutedNotice, locale: Locale, context: ComposeConte
     ...(n.error ? { error: n.error } : {}),
     text: {
       title,
-      figures: n.kind === "error" ? (n.error ?? "") : figures(n, locale, context.currency),
+      figures: n.kind === "error" ? (n.error ?? "") : figures(n, locale, context),
       status: statusText(notice, context.period.kind, strings),
       ...(ackText ? { ack: ackText } : {}),
     },
@@ -231,8 +232,18 @@ function statusText(notice: RoutedNotice, kind: Period["kind"], strings: NotifyS
   return n.since ? strings.since(n.since) : "";
 }
 
-function figures(n: MetricNotification, locale: Locale, currency: string): string {
-  const format = valueFormatter(locale, currency);
+function figures(n: MetricNotification, locale: Locale, context: ComposeContext): string {
+  const format = valueFormatter(locale, context.currency);
+  if (n.status === "anomaly" && n.band) {
+    // An anomaly has no target: "unusual for a Sunday: 281, normal 159–245", as the email.
+    const unit = metricDef(n.metric).unit;
+    return EMAIL_STRINGS[locale].unusual(
+      bandWhen(context.period, n.band.method),
+      format.value(unit, n.value),
+      format.value(unit, Math.max(0, n.band.lower)),
+      format.value(unit, n.band.upper),
+    );
+  }
   const shown = targetFigures(metricDef(n.metric), format, n.measured ?? n.value, n.target);
   return NOTIFY_STRINGS[locale].vs(shown.measured, shown.comparator, shown.target);
 }

@@ -14,11 +14,12 @@ import {
 import { ALERT_STRINGS } from "../alerts/strings.ts";
 import { isDeadlineExceeded } from "../deadline.ts";
 import type { AlertNotification } from "../kpi/alerts.ts";
+import { DEFAULT_DRIVER_OPTIONS, type Driver } from "../kpi/drivers.ts";
 import { type Breakdown, breakdownsOf, type Locale } from "../kpi/registry.ts";
 import type { Period } from "../kpi/windows.ts";
 import type { QueryEngine, QueryStats } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
-import { valueFormatter } from "../report/email/i18n.ts";
+import { driverText, valueFormatter } from "../report/email/i18n.ts";
 import { streakKey } from "./policy.ts";
 import type { NoticeDriver } from "./ports.ts";
 
@@ -158,4 +159,39 @@ function costParts(details: Readonly<Record<string, unknown>>): CostParts | unde
     return undefined;
   }
   return { campaigns: costs.campaigns, content: costs.content, team: costs.team };
+}
+
+const ADTRIBUTOR_TITLE: Readonly<Record<Locale, string>> = {
+  en: "What drove it",
+  "zh-CN": "主要影响因素",
+};
+
+/**
+ * The run's own drivers of each flagged metric (Adtributor over the registry's dimensions,
+ * stored in the snapshot, `kpi/drivers.ts`) as the alert's driver, by `metric/scope`: they
+ * replace the channel breakdown for the metrics that have them.
+ */
+export function snapshotDrivers(
+  drivers: Readonly<Record<string, readonly Driver[]>> | undefined,
+  locale: Locale,
+  currency: string,
+): Map<string, NoticeDriver> {
+  const format = valueFormatter(locale, currency);
+  const found = new Map<string, NoticeDriver>();
+  for (const [metricId, list] of Object.entries(drivers ?? {})) {
+    const top = list.slice(0, DEFAULT_DRIVER_OPTIONS.limit);
+    if (top.length === 0) continue;
+    found.set(streakKey(metricId), {
+      dimension: "drivers",
+      title: ADTRIBUTOR_TITLE[locale],
+      rows: top.map((d) => ({
+        name: `${d.dimension}=${d.element}`,
+        value: d.actual,
+        previous: d.forecast,
+        change: d.actual - d.forecast,
+        text: driverText(d, locale, format),
+      })),
+    });
+  }
+  return found;
 }

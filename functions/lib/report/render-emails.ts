@@ -107,6 +107,7 @@ export function renderEmails(
           scopeNames: input.computed.scopeNames,
           ...(input.previous ? { previous: input.previous as PreviousStatuses } : {}),
           details: input.computed.details,
+          ...(document.drivers ? { drivers: document.drivers } : {}),
           notices: input.notices,
           currency: config.kpi.currency,
           minSample: config.kpi.minSample,

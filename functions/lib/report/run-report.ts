@@ -14,7 +14,9 @@
  *                metrics read are missing or thin; the metrics reading them are "data
  *                incomplete" (shown, never judged) and the gate's notice heads the email;
  *                a run that waits for complete data (`holdIfIncomplete`) stops here instead
- * 5. evaluate  — status and deltas per metric (pure, `kpi/evaluate.ts`)
+ * 5. evaluate  — status and deltas per metric (pure, `kpi/evaluate.ts`); then each watched
+ *                metric's baseline band (status `anomaly` outside it) and the drivers of
+ *                what is anomalous or breaching (`anomalies.ts`)
  * 6. snapshot  — a new revision in the SnapshotStore (never in a dry run)
  * 7. hooks     — `afterSnapshot` extensions (alerts): may add notices to the email
  * 8. render    — every email, fully, before any is sent
@@ -56,6 +58,7 @@ import type {
 } from "../ports.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
 import { withoutRollups } from "../rollups/refresh.ts";
+import { type DriversByMetric, judgeAnomalies, markOngoing } from "./anomalies.ts";
 import { createCampaignSnapshotsHook } from "./campaign-snapshots.ts";
 import { type ComputedKpis, computeKpis } from "./compute.ts";
 import {
@@ -192,7 +195,13 @@ export async function runReport(
     run.evaluated = await run.stage("evaluate", () =>
       evaluateAll(computed, stored, plan.period, deps.config, completeness?.issues ?? []),
     );
-    const document = snapshotDraft(request, plan, run, computed, stored, completeness, deps.config);
+    const drivers = await run.stage("anomalies", () =>
+      anomalyStage(deps, request, plan, run, stored),
+    );
+    const document = {
+      ...snapshotDraft(request, plan, run, computed, stored, completeness, deps.config),
+      ...(Object.keys(drivers).length > 0 ? { drivers } : {}),
+    };
     const snapshot = dryRun
       ? undefined
       : await run.stage("snapshot", () =>
@@ -393,6 +402,44 @@ function snapshotDraft(
       yearEarlier: reference(stored.yearEarlier),
     },
   };
+}
+
+/**
+ * Stage 5b, anomalies: each watched metric's baseline band from the stored history (status
+ * `anomaly` outside it), then the drivers of every anomalous or breaching metric.
+ */
+async function anomalyStage(
+  deps: RunReportDeps,
+  request: RunReportRequest,
+  plan: RunPlan,
+  run: RunRecord,
+  stored: StoredComparisons,
+): Promise<DriversByMetric> {
+  const judged = await judgeAnomalies(
+    {
+      snapshots: deps.snapshots,
+      report: request.report,
+      period: plan.period,
+      storedKey: (key) => storedKey(deps.config, request, key),
+      anomalies: deps.config.anomalies,
+      engine: engineForZone(deps.engine, plan.period.timeZone, deps.config),
+      catalog: deps.catalog,
+      settings: deps.config.kpi,
+      now: run.startedAt,
+    },
+    run.evaluated.metrics,
+  );
+  run.evaluated = {
+    metrics: markOngoing(judged.metrics, stored.previous),
+    scoped: Object.fromEntries(
+      Object.entries(run.evaluated.scoped).map(([scope, list]) => [
+        scope,
+        markOngoing(list, stored.previous, scope),
+      ]),
+    ),
+  };
+  run.queries.push(...judged.stats);
+  return judged.drivers;
 }
 
 /**

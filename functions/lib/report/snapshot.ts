@@ -7,7 +7,10 @@
  * and partitions), the run id and when it was made. Later runs read the previous period's
  * snapshot for deltas, alerts read it for transitions and the dashboard reads the history.
  */
+import type { AnomalyFinding, BandedEvaluation } from "../kpi/anomaly.ts";
+import type { Band } from "../kpi/baseline-band.ts";
 import type { CompletenessIssue } from "../kpi/completeness.ts";
+import type { Driver } from "../kpi/drivers.ts";
 import type { Evaluation, ResolvedTarget, Status } from "../kpi/evaluate.ts";
 import { isoWeekLabel, type Period, type UtcWindow, zoneKey } from "../kpi/windows.ts";
 import type { SnapshotDocument, SnapshotDraft } from "../ports.ts";
@@ -36,6 +39,10 @@ export interface MetricSnapshot {
   readonly threshold: number | null;
   readonly previous: number | null;
   readonly yearEarlier: number | null;
+  /** The baseline band the value was judged against (kpi/baseline-band.ts), when it has one. */
+  readonly band?: Band;
+  /** Set when the value is outside its band on a watched side. */
+  readonly anomaly?: AnomalyFinding;
   /** Comparisons whose window starts before the lake's first day: "no full baseline". */
   readonly noFullBaseline?: Evaluation["noFullBaseline"];
 }
@@ -70,6 +77,8 @@ export interface ReportSnapshotFields {
    * gate ran. Metrics reading a table named here have the status `data_incomplete`.
    */
   readonly dataCompleteness?: { readonly issues: readonly CompletenessIssue[] };
+  /** The drivers of each anomalous or breaching metric, best first (kpi/drivers.ts). */
+  readonly drivers?: Readonly<Record<string, readonly Driver[]>>;
   /** The modules' tables beside the metrics (RFM matrix, breakdowns). */
   readonly details: Readonly<Record<string, unknown>>;
   readonly statusCounts: Readonly<Record<Status, number>>;
@@ -163,6 +172,14 @@ export function metricSnapshot(value: MetricValue, evaluation: Evaluation): Metr
     previous: evaluation.vsPrevious?.reference ?? null,
     yearEarlier: evaluation.vsYearEarlier?.reference ?? null,
     ...(evaluation.noFullBaseline ? { noFullBaseline: evaluation.noFullBaseline } : {}),
+    ...bandFields(evaluation),
+  };
+}
+
+function bandFields(evaluation: BandedEvaluation): Pick<MetricSnapshot, "band" | "anomaly"> {
+  return {
+    ...(evaluation.band ? { band: evaluation.band } : {}),
+    ...(evaluation.anomaly ? { anomaly: evaluation.anomaly } : {}),
   };
 }
 

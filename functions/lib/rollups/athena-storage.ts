@@ -195,6 +195,16 @@ export function createAthenaRollupStorage(options: AthenaRollupStorageOptions): 
       return Object.fromEntries(entries);
     },
 
+    async tableFingerprint(table) {
+      const lines = (await list(locationOf(table)))
+        .filter(({ key }) => !/(^|\/)[_.][^/]*$/.test(key))
+        .sort((a, b) => (a.key < b.key ? -1 : 1))
+        .map(({ key, size, etag }) => `${key}\t${size}\t${etag}`);
+      return lines.length
+        ? createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 32)
+        : "";
+    },
+
     async fingerprints(table, dts) {
       const entries = await mapLimited(dts, CONCURRENCY, async (dt) => {
         const lines = (await dataFiles(table, dt))

@@ -98,6 +98,10 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       return Object.fromEntries(dts.map((dt) => [dt, fingerprintFolder(join(folder, `dt=${dt}`))]));
     },
 
+    async tableFingerprint(table) {
+      return fingerprintFolder(folderOf(table));
+    },
+
     async manifests(rollup, days) {
       const found: RollupManifest[] = [];
       for (const day of days) {

@@ -37,6 +37,7 @@ import {
   type QueryParams,
 } from "../query/query-file.ts";
 import type { KpiSettings } from "../report/modules.ts";
+import { IDENTITIES_SOURCE_KEY, identityFingerprints } from "./identity-map.ts";
 import {
   RAW_READ_QUERIES,
   ROLLUPS,
@@ -53,6 +54,7 @@ import {
 import {
   inlineUserState,
   refreshUserState,
+  stateNeedsEveryDay,
   type USER_STATE,
   type UserStateRefresh,
 } from "./user-state.ts";
@@ -166,7 +168,8 @@ export async function queryOverRollups(
         };
       },
     );
-    if (stateWindow) inlined.push(inlineUserState(context.catalog, windowDays(stateWindow)));
+    if (stateWindow)
+      inlined.push(inlineUserState(context.catalog, windowDays(stateWindow), context.timeZone));
     return { query: inlineRollups(query, inlined), stats: [] };
   }
   const refreshes: RollupRefresh[] = [];
@@ -175,6 +178,15 @@ export async function queryOverRollups(
   }
   const stats = refreshes.flatMap((r) => r.stats);
   if (stateWindow) {
+    // A changed identity map remakes the state from every stored user_day day: those the
+    // change covers are rebuilt first (the others are fresh and cost a listing).
+    if (await stateNeedsEveryDay(storage)) {
+      const stored = await storage.days("user_day");
+      if (stored.length > 0) {
+        const rebuilt = await refreshRollup(storage, context, "user_day", rollupDays(stored));
+        stats.push(...rebuilt.stats);
+      }
+    }
     const state = await refreshState(storage, context, windowDays(stateWindow));
     stats.push(...state.stats);
   }
@@ -400,7 +412,7 @@ async function buildChunks(
 /** The freshness of every day of `window` of a rollup (nothing is built). */
 export async function rollupStatus(
   storage: RollupStorage,
-  context: Omit<RollupContext, "engine" | "now">,
+  context: Omit<RollupContext, "now">,
   rollup: RollupName,
   window: RollupWindow,
 ): Promise<RollupDayState[]> {
@@ -409,7 +421,7 @@ export async function rollupStatus(
 
 async function assess(
   storage: RollupStorage,
-  context: Omit<RollupContext, "engine" | "now">,
+  context: Omit<RollupContext, "now">,
   spec: RollupSpec,
   window: RollupWindow,
 ): Promise<{ states: RollupDayState[]; expected: Map<IsoDate, UnbuiltManifest> }> {
@@ -457,32 +469,47 @@ function staleness(stored: RollupManifest, wanted: UnbuiltManifest): string | un
 /** What each day's manifest must say for the day to be fresh (fingerprints read now). */
 async function expectedManifests(
   storage: RollupStorage,
-  context: Omit<RollupContext, "engine" | "now">,
+  context: Omit<RollupContext, "now">,
   spec: RollupSpec,
   days: readonly IsoDate[],
 ): Promise<Map<IsoDate, UnbuiltManifest>> {
   const lookback = spec.lookbackDays ?? 0;
   const first = days[0] ?? "";
-  const byDay = new Map(
+  const bounds = new Map(
     calendar(first && addDays(first, -lookback), days.at(-1) ?? "", context.timeZone).map(
-      (day) => [day.localDate, partitionsFor(day.fromUtc, day.toUtc)] as const,
+      (day) => [day.localDate, day] as const,
     ),
   );
   // A day with a look-back depends on the raw partitions of the days before it as well.
+  const spanOf = (day: IsoDate) => (lookback ? dateRange(addDays(day, -lookback), day) : [day]);
   const dtsByDay = new Map(
     days.map((day) => {
-      const span = lookback ? dateRange(addDays(day, -lookback), day) : [day];
-      const dts = [...new Set(span.flatMap((d) => byDay.get(d) ?? []))].sort();
-      return [day, dts] as const;
+      const dts = spanOf(day).flatMap((d) => {
+        const b = bounds.get(d);
+        return b ? partitionsFor(b.fromUtc, b.toUtc) : [];
+      });
+      return [day, [...new Set(dts)].sort()] as const;
     }),
   );
+  // ... and on the mappings valid at some instant of its look-back or itself.
+  const dayBounds = days.flatMap((day) => {
+    const own = bounds.get(day);
+    const from = bounds.get(spanOf(day)[0] as IsoDate) ?? own;
+    return own && from ? [{ localDate: day, fromUtc: from.fromUtc, toUtc: own.toUtc }] : [];
+  });
   const allDts = [...new Set([...dtsByDay.values()].flat())].sort();
   const fingerprints = days.length ? await storage.fingerprints(spec.rawTable, allDts) : {};
+  // The mappings valid during each day, for a build that maps ids to persons.
+  const mappings = spec.mapsIdentities
+    ? await identityFingerprints(storage, context.engine, context.catalog, dayBounds)
+    : new Map<IsoDate, string>();
   const definition = definitionHash(spec, context);
   const expected = new Map<IsoDate, UnbuiltManifest>();
   for (const [localDate, dts] of dtsByDay) {
     const sources: Record<string, string> = {};
     for (const dt of dts) sources[`${spec.rawTable}/dt=${dt}`] = fingerprints[dt] ?? "";
+    const mapping = mappings.get(localDate);
+    if (mapping !== undefined) sources[IDENTITIES_SOURCE_KEY] = mapping;
     expected.set(localDate, {
       rollup: spec.name,
       localDate,
@@ -607,6 +634,8 @@ function settingParams(
     case "user_day":
       return { event_types: KNOWN_EVENT_TYPES, private_channels: settings.privateDomainChannels };
     case "event_profile":
+    case "event_hour":
+    case "channel_user_day":
     case "event_quality_day":
       return { event_types: KNOWN_EVENT_TYPES };
     case "order_quality_day":

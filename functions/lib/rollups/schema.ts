@@ -35,6 +35,12 @@ export interface RollupSpec {
    * and they are brought up to date before the day is built. None: the day alone.
    */
   readonly lookbackDays?: number;
+  /**
+   * Whether the build reads its raw table with user ids mapped to persons
+   * (`queries/_fragments/mapped_*.sql`): its days' manifests then carry the fingerprint of
+   * the mappings valid during the day (identity-map.ts).
+   */
+  readonly mapsIdentities: boolean;
   /** Output columns without the partition column `local_date`, which comes last. */
   readonly columns: readonly RollupColumn[];
 }
@@ -43,8 +49,11 @@ export type RollupName =
   | "user_day"
   | "order_day"
   | "campaign_user_day"
+  | "channel_user_day"
   | "event_profile"
   | "order_profile"
+  | "event_hour"
+  | "order_hour"
   | "content_day"
   | "content_views"
   | "event_quality_day"
@@ -113,6 +122,7 @@ export const EVENT_COUNT_COLUMNS = [
 export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   user_day: {
     name: "user_day",
+    mapsIdentities: true,
     buildQuery: "rollup_user_day",
     rawTable: "events",
     dtsParam: "events_dts",
@@ -149,6 +159,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   order_day: {
     name: "order_day",
+    mapsIdentities: true,
     buildQuery: "rollup_order_day",
     rawTable: "orders",
     dtsParam: "orders_dts",
@@ -172,6 +183,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   campaign_user_day: {
     name: "campaign_user_day",
+    mapsIdentities: true,
     buildQuery: "rollup_campaign_user_day",
     rawTable: "events",
     dtsParam: "events_dts",
@@ -182,8 +194,27 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
       col("invites_accepted", "bigint", "Distinct invite_accepted event_ids that day."),
     ],
   },
+  channel_user_day: {
+    name: "channel_user_day",
+    // People, as DAU and new users are: the drivers' channel users add up to what they explain.
+    mapsIdentities: true,
+    buildQuery: "rollup_channel_user_day",
+    rawTable: "events",
+    dtsParam: "events_dts",
+    columns: [
+      col("user_id", "varchar", "The user."),
+      col("channel", "varchar", "The channel of the events ('unknown' when they carry none)."),
+      col("events", "bigint", "Event records of the user on the channel that day."),
+      col(
+        "first_signup_time",
+        "timestamp",
+        "First signup event of the day on the channel (UTC); null when none.",
+      ),
+    ],
+  },
   event_profile: {
     name: "event_profile",
+    mapsIdentities: false,
     buildQuery: "rollup_event_profile",
     rawTable: "events",
     dtsParam: "events_dts",
@@ -198,6 +229,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
   },
   order_profile: {
     name: "order_profile",
+    mapsIdentities: false,
     buildQuery: "rollup_order_profile",
     rawTable: "orders",
     dtsParam: "orders_dts",
@@ -206,8 +238,66 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
       "Order records (invalid ones, duplicates and updates included).",
     ),
   },
+  ...hourlyRollups(),
   ...qualityRollups(),
 };
+
+/**
+ * The hourly rollups of the intra-day pulse (functions/lib/kpi/pulse.ts): per local day,
+ * local hour and channel. Kept apart from {@link ROLLUPS}' other entries so that a build
+ * scanning each raw table once can fold them in as they are.
+ */
+function hourlyRollups(): Pick<Record<RollupName, RollupSpec>, "event_hour" | "order_hour"> {
+  const hourAndChannel = [
+    col(
+      "local_hour",
+      "bigint",
+      "Whole hours since the local day's start (0–23; 24 on a 25-hour day).",
+    ),
+    col(
+      "channel",
+      "varchar",
+      "Channel of the records (orders: of their latest record); null: none.",
+    ),
+  ];
+  return {
+    event_hour: {
+      name: "event_hour",
+      // Built from raw (unmapped) records: the intra-day pulse counts ids (docs/identity.md).
+      mapsIdentities: false,
+      buildQuery: "rollup_event_hour",
+      rawTable: "events",
+      dtsParam: "events_dts",
+      columns: [
+        ...hourAndChannel,
+        col("records", "bigint", "Event records (invalid ones and duplicates included)."),
+        col("valid_events", "bigint", "Records with a user and a known event type."),
+        col("users", "bigint", "Distinct users of the valid records."),
+        col("signups", "bigint", "Distinct users with a valid signup record."),
+        col("oldest_valid_time", "timestamp", "Oldest event_time of the valid records."),
+        col("newest_valid_time", "timestamp", "Newest event_time of the valid records."),
+      ],
+    },
+    order_hour: {
+      name: "order_hour",
+      // Built from raw (unmapped) records: the intra-day pulse counts ids (docs/identity.md).
+      mapsIdentities: false,
+      buildQuery: "rollup_order_hour",
+      rawTable: "orders",
+      dtsParam: "orders_dts",
+      columns: [
+        ...hourAndChannel,
+        col("records", "bigint", "Order records (duplicates and updates included)."),
+        col("orders", "bigint", "Distinct valid orders."),
+        col("paid_orders", "bigint", "Orders whose latest record is paid."),
+        col("buyers", "bigint", "Distinct users with a paid order."),
+        col("gmv", "decimal(18,2)", "Amount of the paid orders."),
+        col("oldest_valid_time", "timestamp", "Oldest order_time of the valid records."),
+        col("newest_valid_time", "timestamp", "Newest order_time of the valid records."),
+      ],
+    },
+  };
+}
 
 /**
  * The day rollups of the content and efficiency modules (issue 25): built from the same
@@ -223,6 +313,7 @@ function qualityRollups(): Pick<
   return {
     content_day: {
       name: "content_day",
+      mapsIdentities: false,
       // Content counts ids as recorded (content_items.sql reads unmapped events).
       buildQuery: "rollup_content_day",
       rawTable: "events",
@@ -239,6 +330,7 @@ function qualityRollups(): Pick<
     },
     content_views: {
       name: "content_views",
+      mapsIdentities: false,
       buildQuery: "rollup_content_views",
       rawTable: "events",
       dtsParam: "events_dts",
@@ -250,6 +342,7 @@ function qualityRollups(): Pick<
     },
     event_quality_day: {
       name: "event_quality_day",
+      mapsIdentities: false,
       buildQuery: "rollup_event_quality_day",
       rawTable: "events",
       dtsParam: "events_dts",
@@ -266,6 +359,7 @@ function qualityRollups(): Pick<
     },
     order_quality_day: {
       name: "order_quality_day",
+      mapsIdentities: false,
       buildQuery: "rollup_order_quality_day",
       rawTable: "orders",
       dtsParam: "orders_dts",

@@ -43,6 +43,11 @@ export interface StateManifest {
   readonly definition: string;
   /** Local day of `user_day` → the build id of the partition folded. */
   readonly folded: Readonly<Record<string, string>>;
+  /**
+   * Fingerprint of the identity map's files the state was last made with (absent or `""`:
+   * no map); a change recomputes the people the old or new map names (user-state.ts).
+   */
+  readonly identities?: string;
   readonly builtAt: string;
   readonly buildId: string;
 }
@@ -84,6 +89,11 @@ export interface RollupStorage {
    * sizes (and modification times, or S3 ETags), or `""` when the partition has no files.
    */
   fingerprints(table: string, dts: readonly string[]): Promise<Readonly<Record<string, string>>>;
+  /**
+   * A fingerprint of an unpartitioned table's files (the identity map, a dimension replaced
+   * whole), as {@link fingerprints} for a partition; `""` when it has no files.
+   */
+  tableFingerprint(table: string): Promise<string>;
   /** The manifests of the given days' partitions of a rollup, for the days that have one. */
   manifests(rollup: string, days: readonly string[]): Promise<readonly RollupManifest[]>;
   /**

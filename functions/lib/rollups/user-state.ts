@@ -29,18 +29,31 @@
  * `opspulse rollup rebuild --from <first day> --to <yesterday> --only user_day`.
  *
  * An engine without rollup storage (rollups off, a run in another zone) reads `user_state`
- * inlined as `queries/user_state_of_days.sql` over the `user_day` days its query reads:
- * the same as a cold first run.
+ * inlined as `queries/user_state_of_days.sql` over the `user_day` days its query reads plus
+ * the first signups of the 365 days before them (`lookback_signups`): the same as a cold
+ * first run, whose state made from scratch takes the same look-back.
+ *
+ * The identity map (docs/identity.md): `user_day` holds persons, so the state does too. A
+ * changed map can take records away from a person (a `valid_to` split), which a fold cannot
+ * undo: the manifest records the map's fingerprint, and a change makes the state again.
  *
  * Issues that extend the per-user facts (identity, performance) add columns here and in
  * the two query files; a change of either query's text changes the definition hash and
  * the next run rebuilds the state from scratch.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { type IsoDate, sameZone, zoneKey } from "../kpi/windows.ts";
+import {
+  addDays,
+  calendar,
+  type IsoDate,
+  partitionsFor,
+  sameZone,
+  zoneKey,
+} from "../kpi/windows.ts";
 import type { QueryCatalog } from "../query/catalog.ts";
-import { bindParams, type QueryParams } from "../query/query-file.ts";
+import { bindParams, type CalendarParamRow, type QueryParams } from "../query/query-file.ts";
 import type { QueryStats } from "../query/result.ts";
+import { IDENTITIES } from "./identity-map.ts";
 import type { RollupColumn } from "./schema.ts";
 import type { RollupStorage, StateManifest } from "./storage.ts";
 
@@ -109,10 +122,15 @@ export async function refreshUserState(
   const stats: QueryStats[] = [];
   for (let attempt = 0; attempt < MAX_FOLD_ATTEMPTS; attempt++) {
     const stored = await storage.stateManifest(USER_STATE);
+    // A changed identity map can take records away from a person (a valid_to split, a
+    // removed row), which a fold (a minimum) cannot undo: the state is then made again from
+    // every stored user_day day, rebuilt first where the map changed (refresh.ts).
+    const identities = await storage.tableFingerprint(IDENTITIES);
     const keep =
       stored !== undefined &&
       sameZone(stored.timeZone, context.timeZone) &&
-      stored.definition === definition;
+      stored.definition === definition &&
+      (stored.identities ?? "") === identities;
     const candidates = keep ? days : await storage.days("user_day");
     const manifests = await storage.manifests("user_day", candidates);
     const base = keep ? stored.folded : {};
@@ -133,13 +151,20 @@ export async function refreshUserState(
           ...Object.fromEntries(toFold.map((m) => [m.localDate, m.buildId])),
         }).sort(([x], [y]) => (x < y ? -1 : 1)),
       ),
+      ...(identities ? { identities } : {}),
       builtAt: context.now.toISOString(),
       buildId: `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`,
     };
     const result = await storage.replaceState(
       USER_STATE,
       context.catalog.get(USER_STATE_BUILD_QUERY),
-      { ...foldParams(foldedDays), keep_stored: keep ? 1 : 0 },
+      {
+        ...foldParams(foldedDays),
+        keep_stored: keep ? 1 : 0,
+        // Made from scratch, the state also takes the first signups of the 365 days before
+        // its days, as the inlined state does; a fold into a kept state reads none of them.
+        ...lookbackParams(keep ? foldedDays.slice(0, 1) : foldedDays, context.timeZone, !keep),
+      },
       manifest,
       stored?.buildId,
     );
@@ -152,13 +177,55 @@ export async function refreshUserState(
   );
 }
 
+/**
+ * Whether the identity map changed since the stored state was made (or there is none), so
+ * that the next refresh makes it again from every stored `user_day` day: refresh.ts first
+ * brings those days up to date with the map.
+ */
+export async function stateNeedsEveryDay(storage: RollupStorage): Promise<boolean> {
+  const stored = await storage.stateManifest(USER_STATE);
+  if (!stored) return false;
+  return (stored.identities ?? "") !== (await storage.tableFingerprint(IDENTITIES));
+}
+
 /** `user_state` as an inlined CTE: the facts of these `user_day` days alone. */
 export function inlineUserState(
   catalog: QueryCatalog,
   days: readonly IsoDate[],
+  timeZone: string,
 ): { readonly name: string; readonly sql: string } {
   const query = catalog.get(USER_STATE_INLINE_QUERY);
-  return { name: USER_STATE, sql: bindParams(query, foldParams(days)) };
+  return {
+    name: USER_STATE,
+    sql: bindParams(query, { ...foldParams(days), ...lookbackParams(days, timeZone) }),
+  };
+}
+
+/** The look-back of an inlined state (bounded like every window: 365 days back). */
+export const INLINE_STATE_LOOKBACK_DAYS = 365;
+
+/**
+ * The local days before `days` back to 365 days before their last (the day before them
+ * when `days` reach that far), as the calendar and `dt` partitions of `user_state_of_days.sql`.
+ */
+function lookbackParams(days: readonly IsoDate[], timeZone: string, wanted = true): QueryParams {
+  const [first, last] = [days[0], days.at(-1)];
+  // Not wanted: one day (a calendar is never empty), which the query does not read.
+  const from = last ? addDays(last, wanted ? -INLINE_STATE_LOOKBACK_DAYS : 0) : undefined;
+  const to = first ? addDays(first, -1) : undefined;
+  // A calendar is never empty: days that already span the look-back read one day before.
+  const cal: CalendarParamRow[] =
+    from && to
+      ? calendar([from, to].sort()[0] ?? to, to, timeZone).flatMap((day) =>
+          partitionsFor(day.fromUtc, day.toUtc).map((dt) => ({
+            localDate: day.localDate,
+            dt,
+            dayStartUtc: day.fromUtc,
+            dayEndUtc: day.toUtc,
+          })),
+        )
+      : [];
+  return { lookback_cal: cal, events_dts: [...new Set(cal.map((row) => row.dt))].sort() };
 }
 
 function foldParams(days: readonly IsoDate[]): QueryParams {

@@ -9,6 +9,7 @@ import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
 import { assertConditionalWrites } from "../adapters/s3-conditional-probe.ts";
+import { createS3PulseStore } from "../adapters/s3-pulse-store.ts";
 import { createCompletenessGate } from "../alerts/completeness-check.ts";
 import { requireSomeData } from "../alerts/no-data.ts";
 import type { OnCallDeps } from "../alerts/on-call.ts";
@@ -25,6 +26,7 @@ import {
   type PublishedDashboard,
 } from "../dashboard/publish.ts";
 import { type Clock, systemClock } from "../ports.ts";
+import { pulseReportHooks } from "../pulse/report-hooks.ts";
 import { QueryCatalog } from "../query/catalog.ts";
 import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
@@ -138,12 +140,13 @@ export async function openLambdaDeps(
         },
       })
     : undefined;
+  const catalog = new QueryCatalog(env.queriesDir);
   const charts = await openChartRasterizer(env, options.logger ?? new Logger());
   const alertTemplate = loadAlertTemplate(env.templatesDir);
   const channels = alertChannels({ ...adapters, config }, alertTemplate, chat);
   return {
     engine: adapters.engine,
-    catalog: new QueryCatalog(env.queriesDir),
+    catalog,
     snapshots: adapters.snapshots,
     mailer: adapters.mailer,
     deliveries: adapters.deliveries,
@@ -153,7 +156,22 @@ export async function openLambdaDeps(
     config,
     templates: loadReportTemplates(env.templatesDir),
     alertTemplate,
-    afterSnapshot: [...(dashboard ? [dashboard] : []), ...(chatHook ? [chatHook] : [])],
+    afterSnapshot: [
+      ...(dashboard ? [dashboard] : []),
+      ...(chatHook ? [chatHook] : []),
+      // "Yesterday's stalls" from the pulses stored in the state bucket.
+      ...(env.store.kind === "s3"
+        ? pulseReportHooks({
+            engine: adapters.engine,
+            catalog,
+            pulses: createS3PulseStore({
+              client: options.clients?.s3 ?? new S3Client({ forcePathStyle: env.s3PathStyle }),
+              bucket: env.store.bucket,
+              prefix: env.store.prefix,
+            }),
+          })
+        : []),
+    ],
     ...(channels ? { channels } : {}),
     ...(charts ? { charts } : {}),
   };

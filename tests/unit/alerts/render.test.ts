@@ -247,3 +247,31 @@ describe("loadAlertTemplate", () => {
     expect(() => loadAlertTemplate("/nonexistent")).toThrow(/npm run build:templates/);
   });
 });
+
+describe("alert email: drivers of the breach", () => {
+  it("lists the run's top three drivers, best first", () => {
+    const driver = (element: string, relative: number, share: number) => ({
+      dimension: "order_channel",
+      element,
+      actual: 1,
+      forecast: 2,
+      relative,
+      share,
+      surprise: 0.1,
+    });
+    const email = renderAlertEmail(
+      input({
+        drivers: [
+          driver("app", -0.41, 0.78),
+          driver("web", -0.1, 0.12),
+          driver("miniprogram", -0.08, 0.11),
+          driver("wecom", -0.05, 0.1),
+        ],
+      }),
+      template,
+    );
+    expect(email.text).toContain("app order channel: -41.0% and 78.0% of the drop");
+    expect(email.html).toContain("miniprogram order channel: -8.0% and 11.0% of the drop");
+    expect(email.html).not.toContain("wecom order channel");
+  });
+});

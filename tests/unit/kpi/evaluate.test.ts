@@ -205,11 +205,13 @@ describe("evaluate: context metrics and deltas", () => {
       { status: "breach" },
       { status: "no_target" },
       { status: "data_incomplete" },
+      { status: "anomaly" },
     ]);
     expect(counts).toEqual({
       met: 1,
       warning: 0,
       breach: 2,
+      anomaly: 1,
       data_incomplete: 1,
       insufficient_data: 0,
       no_target: 1,

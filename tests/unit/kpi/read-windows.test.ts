@@ -67,10 +67,13 @@ describe("judgeWindowPartitions", () => {
       records: overrides[dt] ?? 1_000,
     }));
 
-  it("reads each target and its four same weekdays, from the profile days they overlap", () => {
+  it("reads each target, its four same weekdays and the days before it, from the profile days they overlap", () => {
     const reads = windowPartitionReads({ events: { "2026-03-04": ["wau"] } }, 4, ZONE);
     expect(reads.events?.dts).toEqual(
-      [0, 1, 2, 3, 4].map((w) => addDays("2026-03-04", -7 * w)).sort(),
+      [
+        ...[0, 1, 2, 3, 4].map((w) => addDays("2026-03-04", -7 * w)),
+        ...["2026-03-01", "2026-03-02", "2026-03-03"],
+      ].sort(),
     );
     // A UTC day is the end of one Shanghai day and the start of the next.
     expect(reads.events?.days).toContain("2026-03-05");
@@ -88,6 +91,30 @@ describe("judgeWindowPartitions", () => {
       "events: partition dt=2026-03-04 (read by wau, mau) is missing (0 rows; the 4 previous same weekday(s) had a median of 1000).",
     );
     expect(judgeWindowPartitions(lake("2026-01-01"), targets, rules)).toEqual([]);
+  });
+
+  it("judges a past partition against the same weekdays before it and the days next to it: a step down is no thin partition, an outage is", () => {
+    // A campaign ends on 2026-02-01: 2 000 events a day before, 900 after.
+    const step = (outage: number | undefined) =>
+      dateRange("2026-01-01", "2026-03-08").map((dt) => ({
+        table: "events",
+        dt,
+        records:
+          dt === "2026-02-04" && outage !== undefined ? outage : dt < "2026-02-01" ? 2_000 : 900,
+      }));
+    const stepTargets = { events: { "2026-02-04": ["mau"], "2026-03-04": ["wau", "mau"] } };
+    // The same weekdays before it 2 000; the days next to it (02-01 … 02-07) 900.
+    expect(judgeWindowPartitions(step(undefined), stepTargets, rules)).toEqual([]);
+    const outage = judgeWindowPartitions(step(300), stepTargets, rules);
+    expect(outage.map((i) => [i.partition, i.kind, i.expectedRows])).toEqual([
+      ["2026-02-04", "thin_partition", 2_000],
+    ]);
+    expect(outage[0]?.message).toContain(
+      "the 4 previous same weekday(s) had a median of 2000; the days next to it 900",
+    );
+    // Never a partition after the newest target: the period's data does not judge its window.
+    const reads = windowPartitionReads(stepTargets, 4, ZONE);
+    expect(reads.events?.dts.at(-1)).toBe("2026-03-04");
   });
 
   it("does not call a partition before the lake's first one missing", () => {

@@ -75,7 +75,11 @@ describe("generated lake layout", () => {
       expect(folders[0]).toBe("dt=2026-11-03");
       expect(folders.at(-1)).toBe("dt=2026-11-22");
     }
-    expect(readdirSync(join(root, "a", "dims")).sort()).toEqual(["campaigns", "content"]);
+    expect(readdirSync(join(root, "a", "dims")).sort()).toEqual([
+      "campaigns",
+      "content",
+      "identities",
+    ]);
   });
 
   it("puts every row in the partition of the UTC date of its time", async () => {
@@ -169,6 +173,32 @@ describe("generated lake shapes", () => {
     );
     expect(formats.map((r) => r.format)).toEqual(expect.arrayContaining(["article", "video"]));
     expect(formats.every((r) => Number(r.cost) > 0)).toBe(true);
+  });
+
+  it("gives 30 % of people two or three ids across channels, and maps most of them", async () => {
+    const [row] = await rows(`WITH people AS (
+          SELECT coalesce(i.user_id, e.user_id) AS person, count(DISTINCT e.user_id) AS ids
+          FROM events AS e
+          LEFT JOIN identities AS i
+            ON i.source_user_id = e.user_id AND e.event_time >= i.valid_from
+          WHERE e.user_id IS NOT NULL
+          GROUP BY 1)
+        SELECT
+          (SELECT count(*) FROM people) AS people,
+          (SELECT count(*) FROM people WHERE ids = 3) AS three_ids,
+          (SELECT count(*) FROM identities WHERE user_id <> source_user_id) AS aliases,
+          (SELECT count(DISTINCT user_id) FROM events WHERE user_id LIKE 'web_%' ESCAPE '\\'
+             OR user_id LIKE 'wx_%' ESCAPE '\\') AS alias_ids,
+          (SELECT count(*) FROM identities WHERE source = 'orders') AS multi_id_people,
+          (SELECT count(DISTINCT user_id) FROM events WHERE user_id LIKE 'usr_%' ESCAPE '\\') AS member_ids`);
+    const count = (name: string) => Number(row?.[name]);
+    const multiIdShare = count("multi_id_people") / count("member_ids");
+    expect(multiIdShare).toBeGreaterThan(0.2);
+    expect(multiIdShare).toBeLessThan(0.4);
+    expect(count("three_ids")).toBeGreaterThan(0);
+    // Some aliases stay unmapped, most are mapped.
+    expect(count("aliases")).toBeLessThan(count("alias_ids"));
+    expect(count("aliases")).toBeGreaterThan(0.75 * count("alias_ids"));
   });
 
   it("has a few invalid records of each kind, below 1 % of all", async () => {

@@ -96,7 +96,9 @@ describe("refreshRollup", () => {
       "rollup_source_events",
       "rollup_user_day",
       "rollup_campaign_user_day",
+      "rollup_channel_user_day",
       "rollup_event_profile",
+      "rollup_event_hour",
       "rollup_content_day",
       "rollup_content_views",
       "rollup_event_quality_day",
@@ -104,7 +106,7 @@ describe("refreshRollup", () => {
     // The read took the raw partitions of those days only: dt 28 Feb … 3 Mar, 3 with files.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
     expect(refresh.stats.slice(1).map((s) => s.partitionsRead?.events ?? 0)).toEqual([
-      0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0,
     ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
     for (const day of WINDOW_DAYS) {
@@ -133,11 +135,13 @@ describe("refreshRollup", () => {
     });
     // 28 Feb overlaps dt 28 Feb, which has events; 27 Feb and 6 March have no raw data.
     expect(wider.built).toEqual(["2026-02-28"]);
-    // campaign_user_day misses 28 Feb too (user_day, with its look-back, builds on its own).
+    // The other rollups of events miss 28 Feb too (user_day, with its look-back, builds on its own).
     expect(wider.stats.map((s) => s.query)).toEqual([
       "rollup_source_events",
       "rollup_event_profile",
       "rollup_campaign_user_day",
+      "rollup_channel_user_day",
+      "rollup_event_hour",
       "rollup_content_day",
       "rollup_content_views",
       "rollup_event_quality_day",
@@ -146,7 +150,7 @@ describe("refreshRollup", () => {
 
   it("builds the other rollups of the raw table for the same days from the same read", async () => {
     await refreshRollup(storage(), context, "user_day", WINDOW);
-    // campaign_user_day and event_profile were built by user_day's read: nothing to do.
+    // The other rollups of events were built by user_day's read: nothing to do.
     const campaigns = await refreshRollup(storage(), context, "campaign_user_day", WINDOW);
     expect(campaigns).toEqual({ rollup: "campaign_user_day", built: [], stats: [] });
     const profile = await refreshRollup(storage(), context, "event_profile", WINDOW);
@@ -157,6 +161,7 @@ describe("refreshRollup", () => {
       "rollup_source_orders",
       "rollup_order_day",
       "rollup_order_profile",
+      "rollup_order_hour",
       "rollup_order_quality_day",
     ]);
   });
@@ -168,6 +173,8 @@ describe("refreshRollup", () => {
       "rollup_source_events",
       "rollup_event_profile",
       "rollup_campaign_user_day",
+      "rollup_channel_user_day",
+      "rollup_event_hour",
       "rollup_content_day",
       "rollup_content_views",
       "rollup_event_quality_day",

@@ -2,9 +2,11 @@
  * The words and number formats of the report emails, in English and Simplified Chinese.
  * Metric and section names are not here: they come from the metric registry.
  */
+import { elementLabel } from "../../kpi/dimensions.ts";
+import type { Driver } from "../../kpi/drivers.ts";
 import type { InsufficientReason, Status } from "../../kpi/evaluate.ts";
 import type { Locale } from "../../kpi/registry.ts";
-import { UNIT_WORDS } from "../value-format.ts";
+import { UNIT_WORDS, type ValueFormatter } from "../value-format.ts";
 
 // The value formats live beside the report (chat cards use them without the email strings).
 export { EMPTY_VALUE, type ValueFormatter, valueFormatter } from "../value-format.ts";
@@ -66,6 +68,12 @@ export interface EmailStrings {
     readonly dryRun: string;
   };
   readonly correction: (revision: number) => string;
+  /** "unusual for a Tuesday: normal 340–381" (`when`: an English weekday, week, recent days). */
+  readonly unusual: (when: string, value: string, lower: string, upper: string) => string;
+  /** "app channel: −41 % and 78 % of the drop". */
+  readonly driver: (element: string, change: string, share: string, fell: boolean) => string;
+  /** A segment with no baseline (its change is not a percentage). */
+  readonly newSegment: string;
   readonly generatedBy: (listName: string) => string;
   readonly units: {
     readonly minutes: string;
@@ -74,13 +82,31 @@ export interface EmailStrings {
   };
 }
 
+const ZH_WHEN: Readonly<Record<string, string>> = {
+  Monday: "周一",
+  Tuesday: "周二",
+  Wednesday: "周三",
+  Thursday: "周四",
+  Friday: "周五",
+  Saturday: "周六",
+  Sunday: "周日",
+  week: "近几周",
+  "recent days": "近几日",
+};
+
 const EN: EmailStrings = {
+  unusual: (when, value, lower, upper) =>
+    `unusual for ${when === "recent days" ? "the recent days" : `a ${when}`}: ${value}, normal ${lower}–${upper}`,
+  driver: (element, change, share, fell) =>
+    `${element}: ${change} and ${share} of the ${fell ? "drop" : "rise"}`,
+  newSegment: "new",
   reportTitle: { day: "Daily KPI report", week: "Weekly KPI report" },
   campaignsReportTitle: "Campaign ROI report",
   status: {
     met: "Met",
     warning: "Warning",
     breach: "Breach",
+    anomaly: "Unusual",
     data_incomplete: "Data incomplete",
     insufficient_data: "Insufficient data",
     no_target: "",
@@ -90,6 +116,7 @@ const EN: EmailStrings = {
     const noun: Record<Status, [string, string]> = {
       breach: ["breach", "breaches"],
       warning: ["warning", "warnings"],
+      anomaly: ["unusual", "unusual"],
       met: ["met", "met"],
       data_incomplete: ["data incomplete", "data incomplete"],
       insufficient_data: ["insufficient data", "insufficient data"],
@@ -158,12 +185,18 @@ const EN: EmailStrings = {
 };
 
 const ZH: EmailStrings = {
+  unusual: (when, value, lower, upper) =>
+    `${ZH_WHEN[when] ?? when}异常：${value}，正常范围 ${lower}–${upper}`,
+  driver: (element, change, share, fell) =>
+    `${element}：${change}，占${fell ? "降幅" : "增幅"} ${share}`,
+  newSegment: "新增",
   reportTitle: { day: "每日 KPI 报告", week: "每周 KPI 报告" },
   campaignsReportTitle: "活动 ROI 报告",
   status: {
     met: "达标",
     warning: "预警",
     breach: "未达标",
+    anomaly: "异常",
     data_incomplete: "数据不完整",
     insufficient_data: "数据不足",
     no_target: "",
@@ -173,6 +206,7 @@ const ZH: EmailStrings = {
     const noun: Record<Status, string> = {
       breach: "未达标",
       warning: "预警",
+      anomaly: "异常",
       met: "达标",
       data_incomplete: "数据不完整",
       insufficient_data: "数据不足",
@@ -242,6 +276,8 @@ export const STATUS_COLORS: Readonly<Record<Status, { color: string; background:
   met: { color: "#15803d", background: "#dcfce7" },
   warning: { color: "#b45309", background: "#fef3c7" },
   breach: { color: "#b91c1c", background: "#fee2e2" },
+  // Outside the baseline band: orange, between a breach and a warning.
+  anomaly: { color: "#c2410c", background: "#ffedd5" },
   // Not a judgement of the KPI: a colour of its own, apart from the red-amber-green scale.
   data_incomplete: { color: "#6d28d9", background: "#ede9fe" },
   insufficient_data: { color: "#64748b", background: "#f1f5f9" },
@@ -251,3 +287,21 @@ export const STATUS_COLORS: Readonly<Record<Status, { color: string; background:
 
 /** Colours of a change: good news, bad news, neither. */
 export const CHANGE_COLORS = { better: "#15803d", worse: "#b91c1c", neutral: "#64748b" } as const;
+
+/** "app channel: −41 % and 78 % of the drop": one driver, in emails, alerts and the dashboard. */
+export function driverText(
+  driver: Driver,
+  locale: Locale,
+  format: Pick<ValueFormatter, "signedPercent">,
+  names: Readonly<Record<string, string>> = {},
+): string {
+  const strings = STRINGS[locale];
+  const change =
+    driver.relative === null ? strings.newSegment : format.signedPercent(driver.relative);
+  return strings.driver(
+    elementLabel(driver.dimension, driver.element, locale, names),
+    change,
+    format.signedPercent(driver.share).replace(/^\+/, ""),
+    driver.actual < driver.forecast,
+  );
+}

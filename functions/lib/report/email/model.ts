@@ -6,7 +6,10 @@
  */
 
 import type { EmailCharts } from "../../charts/email-charts.ts";
+import type { BandedEvaluation } from "../../kpi/anomaly.ts";
 import { orderNeedsAttention } from "../../kpi/attention.ts";
+import { bandWhen } from "../../kpi/baseline-band.ts";
+import { DEFAULT_DRIVER_OPTIONS, type Driver } from "../../kpi/drivers.ts";
 import {
   countStatuses,
   type EvaluatedMetric,
@@ -28,6 +31,7 @@ import { columnLabel, localize, type NormalizedTable, normalizeDetail } from "..
 import type { SnapshotReference } from "../snapshot.ts";
 import {
   CHANGE_COLORS,
+  driverText,
   EMPTY_VALUE,
   type EmailStrings,
   STATUS_COLORS,
@@ -101,6 +105,8 @@ export interface ReportEmailInput {
   readonly charts?: EmailCharts;
   /** Links for the footer (the dashboard). */
   readonly links?: readonly ReportLink[];
+  /** The drivers of anomalous or breaching metrics, by metric id (top 3 are shown). */
+  readonly drivers?: Readonly<Record<string, readonly Driver[]>>;
 }
 
 interface StatusView {
@@ -163,12 +169,14 @@ export interface EmailViewModel {
   /** "… and N more", when the list is cut at {@link MAX_ATTENTION_ITEMS}. */
   readonly attentionMore: string | null;
   readonly attention: readonly {
-    readonly severity: "breach" | "warning";
+    readonly severity: "breach" | "anomaly" | "warning";
     readonly label: string;
     readonly value: string;
     readonly target: string;
     readonly note: string | null;
     readonly status: StatusView;
+    /** "app channel: −41 % and 78 % of the drop", best first (anomalies and breaches). */
+    readonly drivers: readonly string[];
   }[];
   /** Two cards a row (`left`, `right`: lists of at most one), one a row on small screens. */
   readonly headlineRows: readonly {
@@ -258,8 +266,8 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
     }),
   );
 
-  // The contract's order (kpi/attention.ts): new before ongoing, breach before warning, then
-  // the farthest from its target.
+  // The contract's order (kpi/attention.ts): new before ongoing, then breach, anomaly,
+  // warning, then the farthest from its target (band widths for anomalies).
   const flaggedBefore = (id: string, scope: string | undefined) => {
     const before = scope
       ? input.previous?.scoped?.[scope]?.[id]?.status
@@ -271,23 +279,33 @@ export function buildEmailModel(input: ReportEmailInput): EmailViewModel {
       ...input.metrics.map((m) => ({ ...m, scope: undefined as string | undefined })),
       ...scopedMetrics,
     ],
-    (m) => ({
-      status: m.evaluation.status,
-      isNew: !flaggedBefore(m.def.id, m.scope),
-      measured: m.evaluation.measured,
-      threshold: m.evaluation.threshold,
-      id: `${m.def.id}|${m.scope ?? ""}`,
-    }),
-  )
-    .filter((m) => m.evaluation.status === "breach" || m.evaluation.status === "warning")
-    .map((m) => ({
-      severity: m.evaluation.status === "breach" ? ("breach" as const) : ("warning" as const),
-      label: m.scope ? `${scopeName(m.scope)} · ${m.def.label[locale]}` : m.def.label[locale],
-      value: format.value(m.def.unit, m.evaluation.value),
-      target: view.target(m) ?? "",
-      note: view.changeNote(m),
-      status: view.status(m.evaluation.status),
-    }));
+    (m) => {
+      const e = m.evaluation as BandedEvaluation;
+      return {
+        status: e.status,
+        isNew: e.ongoing !== true && !flaggedBefore(m.def.id, m.scope),
+        measured: e.measured,
+        threshold: e.threshold,
+        bandWidths: e.anomaly?.distance ?? null,
+        id: `${m.def.id}|${m.scope ?? ""}`,
+      };
+    },
+  ).map((m) => ({
+    severity: m.evaluation.status as "breach" | "anomaly" | "warning",
+    label: m.scope ? `${scopeName(m.scope)} · ${m.def.label[locale]}` : m.def.label[locale],
+    value: format.value(m.def.unit, m.evaluation.value),
+    target:
+      m.evaluation.status === "anomaly"
+        ? anomalyLine(m, period, strings, format)
+        : (view.target(m) ?? ""),
+    note: view.changeNote(m),
+    status: view.status(m.evaluation.status),
+    drivers: m.scope
+      ? []
+      : (input.drivers?.[m.def.id] ?? [])
+          .slice(0, DEFAULT_DRIVER_OPTIONS.limit)
+          .map((d) => driverText(d, locale, format, input.scopeNames)),
+  }));
 
   const headlineCards = input.metrics
     .filter((m) => m.def.headline)
@@ -446,6 +464,23 @@ function imageView(
   return image
     ? { src: `cid:${image.cid}`, width: image.width, height: image.height, alt: image.alt }
     : null;
+}
+
+/** "unusual for a Tuesday: normal 340–381" (daily), "… for a week" (weekly). */
+function anomalyLine(
+  m: EvaluatedMetric,
+  period: Period,
+  strings: EmailStrings,
+  format: ValueFormatter,
+): string {
+  const band = (m.evaluation as BandedEvaluation).band;
+  if (!band) return "";
+  return strings.unusual(
+    bandWhen(period, band.method),
+    format.value(m.def.unit, m.evaluation.value),
+    format.value(m.def.unit, Math.max(0, band.lower)),
+    format.value(m.def.unit, band.upper),
+  );
 }
 
 function periodText(

@@ -84,6 +84,9 @@ const TEXT_TEMPLATE = compileTemplate(
 {{/each}}
 {{#each attention}}
   {{marker}} {{label}}: {{value}} — {{status.label}} ({{target}}{{#if note}}; {{note}}{{/if}})
+{{#each drivers}}
+      ↳ {{this}}
+{{/each}}
 {{/each}}
 {{#if attentionMore}}
   {{attentionMore}}
@@ -125,7 +128,7 @@ export function renderText(model: EmailViewModel): string {
     summaryLine: model.summary.map((s) => s.text).join(" · "),
     attention: model.attention.map((a) => ({
       ...a,
-      marker: a.severity === "breach" ? "✖" : "!",
+      marker: a.severity === "breach" ? "✖" : a.severity === "anomaly" ? "◆" : "!",
     })),
     sections: model.sections.map((section) => ({
       ...section,

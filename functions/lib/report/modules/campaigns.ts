@@ -136,7 +136,7 @@ export function campaignsTable(snapshots: readonly CampaignSnapshot[]): DetailTa
 export const campaignsModule: KpiModule = {
   id: "campaigns",
   periods: ["day"],
-  reads: ["campaigns", "events", "orders"],
+  reads: ["campaigns", "events", "orders", "identities"],
   async compute(context) {
     const { snapshots, leftOut, stats } = await computeCampaignSnapshots(context);
     const scoped: Record<string, Record<string, MetricValue>> = {};

@@ -16,6 +16,7 @@ import {
   KNOWN_ORDER_STATUSES,
   ORDER_FAILURE_REASONS,
 } from "../../kpi/efficiency.ts";
+import { IDENTITY_COVERAGE } from "../../kpi/identity-coverage.ts";
 import { periodReadWindows } from "../../kpi/read-windows.ts";
 import {
   addDays,
@@ -27,6 +28,7 @@ import {
 import { queryOverRollups } from "../../rollups/refresh.ts";
 import type { DetailTable } from "../details.ts";
 import type { KpiModule } from "../modules.ts";
+import { identityCoverageOf, identityCoverageTable } from "./identity-coverage.ts";
 
 const REASON_LABELS: Readonly<Record<string, { en: string; "zh-CN": string }>> = {
   missing_id: { en: "No id", "zh-CN": "缺少 ID" },
@@ -107,7 +109,7 @@ export function efficiencyTables(details: EfficiencyDetails): Record<string, Det
 export const efficiencyModule: KpiModule = {
   id: "efficiency",
   periods: ["day", "week"],
-  reads: ["events", "orders", "campaigns", "content"],
+  reads: ["events", "orders", "campaigns", "content", "identities"],
   readWindows: periodReadWindows,
   async compute({ engine, catalog, period, settings, now, asOf = now, computed }) {
     const bounds = periodWindow(period);
@@ -183,6 +185,7 @@ export const efficiencyModule: KpiModule = {
       period_from: bounds.fromUtc,
       period_to: bounds.toUtc,
     });
+    const coverage = await identityCoverageOf(engine, catalog, bounds, settings);
     const [events] = eventsResult.rows;
     const [orders] = ordersResult.rows;
     if (!events || !orders) {
@@ -200,14 +203,19 @@ export const efficiencyModule: KpiModule = {
       settings,
     );
     return {
-      values,
-      details: { efficiency: details, ...efficiencyTables(details) },
+      values: { ...values, [IDENTITY_COVERAGE]: coverage.value },
+      details: {
+        efficiency: details,
+        ...efficiencyTables(details),
+        ...identityCoverageTable(coverage.counts),
+      },
       stats: [
         ...prepared.stats,
         eventsResult.stats,
         ...preparedOrders.stats,
         ordersResult.stats,
         costsResult.stats,
+        coverage.stats,
       ],
     };
   },

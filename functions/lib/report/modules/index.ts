@@ -3,6 +3,7 @@
  * and one line in this list.
  */
 import type { KpiModule } from "../modules.ts";
+import { campaignJoinsModule } from "./campaign-joins.ts";
 import { campaignsModule } from "./campaigns.ts";
 import { contentModule } from "./content.ts";
 import { efficiencyModule } from "./efficiency.ts";
@@ -15,5 +16,6 @@ export const ALL_MODULES: readonly KpiModule[] = [
   segmentsModule,
   contentModule,
   campaignsModule,
+  campaignJoinsModule,
   efficiencyModule,
 ];

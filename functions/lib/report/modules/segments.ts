@@ -178,7 +178,7 @@ export function rfmSegmentsTable(rfm: RfmSummary): DetailTable {
 export const segmentsModule: KpiModule = {
   id: "segments",
   periods: ["week"],
-  reads: ["events", "orders"],
+  reads: ["events", "orders", "identities"],
   readWindows: (period) => {
     const rfm = rfmWindows(period);
     const lifecycle = lifecycleWindows(period);

@@ -123,7 +123,7 @@ export async function userKpiRow(
 export const usersModule: KpiModule = {
   id: "users",
   periods: ["day", "week"],
-  reads: ["events", "orders"],
+  reads: ["events", "orders", "identities"],
   readWindows: userReadWindows,
   async compute(context) {
     const { row, stats } = await userKpiRow(context);

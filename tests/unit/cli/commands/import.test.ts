@@ -63,7 +63,9 @@ describe("opspulse import", () => {
   it("names the fix for an unknown table or format", async () => {
     const table = await runCli(["import", "users", "--file", "x.csv"]);
     expect(table.code).not.toBe(0);
-    expect(table.stderr).toMatch(/Allowed choices are events, orders, campaigns, content/);
+    expect(table.stderr).toMatch(
+      /Allowed choices are events, orders, campaigns, content, identities/,
+    );
     const format = await runCli(["import", "events", "--file", "x.csv", "--format", "xlsx"]);
     expect(format.code).not.toBe(0);
     expect(format.stderr).toMatch(/Allowed choices are csv, jsonl/);
