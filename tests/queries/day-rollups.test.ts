@@ -38,6 +38,10 @@ import {
   reachDays,
 } from "../../functions/lib/report/modules/content.ts";
 import { efficiencyModule } from "../../functions/lib/report/modules/efficiency.ts";
+import {
+  identityCoverageFromRollups,
+  identityCoverageOf,
+} from "../../functions/lib/report/modules/identity-coverage.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import { queryOverRollups } from "../../functions/lib/rollups/refresh.ts";
 import * as rows from "../support/rows.ts";
@@ -100,7 +104,13 @@ async function rawRows(engine: QueryEngine, period: Period, now: Date) {
     run_time: now,
     order_statuses: KNOWN_ORDER_STATUSES,
   });
-  return { content: content.rows, events: events.rows, orders: orders.rows };
+  const identity = await identityCoverageOf(engine, catalog, bounds, settings);
+  return {
+    content: content.rows,
+    events: events.rows,
+    orders: orders.rows,
+    identity: identity.counts,
+  };
 }
 
 /** The day rollups' queries' rows for a period (content and data quality). */
@@ -123,7 +133,9 @@ async function rollupRows(engine: QueryEngine, period: Period, now: Date) {
     order_quality_day: days,
     order_day: days,
   });
+  const identity = await identityCoverageFromRollups(context, period, settings);
   return {
+    identity: identity.counts,
     content: (await engine.run(content.query, contentDaysParams(period))).rows,
     events: (
       await engine.run(events.query, {
@@ -197,6 +209,24 @@ describe.each([
       },
       { fileStem: "day-rollups-flaws-{i}" },
     );
+    // An identity map: half of some buyers' ids map to persons from the week's Wednesday on,
+    // the other half for the whole lake (and flaw-user), so coverage has mapped and unmapped ids.
+    const probe = await createDuckDbEngine({ lakeDir, threads: 1 });
+    const buyers = (
+      await probe.raw(
+        "select distinct user_id from orders where user_id is not null order by user_id limit 40",
+      )
+    ).map((row) => String(row.user_id));
+    await probe.close();
+    await writeLake(lakeDir, {
+      identities: [...buyers, "flaw-user"].map((id, i) => ({
+        source: "web",
+        source_user_id: id,
+        user_id: `person-${i % 7}`,
+        valid_from: new Date(i % 2 ? "2026-03-11T00:00:00Z" : "2026-01-01T00:00:00Z"),
+        valid_to: null,
+      })),
+    });
     on = await createDuckDbEngine({ lakeDir, threads: 1 });
     off = await createDuckDbEngine({ lakeDir, threads: 1, rollups: false });
   }, 120_000);
@@ -218,6 +248,8 @@ describe.each([
       expect(sorted(rolled.content)).toEqual(sorted(raw.content));
       expect(rolled.events).toEqual(raw.events);
       expect(rolled.orders).toEqual(raw.orders);
+      expect(rolled.identity).toEqual(raw.identity);
+      expect(raw.identity.mappedActiveIds * raw.identity.mappedPaidOrders).toBeGreaterThan(0);
       // The week has a reach cohort with views (summed from content_views).
       const reach = raw.content.reduce((sum, row) => sum + Number(row.reach_views), 0);
       expect(reach > 0).toBe(period.kind === "week");
@@ -295,6 +327,7 @@ describe.each([
     expect(sorted(rolled.content)).toEqual(sorted(raw.content));
     expect(rolled.events).toEqual(raw.events);
     expect(rolled.orders).toEqual(raw.orders);
+    expect(rolled.identity).toEqual(raw.identity);
     const inlined = await moduleFigures(off, period, now);
     expect(after.values).toEqual(inlined.values);
     expect(after.details).toEqual(inlined.details);

@@ -637,6 +637,7 @@ function settingParams(
     case "event_hour":
     case "channel_user_day":
     case "event_quality_day":
+    case "identity_day":
       return { event_types: KNOWN_EVENT_TYPES };
     case "order_quality_day":
       return { order_statuses: KNOWN_ORDER_STATUSES };

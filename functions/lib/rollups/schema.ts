@@ -57,7 +57,9 @@ export type RollupName =
   | "content_day"
   | "content_views"
   | "event_quality_day"
-  | "order_quality_day";
+  | "order_quality_day"
+  | "identity_day"
+  | "order_identity_day";
 
 /**
  * The query that reads a raw table's partitions for the rollup builds
@@ -306,7 +308,12 @@ function hourlyRollups(): Pick<Record<RollupName, RollupSpec>, "event_hour" | "o
  */
 function qualityRollups(): Pick<
   Record<RollupName, RollupSpec>,
-  "content_day" | "content_views" | "event_quality_day" | "order_quality_day"
+  | "content_day"
+  | "content_views"
+  | "event_quality_day"
+  | "order_quality_day"
+  | "identity_day"
+  | "order_identity_day"
 > {
   const counts = (names: readonly (readonly [string, string])[]) =>
     names.map(([name, description]) => col(name, "bigint", description));
@@ -339,6 +346,29 @@ function qualityRollups(): Pick<
         col("event_time", "timestamp", "The views' event_time (UTC)."),
         col("views", "bigint", "Distinct valid content_view event ids at that instant."),
       ],
+    },
+    identity_day: {
+      name: "identity_day",
+      // Ids as recorded, with whether the map resolved them (identity coverage).
+      mapsIdentities: true,
+      buildQuery: "rollup_identity_day",
+      rawTable: "events",
+      dtsParam: "events_dts",
+      columns: [
+        col("source_user_id", "varchar", "The id as recorded, with a valid event that day."),
+        col("is_mapped", "bigint", "1: a mapping was valid at one of its events that day."),
+      ],
+    },
+    order_identity_day: {
+      name: "order_identity_day",
+      mapsIdentities: true,
+      buildQuery: "rollup_order_identity_day",
+      rawTable: "orders",
+      dtsParam: "orders_dts",
+      columns: counts([
+        ["paid_orders", "Paid orders placed that day."],
+        ["mapped_paid_orders", "Of those, the orders whose buyer id was mapped at order_time."],
+      ]),
     },
     event_quality_day: {
       name: "event_quality_day",

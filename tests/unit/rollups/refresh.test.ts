@@ -101,12 +101,13 @@ describe("refreshRollup", () => {
       "rollup_event_hour",
       "rollup_content_day",
       "rollup_content_views",
+      "rollup_identity_day",
       "rollup_event_quality_day",
     ]);
     // The read took the raw partitions of those days only: dt 28 Feb … 3 Mar, 3 with files.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
     expect(refresh.stats.slice(1).map((s) => s.partitionsRead?.events ?? 0)).toEqual([
-      0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0,
     ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
     for (const day of WINDOW_DAYS) {
@@ -144,6 +145,7 @@ describe("refreshRollup", () => {
       "rollup_event_hour",
       "rollup_content_day",
       "rollup_content_views",
+      "rollup_identity_day",
       "rollup_event_quality_day",
     ]);
   });
@@ -162,6 +164,7 @@ describe("refreshRollup", () => {
       "rollup_order_day",
       "rollup_order_profile",
       "rollup_order_hour",
+      "rollup_order_identity_day",
       "rollup_order_quality_day",
     ]);
   });
@@ -177,6 +180,7 @@ describe("refreshRollup", () => {
       "rollup_event_hour",
       "rollup_content_day",
       "rollup_content_views",
+      "rollup_identity_day",
       "rollup_event_quality_day",
     ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} missing`), ...NO_DATA]);

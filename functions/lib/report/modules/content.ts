@@ -171,7 +171,7 @@ export function contentTables(details: ContentDetails): Record<string, DetailTab
 export const contentModule: KpiModule = {
   id: "content",
   periods: ["day", "week"],
-  reads: ["events", "orders", "content"],
+  reads: ["events", "orders", "content", "identities"],
   readWindows: contentReadWindows,
   async compute({ engine, catalog, period, settings, now }) {
     const days = { from: period.start, to: period.end };

@@ -28,7 +28,7 @@ import {
 import { queryOverRollups } from "../../rollups/refresh.ts";
 import type { DetailTable } from "../details.ts";
 import type { KpiModule } from "../modules.ts";
-import { identityCoverageOf, identityCoverageTable } from "./identity-coverage.ts";
+import { identityCoverageFromRollups, identityCoverageTable } from "./identity-coverage.ts";
 
 const REASON_LABELS: Readonly<Record<string, { en: string; "zh-CN": string }>> = {
   missing_id: { en: "No id", "zh-CN": "缺少 ID" },
@@ -185,7 +185,7 @@ export const efficiencyModule: KpiModule = {
       period_from: bounds.fromUtc,
       period_to: bounds.toUtc,
     });
-    const coverage = await identityCoverageOf(engine, catalog, bounds, settings);
+    const coverage = await identityCoverageFromRollups(context, period, settings);
     const [events] = eventsResult.rows;
     const [orders] = ordersResult.rows;
     if (!events || !orders) {
@@ -215,7 +215,7 @@ export const efficiencyModule: KpiModule = {
         ...preparedOrders.stats,
         ordersResult.stats,
         costsResult.stats,
-        coverage.stats,
+        ...coverage.stats,
       ],
     };
   },
