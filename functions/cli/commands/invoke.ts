@@ -1,5 +1,6 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Command } from "commander";
+import { describeStatusCounts } from "../../lib/report/status-counts.ts";
 import {
   InvokeInputError,
   invokeAdhocRange,
@@ -7,7 +8,6 @@ import {
   resolveFunctionName,
 } from "../../lib/runtime/invoke.ts";
 import { UserError } from "../errors.ts";
-import { describeStatusCounts } from "../status-counts.ts";
 
 interface InvokeOptions {
   date?: string;

@@ -31,14 +31,15 @@ import {
   type RunReportSummary,
 } from "../../lib/report/run-report.ts";
 import { reportPeriodKey } from "../../lib/report/snapshot.ts";
-import { alertChannels, openRuntimeChat } from "../../lib/runtime/chat.ts";
+import { describeStatusCounts } from "../../lib/report/status-counts.ts";
+import { alertChannels } from "../../lib/runtime/chat.ts";
 import { type AdapterFactories, type Adapters, createAdapters } from "../../lib/runtime/deps.ts";
 import { EnvError, type RuntimeEnv, readRuntimeEnv } from "../../lib/runtime/env.ts";
 import { localAdapterFactories } from "../../lib/runtime/local-adapters.ts";
+import { openRuntimeChat } from "../../lib/runtime/open-chat.ts";
 import { DEFAULT_CONFIG_DIR, DEFAULT_LAKE_DIR, DEFAULT_OUT_DIR } from "../defaults.ts";
 import { UserError } from "../errors.ts";
 import { assertLakeHasData, previewNotice, previewsByDefault } from "../run-guards.ts";
-import { describeStatusCounts } from "../status-counts.ts";
 import { runWaitingCommand, waitPolicyOption } from "./run-wait.ts";
 
 /** Folder options shared by run, backfill and demo (flags win over OPSPULSE_* variables). */

@@ -242,7 +242,10 @@ export function createCompletenessGate(deps: {
         rules,
       );
       const issues = [...(check.complete ? [] : check.issues), ...windows.issues];
-      const command = rerunCommand(context.request, context.period, context.config);
+      // The notice is read in the email this run delivers: a re-run then needs --resend.
+      const command = rerunCommand(context.request, context.period, context.config, {
+        afterDelivery: true,
+      });
       const partitions: Record<string, IsoDate[]> = {};
       const periodPartitions = periodWindow(context.period).partitions;
       for (const table of rules.tables) {

@@ -120,7 +120,10 @@ async function alertAfterSnapshot(
 ): Promise<AfterSnapshotResult> {
   const settings = context.config.alerts ?? DEFAULT_ALERT_SETTINGS;
   const stats: QueryStats[] = [];
-  const command = rerunCommand(context.request, context.period, context.config);
+  // Read after this run delivered its period (dry runs and test sends alert nothing).
+  const command = rerunCommand(context.request, context.period, context.config, {
+    afterDelivery: true,
+  });
   const gate = context.completeness;
   const dataIssues = gate?.issues ?? [];
 

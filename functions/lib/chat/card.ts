@@ -13,9 +13,10 @@
  * actionCard, a Feishu interactive card, Slack Block Kit or the generic webhook's JSON.
  */
 import { orderNeedsAttention } from "../kpi/attention.ts";
-import type { Status } from "../kpi/evaluate.ts";
+import { STATUS_ORDER, type Status } from "../kpi/evaluate.ts";
 import { type JudgedMetric, judgedDef } from "../kpi/judged.ts";
 import { type Locale, type MetricDef, metric as metricDef } from "../kpi/registry.ts";
+import { describeStatusCounts } from "../report/status-counts.ts";
 import { EMPTY_VALUE, type ValueFormatter, valueFormatter } from "../report/value-format.ts";
 
 import { CHAT_STRINGS } from "./strings.ts";
@@ -234,6 +235,7 @@ export function buildSummaryCard(input: SummaryCardInput): ChatCard {
   const shown = items.slice(0, MAX_CARD_ITEMS);
   const breach = count("breach");
   const warning = count("warning");
+  const counts = Object.fromEntries(STATUS_ORDER.map((status) => [status, count(status)]));
   const report = strings.report[input.report] ?? input.report;
   return {
     kind: "summary",
@@ -242,7 +244,9 @@ export function buildSummaryCard(input: SummaryCardInput): ChatCard {
     tone: breach > 0 ? "breach" : warning > 0 ? "warning" : "ok",
     title: strings.summaryTitle(report, periodText(input.periodKey, format)),
     summary:
-      breach + warning === 0 ? strings.allMet : strings.counts(breach, warning, count("met")),
+      breach + warning + count("anomaly") === 0
+        ? strings.allMet
+        : describeStatusCounts(counts, input.locale),
     items: shown,
     more: items.length > shown.length ? strings.more(items.length - shown.length) : "",
     ...(input.dashboardUrl ? { link: { label: strings.dashboard, url: input.dashboardUrl } } : {}),

@@ -23,7 +23,6 @@ export interface ChatStrings {
   readonly acked: (by: string, at: string) => string;
   readonly more: (count: number) => string;
   readonly summaryTitle: (report: string, period: string) => string;
-  readonly counts: (breach: number, warning: number, met: number) => string;
   readonly allMet: string;
   readonly dashboard: string;
   readonly rerun: string;
@@ -51,8 +50,6 @@ const EN: ChatStrings = {
   acked: (by, at) => `acked by ${by} at ${at}`,
   more: (count) => `…and ${count} more (see the email)`,
   summaryTitle: (report, period) => `${report} · ${period}`,
-  counts: (breach, warning, met) =>
-    `${breach} breached · ${warning} ${warning === 1 ? "warning" : "warnings"} · ${met} met`,
   allMet: "Every judged KPI met its target.",
   dashboard: "Open the dashboard",
   rerun: "Re-run",
@@ -80,7 +77,6 @@ const ZH: ChatStrings = {
   acked: (by, at) => `${by} 已于 ${at} 确认`,
   more: (count) => `……另有 ${count} 条（见邮件）`,
   summaryTitle: (report, period) => `${report} · ${period}`,
-  counts: (breach, warning, met) => `未达标 ${breach} · 预警 ${warning} · 达标 ${met}`,
   allMet: "所有已评估指标均达标。",
   dashboard: "打开看板",
   rerun: "重新运行",

@@ -7,9 +7,10 @@
  * and the ad-hoc Lambda's answer both carry. Pure.
  */
 import { buildSummaryCard, type ChatCard } from "../chat/card.ts";
-import { STATUS_ORDER, type Status } from "../kpi/evaluate.ts";
+import type { Status } from "../kpi/evaluate.ts";
 import type { Locale } from "../kpi/registry.ts";
 import type { RunCardFacts } from "../report/card-facts.ts";
+import { describeStatusCounts } from "../report/status-counts.ts";
 
 /** A report run as the chat reply needs it. */
 export interface ChatReport {
@@ -34,35 +35,6 @@ const REPORT_NAMES: Readonly<Record<Locale, Readonly<Record<string, string>>>> =
   en: { daily: "Daily report", weekly: "Weekly report", campaigns: "Campaign report" },
   "zh-CN": { daily: "日报", weekly: "周报", campaigns: "活动报告" },
 };
-const STATUS_LABELS: Readonly<Record<Locale, Partial<Record<Status, string>>>> = {
-  en: {
-    breach: "breach",
-    warning: "warning",
-    data_incomplete: "data incomplete",
-    insufficient_data: "insufficient data",
-    met: "met",
-    tracking: "tracking",
-  },
-  "zh-CN": {
-    breach: "未达标",
-    warning: "预警",
-    data_incomplete: "数据不完整",
-    insufficient_data: "数据不足",
-    met: "达标",
-    tracking: "跟踪中",
-  },
-};
-
-/** `1 breach · 2 warning · 30 met` (zh-CN: `未达标 1 · 预警 2 · 达标 30`). */
-export function countsLine(counts: ChatReport["statusCounts"], locale: Locale): string {
-  return STATUS_ORDER.flatMap((status) => {
-    const count = counts[status] ?? 0;
-    const label = STATUS_LABELS[locale][status];
-    if (!label || count === 0) return [];
-    return [locale === "en" ? `${count} ${label}` : `${label} ${count}`];
-  }).join(" · ");
-}
-
 /** `preview`, or the lists it was sent to. */
 function modeText(report: ChatReport, locale: Locale): string {
   const en = locale === "en";
@@ -80,7 +52,7 @@ export function replyText(report: ChatReport, locale: Locale): string {
   if (!report.ok) {
     lines.push(`${en ? "failed" : "失败"}: ${report.error ?? "unknown error"}`);
   } else {
-    const counts = countsLine(report.statusCounts, locale);
+    const counts = describeStatusCounts(report.statusCounts, locale);
     if (counts) lines.push(counts);
   }
   if (report.link) lines.push(`${en ? "Open" : "查看"}: ${report.link}`);

@@ -60,17 +60,23 @@ export interface RunReportRequest {
  * one due, `opspulse run` only previews (cli/run-guards.ts), so without it the command would
  * not reproduce what was sent (and a failed scheduled run would never go out). A preview
  * (dry run), a test send (`--to`) or a snapshot-only run (`deliver: false`) is re-run as
- * it was: without `--send`.
+ * it was: without `--send`. Advice given about a run that delivers its period (the
+ * data-incomplete notice in its own email, on-call's data alert) is read after that
+ * delivery, when `--send` is refused as "already delivered": it gets `--resend` (a marked
+ * correction, once per snapshot revision) instead.
  */
 export function rerunCommand(
   request: Pick<RunReportRequest, "report" | "dryRun" | "to" | "deliver">,
   period: Pick<Period, "start" | "timeZone">,
   config: Pick<OpsConfig, "schedules">,
+  options: { readonly afterDelivery?: boolean } = {},
 ): string {
   const zone = sameZone(period.timeZone, config.schedules[request.report].timeZone)
     ? ""
     : ` --tz ${period.timeZone}`;
-  return `opspulse run ${request.report} --date ${period.start}${zone}${sendFlag(request)}`;
+  const send = sendFlag(request);
+  const flag = send && options.afterDelivery ? " --resend" : send;
+  return `opspulse run ${request.report} --date ${period.start}${zone}${flag}`;
 }
 
 /** ` --send` when the run was one that delivers to the report's lists. */

@@ -32,7 +32,7 @@ import { loadReportTemplates } from "../report/email/render.ts";
 import type { ReportKind, RunReportSummary } from "../report/run-report.ts";
 import type { RecheckScheduler } from "../waiting/rechecks.ts";
 import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
-import { alertChannels, openRuntimeChat } from "./chat.ts";
+import { alertChannels } from "./chat.ts";
 import {
   type DashboardLinkEnv,
   dashboardLinkStore,
@@ -42,6 +42,7 @@ import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
 import { REPORT_KINDS } from "./events.ts";
 import { assertPeriodInLake } from "./lake-range.ts";
+import { openRuntimeChat } from "./open-chat.ts";
 import { depsWithDeadline } from "./run-deadline.ts";
 import { periodDueAt } from "./scheduled-period.ts";
 import { type RecheckFire, runScheduledCheck } from "./scheduled-wait.ts";

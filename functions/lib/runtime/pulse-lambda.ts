@@ -1,14 +1,17 @@
 /**
  * The pulse Lambda's dependencies and event: Athena (with the hourly rollups kept in the
  * lake), the S3 stores (alert state, delivery log, run log), SES, the pulse store and the
- * today page in the state bucket, the lake's file arrivals from S3 listings. No report
- * renderer, template or chart is imported: the pulse sends its own short emails.
+ * today page in the state bucket, the lake's file arrivals from S3 listings, and the chat
+ * contact points (their URLs and secrets from SSM / Secrets Manager). No report renderer,
+ * template or chart is imported: the pulse sends its own short emails and chat messages.
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import * as z from "zod";
 import { createS3LakeArrivals } from "../adapters/lake-arrivals.ts";
 import { createS3ArtifactStore } from "../adapters/s3-artifacts.ts";
 import { createS3PulseStore } from "../adapters/s3-pulse-store.ts";
+import { createChatChannels } from "../chat/notify-channel.ts";
+import type { SecretSource } from "../chat/secrets.ts";
 import { loadDeploymentConfig } from "../config/load.ts";
 import { type Clock, systemClock } from "../ports.ts";
 import type { PulseDeps } from "../pulse/run-pulse.ts";
@@ -16,6 +19,7 @@ import { QueryCatalog } from "../query/catalog.ts";
 import { type AwsClients, awsAdapterFactories } from "./aws-adapters.ts";
 import { createAdapters } from "./deps.ts";
 import { type EnvSource, type RuntimeEnv, readRuntimeEnv } from "./env.ts";
+import { openRuntimeChat } from "./open-chat.ts";
 
 /** The schedule's event: `{ pulse: true, scheduledTime }` (other fields ignored). */
 export const pulseEventSchema = z.object({
@@ -51,6 +55,8 @@ export async function openPulseDeps(
     readonly clients?: AwsClients;
     readonly clock?: Clock;
     instrument?<T>(client: T): T;
+    /** Where the chat contact points' references are read (default: SSM / Secrets Manager). */
+    readonly chatSecrets?: SecretSource;
   } = {},
 ): Promise<PulseDeps> {
   const clock = options.clock ?? systemClock;
@@ -63,6 +69,12 @@ export async function openPulseDeps(
   const state = env.store.kind === "s3" ? env.store : undefined;
   if (!state) throw new Error("the pulse Lambda needs OPSPULSE_STORE=s3 (the state bucket)");
   const lakeUri = env.engine.kind === "athena" ? env.engine.lakeUri : undefined;
+  // The on-call and owners' chat groups get the pulse's alerts as they get the reports'.
+  const chat = await openRuntimeChat(config, {
+    ...(options.instrument ? { instrument: options.instrument } : {}),
+    ...(options.chatSecrets ? { aws: options.chatSecrets } : {}),
+  });
+  const chatDeps = { ...adapters, config, clock };
   return {
     engine: adapters.engine,
     catalog: new QueryCatalog(env.queriesDir),
@@ -75,6 +87,7 @@ export async function openPulseDeps(
     pulses: createS3PulseStore({ client: s3, bucket: state.bucket, prefix: state.prefix }),
     artifacts: createS3ArtifactStore({ client: s3, bucket: state.bucket, prefix: state.prefix }),
     ...(lakeUri ? { arrivals: createS3LakeArrivals({ client: s3, ...s3Location(lakeUri) }) } : {}),
+    ...(chat ? { channels: createChatChannels(chatDeps, chat) } : {}),
   };
 }
 

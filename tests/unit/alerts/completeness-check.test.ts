@@ -159,7 +159,7 @@ describe("createCompletenessGate: the report's gate before evaluation", () => {
     expect(result.stats?.map((s) => s.query)).toEqual(["completeness"]);
     expect(result.notices).toHaveLength(1);
     expect(result.notices?.[0]?.text.en).toBe(
-      'Data incomplete: events dt=2026-03-01 thin: 16 rows, median of past weeks 48. The KPIs marked "data incomplete" read this data: they may be understated and were not judged against their targets; on-call has been told. Re-run once the data has arrived: opspulse run daily --date 2026-03-01 --send',
+      'Data incomplete: events dt=2026-03-01 thin: 16 rows, median of past weeks 48. The KPIs marked "data incomplete" read this data: they may be understated and were not judged against their targets; on-call has been told. Re-run once the data has arrived: opspulse run daily --date 2026-03-01 --resend',
     );
     expect(result.notices?.[0]?.text["zh-CN"]).toContain("数据不完整：events dt=2026-03-01");
   });

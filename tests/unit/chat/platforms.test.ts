@@ -52,7 +52,7 @@ describe("cards", () => {
       severity: "report",
       tone: "breach",
       title: "Daily report · Nov 22, 2026",
-      summary: "2 breached · 1 warning · 1 met",
+      summary: "2 breaches · 1 warning · 1 met",
       commands: [{ label: "Re-run", command: "opspulse run daily --date 2026-11-22" }],
       footer: "OpsPulse · run r1",
     });

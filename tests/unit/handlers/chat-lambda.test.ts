@@ -13,6 +13,7 @@ import type { SecretReference } from "../../../functions/lib/chat/config.ts";
 import type { SecretSource } from "../../../functions/lib/chat/secrets.ts";
 import { lazyLambdaDeps } from "../../../functions/lib/runtime/lambda.ts";
 import { createObservability } from "../../../functions/lib/runtime/observability.ts";
+import { lazyPulseDeps } from "../../../functions/lib/runtime/pulse-lambda.ts";
 import { type ChatServer, startChatServer } from "../../support/chat-server.ts";
 import { type AwsWorld, createAwsWorld, lambdaContext } from "./aws-world.ts";
 
@@ -118,5 +119,23 @@ describe("chat in a Lambda", () => {
       /recipients\.yaml: contact point "ops-feishu": URL reference env:FEISHU_URL cannot be read: env: references cannot be read here \(a Lambda reads chat URLs and secrets from SSM Parameter Store or Secrets Manager/,
     );
     expect(world.bucket.keys("snapshots/daily/2026-03-04")).toEqual([]);
+  }, 60_000);
+
+  it("gives the pulse Lambda the same contact points: its alerts can reach the chat groups", async () => {
+    writeRecipients(
+      "  - { name: ops-feishu, type: feishu, url: 'ssm:/opspulse/feishu/url', secret: 'secretsmanager:opspulse/feishu' }",
+    );
+    const store = parameterStore({
+      "ssm:/opspulse/feishu/url": server.urls().feishu,
+      "secretsmanager:opspulse/feishu": "feishu-secret",
+    });
+    const open = lazyPulseDeps(environment(), {
+      clients: { athena: world.athena, s3: world.bucket.client, ses: world.ses },
+      chatSecrets: store.source,
+    });
+    const deps = await open();
+    // Without the chat channels, a pulse alert to a list with `chat:` fails that delivery.
+    expect(deps.channels?.map((channel) => channel.type)).toContain("feishu");
+    expect(store.reads).toEqual(["ssm:/opspulse/feishu/url", "secretsmanager:opspulse/feishu"]);
   }, 60_000);
 });

@@ -128,7 +128,7 @@ describe("chat reply", () => {
     );
     expect(body.blocks).toEqual([
       { type: "header", text: { type: "plain_text", text: "🔴 Daily report · Nov 20, 2026" } },
-      { type: "section", text: { type: "mrkdwn", text: "1 breached · 0 warnings · 1 met" } },
+      { type: "section", text: { type: "mrkdwn", text: "1 breach · 1 met" } },
       {
         type: "section",
         text: {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { describeRun } from "../../../functions/cli/commands/run.ts";
-import { describeStatusCounts } from "../../../functions/cli/status-counts.ts";
 import { countStatuses } from "../../../functions/lib/kpi/evaluate.ts";
 import type { RunReportSummary } from "../../../functions/lib/report/run-report.ts";
+import { describeStatusCounts } from "../../../functions/lib/report/status-counts.ts";
 
 describe("describeStatusCounts", () => {
   it("lists the non-zero judged counts, worst first, with plurals", () => {
@@ -18,6 +18,15 @@ describe("describeStatusCounts", () => {
     ).toBe("1 breach · 2 warnings · 3 data incomplete · 1 insufficient data · 30 met");
     expect(describeStatusCounts({ breach: 2, warning: 1, met: 1 })).toBe(
       "2 breaches · 1 warning · 1 met",
+    );
+  });
+
+  it("reads in Chinese with the label first, and counts unusual metrics", () => {
+    expect(describeStatusCounts({ breach: 2, anomaly: 1, warning: 1, met: 3 }, "zh-CN")).toBe(
+      "未达标 2 · 异常 1 · 预警 1 · 达标 3",
+    );
+    expect(describeStatusCounts({ breach: 1, anomaly: 2, met: 3 })).toBe(
+      "1 breach · 2 unusual · 3 met",
     );
   });
 
