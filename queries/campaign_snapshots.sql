@@ -25,8 +25,10 @@
 -- inline from the raw tables. The copies of an event share its local day, so the per-day
 -- distinct invites add up to the window's.
 --
--- One pass over each rollup: event and order facts are tagged per campaign, stacked, and
--- aggregated first per (campaign, user), then per campaign.
+-- One pass over each rollup: event and order facts are attributed to the campaigns and summed
+-- per campaign; only the participants are grouped per (campaign, user), and converted
+-- participants are those of them among the attributed buyers (a per-user group of every fact
+-- with distinct order counts took 1.5 s of CPU on the bench lake, this 0.5 s).
 --
 -- @param campaign_ids varchar_list the campaigns to snapshot (campaigns_in_scope.sql)
 -- @param snapshot_date date D
@@ -101,67 +103,91 @@ paid_orders as (
   where is_paid = 1
 ),
 
-campaign_facts as (
+-- Each attributed order is one row of paid_orders (its latest record), so orders are counted,
+-- not counted distinct; only the participants are a set of (campaign, user).
+attributed_events as (
   select
     c.campaign_id,
     ev.user_id,
-    case when ev.join_events > 0 then 1 else 0 end as is_join,
-    ev.invites_accepted,
-    cast(null as varchar) as attributed_order_id,
-    cast(null as decimal(18,2)) as attributed_amount,
-    cast(null as varchar) as baseline_order_id,
-    cast(null as decimal(18,2)) as baseline_amount
+    ev.join_events,
+    ev.invites_accepted
   from campaign_user_days as ev
   join campaigns_in_scope as c
     on ev.campaign_id = c.campaign_id
     and ev.event_date between c.from_date and c.through_date
-  union all
+),
+
+participants as (
+  select distinct
+    campaign_id,
+    user_id
+  from attributed_events
+  where join_events > 0
+),
+
+attributed_orders as (
   select
     c.campaign_id,
     p.user_id,
-    0 as is_join,
-    0 as invites_accepted,
-    case when p.campaign_id is not null then p.order_id end as attributed_order_id,
-    case when p.campaign_id is not null then p.amount end as attributed_amount,
-    case when p.campaign_id is null then p.order_id end as baseline_order_id,
-    case when p.campaign_id is null then p.amount end as baseline_amount
+    p.amount
   from paid_orders as p
   join campaigns_in_scope as c
-    on (
-      p.campaign_id = c.campaign_id
-      and p.order_date between c.from_date and c.through_date
-    )
-    or (
-      p.campaign_id is null
-      and date_diff('day', p.order_date, c.start_date) between 1 and :baseline_days
-    )
+    on p.campaign_id = c.campaign_id
+    and p.order_date between c.from_date and c.through_date
 ),
 
-campaign_users as (
-  select
+attributed_buyers as (
+  select distinct
     campaign_id,
-    user_id,
-    max(is_join) as joined,
-    sum(invites_accepted) as invites_accepted,
-    count(distinct attributed_order_id) as attributed_orders,
-    sum(attributed_amount) as attributed_revenue,
-    count(distinct baseline_order_id) as baseline_orders,
-    sum(baseline_amount) as baseline_revenue
-  from campaign_facts
-  group by campaign_id, user_id
+    user_id
+  from attributed_orders
 ),
 
-campaign_totals as (
+baseline_orders as (
+  select
+    c.campaign_id,
+    p.amount
+  from paid_orders as p
+  join campaigns_in_scope as c
+    on date_diff('day', p.order_date, c.start_date) between 1 and :baseline_days
+  where p.campaign_id is null
+),
+
+participant_totals as (
+  select
+    pa.campaign_id,
+    count(*) as participants,
+    count(b.user_id) as converted_participants
+  from participants as pa
+  left join attributed_buyers as b
+    on pa.campaign_id = b.campaign_id
+    and pa.user_id = b.user_id
+  group by pa.campaign_id
+),
+
+invite_totals as (
   select
     campaign_id,
-    count(case when joined = 1 then 1 end) as participants,
-    count(case when joined = 1 and attributed_orders > 0 then 1 end) as converted_participants,
-    sum(invites_accepted) as invites_accepted,
-    sum(attributed_orders) as attributed_orders,
-    sum(attributed_revenue) as attributed_revenue,
-    sum(baseline_orders) as baseline_orders,
-    sum(baseline_revenue) as baseline_revenue
-  from campaign_users
+    sum(invites_accepted) as invites_accepted
+  from attributed_events
+  group by campaign_id
+),
+
+attributed_totals as (
+  select
+    campaign_id,
+    count(*) as attributed_orders,
+    sum(amount) as attributed_revenue
+  from attributed_orders
+  group by campaign_id
+),
+
+baseline_totals as (
+  select
+    campaign_id,
+    count(*) as baseline_orders,
+    sum(amount) as baseline_revenue
+  from baseline_orders
   group by campaign_id
 ),
 
@@ -174,16 +200,22 @@ final as (
     c.end_date,
     c.cost,
     c.through_date,
-    coalesce(t.participants, 0) as participants,
-    coalesce(t.converted_participants, 0) as converted_participants,
-    coalesce(t.invites_accepted, 0) as invites_accepted,
-    coalesce(t.attributed_orders, 0) as attributed_orders,
-    coalesce(t.attributed_revenue, cast('0.00' as decimal(18,2))) as attributed_revenue,
-    coalesce(t.baseline_orders, 0) as baseline_orders,
-    coalesce(t.baseline_revenue, cast('0.00' as decimal(18,2))) as baseline_revenue
+    coalesce(pt.participants, 0) as participants,
+    coalesce(pt.converted_participants, 0) as converted_participants,
+    coalesce(it.invites_accepted, 0) as invites_accepted,
+    coalesce(ot.attributed_orders, 0) as attributed_orders,
+    coalesce(ot.attributed_revenue, cast('0.00' as decimal(18,2))) as attributed_revenue,
+    coalesce(bt.baseline_orders, 0) as baseline_orders,
+    coalesce(bt.baseline_revenue, cast('0.00' as decimal(18,2))) as baseline_revenue
   from campaigns_in_scope as c
-  left join campaign_totals as t
-    on c.campaign_id = t.campaign_id
+  left join participant_totals as pt
+    on c.campaign_id = pt.campaign_id
+  left join invite_totals as it
+    on c.campaign_id = it.campaign_id
+  left join attributed_totals as ot
+    on c.campaign_id = ot.campaign_id
+  left join baseline_totals as bt
+    on c.campaign_id = bt.campaign_id
 )
 
 select * from final

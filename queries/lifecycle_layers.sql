@@ -11,16 +11,16 @@
 -- (high value, the "important value" RFM segment, comes from rfm_segments.sql.)
 -- A user's signup day is the local day of their first signup ever recorded, from the
 -- per-user state `user_state` (rollup_user_state.sql), as for the new_users KPI: a user who
--- signs up again is not new again. Activity reads the rollup `user_day` (one row per user
--- and local day with valid events, rollup_user_day.sql); the run brings both up to date
--- first (functions/lib/rollups/):
--- a weekly run reads the raw events of the new or changed days only, not 97 days of them.
+-- signs up again is not new again. Activity reads the week's activity state `activity_week`
+-- (each user active in the 90 days ending D or D-7, with the last active day as of each;
+-- rollup_activity_week.sql, carried week to week from the `user_day` rollup); the run brings
+-- both up to date first (functions/lib/rollups/): a weekly run reads the 7 new user_day
+-- days, not 97 days of them, and groups no day rows into users.
 -- Records that fail validation never reach it, so bad data never moves a KPI (data quality
 -- counts them, see efficiency_events.sql): events without a user or of an unknown type are
 -- not activity.
 --
--- @param events_first_day varchar the earliest local day read (D-96), YYYY-MM-DD
--- @param events_last_day varchar D, YYYY-MM-DD
+-- @param state_weeks varchar_list [D as YYYY-MM-DD]: the activity state read
 -- @param current_end date D
 -- @param current_week_start date D-6
 -- @param current_month_start date D-29
@@ -29,21 +29,13 @@
 -- @param previous_week_start date D-13
 -- @param previous_month_start date D-36
 -- @param previous_quarter_start date D-96
--- @partitions user_day :events_first_day..:events_last_day
+-- @partitions activity_week :state_weeks
 --
 -- Output columns (one row):
 --   current_new, current_active, current_dormant, current_churned      users per layer at D
 --   previous_new, previous_active, previous_dormant, previous_churned  users per layer at D-7
 
 with
-
-user_days as (
-  select
-    user_id,
-    cast(local_date as date) as local_date
-  from user_day
-  where local_date between :events_first_day and :events_last_day
-),
 
 new_users as (
   select
@@ -60,10 +52,10 @@ new_users as (
 users as (
   select
     user_id,
-    max(local_date) as last_active_date,
-    max(case when local_date <= :previous_end then local_date end) as previous_last_active_date
-  from user_days
-  group by user_id
+    last_active_date,
+    previous_last_active_date
+  from activity_week
+  where local_date in :state_weeks
 ),
 
 user_layers as (

@@ -6,9 +6,8 @@
 -- order in that window). Classification into the 8 named segments happens in TypeScript
 -- (functions/lib/kpi/rfm.ts), from the three flags.
 --
--- Window: the local days :current_start … :current_end (365 days ending the Sunday), and
--- :previous_start … :previous_end for the week before; customers are users with a paid
--- order in the window. Per customer and window:
+-- Window: the 365 local days ending :current_end (the Sunday), and those ending
+-- :previous_end for the week before; customers are users with a paid order in the window. Per customer and window:
 --   R = whole days from the local date of the last paid order to the window's last day,
 --   F = distinct paid order_ids, M = their amounts (exact decimal).
 -- A flag is 1 ("high") when strictly better than the window's exact population median
@@ -18,19 +17,18 @@
 -- single middle value) and compared with twice the customer's value. A configured cut-off
 -- (:use_…_cutoff = 1) replaces the median of its dimension.
 --
--- Paid order: the latest record of an order_id (by updated_at; on a tie a non-paid record
--- wins, then the smaller amount) has status 'paid'. Reads the rollup `order_day` (each
--- order's final record by local order day, rollup_order_day.sql), which the run brings up
--- to date first (functions/lib/rollups/refresh.ts): a weekly run reads the raw orders of the
--- new or changed days only, not 372 days of them. Records that fail validation never reach
--- it, so bad data never moves a KPI (data quality counts them, see efficiency_orders.sql):
--- order records without an order id or a user, or with a negative amount.
+-- Reads the RFM state `rfm_week` of the report week (one row per customer of either window
+-- with the date of the last paid order, F and M of each; rollup_rfm_week.sql,
+-- functions/lib/rollups/rfm-week.ts), which the run brings up to date first from the
+-- `order_day` rollups: a weekly run carries last week's state forward by the 7 days that
+-- enter and the 7 that leave the window, instead of adding up 372 days of orders, and the
+-- movement needs no join of the two windows' customers (the state pairs them). Paid
+-- orders are those of order_day (each order's final record, the contract's rule in
+-- `latest_order_records`); records that fail validation never reach it, so bad data never
+-- moves a KPI (data quality counts them, see efficiency_orders.sql).
 --
--- @param orders_first_day varchar :previous_start as YYYY-MM-DD (the first local day read)
--- @param orders_last_day varchar :current_end as YYYY-MM-DD (the last local day read)
--- @param current_start date first local day of the current window (the Sunday − 364)
+-- @param state_weeks varchar_list [:current_end as YYYY-MM-DD]: the state read
 -- @param current_end date last local day of the current window (the report week's Sunday)
--- @param previous_start date first local day of the previous window (current_start − 7)
 -- @param previous_end date last local day of the previous window (current_end − 7)
 -- @param use_recency_cutoff integer 1 to compare R with :recency_cutoff_days instead of the median
 -- @param recency_cutoff_days decimal configured R cut-off in days (used when :use_recency_cutoff = 1)
@@ -38,7 +36,7 @@
 -- @param frequency_cutoff decimal configured F cut-off in orders
 -- @param use_monetary_cutoff integer 1 to compare M with :monetary_cutoff instead of the median
 -- @param monetary_cutoff decimal configured M cut-off in currency units
--- @partitions order_day :orders_first_day..:orders_last_day
+-- @partitions rfm_week :state_weeks
 --
 -- Output columns:
 --   previous_recency_high, previous_frequency_high, previous_monetary_high
@@ -55,144 +53,138 @@
 
 with
 
-order_records as (
-  select
-    order_id,
-    user_id,
-    updated_at,
-    amount,
-    status,
-    local_date,
-    'window' as order_scope
-  from order_day
-  where local_date between :orders_first_day and :orders_last_day
-),
-
--- @include latest_order_records
-
-paid_orders as (
-  select
-    o.order_id,
-    o.user_id,
-    o.amount,
-    cast(o.local_date as date) as order_date
-  from latest_order_records as o
-  where o.is_paid = 1
-),
-
-rfm_windows as (
-  select
-    window_name,
-    window_start_date,
-    window_end_date
-  from (
-    values
-      ('current', :current_start, :current_end),
-      ('previous', :previous_start, :previous_end)
-  ) as w (window_name, window_start_date, window_end_date)
-),
-
-customer_windows as (
-  select
-    w.window_name,
-    w.window_end_date,
-    p.user_id,
-    max(p.order_date) as last_order_date,
-    count(distinct p.order_id) as frequency,
-    sum(p.amount) as monetary
-  from paid_orders as p
-  join rfm_windows as w
-    on p.order_date between w.window_start_date and w.window_end_date
-  group by w.window_name, w.window_end_date, p.user_id
-),
-
+-- One row per customer of either window, with R, F and M of each (null: not a customer then).
 customer_rfm as (
   select
-    window_name,
-    user_id,
-    date_diff('day', last_order_date, window_end_date) as recency_days,
-    frequency,
-    monetary
-  from customer_windows
+    case when frequency > 0 then date_diff('day', last_order_date, :current_end) end as current_recency,
+    case when frequency > 0 then frequency end as current_frequency,
+    case when frequency > 0 then monetary end as current_monetary,
+    case when previous_frequency > 0 then date_diff('day', previous_last_order_date, :previous_end) end as previous_recency,
+    case when previous_frequency > 0 then previous_frequency end as previous_frequency,
+    case when previous_frequency > 0 then previous_monetary end as previous_monetary
+  from rfm_week
+  where local_date in :state_weeks
 ),
 
-customer_ranks as (
-  select
-    window_name,
-    user_id,
-    recency_days,
-    frequency,
-    monetary,
-    count(*) over (partition by window_name) as window_customers,
-    row_number() over (partition by window_name order by recency_days) as recency_rank,
-    row_number() over (partition by window_name order by frequency) as frequency_rank,
-    row_number() over (partition by window_name order by monetary) as monetary_rank
-  from customer_rfm
+-- Each window's distinct values of R, F and M, with the customers that have each: the
+-- medians are read off their running counts, not off a rank of every customer.
+dimension_values as (
+  select 'current' as window_name, 'recency' as dimension, cast(current_recency as decimal(18,2)) as value, count(*) as customers
+  from customer_rfm where current_recency is not null group by current_recency
+  union all
+  select 'current' as window_name, 'frequency' as dimension, cast(current_frequency as decimal(18,2)) as value, count(*) as customers
+  from customer_rfm where current_frequency is not null group by current_frequency
+  union all
+  select 'current' as window_name, 'monetary' as dimension, current_monetary as value, count(*) as customers
+  from customer_rfm where current_monetary is not null group by current_monetary
+  union all
+  select 'previous' as window_name, 'recency' as dimension, cast(previous_recency as decimal(18,2)) as value, count(*) as customers
+  from customer_rfm where previous_recency is not null group by previous_recency
+  union all
+  select 'previous' as window_name, 'frequency' as dimension, cast(previous_frequency as decimal(18,2)) as value, count(*) as customers
+  from customer_rfm where previous_frequency is not null group by previous_frequency
+  union all
+  select 'previous' as window_name, 'monetary' as dimension, previous_monetary as value, count(*) as customers
+  from customer_rfm where previous_monetary is not null group by previous_monetary
 ),
 
--- The middle rank(s) of n values are those with n <= 2 × rank <= n + 2: one for an odd n,
--- two for an even n.
-medians as (
+value_positions as (
   select
     window_name,
+    dimension,
+    value,
+    customers,
+    sum(customers) over (partition by window_name, dimension) as window_customers,
+    sum(customers) over (
+      partition by window_name, dimension
+      order by value
+      rows between unbounded preceding and current row
+    ) as through_value
+  from dimension_values
+),
+
+-- Of n sorted values, the k-th is the lower middle one for the smallest k with 2k >= n and
+-- the upper middle one for the smallest k with 2k >= n + 1 (the same one when n is odd); a
+-- value holds the k-th when fewer than k values come before it and at least k through it.
+-- The two added are twice the exact median.
+middles as (
+  select
+    window_name,
+    dimension,
     max(window_customers) as window_customers,
-    case
-      when count(case when 2 * recency_rank between window_customers and window_customers + 2 then 1 end) = 1
-        then 2 * sum(case when 2 * recency_rank between window_customers and window_customers + 2 then recency_days end)
-      else sum(case when 2 * recency_rank between window_customers and window_customers + 2 then recency_days end)
-    end as recency_median_x2,
-    case
-      when count(case when 2 * frequency_rank between window_customers and window_customers + 2 then 1 end) = 1
-        then 2 * sum(case when 2 * frequency_rank between window_customers and window_customers + 2 then frequency end)
-      else sum(case when 2 * frequency_rank between window_customers and window_customers + 2 then frequency end)
-    end as frequency_median_x2,
-    case
-      when count(case when 2 * monetary_rank between window_customers and window_customers + 2 then 1 end) = 1
-        then 2 * sum(case when 2 * monetary_rank between window_customers and window_customers + 2 then monetary end)
-      else sum(case when 2 * monetary_rank between window_customers and window_customers + 2 then monetary end)
-    end as monetary_median_x2
-  from customer_ranks
-  group by window_name
+    sum(
+      case
+        when 2 * (through_value - customers) < window_customers and 2 * through_value >= window_customers
+          then value
+        else cast('0.00' as decimal(18,2))
+      end
+    ) + sum(
+      case
+        when 2 * (through_value - customers) < window_customers + 1 and 2 * through_value >= window_customers + 1
+          then value
+        else cast('0.00' as decimal(18,2))
+      end
+    ) as middle_x2
+  from value_positions
+  group by window_name, dimension
 ),
 
+window_medians as (
+  select
+    coalesce(max(case when window_name = 'current' and dimension = 'recency' then window_customers end), 0) as current_customers,
+    coalesce(max(case when window_name = 'previous' and dimension = 'recency' then window_customers end), 0) as previous_customers,
+    cast(max(case when window_name = 'current' and dimension = 'recency' then middle_x2 end) as bigint) as current_recency_median_x2,
+    cast(max(case when window_name = 'current' and dimension = 'frequency' then middle_x2 end) as bigint) as current_frequency_median_x2,
+    max(case when window_name = 'current' and dimension = 'monetary' then middle_x2 end) as current_monetary_median_x2,
+    cast(max(case when window_name = 'previous' and dimension = 'recency' then middle_x2 end) as bigint) as previous_recency_median_x2,
+    cast(max(case when window_name = 'previous' and dimension = 'frequency' then middle_x2 end) as bigint) as previous_frequency_median_x2,
+    max(case when window_name = 'previous' and dimension = 'monetary' then middle_x2 end) as previous_monetary_median_x2
+  from middles
+),
+
+-- A flag is null when the customer has no order in the window, else 1 or 0.
 customer_flags as (
   select
-    c.window_name,
-    c.user_id,
-    c.monetary,
     case
-      when :use_recency_cutoff = 1 and c.recency_days < :recency_cutoff_days then 1
-      when :use_recency_cutoff = 0 and 2 * c.recency_days < m.recency_median_x2 then 1
+      when c.previous_recency is null then null
+      when :use_recency_cutoff = 1 and c.previous_recency < :recency_cutoff_days then 1
+      when :use_recency_cutoff = 0 and 2 * c.previous_recency < m.previous_recency_median_x2 then 1
       else 0
-    end as recency_high,
+    end as previous_recency_high,
     case
-      when :use_frequency_cutoff = 1 and c.frequency > :frequency_cutoff then 1
-      when :use_frequency_cutoff = 0 and 2 * c.frequency > m.frequency_median_x2 then 1
+      when c.previous_frequency is null then null
+      when :use_frequency_cutoff = 1 and c.previous_frequency > :frequency_cutoff then 1
+      when :use_frequency_cutoff = 0 and 2 * c.previous_frequency > m.previous_frequency_median_x2 then 1
       else 0
-    end as frequency_high,
+    end as previous_frequency_high,
     case
-      when :use_monetary_cutoff = 1 and c.monetary > :monetary_cutoff then 1
-      when :use_monetary_cutoff = 0 and 2 * c.monetary > m.monetary_median_x2 then 1
+      when c.previous_monetary is null then null
+      when :use_monetary_cutoff = 1 and c.previous_monetary > :monetary_cutoff then 1
+      when :use_monetary_cutoff = 0 and 2 * c.previous_monetary > m.previous_monetary_median_x2 then 1
       else 0
-    end as monetary_high
-  from customer_ranks as c
-  join medians as m
-    on c.window_name = m.window_name
-),
-
-customer_movements as (
-  select
-    user_id,
-    max(case when window_name = 'previous' then recency_high end) as previous_recency_high,
-    max(case when window_name = 'previous' then frequency_high end) as previous_frequency_high,
-    max(case when window_name = 'previous' then monetary_high end) as previous_monetary_high,
-    max(case when window_name = 'current' then recency_high end) as current_recency_high,
-    max(case when window_name = 'current' then frequency_high end) as current_frequency_high,
-    max(case when window_name = 'current' then monetary_high end) as current_monetary_high,
-    sum(case when window_name = 'previous' then monetary end) as previous_revenue,
-    sum(case when window_name = 'current' then monetary end) as current_revenue
-  from customer_flags
-  group by user_id
+    end as previous_monetary_high,
+    case
+      when c.current_recency is null then null
+      when :use_recency_cutoff = 1 and c.current_recency < :recency_cutoff_days then 1
+      when :use_recency_cutoff = 0 and 2 * c.current_recency < m.current_recency_median_x2 then 1
+      else 0
+    end as current_recency_high,
+    case
+      when c.current_frequency is null then null
+      when :use_frequency_cutoff = 1 and c.current_frequency > :frequency_cutoff then 1
+      when :use_frequency_cutoff = 0 and 2 * c.current_frequency > m.current_frequency_median_x2 then 1
+      else 0
+    end as current_frequency_high,
+    case
+      when c.current_monetary is null then null
+      when :use_monetary_cutoff = 1 and c.current_monetary > :monetary_cutoff then 1
+      when :use_monetary_cutoff = 0 and 2 * c.current_monetary > m.current_monetary_median_x2 then 1
+      else 0
+    end as current_monetary_high,
+    c.previous_monetary,
+    c.current_monetary
+  from customer_rfm as c
+  cross join window_medians as m
 ),
 
 movements as (
@@ -204,9 +196,9 @@ movements as (
     current_frequency_high,
     current_monetary_high,
     count(*) as customers,
-    coalesce(sum(previous_revenue), cast('0.00' as decimal(18,2))) as previous_revenue,
-    coalesce(sum(current_revenue), cast('0.00' as decimal(18,2))) as current_revenue
-  from customer_movements
+    coalesce(sum(previous_monetary), cast('0.00' as decimal(18,2))) as previous_revenue,
+    coalesce(sum(current_monetary), cast('0.00' as decimal(18,2))) as current_revenue
+  from customer_flags
   group by
     previous_recency_high,
     previous_frequency_high,
@@ -214,19 +206,6 @@ movements as (
     current_recency_high,
     current_frequency_high,
     current_monetary_high
-),
-
-window_medians as (
-  select
-    coalesce(max(case when window_name = 'current' then window_customers end), 0) as current_customers,
-    coalesce(max(case when window_name = 'previous' then window_customers end), 0) as previous_customers,
-    max(case when window_name = 'current' then recency_median_x2 end) as current_recency_median_x2,
-    max(case when window_name = 'current' then frequency_median_x2 end) as current_frequency_median_x2,
-    max(case when window_name = 'current' then monetary_median_x2 end) as current_monetary_median_x2,
-    max(case when window_name = 'previous' then recency_median_x2 end) as previous_recency_median_x2,
-    max(case when window_name = 'previous' then frequency_median_x2 end) as previous_frequency_median_x2,
-    max(case when window_name = 'previous' then monetary_median_x2 end) as previous_monetary_median_x2
-  from medians
 ),
 
 final as (

@@ -46,8 +46,6 @@
 
 with
 
--- @include mapped_events
-
 events_of_days as (
   select
     e.user_id,
@@ -56,7 +54,7 @@ events_of_days as (
     e.automated,
     e.event_time,
     cal.local_date
-  from mapped_events as e
+  from events as e
   join :cal as cal (local_date, dt, day_start, day_end)
     on e.dt = cal.dt
   where e.dt in :events_dts
@@ -94,43 +92,43 @@ day_rows as (
 history as (
   select
     h.user_id,
-    h.local_date,
-    h.private_channel_events
+    cast(h.local_date as date) as active_date,
+    case when h.private_channel_events > 0 then cast(h.local_date as date) end as private_date
   from user_day as h
   where :use_history = 1
     and h.local_date between :history_from and :history_to
     and h.local_date not in :built_days
-    and h.user_id in (select d.user_id from day_rows as d)
+),
+
+built_active_days as (
+  select
+    user_id,
+    cast(local_date as date) as active_date,
+    case when private_channel_events > 0 then cast(local_date as date) end as private_date
+  from day_rows
 ),
 
 active_days as (
-  select
-    user_id,
-    cast(local_date as date) as active_date,
-    case when private_channel_events > 0 then cast(local_date as date) end as private_date,
-    1 as built
-  from day_rows
+  select * from built_active_days
   union all
-  select
-    user_id,
-    cast(local_date as date) as active_date,
-    case when private_channel_events > 0 then cast(local_date as date) end as private_date,
-    0 as built
-  from history
+  select * from history
 ),
 
+-- The latest of a user's active (and private-channel) days in the 30 before each built day:
+-- a hash join on the user, built from the built days' rows and probed by the look-back's,
+-- and a group per built row (a window over every look-back row sorted per user cost twice
+-- the CPU on the bench lake).
 previous_days as (
   select
-    user_id,
-    active_date,
-    built,
-    lag(active_date) over (partition by user_id order by active_date) as lag_active_date,
-    max(private_date) over (
-      partition by user_id
-      order by active_date
-      rows between unbounded preceding and 1 preceding
-    ) as lag_private_date
-  from active_days
+    b.user_id,
+    b.active_date,
+    max(a.active_date) as previous_active_date,
+    max(a.private_date) as previous_private_date
+  from built_active_days as b
+  join active_days as a
+    on a.user_id = b.user_id
+    and date_diff('day', a.active_date, b.active_date) between 1 and 30
+  group by b.user_id, b.active_date
 ),
 
 final as (
@@ -153,18 +151,13 @@ final as (
     d.private_channel_events,
     d.distinct_channels,
     d.first_signup_time,
-    case
-      when date_diff('day', p.lag_active_date, p.active_date) <= 30 then p.lag_active_date
-    end as previous_active_date,
-    case
-      when date_diff('day', p.lag_private_date, p.active_date) <= 30 then p.lag_private_date
-    end as previous_private_date,
+    p.previous_active_date,
+    p.previous_private_date,
     d.local_date
   from day_rows as d
-  join previous_days as p
+  left join previous_days as p
     on p.user_id = d.user_id
     and p.active_date = cast(d.local_date as date)
-    and p.built = 1
 )
 
 select * from final

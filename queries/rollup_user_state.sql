@@ -44,20 +44,38 @@ stored_state as (
   where :keep_stored = 1
 ),
 
-final as (
+-- The facts the folded days (and, from scratch, the look-back) bring; only their users'
+-- rows can change, so only those are grouped with the stored rows, and every other stored
+-- row is copied as it is (grouping the whole state into users cost 0.6 s of CPU a day on the
+-- bench lake's 1.1 M users, for the ~0.14 M a day touches).
+new_facts as (
+  select * from days_state
+  union all
+  select * from lookback_state where :keep_stored = 0
+),
+
+changed_state as (
   select
     user_id,
     min(first_signup_time) as first_signup_time,
     min(first_signup_date) as first_signup_date,
     min(first_active_date) as first_active_date
   from (
-    select * from stored_state
+    select s.*
+    from stored_state as s
+    where s.user_id in (select n.user_id from new_facts as n)
     union all
-    select * from days_state
-    union all
-    select * from lookback_state where :keep_stored = 0
+    select * from new_facts
   ) as facts
   group by user_id
+),
+
+final as (
+  select s.*
+  from stored_state as s
+  where not exists (select 1 from new_facts as n where n.user_id = s.user_id)
+  union all
+  select * from changed_state
 )
 
 select * from final

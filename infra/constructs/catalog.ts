@@ -19,6 +19,7 @@ import {
   rollupSpec,
 } from "../../functions/lib/rollups/schema.ts";
 import { USER_STATE, USER_STATE_COLUMNS } from "../../functions/lib/rollups/user-state.ts";
+import { weeklyStateSpec } from "../../functions/lib/rollups/weekly-state.ts";
 import type { Lake } from "./lake.ts";
 
 export interface LakeCatalogProps {
@@ -90,6 +91,9 @@ export class LakeCatalog extends Construct {
 
   #table(source: SourceDecl, props: LakeCatalogProps, account: string): glue.CfnTable {
     if (rollupSpec(source.name)) return this.#rollupTable(source, props, account);
+    // The weekly states (weekly-state.ts): rollup tables partitioned by the week's Sunday.
+    const weekly = weeklyStateSpec(source.name);
+    if (weekly) return this.#rollupTable(source, props, account, weekly.columns);
     if (source.name === USER_STATE) {
       // The per-user state (functions/lib/rollups/user-state.ts): one unpartitioned table.
       return this.#externalTable(source, props, account, {
@@ -121,9 +125,17 @@ export class LakeCatalog extends Construct {
    * report-zone `local_date` with projection like the raw tables; the range reaches a day
    * past today, since a zone east of UTC is a day ahead of it.
    */
-  #rollupTable(source: SourceDecl, props: LakeCatalogProps, account: string): glue.CfnTable {
-    const spec = rollupSpec(source.name);
-    if (!spec || source.partitioned_by !== ROLLUP_PARTITION_COLUMN || source.format !== "parquet") {
+  #rollupTable(
+    source: SourceDecl,
+    props: LakeCatalogProps,
+    account: string,
+    columns = rollupSpec(source.name)?.columns,
+  ): glue.CfnTable {
+    if (
+      !columns ||
+      source.partitioned_by !== ROLLUP_PARTITION_COLUMN ||
+      source.format !== "parquet"
+    ) {
       throw new Error(
         `queries/_sources.yaml must declare rollup "${source.name}" as parquet partitioned_by ${ROLLUP_PARTITION_COLUMN}.`,
       );
@@ -131,7 +143,7 @@ export class LakeCatalog extends Construct {
     const location = props.lake.uri(source.location);
     return this.#externalTable(source, props, account, {
       format: STORAGE_FORMATS.parquet,
-      columns: spec.columns,
+      columns,
       projection: partitionProjection(
         location,
         props.firstDay,

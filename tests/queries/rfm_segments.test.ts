@@ -24,111 +24,112 @@ let engine: Awaited<ReturnType<typeof createDuckDbEngine>>;
 
 const at = (iso: string) => new Date(iso);
 
+/** The fixture's order records (see each customer's comment). */
+const FIXTURE_ORDERS = [
+  // u1: one order at 01:30 local on Sunday 03-08 (UTC date 03-07): R 0, F 1, M 100.
+  orderRow({
+    order_id: "a",
+    user_id: "u1",
+    order_time: at("2026-03-07T17:30:00Z"),
+    amount: "100.00",
+  }),
+  // u2: two orders on 03-01 (one delivered twice, one earlier record): R 7, F 2, M 110.
+  orderRow({
+    order_id: "b1",
+    user_id: "u2",
+    order_time: at("2026-03-01T02:00:00Z"),
+    amount: "50.00",
+  }),
+  orderRow({
+    order_id: "b1",
+    user_id: "u2",
+    order_time: at("2026-03-01T02:00:00Z"),
+    amount: "50.00",
+  }),
+  orderRow({
+    order_id: "b1",
+    user_id: "u2",
+    order_time: at("2026-03-01T02:00:00Z"),
+    updated_at: at("2026-03-01T01:59:00Z"),
+    amount: "50.00",
+    status: "cancelled",
+  }),
+  orderRow({
+    order_id: "b2",
+    user_id: "u2",
+    order_time: at("2026-03-01T03:00:00Z"),
+    amount: "60.00",
+  }),
+  // u3: one paid order on 02-20 (R 16 / 9 the week before), one refunded afterwards.
+  orderRow({
+    order_id: "c1",
+    user_id: "u3",
+    order_time: at("2026-02-20T03:00:00Z"),
+    amount: "30.00",
+  }),
+  orderRow({
+    order_id: "c2",
+    user_id: "u3",
+    order_time: at("2026-02-21T03:00:00Z"),
+    amount: "99.00",
+  }),
+  orderRow({
+    order_id: "c2",
+    user_id: "u3",
+    order_time: at("2026-02-21T03:00:00Z"),
+    updated_at: at("2026-02-22T03:00:00Z"),
+    amount: "99.00",
+    status: "refunded",
+  }),
+  // u4: three orders on 03-05: R 3, F 3, M 30.
+  orderRow({
+    order_id: "d1",
+    user_id: "u4",
+    order_time: at("2026-03-05T03:00:00Z"),
+    amount: "10.00",
+  }),
+  orderRow({
+    order_id: "d2",
+    user_id: "u4",
+    order_time: at("2026-03-05T04:00:00Z"),
+    amount: "10.00",
+  }),
+  orderRow({
+    order_id: "d3",
+    user_id: "u4",
+    order_time: at("2026-03-05T05:00:00Z"),
+    amount: "10.00",
+  }),
+  // u5: 2025-03-08 is in last week's window (from 2025-03-02) but not this week's (from 03-09).
+  orderRow({
+    order_id: "e",
+    user_id: "u5",
+    order_time: at("2025-03-08T03:00:00Z"),
+    amount: "500.00",
+  }),
+  // Ignored: local 2026-03-09 00:00 (after the week), no user, no order id.
+  orderRow({
+    order_id: "f",
+    user_id: "u6",
+    order_time: at("2026-03-08T16:00:00Z"),
+    amount: "1.00",
+  }),
+  orderRow({
+    order_id: "g",
+    user_id: null,
+    order_time: at("2026-03-04T03:00:00Z"),
+    amount: "7.00",
+  }),
+  orderRow({
+    order_id: null,
+    user_id: "u7",
+    order_time: at("2026-03-04T03:00:00Z"),
+    amount: "8.00",
+  }),
+];
+
 beforeAll(async () => {
-  await writeLake(lakeDir, {
-    orders: [
-      // u1: one order at 01:30 local on Sunday 03-08 (UTC date 03-07): R 0, F 1, M 100.
-      orderRow({
-        order_id: "a",
-        user_id: "u1",
-        order_time: at("2026-03-07T17:30:00Z"),
-        amount: "100.00",
-      }),
-      // u2: two orders on 03-01 (one delivered twice, one earlier record): R 7, F 2, M 110.
-      orderRow({
-        order_id: "b1",
-        user_id: "u2",
-        order_time: at("2026-03-01T02:00:00Z"),
-        amount: "50.00",
-      }),
-      orderRow({
-        order_id: "b1",
-        user_id: "u2",
-        order_time: at("2026-03-01T02:00:00Z"),
-        amount: "50.00",
-      }),
-      orderRow({
-        order_id: "b1",
-        user_id: "u2",
-        order_time: at("2026-03-01T02:00:00Z"),
-        updated_at: at("2026-03-01T01:59:00Z"),
-        amount: "50.00",
-        status: "cancelled",
-      }),
-      orderRow({
-        order_id: "b2",
-        user_id: "u2",
-        order_time: at("2026-03-01T03:00:00Z"),
-        amount: "60.00",
-      }),
-      // u3: one paid order on 02-20 (R 16 / 9 the week before), one refunded afterwards.
-      orderRow({
-        order_id: "c1",
-        user_id: "u3",
-        order_time: at("2026-02-20T03:00:00Z"),
-        amount: "30.00",
-      }),
-      orderRow({
-        order_id: "c2",
-        user_id: "u3",
-        order_time: at("2026-02-21T03:00:00Z"),
-        amount: "99.00",
-      }),
-      orderRow({
-        order_id: "c2",
-        user_id: "u3",
-        order_time: at("2026-02-21T03:00:00Z"),
-        updated_at: at("2026-02-22T03:00:00Z"),
-        amount: "99.00",
-        status: "refunded",
-      }),
-      // u4: three orders on 03-05: R 3, F 3, M 30.
-      orderRow({
-        order_id: "d1",
-        user_id: "u4",
-        order_time: at("2026-03-05T03:00:00Z"),
-        amount: "10.00",
-      }),
-      orderRow({
-        order_id: "d2",
-        user_id: "u4",
-        order_time: at("2026-03-05T04:00:00Z"),
-        amount: "10.00",
-      }),
-      orderRow({
-        order_id: "d3",
-        user_id: "u4",
-        order_time: at("2026-03-05T05:00:00Z"),
-        amount: "10.00",
-      }),
-      // u5: 2025-03-08 is in last week's window (from 2025-03-02) but not this week's (from 03-09).
-      orderRow({
-        order_id: "e",
-        user_id: "u5",
-        order_time: at("2025-03-08T03:00:00Z"),
-        amount: "500.00",
-      }),
-      // Ignored: local 2026-03-09 00:00 (after the week), no user, no order id.
-      orderRow({
-        order_id: "f",
-        user_id: "u6",
-        order_time: at("2026-03-08T16:00:00Z"),
-        amount: "1.00",
-      }),
-      orderRow({
-        order_id: "g",
-        user_id: null,
-        order_time: at("2026-03-04T03:00:00Z"),
-        amount: "7.00",
-      }),
-      orderRow({
-        order_id: null,
-        user_id: "u7",
-        order_time: at("2026-03-04T03:00:00Z"),
-        amount: "8.00",
-      }),
-    ],
-  });
+  await writeLake(lakeDir, { orders: FIXTURE_ORDERS });
   engine = await createDuckDbEngine({ lakeDir, threads: 1 });
 });
 afterAll(async () => {
@@ -264,4 +265,61 @@ describe("rfm_segments.sql exact medians", () => {
       }
     });
   }
+});
+
+describe("rfm_week: the state carried from the week before", () => {
+  it("holds each customer's R, F and M facts of both windows, from the 14 order_day days in and out", async () => {
+    const dir = join(lakeDir, "carried");
+    mkdirSync(dir);
+    await writeLake(dir, { orders: FIXTURE_ORDERS });
+    const carriedEngine = await createDuckDbEngine({ lakeDir: dir, threads: 1 });
+    try {
+      // Last week's run first (from scratch: no state before it), then this week's.
+      const lastWeek = periodContaining("week", "2026-02-25", "Asia/Shanghai");
+      await rfmRows({
+        engine: carriedEngine,
+        catalog,
+        period: lastWeek,
+        settings: DEFAULT_KPI_SETTINGS,
+        now: new Date(0),
+      });
+      const carried = await rfm(carriedEngine);
+      const builds = carried.stats.filter((s) => s.query === "rollup_rfm_week");
+      expect(builds.map((s) => s.partitionsRead?.order_day)).toEqual([
+        // 2025-03-02 … 03-08 leave, 2026-03-02 … 03-08 enter: the days with orders among them.
+        3,
+      ]);
+      // The same rows as this week's state made from scratch (the first test's engine).
+      expect(byFlags(carried.rows)).toEqual(byFlags((await rfm(engine)).rows));
+      const state = await carriedEngine.raw(
+        `select user_id, cast(last_order_date as varchar) as last_order, frequency, cast(monetary as varchar) as monetary,
+           cast(previous_last_order_date as varchar) as previous_last_order, previous_frequency,
+           cast(previous_monetary as varchar) as previous_monetary
+         from read_parquet('${join(dir, "rollups", "rfm_week", "local_date=2026-03-08", "*.parquet")}')
+         order by user_id`,
+      );
+      const row = (
+        user: string,
+        current: [string, number, string] | null,
+        previous: [string, number, string] | null,
+      ) => ({
+        user_id: user,
+        last_order: current?.[0] ?? null,
+        frequency: current?.[1] ?? 0,
+        monetary: current?.[2] ?? "0.00",
+        previous_last_order: previous?.[0] ?? null,
+        previous_frequency: previous?.[1] ?? 0,
+        previous_monetary: previous?.[2] ?? "0.00",
+      });
+      expect(state).toEqual([
+        row("u1", ["2026-03-08", 1, "100.00"], null), // entered this week
+        row("u2", ["2026-03-01", 2, "110.00"], ["2026-03-01", 2, "110.00"]),
+        row("u3", ["2026-02-20", 1, "30.00"], ["2026-02-20", 1, "30.00"]), // c2 refunded
+        row("u4", ["2026-03-05", 3, "30.00"], null),
+        row("u5", null, ["2025-03-08", 1, "500.00"]), // its one order left with 2025-03-08
+      ]);
+    } finally {
+      await carriedEngine.close();
+    }
+  });
 });

@@ -51,6 +51,7 @@ import { globPathProblem, sqlString } from "../query/sql-literal.ts";
 import { createLocalRollupStorage, ROLLUP_STAGING_DIR } from "../rollups/local-storage.ts";
 import { type RollupColumnType, rollupSpec } from "../rollups/schema.ts";
 import { USER_STATE, USER_STATE_COLUMNS } from "../rollups/user-state.ts";
+import { weeklyStateSpec } from "../rollups/weekly-state.ts";
 
 /** Options of {@link createDuckDbEngine}. */
 export interface DuckDbEngineOptions {
@@ -416,7 +417,7 @@ function sourceColumns(
 ): readonly { name: string; type: SqlType | RollupColumnType }[] {
   const table: TableSpec | undefined = TABLES[name as TableSpec["name"]];
   if (name === USER_STATE) return USER_STATE_COLUMNS;
-  return table?.columns ?? rollupSpec(name)?.columns ?? [];
+  return table?.columns ?? rollupSpec(name)?.columns ?? weeklyStateSpec(name)?.columns ?? [];
 }
 
 /**

@@ -58,6 +58,13 @@ import {
   type USER_STATE,
   type UserStateRefresh,
 } from "./user-state.ts";
+import {
+  inlineWeeklyState,
+  refreshWeeklyStates,
+  WEEKLY_STATES,
+  type WeeklyStateName,
+  type WeeklyStateRefresh,
+} from "./weekly-state.ts";
 
 /** Bump to rebuild every rollup partition (a change in how partitions are written). */
 const LAYOUT_VERSION = 1;
@@ -86,9 +93,13 @@ export function rollupDays(days: readonly IsoDate[]): RollupWindow {
 
 /**
  * The rollup days a query reads; `user_state` (the per-user state, user-state.ts) is kept up
- * to date with the `user_day` days of its window, which it needs fresh too.
+ * to date with the `user_day` days of its window, which it needs fresh too; a weekly state
+ * (`rfm_week`, `activity_week`: weekly-state.ts) names its Sundays, whose source rollup days
+ * the caller asks for too.
  */
-export type RollupNeeds = Partial<Readonly<Record<RollupName | typeof USER_STATE, RollupWindow>>>;
+export type RollupNeeds = Partial<
+  Readonly<Record<RollupName | typeof USER_STATE | WeeklyStateName, RollupWindow>>
+>;
 
 /** What reading or building rollups needs to know. */
 export interface RollupContext {
@@ -143,7 +154,10 @@ export async function queryOverRollups(
 ): Promise<{ readonly query: QueryFile; readonly stats: readonly QueryStats[] }> {
   const query = context.catalog.get(queryName);
   const storage = context.engine.rollups;
-  const { user_state: stateWindow, ...perDay } = needs;
+  const { user_state: stateWindow, rfm_week, activity_week, ...perDay } = needs;
+  const weeklyStates = Object.entries({ rfm_week, activity_week }).filter(
+    (entry): entry is [WeeklyStateName, RollupWindow] => entry[1] !== undefined,
+  );
   // The state is folded from user_day: its days must be fresh (and, inlined, defined) first.
   const userDayWindow = stateWindow
     ? rollupDays([
@@ -170,6 +184,11 @@ export async function queryOverRollups(
     );
     if (stateWindow)
       inlined.push(inlineUserState(context.catalog, windowDays(stateWindow), context.timeZone));
+    for (const [name, weeks] of weeklyStates) {
+      for (const week of windowDays(weeks)) {
+        inlined.push(inlineWeeklyState(context.catalog, WEEKLY_STATES[name], week));
+      }
+    }
     return { query: inlineRollups(query, inlined), stats: [] };
   }
   const refreshes: RollupRefresh[] = [];
@@ -189,6 +208,10 @@ export async function queryOverRollups(
     }
     const state = await refreshState(storage, context, windowDays(stateWindow));
     stats.push(...state.stats);
+  }
+  for (const [name, weeks] of weeklyStates) {
+    const states = await refreshWeeklyState(storage, context, name, windowDays(weeks));
+    stats.push(...states.stats);
   }
   return { query, stats };
 }
@@ -359,6 +382,33 @@ export function refreshState(
       storage,
       { ...context, userDayDefinition: definitionHash(ROLLUPS.user_day, context) },
       days,
+    ),
+  );
+  refreshQueues.set(
+    storage,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+/**
+ * Brings a weekly state's weeks (Sundays) up to date (in the storage's refresh queue, after
+ * any build of its source rollup's days).
+ */
+export function refreshWeeklyState(
+  storage: RollupStorage,
+  context: Omit<RollupContext, "engine">,
+  name: WeeklyStateName,
+  weeks: readonly IsoDate[],
+): Promise<WeeklyStateRefresh> {
+  const spec = WEEKLY_STATES[name];
+  const previous = refreshQueues.get(storage) ?? Promise.resolve();
+  const next = previous.then(() =>
+    refreshWeeklyStates(
+      storage,
+      spec,
+      { ...context, sourceDefinition: definitionHash(ROLLUPS[spec.source], context) },
+      weeks,
     ),
   );
   refreshQueues.set(

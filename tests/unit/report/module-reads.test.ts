@@ -16,8 +16,9 @@ import { loadSources, QueryCatalog } from "../../../functions/lib/query/catalog.
 import type { QueryFile } from "../../../functions/lib/query/query-file.ts";
 import { ALL_MODULES } from "../../../functions/lib/report/modules/index.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../../functions/lib/report/modules.ts";
-import { rollupSpec } from "../../../functions/lib/rollups/schema.ts";
+import { ROLLUPS, rollupSpec } from "../../../functions/lib/rollups/schema.ts";
 import { USER_STATE } from "../../../functions/lib/rollups/user-state.ts";
+import { weeklyStateSpec } from "../../../functions/lib/rollups/weekly-state.ts";
 
 const root = mkdtempSync(join(tmpdir(), "opspulse-"));
 const lakeDir = join(root, "lake");
@@ -41,9 +42,14 @@ function tablesOf(query: QueryFile): string[] {
     (m[1] ?? "").toLowerCase(),
   );
   // A rollup is read for its raw table: that is the table whose completeness matters.
-  // The per-user state is folded from user_day, itself built from the events.
+  // The per-user state is folded from user_day, itself built from the events; a weekly
+  // state is carried from its day rollup.
+  const rawOf = (name: string) => {
+    const weekly = weeklyStateSpec(name);
+    return weekly ? ROLLUPS[weekly.source].rawTable : undefined;
+  };
   const tables = named.map(
-    (name) => rollupSpec(name)?.rawTable ?? (name === USER_STATE ? "events" : name),
+    (name) => rollupSpec(name)?.rawTable ?? rawOf(name) ?? (name === USER_STATE ? "events" : name),
   );
   return SOURCES.filter((source) => tables.includes(source));
 }

@@ -32,6 +32,7 @@ import {
   buildParams,
   type RollupContext,
   refreshRollup,
+  refreshWeeklyState,
 } from "../../../functions/lib/rollups/refresh.ts";
 import { ROLLUPS } from "../../../functions/lib/rollups/schema.ts";
 import type { RollupManifest } from "../../../functions/lib/rollups/storage.ts";
@@ -266,5 +267,72 @@ describe("Athena rollup storage", () => {
     expect(unloadSql("with final as (select 1 as x)\nselect * from final\n", "s3://b/p/")).toBe(
       "UNLOAD (SELECT * FROM (\nwith final as (select 1 as x)\nselect * from final\n) AS build) TO 's3://b/p/'\nWITH (format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY['local_date'])",
     );
+  });
+});
+
+describe("Athena: the weekly RFM state (rfm_week)", () => {
+  const rfmManifestOf = (week: string) =>
+    JSON.parse(
+      objects.get(`${PREFIX}rollups/rfm_week/local_date=${week}/_manifest.json`)?.body ?? "null",
+    ) as RollupManifest | null;
+  const orderDays = (from: string, to: string) =>
+    refreshRollup(storage(ctx), ctx, "order_day", { from, to });
+  let ctx: RollupContext;
+  beforeEach(() => {
+    ctx = context();
+  });
+
+  it("builds a cold week from scratch, carries the next, and rebuilds one whose order_day day changed", async () => {
+    put(`${PREFIX}orders/dt=2026-03-05/part-0.parquet`, "orders of 5 March");
+    await orderDays("2025-03-02", "2026-03-15");
+    const ordersBuilds = unloads.length;
+
+    const cold = await refreshWeeklyState(storage(ctx), ctx, "rfm_week", ["2026-03-08"]);
+    expect(cold).toMatchObject({ fromScratch: ["2026-03-08"], carried: [] });
+    const scratchSql = unloads[ordersBuilds] ?? "";
+    expect(scratchSql).toMatch(/^UNLOAD \(SELECT \* FROM \(\n-- RFM state of a report week/);
+    expect(scratchSql).toMatch(
+      /\) AS build\) TO 's3:\/\/lake-bucket\/lake\/rollups\/_staging\/[\w-]+-rfm_week\/'\nWITH \(format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY\['local_date'\]\)$/,
+    );
+    // From scratch: the 372 order_day days of both windows, no stored state.
+    expect(scratchSql).toContain("where 0 = 0");
+    expect(scratchSql).toContain("'2025-03-02', '2025-03-03'");
+    expect(rfmManifestOf("2026-03-08")?.sources).toMatchObject({
+      "order_day/local_date=2025-03-02": "",
+      "order_day/local_date=2026-03-05": expect.any(String),
+    });
+    expect(Object.keys(rfmManifestOf("2026-03-08")?.sources ?? {})).toHaveLength(372);
+
+    const next = await refreshWeeklyState(storage(ctx), ctx, "rfm_week", ["2026-03-15"]);
+    expect(next).toMatchObject({ fromScratch: [], carried: ["2026-03-15"] });
+    const carriedSql = unloads.at(-1) ?? "";
+    // Carried: the stored state of 8 March, the 7 days leaving and the 7 entering.
+    expect(carriedSql).toContain("where 1 = 1");
+    expect(carriedSql).toContain("local_date in ('2026-03-08')");
+    expect(carriedSql).toContain(
+      "local_date in ('2025-03-09', '2025-03-10', '2025-03-11', '2025-03-12', '2025-03-13', '2025-03-14', '2025-03-15', '2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12', '2026-03-13', '2026-03-14', '2026-03-15')",
+    );
+
+    // Fresh: nothing to run.
+    const runs = unloads.length;
+    expect(
+      await refreshWeeklyState(storage(ctx), ctx, "rfm_week", ["2026-03-08", "2026-03-15"]),
+    ).toMatchObject({
+      fromScratch: [],
+      carried: [],
+    });
+    expect(unloads).toHaveLength(runs);
+
+    // A late order file in dt=2026-03-05 rebuilds order_day 5 and 6 March, so both states
+    // are stale; 8 March's is built from scratch (its week before has no state), 15 March's
+    // carried from it.
+    put(`${PREFIX}orders/dt=2026-03-05/late-0.parquet`, "a late refund");
+    await orderDays("2025-03-02", "2026-03-15");
+    expect(
+      await refreshWeeklyState(storage(ctx), ctx, "rfm_week", ["2026-03-08", "2026-03-15"]),
+    ).toMatchObject({
+      fromScratch: ["2026-03-08"],
+      carried: ["2026-03-15"],
+    });
   });
 });

@@ -2,8 +2,9 @@
  * The segments module (weekly): RFM segments with their migration since last week, and the
  * lifecycle layers with their week-over-week change. Two queries over the rollups, which
  * the run first brings up to date (functions/lib/rollups/): `rfm_segments.sql` reads
- * `order_day` for both RFM windows (372 local days), `lifecycle_layers.sql` reads
- * `user_day` for 97 local days.
+ * the report week's RFM state (`rfm_week`, weekly-state.ts, carried week to week from the `order_day`
+ * days of both windows, 372 local days), `lifecycle_layers.sql` reads
+ * the week's activity state (`activity_week`, carried from `user_day`, 97 local days).
  */
 import {
   lifecycleWindows,
@@ -18,7 +19,8 @@ import {
 import { calendar, type IsoDate, type Period, partitionsFor } from "../../kpi/windows.ts";
 import type { QueryStats, Row } from "../../ports.ts";
 import type { CalendarParamRow, QueryParams } from "../../query/query-file.ts";
-import { queryOverRollups, type RollupNeeds } from "../../rollups/refresh.ts";
+import { queryOverRollups, type RollupNeeds, rollupDays } from "../../rollups/refresh.ts";
+import { WEEKLY_STATES, weeklyStateSourceDays } from "../../rollups/weekly-state.ts";
 import type { DetailTable } from "../details.ts";
 import { amount, type KpiModule, type KpiSettings, type ModuleContext } from "../modules.ts";
 
@@ -45,13 +47,14 @@ export function rfmParams(
   const windows = rfmWindows(period);
   return {
     windows,
-    rollups: { order_day: { from: windows.previousStart, to: windows.currentEnd } },
+    // The report week's state (rfm-week.ts), made of the order_day days of both windows.
+    rollups: {
+      order_day: weeklyStateSourceDays(WEEKLY_STATES.rfm_week, windows.currentEnd),
+      rfm_week: rollupDays([windows.currentEnd]),
+    },
     params: {
-      orders_first_day: windows.previousStart,
-      orders_last_day: windows.currentEnd,
-      current_start: windows.currentStart,
+      state_weeks: [windows.currentEnd],
       current_end: windows.currentEnd,
-      previous_start: windows.previousStart,
       previous_end: windows.previousEnd,
       ...rfmCutoffParams(settings.rfmCutoffs),
     },
@@ -61,16 +64,19 @@ export function rfmParams(
 /** The rollup days `lifecycle_layers.sql` reads for a weekly period (and the user state). */
 export function lifecycleRollups(period: Period): RollupNeeds {
   const { current, eventsStart } = lifecycleWindows(period);
-  const window = { from: eventsStart, to: current.end };
-  return { user_day: window, user_state: window };
+  return {
+    // The week's activity state (weekly-state.ts) is carried from these user_day days.
+    user_day: weeklyStateSourceDays(WEEKLY_STATES.activity_week, current.end),
+    user_state: { from: eventsStart, to: current.end },
+    activity_week: rollupDays([current.end]),
+  };
 }
 
 /** The parameters of `lifecycle_layers.sql` for a weekly period. */
 export function lifecycleParams(period: Period): QueryParams {
-  const { current, previous, eventsStart } = lifecycleWindows(period);
+  const { current, previous } = lifecycleWindows(period);
   return {
-    events_first_day: eventsStart,
-    events_last_day: current.end,
+    state_weeks: [current.end],
     current_end: current.end,
     current_week_start: current.weekStart,
     current_month_start: current.monthStart,
