@@ -33,8 +33,6 @@
 
 with
 
--- @include local_hours
-
 recent_events as (
   select
     e.channel,
@@ -53,7 +51,7 @@ today_rows as (
   select
     'today' as source,
     :today as local_date,
-    cast(h.local_hour as bigint) as local_hour,
+    cast(extract(day from (r.event_time - :day_start)) * 24 + extract(hour from (r.event_time - :day_start)) as bigint) as local_hour,
     r.channel,
     count(*) as records,
     count(r.valid_user_id) as valid_events,
@@ -62,11 +60,8 @@ today_rows as (
     min(case when r.valid_user_id is not null then r.event_time end) as oldest_valid_time,
     max(case when r.valid_user_id is not null then r.event_time end) as newest_valid_time
   from recent_events as r
-  join hours as h
-    on r.event_time >= :day_start + interval '1' hour * h.local_hour
-    and r.event_time < :day_start + interval '1' hour * (h.local_hour + 1)
   where r.event_time >= :day_start
-  group by h.local_hour, r.channel
+  group by cast(extract(day from (r.event_time - :day_start)) * 24 + extract(hour from (r.event_time - :day_start)) as bigint), r.channel
 ),
 
 before_rows as (

@@ -31,8 +31,6 @@
 
 with
 
--- @include local_hours
-
 order_records as (
   select
     o.order_id,
@@ -54,20 +52,17 @@ order_records as (
 
 hourly_records as (
   select
-    cast(h.local_hour as bigint) as local_hour,
+    cast(extract(day from (r.order_time - :day_start)) * 24 + extract(hour from (r.order_time - :day_start)) as bigint) as local_hour,
     r.channel,
     count(*) as records
   from order_records as r
-  join hours as h
-    on r.order_time >= :day_start + interval '1' hour * h.local_hour
-    and r.order_time < :day_start + interval '1' hour * (h.local_hour + 1)
   where r.order_scope = 'today'
-  group by h.local_hour, r.channel
+  group by cast(extract(day from (r.order_time - :day_start)) * 24 + extract(hour from (r.order_time - :day_start)) as bigint), r.channel
 ),
 
 hourly_orders as (
   select
-    cast(h.local_hour as bigint) as local_hour,
+    cast(extract(day from (o.order_time - :day_start)) * 24 + extract(hour from (o.order_time - :day_start)) as bigint) as local_hour,
     o.channel,
     count(*) as orders,
     sum(o.is_paid) as paid_orders,
@@ -76,11 +71,8 @@ hourly_orders as (
     min(o.order_time) as oldest_valid_time,
     max(o.order_time) as newest_valid_time
   from latest_order_records as o
-  join hours as h
-    on o.order_time >= :day_start + interval '1' hour * h.local_hour
-    and o.order_time < :day_start + interval '1' hour * (h.local_hour + 1)
   where o.order_scope = 'today'
-  group by h.local_hour, o.channel
+  group by cast(extract(day from (o.order_time - :day_start)) * 24 + extract(hour from (o.order_time - :day_start)) as bigint), o.channel
 ),
 
 today_rows as (

@@ -33,12 +33,12 @@
 
 with
 
--- @include local_hours
-
 events_of_hours as (
   select
     cal.local_date,
-    h.local_hour,
+    -- Whole hours since the local day's start (elapsed: a day with a daylight-saving change
+    -- back has an hour 24), the days and hours of the elapsed interval (not a range join with a table of hours).
+    cast(extract(day from (e.event_time - cal.day_start)) * 24 + extract(hour from (e.event_time - cal.day_start)) as bigint) as local_hour,
     e.channel,
     e.event_time,
     e.event_type,
@@ -48,9 +48,6 @@ events_of_hours as (
   from events as e
   join :cal as cal (local_date, dt, day_start, day_end)
     on e.dt = cal.dt
-  join hours as h
-    on e.event_time >= cal.day_start + interval '1' hour * h.local_hour
-    and e.event_time < cal.day_start + interval '1' hour * (h.local_hour + 1)
   where e.dt in :events_dts
     and e.event_time >= cal.day_start
     and e.event_time < cal.day_end

@@ -26,8 +26,6 @@
 
 with
 
--- @include local_hours
-
 order_records as (
   select
     o.order_id,
@@ -38,14 +36,13 @@ order_records as (
     o.status,
     o.channel,
     cal.local_date,
-    h.local_hour,
+    -- Whole hours since the local day's start (elapsed: a day with a daylight-saving change
+    -- back has an hour 24), the days and hours of the elapsed interval (not a range join with a table of hours).
+    cast(extract(day from (o.order_time - cal.day_start)) * 24 + extract(hour from (o.order_time - cal.day_start)) as bigint) as local_hour,
     cal.local_date as order_scope
   from orders as o
   join :cal as cal (local_date, dt, day_start, day_end)
     on o.dt = cal.dt
-  join hours as h
-    on o.order_time >= cal.day_start + interval '1' hour * h.local_hour
-    and o.order_time < cal.day_start + interval '1' hour * (h.local_hour + 1)
   where o.dt in :orders_dts
     and o.order_time >= cal.day_start
     and o.order_time < cal.day_end
