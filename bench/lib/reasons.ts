@@ -65,7 +65,7 @@ function computeBound(daily: QueryFigures): string {
       ? `Its slowest query, ${slowest.query}, takes ${formatMs(slowest.elapsedMs)} (${share} % of ${formatMs(daily.wallMs)}): distinct users over 30 days are a group-by of every user-day row into users, and paid orders are de-duplicated over 90 days.`
       : "",
     `The other ${daily.perQuery.length - 1} queries each pay parsing, planning and their first file.`,
-    `MAU, WAU and the private-domain MAU are filtered counts of user_day rows (each row carries the user's previous active day), so user_kpis no longer groups the window's rows into users; the run's remaining cost is spread over its queries (the content, efficiency and completeness queries still read the day's raw partitions, and each query pays parsing, planning and its first files).`,
+    `MAU, WAU and the private-domain MAU are filtered counts of user_day rows (each row carries the user's previous active day), so user_kpis no longer groups the window's rows into users; the run's remaining cost is spread over its queries (the content, data-quality and identity-coverage queries read day rollups; the completeness gate's last partition and the run's local day so far are read raw, and each query pays parsing, planning and its first files).`,
   ]
     .filter(Boolean)
     .join(" ");
@@ -81,7 +81,6 @@ function rereads(run: QueryFigures): string {
   });
   return [
     `Read again: ${parts.join("; ")}.`,
-    `The rollup builds read each raw table once (rollup_source_<table>: one staged read feeds every day rollup of that table), but the day's content and data-quality queries (content_items, efficiency_events, efficiency_orders, completeness) still read the report day's raw partitions themselves, and dimensions are read by each query that joins them; the windows (the bulk of a run's bytes) are read from the rollups once.`,
-    `Day rollups for content and data quality, read by those queries instead of the raw partitions, are not built yet.`,
+    `The rollup builds read each raw table once (rollup_source_<table>: one staged read feeds every day rollup of that table, content, data quality and identity coverage included), and the windows (the bulk of a run's bytes) are read from the rollups once; two raw reads remain: the completeness gate reads the period's last dt partition raw (in a zone east of UTC its tail is the next, unfinished local day), and freshness reads the run's local day so far raw (efficiency_events_days); dimensions are read by each query that joins them.`,
   ].join(" ");
 }

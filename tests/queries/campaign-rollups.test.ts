@@ -165,10 +165,16 @@ describe("campaign snapshots over rollups (Shanghai, fixture lake)", () => {
       "rollup_channel_user_day",
       "rollup_event_profile",
       "rollup_event_hour",
+      "rollup_content_day",
+      "rollup_content_views",
+      "rollup_identity_day",
+      "rollup_event_quality_day",
       "rollup_source_orders",
       "rollup_order_day",
       "rollup_order_profile",
       "rollup_order_hour",
+      "rollup_order_identity_day",
+      "rollup_order_quality_day",
       "campaign_snapshots",
     ]);
     expect(counts(daily)).toEqual([

@@ -16,7 +16,7 @@
  * the whole window: the same numbers, at the cost of reading the raw window every run.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { KNOWN_EVENT_TYPES } from "../kpi/efficiency.ts";
+import { KNOWN_EVENT_TYPES, KNOWN_ORDER_STATUSES } from "../kpi/efficiency.ts";
 import {
   addDays,
   calendar,
@@ -686,7 +686,11 @@ function settingParams(
     case "event_profile":
     case "event_hour":
     case "channel_user_day":
+    case "event_quality_day":
+    case "identity_day":
       return { event_types: KNOWN_EVENT_TYPES };
+    case "order_quality_day":
+      return { order_statuses: KNOWN_ORDER_STATUSES };
     default:
       return {};
   }

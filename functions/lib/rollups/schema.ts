@@ -53,7 +53,13 @@ export type RollupName =
   | "event_profile"
   | "order_profile"
   | "event_hour"
-  | "order_hour";
+  | "order_hour"
+  | "content_day"
+  | "content_views"
+  | "event_quality_day"
+  | "order_quality_day"
+  | "identity_day"
+  | "order_identity_day";
 
 /**
  * The query that reads a raw table's partitions for the rollup builds
@@ -235,6 +241,7 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
     ),
   },
   ...hourlyRollups(),
+  ...qualityRollups(),
 };
 
 /**
@@ -289,6 +296,118 @@ function hourlyRollups(): Pick<Record<RollupName, RollupSpec>, "event_hour" | "o
         col("gmv", "decimal(18,2)", "Amount of the paid orders."),
         col("oldest_valid_time", "timestamp", "Oldest order_time of the valid records."),
         col("newest_valid_time", "timestamp", "Newest order_time of the valid records."),
+      ],
+    },
+  };
+}
+
+/**
+ * The day rollups of the content and efficiency modules (issue 25): built from the same
+ * staged read as the other rollups of their raw table, so that a run's content and data
+ * quality read no raw partition of a period already over.
+ */
+function qualityRollups(): Pick<
+  Record<RollupName, RollupSpec>,
+  | "content_day"
+  | "content_views"
+  | "event_quality_day"
+  | "order_quality_day"
+  | "identity_day"
+  | "order_identity_day"
+> {
+  const counts = (names: readonly (readonly [string, string])[]) =>
+    names.map(([name, description]) => col(name, "bigint", description));
+  return {
+    content_day: {
+      name: "content_day",
+      mapsIdentities: false,
+      // Content counts ids as recorded (content_items.sql reads unmapped events).
+      buildQuery: "rollup_content_day",
+      rawTable: "events",
+      dtsParam: "events_dts",
+      columns: [
+        col("content_id", "varchar", "The content item; null: events without a content id."),
+        ...counts([
+          ["views", "Distinct valid content_view event ids of the day."],
+          ["likes", "Distinct valid content_like event ids."],
+          ["comments", "Distinct valid content_comment event ids."],
+          ["shares", "Distinct valid content_share event ids."],
+        ]),
+      ],
+    },
+    content_views: {
+      name: "content_views",
+      mapsIdentities: false,
+      buildQuery: "rollup_content_views",
+      rawTable: "events",
+      dtsParam: "events_dts",
+      columns: [
+        col("content_id", "varchar", "The content item."),
+        col("event_time", "timestamp", "The views' event_time (UTC)."),
+        col("views", "bigint", "Distinct valid content_view event ids at that instant."),
+      ],
+    },
+    identity_day: {
+      name: "identity_day",
+      // Ids as recorded, with whether the map resolved them (identity coverage).
+      mapsIdentities: true,
+      buildQuery: "rollup_identity_day",
+      rawTable: "events",
+      dtsParam: "events_dts",
+      columns: [
+        col("source_user_id", "varchar", "The id as recorded, with a valid event that day."),
+        col("is_mapped", "bigint", "1: a mapping was valid at one of its events that day."),
+      ],
+    },
+    order_identity_day: {
+      name: "order_identity_day",
+      mapsIdentities: true,
+      buildQuery: "rollup_order_identity_day",
+      rawTable: "orders",
+      dtsParam: "orders_dts",
+      columns: counts([
+        ["paid_orders", "Paid orders placed that day."],
+        ["mapped_paid_orders", "Of those, the orders whose buyer id was mapped at order_time."],
+      ]),
+    },
+    event_quality_day: {
+      name: "event_quality_day",
+      mapsIdentities: false,
+      buildQuery: "rollup_event_quality_day",
+      rawTable: "events",
+      dtsParam: "events_dts",
+      columns: counts([
+        ["records", "Event records of the day (event_time in it)."],
+        ["passing_records", "Event ids with an otherwise valid record (a user, a known type)."],
+        ["missing_id", "Records without an event_id."],
+        ["null_user", "Records without a user."],
+        ["unknown_type", "Records of a null or unknown event type."],
+        ["duplicate", "Copies of an event_id beyond its first record."],
+        ["messages", "Distinct message_sent ids with a user."],
+        ["automated_messages", "Of those, the ids with an automated record."],
+      ]),
+    },
+    order_quality_day: {
+      name: "order_quality_day",
+      mapsIdentities: false,
+      buildQuery: "rollup_order_quality_day",
+      rawTable: "orders",
+      dtsParam: "orders_dts",
+      columns: [
+        col(
+          "late_updated_at",
+          "timestamp",
+          "The records' updated_at when at or after the day's end (compared with a run's time); null: earlier or none.",
+        ),
+        ...counts([
+          ["records", "Order records of the day (order_time in it)."],
+          ["passing_keys", "(order_id, updated_at) keys with an otherwise valid copy."],
+          ["missing_id", "Records without an order_id."],
+          ["null_user", "Records without a user."],
+          ["negative_amount", "paid records with a negative amount."],
+          ["unknown_status", "Records of a null or unknown status."],
+          ["duplicate", "Copies of an (order_id, updated_at) beyond its first record."],
+        ]),
       ],
     },
   };

@@ -73,7 +73,7 @@ describe("opspulse rollup", () => {
     const rebuilt = await runCli(["rollup", "rebuild", ...range, ...tz]);
     expect(rebuilt.code).toBe(0);
     expect(rebuilt.stdout).toMatch(
-      /^user_day: rebuilt 3 days \(2026-03-01 … 2026-03-03\) in 6 queries, reading 2 events partitions \(\d+(\.\d)? (B|KiB)\)\n/,
+      /^user_day: rebuilt 3 days \(2026-03-01 … 2026-03-03\) in 10 queries, reading 2 events partitions \(\d+(\.\d)? (B|KiB)\)\n/,
     );
     expect(rebuilt.stdout).toContain("order_day: rebuilt 2 days");
     // The per-user state follows user_day: its days are folded (from scratch: none yet).

@@ -99,11 +99,15 @@ describe("refreshRollup", () => {
       "rollup_channel_user_day",
       "rollup_event_profile",
       "rollup_event_hour",
+      "rollup_content_day",
+      "rollup_content_views",
+      "rollup_identity_day",
+      "rollup_event_quality_day",
     ]);
     // The read took the raw partitions of those days only: dt 28 Feb … 3 Mar, 3 with files.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
     expect(refresh.stats.slice(1).map((s) => s.partitionsRead?.events ?? 0)).toEqual([
-      0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0,
     ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
     for (const day of WINDOW_DAYS) {
@@ -139,6 +143,10 @@ describe("refreshRollup", () => {
       "rollup_campaign_user_day",
       "rollup_channel_user_day",
       "rollup_event_hour",
+      "rollup_content_day",
+      "rollup_content_views",
+      "rollup_identity_day",
+      "rollup_event_quality_day",
     ]);
   });
 
@@ -156,6 +164,8 @@ describe("refreshRollup", () => {
       "rollup_order_day",
       "rollup_order_profile",
       "rollup_order_hour",
+      "rollup_order_identity_day",
+      "rollup_order_quality_day",
     ]);
   });
 
@@ -168,6 +178,10 @@ describe("refreshRollup", () => {
       "rollup_campaign_user_day",
       "rollup_channel_user_day",
       "rollup_event_hour",
+      "rollup_content_day",
+      "rollup_content_views",
+      "rollup_identity_day",
+      "rollup_event_quality_day",
     ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} missing`), ...NO_DATA]);
   });

@@ -1,8 +1,9 @@
 /**
  * The content module: interaction and conversion rates (daily and weekly), and weekly the
  * items published month to date, the 7-day reach of last week's items, content ROI and the
- * top and bottom items. One query, `content_items.sql`, reading the period's events (weekly:
- * from the start of the week before, for reach) and orders once each.
+ * top and bottom items. One query, `content_items_days.sql`, reading the period's days of
+ * the `content_day` and `order_day` rollups (weekly also the `content_views` days of the
+ * reach windows); `content_items.sql` gives the same rows from the raw events and orders.
  */
 import {
   type ContentDetails,
@@ -14,12 +15,16 @@ import {
 } from "../../kpi/content.ts";
 import { contentReadWindows } from "../../kpi/read-windows.ts";
 import {
+  addDays,
+  type IsoDate,
+  localDateOf,
   localDaysWindow,
   localMidnightUtc,
   type Period,
   partitionsFor,
 } from "../../kpi/windows.ts";
 import type { QueryParams } from "../../query/query-file.ts";
+import { queryOverRollups } from "../../rollups/refresh.ts";
 import type { DetailTable } from "../details.ts";
 import type { KpiModule } from "../modules.ts";
 
@@ -63,6 +68,43 @@ export function contentParams(period: Period): QueryParams {
     published_from: publishedFrom,
     orders_dt_from: bounds.partitions[0] ?? "",
     orders_dt_to: bounds.partitions.at(-1) ?? "",
+  };
+}
+
+/**
+ * The local days of the reach windows (each cohort item's 7 × 24 h from its publication),
+ * read from the `content_views` rollup; none without a reach cohort (a daily period).
+ */
+export function reachDays(period: Period): { from: IsoDate; to: IsoDate } | undefined {
+  const cohort = contentWindows(period).reachCohort;
+  if (!cohort) return undefined;
+  const reach = localDaysWindow(cohort.start, cohort.end, period.timeZone);
+  const end = new Date(reach.toUtc.getTime() + REACH_WINDOW_HOURS * HOUR_MS - 1);
+  return { from: cohort.start, to: localDateOf(end, period.timeZone) };
+}
+
+/**
+ * The parameters of `content_items_days.sql` for a period: those of {@link contentParams}
+ * but the raw reads, the period's local days (of `content_day` and `order_day`) and the
+ * reach windows' days (of `content_views`; an empty range without a reach cohort).
+ */
+export function contentDaysParams(period: Period): QueryParams {
+  const {
+    events_dt_from: _eventsFrom,
+    events_dt_to: _eventsTo,
+    events_from: _from,
+    events_to: _to,
+    orders_dt_from: _ordersFrom,
+    orders_dt_to: _ordersTo,
+    ...shared
+  } = contentParams(period);
+  const reach = reachDays(period);
+  return {
+    ...shared,
+    first_day: period.start,
+    last_day: period.end,
+    reach_first_day: reach?.from ?? period.start,
+    reach_last_day: reach?.to ?? addDays(period.start, -1),
   };
 }
 
@@ -129,10 +171,17 @@ export function contentTables(details: ContentDetails): Record<string, DetailTab
 export const contentModule: KpiModule = {
   id: "content",
   periods: ["day", "week"],
-  reads: ["events", "orders", "content"],
+  reads: ["events", "orders", "content", "identities"],
   readWindows: contentReadWindows,
-  async compute({ engine, catalog, period, settings }) {
-    const result = await engine.run(catalog.get("content_items"), contentParams(period));
+  async compute({ engine, catalog, period, settings, now }) {
+    const days = { from: period.start, to: period.end };
+    const reach = reachDays(period);
+    const prepared = await queryOverRollups(
+      { engine, catalog, timeZone: period.timeZone, settings, now },
+      "content_items_days",
+      { content_day: days, order_day: days, ...(reach ? { content_views: reach } : {}) },
+    );
+    const result = await engine.run(prepared.query, contentDaysParams(period));
     const { values, details } = contentKpis(result.rows.map(contentItemFromRow), period, settings);
     return {
       values,
@@ -140,7 +189,7 @@ export const contentModule: KpiModule = {
         content: details,
         ...(period.kind === "week" ? contentTables(details) : {}),
       },
-      stats: [result.stats],
+      stats: [...prepared.stats, result.stats],
     };
   },
 };

@@ -1,8 +1,10 @@
 /**
  * The efficiency and data-operations module (daily and weekly). Three queries: the events
- * of the period and of the freshness look-back (one scan; the look-back's whole local days
- * come from the `event_profile` rollup), the orders of the period (one scan), and the
- * campaigns and content dimensions (costs). MAU for users per ops head comes from the users
+ * (data quality of the period; freshness: the look-back's whole local days from the
+ * `event_profile` rollup, the run's local day so far raw), the orders of the period, and
+ * the campaigns and content dimensions (costs). A period over at the run reads its data
+ * quality from the `event_quality_day` and `order_quality_day` rollups and its paid orders
+ * from `order_day` (`efficiency_*_days.sql`); a period not over reads the raw records. MAU for users per ops head comes from the users
  * module of the same run (`context.computed.mau`), not from another scan.
  */
 import {
@@ -26,7 +28,7 @@ import {
 import { queryOverRollups } from "../../rollups/refresh.ts";
 import type { DetailTable } from "../details.ts";
 import type { KpiModule } from "../modules.ts";
-import { identityCoverageOf, identityCoverageTable } from "./identity-coverage.ts";
+import { identityCoverageFromRollups, identityCoverageTable } from "./identity-coverage.ts";
 
 const REASON_LABELS: Readonly<Record<string, { en: string; "zh-CN": string }>> = {
   missing_id: { en: "No id", "zh-CN": "缺少 ID" },
@@ -123,30 +125,59 @@ export const efficiencyModule: KpiModule = {
     // The period's partitions and the raw look-back's, which are far apart in a backfill.
     const lookback = partitionsFor(rawLookbackFrom, new Date(asOf.getTime() + 1));
     const eventPartitions = [...new Set([...bounds.partitions, ...lookback])].sort();
-    const prepared = await queryOverRollups(
-      { engine, catalog, timeZone: period.timeZone, settings, now },
-      "efficiency_events",
-      { event_profile: profiled },
-    );
-    const eventsResult = await engine.run(prepared.query, {
-      event_partitions: eventPartitions,
-      period_from: bounds.fromUtc,
-      period_to: bounds.toUtc,
+    const context = { engine, catalog, timeZone: period.timeZone, settings, now };
+    const freshness = {
       freshness_from: lookbackFrom,
       profile_first_day: profiled.from,
       profile_last_day: profiled.to,
       raw_freshness_from: rawLookbackFrom,
       freshness_to: asOf,
-      run_time: now,
       event_types: KNOWN_EVENT_TYPES,
-    });
-    const ordersResult = await engine.run(catalog.get("efficiency_orders"), {
-      orders_dt_from: bounds.partitions[0] ?? "",
-      orders_dt_to: bounds.partitions.at(-1) ?? "",
+    };
+    // A period over at the run reads its data quality from the day rollups; a period not
+    // over (records in the future of the run, a day still being written) reads it raw.
+    const over = now.getTime() >= bounds.toUtc.getTime();
+    const days = { from: period.start, to: period.end };
+    const prepared = over
+      ? await queryOverRollups(context, "efficiency_events_days", {
+          event_profile: profiled,
+          event_quality_day: days,
+        })
+      : await queryOverRollups(context, "efficiency_events", { event_profile: profiled });
+    const eventsResult = await engine.run(
+      prepared.query,
+      over
+        ? {
+            ...freshness,
+            quality_first_day: period.start,
+            quality_last_day: period.end,
+            freshness_partitions: lookback,
+          }
+        : {
+            ...freshness,
+            event_partitions: eventPartitions,
+            period_from: bounds.fromUtc,
+            period_to: bounds.toUtc,
+            run_time: now,
+          },
+    );
+    const preparedOrders = over
+      ? await queryOverRollups(context, "efficiency_orders_days", {
+          order_quality_day: days,
+          order_day: days,
+        })
+      : { query: catalog.get("efficiency_orders"), stats: [] };
+    const ordersResult = await engine.run(preparedOrders.query, {
+      ...(over
+        ? { first_day: period.start, last_day: period.end }
+        : {
+            orders_dt_from: bounds.partitions[0] ?? "",
+            orders_dt_to: bounds.partitions.at(-1) ?? "",
+            order_statuses: KNOWN_ORDER_STATUSES,
+          }),
       period_from: bounds.fromUtc,
       period_to: bounds.toUtc,
       run_time: now,
-      order_statuses: KNOWN_ORDER_STATUSES,
     });
     const costsResult = await engine.run(catalog.get("efficiency_costs"), {
       period_start: period.start,
@@ -154,7 +185,7 @@ export const efficiencyModule: KpiModule = {
       period_from: bounds.fromUtc,
       period_to: bounds.toUtc,
     });
-    const coverage = await identityCoverageOf(engine, catalog, bounds, settings);
+    const coverage = await identityCoverageFromRollups(context, period, settings);
     const [events] = eventsResult.rows;
     const [orders] = ordersResult.rows;
     if (!events || !orders) {
@@ -181,9 +212,10 @@ export const efficiencyModule: KpiModule = {
       stats: [
         ...prepared.stats,
         eventsResult.stats,
+        ...preparedOrders.stats,
         ordersResult.stats,
         costsResult.stats,
-        coverage.stats,
+        ...coverage.stats,
       ],
     };
   },

@@ -1,18 +1,21 @@
 /**
  * The efficiency module's identity coverage (docs/identity.md): one query,
- * `identity_coverage.sql`, over the period's raw events and orders, and the email's table
- * of its parts (active ids and paid orders, each mapped or not).
+ * `identity_coverage_days.sql`, over the period's days of the `identity_day` and
+ * `order_identity_day` rollups (`identity_coverage.sql` gives the same from the raw events
+ * and orders), and the email's table of its parts (active ids and paid orders, each mapped
+ * or not).
  */
 import { KNOWN_EVENT_TYPES } from "../../kpi/efficiency.ts";
 import { type IdentityCoverageCounts, identityCoverage } from "../../kpi/identity-coverage.ts";
 import type { KpiSettings, MetricValue } from "../../kpi/values.ts";
-import type { UtcWindow } from "../../kpi/windows.ts";
+import type { Period, UtcWindow } from "../../kpi/windows.ts";
 import type { QueryEngine } from "../../ports.ts";
 import type { QueryCatalog } from "../../query/catalog.ts";
 import type { QueryStats } from "../../query/result.ts";
+import { queryOverRollups, type RollupContext } from "../../rollups/refresh.ts";
 import type { DetailTable } from "../details.ts";
 
-/** Runs the coverage query for a period; its value, counts and cost. */
+/** Runs the coverage query for a period over its raw events and orders; its value, counts and cost. */
 export async function identityCoverageOf(
   engine: QueryEngine,
   catalog: QueryCatalog,
@@ -30,16 +33,53 @@ export async function identityCoverageOf(
     period_to: bounds.toUtc,
     event_types: KNOWN_EVENT_TYPES,
   });
-  const [row] = result.rows;
+  const counts = coverageCounts(result.rows[0]);
+  return { value: identityCoverage(counts, settings), counts, stats: result.stats };
+}
+
+/**
+ * The coverage of a period from its days of the `identity_day` and `order_identity_day`
+ * rollups (built first when missing or stale): what {@link identityCoverageOf} gives from
+ * the raw events and orders; the efficiency module's path.
+ */
+export async function identityCoverageFromRollups(
+  context: RollupContext,
+  period: Period,
+  settings: Pick<KpiSettings, "minSample" | "metricMinSamples">,
+): Promise<{
+  readonly value: MetricValue;
+  readonly counts: IdentityCoverageCounts;
+  readonly stats: readonly QueryStats[];
+}> {
+  const days = { from: period.start, to: period.end };
+  const prepared = await queryOverRollups(context, "identity_coverage_days", {
+    identity_day: days,
+    order_identity_day: days,
+  });
+  const result = await context.engine.run(prepared.query, {
+    first_day: period.start,
+    last_day: period.end,
+  });
+  const counts = coverageCounts(result.rows[0]);
+  return {
+    value: identityCoverage(counts, settings),
+    counts,
+    stats: [...prepared.stats, result.stats],
+  };
+}
+
+/** The counts of a row of `identity_coverage.sql` or `identity_coverage_days.sql`. */
+function coverageCounts(
+  row: Readonly<Record<string, unknown>> | undefined,
+): IdentityCoverageCounts {
   const count = (name: string) => Number(row?.[name] ?? 0);
-  const counts: IdentityCoverageCounts = {
+  return {
     mappingRows: count("mapping_rows"),
     activeIds: count("active_ids"),
     mappedActiveIds: count("mapped_active_ids"),
     paidOrders: count("paid_orders"),
     mappedPaidOrders: count("mapped_paid_orders"),
   };
-  return { value: identityCoverage(counts, settings), counts, stats: result.stats };
 }
 
 /** The email's table of the coverage's parts; none without a map. */

@@ -1,0 +1,193 @@
+-- Content KPIs of one report period, per content item: the rows of content_items.sql, with
+-- the period's views, likes, comments and shares summed from the content_day rollup (distinct
+-- content event ids per local day and item, rollup_content_day.sql) and the attributed paid
+-- orders from order_day (each order's latest record per local day; the latest over the
+-- period is picked again by queries/_fragments/latest_order_records.sql), instead of scans
+-- of the period's raw events and orders; reads no raw table.
+--
+-- Grain and columns: as content_items.sql (see there for the definitions).
+--
+-- Reach (weekly: the items published in the ISO week before): an item's content_view
+-- events in [published_at, published_at + 7 × 24 h), which cut local days at the item's own
+-- publication instant, are summed from the content_views rollup (distinct views per local
+-- day, item and exact event_time, rollup_content_views.sql) over the local days
+-- :reach_first_day … :reach_last_day. A daily run has no reach cohort and passes an empty
+-- day range (:reach_first_day after :reach_last_day).
+--
+-- @param first_day varchar first local day of the period
+-- @param last_day varchar last local day of the period
+-- @param reach_first_day varchar first local day of content_views read for reach
+-- @param reach_last_day varchar last local day of content_views read (before reach_first_day: none)
+-- @param period_from timestamp UTC start of the period
+-- @param period_to timestamp UTC end (exclusive) of the period
+-- @param reach_published_from timestamp UTC start of the reach cohort's publication range
+-- @param reach_published_to timestamp UTC end (exclusive) of the reach cohort's publication range
+-- @param month_from timestamp UTC start of the month of the period's last day
+-- @param previous_month_from timestamp UTC start of the previous month
+-- @param previous_month_to timestamp UTC end (exclusive) of the same day of the previous month (month-to-date comparison)
+-- @param published_from timestamp earliest publication listed (min of period, month and reach cohort starts)
+-- @partitions content_day :first_day..:last_day
+-- @partitions order_day :first_day..:last_day
+-- @partitions content_views :reach_first_day..:reach_last_day
+--
+-- Output columns: as content_items.sql.
+
+with
+
+content_items as (
+  select
+    id as content_id,
+    title,
+    format,
+    published_at,
+    production_cost
+  from content
+),
+
+period_counts as (
+  select
+    content_id,
+    cast(sum(views) as bigint) as views,
+    cast(sum(likes) as bigint) as likes,
+    cast(sum(comments) as bigint) as comments,
+    cast(sum(shares) as bigint) as shares
+  from content_day
+  where local_date between :first_day and :last_day
+  group by content_id
+),
+
+reach_counts as (
+  select
+    v.content_id,
+    cast(sum(v.views) as bigint) as reach_views
+  from content_views as v
+  join content_items as c
+    on v.content_id = c.content_id
+  where v.local_date between :reach_first_day and :reach_last_day
+    and c.published_at >= :reach_published_from
+    and c.published_at < :reach_published_to
+    and v.event_time >= c.published_at
+    and v.event_time < c.published_at + interval '7' day
+  group by v.content_id
+),
+
+event_counts as (
+  select
+    content_id,
+    sum(views) as views,
+    sum(likes) as likes,
+    sum(comments) as comments,
+    sum(shares) as shares,
+    sum(reach_views) as reach_views
+  from (
+    select content_id, views, likes, comments, shares, 0 as reach_views
+    from period_counts
+    union all
+    select content_id, 0 as views, 0 as likes, 0 as comments, 0 as shares, reach_views
+    from reach_counts
+  ) as counts
+  group by content_id
+),
+
+order_records as (
+  select
+    order_id,
+    user_id,
+    updated_at,
+    amount,
+    status,
+    content_id,
+    'window' as order_scope
+  from order_day
+  where local_date between :first_day and :last_day
+    and order_time >= :period_from
+    and order_time < :period_to
+),
+
+-- @include latest_order_records
+
+order_counts as (
+  select
+    content_id,
+    count(*) as attributed_orders,
+    sum(amount) as attributed_revenue
+  from latest_order_records
+  where is_paid = 1
+    and content_id is not null
+  group by content_id
+),
+
+activity as (
+  select
+    content_id,
+    sum(views) as views,
+    sum(likes) as likes,
+    sum(comments) as comments,
+    sum(shares) as shares,
+    sum(reach_views) as reach_views,
+    sum(attributed_orders) as attributed_orders,
+    sum(attributed_revenue) as attributed_revenue
+  from (
+    select
+      content_id,
+      views,
+      likes,
+      comments,
+      shares,
+      reach_views,
+      0 as attributed_orders,
+      cast(null as decimal(18,2)) as attributed_revenue
+    from event_counts
+    union all
+    select
+      content_id,
+      0 as views,
+      0 as likes,
+      0 as comments,
+      0 as shares,
+      0 as reach_views,
+      attributed_orders,
+      attributed_revenue
+    from order_counts
+  ) as facts
+  group by content_id
+),
+
+final as (
+  select
+    coalesce(c.content_id, a.content_id) as content_id,
+    c.title,
+    c.format,
+    c.published_at,
+    c.production_cost,
+    case
+      when c.published_at >= :period_from and c.published_at < :period_to then 1 else 0
+    end as published_in_period,
+    case
+      when c.published_at >= :month_from and c.published_at < :period_to then 1 else 0
+    end as published_month_to_date,
+    case
+      when c.published_at >= :previous_month_from and c.published_at < :previous_month_to then 1
+      else 0
+    end as published_previous_month_to_date,
+    case
+      when c.published_at >= :reach_published_from
+        and c.published_at < :reach_published_to then 1
+      else 0
+    end as in_reach_cohort,
+    coalesce(a.views, 0) as views,
+    coalesce(a.likes, 0) as likes,
+    coalesce(a.comments, 0) as comments,
+    coalesce(a.shares, 0) as shares,
+    coalesce(a.reach_views, 0) as reach_views,
+    coalesce(a.attributed_orders, 0) as attributed_orders,
+    coalesce(a.attributed_revenue, cast('0.00' as decimal(18,2))) as attributed_revenue
+  from content_items as c
+  full outer join activity as a
+    on c.content_id = a.content_id
+  where a.views + a.likes + a.comments + a.shares + a.reach_views + a.attributed_orders > 0
+    or (c.published_at >= :published_from and c.published_at < :period_to)
+    or (c.published_at >= :previous_month_from and c.published_at < :previous_month_to)
+)
+
+select * from final
