@@ -330,8 +330,10 @@ function readStats(
         .map((path) => path.slice(folder.length).split(sep)[0] ?? "")
         .filter((dir) => dir.startsWith(prefix)),
     );
-    // Rollups are listed when read; raw tables always (0 is a figure worth showing there).
-    if (partitions.size > 0 || !rollupSpec(source.name)) {
+    // Rollups and the states kept beside them are listed when read; raw tables always (0 is
+    // a figure worth showing there).
+    const derived = rollupSpec(source.name) !== undefined || source.location.startsWith("rollups/");
+    if (partitions.size > 0 || !derived) {
       partitionsRead[source.name] = partitions.size;
     }
   }
