@@ -217,6 +217,6 @@ describe("user KPIs with an identity map: SQL on DuckDB vs the oracle on mapped 
       );
       // The map must have moved the figures on most lakes, or this proves little.
       expect(mergedPeopleSeen.lakes).toBeGreaterThan(RUNS_PER_ZONE / 2);
-    }, 600_000);
+    }, 1_800_000);
   }
 });

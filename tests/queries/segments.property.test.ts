@@ -221,6 +221,6 @@ describe("segments: SQL on DuckDB vs the independent oracle", () => {
         { numRuns: RUNS_PER_ZONE },
       );
       expect(unseen).toEqual([]);
-    }, 600_000);
+    }, 1_800_000);
   }
 });

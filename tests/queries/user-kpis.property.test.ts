@@ -181,7 +181,7 @@ describe("user KPIs: SQL on DuckDB vs the independent oracle", () => {
         { numRuns: RUNS_PER_ZONE },
       );
       expect(unseen).toEqual([]);
-    }, 600_000);
+    }, 1_800_000);
   }
 
   it("re-runs of a past day, after the days that followed it ran, give the first run's and the oracle's numbers", async () => {
@@ -197,7 +197,7 @@ describe("user KPIs: SQL on DuckDB vs the independent oracle", () => {
         seed: Number(process.env.OPSPULSE_PROPERTY_SEED) || undefined,
       },
     );
-  }, 600_000);
+  }, 1_800_000);
 
   it("reports every ratio as insufficient below the minimum sample (100)", async () => {
     const spec = fc.sample(lakeSpec(dateIn("2026-03-01", 20)), { numRuns: 1, seed: 7 })[0];

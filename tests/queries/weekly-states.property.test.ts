@@ -267,5 +267,5 @@ describe("weekly states: RFM and activity carried week to week", () => {
       { numRuns: RUNS },
     );
     expect(unseen).toEqual([]);
-  }, 600_000);
+  }, 1_800_000);
 });
