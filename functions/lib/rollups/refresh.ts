@@ -310,9 +310,6 @@ interface BuildPlan {
   readonly expected: ReadonlyMap<IsoDate, UnbuiltManifest>;
 }
 
-/** The newest days of a build that the other rollups of its raw table are built along for. */
-const SIBLING_DAYS = 8;
-
 /**
  * Builds `primary`'s days. On a storage that stages raw reads, the raw partitions of those
  * days are read once, and every other rollup of the same raw table that is missing or
@@ -342,11 +339,6 @@ async function buildDays(
     return { stats: [await replace(primary, undefined, options.force === true)], rollups: [] };
   }
   const plans: BuildPlan[] = [primary];
-  // The others are built along for the newest days only: a steady run's new day (or a
-  // late file's) feeds every rollup from one read, while a cold build of a long window
-  // (372 days of order_day for RFM) does not write a year of rollups nobody reads that far
-  // back; a query that does read older days of one builds them when it asks.
-  const recent = primary.days.slice(-SIBLING_DAYS);
   for (const sibling of rollupsReading(primary.spec.rawTable)) {
     // A rollup with a look-back is built as the primary only, after its look-back days.
     const along =
@@ -354,7 +346,7 @@ async function buildDays(
       sibling.lookbackDays === undefined &&
       settingsKnown(sibling, context.settings);
     if (!along) continue;
-    const assessed = await assess(storage, context, sibling, rollupDays(recent));
+    const assessed = await assess(storage, context, sibling, rollupDays(primary.days));
     const days = daysToBuild(assessed.states, false);
     if (days.length > 0) plans.push({ spec: sibling, days, expected: assessed.expected });
   }
