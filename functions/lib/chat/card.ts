@@ -13,7 +13,7 @@
  * actionCard, a Feishu interactive card, Slack Block Kit or the generic webhook's JSON.
  */
 import { orderNeedsAttention } from "../kpi/attention.ts";
-import { STATUS_ORDER, type Status } from "../kpi/evaluate.ts";
+import { countStatuses } from "../kpi/evaluate.ts";
 import { type JudgedMetric, judgedDef } from "../kpi/judged.ts";
 import { type Locale, type MetricDef, metric as metricDef } from "../kpi/registry.ts";
 import { describeStatusCounts } from "../report/status-counts.ts";
@@ -205,7 +205,6 @@ export interface SummaryCardInput extends RunCardInput {
 export function buildSummaryCard(input: SummaryCardInput): ChatCard {
   const strings = CHAT_STRINGS[input.locale];
   const format = valueFormatter(input.locale, input.currency);
-  const count = (status: Status) => input.metrics.filter((m) => m.status === status).length;
   // The contract's one "needs attention" order (kpi/attention.ts), as in the emails.
   const attention = orderNeedsAttention(input.metrics, (m) => ({
     status: m.status,
@@ -233,9 +232,8 @@ export function buildSummaryCard(input: SummaryCardInput): ChatCard {
     };
   });
   const shown = items.slice(0, MAX_CARD_ITEMS);
-  const breach = count("breach");
-  const warning = count("warning");
-  const counts = Object.fromEntries(STATUS_ORDER.map((status) => [status, count(status)]));
+  const counts = countStatuses(input.metrics);
+  const { breach, warning, anomaly } = counts;
   const report = strings.report[input.report] ?? input.report;
   return {
     kind: "summary",
@@ -244,7 +242,7 @@ export function buildSummaryCard(input: SummaryCardInput): ChatCard {
     tone: breach > 0 ? "breach" : warning > 0 ? "warning" : "ok",
     title: strings.summaryTitle(report, periodText(input.periodKey, format)),
     summary:
-      breach + warning + count("anomaly") === 0
+      breach + warning + anomaly === 0
         ? strings.allMet
         : describeStatusCounts(counts, input.locale),
     items: shown,
