@@ -118,7 +118,14 @@ export function isoWeekLabel(date: IsoDate): string {
 /** Every date from `from` to `to`, both included. */
 export function dateRange(from: IsoDate, to: IsoDate): IsoDate[] {
   const dates: IsoDate[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) dates.push(d);
+  if (from > to) return dates;
+  // Stepped in milliseconds: `from` is parsed once, not every date again (long windows).
+  let ms = dateToUtcMidnight(from);
+  for (let d = from; d <= to; ms += DAY_MS, d = formatUtcDate(new Date(ms))) {
+    dates.push(d);
+    // Past year 9999 the text is no date: refused as addDays refuses it.
+    if (d.startsWith("+")) dateToUtcMidnight(d);
+  }
   return dates;
 }
 
@@ -171,6 +178,27 @@ export function sameDayOfPreviousMonth(date: IsoDate): IsoDate {
  * after the jump. When midnight occurs twice (a fall-back at 01:00), the first one.
  */
 export function localMidnightUtc(date: IsoDate, timeZone: string): Date {
+  const key = `${timeZone}|${date}`;
+  let midnight = localMidnights.get(key);
+  if (midnight === undefined) {
+    midnight = findLocalMidnight(date, timeZone);
+    if (localMidnights.size >= LOCAL_MIDNIGHTS_KEPT) localMidnights.clear();
+    localMidnights.set(key, midnight);
+  }
+  // A fresh Date each call: callers own what they get.
+  return new Date(midnight);
+}
+
+/**
+ * Local midnights found, by zone and date: a rollup refresh asks for the calendar of its
+ * whole window (hundreds of days, each needing several `Intl` offset look-ups) many times a
+ * run, and the answer for a zone and date never changes.
+ */
+const localMidnights = new Map<string, number>();
+const LOCAL_MIDNIGHTS_KEPT = 50_000;
+
+/** Epoch milliseconds of {@link localMidnightUtc}, computed with `Intl`. */
+function findLocalMidnight(date: IsoDate, timeZone: string): number {
   const wallClock = dateToUtcMidnight(date);
   // Local midnight lies within UTC-14 h … UTC+12 h of the wall-clock value read as UTC. Each
   // offset in effect around then gives a candidate instant; it is the midnight when the zone
@@ -183,7 +211,7 @@ export function localMidnightUtc(date: IsoDate, timeZone: string): Date {
   const midnights = [...offsets]
     .map((offset) => wallClock - offset)
     .filter((t) => zoneOffsetMs(new Date(t), timeZone) === wallClock - t);
-  if (midnights.length > 0) return new Date(Math.min(...midnights));
+  if (midnights.length > 0) return Math.min(...midnights);
   // Midnight was skipped: the day starts at the first instant whose local date is `date`.
   let before = earliest; // local date earlier than `date`
   let after = latest; // local date `date` or later
@@ -192,7 +220,7 @@ export function localMidnightUtc(date: IsoDate, timeZone: string): Date {
     if (localDateOf(new Date(middle), timeZone) < date) before = middle;
     else after = middle;
   }
-  return new Date(after);
+  return after;
 }
 
 /** UTC bounds of the local days `from` … `to` (inclusive) and the `dt` partitions they touch. */
@@ -250,10 +278,20 @@ function isRealDate(date: IsoDate): boolean {
 /** Milliseconds of `date` 00:00 UTC; rejects impossible dates rather than rolling them over. */
 function dateToUtcMidnight(date: IsoDate): number {
   const match = ISO_DATE.exec(date);
-  const ms = match
-    ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))
-    : Number.NaN;
-  if (Number.isNaN(ms) || formatUtcDate(new Date(ms)) !== date) {
+  const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [];
+  const ms =
+    year !== undefined && month !== undefined && day !== undefined
+      ? Date.UTC(year, month - 1, day)
+      : Number.NaN;
+  // A rolled-over date (02-30 → 03-02) or a two-digit year (Date.UTC reads 0050 as 1950)
+  // reads back different parts.
+  const parsed = new Date(ms);
+  if (
+    Number.isNaN(ms) ||
+    parsed.getUTCFullYear() !== year ||
+    parsed.getUTCMonth() !== (month ?? 0) - 1 ||
+    parsed.getUTCDate() !== day
+  ) {
     throw new InvalidPeriodError(
       `"${date}" is not a calendar date: write it as YYYY-MM-DD, e.g. 2026-03-31.`,
     );
