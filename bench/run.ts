@@ -260,8 +260,14 @@ async function measureRuns(): Promise<Record<string, unknown>> {
   try {
     const daily = { report: "daily", date: DAILY_DATE, dryRun: true } as const;
     const weekly = { report: "weekly", date: WEEKLY_DATE, dryRun: true } as const;
-    log("warm-up: one daily and one weekly run on each lake (builds rollups, warms the OS cache)");
+    // The week before's weekly run, as last Monday's in production: its stored weekly states
+    // (rfm_week, activity_week) are what this week's are carried from.
+    const weekBefore = { ...weekly, date: addDays(WEEKLY_DATE, -7) } as const;
+    log(
+      "warm-up: the weekly run of the week before, then one daily and one weekly run on each lake (builds rollups, warms the OS cache)",
+    );
     for (const runtime of [short, long]) {
+      await runChecked(runtime, weekBefore);
       await runChecked(runtime, daily);
       await runChecked(runtime, weekly);
     }
