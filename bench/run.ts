@@ -184,6 +184,7 @@ goals.unshift(...timeGoals.map(timeGoal));
 const explainedGoals = withReasons(
   goals,
   (results.queries ?? {}) as Parameters<typeof withReasons>[1],
+  results.peer as Parameters<typeof withReasons>[2],
 );
 
 const report = {
