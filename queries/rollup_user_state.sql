@@ -84,28 +84,42 @@ new_facts as (
     or (:recompute = 1 and user_id in :touched_users)
 ),
 
-changed_state as (
+-- Each user's new facts on one row (a user can be in several of the sets above).
+user_new_facts as (
   select
     user_id,
     min(first_signup_time) as first_signup_time,
     min(first_signup_date) as first_signup_date,
     min(first_active_date) as first_active_date
-  from (
-    select s.*
-    from stored_state as s
-    where s.user_id in (select n.user_id from new_facts as n)
-    union all
-    select * from new_facts
-  ) as facts
+  from new_facts
   group by user_id
 ),
 
+-- The stored rows with the new facts folded in, in one join: a stored user without new
+-- facts is kept as stored, a new user is added, and of each fact the earlier is kept (a
+-- null is no fact). An anti-join for the kept rows and a group of the changed ones took a
+-- third more CPU on the bench lake (2.5 M users: 1.37 s against 1.03 s).
 final as (
-  select s.*
+  select
+    coalesce(s.user_id, n.user_id) as user_id,
+    case
+      when n.first_signup_time is null or s.first_signup_time <= n.first_signup_time
+        then coalesce(s.first_signup_time, n.first_signup_time)
+      else n.first_signup_time
+    end as first_signup_time,
+    case
+      when n.first_signup_date is null or s.first_signup_date <= n.first_signup_date
+        then coalesce(s.first_signup_date, n.first_signup_date)
+      else n.first_signup_date
+    end as first_signup_date,
+    case
+      when n.first_active_date is null or s.first_active_date <= n.first_active_date
+        then coalesce(s.first_active_date, n.first_active_date)
+      else n.first_active_date
+    end as first_active_date
   from stored_state as s
-  where not exists (select 1 from new_facts as n where n.user_id = s.user_id)
-  union all
-  select * from changed_state
+  full outer join user_new_facts as n
+    on n.user_id = s.user_id
 )
 
 select * from final

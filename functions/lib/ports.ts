@@ -38,6 +38,12 @@ export interface QueryEngine {
    * the tables' partition projection starts); a period reading before it would count zeros.
    */
   readonly visibleFrom?: string;
+  /**
+   * A report run is over: frees what the engine kept for the rest of it (DuckDB: the raw
+   * partitions its rollup builds staged, read again by the gate and freshness). The next
+   * run reads its raw files itself.
+   */
+  endRun?(): Promise<void>;
   close(): Promise<void>;
 }
 

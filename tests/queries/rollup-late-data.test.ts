@@ -56,6 +56,8 @@ async function daily() {
     settings: { ...DEFAULT_KPI_SETTINGS, minSample: 1 },
     now: new Date("2026-03-11T00:00:00Z"),
   });
+  // The run ends: the next one reads its raw files itself (nothing staged is kept).
+  await engine.endRun();
   const raw = (table: string) =>
     stats
       .filter((s: QueryStats) => s.query.startsWith("rollup_"))

@@ -52,6 +52,7 @@ import { createLocalRollupStorage, ROLLUP_STAGING_DIR } from "../rollups/local-s
 import { type RollupColumnType, rollupSpec } from "../rollups/schema.ts";
 import { USER_STATE, USER_STATE_COLUMNS } from "../rollups/user-state.ts";
 import { weeklyStateSpec } from "../rollups/weekly-state.ts";
+import { createHeldRaw, type HeldRaw } from "./duckdb-held-raw.ts";
 
 /** Options of {@link createDuckDbEngine}. */
 export interface DuckDbEngineOptions {
@@ -99,6 +100,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
   QueryEngine & {
     /** Runs raw SQL (no parameter binding): for tests, the generator and the benchmark. */
     raw(sql: string): Promise<Row[]>;
+    endRun(): Promise<void>;
     readonly connection: DuckDBConnection;
   }
 > {
@@ -212,9 +214,17 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     return result;
   };
 
+  const held = createHeldRaw((table, dt) => {
+    const source = sources.find((s) => s.name === table);
+    return join(lakeDir, source?.location ?? table, `${source?.partitioned_by ?? "dt"}=${dt}`);
+  });
   /** `sql` (the query bound) reading its named partitions only: lists their files now. */
   const scope = (query: QueryFile, params: QueryParams, sql: string): string =>
-    prependCtes(query.name, sql, scopedTables(query, params, sources, schemaFiles, lakeDir));
+    prependCtes(
+      query.name,
+      sql,
+      scopedTables(query, params, { sources, schemaFiles, lakeDir, held }),
+    );
   const bind = (query: QueryFile, params: QueryParams): string =>
     scope(query, params, bindParams(query, params));
 
@@ -230,6 +240,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
           sources,
           run: execute,
           bindQuery: bind,
+          holder: held,
           // A view bound while its table had no files reads nothing, even once files
           // arrive (a late file, a rollup's first build): bind it again, in the queue.
           // A view over files re-reads its glob at every query and needs nothing.
@@ -263,6 +274,11 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
         return Promise.reject(error);
       }
       return execute(query.name, () => scope(query, params, sql));
+    },
+    async endRun() {
+      for (const relation of held.clear()) {
+        await execute("held_raw_release", `DROP TABLE IF EXISTS ${relation}`);
+      }
     },
     async close() {
       await queue;
@@ -484,10 +500,15 @@ function sourceFiles(lakeDir: string, source: SourceDecl): { pattern: string; ha
 function scopedTables(
   query: QueryFile,
   params: QueryParams,
-  sources: readonly SourceDecl[],
-  schemaFiles: ReadonlyMap<string, string>,
-  lakeDir: string,
+  lake: {
+    readonly sources: readonly SourceDecl[];
+    readonly schemaFiles: ReadonlyMap<string, string>;
+    readonly lakeDir: string;
+    /** Raw partitions a rollup build staged earlier in the run (duckdb-held-raw.ts). */
+    readonly held: HeldRaw;
+  },
 ): { name: string; sql: string }[] {
+  const { sources, schemaFiles, lakeDir, held } = lake;
   const dtsByTable = new Map<string, Set<string> | undefined>();
   for (const scope of query.partitions ?? []) {
     const dts = scopeDts(scope, params);
@@ -504,10 +525,17 @@ function scopedTables(
       );
     }
     if (!dts) continue;
-    const files = [...dts].flatMap((dt) =>
+    const split = held.split(table, [...dts].sort());
+    const files = (split ? split.rest : [...dts]).flatMap((dt) =>
       parquetFilesIn(join(lakeDir, source.location, `${source.partitioned_by}=${dt}`)),
     );
-    ctes.push({ name: table, sql: selectSql(source, [schemaFile, ...files.sort()], true) });
+    const fromFiles = selectSql(source, [schemaFile, ...files.sort()], true);
+    const sql = split
+      ? `SELECT * FROM ${split.relation} WHERE ${source.partitioned_by} IN (${split.held.map(sqlString).join(", ")})${
+          files.length > 0 ? `\nUNION ALL\n${fromFiles}` : ""
+        }`
+      : fromFiles;
+    ctes.push({ name: table, sql });
   }
   return ctes;
 }

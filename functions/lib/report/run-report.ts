@@ -240,6 +240,8 @@ export async function runReport(
     return await run.finish(deliveryOutcome(delivered));
   } catch (error) {
     return await run.fail(error);
+  } finally {
+    await deps.engine.endRun?.();
   }
 }
 

@@ -65,6 +65,26 @@ export interface LocalRollupStorageOptions {
   readonly bind?: (table: string) => Promise<void>;
   /** Renders a build query to SQL (default `bindParams`; the engine also scopes partitions). */
   readonly bindQuery?: (query: QueryFile, params: QueryParams) => string;
+  /**
+   * Keeps each table's newest staged read for the rest of the run, for the engine's later
+   * queries of the same partitions (adapters/duckdb-held-raw.ts); without it a staged read
+   * is dropped once its builds ran.
+   */
+  readonly holder?: StagedReadHolder;
+}
+
+/** What keeps staged reads after their builds (adapters/duckdb-held-raw.ts). */
+export interface StagedReadHolder {
+  /** The partition folders' fingerprints, taken before their files are listed for a read. */
+  fingerprints(table: string, dts: readonly string[]): ReadonlyMap<string, string>;
+  /** Holds `relation` as the table's read; returns the relation it replaces, if any. */
+  hold(
+    table: string,
+    relation: string,
+    fingerprints: ReadonlyMap<string, string>,
+  ): string | undefined;
+  /** Whether `relation` is held (its builds must not drop it). */
+  isHeld(relation: string): boolean;
 }
 
 /** Rollup storage in a local lake folder. */
@@ -95,15 +115,21 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       await options.bind?.(table);
       const bind = options.bindQuery ?? bindParams;
       const relation = `_staged_${table}_${++stagedReads}`;
-      const result = await options.run(
-        query.name,
-        () => `CREATE OR REPLACE TEMPORARY TABLE ${relation} AS\n${bind(query, params).trimEnd()}`,
-      );
+      const { holder } = options;
+      let fingerprints: ReadonlyMap<string, string> = new Map();
+      const result = await options.run(query.name, () => {
+        if (holder) fingerprints = holder.fingerprints(table, stagedDts(query, params, table));
+        return `CREATE OR REPLACE TEMPORARY TABLE ${relation} AS\n${bind(query, params).trimEnd()}`;
+      });
+      const drop = (name: string) =>
+        options.run(`${query.name}_release`, `DROP TABLE IF EXISTS ${name}`);
+      const replaced = holder?.hold(table, relation, fingerprints);
+      if (replaced) await drop(replaced);
       return {
         relation,
         stats: result.stats,
         release: async () => {
-          await options.run(`${query.name}_release`, `DROP TABLE IF EXISTS ${relation}`);
+          if (!holder?.isHeld(relation)) await drop(relation);
         },
       };
     },
@@ -284,6 +310,13 @@ async function withSwapLock(lock: string, swap: () => void): Promise<void> {
   }
 }
 
+/** The `dt` partitions of `table` a raw read names (its list-scoped `@partitions`). */
+function stagedDts(query: QueryFile, params: QueryParams, table: string): readonly string[] {
+  const scope = query.partitions?.find((p) => p.table === table && "list" in p);
+  const dts = scope && "list" in scope ? params[scope.list] : undefined;
+  return Array.isArray(dts) ? dts.map(String) : [];
+}
+
 /** Puts `staged` where `target` is: the old folder moves aside first, then the new one in. */
 function swapIn(staged: string, target: string, aside: string): void {
   mkdirSync(join(target, ".."), { recursive: true });
@@ -309,7 +342,7 @@ function folderBytes(folder: string): number {
 }
 
 /** Hash of a partition folder's data files (name, size, mtime); "" when it has none. */
-function fingerprintFolder(folder: string): string {
+export function fingerprintFolder(folder: string): string {
   if (!existsSync(folder)) return "";
   const lines = readdirSync(folder)
     .filter((name) => !name.startsWith("_") && !name.startsWith("."))

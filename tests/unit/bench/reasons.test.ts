@@ -41,14 +41,25 @@ describe("reasons of goals not met", () => {
       goal("scans_daily", false),
       goal("html_daily", true),
       goal("backfill", false),
+      goal("peer", false),
     ],
     { daily },
+    { run: { median: 4000 } },
   );
   const reason = (id: string) => explained.find((g) => g.id === id)?.reason;
 
-  it("names the slowest query and its share of the run for the floor ratio", () => {
-    expect(reason("daily_vs_floor")).toContain("user_kpis, takes 500 ms (50 % of 1.00 s)");
-    expect(reason("daily_vs_floor")).toContain("The other 2 queries");
+  it("names the new day's builds and their share of the run, then the slowest window queries", () => {
+    expect(reason("daily_vs_floor")).toContain(
+      "1 rollup statements (one staged read of each raw table, the day rollups written from it, the user-day look-back and the user-state fold) take 100 ms of 1.00 s (10 %)",
+    );
+    expect(reason("daily_vs_floor")).toContain(
+      "The window queries' slowest: user_kpis 500 ms, content_items 200 ms;",
+    );
+  });
+
+  it("compares the peer with the run's builds and with its window queries alone", () => {
+    expect(reason("peer")).toContain("builds its new day's rollups (100 ms of 1.00 s)");
+    expect(reason("peer")).toContain("window queries alone (900 ms) the peer is 4.4× slower");
   });
 
   it("names each table read again, how much again, and the queries that read it", () => {
@@ -66,6 +77,7 @@ describe("reasons of goals not met", () => {
       "scans_daily",
       "html_daily",
       "backfill",
+      "peer",
     ]);
   });
 });

@@ -12,6 +12,7 @@ import { createDuckDbEngine } from "../../../functions/lib/adapters/duckdb.ts";
 import { writeLake } from "../../../functions/lib/lake/writer.ts";
 import type { Row } from "../../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../../functions/lib/query/catalog.ts";
+import { parseQueryFile } from "../../../functions/lib/query/query-file.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../../functions/lib/report/modules.ts";
 import {
   buildParams,
@@ -188,6 +189,8 @@ describe("refreshRollup", () => {
 
   it("rebuilds the days whose raw partition got a late file, and the rows change", async () => {
     await refreshRollup(storage(), context, "user_day", WINDOW);
+    // The run ends: the next one reads its raw files itself.
+    await engine.endRun();
     // A late file in dt=2026-03-01, which holds parts of local 1 and 2 March.
     await writeLake(
       lakeDir,
@@ -212,6 +215,61 @@ describe("refreshRollup", () => {
       { local_date: "2026-03-02", user_id: "c", events: 1 },
     ]);
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} fresh`), ...NO_DATA]);
+  });
+
+  it("gives a later query of the run the partitions the builds staged, without reading their files", async () => {
+    const query = parseQueryFile(
+      "events_of_dts",
+      [
+        "-- @param dts varchar_list dt partitions",
+        "-- @partitions events :dts",
+        "with final as (",
+        "  select count(*) as records, max(event_time) as newest from events where dt in :dts",
+        ")",
+        "select * from final",
+      ].join("\n"),
+    );
+    const dts = ["2026-02-28", "2026-03-01", "2026-03-02"];
+    const fromFiles = await engine.run(query, { dts });
+    expect(fromFiles.stats.partitionsRead?.events).toBe(3);
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    const held = await engine.run(query, { dts });
+    expect(held.rows).toEqual(fromFiles.rows);
+    expect(held.stats.partitionsRead?.events ?? 0).toBe(0);
+    // A late file: its partition is read from the files, the others still from the rows.
+    await writeLake(
+      lakeDir,
+      { events: [event("c", "2026-03-01T17:00:00Z")] },
+      { fileStem: "late-{i}" },
+    );
+    const late = await engine.run(query, { dts });
+    expect(late.rows[0]?.records).toBe(Number(fromFiles.rows[0]?.records) + 1);
+    expect(late.stats.partitionsRead?.events).toBe(1);
+    // The run ends: nothing is held, every partition is read from its files.
+    await engine.endRun();
+    const after = await engine.run(query, { dts });
+    expect(after.rows).toEqual(late.rows);
+    expect(after.stats.partitionsRead?.events).toBe(3);
+  });
+
+  it("reads a late file's partition again within the run, and the partitions it still holds from the staged rows", async () => {
+    await refreshRollup(storage(), context, "user_day", WINDOW);
+    await writeLake(
+      lakeDir,
+      { events: [event("c", "2026-03-01T17:00:00Z"), event("b", "2026-03-01T11:00:00Z")] },
+      { fileStem: "late-{i}" },
+    );
+    const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
+    expect(refresh.built).toEqual(["2026-03-01", "2026-03-02", "2026-03-03"]);
+    // dt 28 Feb and 2 Mar are unchanged since the first build staged them: only dt 1 March,
+    // which got the late file, is read from its files.
+    expect(refresh.stats[0]?.partitionsRead?.events).toBe(1);
+    expect(await userDays()).toEqual([
+      { local_date: "2026-03-01", user_id: "a", events: 1 },
+      { local_date: "2026-03-01", user_id: "b", events: 2 },
+      { local_date: "2026-03-02", user_id: "a", events: 1 },
+      { local_date: "2026-03-02", user_id: "c", events: 1 },
+    ]);
   });
 
   it("builds a day without raw data once a late file gives it some", async () => {
