@@ -151,8 +151,9 @@ describe("campaign snapshots over rollups (Shanghai, fixture lake)", () => {
     // The first run builds the windows: 9 local days of events (dt 28 Feb … 9 March), 37 of
     // orders (from the baseline's first day, 1 Feb: dt 31 Jan, without files, … 9 March).
     // user_day also builds its look-back (the 30 days before the window): one more partition.
-    // A staged read covers at most 8 days; where the reads of a long window meet on a shared
-    // dt, the later one takes it from the rows the one before staged: each file read once.
+    // A staged read of small days covers up to 100 of them (one read per table here); where
+    // the reads of a long window meet on a shared dt, the later one takes it from the rows
+    // the one before staged: each file read once.
     expect(rawReads(first.stats, "events")).toEqual({ builds: 10, snapshot: 0 });
     expect(rawReads(first.stats, "orders")).toEqual({ builds: 37, snapshot: 0 });
 
