@@ -366,4 +366,12 @@ describe("property: a local day starts at the first instant of that local date",
       { numRuns: 400 },
     );
   });
+
+  it("gives each caller a Date of its own (local midnights are remembered per zone and date)", () => {
+    const first = localMidnightUtc("2026-03-08", "America/New_York");
+    first.setTime(0);
+    expect(localMidnightUtc("2026-03-08", "America/New_York").toISOString()).toBe(
+      "2026-03-08T05:00:00.000Z",
+    );
+  });
 });
