@@ -4,7 +4,7 @@
  * Manager through the AWS Parameters and Secrets Lambda Extension (a local HTTP endpoint:
  * no SDK client in the bundle).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { withCloudFrontLinks } from "../adapters/cloudfront-links.ts";
 import { dashboardIndexKey } from "../dashboard/keys.ts";
 import type { Locale } from "../kpi/registry.ts";
