@@ -172,7 +172,7 @@ describe("import graph of functions/", () => {
 });
 
 describe("zod imports", () => {
-  it('use the namespace (`import * as z`): a named `import { z }` keeps zod\'s 40 locales in each Lambda bundle (+285 KiB)', () => {
+  it("use the namespace (`import * as z`): a named `import { z }` keeps zod's 40 locales in each Lambda bundle (+285 KiB)", () => {
     const named = sourceFiles(FUNCTIONS).filter((file) =>
       /^import\s+\{[^}]*\bz\b[^}]*\}\s+from\s+["']zod["']/m.test(readFileSync(file, "utf8")),
     );
