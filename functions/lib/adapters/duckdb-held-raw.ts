@@ -37,12 +37,9 @@ export interface HeldRaw extends StagedReadHolder {
 export function createHeldRaw(folderOf: (table: string, dt: string) => string): HeldRaw {
   const held = new Map<
     string,
-    { readonly relation: string; readonly fingerprints: ReadonlyMap<string, string> }
+    { readonly relation: string; readonly fingerprints: Readonly<Record<string, string>> }
   >();
   return {
-    fingerprints(table, dts) {
-      return new Map(dts.map((dt) => [dt, fingerprintFolder(folderOf(table, dt))]));
-    },
     hold(table, relation, fingerprints) {
       const previous = held.get(table)?.relation;
       held.set(table, { relation, fingerprints });
@@ -54,7 +51,7 @@ export function createHeldRaw(folderOf: (table: string, dt: string) => string): 
       const inHeld: string[] = [];
       const rest: string[] = [];
       for (const dt of dts) {
-        const print = entry.fingerprints.get(dt);
+        const print = entry.fingerprints[dt];
         // An empty folder has nothing to hold; a changed one is read from its files.
         const unchanged =
           print !== undefined && print !== "" && print === fingerprintFolder(folderOf(table, dt));

@@ -216,7 +216,8 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
 
   const held = createHeldRaw((table, dt) => {
     const source = sources.find((s) => s.name === table);
-    return join(lakeDir, source?.location ?? table, `${source?.partitioned_by ?? "dt"}=${dt}`);
+    if (!source) throw new Error(`No source "${table}" in queries/_sources.yaml.`);
+    return partitionFolder(lakeDir, source, dt);
   });
   /** `sql` (the query bound) reading its named partitions only: lists their files now. */
   const scope = (query: QueryFile, params: QueryParams, sql: string): string =>
@@ -412,7 +413,12 @@ export function partitionFiles(
   source: SourceDecl,
   dts: readonly string[],
 ): string[] {
-  return dts.flatMap((dt) => parquetFilesIn(join(lakeDir, source.location, `dt=${dt}`)));
+  return dts.flatMap((dt) => parquetFilesIn(partitionFolder(lakeDir, source, dt)));
+}
+
+/** The folder of one `dt` partition of a partitioned table. */
+function partitionFolder(lakeDir: string, source: SourceDecl, dt: string): string {
+  return join(lakeDir, source.location, `${source.partitioned_by ?? "dt"}=${dt}`);
 }
 
 /**
@@ -527,7 +533,7 @@ function scopedTables(
     if (!dts) continue;
     const split = held.split(table, [...dts].sort());
     const files = (split ? split.rest : [...dts]).flatMap((dt) =>
-      parquetFilesIn(join(lakeDir, source.location, `${source.partitioned_by}=${dt}`)),
+      parquetFilesIn(partitionFolder(lakeDir, source, dt)),
     );
     const fromFiles = selectSql(source, [schemaFile, ...files.sort()], true);
     const sql = split

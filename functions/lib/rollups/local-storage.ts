@@ -75,13 +75,15 @@ export interface LocalRollupStorageOptions {
 
 /** What keeps staged reads after their builds (adapters/duckdb-held-raw.ts). */
 export interface StagedReadHolder {
-  /** The partition folders' fingerprints, taken before their files are listed for a read. */
-  fingerprints(table: string, dts: readonly string[]): ReadonlyMap<string, string>;
-  /** Holds `relation` as the table's read; returns the relation it replaces, if any. */
+  /**
+   * Holds `relation` as the table's read of the partitions `fingerprints` names (each
+   * folder's fingerprint, taken before its files were listed for the read); returns the
+   * relation it replaces, if any.
+   */
   hold(
     table: string,
     relation: string,
-    fingerprints: ReadonlyMap<string, string>,
+    fingerprints: Readonly<Record<string, string>>,
   ): string | undefined;
   /** Whether `relation` is held (its builds must not drop it). */
   isHeld(relation: string): boolean;
@@ -99,6 +101,10 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
     join(folderOf(rollup), `${ROLLUP_PARTITION_COLUMN}=${day}`);
   const documentsDir = join(lakeDir, ROLLUP_DOCUMENTS_DIR);
   let stagedReads = 0;
+  const fingerprintsOf = (table: string, dts: readonly string[]): Record<string, string> => {
+    const folder = folderOf(table);
+    return Object.fromEntries(dts.map((dt) => [dt, fingerprintFolder(join(folder, `dt=${dt}`))]));
+  };
 
   return {
     // A staged read is held in memory: a cold build of a long window reads its raw
@@ -116,9 +122,9 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       const bind = options.bindQuery ?? bindParams;
       const relation = `_staged_${table}_${++stagedReads}`;
       const { holder } = options;
-      let fingerprints: ReadonlyMap<string, string> = new Map();
+      let fingerprints: Readonly<Record<string, string>> = {};
       const result = await options.run(query.name, () => {
-        if (holder) fingerprints = holder.fingerprints(table, stagedDts(query, params, table));
+        if (holder) fingerprints = fingerprintsOf(table, stagedDts(query, params, table));
         return `CREATE OR REPLACE TEMPORARY TABLE ${relation} AS\n${bind(query, params).trimEnd()}`;
       });
       const drop = (name: string) =>
@@ -135,8 +141,7 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
     },
 
     async fingerprints(table, dts) {
-      const folder = folderOf(table);
-      return Object.fromEntries(dts.map((dt) => [dt, fingerprintFolder(join(folder, `dt=${dt}`))]));
+      return fingerprintsOf(table, dts);
     },
 
     async tableFingerprint(table) {
