@@ -67,24 +67,25 @@ customer_rfm as (
 ),
 
 -- Each window's distinct values of R, F and M, with the customers that have each: the
--- medians are read off their running counts, not off a rank of every customer.
+-- medians are read off their running counts, not off a rank of every customer. `part`
+-- numbers the six (window, dimension) pairs: the window functions below partition by it.
 dimension_values as (
-  select 'current' as window_name, 'recency' as dimension, cast(current_recency as decimal(18,2)) as value, count(*) as customers
+  select 1 as part, 'current' as window_name, 'recency' as dimension, cast(current_recency as decimal(18,2)) as value, count(*) as customers
   from customer_rfm where current_recency is not null group by current_recency
   union all
-  select 'current' as window_name, 'frequency' as dimension, cast(current_frequency as decimal(18,2)) as value, count(*) as customers
+  select 2 as part, 'current' as window_name, 'frequency' as dimension, cast(current_frequency as decimal(18,2)) as value, count(*) as customers
   from customer_rfm where current_frequency is not null group by current_frequency
   union all
-  select 'current' as window_name, 'monetary' as dimension, current_monetary as value, count(*) as customers
+  select 3 as part, 'current' as window_name, 'monetary' as dimension, current_monetary as value, count(*) as customers
   from customer_rfm where current_monetary is not null group by current_monetary
   union all
-  select 'previous' as window_name, 'recency' as dimension, cast(previous_recency as decimal(18,2)) as value, count(*) as customers
+  select 4 as part, 'previous' as window_name, 'recency' as dimension, cast(previous_recency as decimal(18,2)) as value, count(*) as customers
   from customer_rfm where previous_recency is not null group by previous_recency
   union all
-  select 'previous' as window_name, 'frequency' as dimension, cast(previous_frequency as decimal(18,2)) as value, count(*) as customers
+  select 5 as part, 'previous' as window_name, 'frequency' as dimension, cast(previous_frequency as decimal(18,2)) as value, count(*) as customers
   from customer_rfm where previous_frequency is not null group by previous_frequency
   union all
-  select 'previous' as window_name, 'monetary' as dimension, previous_monetary as value, count(*) as customers
+  select 6 as part, 'previous' as window_name, 'monetary' as dimension, previous_monetary as value, count(*) as customers
   from customer_rfm where previous_monetary is not null group by previous_monetary
 ),
 
@@ -94,9 +95,11 @@ value_positions as (
     dimension,
     value,
     customers,
-    sum(customers) over (partition by window_name, dimension) as window_customers,
+    -- By the integer `part`: partitioned by the two strings, DuckDB's window took 7× as
+    -- long (bench lake, 443 k values: 370 ms instead of 53 ms).
+    sum(customers) over (partition by part) as window_customers,
     sum(customers) over (
-      partition by window_name, dimension
+      partition by part
       order by value
       rows between unbounded preceding and current row
     ) as through_value
