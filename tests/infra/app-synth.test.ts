@@ -14,6 +14,8 @@ import { promisify } from "node:util";
 import type { CfnElement } from "aws-cdk-lib";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { readCompiledYaml } from "../../functions/lib/yaml/compiled.ts";
 import { buildApp, STACK_NAME } from "../../infra/build-app.ts";
 import {
   HANDLERS,
@@ -98,7 +100,21 @@ describe("cdk synth with bundling", () => {
       if (!LEAN_IDS.includes(id)) {
         expect(readdirSync(join(dir, "templates")).length).toBeGreaterThan(0);
       }
-      expect(readdirSync(join(dir, "config")).sort()).toEqual(readdirSync("config").sort());
+      const yamlFiles = readdirSync("config").filter((f) => f.endsWith(".yaml"));
+      expect(readdirSync(join(dir, "config")).sort()).toEqual(
+        [...readdirSync("config"), ...yamlFiles.map((f) => `${f}.json`)].sort(),
+      );
+    },
+  );
+
+  it.each(Object.values(HANDLERS).map((h) => h.id))(
+    "%s: each YAML file beside the bundle has its data compiled beside it (no parser bundled)",
+    (id) => {
+      const dir = assets[id] ?? "";
+      for (const path of [join("queries", "_sources.yaml"), join("config", "targets.yaml")]) {
+        const text = readFileSync(join(dir, path), "utf8");
+        expect(readCompiledYaml(join(dir, path), text)?.data).toEqual(parseYaml(text));
+      }
     },
   );
 

@@ -1,0 +1,81 @@
+/**
+ * What each Lambda handler bundles, built with the stack's own esbuild options (minified, as
+ * deployed, as the benchmark measures them): at most 1.5 MiB (issue 25), no YAML parser (the
+ * YAML files beside the bundle are compiled into data at bundling), no semver (a stand-in
+ * does aws-xray-sdk-core's one check), no ESM import of node:http (that loads Node's undici
+ * at every cold start), and, in the lean handlers, no templates, charts or renderer.
+ */
+import { join } from "node:path";
+import { build, type Metafile } from "esbuild";
+import { beforeAll, describe, expect, it } from "vitest";
+import { stackBuildOptions } from "../../bench/lib/lambdas.ts";
+import { HANDLERS, type HandlerName, LEAN_HANDLERS, REPO_ROOT } from "../../infra/handlers.ts";
+
+/** The goal of issue 25: each bundle (index.mjs) at most 1.5 MiB. */
+const BUNDLE_LIMIT_BYTES = 1.5 * 1024 * 1024;
+
+interface Built {
+  readonly bytes: number;
+  readonly text: string;
+  readonly inputs: readonly string[];
+  readonly packages: ReadonlySet<string>;
+}
+
+/** The package a bundled input file comes from (`node_modules/<pkg>/…`), innermost. */
+function packageOf(input: string): string | undefined {
+  return [...input.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].at(-1)?.[1];
+}
+
+const built = {} as Record<HandlerName, Built>;
+
+beforeAll(async () => {
+  for (const name of Object.keys(HANDLERS) as HandlerName[]) {
+    const result = await build({
+      ...stackBuildOptions(join(REPO_ROOT, HANDLERS[name].entry), "/bundle/index.mjs"),
+      metafile: true,
+      write: false,
+    });
+    const bundle = result.outputFiles.find((file) => file.path.endsWith("index.mjs"));
+    const inputs = Object.keys((result.metafile as Metafile).inputs);
+    built[name] = {
+      bytes: bundle?.contents.byteLength ?? 0,
+      text: bundle?.text ?? "",
+      inputs,
+      packages: new Set(inputs.flatMap((input) => packageOf(input) ?? [])),
+    };
+  }
+}, 120_000);
+
+const names = Object.keys(HANDLERS) as HandlerName[];
+
+describe("the Lambda bundles as the stack builds them", () => {
+  it.each(names)("%s: index.mjs is at most 1.5 MiB", (name) => {
+    expect(built[name].bytes).toBeGreaterThan(100_000);
+    expect(built[name].bytes).toBeLessThanOrEqual(BUNDLE_LIMIT_BYTES);
+  });
+
+  it.each(names)("%s: carries no YAML parser or semver, only their stand-ins", (name) => {
+    expect([...built[name].packages].filter((p) => p === "yaml" || p === "semver")).toEqual([]);
+    expect(built[name].inputs).toContain("functions/lib/yaml/compiled.ts");
+    expect(built[name].inputs).not.toContain("functions/lib/yaml/compile.ts");
+    expect(built[name].inputs).toContain("infra/bundling/yaml.ts");
+  });
+
+  it.each(names)("%s: takes node:http as the CommonJS module, never by ESM import", (name) => {
+    expect(built[name].text).not.toMatch(/\bfrom\s*"(node:)?http"/);
+    expect(built[name].text).not.toMatch(/\bimport\(\s*"(node:)?http"\s*\)/);
+    expect(built[name].text).toContain('process.getBuiltinModule("node:http")');
+  });
+
+  it.each(LEAN_HANDLERS)("%s: bundles no templates, charts or renderer", (name) => {
+    expect(
+      // The placeholder engine's escapeHtml is shared; the report and alert emails are not.
+      built[name].inputs.filter((input) =>
+        /report\/email\/(?!template\.ts)|charts\/|alerts\/render/.test(input),
+      ),
+    ).toEqual([]);
+    expect([...built[name].packages].filter((p) => /^(vega|d3-|@resvg\/|mjml)/.test(p))).toEqual(
+      [],
+    );
+  });
+});
