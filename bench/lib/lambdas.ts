@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, build } from "esbuild";
 import { compileYamlFolder } from "../../functions/lib/yaml/compile.ts";
+import { bundleLazyPackages } from "../../infra/bundling/lazy-packages.ts";
 import {
   BUNDLE_FOLDERS,
   COMPILED_YAML_FOLDERS,
@@ -26,6 +27,7 @@ import {
 import {
   HANDLERS,
   type HandlerName,
+  LEAN_HANDLERS,
   REPO_ROOT,
   RUNTIME_FOLDERS,
   RUNTIME_PACKAGES,
@@ -106,8 +108,10 @@ export async function bundleHandlers(
     ] as const) {
       cpSync(join(REPO_ROOT, from), join(dir, to), { recursive: true });
     }
-    // ... and the YAML files among them compiled into data (the bundles carry no parser).
+    // ... the YAML files among them compiled into data (the bundles carry no parser), and the
+    // chart libraries bundled beside a report bundle.
     for (const folder of COMPILED_YAML_FOLDERS) compileYamlFolder(join(dir, folder));
+    if (!LEAN_HANDLERS.includes(name)) await bundleLazyPackages(dir);
     bundles.push({
       name,
       entry: handler.entry,

@@ -3,12 +3,18 @@
  * deployed, as the benchmark measures them): at most 1.5 MiB (issue 25), no YAML parser (the
  * YAML files beside the bundle are compiled into data at bundling), no semver (a stand-in
  * does aws-xray-sdk-core's one check), no ESM import of node:http (that loads Node's undici
- * at every cold start), and, in the lean handlers, no templates, charts or renderer.
+ * at every cold start), no chart library (vega and vega-lite are packages of their own beside
+ * a report bundle, imported when a chart is drawn), and, in the lean handlers, no templates,
+ * charts or renderer.
  */
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackBuildOptions } from "../../bench/lib/lambdas.ts";
+import { bundleLazyPackages, LAZY_PACKAGES } from "../../infra/bundling/lazy-packages.ts";
 import { HANDLERS, type HandlerName, LEAN_HANDLERS, REPO_ROOT } from "../../infra/handlers.ts";
 
 /** The goal of issue 25: each bundle (index.mjs) at most 1.5 MiB. */
@@ -67,6 +73,13 @@ describe("the Lambda bundles as the stack builds them", () => {
     expect(built[name].text).toContain('process.getBuiltinModule("node:http")');
   });
 
+  it.each(names)("%s: bundles no chart library, and imports vega and vega-lite on use", (name) => {
+    expect([...built[name].packages].filter((p) => /^(vega|d3-)/.test(p))).toEqual([]);
+    if (!LEAN_HANDLERS.includes(name)) {
+      for (const lazy of LAZY_PACKAGES) expect(built[name].text).toContain(`import("${lazy}")`);
+    }
+  });
+
   it.each(LEAN_HANDLERS)("%s: bundles no templates, charts or renderer", (name) => {
     expect(
       // The placeholder engine's escapeHtml is shared; the report and alert emails are not.
@@ -78,4 +91,34 @@ describe("the Lambda bundles as the stack builds them", () => {
       [],
     );
   });
+});
+
+describe("the chart libraries beside a report bundle", () => {
+  it("are one ESM package each, with what the charts use, and vega-lite without a second vega", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "opspulse-lazy-"));
+    await bundleLazyPackages(dir);
+    const vega = await import(pathToFileURL(join(dir, "node_modules/vega/index.mjs")).href);
+    const vegaLite = await import(
+      pathToFileURL(join(dir, "node_modules/vega-lite/index.mjs")).href
+    );
+    expect([typeof vega.View, typeof vega.parse, typeof vegaLite.compile]).toEqual([
+      "function",
+      "function",
+      "function",
+    ]);
+    const compiled = vegaLite.compile({
+      data: { values: [{ x: 1, y: 2 }] },
+      mark: "line",
+      encoding: { x: { field: "x", type: "quantitative" } },
+    }).spec;
+    const svg = await new vega.View(vega.parse(compiled), { renderer: "none" }).toSVG();
+    expect(svg).toMatch(/^<svg\b/);
+    // vega-lite's four helpers come from vega-util, not from a bundled copy of vega.
+    expect(statSync(join(dir, "node_modules/vega-lite/index.mjs")).size).toBeLessThan(400_000);
+    expect(JSON.parse(readFileSync(join(dir, "node_modules/vega/package.json"), "utf8"))).toEqual({
+      name: "vega",
+      type: "module",
+      exports: "./index.mjs",
+    });
+  }, 60_000);
 });
