@@ -10,8 +10,16 @@
  */
 export const ESBUILD_ALIASES: Readonly<Record<string, string>> = {
   "vega-expression": "vega-expression",
-  yaml: "./infra/bundling/yaml.ts",
   "node:http": "./infra/bundling/node-http.cjs",
   http: "./infra/bundling/node-http.cjs",
   semver: "./infra/bundling/semver.cjs",
+  yaml: "./infra/bundling/yaml.ts",
 };
+
+/**
+ * The aliases of a bundle whose YAML files are not compiled beside it (the chat functions,
+ * infra/constructs/chat-commands.ts, which read no YAML): all but the YAML stand-in.
+ */
+export const NO_YAML_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(ESBUILD_ALIASES).filter(([from]) => from !== "yaml"),
+);

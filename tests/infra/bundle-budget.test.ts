@@ -14,6 +14,7 @@ import { pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackBuildOptions } from "../../bench/lib/lambdas.ts";
+import { NO_YAML_ALIASES } from "../../infra/bundling/aliases.ts";
 import { bundleLazyPackages, LAZY_PACKAGES } from "../../infra/bundling/lazy-packages.ts";
 import { HANDLERS, type HandlerName, LEAN_HANDLERS, REPO_ROOT } from "../../infra/handlers.ts";
 
@@ -121,4 +122,26 @@ describe("the chart libraries beside a report bundle", () => {
       exports: "./index.mjs",
     });
   }, 60_000);
+});
+
+/** The chat functions (infra/constructs/chat-commands.ts) answer within 3 s of a cold start. */
+describe("the chat bundles, with the aliases the chat construct gives them", () => {
+  it.each(["functions/chat-command/index.ts", "functions/chat-reply/index.ts"])(
+    "%s: takes node:http as the CommonJS module and carries no semver or YAML parser",
+    async (entry) => {
+      const result = await build({
+        ...stackBuildOptions(join(REPO_ROOT, entry), "/bundle/index.mjs"),
+        alias: { ...NO_YAML_ALIASES },
+        metafile: true,
+        write: false,
+      });
+      const text = result.outputFiles.find((file) => file.path.endsWith("index.mjs"))?.text;
+      expect(text).not.toMatch(/\bfrom\s*"(node:)?http"/);
+      const packages = Object.keys((result.metafile as Metafile).inputs).flatMap(
+        (input) => packageOf(input) ?? [],
+      );
+      expect(packages.filter((p) => p === "yaml" || p === "semver")).toEqual([]);
+    },
+    60_000,
+  );
 });
