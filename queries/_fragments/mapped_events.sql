@@ -28,7 +28,10 @@ mapped_events as (
     e.user_id as source_user_id,
     case when i.user_id is null then 0 else 1 end as is_mapped
   from events as e
-  left join identities as i
+  -- Only rows that can match (a null id never does). The filter also tells DuckDB's
+  -- planner the map is the smaller side: a day's events filtered by a build look few to
+  -- it, and it would otherwise hash the events, not the map (bench: 2.5x slower builds).
+  left join (select * from identities where source_user_id is not null) as i
     on i.source_user_id = e.user_id
     and e.event_time >= i.valid_from
     -- coalesce, not "valid_to is null or …": an OR in the condition turns the hash join

@@ -24,7 +24,8 @@ mapped_orders as (
     o.user_id as source_user_id,
     case when i.user_id is null then 0 else 1 end as is_mapped
   from orders as o
-  left join identities as i
+  -- Only rows that can match; the filter keeps the map the hashed side (mapped_events.sql).
+  left join (select * from identities where source_user_id is not null) as i
     on i.source_user_id = o.user_id
     and o.order_time >= i.valid_from
     -- coalesce, not "valid_to is null or …": an OR turns the hash join into a nested loop.
