@@ -7,7 +7,7 @@
  * stack's external modules and aliases, the `createRequire` banner); the external modules
  * and aliases are the stack's own exported constants. The folders the stack copies beside
  * the bundle (queries, compiled templates, config, fonts, runtime packages) are copied the
- * same way. The cold start is then measured by spawning Node on a probe that imports the
+ * same way, and their YAML files compiled into data as the stack's bundling does. The cold start is then measured by spawning Node on a probe that imports the
  * bundle and reads the files the first invocation loads (templates, config), with the
  * environment the stack sets.
  */
@@ -15,15 +15,19 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
+import { compileYamlFolder } from "../../functions/lib/yaml/compile.ts";
+import { bundleLazyPackages } from "../../infra/bundling/lazy-packages.ts";
 import {
   BUNDLE_FOLDERS,
+  COMPILED_YAML_FOLDERS,
   ESBUILD_ALIASES,
   EXTERNAL_MODULES,
 } from "../../infra/constructs/report-functions.ts";
 import {
   HANDLERS,
   type HandlerName,
+  LEAN_HANDLERS,
   REPO_ROOT,
   RUNTIME_FOLDERS,
   RUNTIME_PACKAGES,
@@ -31,6 +35,34 @@ import {
 
 /** The probe the cold start spawns (plain JavaScript: no type stripping in the measurement). */
 const PROBE = fileURLToPath(new URL("./cold-init-probe.mjs", import.meta.url));
+
+/**
+ * The esbuild options the stack bundles `entry` with (infra/constructs/report-functions.ts,
+ * bundlingOptions(), as `NodejsFunction` passes them to esbuild).
+ */
+export function stackBuildOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    outfile,
+    // An alias resolves from the repository root, as NodejsFunction runs esbuild there.
+    absWorkingDir: REPO_ROOT,
+    format: "esm",
+    target: "node24",
+    platform: "node",
+    mainFields: ["module", "main"],
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    charset: "utf8",
+    external: [...EXTERNAL_MODULES],
+    alias: { ...ESBUILD_ALIASES },
+    banner: {
+      js: "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",
+    },
+    logLevel: "warning",
+  };
+}
 
 /** One bundled handler. */
 export interface Bundle {
@@ -63,26 +95,7 @@ export async function bundleHandlers(
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const started = performance.now();
-    await build({
-      entryPoints: [entry],
-      bundle: true,
-      outfile: join(dir, "index.mjs"),
-      // infra/constructs/report-functions.ts, bundlingOptions():
-      format: "esm",
-      target: "node24",
-      platform: "node",
-      mainFields: ["module", "main"],
-      minify: true,
-      sourcemap: true,
-      sourcesContent: false,
-      charset: "utf8",
-      external: [...EXTERNAL_MODULES],
-      alias: { ...ESBUILD_ALIASES },
-      banner: {
-        js: "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",
-      },
-      logLevel: "warning",
-    });
+    await build(stackBuildOptions(entry, join(dir, "index.mjs")));
     const buildMs = performance.now() - started;
     // The stack's afterBundling hook: queries, compiled templates, config, fonts and the
     // runtime packages beside the bundle.
@@ -95,6 +108,10 @@ export async function bundleHandlers(
     ] as const) {
       cpSync(join(REPO_ROOT, from), join(dir, to), { recursive: true });
     }
+    // ... the YAML files among them compiled into data (the bundles carry no parser), and the
+    // chart libraries bundled beside a report bundle.
+    for (const folder of COMPILED_YAML_FOLDERS) compileYamlFolder(join(dir, folder));
+    if (!LEAN_HANDLERS.includes(name)) await bundleLazyPackages(dir);
     bundles.push({
       name,
       entry: handler.entry,

@@ -14,6 +14,8 @@ import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { ESBUILD_ALIASES } from "../bundling/aliases.ts";
+import { LAZY_PACKAGES } from "../bundling/lazy-packages.ts";
 import {
   HANDLERS,
   type HandlerName,
@@ -130,7 +132,9 @@ export class ReportFunctions extends Construct {
         projectRoot: REPO_ROOT,
         depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
         bundling: bundlingOptions(
-          LEAN_HANDLERS.includes(name) ? copied.filter((f) => LEAN_FOLDERS.includes(f.to)) : copied,
+          LEAN_HANDLERS.includes(name)
+            ? { folders: copied.filter((f) => LEAN_FOLDERS.includes(f.to)), lazyPackages: false }
+            : { folders: copied, lazyPackages: true },
           props.bundling,
         ),
         ...(props.paramsAndSecrets ? { paramsAndSecrets: props.paramsAndSecrets } : {}),
@@ -182,6 +186,21 @@ export const BUNDLE_FOLDERS = {
   fonts: "fonts",
 } as const;
 
+/**
+ * Folders of the bundle whose YAML files the bundling compiles into data (`<file>.json`
+ * beside each, by `COMPILE_YAML_SCRIPT`): the bundles carry no YAML parser.
+ */
+export const COMPILED_YAML_FOLDERS: readonly string[] = [
+  BUNDLE_FOLDERS.config,
+  BUNDLE_FOLDERS.queries,
+];
+
+/** The script that compiles them, run by the bundling with the Node.js that synthesizes. */
+const COMPILE_YAML_SCRIPT = join(REPO_ROOT, "infra/bundling/compile-yaml.ts");
+
+/** The script that bundles the chart libraries beside a report bundle (`LAZY_PACKAGES`). */
+const LAZY_PACKAGES_SCRIPT = join(REPO_ROOT, "infra/bundling/lazy-packages.ts");
+
 /** The folders a lean handler's bundle carries (see `LEAN_HANDLERS`). */
 const LEAN_FOLDERS: readonly string[] = [BUNDLE_FOLDERS.queries, BUNDLE_FOLDERS.config];
 
@@ -189,18 +208,17 @@ const LEAN_FOLDERS: readonly string[] = [BUNDLE_FOLDERS.queries, BUNDLE_FOLDERS.
  * Modules the bundle imports instead of containing: the AWS SDK clients, which the Node.js 24
  * runtime ships (everything else of the SDK, such as the S3 presigner, is bundled: the
  * runtime's set of packages beyond the clients is not documented), and the packages copied
- * into the bundle's own `node_modules/`.
+ * into the bundle's own `node_modules/`, or bundled there on their own (the chart libraries,
+ * infra/bundling/lazy-packages.ts: loaded when a chart is drawn, not at each cold start).
  */
-export const EXTERNAL_MODULES: readonly string[] = ["@aws-sdk/client-*", ...RUNTIME_PACKAGES];
+export const EXTERNAL_MODULES: readonly string[] = [
+  "@aws-sdk/client-*",
+  ...RUNTIME_PACKAGES,
+  ...LAZY_PACKAGES,
+];
 
-/**
- * esbuild aliases of every bundle; an alias resolves from the repository root. One
- * vega-expression: vega-lite pins ~6.1.0 and vega ^6.2.2, and the one function vega-lite
- * takes from it (`parseExpression`) is the same in both (23 KB less).
- */
-export const ESBUILD_ALIASES: Readonly<Record<string, string>> = {
-  "vega-expression": "vega-expression",
-};
+/** esbuild aliases of every bundle (infra/bundling/aliases.ts). */
+export { ESBUILD_ALIASES };
 
 /**
  * Folders copied into every bundle: absolute source folder → folder inside the bundle. The
@@ -234,7 +252,12 @@ function assertFoldersExist(folders: ReadonlyArray<{ from: string }>): void {
 }
 
 function bundlingOptions(
-  folders: ReadonlyArray<{ from: string; to: string }>,
+  beside: {
+    /** Folders copied beside the bundle. */
+    readonly folders: ReadonlyArray<{ from: string; to: string }>;
+    /** Whether the chart libraries are bundled beside it (not in a lean handler). */
+    readonly lazyPackages: boolean;
+  },
   choices: BundlingChoices = {},
 ): nodejs.BundlingOptions {
   return {
@@ -263,11 +286,16 @@ function bundlingOptions(
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
-      afterBundling: (_inputDir, outputDir) =>
-        folders.map(
+      afterBundling: (_inputDir, outputDir) => [
+        ...beside.folders.map(
           ({ from, to }) =>
             `mkdir -p "${outputDir}/${to}" && cp -R "${from}/." "${outputDir}/${to}/"`,
         ),
+        `"${process.execPath}" "${COMPILE_YAML_SCRIPT}" ${COMPILED_YAML_FOLDERS.map((to) => `"${outputDir}/${to}"`).join(" ")}`,
+        ...(beside.lazyPackages
+          ? [`"${process.execPath}" "${LAZY_PACKAGES_SCRIPT}" "${outputDir}"`]
+          : []),
+      ],
     },
   };
 }

@@ -14,7 +14,10 @@ import { promisify } from "node:util";
 import type { CfnElement } from "aws-cdk-lib";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { readCompiledYaml } from "../../functions/lib/yaml/compiled.ts";
 import { buildApp, STACK_NAME } from "../../infra/build-app.ts";
+import { LAZY_PACKAGES } from "../../infra/bundling/lazy-packages.ts";
 import {
   HANDLERS,
   type HandlerName,
@@ -98,7 +101,21 @@ describe("cdk synth with bundling", () => {
       if (!LEAN_IDS.includes(id)) {
         expect(readdirSync(join(dir, "templates")).length).toBeGreaterThan(0);
       }
-      expect(readdirSync(join(dir, "config")).sort()).toEqual(readdirSync("config").sort());
+      const yamlFiles = readdirSync("config").filter((f) => f.endsWith(".yaml"));
+      expect(readdirSync(join(dir, "config")).sort()).toEqual(
+        [...readdirSync("config"), ...yamlFiles.map((f) => `${f}.json`)].sort(),
+      );
+    },
+  );
+
+  it.each(Object.values(HANDLERS).map((h) => h.id))(
+    "%s: each YAML file beside the bundle has its data compiled beside it (no parser bundled)",
+    (id) => {
+      const dir = assets[id] ?? "";
+      for (const path of [join("queries", "_sources.yaml"), join("config", "targets.yaml")]) {
+        const text = readFileSync(join(dir, path), "utf8");
+        expect(readCompiledYaml(join(dir, path), text)?.data).toEqual(parseYaml(text));
+      }
     },
   );
 
@@ -220,7 +237,7 @@ describe("the built scheduled-report bundle, run as Lambda runs it", () => {
     expect(run.logs).not.toMatch(/charts cannot be drawn/);
   });
 
-  it("imports only Node, the SDK clients and the resvg package it carries in node_modules/", () => {
+  it("imports only Node, the SDK clients, and resvg and the chart libraries from its node_modules/", () => {
     const dir = pathToFileURL(assets[HANDLERS.scheduledReport.id] ?? "").href;
     const outside = Object.keys(run.resolved).filter(
       (specifier) =>
@@ -228,9 +245,18 @@ describe("the built scheduled-report bundle, run as Lambda runs it", () => {
         !specifier.startsWith("@aws-sdk/client-") &&
         !((specifier === "canvas") /* vega's optional canvas renderer, never found */),
     );
-    expect(outside.sort()).toEqual(["@resvg/resvg-wasm", "@resvg/resvg-wasm/index_bg.wasm"]);
+    expect(outside.sort()).toEqual([
+      "@resvg/resvg-wasm",
+      "@resvg/resvg-wasm/index_bg.wasm",
+      "vega",
+      "vega-lite",
+    ]);
     for (const specifier of outside) {
-      expect(run.resolved[specifier]).toMatch(new RegExp(`^${dir}/node_modules/@resvg/`));
+      expect(run.resolved[specifier]).toMatch(new RegExp(`^${dir}/node_modules/(@resvg|vega)`));
+    }
+    // The chart libraries are packages of their own there, not the repository's copies.
+    for (const name of LAZY_PACKAGES) {
+      expect(run.resolved[name]).toBe(`${dir}/node_modules/${name}/index.mjs`);
     }
   });
 

@@ -16,6 +16,7 @@
 import { registerHooks } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { compileYamlFolder } from "../../functions/lib/yaml/compile.ts";
 import { REPO_ROOT } from "../../infra/handlers.ts";
 import { createAwsWorld, lambdaContext } from "../unit/handlers/aws-world.ts";
 
@@ -55,7 +56,9 @@ globalThis.Date = class extends RealDate {
 
 const world = await createAwsWorld({ everyClient: true });
 try {
-  // What only the test world knows: its config (matching its lake) and the SES endpoint.
+  // What only the test world knows: its config (matching its lake) and the SES endpoint. The
+  // bundle carries no YAML parser: the config is compiled as the stack's bundling compiles it.
+  compileYamlFolder(world.configDir);
   process.env.OPSPULSE_CONFIG_DIR = world.configDir;
   process.env.AWS_ENDPOINT_URL_SES = world.sesEndpoint;
 

@@ -29,6 +29,8 @@ export const CHART_CONFIG = {
 
 /** The SVG of a Vega-Lite spec. */
 export async function vegaLiteToSvg(spec: ChartSpec): Promise<string> {
+  // A report Lambda has both beside its bundle with only what is used here: vega's View and
+  // parse, vega-lite's compile (infra/bundling/lazy-packages.ts names them).
   const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
   const compiled = vegaLite.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });

@@ -5,7 +5,8 @@
  * was expected, e.g. `config/targets.yaml: targets.retention_d1.target: expected a number
  * between 0 and 1 (line 4)`. The result is a resolved {@link OpsConfig}: every metric's
  * target (registry default unless overridden), the KPI settings, schedules, recipients,
- * and a version (hash of the files) that snapshots record.
+ * and a version (hash of the files) that snapshots record. A Lambda bundle reads each file's
+ * data as compiled at bundling (`yaml/compiled.ts`): the same data, version and checks.
  */
 
 import { createHash } from "node:crypto";
@@ -22,6 +23,7 @@ import type { Owner } from "../kpi/owners.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
 import type { KpiSettings } from "../report/modules.ts";
 import { DEFAULT_WAIT_POLICY, parseDuration, type WaitPolicy } from "../waiting/policy.ts";
+import { readCompiledYaml } from "../yaml/compiled.ts";
 import { toAnomalySettings } from "./anomalies.ts";
 import { type PulseConfig, toPulseConfig } from "./pulse.ts";
 import {
@@ -98,6 +100,11 @@ export class ConfigError extends Error {
 export interface ConfigSource {
   readonly file: string;
   readonly text: string | undefined;
+  /**
+   * The data `text` parses to, compiled at bundling (`yaml/compiled.ts`): the Lambda bundles
+   * read it instead of parsing the YAML (they carry no parser).
+   */
+  readonly compiled?: { readonly data: unknown };
 }
 
 /**
@@ -131,7 +138,10 @@ function readSources(dir: string): ConfigSource[] {
   }
   return Object.values(CONFIG_FILES).map(({ file }) => {
     const path = join(dir, file);
-    return { file, text: existsSync(path) ? readFileSync(path, "utf8") : undefined };
+    if (!existsSync(path)) return { file, text: undefined };
+    const text = readFileSync(path, "utf8");
+    const compiled = readCompiledYaml(path, text);
+    return compiled ? { file, text, compiled } : { file, text };
   });
 }
 
@@ -179,8 +189,10 @@ export function defaultConfig(): OpsConfig {
 export function parseConfig(sources: readonly ConfigSource[], dir: string): OpsConfig {
   const problems: string[] = [];
   const read = <S extends z.ZodType>(file: string, schema: S): ParsedFile<z.output<S>> => {
-    const text = sources.find((s) => s.file === file)?.text;
-    const parsed = parseFile(join(dir, file), text, schema);
+    const source = sources.find((s) => s.file === file);
+    const parsed = source?.compiled
+      ? validate(join(dir, file), source.compiled.data ?? {}, schema, () => undefined)
+      : parseFile(join(dir, file), source?.text, schema);
     problems.push(...parsed.problems);
     return parsed;
   };
@@ -259,7 +271,7 @@ function parseFile<S extends z.ZodType>(
   text: string | undefined,
   schema: S,
 ): ParsedFile<z.output<S>> {
-  const lineCounter = new LineCounter();
+  const lineCounter = text === undefined ? undefined : new LineCounter();
   const document =
     text === undefined ? undefined : parseDocument(text, { lineCounter, prettyErrors: true });
   const lineOf = (segments: readonly PropertyKey[]): number | undefined => {
@@ -268,7 +280,7 @@ function parseFile<S extends z.ZodType>(
       const node = document.getIn(segments.slice(0, length) as unknown[], true) as
         | { range?: [number, number, number] }
         | undefined;
-      if (node?.range) return lineCounter.linePos(node.range[0]).line;
+      if (node?.range && lineCounter) return lineCounter.linePos(node.range[0]).line;
     }
     return undefined;
   };
@@ -294,6 +306,16 @@ function parseFile<S extends z.ZodType>(
       ],
     };
   }
+  return validate(path, raw, schema, lineOf);
+}
+
+/** Checks a file's data against its schema: one problem per issue, with its line when known. */
+function validate<S extends z.ZodType>(
+  path: string,
+  raw: unknown,
+  schema: S,
+  lineOf: ParsedFile<z.output<S>>["lineOf"],
+): ParsedFile<z.output<S>> {
   const result = schema.safeParse(raw);
   if (result.success) return { data: result.data, raw, problems: [], lineOf };
   const problems: string[] = [];

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import * as z from "zod";
+import { readCompiledYaml } from "../yaml/compiled.ts";
 import { expandIncludes, parseQueryFile, type QueryFile } from "./query-file.ts";
 
 /** The repository's own `queries/` folder. */
@@ -26,10 +27,13 @@ const sourcesFileSchema = z.strictObject({ sources: z.record(z.string(), sourceS
 /** A logical table: where it lives under the lake root and how it is stored. */
 export type SourceDecl = z.output<typeof sourceSchema> & { readonly name: string };
 
-/** Reads `_sources.yaml`. */
+/** Reads `_sources.yaml` (in a Lambda bundle, its data compiled at bundling). */
 export function loadSources(queriesDir: string = DEFAULT_QUERIES_DIR): SourceDecl[] {
   const file = join(queriesDir, "_sources.yaml");
-  const parsed = sourcesFileSchema.safeParse(parseYaml(readFileSync(file, "utf8")));
+  const text = readFileSync(file, "utf8");
+  const compiled = readCompiledYaml(file, text);
+  const data = compiled ? compiled.data : parseYaml(text);
+  const parsed = sourcesFileSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(
