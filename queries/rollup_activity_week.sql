@@ -1,6 +1,8 @@
 -- Activity state of a report week, for the lifecycle layers: every user active in the 90
 -- local days ending the week's Sunday or in those ending the Sunday before, with the last
--- active day as of each, carried from week to week (functions/lib/rollups/weekly-state.ts).
+-- active day as of each, carried from week to week (functions/lib/rollups/weekly-state.ts),
+-- and the last day with a private-domain event in the week's window, for the weekly
+-- private-domain customers (user_kpis.sql: the same 90 days as the repurchase window).
 --
 -- Grain: one row per week (its Sunday, the partition `local_date`) and user with a
 -- `user_day` row (a valid event) in either window; lifecycle_layers.sql reads one partition.
@@ -10,7 +12,8 @@
 --     built from the user_day days that are still current: weekly-state.ts checks its
 --     manifest), whose last active days become the previous window's, and the 7 days that
 --     enter the window: the last active day is the latest of those, else the carried one,
---     when it is still in the window. A maximum needs no leaving days.
+--     when it is still in the window (the last private-domain day likewise). A maximum
+--     needs no leaving days.
 --
 -- @param source_days varchar_list the local days of user_day read (from scratch: the 97 days
 --   of both windows; carried: the 7 entering days)
@@ -27,6 +30,8 @@
 --   user_id                     the user
 --   last_active_date            last active day in the week's window (null: none)
 --   previous_last_active_date   the same in the window of the Sunday before
+--   last_private_date           last day with a private-domain event in the week's window
+--                               (null: none)
 --   local_date                  the week's Sunday, YYYY-MM-DD (the partition)
 
 with
@@ -34,7 +39,8 @@ with
 active_days as (
   select
     user_id,
-    cast(local_date as date) as active_date
+    cast(local_date as date) as active_date,
+    case when private_channel_events > 0 then cast(local_date as date) end as private_date
   from user_day
   where local_date in :source_days
 ),
@@ -43,7 +49,8 @@ from_scratch as (
   select
     user_id,
     max(case when active_date >= :week_start then active_date end) as last_active_date,
-    max(case when active_date <= :previous_week_end then active_date end) as previous_last_active_date
+    max(case when active_date <= :previous_week_end then active_date end) as previous_last_active_date,
+    max(case when private_date >= :week_start then private_date end) as last_private_date
   from active_days
   where :use_previous = 0
     and active_date between :previous_week_start and :week_end
@@ -54,7 +61,8 @@ from_scratch as (
 previous_state as (
   select
     user_id,
-    last_active_date
+    last_active_date,
+    last_private_date
   from activity_week
   where :use_previous = 1
     and local_date in :previous_weeks
@@ -64,7 +72,8 @@ previous_state as (
 entering as (
   select
     user_id,
-    max(active_date) as last_active_date
+    max(active_date) as last_active_date,
+    max(private_date) as last_private_date
   from active_days
   where :use_previous = 1
     and active_date > :previous_week_end
@@ -78,16 +87,22 @@ carried as (
       when coalesce(e.last_active_date, s.last_active_date) >= :week_start
         then coalesce(e.last_active_date, s.last_active_date)
     end as last_active_date,
-    s.last_active_date as previous_last_active_date
+    s.last_active_date as previous_last_active_date,
+    case
+      when coalesce(e.last_private_date, s.last_private_date) >= :week_start
+        then coalesce(e.last_private_date, s.last_private_date)
+    end as last_private_date
   from previous_state as s
   full outer join entering as e
     on e.user_id = s.user_id
 ),
 
 states as (
-  select user_id, last_active_date, previous_last_active_date from from_scratch
+  select user_id, last_active_date, previous_last_active_date, last_private_date
+  from from_scratch
   union all
-  select user_id, last_active_date, previous_last_active_date from carried
+  select user_id, last_active_date, previous_last_active_date, last_private_date
+  from carried
 ),
 
 final as (
@@ -95,6 +110,7 @@ final as (
     user_id,
     last_active_date,
     previous_last_active_date,
+    last_private_date,
     cast(:week_end as varchar) as local_date
   from states
   where last_active_date is not null

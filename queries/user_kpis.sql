@@ -28,11 +28,13 @@
 -- The day-only cohorts (retention, first-order conversion) are also computed for a weekly
 -- run, relative to its Sunday; the weekly report does not show them.
 --
--- Cost: the user days of the activity windows are read once (the 30 days ending D, or the
--- ISO week) and counted, not grouped into users: each user_day row carries the user's
--- previous active day (rollup_user_day.sql), so WAU and MAU count the rows that are a
+-- Cost: the user days of the activity windows are read once (the 30 days ending D, which
+-- hold the ISO week) and counted, not grouped into users: each user_day row carries the
+-- user's previous active day (rollup_user_day.sql), so WAU and MAU count the rows that are a
 -- user's first in the window; only the private-domain customers (rows with a private
--- event) are grouped; the signups come from the per-user state, filtered to the period's and the
+-- event) are grouped, and a weekly run takes those of its 90 days from the week's activity
+-- state (`activity_week`, rollup_activity_week.sql: one row per user with the last
+-- private-domain day), not from 90 days of user_day rows; the signups come from the per-user state, filtered to the period's and the
 -- cohorts' days; the order figures are grouped per buyer. So no step joins every user with
 -- every paid order or with every signup (docs/performance.md has the figures).
 --
@@ -43,6 +45,7 @@
 -- @param wau_start date first local day of the WAU window (D-6; weekly: the Monday)
 -- @param mau_start date first local day of the 30 days ending D
 -- @param private_customer_start date first local day in which a private-domain event makes a customer a private-domain one (weekly: the 90 days ending D, as the repurchase window; daily: mau_start, unused)
+-- @param private_state_weeks varchar_list the activity_week partition holding the private-domain customers (weekly: [D], whose window starts at private_customer_start; daily: [''], none: the activity window's user_day rows hold them)
 -- @param retention_d1_cohort date signup day of the D1 retention cohort (D-1)
 -- @param retention_d7_cohort date signup day of the D7 retention cohort (D-7)
 -- @param retention_d30_cohort date signup day of the D30 retention cohort (D-30)
@@ -58,6 +61,7 @@
 -- @param repurchase_from timestamp UTC start of the 90 days ending D (they end at period_to)
 -- @partitions user_day :events_first_day..:events_last_day
 -- @partitions order_day :orders_first_day..:orders_last_day
+-- @partitions activity_week :private_state_weeks
 --
 -- Output columns (one row):
 --   new_users                      users whose signup day is in the period
@@ -119,10 +123,15 @@ period_end_users as (
 ),
 
 private_customers as (
-  select distinct user_id
+  select user_id
   from user_days
   where on_private_channel = 1
     and local_date between :private_customer_start and :period_end
+  union
+  select user_id
+  from activity_week
+  where local_date in :private_state_weeks
+    and last_private_date between :private_customer_start and :period_end
 ),
 
 user_signups as (

@@ -113,6 +113,10 @@ export const WEEKLY_STATES: Readonly<Record<WeeklyStateName, WeeklyStateSpec>> =
         "previous_last_active_date",
         "The same in the 90 days ending the Sunday before (null: none).",
       ),
+      date(
+        "last_private_date",
+        "The user's last day with a private-domain event in the 90 days ending the Sunday (null: none).",
+      ),
     ],
   },
 };

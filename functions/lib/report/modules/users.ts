@@ -14,10 +14,16 @@ import {
   userKpis,
   userKpiWindows,
 } from "../../kpi/user-kpis.ts";
-import { localDaysWindow, localMidnightUtc, type Period } from "../../kpi/windows.ts";
+import { addDays, localDaysWindow, localMidnightUtc, type Period } from "../../kpi/windows.ts";
 import type { QueryStats, Row } from "../../ports.ts";
 import type { QueryParams } from "../../query/query-file.ts";
-import { localDaysOf, queryOverRollups, type RollupNeeds } from "../../rollups/refresh.ts";
+import {
+  localDaysOf,
+  queryOverRollups,
+  type RollupNeeds,
+  rollupDays,
+} from "../../rollups/refresh.ts";
+import { WEEKLY_STATES, weeklyStateSourceDays } from "../../rollups/weekly-state.ts";
 import type { KpiModule, MetricValue, ModuleContext } from "../modules.ts";
 
 const HOUR_MS = 3_600_000;
@@ -48,23 +54,55 @@ function ordersWindow(period: Period): { readonly fromUtc: Date; readonly toUtc:
   return { fromUtc, toUtc };
 }
 
+/** The first local day of the activity windows (the 30 days ending D, and the period). */
+function activityStart(period: Period): string {
+  const windows = userKpiWindows(period);
+  return [windows.mauStart, windows.periodStart].sort()[0] ?? windows.mauStart;
+}
+
 /**
  * The local days of each rollup that `user_kpis.sql` reads for a period: `user_day` over
  * the activity windows, `order_day` over the order windows, and the per-user state kept up
  * to date with the `user_day` days back to `eventsStart` (a cold first run's state, or the
- * state inlined on an engine without rollup storage, sees those days).
+ * state inlined on an engine without rollup storage, sees those days). A week's
+ * private-domain customers (the 90 days ending its Sunday) are read from the week's
+ * activity state, carried from the `user_day` days it names.
  */
 export function userKpiRollups(period: Period): RollupNeeds {
   const windows = userKpiWindows(period);
   const orders = ordersWindow(period);
-  const activityStart =
-    [windows.mauStart, windows.periodStart, windows.privateCustomerStart].sort()[0] ??
-    windows.mauStart;
-  return {
-    user_day: { from: activityStart, to: windows.periodEnd },
+  const activity = { from: activityStart(period), to: windows.periodEnd };
+  const common = {
     user_state: { from: windows.eventsStart, to: windows.periodEnd },
     order_day: localDaysOf(orders.fromUtc, orders.toUtc, period.timeZone),
   };
+  if (period.kind === "day") return { ...common, user_day: activity };
+  const stateSources = weeklyStateSourceDays(WEEKLY_STATES.activity_week, windows.periodEnd);
+  return {
+    ...common,
+    user_day: {
+      from: [stateSources.from, activity.from].sort()[0] ?? activity.from,
+      to: activity.to,
+    },
+    activity_week: rollupDays([windows.periodEnd]),
+  };
+}
+
+/**
+ * The activity_week partitions holding a period's private-domain customers: a week's own
+ * state, whose window is the 90 days ending its Sunday (none for a day: the activity
+ * window's user_day rows hold them).
+ */
+function privateStateWeeks(period: Period): string[] {
+  const windows = userKpiWindows(period);
+  if (period.kind === "day") return [""];
+  const stateStart = addDays(windows.periodEnd, 1 - WEEKLY_STATES.activity_week.windowDays);
+  if (stateStart !== windows.privateCustomerStart) {
+    throw new Error(
+      `user_kpis: the private-domain customers' window starts ${windows.privateCustomerStart}, the week's activity state's ${stateStart}: make them the same window.`,
+    );
+  }
+  return [windows.periodEnd];
 }
 
 /** The parameters of `user_kpis.sql` for a period: local days and UTC bounds. */
@@ -75,13 +113,14 @@ export function userKpiParams(period: Period): QueryParams {
   const periodBounds = localDaysWindow(windows.periodStart, windows.periodEnd, zone);
   const orders = ordersWindow(period);
   return {
-    events_first_day: rollups.user_day?.from ?? "",
+    events_first_day: activityStart(period),
     events_last_day: rollups.user_day?.to ?? "",
     period_start: windows.periodStart,
     period_end: windows.periodEnd,
     wau_start: windows.wauStart,
     mau_start: windows.mauStart,
     private_customer_start: windows.privateCustomerStart,
+    private_state_weeks: privateStateWeeks(period),
     retention_d1_cohort: windows.retentionCohorts.d1,
     retention_d7_cohort: windows.retentionCohorts.d7,
     retention_d30_cohort: windows.retentionCohorts.d30,
