@@ -75,7 +75,7 @@ function slowest(run: QueryFigures, kind: string): string {
     states.length > 0
       ? `The week's RFM and activity states are carried from the week before's (${listed(states)}: each rewrites one row per customer or user of the window);`
       : "The week's RFM and activity states were already built;",
-    "the exact RFM medians still rank every customer of both 365-day windows (rfm_segments), and user_kpis reads the 90 days of user_day rows for the private-domain repurchase customers and de-duplicates 90 days of orders.",
+    "the exact RFM medians count every distinct R, F and M value of both 365-day windows (rfm_segments), and user_kpis reads 30 days of user_day rows (the private-domain customers of the 90 days come from the activity state) and de-duplicates 90 days of orders.",
   ].join(" ");
 }
 
