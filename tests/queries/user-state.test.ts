@@ -144,6 +144,26 @@ describe("user_state", () => {
     }
   });
 
+  it("a fold of a new day reads no raw events (its signups come from user_day)", async () => {
+    // u3 also visits on 28 Feb: the UTC partition before the folded day's staged read.
+    const lakeDir = await lakeWith("fold-reads", [
+      ...EVENTS,
+      visit("c0", "u3", "2026-02-28T12:00:00"),
+    ]);
+    const engine = await createDuckDbEngine({ lakeDir, threads: 1 });
+    try {
+      await seedUserState(engine, catalog, "2026-02-15", "2026-03-01", ZONE);
+      // The day before the folded day (1 March: dt 28 Feb and 1 Mar) has raw files; the run
+      // holds 1 Mar from its staged read, and 28 Feb's file stays shut.
+      const fold = await seedUserState(engine, catalog, "2026-03-02", "2026-03-02", ZONE);
+      const build = fold.stats.find((s) => s.query === "rollup_user_state");
+      expect(build).toBeDefined();
+      expect(build?.partitionsRead?.events ?? 0).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("an engine opened before another one folded the state reads that state", async () => {
     const lakeDir = await lakeWith("two-engines");
     // Both engines open while the lake has no state yet (the two processes of one

@@ -321,7 +321,9 @@ function lookbackParams(days: readonly IsoDate[], timeZone: string, wanted = tru
           })),
         )
       : [];
-  return { lookback_cal: cal, events_dts: [...new Set(cal.map((row) => row.dt))].sort() };
+  // Not wanted, no partition is named either ([""]): the scan is never even opened.
+  const dts = wanted ? [...new Set(cal.map((row) => row.dt))].sort() : [];
+  return { lookback_cal: cal, events_dts: dts.length > 0 ? dts : [""] };
 }
 
 /**
