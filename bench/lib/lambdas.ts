@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, build } from "esbuild";
 import { compileYamlFolder } from "../../functions/lib/yaml/compile.ts";
+import { NODE_ESM_BUILD } from "../../infra/bundling/esbuild-shared.ts";
 import { bundleLazyPackages } from "../../infra/bundling/lazy-packages.ts";
 import {
   BUNDLE_FOLDERS,
@@ -47,20 +48,9 @@ export function stackBuildOptions(entry: string, outfile: string): BuildOptions 
     outfile,
     // An alias resolves from the repository root, as NodejsFunction runs esbuild there.
     absWorkingDir: REPO_ROOT,
-    format: "esm",
-    target: "node24",
-    platform: "node",
-    mainFields: ["module", "main"],
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    charset: "utf8",
+    ...NODE_ESM_BUILD,
     external: [...EXTERNAL_MODULES],
     alias: { ...ESBUILD_ALIASES },
-    banner: {
-      js: "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",
-    },
-    logLevel: "warning",
   };
 }
 

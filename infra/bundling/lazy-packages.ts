@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { REPO_ROOT } from "../handlers.ts";
 import { ESBUILD_ALIASES } from "./aliases.ts";
+import { NODE_ESM_BUILD } from "./esbuild-shared.ts";
 
 /**
  * The packages, as the main bundle names them (external to it), each with the exports
@@ -46,19 +47,8 @@ export async function bundleLazyPackages(outputDir: string): Promise<void> {
       absWorkingDir: REPO_ROOT,
       bundle: true,
       outfile: join(dir, "index.mjs"),
-      format: "esm",
-      target: "node24",
-      platform: "node",
-      mainFields: ["module", "main"],
-      minify: true,
-      sourcemap: true,
-      sourcesContent: false,
-      charset: "utf8",
+      ...NODE_ESM_BUILD,
       alias: { ...ESBUILD_ALIASES, ...LAZY[name].aliases },
-      banner: {
-        js: "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",
-      },
-      logLevel: "warning",
     });
     writeFileSync(
       join(dir, "package.json"),

@@ -16,6 +16,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import type { ChatCommandsConfig } from "../../functions/lib/chatops/access.ts";
 import { NO_YAML_ALIASES } from "../bundling/aliases.ts";
+import { CREATE_REQUIRE_BANNER } from "../bundling/esbuild-shared.ts";
 import { REPO_ROOT } from "../handlers.ts";
 import type { DashboardDistribution } from "./dashboard-distribution.ts";
 import type { BundlingChoices } from "./report-functions.ts";
@@ -148,8 +149,7 @@ export class ChatCommands extends Construct {
         esbuildArgs: {
           "--alias": Object.entries(NO_YAML_ALIASES).map(([from, to]) => `${from}=${to}`),
         },
-        banner:
-          "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",
+        banner: CREATE_REQUIRE_BANNER,
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
       },

@@ -15,6 +15,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ESBUILD_ALIASES } from "../bundling/aliases.ts";
+import { CREATE_REQUIRE_BANNER } from "../bundling/esbuild-shared.ts";
 import { LAZY_PACKAGES } from "../bundling/lazy-packages.ts";
 import {
   HANDLERS,
@@ -278,8 +279,7 @@ function bundlingOptions(
       "--alias": Object.entries(ESBUILD_ALIASES).map(([from, to]) => `${from}=${to}`),
     },
     // Some dependencies are CommonJS and call `require`; give the ESM bundle one.
-    banner:
-      "import { createRequire as __opspulseCreateRequire } from 'node:module'; const require = __opspulseCreateRequire(import.meta.url);",
+    banner: CREATE_REQUIRE_BANNER,
     // esbuild from node_modules: bundling works offline and without Docker.
     forceDockerBundling: false,
     logLevel: nodejs.LogLevel.WARNING,
