@@ -23,7 +23,7 @@ import type { Owner } from "../kpi/owners.ts";
 import { isMetricId, type Locale, METRICS, type MetricDef, metric } from "../kpi/registry.ts";
 import type { KpiSettings } from "../report/modules.ts";
 import { DEFAULT_WAIT_POLICY, parseDuration, type WaitPolicy } from "../waiting/policy.ts";
-import { readCompiledYaml } from "../yaml/compiled.ts";
+import { MAX_YAML_ALIAS_COUNT, readCompiledYaml } from "../yaml/compiled.ts";
 import { toAnomalySettings } from "./anomalies.ts";
 import { type PulseConfig, toPulseConfig } from "./pulse.ts";
 import {
@@ -254,9 +254,6 @@ function yamlReason(message: string): string {
   return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
 }
 
-/** Alias expansions a config file may use; far more means a billion-laughs document. */
-const MAX_ALIAS_COUNT = 100;
-
 interface ParsedFile<T> {
   readonly data?: T;
   /** The file as plain data (before validation), or undefined when absent or not YAML. */
@@ -296,13 +293,13 @@ function parseFile<S extends z.ZodType>(
   }
   let raw: unknown;
   try {
-    raw = document?.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+    raw = document?.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT }) ?? {};
   } catch (error) {
     // yaml refuses a document whose aliases expand past the limit (an "alias bomb").
     return {
       lineOf,
       problems: [
-        `${path}: (file): invalid YAML: ${yamlReason(error instanceof Error ? error.message : String(error))} (more than ${MAX_ALIAS_COUNT} alias expansions); write the values out instead of nesting aliases`,
+        `${path}: (file): invalid YAML: ${yamlReason(error instanceof Error ? error.message : String(error))} (more than ${MAX_YAML_ALIAS_COUNT} alias expansions); write the values out instead of nesting aliases`,
       ],
     };
   }

@@ -239,7 +239,8 @@ function weekParams(spec: WeeklyStateSpec, week: IsoDate): QueryParams {
   };
 }
 
-const windowStart = (spec: WeeklyStateSpec, week: IsoDate): IsoDate =>
+/** The first local day of the window a week's state covers (its Sunday's `windowDays`). */
+export const windowStart = (spec: WeeklyStateSpec, week: IsoDate): IsoDate =>
   addDays(week, 1 - spec.windowDays);
 
 /** What a week's state must have been built from to be fresh: its source days' builds now. */

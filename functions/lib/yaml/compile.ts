@@ -7,10 +7,12 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parseDocument } from "yaml";
-import { COMPILED_YAML_SUFFIX, type CompiledYaml, yamlTextDigest } from "./compiled.ts";
-
-/** Alias expansions a file may use (as `config/load.ts` allows). */
-const MAX_ALIAS_COUNT = 100;
+import {
+  COMPILED_YAML_SUFFIX,
+  type CompiledYaml,
+  MAX_YAML_ALIAS_COUNT,
+  yamlTextDigest,
+} from "./compiled.ts";
 
 /** The compiled form of one YAML text; throws naming `path` when it cannot be compiled. */
 export function compileYaml(path: string, text: string): CompiledYaml {
@@ -19,7 +21,7 @@ export function compileYaml(path: string, text: string): CompiledYaml {
   if (error) {
     throw new Error(`${path}: invalid YAML, cannot compile it: ${error.message.split("\n")[0]}`);
   }
-  const data: unknown = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  const data: unknown = document.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
   // JSON has no .inf, .nan or undefined: a file holding one would read back different.
   if (!isDeepStrictEqual(JSON.parse(JSON.stringify(data ?? null)), data ?? null)) {
     throw new Error(

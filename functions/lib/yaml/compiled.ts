@@ -10,6 +10,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 
+/**
+ * Alias expansions a YAML file may use, parsed (config/load.ts) or compiled (compile.ts);
+ * far more means a billion-laughs document.
+ */
+export const MAX_YAML_ALIAS_COUNT = 100;
+
 /** The compiled file of a YAML file: its path with this suffix. */
 export const COMPILED_YAML_SUFFIX = ".json";
 

@@ -14,7 +14,7 @@ import {
   userKpis,
   userKpiWindows,
 } from "../../kpi/user-kpis.ts";
-import { addDays, localDaysWindow, localMidnightUtc, type Period } from "../../kpi/windows.ts";
+import { localDaysWindow, localMidnightUtc, type Period } from "../../kpi/windows.ts";
 import type { QueryStats, Row } from "../../ports.ts";
 import type { QueryParams } from "../../query/query-file.ts";
 import {
@@ -23,7 +23,7 @@ import {
   type RollupNeeds,
   rollupDays,
 } from "../../rollups/refresh.ts";
-import { WEEKLY_STATES, weeklyStateSourceDays } from "../../rollups/weekly-state.ts";
+import { WEEKLY_STATES, weeklyStateSourceDays, windowStart } from "../../rollups/weekly-state.ts";
 import type { KpiModule, MetricValue, ModuleContext } from "../modules.ts";
 
 const HOUR_MS = 3_600_000;
@@ -96,7 +96,7 @@ export function userKpiRollups(period: Period): RollupNeeds {
 function privateStateWeeks(period: Period): string[] {
   const windows = userKpiWindows(period);
   if (period.kind === "day") return [""];
-  const stateStart = addDays(windows.periodEnd, 1 - WEEKLY_STATES.activity_week.windowDays);
+  const stateStart = windowStart(WEEKLY_STATES.activity_week, windows.periodEnd);
   if (stateStart !== windows.privateCustomerStart) {
     throw new Error(
       `user_kpis: the private-domain customers' window starts ${windows.privateCustomerStart}, the week's activity state's ${stateStart}: make them the same window.`,
