@@ -74,7 +74,7 @@ paid_orders as (
   from order_day as o
   left join content as c on c.id = o.content_id
   where o.local_date in :days
-    and o.status = 'paid'
+    and o.is_paid = 1
 ),
 
 joins as (

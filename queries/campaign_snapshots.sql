@@ -18,8 +18,8 @@
 --
 -- Reads the rollups, not the raw tables: `campaign_user_day` (joins and distinct accepted
 -- invites per campaign, user and local day, rollup_campaign_user_day.sql) and `order_day`
--- (each order's final record by local order day, rollup_order_day.sql; the latest record
--- per order_id is taken again over the days read). The run brings every day of both
+-- (each order's final record, one row per order in the local day of its order_time, with
+-- the paid-order rule's verdict in is_paid: rollup_order_day.sql). The run brings every day of both
 -- windows up to date before this query (functions/lib/rollups/refresh.ts), so a daily run
 -- reads about one local day of raw partitions; with rollups off the same rows are computed
 -- inline from the raw tables. The copies of an event share its local day, so the per-day
@@ -76,22 +76,6 @@ campaign_user_days as (
     and campaign_id in :campaign_ids
 ),
 
-order_records as (
-  select
-    order_id,
-    user_id,
-    updated_at,
-    amount,
-    status,
-    campaign_id,
-    local_date,
-    'window' as order_scope
-  from order_day
-  where local_date between :orders_first_day and :last_day
-),
-
--- @include latest_order_records
-
 paid_orders as (
   select
     order_id,
@@ -99,8 +83,9 @@ paid_orders as (
     amount,
     campaign_id,
     cast(local_date as date) as order_date
-  from latest_order_records
-  where is_paid = 1
+  from order_day
+  where local_date between :orders_first_day and :last_day
+    and is_paid = 1
 ),
 
 -- Each attributed order is one row of paid_orders (its latest record), so orders are counted,

@@ -1,9 +1,9 @@
 -- Content KPIs of one report period, per content item: the rows of content_items.sql, with
 -- the period's views, likes, comments and shares summed from the content_day rollup (distinct
 -- content event ids per local day and item, rollup_content_day.sql) and the attributed paid
--- orders from order_day (each order's latest record per local day; the latest over the
--- period is picked again by queries/_fragments/latest_order_records.sql), instead of scans
--- of the period's raw events and orders; reads no raw table.
+-- orders from order_day (each order's latest record, one row per order, with the verdict of
+-- queries/_fragments/latest_order_records.sql in is_paid), instead of scans of the period's
+-- raw events and orders; reads no raw table.
 --
 -- Grain and columns: as content_items.sql (see there for the definitions).
 --
@@ -89,22 +89,19 @@ event_counts as (
   group by content_id
 ),
 
-order_records as (
+-- The period's orders as content_item_rows takes them: order_day rows are each order's
+-- latest record already.
+latest_order_records as (
   select
     order_id,
-    user_id,
-    updated_at,
     amount,
-    status,
     content_id,
-    'window' as order_scope
+    is_paid
   from order_day
   where local_date between :first_day and :last_day
     and order_time >= :period_from
     and order_time < :period_to
 ),
-
--- @include latest_order_records
 
 -- @include content_item_rows
 

@@ -4,8 +4,8 @@
 -- record updated after its day's end keeps its exact updated_at there, so `future` and the
 -- passing keys compare it with :run_time as efficiency_orders.sql does (order_time, in a day
 -- over, is never after the run). Paid orders and revenue come from order_day (each order's
--- latest record per local day; queries/_fragments/latest_order_records.sql picks the latest
--- over the period, as efficiency_orders.sql does over the raw records).
+-- latest record, one row per order, with the verdict of queries/_fragments/
+-- latest_order_records.sql in is_paid, which efficiency_orders.sql applies to the raw records).
 --
 -- Grain: one row.
 --
@@ -24,28 +24,15 @@
 
 with
 
-order_records as (
-  select
-    order_id,
-    user_id,
-    updated_at,
-    amount,
-    status,
-    'window' as order_scope
-  from order_day
-  where local_date between :first_day and :last_day
-    and order_time >= :period_from
-    and order_time < :period_to
-),
-
--- @include latest_order_records
-
 paid_totals as (
   select
     count(*) as paid_orders,
     sum(amount) as revenue
-  from latest_order_records
-  where is_paid = 1
+  from order_day
+  where local_date between :first_day and :last_day
+    and order_time >= :period_from
+    and order_time < :period_to
+    and is_paid = 1
 ),
 
 quality as (

@@ -18,10 +18,10 @@
 --     are exact integers and decimals, so carrying them gives what adding up the 365 days
 --     gives.
 --
--- Paid order: an order_day row is an order's latest record of its local day, and the
--- records of an order carry its order_time (docs/data-contract.md), so an order has one
--- row; the rule is applied per day through the one fragment (`order_scope` = the day), so
--- that both ways count the same rows.
+-- Paid order: an order_day row is an order's latest record, and the records of an order
+-- carry its order_time (docs/data-contract.md), so an order has one row, whose `is_paid`
+-- holds the rule's verdict (queries/_fragments/latest_order_records.sql, applied when the
+-- day was built): both ways count the same rows.
 --
 -- @param source_days varchar_list the local days of order_day read (from scratch: the 372
 --   days of both windows; carried: the 7 leaving and the 7 entering days)
@@ -45,29 +45,15 @@
 
 with
 
-order_records as (
-  select
-    order_id,
-    user_id,
-    updated_at,
-    amount,
-    status,
-    local_date,
-    local_date as order_scope
-  from order_day
-  where local_date in :source_days
-),
-
--- @include latest_order_records
-
 paid_days as (
   select
     user_id,
     cast(local_date as date) as order_date,
     count(*) as orders,
     sum(amount) as amount
-  from latest_order_records
-  where is_paid = 1
+  from order_day
+  where local_date in :source_days
+    and is_paid = 1
   group by user_id, local_date
 ),
 

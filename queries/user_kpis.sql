@@ -12,7 +12,8 @@
 -- Paid order: the latest record of an order_id is a valid `paid` record, as decided in one
 -- place for every query (queries/_fragments/latest_order_records.sql: the latest among the
 -- records with an id, a user, a status and an updated_at, whatever the sign of a refund's
--- amount). Deduplicated within the orders window.
+-- amount). `order_day` holds that latest record, one row per order (records of an order
+-- carry its order_time, docs/data-contract.md), with the verdict in `is_paid`.
 --
 -- Reads the rollups, not the raw tables: `user_day` (one row per user and local day with
 -- valid events, rollup_user_day.sql: an active user is a user with a valid event),
@@ -28,15 +29,19 @@
 -- The day-only cohorts (retention, first-order conversion) are also computed for a weekly
 -- run, relative to its Sunday; the weekly report does not show them.
 --
--- Cost: the user days of the activity windows are read once (the 30 days ending D, which
--- hold the ISO week) and counted, not grouped into users: each user_day row carries the
--- user's previous active day (rollup_user_day.sql), so WAU and MAU count the rows that are a
--- user's first in the window; only the private-domain customers (rows with a private
--- event) are grouped, and a weekly run takes those of its 90 days from the week's activity
--- state (`activity_week`, rollup_activity_week.sql: one row per user with the last
--- private-domain day), not from 90 days of user_day rows; the signups come from the per-user state, filtered to the period's and the
--- cohorts' days; the order figures are grouped per buyer. So no step joins every user with
--- every paid order or with every signup (docs/performance.md has the figures).
+-- Cost: the user days of the activity windows are read once and counted, not grouped into
+-- users: each user_day row carries the user's previous active day (rollup_user_day.sql), so
+-- WAU and MAU count the rows that are a user's first in the window. A daily run reads the
+-- 30 days ending D; a weekly run only its week (WAU, the daily actives, the Sunday's
+-- actives for retention) and takes MAU, the private-domain actives and the private-domain
+-- customers of its 90 days from the week's activity state (`activity_week`,
+-- rollup_activity_week.sql: one row per user active in the 90 days ending the Sunday, with
+-- the last active and last private-domain day: "active in the 30 days ending D" is a last
+-- active day on or after D-29), not from 30 or 90 days of user_day rows. Only the
+-- private-domain customers are grouped; the signups come from the per-user state, filtered
+-- to the period's and the cohorts' days; the order figures are grouped per buyer. So no
+-- step joins every user with every paid order or with every signup (docs/performance.md
+-- has the figures).
 --
 -- @param events_first_day varchar first local day of the activity window (YYYY-MM-DD)
 -- @param events_last_day varchar last local day of the activity window (D)
@@ -45,7 +50,8 @@
 -- @param wau_start date first local day of the WAU window (D-6; weekly: the Monday)
 -- @param mau_start date first local day of the 30 days ending D
 -- @param private_customer_start date first local day in which a private-domain event makes a customer a private-domain one (weekly: the 90 days ending D, as the repurchase window; daily: mau_start, unused)
--- @param private_state_weeks varchar_list the activity_week partition holding the private-domain customers (weekly: [D], whose window starts at private_customer_start; daily: [''], none: the activity window's user_day rows hold them)
+-- @param activity_state_weeks varchar_list the activity_week partition holding MAU and the private-domain customers (weekly: [D], whose window starts at private_customer_start; daily: [''], none: the activity window's user_day rows hold them)
+-- @param activity_from_state integer 1: MAU, the private-domain actives and customers from the activity state (weekly); 0: from the user_day rows of the 30 days ending D (daily)
 -- @param retention_d1_cohort date signup day of the D1 retention cohort (D-1)
 -- @param retention_d7_cohort date signup day of the D7 retention cohort (D-7)
 -- @param retention_d30_cohort date signup day of the D30 retention cohort (D-30)
@@ -61,7 +67,7 @@
 -- @param repurchase_from timestamp UTC start of the 90 days ending D (they end at period_to)
 -- @partitions user_day :events_first_day..:events_last_day
 -- @partitions order_day :orders_first_day..:orders_last_day
--- @partitions activity_week :private_state_weeks
+-- @partitions activity_week :activity_state_weeks
 --
 -- Output columns (one row):
 --   new_users                      users whose signup day is in the period
@@ -96,6 +102,7 @@ user_days as (
 
 -- Windows as filtered counts: a user counts in a window (≤ 31 days) on the first of its
 -- days in it, the row whose previous active day (among the 30 days before) is before it.
+-- (A weekly run's user_days hold only its week: its MAU comes from state_totals.)
 activity_totals as (
   select
     count(case when local_date between :period_start and :period_end then 1 end)
@@ -116,21 +123,37 @@ activity_totals as (
   from user_days
 ),
 
+-- MAU as of a week's Sunday from its activity state: the users whose last active (and last
+-- private-domain) day in the 90 days ending it falls in the 30 days ending it.
+state_totals as (
+  select
+    count(case when last_active_date >= :mau_start then 1 end) as mau_users,
+    count(case when last_private_date >= :mau_start then 1 end) as private_mau_users
+  from activity_week
+  where local_date in :activity_state_weeks
+),
+
 period_end_users as (
   select user_id
   from user_days
   where local_date = :period_end
 ),
 
+-- Each private-domain customer once, without grouping: a day's are its rows with a private
+-- event whose previous one (among the 30 days before) is before the window (≤ 31 days), a
+-- week's the users of its activity state whose last private-domain day is in its 90 days.
 private_customers as (
   select user_id
   from user_days
-  where on_private_channel = 1
+  where :activity_from_state = 0
+    and on_private_channel = 1
     and local_date between :private_customer_start and :period_end
-  union
+    and (previous_private_date is null or previous_private_date < :private_customer_start)
+  union all
   select user_id
   from activity_week
-  where local_date in :private_state_weeks
+  where :activity_from_state = 1
+    and local_date in :activity_state_weeks
     and last_private_date between :private_customer_start and :period_end
 ),
 
@@ -158,31 +181,17 @@ user_signups as (
     or first_signup_date between :ltv_cohort_start and :ltv_cohort_end
 ),
 
-order_records as (
-  select
-    order_id,
-    user_id,
-    order_time,
-    updated_at,
-    amount,
-    status,
-    'window' as order_scope
-  from order_day
-  where local_date between :orders_first_day and :orders_last_day
-    and order_time >= :orders_from
-    and order_time < :orders_to
-),
-
--- @include latest_order_records
-
 paid_orders as (
   select
     order_id,
     user_id,
     order_time,
     amount
-  from latest_order_records
-  where is_paid = 1
+  from order_day
+  where local_date between :orders_first_day and :orders_last_day
+    and order_time >= :orders_from
+    and order_time < :orders_to
+    and is_paid = 1
 ),
 
 customers as (
@@ -268,8 +277,9 @@ final as (
     s.new_users,
     a.active_user_days,
     a.wau_users,
-    a.mau_users,
-    a.private_mau_users,
+    case when :activity_from_state = 1 then t.mau_users else a.mau_users end as mau_users,
+    case when :activity_from_state = 1 then t.private_mau_users else a.private_mau_users end
+      as private_mau_users,
     s.retention_d1_cohort_users,
     s.retention_d1_retained_users,
     s.retention_d7_cohort_users,
@@ -288,6 +298,7 @@ final as (
     c.private_repurchase_customers,
     c.private_repurchase_repeat_customers
   from activity_totals as a
+  cross join state_totals as t
   cross join signup_totals as s
   cross join customer_totals as c
 )

@@ -60,6 +60,8 @@ const ORDERS = [
     updated_at: "2026-03-12T00:00:00Z",
   }),
   order("o6", at(D), "25.00", { channel: "web" }),
+  // o7's only record is paid with a negative amount: invalid, not a paid order.
+  order("o7", at(D), "-5.00", { channel: "web" }),
 ];
 
 const CONTENT = [

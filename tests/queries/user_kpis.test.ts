@@ -194,19 +194,23 @@ describe("queries/user_kpis.sql", () => {
     expect((day.orders_from as Date).toISOString()).toBe("2025-12-10T16:00:00.000Z");
     expect((day.orders_to as Date).toISOString()).toBe("2026-03-10T16:00:00.000Z");
     // A day's private-domain customers are in its 30 days of user_day: no activity state.
-    expect(day.private_state_weeks).toEqual([""]);
+    expect(day.activity_state_weeks).toEqual([""]);
+    expect(day.activity_from_state).toBe(0);
     expect(userKpiRollups(period).activity_week).toBeUndefined();
   });
 
-  it("reads a week's private-domain customers from its activity state, not 90 days of user_day", () => {
+  it("reads a week's MAU and private-domain customers from its activity state, not 30 or 90 days of user_day", () => {
     // The ISO week of Monday 2 … Sunday 8 March 2026.
     const period = periodContaining("week", "2026-03-08", ZONE);
     const week = userKpiParams(period);
-    // Activity: the 30 days ending Sunday (they hold the week).
-    expect([week.events_first_day, week.events_last_day]).toEqual(["2026-02-07", "2026-03-08"]);
-    // The 90 days ending Sunday come from the week's activity state…
+    // Activity rows: the week's own days (WAU, the daily actives, Sunday's for retention)…
+    expect([week.events_first_day, week.events_last_day]).toEqual(["2026-03-02", "2026-03-08"]);
+    // …and MAU (30 days ending Sunday) and the 90 days' private-domain customers come from
+    // the week's activity state…
+    expect(week.mau_start).toBe("2026-02-07");
+    expect(week.activity_from_state).toBe(1);
     expect(week.private_customer_start).toBe("2025-12-09");
-    expect(week.private_state_weeks).toEqual(["2026-03-08"]);
+    expect(week.activity_state_weeks).toEqual(["2026-03-08"]);
     const rollups = userKpiRollups(period);
     expect(rollups.activity_week?.days).toEqual(["2026-03-08"]);
     // …carried from the user_day days of both its windows (97 days), kept fresh first.

@@ -148,6 +148,17 @@ async function sinceLakeBegan(
   return trimmed;
 }
 
+/** The first and last of some days or dt partitions (the query reads them as a range). */
+function rangeOf(values: readonly IsoDate[]): { readonly from: IsoDate; readonly to: IsoDate } {
+  const sorted = [...values].sort();
+  const from = sorted[0];
+  const to = sorted.at(-1);
+  if (from === undefined || to === undefined) {
+    throw new Error("partition_records: no day or partition to read; pass at least one.");
+  }
+  return { from, to };
+}
+
 /** The window check's issues, what it read and what that cost. */
 export interface WindowCheck {
   readonly issues: readonly CompletenessIssue[];
@@ -186,19 +197,29 @@ export async function checkWindowPartitions(
   const prepared = await queryOverRollups(
     { engine, catalog, timeZone: period.timeZone, settings: NO_KPI_SETTINGS, now },
     WINDOW_PARTITIONS_QUERY,
+    // Fresh: the days it counts; read: their range (a day between them is read too, and
+    // its rows are of dts not asked for, or it would be one of the days).
     { event_profile: rollupDays(events.days), order_profile: rollupDays(orders.days) },
   );
   const result = await engine.run(prepared.query, {
-    event_days: events.days,
-    event_dts: events.dts,
-    order_days: orders.days,
-    order_dts: orders.dts,
+    event_first_day: rangeOf(events.days).from,
+    event_last_day: rangeOf(events.days).to,
+    event_first_dt: rangeOf(events.dts).from,
+    event_last_dt: rangeOf(events.dts).to,
+    order_first_day: rangeOf(orders.days).from,
+    order_last_day: rangeOf(orders.days).to,
+    order_first_dt: rangeOf(orders.dts).from,
+    order_last_dt: rangeOf(orders.dts).to,
   });
-  const records = result.rows.map((row) => ({
-    table: String(row.table_name),
-    dt: String(row.dt),
-    records: Number(row.records ?? 0),
-  }));
+  // The query counts every dt of the ranges; the check judges those it asked for.
+  const asked = { events: new Set(events.dts), orders: new Set(orders.dts) };
+  const records = result.rows
+    .map((row) => ({
+      table: String(row.table_name),
+      dt: String(row.dt),
+      records: Number(row.records ?? 0),
+    }))
+    .filter((row) => asked[row.table as keyof typeof asked]?.has(row.dt) ?? false);
   return {
     issues: judgeWindowPartitions(records, targets, rules),
     records,

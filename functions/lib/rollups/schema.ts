@@ -180,6 +180,11 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
       col("channel", "varchar", "Channel of the record that won."),
       col("campaign_id", "varchar", "Campaign of the record that won."),
       col("content_id", "varchar", "Content item of the record that won."),
+      col(
+        "is_paid",
+        "bigint",
+        "1: a paid order (its latest record is paid with a non-negative amount), else 0.",
+      ),
       col("records", "bigint", "Records of the order that local day (duplicates, updates)."),
     ],
   },

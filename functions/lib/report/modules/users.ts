@@ -54,9 +54,13 @@ function ordersWindow(period: Period): { readonly fromUtc: Date; readonly toUtc:
   return { fromUtc, toUtc };
 }
 
-/** The first local day of the activity windows (the 30 days ending D, and the period). */
+/**
+ * The first local day of the `user_day` rows the query reads: a day's 30 days ending D (its
+ * MAU), a week's own days (its MAU comes from the week's activity state).
+ */
 function activityStart(period: Period): string {
   const windows = userKpiWindows(period);
+  if (period.kind === "week") return windows.periodStart;
   return [windows.mauStart, windows.periodStart].sort()[0] ?? windows.mauStart;
 }
 
@@ -64,7 +68,7 @@ function activityStart(period: Period): string {
  * The local days of each rollup that `user_kpis.sql` reads for a period: `user_day` over
  * the activity windows, `order_day` over the order windows, and the per-user state kept up
  * to date with the `user_day` days back to `eventsStart` (a cold first run's state, or the
- * state inlined on an engine without rollup storage, sees those days). A week's
+ * state inlined on an engine without rollup storage, sees those days). A week's MAU and
  * private-domain customers (the 90 days ending its Sunday) are read from the week's
  * activity state, carried from the `user_day` days it names.
  */
@@ -89,11 +93,11 @@ export function userKpiRollups(period: Period): RollupNeeds {
 }
 
 /**
- * The activity_week partitions holding a period's private-domain customers: a week's own
- * state, whose window is the 90 days ending its Sunday (none for a day: the activity
- * window's user_day rows hold them).
+ * The activity_week partitions holding a period's MAU and private-domain customers: a
+ * week's own state, whose window is the 90 days ending its Sunday (none for a day: the
+ * activity window's user_day rows hold them).
  */
-function privateStateWeeks(period: Period): string[] {
+function activityStateWeeks(period: Period): string[] {
   const windows = userKpiWindows(period);
   if (period.kind === "day") return [""];
   const stateStart = windowStart(WEEKLY_STATES.activity_week, windows.periodEnd);
@@ -120,7 +124,8 @@ export function userKpiParams(period: Period): QueryParams {
     wau_start: windows.wauStart,
     mau_start: windows.mauStart,
     private_customer_start: windows.privateCustomerStart,
-    private_state_weeks: privateStateWeeks(period),
+    activity_state_weeks: activityStateWeeks(period),
+    activity_from_state: period.kind === "week" ? 1 : 0,
     retention_d1_cohort: windows.retentionCohorts.d1,
     retention_d7_cohort: windows.retentionCohorts.d7,
     retention_d30_cohort: windows.retentionCohorts.d30,
