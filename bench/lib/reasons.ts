@@ -75,7 +75,7 @@ function slowest(run: QueryFigures, kind: string): string {
     states.length > 0
       ? `The week's RFM and activity states are carried from the week before's (${listed(states)}: each rewrites one row per customer or user of the window);`
       : "The week's RFM and activity states were already built;",
-    "the exact RFM medians count every distinct R, F and M value of both 365-day windows (rfm_segments), and user_kpis reads 30 days of user_day rows (the private-domain customers of the 90 days come from the activity state) and de-duplicates 90 days of orders.",
+    "the exact RFM medians count every distinct R, F and M value of both 365-day windows (rfm_segments), and user_kpis groups 90 days of paid orders per buyer (MAU and the private-domain customers come from the activity state, the week's own days from user_day).",
   ].join(" ");
 }
 
@@ -89,7 +89,7 @@ function computeBound(daily: QueryFigures): string {
   return [
     "The run is bound by computing, not reading: the floor only decodes the columns the run reads, the run aggregates them.",
     `A daily run builds its new day: ${buildCount} rollup statements (one staged read of each raw table, the day rollups written from it, the user-day look-back and the user-state fold) take ${formatMs(builds)} of ${formatMs(daily.wallMs)} (${Math.round((100 * builds) / daily.wallMs)} %).`,
-    `The window queries' slowest: ${listed(rest)}; MAU and WAU are filtered counts of user_day rows, but paid orders are still de-duplicated over 90 days and grouped per buyer.`,
+    `The window queries' slowest: ${listed(rest)}; MAU and WAU are filtered counts of user_day rows and paid orders are order_day rows as they are (one per order), but the 30 days of user_day rows are still read and the 90 days of paid orders grouped per buyer.`,
   ].join(" ");
 }
 
