@@ -110,8 +110,8 @@ afterAll(async () => {
 });
 
 /** The query's one row, over the rollups of its windows (built by the first call). */
-async function run(kind: "day" | "week") {
-  const period = periodContaining(kind, "2026-03-10", ZONE);
+async function run(kind: "day" | "week", date = "2026-03-10") {
+  const period = periodContaining(kind, date, ZONE);
   const { row } = await userKpiRow({
     engine,
     catalog,
@@ -180,6 +180,20 @@ describe("queries/user_kpis.sql", () => {
         private_repurchase_repeat_customers: 0,
       },
     ]);
+  });
+
+  it("gives a Sunday's MAU, WAU and private-domain actives alike from user_day rows (day) and from the week's activity state (week)", async () => {
+    // The daily run counts the rows of the 30 days ending Sunday 15 March by their previous
+    // active day; the weekly run of that ISO week reads the week's activity state instead.
+    const [day] = await run("day", "2026-03-15");
+    const [week] = await run("week", "2026-03-15");
+    const counts = (row: typeof day) => ({
+      mau_users: row?.mau_users,
+      wau_users: row?.wau_users,
+      private_mau_users: row?.private_mau_users,
+    });
+    expect(counts(week)).toEqual(counts(day));
+    expect(Number(day?.mau_users)).toBe(7);
   });
 
   it("reads only the rollup days of its windows", () => {
