@@ -272,11 +272,15 @@ async function measureRuns(): Promise<Record<string, unknown>> {
     // (rfm_week, activity_week) are what this week's are carried from.
     const weekBefore = { ...weekly, date: addDays(WEEKLY_DATE, -7) } as const;
     const mondayDaily = { ...daily, date: WEEKLY_DATE } as const;
+    // The day before's daily run, as yesterday's in production: its stored daily activity
+    // state (activity_day) is what the measured day's is carried from.
+    const dayBefore = { ...daily, date: addDays(DAILY_DATE, -1) } as const;
     log(
-      "warm-up: the weekly run of the week before, then one daily and one weekly run on each lake (builds rollups, warms the OS cache)",
+      "warm-up: the weekly run of the week before and the daily run of the day before, then one daily and one weekly run on each lake (builds rollups, warms the OS cache)",
     );
     for (const runtime of [short, long]) {
       await runChecked(runtime, weekBefore);
+      await runChecked(runtime, dayBefore);
       await runChecked(runtime, daily);
       await runChecked(runtime, weekly);
     }

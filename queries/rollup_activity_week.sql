@@ -36,27 +36,6 @@
 
 with
 
-active_days as (
-  select
-    user_id,
-    cast(local_date as date) as active_date,
-    case when private_channel_events > 0 then cast(local_date as date) end as private_date
-  from user_day
-  where local_date in :source_days
-),
-
-from_scratch as (
-  select
-    user_id,
-    max(case when active_date >= :week_start then active_date end) as last_active_date,
-    max(case when active_date <= :previous_week_end then active_date end) as previous_last_active_date,
-    max(case when private_date >= :week_start then private_date end) as last_private_date
-  from active_days
-  where :use_previous = 0
-    and active_date between :previous_week_start and :week_end
-  group by user_id
-),
-
 -- The week before's users, with their last active day in its window.
 previous_state as (
   select
@@ -69,52 +48,6 @@ previous_state as (
     and last_active_date is not null
 ),
 
-entering as (
-  select
-    user_id,
-    max(active_date) as last_active_date,
-    max(private_date) as last_private_date
-  from active_days
-  where :use_previous = 1
-    and active_date > :previous_week_end
-  group by user_id
-),
-
-carried as (
-  select
-    coalesce(s.user_id, e.user_id) as user_id,
-    case
-      when coalesce(e.last_active_date, s.last_active_date) >= :week_start
-        then coalesce(e.last_active_date, s.last_active_date)
-    end as last_active_date,
-    s.last_active_date as previous_last_active_date,
-    case
-      when coalesce(e.last_private_date, s.last_private_date) >= :week_start
-        then coalesce(e.last_private_date, s.last_private_date)
-    end as last_private_date
-  from previous_state as s
-  full outer join entering as e
-    on e.user_id = s.user_id
-),
-
-states as (
-  select user_id, last_active_date, previous_last_active_date, last_private_date
-  from from_scratch
-  union all
-  select user_id, last_active_date, previous_last_active_date, last_private_date
-  from carried
-),
-
-final as (
-  select
-    user_id,
-    last_active_date,
-    previous_last_active_date,
-    last_private_date,
-    cast(:week_end as varchar) as local_date
-  from states
-  where last_active_date is not null
-    or previous_last_active_date is not null
-)
+-- @include activity_state
 
 select * from final

@@ -16,21 +16,11 @@
 -- @param events_dts varchar_list every dt partition of events those days overlap
 -- @param event_types varchar_list the known event types of the data contract
 -- @param private_channels varchar_list channels that count as private domain
--- @param use_history integer 1: read the stored days of the look-back; 0: none (rollups inlined, which build the look-back themselves)
--- @param history_from varchar first local day of the look-back (the first built day − 30)
--- @param history_to varchar last local day read from the stored rollup (the last built day − 1)
--- @param built_days varchar_list the local days built (their stored rows are being replaced)
 -- @partitions events :events_dts
--- @partitions user_day :history_from..:history_to
 --
--- Previous active day (issue 25): each row carries the user's latest active day among the 30
--- days before it, so that "active in the N days ending D" (N ≤ 31) is a count of the rows of
--- D-N+1 … D whose previous active day is before D-N+1, not a group-by of every row into
--- users. It comes from the rows of the built days and the stored rows of the 30 days before
--- (history): the run brings those days up to date first, and a day's manifest holds the
--- fingerprints of the raw partitions of its 30 days before as well (RollupSpec.lookbackDays),
--- so late data in one of them rebuilds it. A day's value never depends on a later day, so a
--- re-run of a past day reads what its first run read.
+-- A day's rows depend on that day's events alone: "active in the N days ending D" is read
+-- from the daily activity state (rollup_activity_day.sql), carried from day to day, not from
+-- a look-back of each row at the days before it.
 --
 -- Output columns (local_date last: UNLOAD partitions on the trailing columns):
 --   user_id                  the user
@@ -40,8 +30,6 @@
 --   private_channel_events   records on a private-domain channel (> 0: the private flag)
 --   distinct_channels        distinct channels the user was seen on
 --   first_signup_time        the day's first signup event (null: no signup that day)
---   previous_active_date     the user's latest active day in the 30 days before (null: none)
---   previous_private_date    the latest of those with a private-channel event (null: none)
 --   local_date               the local day, YYYY-MM-DD (the partition)
 
 with
@@ -91,48 +79,6 @@ day_rows as (
   group by user_id, local_date
 ),
 
-history as (
-  select
-    h.user_id,
-    cast(h.local_date as date) as active_date,
-    case when h.private_channel_events > 0 then cast(h.local_date as date) end as private_date
-  from user_day as h
-  where :use_history = 1
-    and h.local_date between :history_from and :history_to
-    and h.local_date not in :built_days
-),
-
-built_active_days as (
-  select
-    user_id,
-    cast(local_date as date) as active_date,
-    case when private_channel_events > 0 then cast(local_date as date) end as private_date
-  from day_rows
-),
-
-active_days as (
-  select * from built_active_days
-  union all
-  select * from history
-),
-
--- The latest of a user's active (and private-channel) days in the 30 before each built day:
--- a hash join on the user, built from the built days' rows and probed by the look-back's,
--- and a group per built row (a window over every look-back row sorted per user cost twice
--- the CPU on the bench lake).
-previous_days as (
-  select
-    b.user_id,
-    b.active_date,
-    max(a.active_date) as previous_active_date,
-    max(a.private_date) as previous_private_date
-  from built_active_days as b
-  join active_days as a
-    on a.user_id = b.user_id
-    and date_diff('day', a.active_date, b.active_date) between 1 and 30
-  group by b.user_id, b.active_date
-),
-
 final as (
   select
     d.user_id,
@@ -153,13 +99,8 @@ final as (
     d.private_channel_events,
     d.distinct_channels,
     d.first_signup_time,
-    p.previous_active_date,
-    p.previous_private_date,
     d.local_date
   from day_rows as d
-  left join previous_days as p
-    on p.user_id = d.user_id
-    and p.active_date = cast(d.local_date as date)
 )
 
 select * from final

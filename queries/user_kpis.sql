@@ -29,29 +29,26 @@
 -- The day-only cohorts (retention, first-order conversion) are also computed for a weekly
 -- run, relative to its Sunday; the weekly report does not show them.
 --
--- Cost: the user days of the activity windows are read once and counted, not grouped into
--- users: each user_day row carries the user's previous active day (rollup_user_day.sql), so
--- WAU and MAU count the rows that are a user's first in the window. A daily run reads the
--- 30 days ending D; a weekly run only its week (WAU, the daily actives, the Sunday's
--- actives for retention) and takes MAU, the private-domain actives and the private-domain
--- customers of its 90 days from the week's activity state (`activity_week`,
--- rollup_activity_week.sql: one row per user active in the 90 days ending the Sunday, with
--- the last active and last private-domain day: "active in the 30 days ending D" is a last
--- active day on or after D-29), not from 30 or 90 days of user_day rows. Only the
--- private-domain customers are grouped; the signups come from the per-user state, filtered
--- to the period's and the cohorts' days; the order figures are grouped per buyer. So no
--- step joins every user with every paid order or with every signup (docs/performance.md
--- has the figures).
+-- Cost: no window's user days are grouped into users. WAU, MAU, the private-domain actives
+-- and customers are counts of one partition of an activity state, one row per user with
+-- the last active and last private-domain day in its window ("active in the N days ending
+-- D" is a last active day on or after D-N+1): a day's from `activity_day`
+-- (rollup_activity_day.sql, the 30 days ending D, carried from the day before's), a week's
+-- from `activity_week` (rollup_activity_week.sql, the 90 days ending its Sunday). Only the
+-- period's own `user_day` rows are read (the daily actives, and the period end's for
+-- retention). The signups come from the per-user state, filtered to the period's and the
+-- cohorts' days; the order figures are grouped per buyer. So no step joins every user with
+-- every paid order or with every signup (docs/performance.md has the figures).
 --
--- @param events_first_day varchar first local day of the activity window (YYYY-MM-DD)
--- @param events_last_day varchar last local day of the activity window (D)
+-- @param events_first_day varchar first local day of the period (YYYY-MM-DD)
+-- @param events_last_day varchar last local day of the period (D)
 -- @param period_start date first local day of the period
 -- @param period_end date last local day of the period (D)
 -- @param wau_start date first local day of the WAU window (D-6; weekly: the Monday)
 -- @param mau_start date first local day of the 30 days ending D
 -- @param private_customer_start date first local day in which a private-domain event makes a customer a private-domain one (weekly: the 90 days ending D, as the repurchase window; daily: mau_start, unused)
--- @param activity_state_weeks varchar_list the activity_week partition holding MAU and the private-domain customers (weekly: [D], whose window starts at private_customer_start; daily: [''], none: the activity window's user_day rows hold them)
--- @param activity_from_state integer 1: MAU, the private-domain actives and customers from the activity state (weekly); 0: from the user_day rows of the 30 days ending D (daily)
+-- @param activity_days varchar_list the activity_day partition of a daily run ([D]; weekly: [''], none)
+-- @param activity_weeks varchar_list the activity_week partition of a weekly run ([D], whose window starts at private_customer_start; daily: [''], none)
 -- @param retention_d1_cohort date signup day of the D1 retention cohort (D-1)
 -- @param retention_d7_cohort date signup day of the D7 retention cohort (D-7)
 -- @param retention_d30_cohort date signup day of the D30 retention cohort (D-30)
@@ -67,7 +64,8 @@
 -- @param repurchase_from timestamp UTC start of the 90 days ending D (they end at period_to)
 -- @partitions user_day :events_first_day..:events_last_day
 -- @partitions order_day :orders_first_day..:orders_last_day
--- @partitions activity_week :activity_state_weeks
+-- @partitions activity_day :activity_days
+-- @partitions activity_week :activity_weeks
 --
 -- Output columns (one row):
 --   new_users                      users whose signup day is in the period
@@ -92,45 +90,34 @@ with
 user_days as (
   select
     user_id,
-    cast(local_date as date) as local_date,
-    case when private_channel_events > 0 then 1 else 0 end as on_private_channel,
-    previous_active_date,
-    previous_private_date
+    cast(local_date as date) as local_date
   from user_day
   where local_date between :events_first_day and :events_last_day
 ),
 
--- Windows as filtered counts: a user counts in a window (≤ 31 days) on the first of its
--- days in it, the row whose previous active day (among the 30 days before) is before it.
--- (A weekly run's user_days hold only its week: its MAU comes from state_totals.)
 activity_totals as (
-  select
-    count(case when local_date between :period_start and :period_end then 1 end)
-      as active_user_days,
-    count(case
-      when local_date between :wau_start and :period_end
-        and (previous_active_date is null or previous_active_date < :wau_start) then 1
-    end) as wau_users,
-    count(case
-      when local_date between :mau_start and :period_end
-        and (previous_active_date is null or previous_active_date < :mau_start) then 1
-    end) as mau_users,
-    count(case
-      when local_date between :mau_start and :period_end
-        and on_private_channel = 1
-        and (previous_private_date is null or previous_private_date < :mau_start) then 1
-    end) as private_mau_users
+  select count(*) as active_user_days
   from user_days
 ),
 
--- MAU as of a week's Sunday from its activity state: the users whose last active (and last
--- private-domain) day in the 90 days ending it falls in the 30 days ending it.
+-- The period's activity state: a day's 30 days or a week's 90 days ending D, one row per
+-- user (the other table's list names no partition).
+activity_state as (
+  select user_id, last_active_date, last_private_date
+  from activity_day
+  where local_date in :activity_days
+  union all
+  select user_id, last_active_date, last_private_date
+  from activity_week
+  where local_date in :activity_weeks
+),
+
 state_totals as (
   select
+    count(case when last_active_date >= :wau_start then 1 end) as wau_users,
     count(case when last_active_date >= :mau_start then 1 end) as mau_users,
     count(case when last_private_date >= :mau_start then 1 end) as private_mau_users
-  from activity_week
-  where local_date in :activity_state_weeks
+  from activity_state
 ),
 
 period_end_users as (
@@ -139,22 +126,10 @@ period_end_users as (
   where local_date = :period_end
 ),
 
--- Each private-domain customer once, without grouping: a day's are its rows with a private
--- event whose previous one (among the 30 days before) is before the window (≤ 31 days), a
--- week's the users of its activity state whose last private-domain day is in its 90 days.
 private_customers as (
   select user_id
-  from user_days
-  where :activity_from_state = 0
-    and on_private_channel = 1
-    and local_date between :private_customer_start and :period_end
-    and (previous_private_date is null or previous_private_date < :private_customer_start)
-  union all
-  select user_id
-  from activity_week
-  where :activity_from_state = 1
-    and local_date in :activity_state_weeks
-    and last_private_date between :private_customer_start and :period_end
+  from activity_state
+  where last_private_date between :private_customer_start and :period_end
 ),
 
 user_signups as (
@@ -276,10 +251,9 @@ final as (
   select
     s.new_users,
     a.active_user_days,
-    a.wau_users,
-    case when :activity_from_state = 1 then t.mau_users else a.mau_users end as mau_users,
-    case when :activity_from_state = 1 then t.private_mau_users else a.private_mau_users end
-      as private_mau_users,
+    t.wau_users,
+    t.mau_users,
+    t.private_mau_users,
     s.retention_d1_cohort_users,
     s.retention_d1_retained_users,
     s.retention_d7_cohort_users,

@@ -88,8 +88,8 @@ function computeBound(daily: QueryFigures): string {
   const buildCount = daily.perQuery.filter((q) => q.query.startsWith("rollup_")).length;
   return [
     "The run is bound by computing, not reading: the floor only decodes the columns the run reads, the run aggregates them.",
-    `A daily run builds its new day: ${buildCount} rollup statements (one staged read of each raw table, the day rollups written from it, the user-day look-back and the user-state fold) take ${formatMs(builds)} of ${formatMs(daily.wallMs)} (${Math.round((100 * builds) / daily.wallMs)} %).`,
-    `The window queries' slowest: ${listed(rest)}; MAU and WAU are filtered counts of user_day rows and paid orders are order_day rows as they are (one per order), but the 30 days of user_day rows are still read and the 90 days of paid orders grouped per buyer.`,
+    `A daily run builds its new day: ${buildCount} rollup statements (one staged read of each raw table, the day rollups written from it, the daily activity state and the user-state fold) take ${formatMs(builds)} of ${formatMs(daily.wallMs)} (${Math.round((100 * builds) / daily.wallMs)} %).`,
+    `The window queries' slowest: ${listed(rest)}; WAU and MAU are counts of the daily activity state's rows and paid orders are order_day rows as they are (one per order), but the 90 days of paid orders are still grouped per buyer.`,
   ].join(" ");
 }
 

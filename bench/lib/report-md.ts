@@ -274,7 +274,7 @@ export function renderMarkdown(report: ReportForMarkdown): string {
     lines.push(
       "## 2. History length: 800 vs 400 days",
       "",
-      "Each repetition runs as a steady-state week ends in production: the daily run of Saturday (measured; its day rollups dropped first, so it builds them as the first run of a day does), then Monday's daily run of Sunday at 08:00 (not measured), then the weekly run at 08:30 (measured), whose RFM and activity states are carried from the week before's (built by the warm-up, as last Monday's run).",
+      "Each repetition runs as a steady-state week ends in production: the daily run of Saturday (measured; its day rollups dropped first, so it builds them as the first run of a day does, and its daily activity state carried from Friday's, built by the warm-up as yesterday's run), then Monday's daily run of Sunday at 08:00 (not measured), then the weekly run at 08:30 (measured), whose RFM and activity states are carried from the week before's (built by the warm-up, as last Monday's run).",
       "",
       "| report | 400 days | 800 days | ratio (median) | ratio in CPU time |",
       "|---|---:|---:|---:|---:|",

@@ -150,7 +150,6 @@ describe("campaign snapshots over rollups (Shanghai, fixture lake)", () => {
     const first = await snapshotsOn(engine, addDays(D, -1));
     // The first run builds the windows: 9 local days of events (dt 28 Feb … 9 March), 37 of
     // orders (from the baseline's first day, 1 Feb: dt 31 Jan, without files, … 9 March).
-    // user_day also builds its look-back (the 30 days before the window): one more partition.
     // A staged read of small days covers up to 100 of them (one read per table here); where
     // the reads of a long window meet on a shared dt, the later one takes it from the rows
     // the one before staged: each file read once.
@@ -161,12 +160,12 @@ describe("campaign snapshots over rollups (Shanghai, fixture lake)", () => {
     // Local D spans dt D-1 (from 16:00Z) and dt D: two partitions per raw table.
     expect(rawReads(daily.stats, "events")).toEqual({ builds: 2, snapshot: 0 });
     expect(rawReads(daily.stats, "orders")).toEqual({ builds: 2, snapshot: 0 });
-    // One read of each raw table feeds its day rollups (user_day, whose look-back must be
-    // fresh first, is left to user_kpis).
+    // One read of each raw table feeds all its day rollups, user_day among them.
     expect(daily.stats.map((s) => s.query)).toEqual([
       "campaigns_in_scope",
       "rollup_source_events",
       "rollup_campaign_user_day",
+      "rollup_user_day",
       "rollup_channel_user_day",
       "rollup_event_profile",
       "rollup_event_hour",

@@ -178,9 +178,6 @@ describe("queries/rollup_user_day.sql", () => {
         private_channel_events: 1, // wecom
         distinct_channels: 2, // wecom, app (null is no channel)
         first_signup_time: "2026-03-08T16:00:00Z",
-        // 8 March is not built here (no stored rollup either): no previous day known.
-        previous_active_date: null,
-        previous_private_date: null,
         local_date: "2026-03-09",
       },
       {
@@ -191,8 +188,6 @@ describe("queries/rollup_user_day.sql", () => {
         private_channel_events: 0,
         distinct_channels: 1,
         first_signup_time: null,
-        previous_active_date: null,
-        previous_private_date: null,
         local_date: "2026-03-09",
       },
       {
@@ -204,9 +199,6 @@ describe("queries/rollup_user_day.sql", () => {
         private_channel_events: 2, // community
         distinct_channels: 2,
         first_signup_time: null,
-        // The days built together know each other: a was active (on wecom) on 9 March.
-        previous_active_date: "2026-03-09",
-        previous_private_date: "2026-03-09",
         local_date: "2026-03-10",
       },
     ]);

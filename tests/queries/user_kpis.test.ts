@@ -182,9 +182,9 @@ describe("queries/user_kpis.sql", () => {
     ]);
   });
 
-  it("gives a Sunday's MAU, WAU and private-domain actives alike from user_day rows (day) and from the week's activity state (week)", async () => {
-    // The daily run counts the rows of the 30 days ending Sunday 15 March by their previous
-    // active day; the weekly run of that ISO week reads the week's activity state instead.
+  it("gives a Sunday's MAU, WAU and private-domain actives alike from the day's activity state and the week's", async () => {
+    // The daily run reads Sunday 15 March's activity_day state (30 days, carried day to
+    // day); the weekly run of that ISO week reads its activity_week state (90 days).
     const [day] = await run("day", "2026-03-15");
     const [week] = await run("week", "2026-03-15");
     const counts = (row: typeof day) => ({
@@ -199,17 +199,19 @@ describe("queries/user_kpis.sql", () => {
   it("reads only the rollup days of its windows", () => {
     const period = periodContaining("day", "2026-03-10", ZONE);
     const day = userKpiParams(period);
-    // Activity: the 30 days ending D.
-    expect([day.events_first_day, day.events_last_day]).toEqual(["2026-02-09", "2026-03-10"]);
+    // Activity rows: D's own (the daily actives, retention); WAU, MAU and the private-domain
+    // actives come from D's activity state, carried from the user_day days of its 31 days.
+    expect([day.events_first_day, day.events_last_day]).toEqual(["2026-03-10", "2026-03-10"]);
+    expect(day.activity_days).toEqual(["2026-03-10"]);
+    expect(day.activity_weeks).toEqual([""]);
+    expect(userKpiRollups(period).activity_day?.days).toEqual(["2026-03-10"]);
+    expect(userKpiRollups(period).user_day).toEqual({ from: "2026-02-08", to: "2026-03-10" });
     // The per-user state is kept fresh with user_day back to D-60 (the cohorts' lookback).
     expect(userKpiRollups(period).user_state).toEqual({ from: "2026-01-09", to: "2026-03-10" });
     // Orders: the 90 days ending D.
     expect([day.orders_first_day, day.orders_last_day]).toEqual(["2025-12-11", "2026-03-10"]);
     expect((day.orders_from as Date).toISOString()).toBe("2025-12-10T16:00:00.000Z");
     expect((day.orders_to as Date).toISOString()).toBe("2026-03-10T16:00:00.000Z");
-    // A day's private-domain customers are in its 30 days of user_day: no activity state.
-    expect(day.activity_state_weeks).toEqual([""]);
-    expect(day.activity_from_state).toBe(0);
     expect(userKpiRollups(period).activity_week).toBeUndefined();
   });
 
@@ -217,14 +219,14 @@ describe("queries/user_kpis.sql", () => {
     // The ISO week of Monday 2 … Sunday 8 March 2026.
     const period = periodContaining("week", "2026-03-08", ZONE);
     const week = userKpiParams(period);
-    // Activity rows: the week's own days (WAU, the daily actives, Sunday's for retention)…
+    // Activity rows: the week's own days (the daily actives, Sunday's for retention)…
     expect([week.events_first_day, week.events_last_day]).toEqual(["2026-03-02", "2026-03-08"]);
-    // …and MAU (30 days ending Sunday) and the 90 days' private-domain customers come from
-    // the week's activity state…
+    // …and WAU, MAU (30 days ending Sunday) and the 90 days' private-domain customers come
+    // from the week's activity state…
     expect(week.mau_start).toBe("2026-02-07");
-    expect(week.activity_from_state).toBe(1);
     expect(week.private_customer_start).toBe("2025-12-09");
-    expect(week.activity_state_weeks).toEqual(["2026-03-08"]);
+    expect(week.activity_weeks).toEqual(["2026-03-08"]);
+    expect(week.activity_days).toEqual([""]);
     const rollups = userKpiRollups(period);
     expect(rollups.activity_week?.days).toEqual(["2026-03-08"]);
     // …carried from the user_day days of both its windows (97 days), kept fresh first.

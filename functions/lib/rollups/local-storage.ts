@@ -240,8 +240,6 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
         const rawTable = spec?.rawTable;
         const staged = replaceOptions.staged;
         if (rawTable && !staged) await options.bind?.(rawTable);
-        // A build with a look-back reads the rollup's stored days (a view bound empty sees none).
-        if (spec?.lookbackDays !== undefined) await options.bind?.(rollup);
         const bind = options.bindQuery ?? bindParams;
         // A staged read stands in for the raw table: the build reads no raw file.
         const render = () =>

@@ -18,7 +18,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { KNOWN_EVENT_TYPES, KNOWN_ORDER_STATUSES } from "../kpi/efficiency.ts";
 import {
-  addDays,
   calendar,
   dateRange,
   type IsoDate,
@@ -94,7 +93,7 @@ export function rollupDays(days: readonly IsoDate[]): RollupWindow {
 /**
  * The rollup days a query reads; `user_state` (the per-user state, user-state.ts) is kept up
  * to date with the `user_day` days of its window, which it needs fresh too; a weekly state
- * (`rfm_week`, `activity_week`: weekly-state.ts) names its Sundays, whose source rollup days
+ * (`rfm_week`, `activity_week`, `activity_day`: weekly-state.ts) names its Sundays (or days), whose source rollup days
  * the caller asks for too.
  */
 export type RollupNeeds = Partial<
@@ -154,8 +153,8 @@ export async function queryOverRollups(
 ): Promise<{ readonly query: QueryFile; readonly stats: readonly QueryStats[] }> {
   const query = context.catalog.get(queryName);
   const storage = context.engine.rollups;
-  const { user_state: stateWindow, rfm_week, activity_week, ...perDay } = needs;
-  const weeklyStates = Object.entries({ rfm_week, activity_week }).filter(
+  const { user_state: stateWindow, rfm_week, activity_week, activity_day, ...perDay } = needs;
+  const weeklyStates = Object.entries({ rfm_week, activity_week, activity_day }).filter(
     (entry): entry is [WeeklyStateName, RollupWindow] => entry[1] !== undefined,
   );
   // The state is folded from user_day: its days must be fresh (and, inlined, defined) first.
@@ -174,11 +173,9 @@ export async function queryOverRollups(
       ([name, window]) => {
         const spec = ROLLUPS[name];
         const build = context.catalog.get(spec.buildQuery);
-        // Inlined, a day's look-back is built along with it (there is no stored rollup).
-        const days = withLookback(spec, windowDays(window));
         return {
           name,
-          sql: bindParams(build, buildParams(spec, days, context, { inlined: true })),
+          sql: bindParams(build, buildParams(spec, windowDays(window), context)),
         };
       },
     );
@@ -266,13 +263,7 @@ async function refreshNow(
   options: { readonly force?: boolean },
 ): Promise<RollupRefresh> {
   const spec = ROLLUPS[rollup];
-  // A day is built after its look-back days, which must be up to date first.
-  const { states, expected } = await assess(
-    storage,
-    context,
-    spec,
-    rollupDays(withLookback(spec, windowDays(window))),
-  );
+  const { states, expected } = await assess(storage, context, spec, window);
   const toBuild = daysToBuild(states, options.force === true);
   const stats: QueryStats[] = [];
   const built = new Set<RollupName>([rollup]);
@@ -340,11 +331,7 @@ async function buildDays(
   }
   const plans: BuildPlan[] = [primary];
   for (const sibling of rollupsReading(primary.spec.rawTable)) {
-    // A rollup with a look-back is built as the primary only, after its look-back days.
-    const along =
-      sibling.name !== primary.spec.name &&
-      sibling.lookbackDays === undefined &&
-      settingsKnown(sibling, context.settings);
+    const along = sibling.name !== primary.spec.name && settingsKnown(sibling, context.settings);
     if (!along) continue;
     const assessed = await assess(storage, context, sibling, rollupDays(primary.days));
     const days = daysToBuild(assessed.states, false);
@@ -432,7 +419,7 @@ async function buildChunks(
 ): Promise<IsoDate[][]> {
   const maxDays = Math.max(storage.maxDaysPerBuild ?? days.length, 1);
   const maxBytes = storage.maxBytesPerBuild;
-  // The raw partitions a day's build reads (not those of its look-back, read from the rollup).
+  // The raw partitions a day's build reads.
   const dtsOf = (day: IsoDate) => partitionsOfDays(context.timeZone, [day]);
   const sizes =
     maxBytes !== undefined && storage.partitionBytes && days.length > 0
@@ -486,7 +473,7 @@ async function assess(
     const manifest = byDay.get(localDate);
     const wanted = expected.get(localDate) as UnbuiltManifest;
     if (!manifest) {
-      // Judged on the day's own partitions: a look-back with data gives it no rows.
+      // A day none of whose raw partitions has files has no rows to build.
       const own = partitionsOfDays(context.timeZone, [localDate]);
       const noRawData = own.every(
         (dt) => (wanted.sources[`${spec.rawTable}/dt=${dt}`] ?? "") === "",
@@ -523,29 +510,22 @@ async function expectedManifests(
   spec: RollupSpec,
   days: readonly IsoDate[],
 ): Promise<Map<IsoDate, UnbuiltManifest>> {
-  const lookback = spec.lookbackDays ?? 0;
-  const first = days[0] ?? "";
   const bounds = new Map(
-    calendar(first && addDays(first, -lookback), days.at(-1) ?? "", context.timeZone).map(
+    calendar(days[0] ?? "", days.at(-1) ?? "", context.timeZone).map(
       (day) => [day.localDate, day] as const,
     ),
   );
-  // A day with a look-back depends on the raw partitions of the days before it as well.
-  const spanOf = (day: IsoDate) => (lookback ? dateRange(addDays(day, -lookback), day) : [day]);
+  // A day depends on the raw partitions it overlaps…
   const dtsByDay = new Map(
     days.map((day) => {
-      const dts = spanOf(day).flatMap((d) => {
-        const b = bounds.get(d);
-        return b ? partitionsFor(b.fromUtc, b.toUtc) : [];
-      });
-      return [day, [...new Set(dts)].sort()] as const;
+      const b = bounds.get(day);
+      return [day, b ? partitionsFor(b.fromUtc, b.toUtc) : []] as const;
     }),
   );
-  // ... and on the mappings valid at some instant of its look-back or itself.
+  // … and on the mappings valid at some instant of it.
   const dayBounds = days.flatMap((day) => {
     const own = bounds.get(day);
-    const from = bounds.get(spanOf(day)[0] as IsoDate) ?? own;
-    return own && from ? [{ localDate: day, fromUtc: from.fromUtc, toUtc: own.toUtc }] : [];
+    return own ? [{ localDate: day, fromUtc: own.fromUtc, toUtc: own.toUtc }] : [];
   });
   const allDts = [...new Set([...dtsByDay.values()].flat())].sort();
   const fingerprints = days.length ? await storage.fingerprints(spec.rawTable, allDts) : {};
@@ -600,7 +580,6 @@ export function buildParams(
   spec: RollupSpec,
   days: readonly IsoDate[],
   context: Pick<RollupContext, "timeZone" | "settings">,
-  options: { readonly inlined?: boolean } = {},
 ): QueryParams {
   const wanted = new Set(days);
   const sorted = [...wanted].sort();
@@ -619,35 +598,7 @@ export function buildParams(
     cal,
     [spec.dtsParam]: dts,
     ...settingParams(spec, context.settings),
-    ...(spec.lookbackDays === undefined ? {} : historyParams(spec.lookbackDays, sorted, options)),
   };
-}
-
-/**
- * What a build with a look-back reads of the stored rollup: the days from the first built
- * day's look-back to the day before the last built one, but the built days themselves.
- * Inlined (no stored rollup), nothing: its days include their look-back.
- */
-function historyParams(
-  lookbackDays: number,
-  sorted: readonly IsoDate[],
-  options: { readonly inlined?: boolean },
-): QueryParams {
-  const first = sorted[0] ?? "";
-  const last = sorted.at(-1) ?? "";
-  return {
-    use_history: options.inlined ? 0 : 1,
-    history_from: first && addDays(first, -lookbackDays),
-    history_to: last && addDays(last, -1),
-    built_days: sorted.length ? sorted : [""],
-  };
-}
-
-/** `days` and, for a rollup with a look-back, every day of each one's look-back. */
-function withLookback(spec: RollupSpec, days: readonly IsoDate[]): IsoDate[] {
-  const lookback = spec.lookbackDays;
-  if (!lookback) return [...days];
-  return [...new Set(days.flatMap((day) => dateRange(addDays(day, -lookback), day)))].sort();
 }
 
 /**

@@ -30,12 +30,6 @@ export interface RollupSpec {
   /** The build query's parameter holding the raw `dt` partitions to read. */
   readonly dtsParam: string;
   /**
-   * Days before each day that its rows depend on too (`user_day`: each row's previous
-   * active day among the 30 days before): their raw partitions are in the day's manifest,
-   * and they are brought up to date before the day is built. None: the day alone.
-   */
-  readonly lookbackDays?: number;
-  /**
    * Whether the build reads its raw table with user ids mapped to persons
    * (`queries/_fragments/mapped_*.sql`): its days' manifests then carry the fingerprint of
    * the mappings valid during the day (identity-map.ts).
@@ -99,12 +93,6 @@ function profileColumns(timeColumn: string, records: string): RollupColumn[] {
   ];
 }
 
-/**
- * How far back a `user_day` row knows the user's previous active day: windows of up to
- * this many days + 1 (MAU's 30) are filtered counts of user_day rows.
- */
-export const USER_DAY_LOOKBACK_DAYS = 30;
-
 /** Event types counted in their own `user_day` column, with the column's name. */
 export const EVENT_COUNT_COLUMNS = [
   ["signup", "signup_events"],
@@ -128,7 +116,6 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
     buildQuery: "rollup_user_day",
     rawTable: "events",
     dtsParam: "events_dts",
-    lookbackDays: USER_DAY_LOOKBACK_DAYS,
     columns: [
       col("user_id", "varchar", "The user."),
       col("events", "bigint", "Event records of the user that day (duplicates included)."),
@@ -146,16 +133,6 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
         "first_signup_time",
         "timestamp",
         "First signup event of the day (UTC); null when the user did not sign up that day.",
-      ),
-      col(
-        "previous_active_date",
-        "date",
-        "The user's latest active day among the 30 days before; null: none (windows count the rows whose previous active day is before the window).",
-      ),
-      col(
-        "previous_private_date",
-        "date",
-        "The latest of those days with a private-domain event; null: none.",
       ),
     ],
   },

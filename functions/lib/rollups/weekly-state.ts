@@ -10,7 +10,11 @@
  *   about a customer per row, and each customer's movement between the windows is on one row.
  * - `activity_week` (`queries/rollup_activity_week.sql`, from `user_day`): each user active
  *   in the 90 days ending the Sunday or in those ending the Sunday before, with the last
- *   active day as of each. `lifecycle_layers.sql` reads it.
+ *   active day as of each. `lifecycle_layers.sql` and the weekly `user_kpis.sql` read it.
+ * - `activity_day` (`queries/rollup_activity_day.sql`, from `user_day`): the same for the 30
+ *   days ending a report day, carried from the day before's (`stepDays` 1, so "week" below
+ *   reads "day" for it). The daily `user_kpis.sql` reads it: WAU, MAU and the
+ *   private-domain figures are counts of its rows.
  *
  * How a state stays exact:
  *
@@ -41,7 +45,7 @@ import type { RollupColumn, RollupName } from "./schema.ts";
 import type { RollupManifest, RollupStorage } from "./storage.ts";
 
 /** The weekly states' logical tables (`queries/_sources.yaml`). */
-export type WeeklyStateName = "rfm_week" | "activity_week";
+export type WeeklyStateName = "rfm_week" | "activity_week" | "activity_day";
 
 export interface WeeklyStateSpec {
   readonly name: WeeklyStateName;
@@ -51,6 +55,11 @@ export interface WeeklyStateSpec {
   readonly source: RollupName;
   /** The days of the window ending each Sunday (the state covers them + the 7 before). */
   readonly windowDays: number;
+  /**
+   * Days from one state to the next: 7 for a week's (by its Sunday), 1 for a day's
+   * (`activity_day`, by the day). A state is carried from the one `stepDays` before.
+   */
+  readonly stepDays: number;
   /** Whether a carried build reads the 7 days leaving the window (RFM's sums shed them). */
   readonly readsLeavingDays: boolean;
   /** Output columns without the partition column `local_date`, which comes last. */
@@ -63,6 +72,10 @@ export const RFM_WEEK = "rfm_week";
 export const ACTIVITY_WEEK = "activity_week";
 /** The longest lifecycle window: "churned" looks 90 days back (shared/kpi-spec.md). */
 export const LIFECYCLE_WINDOW_DAYS = 90;
+/** The daily activity state (MAU: active in the 30 days ending the day). */
+export const ACTIVITY_DAY = "activity_day";
+/** The longest daily activity window: MAU's 30 days (shared/kpi-spec.md). */
+export const MAU_WINDOW_DAYS = 30;
 
 const date = (name: string, description: string): RollupColumn => ({
   name,
@@ -70,12 +83,24 @@ const date = (name: string, description: string): RollupColumn => ({
   description,
 });
 
+/** The columns of an activity state over `window` (and the same window ending `before`). */
+const activityColumns = (window: string, before: string): readonly RollupColumn[] => [
+  { name: "user_id", type: "varchar", description: "The user (active in either window)." },
+  date("last_active_date", `The user's last active day in ${window} (null: none).`),
+  date("previous_last_active_date", `The same in the window ending ${before} (null: none).`),
+  date(
+    "last_private_date",
+    `The user's last day with a private-domain event in ${window} (null: none).`,
+  ),
+];
+
 export const WEEKLY_STATES: Readonly<Record<WeeklyStateName, WeeklyStateSpec>> = {
   rfm_week: {
     name: RFM_WEEK,
     buildQuery: "rollup_rfm_week",
     source: "order_day",
     windowDays: RFM_WINDOW_DAYS,
+    stepDays: 7,
     readsLeavingDays: true,
     columns: [
       { name: "user_id", type: "varchar", description: "The customer (of either window)." },
@@ -102,22 +127,18 @@ export const WEEKLY_STATES: Readonly<Record<WeeklyStateName, WeeklyStateSpec>> =
     buildQuery: "rollup_activity_week",
     source: "user_day",
     windowDays: LIFECYCLE_WINDOW_DAYS,
+    stepDays: 7,
     readsLeavingDays: false,
-    columns: [
-      { name: "user_id", type: "varchar", description: "The user (active in either window)." },
-      date(
-        "last_active_date",
-        "The user's last active day in the 90 days ending the Sunday (null: none).",
-      ),
-      date(
-        "previous_last_active_date",
-        "The same in the 90 days ending the Sunday before (null: none).",
-      ),
-      date(
-        "last_private_date",
-        "The user's last day with a private-domain event in the 90 days ending the Sunday (null: none).",
-      ),
-    ],
+    columns: activityColumns("the 90 days ending the Sunday", "the Sunday before"),
+  },
+  activity_day: {
+    name: ACTIVITY_DAY,
+    buildQuery: "rollup_activity_day",
+    source: "user_day",
+    windowDays: MAU_WINDOW_DAYS,
+    stepDays: 1,
+    readsLeavingDays: false,
+    columns: activityColumns("the 30 days ending the day", "the day before"),
   },
 };
 
@@ -164,7 +185,7 @@ export async function refreshWeeklyStates(
     const wanted = await expectedManifest(storage, spec, context, definition, week);
     const [stored] = await storage.manifests(spec.name, [week]);
     if (stored && isFresh(stored, wanted)) continue;
-    const previousWeek = addDays(week, -7);
+    const previousWeek = addDays(week, -spec.stepDays);
     const [previous] = await storage.manifests(spec.name, [previousWeek]);
     const carry =
       previous !== undefined &&
@@ -205,7 +226,7 @@ export function weeklyStateSourceDays(
   spec: WeeklyStateSpec,
   week: IsoDate,
 ): { from: IsoDate; to: IsoDate } {
-  return { from: windowStart(spec, addDays(week, -7)), to: week };
+  return { from: windowStart(spec, addDays(week, -spec.stepDays)), to: week };
 }
 
 /** Build parameters of `week` from every source day it covers. */
@@ -216,7 +237,7 @@ function scratchParams(spec: WeeklyStateSpec, week: IsoDate): QueryParams {
 
 /** Build parameters of `week` carried from the state of the week before. */
 function carriedParams(spec: WeeklyStateSpec, week: IsoDate): QueryParams {
-  const previousWeek = addDays(week, -7);
+  const previousWeek = addDays(week, -spec.stepDays);
   const leaving = dateRange(windowStart(spec, previousWeek), addDays(windowStart(spec, week), -1));
   return {
     ...weekParams(spec, week),
@@ -229,7 +250,7 @@ function carriedParams(spec: WeeklyStateSpec, week: IsoDate): QueryParams {
 }
 
 function weekParams(spec: WeeklyStateSpec, week: IsoDate): QueryParams {
-  const previousWeek = addDays(week, -7);
+  const previousWeek = addDays(week, -spec.stepDays);
   return {
     week_end: week,
     week_start: windowStart(spec, week),

@@ -50,7 +50,7 @@ describe("reasons of goals not met", () => {
 
   it("names the new day's builds and their share of the run, then the slowest window queries", () => {
     expect(reason("daily_vs_floor")).toContain(
-      "1 rollup statements (one staged read of each raw table, the day rollups written from it, the user-day look-back and the user-state fold) take 100 ms of 1.00 s (10 %)",
+      "1 rollup statements (one staged read of each raw table, the day rollups written from it, the daily activity state and the user-state fold) take 100 ms of 1.00 s (10 %)",
     );
     expect(reason("daily_vs_floor")).toContain(
       "The window queries' slowest: user_kpis 500 ms, content_items 200 ms;",

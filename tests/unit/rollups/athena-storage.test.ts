@@ -183,11 +183,9 @@ describe("Athena rollup storage", () => {
       `${PREFIX}rollups/user_day/local_date=2026-03-03/_manifest.json`,
       `${PREFIX}rollups/user_day/local_date=2026-03-04/_manifest.json`,
     ]);
-    // user_day's rows carry the previous active day: its manifest also holds the raw
-    // partitions of the 30 days before (none of them has files here).
+    // A day's manifest holds the raw partitions it overlaps, with their fingerprints.
     const sources = manifestOf("2026-03-02")?.sources ?? {};
-    expect(Object.keys(sources)).toHaveLength(32);
-    expect(Object.fromEntries(Object.entries(sources).filter(([, f]) => f !== ""))).toEqual({
+    expect(sources).toEqual({
       "events/dt=2026-03-01": expect.stringMatching(/^[0-9a-f]{32}$/),
       "events/dt=2026-03-02": expect.stringMatching(/^[0-9a-f]{32}$/),
     });
@@ -207,8 +205,8 @@ describe("Athena rollup storage", () => {
     await refreshRollup(storage(ctx), ctx, "user_day", WINDOW);
     put(`${PREFIX}events/dt=2026-03-02/late-0.parquet`, "late events");
     const refresh = await refreshRollup(storage(ctx), ctx, "user_day", WINDOW);
-    // The days holding dt 2 March, and 4 March, whose look-back holds it.
-    expect(refresh.built).toEqual(["2026-03-02", "2026-03-03", "2026-03-04"]);
+    // The days holding dt 2 March.
+    expect(refresh.built).toEqual(["2026-03-02", "2026-03-03"]);
     expect(keys(`${PREFIX}rollups/user_day/local_date=2026-03-02/`)).toEqual([
       `${PREFIX}rollups/user_day/local_date=2026-03-02/2_q_0`,
       `${PREFIX}rollups/user_day/local_date=2026-03-02/_manifest.json`,
@@ -255,10 +253,10 @@ describe("Athena rollup storage", () => {
       from: "2025-11-01",
       to: "2026-03-04",
     });
-    // 124 days and 31 October, the look-back day that overlaps a partition with files.
-    expect(refresh.built).toHaveLength(125);
+    // 124 days: 1 November 2025 … 4 March 2026.
+    expect(refresh.built).toHaveLength(124);
     const days = (sql: string) => new Set([...sql.matchAll(/\(DATE '([\d-]+)'/g)].map((m) => m[1]));
-    expect(unloads.map((sql) => days(sql).size)).toEqual([100, 25]);
+    expect(unloads.map((sql) => days(sql).size)).toEqual([100, 24]);
     expect(unloads).toHaveLength(2);
     expect(refresh.stats).toHaveLength(2);
   });

@@ -90,8 +90,7 @@ describe("refreshRollup", () => {
     // Raw events exist in dt 28 Feb, 1 and 2 March; local 4 and 5 March overlap none of them.
     expect(await statuses()).toEqual([...BUILT_DAYS.map((day) => `${day} missing`), ...NO_DATA]);
     const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
-    // With the look-back of 1 March: 28 Feb, the one day before it with raw data.
-    expect(refresh.built).toEqual(USER_DAY_BUILT);
+    expect(refresh.built).toEqual(BUILT_DAYS);
     // One read of the raw partitions, then one build per rollup of events, reading none.
     expect(refresh.stats.map((s) => s.query)).toEqual([
       "rollup_source_events",
@@ -137,10 +136,11 @@ describe("refreshRollup", () => {
     });
     // 28 Feb overlaps dt 28 Feb, which has events; 27 Feb and 6 March have no raw data.
     expect(wider.built).toEqual(["2026-02-28"]);
-    // The other rollups of events miss 28 Feb too (user_day, with its look-back, builds on its own).
+    // The other rollups of events miss 28 Feb too, and are built from the same read.
     expect(wider.stats.map((s) => s.query)).toEqual([
       "rollup_source_events",
       "rollup_event_profile",
+      "rollup_user_day",
       "rollup_campaign_user_day",
       "rollup_channel_user_day",
       "rollup_event_hour",
@@ -201,11 +201,9 @@ describe("refreshRollup", () => {
     expect(states.filter((s) => s.status === "stale").map((s) => [s.localDate, s.reason])).toEqual([
       ["2026-03-01", "events/dt=2026-03-01 changed"],
       ["2026-03-02", "events/dt=2026-03-01 changed"],
-      // Its rows carry the previous active day: dt 1 March is in its look-back.
-      ["2026-03-03", "events/dt=2026-03-01 changed"],
     ]);
     const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
-    expect(refresh.built).toEqual(["2026-03-01", "2026-03-02", "2026-03-03"]);
+    expect(refresh.built).toEqual(["2026-03-01", "2026-03-02"]);
     // Local 1 and 2 March span dt 28 Feb … 2 Mar: three partitions read, no other.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(3);
     expect(await userDays()).toEqual([
@@ -260,7 +258,7 @@ describe("refreshRollup", () => {
       { fileStem: "late-{i}" },
     );
     const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
-    expect(refresh.built).toEqual(["2026-03-01", "2026-03-02", "2026-03-03"]);
+    expect(refresh.built).toEqual(["2026-03-01", "2026-03-02"]);
     // dt 28 Feb and 2 Mar are unchanged since the first build staged them: only dt 1 March,
     // which got the late file, is read from its files.
     expect(refresh.stats[0]?.partitionsRead?.events).toBe(1);
@@ -336,7 +334,7 @@ describe("refreshRollup", () => {
       "built for time zone Asia/Shanghai, read in America/New_York",
     );
     const rebuilt = await refreshRollup(storage(), otherChannels, "user_day", WINDOW);
-    expect(rebuilt.built).toEqual(USER_DAY_BUILT);
+    expect(rebuilt.built).toEqual(BUILT_DAYS);
     expect(
       await engine.raw(
         "select user_id, private_channel_events from user_day where local_date = '2026-03-01' order by user_id",
@@ -350,7 +348,7 @@ describe("refreshRollup", () => {
   it("rebuilds fresh days too when forced", async () => {
     await refreshRollup(storage(), context, "user_day", WINDOW);
     const forced = await refreshRollup(storage(), context, "user_day", WINDOW, { force: true });
-    expect(forced.built).toEqual(USER_DAY_BUILT);
+    expect(forced.built).toEqual(BUILT_DAYS);
     expect(await userDays()).toHaveLength(3);
   });
 
@@ -359,7 +357,7 @@ describe("refreshRollup", () => {
       refreshRollup(storage(), context, "user_day", WINDOW),
       refreshRollup(storage(), context, "user_day", WINDOW),
     ]);
-    expect([first.built.length, second.built.length]).toEqual([USER_DAY_BUILT.length, 0]);
+    expect([first.built.length, second.built.length]).toEqual([BUILT_DAYS.length, 0]);
     expect(await userDays()).toHaveLength(3);
   });
 });
@@ -431,19 +429,9 @@ describe("manifests", () => {
       builtAt: "2026-03-06T00:00:00.000Z",
     });
     expect(manifest.definition).toMatch(/^[0-9a-f]{16}$/);
-    // Local 2 March is 1 March 16:00Z … 2 March 16:00Z: two dt partitions, both with files;
-    // its look-back of 30 days adds the partitions back to 1 February (only dt 28 Feb has files).
-    expect(Object.keys(manifest.sources)).toHaveLength(32);
-    expect(Object.keys(manifest.sources).slice(-3)).toEqual([
-      "events/dt=2026-02-28",
-      "events/dt=2026-03-01",
-      "events/dt=2026-03-02",
-    ]);
-    expect(
-      Object.values(manifest.sources)
-        .slice(-3)
-        .every((f) => /^[0-9a-f]{32}$/.test(f)),
-    ).toBe(true);
+    // Local 2 March is 1 March 16:00Z … 2 March 16:00Z: two dt partitions, both with files.
+    expect(Object.keys(manifest.sources)).toEqual(["events/dt=2026-03-01", "events/dt=2026-03-02"]);
+    expect(Object.values(manifest.sources).every((f) => /^[0-9a-f]{32}$/.test(f))).toBe(true);
     // Local 3 March has no event but overlaps dt 2 March, which has files: an empty
     // partition, its manifest alone, with "" for the partition that does not exist.
     const empty = JSON.parse(
@@ -515,6 +503,4 @@ describe("queryOverRollups", () => {
 const WINDOW_DAYS = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"];
 /** The window's days that overlap a raw partition with files. */
 const BUILT_DAYS = ["2026-03-01", "2026-03-02", "2026-03-03"];
-/** user_day's refreshes also build the look-back days with raw data: 28 February. */
-const USER_DAY_BUILT = ["2026-02-28", ...BUILT_DAYS];
 const NO_DATA = ["2026-03-04 no_data", "2026-03-05 no_data"];

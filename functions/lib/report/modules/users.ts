@@ -55,16 +55,6 @@ function ordersWindow(period: Period): { readonly fromUtc: Date; readonly toUtc:
 }
 
 /**
- * The first local day of the `user_day` rows the query reads: a day's 30 days ending D (its
- * MAU), a week's own days (its MAU comes from the week's activity state).
- */
-function activityStart(period: Period): string {
-  const windows = userKpiWindows(period);
-  if (period.kind === "week") return windows.periodStart;
-  return [windows.mauStart, windows.periodStart].sort()[0] ?? windows.mauStart;
-}
-
-/**
  * The local days of each rollup that `user_kpis.sql` reads for a period: `user_day` over
  * the activity windows, `order_day` over the order windows, and the per-user state kept up
  * to date with the `user_day` days back to `eventsStart` (a cold first run's state, or the
@@ -75,38 +65,39 @@ function activityStart(period: Period): string {
 export function userKpiRollups(period: Period): RollupNeeds {
   const windows = userKpiWindows(period);
   const orders = ordersWindow(period);
-  const activity = { from: activityStart(period), to: windows.periodEnd };
-  const common = {
+  const state = period.kind === "day" ? WEEKLY_STATES.activity_day : WEEKLY_STATES.activity_week;
+  const stateSources = weeklyStateSourceDays(state, windows.periodEnd);
+  return {
     user_state: { from: windows.eventsStart, to: windows.periodEnd },
     order_day: localDaysOf(orders.fromUtc, orders.toUtc, period.timeZone),
-  };
-  if (period.kind === "day") return { ...common, user_day: activity };
-  const stateSources = weeklyStateSourceDays(WEEKLY_STATES.activity_week, windows.periodEnd);
-  return {
-    ...common,
+    // The period's own days, and those the activity state is carried from or made of.
     user_day: {
-      from: [stateSources.from, activity.from].sort()[0] ?? activity.from,
-      to: activity.to,
+      from: [stateSources.from, windows.periodStart].sort()[0] ?? windows.periodStart,
+      to: windows.periodEnd,
     },
-    activity_week: rollupDays([windows.periodEnd]),
+    [state.name]: rollupDays([windows.periodEnd]),
   };
 }
 
 /**
- * The activity_week partitions holding a period's MAU and private-domain customers: a
- * week's own state, whose window is the 90 days ending its Sunday (none for a day: the
- * activity window's user_day rows hold them).
+ * The activity state partitions holding a period's WAU, MAU and private-domain customers:
+ * a day's `activity_day` (the 30 days ending it), a week's `activity_week` (the 90 days
+ * ending its Sunday); `[""]` names none of the other table. The private-domain customers'
+ * window must be the state's.
  */
-function activityStateWeeks(period: Period): string[] {
+function activityStates(period: Period): { activity_days: string[]; activity_weeks: string[] } {
   const windows = userKpiWindows(period);
-  if (period.kind === "day") return [""];
-  const stateStart = windowStart(WEEKLY_STATES.activity_week, windows.periodEnd);
-  if (stateStart !== windows.privateCustomerStart) {
+  const state = period.kind === "day" ? WEEKLY_STATES.activity_day : WEEKLY_STATES.activity_week;
+  const stateStart = windowStart(state, windows.periodEnd);
+  if (stateStart !== windows.privateCustomerStart || windows.mauStart < stateStart) {
     throw new Error(
-      `user_kpis: the private-domain customers' window starts ${windows.privateCustomerStart}, the week's activity state's ${stateStart}: make them the same window.`,
+      `user_kpis: the private-domain customers' window starts ${windows.privateCustomerStart} and MAU's ${windows.mauStart}, the ${state.name} state's ${stateStart}: make them the same window.`,
     );
   }
-  return [windows.periodEnd];
+  const days = [windows.periodEnd];
+  return period.kind === "day"
+    ? { activity_days: days, activity_weeks: [""] }
+    : { activity_days: [""], activity_weeks: days };
 }
 
 /** The parameters of `user_kpis.sql` for a period: local days and UTC bounds. */
@@ -117,15 +108,14 @@ export function userKpiParams(period: Period): QueryParams {
   const periodBounds = localDaysWindow(windows.periodStart, windows.periodEnd, zone);
   const orders = ordersWindow(period);
   return {
-    events_first_day: activityStart(period),
-    events_last_day: rollups.user_day?.to ?? "",
+    events_first_day: windows.periodStart,
+    events_last_day: windows.periodEnd,
     period_start: windows.periodStart,
     period_end: windows.periodEnd,
     wau_start: windows.wauStart,
     mau_start: windows.mauStart,
     private_customer_start: windows.privateCustomerStart,
-    activity_state_weeks: activityStateWeeks(period),
-    activity_from_state: period.kind === "week" ? 1 : 0,
+    ...activityStates(period),
     retention_d1_cohort: windows.retentionCohorts.d1,
     retention_d7_cohort: windows.retentionCohorts.d7,
     retention_d30_cohort: windows.retentionCohorts.d30,
