@@ -71,7 +71,17 @@ export interface EmailStrings {
   /** "unusual for a Tuesday: normal 340–381" (`when`: an English weekday, week, recent days). */
   readonly unusual: (when: string, value: string, lower: string, upper: string) => string;
   /** "app channel: −41 % and 78 % of the drop". */
-  readonly driver: (element: string, change: string, share: string, fell: boolean) => string;
+  /**
+   * One driver: its own change and its share of the metric's change; `share` undefined:
+   * it moved more than the whole change (other elements moved the other way), where a
+   * share above 100 % would read as an error.
+   */
+  readonly driver: (
+    element: string,
+    change: string,
+    share: string | undefined,
+    fell: boolean,
+  ) => string;
   /** A segment with no baseline (its change is not a percentage). */
   readonly newSegment: string;
   readonly generatedBy: (listName: string) => string;
@@ -98,7 +108,9 @@ const EN: EmailStrings = {
   unusual: (when, value, lower, upper) =>
     `unusual for ${when === "recent days" ? "the recent days" : `a ${when}`}: ${value}, normal ${lower}–${upper}`,
   driver: (element, change, share, fell) =>
-    `${element}: ${change} and ${share} of the ${fell ? "drop" : "rise"}`,
+    share === undefined
+      ? `${element}: ${change}, more than the whole ${fell ? "drop" : "rise"} (others moved the other way)`
+      : `${element}: ${change} and ${share} of the ${fell ? "drop" : "rise"}`,
   newSegment: "new",
   reportTitle: { day: "Daily KPI report", week: "Weekly KPI report" },
   campaignsReportTitle: "Campaign ROI report",
@@ -188,7 +200,9 @@ const ZH: EmailStrings = {
   unusual: (when, value, lower, upper) =>
     `${ZH_WHEN[when] ?? when}异常：${value}，正常范围 ${lower}–${upper}`,
   driver: (element, change, share, fell) =>
-    `${element}：${change}，占${fell ? "降幅" : "增幅"} ${share}`,
+    share === undefined
+      ? `${element}：${change}，超过全部${fell ? "降幅" : "增幅"}（其余反向变动）`
+      : `${element}：${change}，占${fell ? "降幅" : "增幅"} ${share}`,
   newSegment: "新增",
   reportTitle: { day: "每日 KPI 报告", week: "每周 KPI 报告" },
   campaignsReportTitle: "活动 ROI 报告",
@@ -301,7 +315,7 @@ export function driverText(
   return strings.driver(
     elementLabel(driver.dimension, driver.element, locale, names),
     change,
-    format.signedPercent(driver.share).replace(/^\+/, ""),
+    driver.share > 1 ? undefined : format.signedPercent(driver.share).replace(/^\+/, ""),
     driver.actual < driver.forecast,
   );
 }
