@@ -148,17 +148,6 @@ async function sinceLakeBegan(
   return trimmed;
 }
 
-/** The first and last of some days or dt partitions (the query reads them as a range). */
-function rangeOf(values: readonly IsoDate[]): { readonly from: IsoDate; readonly to: IsoDate } {
-  const sorted = [...values].sort();
-  const from = sorted[0];
-  const to = sorted.at(-1);
-  if (from === undefined || to === undefined) {
-    throw new Error("partition_records: no day or partition to read; pass at least one.");
-  }
-  return { from, to };
-}
-
 /** The window check's issues, what it read and what that cost. */
 export interface WindowCheck {
   readonly issues: readonly CompletenessIssue[];
@@ -194,22 +183,26 @@ export async function checkWindowPartitions(
   const filler = { dts: [period.end], days: [period.end] };
   const events = reads.events ?? filler;
   const orders = reads.orders ?? filler;
+  // Fresh: the days it counts; read: their range (a day between them is read too, and its
+  // rows are of dts not asked for, or it would be one of the days).
+  const eventDays = rollupDays(events.days);
+  const orderDays = rollupDays(orders.days);
+  const eventDts = rollupDays(events.dts);
+  const orderDts = rollupDays(orders.dts);
   const prepared = await queryOverRollups(
     { engine, catalog, timeZone: period.timeZone, settings: NO_KPI_SETTINGS, now },
     WINDOW_PARTITIONS_QUERY,
-    // Fresh: the days it counts; read: their range (a day between them is read too, and
-    // its rows are of dts not asked for, or it would be one of the days).
-    { event_profile: rollupDays(events.days), order_profile: rollupDays(orders.days) },
+    { event_profile: eventDays, order_profile: orderDays },
   );
   const result = await engine.run(prepared.query, {
-    event_first_day: rangeOf(events.days).from,
-    event_last_day: rangeOf(events.days).to,
-    event_first_dt: rangeOf(events.dts).from,
-    event_last_dt: rangeOf(events.dts).to,
-    order_first_day: rangeOf(orders.days).from,
-    order_last_day: rangeOf(orders.days).to,
-    order_first_dt: rangeOf(orders.dts).from,
-    order_last_dt: rangeOf(orders.dts).to,
+    event_first_day: eventDays.from,
+    event_last_day: eventDays.to,
+    event_first_dt: eventDts.from,
+    event_last_dt: eventDts.to,
+    order_first_day: orderDays.from,
+    order_last_day: orderDays.to,
+    order_first_dt: orderDts.from,
+    order_last_dt: orderDts.to,
   });
   // The query counts every dt of the ranges; the check judges those it asked for.
   const asked = { events: new Set(events.dts), orders: new Set(orders.dts) };

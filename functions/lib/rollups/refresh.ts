@@ -63,6 +63,7 @@ import {
   WEEKLY_STATES,
   type WeeklyStateName,
   type WeeklyStateRefresh,
+  weeklyStateSpec,
 } from "./weekly-state.ts";
 
 /** Bump to rebuild every rollup partition (a change in how partitions are written). */
@@ -153,9 +154,15 @@ export async function queryOverRollups(
 ): Promise<{ readonly query: QueryFile; readonly stats: readonly QueryStats[] }> {
   const query = context.catalog.get(queryName);
   const storage = context.engine.rollups;
-  const { user_state: stateWindow, rfm_week, activity_week, activity_day, ...perDay } = needs;
-  const weeklyStates = Object.entries({ rfm_week, activity_week, activity_day }).filter(
-    (entry): entry is [WeeklyStateName, RollupWindow] => entry[1] !== undefined,
+  const { user_state: stateWindow, ...tables } = needs;
+  // Every state of weekly-state.ts is carried from its source rollup; the rest are day rollups.
+  const entries = Object.entries(tables) as [RollupName | WeeklyStateName, RollupWindow][];
+  const weeklyStates = entries.filter(
+    (entry): entry is [WeeklyStateName, RollupWindow] =>
+      weeklyStateSpec(entry[0]) !== undefined && entry[1] !== undefined,
+  );
+  const perDay: Partial<Record<RollupName, RollupWindow>> = Object.fromEntries(
+    entries.filter(([name]) => weeklyStateSpec(name) === undefined),
   );
   // The state is folded from user_day: its days must be fresh (and, inlined, defined) first.
   const userDayWindow = stateWindow

@@ -23,7 +23,12 @@ import {
   type RollupNeeds,
   rollupDays,
 } from "../../rollups/refresh.ts";
-import { WEEKLY_STATES, weeklyStateSourceDays, windowStart } from "../../rollups/weekly-state.ts";
+import {
+  WEEKLY_STATES,
+  type WeeklyStateSpec,
+  weeklyStateSourceDays,
+  windowStart,
+} from "../../rollups/weekly-state.ts";
 import type { KpiModule, MetricValue, ModuleContext } from "../modules.ts";
 
 const HOUR_MS = 3_600_000;
@@ -54,6 +59,10 @@ function ordersWindow(period: Period): { readonly fromUtc: Date; readonly toUtc:
   return { fromUtc, toUtc };
 }
 
+/** The activity state a period's WAU, MAU and private-domain figures come from. */
+const activityStateOf = (period: Period): WeeklyStateSpec =>
+  period.kind === "day" ? WEEKLY_STATES.activity_day : WEEKLY_STATES.activity_week;
+
 /**
  * The local days of each rollup that `user_kpis.sql` reads for a period: `user_day` over
  * the activity windows, `order_day` over the order windows, and the per-user state kept up
@@ -65,7 +74,7 @@ function ordersWindow(period: Period): { readonly fromUtc: Date; readonly toUtc:
 export function userKpiRollups(period: Period): RollupNeeds {
   const windows = userKpiWindows(period);
   const orders = ordersWindow(period);
-  const state = period.kind === "day" ? WEEKLY_STATES.activity_day : WEEKLY_STATES.activity_week;
+  const state = activityStateOf(period);
   const stateSources = weeklyStateSourceDays(state, windows.periodEnd);
   return {
     user_state: { from: windows.eventsStart, to: windows.periodEnd },
@@ -87,7 +96,7 @@ export function userKpiRollups(period: Period): RollupNeeds {
  */
 function activityStates(period: Period): { activity_days: string[]; activity_weeks: string[] } {
   const windows = userKpiWindows(period);
-  const state = period.kind === "day" ? WEEKLY_STATES.activity_day : WEEKLY_STATES.activity_week;
+  const state = activityStateOf(period);
   const stateStart = windowStart(state, windows.periodEnd);
   if (stateStart !== windows.privateCustomerStart || windows.mauStart < stateStart) {
     throw new Error(
