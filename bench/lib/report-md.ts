@@ -253,7 +253,7 @@ export function renderMarkdown(report: ReportForMarkdown): string {
     lines.push(
       "## 1b. The peer: the same KPIs in plain SQL over the raw lake",
       "",
-      `The rollups-off path as it was at commit ${p.frozenFrom} (before issue 25): its ${p.statements} statements for the daily report of ${report.settings.dailyDate}, frozen in \`bench/peer/daily/\` and run as they are, on an engine without rollups, right after each measured daily run (bench/lib/peer.ts).`,
+      `The rollups-off path as it was at commit ${p.frozenFrom} (before issue 25): its ${p.statements} statements for the daily report of ${report.settings.dailyDate}, frozen in \`bench/peer/daily/\` and run as they are, on an engine without rollups, after each repetition's two measured daily runs (bench/lib/peer.ts).`,
       "",
       "| | min / median / max |",
       "|---|---:|",
