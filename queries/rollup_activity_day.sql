@@ -51,6 +51,13 @@ previous_state as (
     and last_active_date is not null
 ),
 
+-- The day entering the window is read from its user_day rows (no other state holds it).
+entering_state as (
+  select user_id, last_active_date, last_private_date
+  from previous_state
+  where 1 = 0
+),
+
 -- @include activity_state
 
 select * from final

@@ -4,14 +4,17 @@
 -- private-domain event in the first. `rollup_activity_week.sql` (90-day windows, week to
 -- week) and `rollup_activity_day.sql` (30-day windows, day to day) include it; each defines
 -- before it `previous_state` (user_id, last_active_date, last_private_date: the stored
--- state of :previous_week_end, empty when :use_previous = 0) and declares the parameters
+-- state of :previous_week_end, empty when :use_previous = 0) and `entering_state` (the same
+-- columns: the users active in the entering days with their last active and private-domain
+-- day there, when another state already holds them, else empty) and declares the parameters
 -- used here (:source_days, :week_end, :week_start, :previous_week_end, :previous_week_start,
 -- :use_previous), and ends with `select * from final`.
 --
 -- Defines:
 --   active_days    the user_day rows read, with the active and private-domain day
 --   from_scratch   the state from every day of both windows (:use_previous = 0)
---   entering       the days entering the window since the state before (:use_previous = 1)
+--   entering       the days entering the window since the state before (:use_previous = 1):
+--                  grouped from their user_day rows, or as `entering_state` holds them
 --   carried        the state before with the entering days folded in
 --   final          the output rows
 
@@ -36,7 +39,6 @@ from_scratch as (
   group by user_id
 ),
 
-
 entering as (
   select
     user_id,
@@ -46,6 +48,10 @@ entering as (
   where :use_previous = 1
     and active_date > :previous_week_end
   group by user_id
+  union all
+  select user_id, last_active_date, last_private_date
+  from entering_state
+  where :use_previous = 1
 ),
 
 carried as (

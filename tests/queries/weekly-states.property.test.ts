@@ -2,7 +2,8 @@
  * Property test of the weekly states (functions/lib/rollups/weekly-state.ts): on random
  * small lakes, weekly runs of four consecutive weeks carry the RFM and activity states week
  * to week (each carried RFM build reads only the 14 order_day days entering and leaving the
- * windows, each activity build the 7 entering user_day days) and give exactly the oracle's
+ * windows, each activity build the 7 entering user_day days, or none after the Sunday's
+ * daily run: its daily activity state holds them) and give exactly the oracle's
  * segments, medians, migration and lifecycle layers; a re-run of a past week afterwards
  * gives what its first run gave; late orders (a new paid order, a refund of an old one) and
  * a late event rebuild the states whose windows hold their days, and the re-runs agree with
@@ -21,6 +22,7 @@ import { writeLake } from "../../functions/lib/lake/writer.ts";
 import type { QueryEngine, QueryStats, Row } from "../../functions/lib/ports.ts";
 import { QueryCatalog } from "../../functions/lib/query/catalog.ts";
 import { lifecycleRow, rfmRows } from "../../functions/lib/report/modules/segments.ts";
+import { userKpiRow } from "../../functions/lib/report/modules/users.ts";
 import { DEFAULT_KPI_SETTINGS } from "../../functions/lib/report/modules.ts";
 import {
   buildLake,
@@ -83,6 +85,33 @@ const activityBuilds = (run: WeekRun) =>
   run.stats
     .filter((s) => s.query === "rollup_activity_week")
     .map((s) => s.partitionsRead?.user_day ?? 0);
+
+/** The activity state builds a run made, and the activity_day partitions each read. */
+const activityFromDayState = (run: WeekRun) =>
+  run.stats
+    .filter((s) => s.query === "rollup_activity_week")
+    .map((s) => s.partitionsRead?.activity_day ?? 0);
+
+/** The weekly user KPIs read from the activity state: actives and private-domain customers. */
+async function weeklyActivity(engine: QueryEngine, sunday: string): Promise<Row> {
+  const period = periodContaining("week", sunday, ZONE);
+  const settings = { ...DEFAULT_KPI_SETTINGS, minSample: 1 };
+  const { row } = await userKpiRow({ engine, catalog, period, settings, now: new Date(0) });
+  const keys = [
+    "wau_users",
+    "mau_users",
+    "private_repurchase_customers",
+    "private_repurchase_repeat_customers",
+  ];
+  return Object.fromEntries(keys.map((key) => [key, row[key] ?? null]));
+}
+
+/** The daily user KPIs of `day`, as Monday's daily run makes them: builds its activity_day. */
+async function dailyUserKpis(engine: QueryEngine, day: string): Promise<void> {
+  const period = periodContaining("day", day, ZONE);
+  const settings = { ...DEFAULT_KPI_SETTINGS, minSample: 1 };
+  await userKpiRow({ engine, catalog, period, settings, now: new Date(0) });
+}
 
 /** The run's RFM agrees with the oracle over `lake` for the week of `sunday`. */
 function expectOracle(run: WeekRun, lake: Lake, sunday: string, seen: Set<string>): void {
@@ -153,6 +182,11 @@ async function checkLake(spec: LakeSpec, seen: Set<string>) {
     const sundays = [-21, -14, -7, 0].map((offset) => shiftDay(last, offset));
     const first: Record<string, WeekRun> = {};
     for (const [i, sunday] of sundays.entries()) {
+      // The last two Sundays' daily runs come first, as Monday's daily run of Sunday comes
+      // before the weekly run: the activity state then reads the entering days from their
+      // daily activity state instead of their user_day rows.
+      const afterDaily = i >= 2;
+      if (afterDaily) await dailyUserKpis(engine, sunday);
       const run = await weekly(engine, sunday);
       first[sunday] = run;
       expectOracle(run, lake, sunday, seen);
@@ -162,8 +196,27 @@ async function checkLake(spec: LakeSpec, seen: Set<string>) {
       // After the first week, each state is carried: 7 entering and 7 leaving days at most.
       if (i > 0) {
         expect(builds[0], `order_day days read for ${sunday}`).toBeLessThanOrEqual(14);
-        expect(activityBuilds(run)[0], `user_day days read for ${sunday}`).toBeLessThanOrEqual(7);
+        expect(activityBuilds(run)[0], `user_day days read for ${sunday}`).toBeLessThanOrEqual(
+          afterDaily ? 0 : 7,
+        );
+        // The daily state's partition (no file when no one was active in its 30 days).
+        const fromDayState = activityFromDayState(run)[0] ?? 0;
+        expect(fromDayState, `activity_day read for ${sunday}`).toBeLessThanOrEqual(
+          afterDaily ? 1 : 0,
+        );
+        if (fromDayState > 0) seen.add("entering from the daily state");
       }
+    }
+
+    // The last week's activity figures from its state (carried, its entering days read from
+    // the Sunday's daily state) are those of the same week from the raw data.
+    const offBefore = await createDuckDbEngine({ lakeDir, threads: 1, rollups: false });
+    try {
+      expect(await weeklyActivity(engine, last), `activity figures of ${last}`).toEqual(
+        await weeklyActivity(offBefore, last),
+      );
+    } finally {
+      await offBefore.close();
     }
 
     // A re-run of a past week reads its stored state: the rows of its first run, no build.
@@ -259,6 +312,7 @@ describe("weekly states: RFM and activity carried week to week", () => {
           "tie",
           "lapsed",
           "late refund",
+          "entering from the daily state",
           "lifecycle:new",
           "lifecycle:active",
           "lifecycle:dormant",

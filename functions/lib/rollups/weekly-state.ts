@@ -11,6 +11,8 @@
  * - `activity_week` (`queries/rollup_activity_week.sql`, from `user_day`): each user active
  *   in the 90 days ending the Sunday or in those ending the Sunday before, with the last
  *   active day as of each. `lifecycle_layers.sql` and the weekly `user_kpis.sql` read it.
+ *   Carried, it reads the days entering its window from the Sunday's `activity_day` when
+ *   that is fresh (its `enteringState`), which holds them as one row per user.
  * - `activity_day` (`queries/rollup_activity_day.sql`, from `user_day`): the same for the 30
  *   days ending a report day, carried from the day before's (`stepDays` 1, so "week" below
  *   reads "day" for it). The daily `user_kpis.sql` reads it: WAU, MAU and the
@@ -62,6 +64,12 @@ export interface WeeklyStateSpec {
   readonly stepDays: number;
   /** Whether a carried build reads the 7 days leaving the window (RFM's sums shed them). */
   readonly readsLeavingDays: boolean;
+  /**
+   * A state whose rows, when fresh for the same day, hold the facts of the days entering
+   * the window: a carried build reads them from it (`:entering_states`) instead of
+   * grouping the source rollup's days (`activity_week` from the Sunday's `activity_day`).
+   */
+  readonly enteringState?: WeeklyStateName;
   /** Output columns without the partition column `local_date`, which comes last. */
   readonly columns: readonly RollupColumn[];
 }
@@ -129,6 +137,7 @@ export const WEEKLY_STATES: Readonly<Record<WeeklyStateName, WeeklyStateSpec>> =
     windowDays: LIFECYCLE_WINDOW_DAYS,
     stepDays: 7,
     readsLeavingDays: false,
+    enteringState: ACTIVITY_DAY,
     columns: activityColumns("the 90 days ending the Sunday", "the Sunday before"),
   },
   activity_day: {
@@ -190,13 +199,14 @@ export async function refreshWeeklyStates(
     const carry =
       previous !== undefined &&
       isFresh(previous, await expectedManifest(storage, spec, context, definition, previousWeek));
+    const fromState = carry && (await enteringStateFresh(storage, spec, context, week));
     const buildId = `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
     const manifest: RollupManifest = { ...wanted, builtAt: context.now.toISOString(), buildId };
     stats.push(
       await storage.replace(
         spec.name,
         context.catalog.get(spec.buildQuery),
-        carry ? carriedParams(spec, week) : scratchParams(spec, week),
+        carry ? carriedParams(spec, week, fromState) : scratchParams(spec, week),
         [manifest],
       ),
     );
@@ -232,24 +242,29 @@ export function weeklyStateSourceDays(
 /** Build parameters of `week` from every source day it covers. */
 function scratchParams(spec: WeeklyStateSpec, week: IsoDate): QueryParams {
   const { from, to } = weeklyStateSourceDays(spec, week);
-  return { ...weekParams(spec, week), use_previous: 0, source_days: dateRange(from, to) };
+  return { ...weekParams(spec, week, false), use_previous: 0, source_days: dateRange(from, to) };
 }
 
-/** Build parameters of `week` carried from the state of the week before. */
-function carriedParams(spec: WeeklyStateSpec, week: IsoDate): QueryParams {
+/**
+ * Build parameters of `week` carried from the state of the week before, with the entering
+ * days read from the source rollup, or from the fresh `enteringState` of `week` (`fromState`).
+ */
+function carriedParams(spec: WeeklyStateSpec, week: IsoDate, fromState: boolean): QueryParams {
   const previousWeek = addDays(week, -spec.stepDays);
   const leaving = dateRange(windowStart(spec, previousWeek), addDays(windowStart(spec, week), -1));
+  const days = [
+    ...(spec.readsLeavingDays ? leaving : []),
+    ...(fromState ? [] : dateRange(addDays(previousWeek, 1), week)),
+  ];
   return {
-    ...weekParams(spec, week),
+    ...weekParams(spec, week, fromState),
     use_previous: 1,
-    source_days: [
-      ...(spec.readsLeavingDays ? leaving : []),
-      ...dateRange(addDays(previousWeek, 1), week),
-    ],
+    // A list is never empty: no local day is "", so it names no partition.
+    source_days: days.length > 0 ? days : [""],
   };
 }
 
-function weekParams(spec: WeeklyStateSpec, week: IsoDate): QueryParams {
+function weekParams(spec: WeeklyStateSpec, week: IsoDate, fromState: boolean): QueryParams {
   const previousWeek = addDays(week, -spec.stepDays);
   return {
     week_end: week,
@@ -257,7 +272,26 @@ function weekParams(spec: WeeklyStateSpec, week: IsoDate): QueryParams {
     previous_week_end: previousWeek,
     previous_week_start: windowStart(spec, previousWeek),
     previous_weeks: [previousWeek],
+    ...(spec.enteringState ? { entering_states: fromState ? [week] : [""] } : {}),
   };
+}
+
+/**
+ * Whether `spec`'s entering state is stored and fresh for `week` (built from the source
+ * rollup's builds of the days it covers now), so a carried build may read it.
+ */
+async function enteringStateFresh(
+  storage: RollupStorage,
+  spec: WeeklyStateSpec,
+  context: WeeklyStateContext,
+  week: IsoDate,
+): Promise<boolean> {
+  if (!spec.enteringState) return false;
+  const state = WEEKLY_STATES[spec.enteringState];
+  const [stored] = await storage.manifests(state.name, [week]);
+  if (!stored) return false;
+  const definition = stateDefinition(state, context);
+  return isFresh(stored, await expectedManifest(storage, state, context, definition, week));
 }
 
 /** The first local day of the window a week's state covers (its Sunday's `windowDays`). */
