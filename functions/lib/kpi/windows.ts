@@ -72,13 +72,24 @@ export function sameZone(a: string, b: string): boolean {
   return a === b || zoneKey(a) === zoneKey(b);
 }
 
+/**
+ * Canonical names already resolved: a `DateTimeFormat` costs ~50 µs to make, and a run's
+ * rollup freshness checks ask for the same zone's key some hundreds of times.
+ */
+const zoneKeys = new Map<string, string>();
+
 /** ICU's canonical name of a zone: the key that {@link sameZone} compares. */
 export function zoneKey(zone: string): string {
+  const known = zoneKeys.get(zone);
+  if (known !== undefined) return known;
+  let key: string;
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+    key = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return zone; // not a zone: the caller's own validation names the problem
+    key = zone; // not a zone: the caller's own validation names the problem
   }
+  zoneKeys.set(zone, key);
+  return key;
 }
 
 /** `YYYY-MM-DD` of an instant, in UTC. */
