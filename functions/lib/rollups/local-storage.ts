@@ -36,11 +36,6 @@ import {
 } from "./storage.ts";
 
 /**
- * A staged read is held in memory, so one (and so one build) reads at most this many bytes
- * of raw files: 8 days of the bench lake (5.5 MiB of events a day). A lake of small days
- * builds up to {@link MAX_DAYS_PER_STAGED_READ} days at once instead of 8 days a query.
- */
-/**
  * Rollup files are written as Parquet format version 2 (delta encodings, DuckDB's
  * `PARQUET_VERSION v2`): on the bench lake's states, a quarter smaller, written a sixth
  * faster and read a tenth faster than version 1 (1.26 M RFM customers: 17.7 against 23.5
@@ -48,6 +43,11 @@ import {
  */
 const PARQUET_OPTIONS = "FORMAT parquet, PARQUET_VERSION v2";
 
+/**
+ * A staged read is held in memory, so one (and so one build) reads at most this many bytes
+ * of raw files: 8 days of the bench lake (5.5 MiB of events a day). A lake of small days
+ * builds up to {@link MAX_DAYS_PER_STAGED_READ} days at once instead of 8 days a query.
+ */
 const MAX_BYTES_PER_STAGED_READ = 48 * 1024 * 1024;
 /** Most local days one staged raw read covers (each a partition the build writes). */
 const MAX_DAYS_PER_STAGED_READ = 100;

@@ -195,11 +195,12 @@ export async function refreshWeeklyStates(
     const [stored] = await storage.manifests(spec.name, [week]);
     if (stored && isFresh(stored, wanted)) continue;
     const previousWeek = addDays(week, -spec.stepDays);
-    const [previous] = await storage.manifests(spec.name, [previousWeek]);
-    const carry =
-      previous !== undefined &&
-      isFresh(previous, await expectedManifest(storage, spec, context, definition, previousWeek));
-    const fromState = carry && (await enteringStateFresh(storage, spec, context, week));
+    const carry = await storedFresh(storage, spec, context, definition, previousWeek);
+    const entering = spec.enteringState ? WEEKLY_STATES[spec.enteringState] : undefined;
+    const fromState =
+      carry &&
+      entering !== undefined &&
+      (await storedFresh(storage, entering, context, stateDefinition(entering, context), week));
     const buildId = `${context.now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
     const manifest: RollupManifest = { ...wanted, builtAt: context.now.toISOString(), buildId };
     stats.push(
@@ -277,21 +278,19 @@ function weekParams(spec: WeeklyStateSpec, week: IsoDate, fromState: boolean): Q
 }
 
 /**
- * Whether `spec`'s entering state is stored and fresh for `week` (built from the source
- * rollup's builds of the days it covers now), so a carried build may read it.
+ * Whether `spec`'s state of `week` is stored and fresh (built from the source rollup's
+ * builds of the days it covers now), so a build may carry it or read it.
  */
-async function enteringStateFresh(
+async function storedFresh(
   storage: RollupStorage,
   spec: WeeklyStateSpec,
   context: WeeklyStateContext,
+  definition: string,
   week: IsoDate,
 ): Promise<boolean> {
-  if (!spec.enteringState) return false;
-  const state = WEEKLY_STATES[spec.enteringState];
-  const [stored] = await storage.manifests(state.name, [week]);
+  const [stored] = await storage.manifests(spec.name, [week]);
   if (!stored) return false;
-  const definition = stateDefinition(state, context);
-  return isFresh(stored, await expectedManifest(storage, state, context, definition, week));
+  return isFresh(stored, await expectedManifest(storage, spec, context, definition, week));
 }
 
 /** The first local day of the window a week's state covers (its Sunday's `windowDays`). */
