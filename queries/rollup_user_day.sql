@@ -28,7 +28,6 @@
 --   <type>_events            event records of each known type (signup_events, …)
 --   automated_messages       message_sent records with automated = true
 --   private_channel_events   records on a private-domain channel (> 0: the private flag)
---   distinct_channels        distinct channels the user was seen on
 --   first_signup_time        the day's first signup event (null: no signup that day)
 --   local_date               the local day, YYYY-MM-DD (the partition)
 
@@ -72,7 +71,6 @@ day_rows as (
     count(case when event_type = 'message_sent' then 1 end) as message_sent_events,
     count(case when event_type = 'message_sent' and automated then 1 end) as automated_messages,
     count(case when channel in :private_channels then 1 end) as private_channel_events,
-    count(distinct channel) as distinct_channels,
     min(case when event_type = 'signup' then event_time end) as first_signup_time,
     cast(local_date as varchar) as local_date
   from events_of_days
@@ -97,7 +95,6 @@ final as (
     d.message_sent_events,
     d.automated_messages,
     d.private_channel_events,
-    d.distinct_channels,
     d.first_signup_time,
     d.local_date
   from day_rows as d

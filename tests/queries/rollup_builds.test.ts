@@ -176,7 +176,6 @@ describe("queries/rollup_user_day.sql", () => {
         signup_events: 2,
         page_view_events: 1,
         private_channel_events: 1, // wecom
-        distinct_channels: 2, // wecom, app (null is no channel)
         first_signup_time: "2026-03-08T16:00:00Z",
         local_date: "2026-03-09",
       },
@@ -186,7 +185,6 @@ describe("queries/rollup_user_day.sql", () => {
         events: 1,
         content_view_events: 1,
         private_channel_events: 0,
-        distinct_channels: 1,
         first_signup_time: null,
         local_date: "2026-03-09",
       },
@@ -197,7 +195,6 @@ describe("queries/rollup_user_day.sql", () => {
         message_sent_events: 3,
         automated_messages: 2,
         private_channel_events: 2, // community
-        distinct_channels: 2,
         first_signup_time: null,
         local_date: "2026-03-10",
       },

@@ -346,10 +346,11 @@ async function buildDays(
   }
   const rawTable = primary.spec.rawTable;
   const read = context.catalog.get(RAW_READ_QUERIES[rawTable]);
-  const { cal: _cal, ...dts } = buildParams(primary.spec, primary.days, context);
-  const staged = await storage.stageRaw(rawTable, read, {
-    [primary.spec.dtsParam]: dts[primary.spec.dtsParam] as readonly string[],
-  });
+  const staged = await storage.stageRaw(
+    rawTable,
+    read,
+    rawReadParams(primary.spec, buildParams(primary.spec, primary.days, context)),
+  );
   try {
     const stats: QueryStats[] = [staged.stats];
     for (const plan of plans) {
@@ -606,6 +607,19 @@ export function buildParams(
     [spec.dtsParam]: dts,
     ...settingParams(spec, context.settings),
   };
+}
+
+/**
+ * The parameters of a raw table's one read for some days' builds (queries/rollup_source_*.sql):
+ * their `dt` partitions, and from when the first of them is needed (it starts before the
+ * first day does; the others are read whole).
+ */
+export function rawReadParams(spec: RollupSpec, build: QueryParams): QueryParams {
+  const cal = build.cal as readonly CalendarParamRow[];
+  const dts = build[spec.dtsParam] as readonly string[];
+  const firstTime = new Date(Math.min(...cal.map((row) => row.dayStartUtc.getTime())));
+  const wholeFrom = dts.find((dt) => new Date(`${dt}T00:00:00Z`) >= firstTime) ?? dts.at(-1) ?? "";
+  return { [spec.dtsParam]: dts, first_time: firstTime, whole_from_dt: wholeFrom };
 }
 
 /**

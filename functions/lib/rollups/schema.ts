@@ -128,7 +128,6 @@ export const ROLLUPS: Readonly<Record<RollupName, RollupSpec>> = {
         "bigint",
         "Event records on a private-domain channel (the configured list); > 0 is the flag.",
       ),
-      col("distinct_channels", "bigint", "Distinct non-null channels the user was seen on."),
       col(
         "first_signup_time",
         "timestamp",

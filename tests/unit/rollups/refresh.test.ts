@@ -18,6 +18,7 @@ import {
   buildParams,
   queryOverRollups,
   type RollupContext,
+  rawReadParams,
   refreshRollup,
   rollupStatus,
 } from "../../../functions/lib/rollups/refresh.ts";
@@ -233,7 +234,9 @@ describe("refreshRollup", () => {
     await refreshRollup(storage(), context, "user_day", WINDOW);
     const held = await engine.run(query, { dts });
     expect(held.rows).toEqual(fromFiles.rows);
-    expect(held.stats.partitionsRead?.events ?? 0).toBe(0);
+    // dt 28 Feb holds only the first eight hours of local 1 March (the window's first day),
+    // so the builds staged just those: its files are read; 1 and 2 March, staged whole, are not.
+    expect(held.stats.partitionsRead?.events).toBe(1);
     // A late file: its partition is read from the files, the others still from the rows.
     await writeLake(
       lakeDir,
@@ -242,7 +245,7 @@ describe("refreshRollup", () => {
     );
     const late = await engine.run(query, { dts });
     expect(late.rows[0]?.records).toBe(Number(fromFiles.rows[0]?.records) + 1);
-    expect(late.stats.partitionsRead?.events).toBe(1);
+    expect(late.stats.partitionsRead?.events).toBe(2);
     // The run ends: nothing is held, every partition is read from its files.
     await engine.endRun();
     const after = await engine.run(query, { dts });
@@ -259,9 +262,10 @@ describe("refreshRollup", () => {
     );
     const refresh = await refreshRollup(storage(), context, "user_day", WINDOW);
     expect(refresh.built).toEqual(["2026-03-01", "2026-03-02"]);
-    // dt 28 Feb and 2 Mar are unchanged since the first build staged them: only dt 1 March,
-    // which got the late file, is read from its files.
-    expect(refresh.stats[0]?.partitionsRead?.events).toBe(1);
+    // dt 2 Mar is unchanged since the first build staged it whole: dt 1 March, which got
+    // the late file, is read from its files, and so is dt 28 Feb, of which the first build
+    // staged only the hours of local 1 March.
+    expect(refresh.stats[0]?.partitionsRead?.events).toBe(2);
     expect(await userDays()).toEqual([
       { local_date: "2026-03-01", user_id: "a", events: 1 },
       { local_date: "2026-03-01", user_id: "b", events: 2 },
@@ -413,6 +417,35 @@ describe("two runs at once (two engines on one lake, as two processes)", () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe("rawReadParams", () => {
+  const paramsIn = (timeZone: string, days: string[]) =>
+    rawReadParams(
+      ROLLUPS.user_day,
+      buildParams(ROLLUPS.user_day, days, { timeZone, settings: DEFAULT_KPI_SETTINGS }),
+    );
+
+  it("reads the partition before the first day from the day's start, and the others whole", () => {
+    // Shanghai's 1 March starts at 16:00 UTC on 28 February.
+    expect(paramsIn("Asia/Shanghai", ["2026-03-01", "2026-03-02"])).toEqual({
+      events_dts: ["2026-02-28", "2026-03-01", "2026-03-02"],
+      first_time: new Date("2026-02-28T16:00:00Z"),
+      whole_from_dt: "2026-03-01",
+    });
+    // New York's starts at 05:00 UTC on 1 March: dt 1 March from then, dt 2 March whole.
+    expect(paramsIn("America/New_York", ["2026-03-01"])).toEqual({
+      events_dts: ["2026-03-01", "2026-03-02"],
+      first_time: new Date("2026-03-01T05:00:00Z"),
+      whole_from_dt: "2026-03-02",
+    });
+    // In UTC a day is its own partition, read whole.
+    expect(paramsIn("UTC", ["2026-03-01"])).toEqual({
+      events_dts: ["2026-03-01"],
+      first_time: new Date("2026-03-01T00:00:00Z"),
+      whole_from_dt: "2026-03-01",
+    });
   });
 });
 
