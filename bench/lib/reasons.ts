@@ -29,17 +29,58 @@ export interface PeerFigures {
   readonly run: { readonly median: number };
 }
 
+/** What the cold-init reasons read: each bundle's size and cold starts (results.lambdas). */
+export interface LambdaFigures {
+  readonly bundles: readonly {
+    readonly name: string;
+    readonly bundleBytes: number;
+    readonly coldStart: Readonly<
+      Record<
+        "totalMs" | "bootMs" | "importMs" | "filesMs",
+        { readonly median: number; readonly min: number; readonly max: number }
+      >
+    >;
+  }[];
+}
+
 /** `goals` with a `reason` on each one not met that this module can explain. */
 export function withReasons(
   goals: readonly GoalCheck[],
   queries: { readonly daily?: QueryFigures; readonly weekly?: QueryFigures },
   peer?: PeerFigures,
+  lambdas?: LambdaFigures,
 ): GoalCheck[] {
   return goals.map((goal) => {
     if (goal.met) return goal;
-    const reason = reasonFor(goal.id, queries, peer);
+    const reason = goal.id.startsWith(COLD_INIT)
+      ? lambdas && coldInit(goal.id.slice(COLD_INIT.length), lambdas)
+      : reasonFor(goal.id, queries, peer);
     return reason ? { ...goal, reason } : goal;
   });
+}
+
+const COLD_INIT = "cold_init_";
+
+/**
+ * Where a handler's cold init went, and whether its bundle explains it: a handler of the
+ * same run with a bundle as large or larger that started faster says it does not.
+ */
+function coldInit(name: string, lambdas: LambdaFigures): string | undefined {
+  const bundle = lambdas.bundles.find((b) => b.name === name);
+  if (!bundle) return undefined;
+  const { totalMs, bootMs, importMs, filesMs } = bundle.coldStart;
+  const faster = lambdas.bundles.filter(
+    (other) =>
+      other.name !== name &&
+      other.bundleBytes >= bundle.bundleBytes &&
+      other.coldStart.totalMs.median < totalMs.median,
+  );
+  return [
+    `Node start ${formatMs(bootMs.median)}, the import of its ${formatBytes(bundle.bundleBytes)} bundle ${formatMs(importMs.median)}, templates and config ${formatMs(filesMs.median)} (medians; the starts took ${formatMs(totalMs.min)} to ${formatMs(totalMs.max)}).`,
+    faster.length > 0
+      ? `In the same run ${faster.map((other) => `${other.name} (${formatBytes(other.bundleBytes)}) started in ${formatMs(other.coldStart.totalMs.median)}`).join(", ")}: a larger bundle started faster, so the time is the machine's at that moment, not the bundle's.`
+      : `The import is ${Math.round((100 * importMs.median) / totalMs.median)} % of it: a smaller bundle would start faster.`,
+  ].join(" ");
 }
 
 function reasonFor(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type QueryFigures, withReasons } from "../../../bench/lib/reasons.ts";
+import { type LambdaFigures, type QueryFigures, withReasons } from "../../../bench/lib/reasons.ts";
 import type { GoalCheck } from "../../../bench/lib/stats.ts";
 
 const goal = (id: string, met: boolean): GoalCheck => ({
@@ -79,5 +79,49 @@ describe("reasons of goals not met", () => {
       "backfill",
       "peer",
     ]);
+  });
+});
+
+describe("reasons of a cold init not met", () => {
+  const start = (total: number, imported: number) => ({
+    totalMs: { min: total - 10, median: total, max: total + 20 },
+    bootMs: { min: 30, median: 35, max: 40 },
+    importMs: { min: imported - 5, median: imported, max: imported + 5 },
+    filesMs: { min: 5, median: 6, max: 7 },
+  });
+  const lambdas: LambdaFigures = {
+    bundles: [
+      { name: "pulse", bundleBytes: 549 * 1024, coldStart: start(356, 306) },
+      { name: "campaigns", bundleBytes: 720 * 1024, coldStart: start(294, 249) },
+      { name: "adhocRun", bundleBytes: 712 * 1024, coldStart: start(353, 300) },
+    ],
+  };
+  const explained = withReasons(
+    [
+      goal("cold_init_pulse", false),
+      goal("cold_init_campaigns", false),
+      goal("cold_init_other", false),
+    ],
+    {},
+    undefined,
+    lambdas,
+  );
+  const reason = (id: string) => explained.find((g) => g.id === id)?.reason;
+
+  it("splits the time into Node start, import and files", () => {
+    expect(reason("cold_init_pulse")).toContain(
+      "Node start 35 ms, the import of its 549 KiB bundle 306 ms, templates and config 6 ms (medians; the starts took 346 ms to 376 ms).",
+    );
+  });
+
+  it("names the larger bundles of the same run that started faster: the machine, not the bundle", () => {
+    expect(reason("cold_init_pulse")).toContain(
+      "campaigns (720 KiB) started in 294 ms, adhocRun (712 KiB) started in 353 ms: a larger bundle started faster",
+    );
+  });
+
+  it("says the import's share when no larger bundle started faster, and nothing for an unknown handler", () => {
+    expect(reason("cold_init_campaigns")).toContain("The import is 85 % of it");
+    expect(reason("cold_init_other")).toBeUndefined();
   });
 });
