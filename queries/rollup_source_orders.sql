@@ -10,10 +10,10 @@
 -- The first partition, which starts before the first day does (in any zone but UTC; in
 -- Shanghai it holds the day's first eight hours), is read from the first day's start only:
 -- its other records belong to the day before, even a stray one (an order_time off the
--- partition's date, or none), which the profiles place at the partition's start. Every later partition
--- is read whole, as the completeness gate and freshness read them again from these rows
--- (functions/lib/adapters/duckdb-held-raw.ts). Shanghai's day needs a third of the day
--- before's partition: a third fewer rows held and scanned by every build.
+-- partition's date, or none), which the profiles place at the partition's start. Every
+-- later partition is read whole, as the completeness gate and freshness read them again
+-- from these rows (functions/lib/adapters/duckdb-held-raw.ts). Shanghai's day needs a third
+-- of the day before's partition: a third fewer rows held and scanned by every build.
 --
 -- @param orders_dts varchar_list the dt partitions of orders the builds read
 -- @param first_time timestamp UTC start of the first day built

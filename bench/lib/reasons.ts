@@ -52,9 +52,7 @@ export function withReasons(
 ): GoalCheck[] {
   return goals.map((goal) => {
     if (goal.met) return goal;
-    const reason = goal.id.startsWith(COLD_INIT)
-      ? lambdas && coldInit(goal.id.slice(COLD_INIT.length), lambdas)
-      : reasonFor(goal.id, queries, peer);
+    const reason = reasonFor(goal.id, queries, peer, lambdas);
     return reason ? { ...goal, reason } : goal;
   });
 }
@@ -87,7 +85,9 @@ function reasonFor(
   id: string,
   queries: { readonly daily?: QueryFigures; readonly weekly?: QueryFigures },
   peer: PeerFigures | undefined,
+  lambdas: LambdaFigures | undefined,
 ): string | undefined {
+  if (id.startsWith(COLD_INIT) && lambdas) return coldInit(id.slice(COLD_INIT.length), lambdas);
   if (id === "daily_vs_floor" && queries.daily) return computeBound(queries.daily);
   if (id === "peer" && queries.daily && peer) return peerBound(queries.daily, peer);
   if (id === "scans_daily" && queries.daily) return rereads(queries.daily);

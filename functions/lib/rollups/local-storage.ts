@@ -33,6 +33,7 @@ import {
   type RunStatement,
   type StateManifest,
   sameInputs,
+  WHOLE_FROM_PARAM,
 } from "./storage.ts";
 
 /**
@@ -154,11 +155,7 @@ export function createLocalRollupStorage(options: LocalRollupStorageOptions): Ro
       const { holder } = options;
       let fingerprints: Readonly<Record<string, string>> = {};
       const result = await options.run(query.name, () => {
-        // Only partitions read whole can stand in for their files later (the first one of
-        // a build is read from its first day's start: queries/rollup_source_*.sql).
-        const wholeFrom = typeof params.whole_from_dt === "string" ? params.whole_from_dt : "";
-        const whole = stagedDts(query, params, table).filter((dt) => dt >= wholeFrom);
-        if (holder) fingerprints = fingerprintsOf(table, whole);
+        if (holder) fingerprints = fingerprintsOf(table, wholeDts(query, params, table));
         return `CREATE OR REPLACE TEMPORARY TABLE ${relation} AS\n${bind(query, params).trimEnd()}`;
       });
       const drop = (name: string) =>
@@ -352,6 +349,13 @@ function stagedDts(query: QueryFile, params: QueryParams, table: string): readon
   const scope = query.partitions?.find((p) => p.table === table && "list" in p);
   const dts = scope && "list" in scope ? params[scope.list] : undefined;
   return Array.isArray(dts) ? dts.map(String) : [];
+}
+
+/** The partitions of `table` a raw read holds whole (all of them without {@link WHOLE_FROM_PARAM}). */
+function wholeDts(query: QueryFile, params: QueryParams, table: string): readonly string[] {
+  const wholeFrom = params[WHOLE_FROM_PARAM];
+  const from = typeof wholeFrom === "string" ? wholeFrom : "";
+  return stagedDts(query, params, table).filter((dt) => dt >= from);
 }
 
 /** Puts `staged` where `target` is: the old folder moves aside first, then the new one in. */

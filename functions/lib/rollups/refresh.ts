@@ -49,6 +49,7 @@ import {
   type RollupManifest,
   type RollupStorage,
   type StagedRead,
+  WHOLE_FROM_PARAM,
 } from "./storage.ts";
 import {
   inlineUserState,
@@ -619,7 +620,7 @@ export function rawReadParams(spec: RollupSpec, build: QueryParams): QueryParams
   const dts = build[spec.dtsParam] as readonly string[];
   const firstTime = new Date(Math.min(...cal.map((row) => row.dayStartUtc.getTime())));
   const wholeFrom = dts.find((dt) => new Date(`${dt}T00:00:00Z`) >= firstTime) ?? dts.at(-1) ?? "";
-  return { [spec.dtsParam]: dts, first_time: firstTime, whole_from_dt: wholeFrom };
+  return { [spec.dtsParam]: dts, first_time: firstTime, [WHOLE_FROM_PARAM]: wholeFrom };
 }
 
 /**

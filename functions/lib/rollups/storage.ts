@@ -13,6 +13,13 @@ import type { QueryResult, QueryStats } from "../query/result.ts";
 /** File name of a partition's manifest: the leading `_` keeps Athena and DuckDB from reading it as data. */
 export const MANIFEST_FILE = "_manifest.json";
 
+/**
+ * The raw read's parameter naming the first of its `dt` partitions read whole (those before
+ * it are read from the first day's start only: queries/rollup_source_*.sql). Only whole
+ * partitions can stand in for their files later in a run.
+ */
+export const WHOLE_FROM_PARAM = "whole_from_dt";
+
 /** What a rollup partition was built from. */
 export interface RollupManifest {
   readonly rollup: string;
